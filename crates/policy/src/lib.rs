@@ -1,0 +1,1 @@
+//! RAM policy language (placeholder until the engine lands).
