@@ -1,0 +1,177 @@
+//! The parsed, validated policy document and its statements.
+
+use crate::condition::Condition;
+use crate::context::Context;
+use crate::error::codes;
+use crate::pattern::Pattern;
+use crate::principal::{Caller, Principal};
+
+/// What a document is used as; decides which fields are allowed and the size limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    /// A RAM policy attached to a user, group or role: `Resource` required, no `Principal`.
+    Identity,
+    /// A role's `AssumeRolePolicyDocument`: `Principal` required, no `Resource`.
+    Trust,
+    /// A resource-based policy (such as a KMS secret policy): `Principal` and `Resource` required.
+    Resource,
+    /// The `Policy` of STS AssumeRole: like `Identity`, with STS's limit and codes.
+    Session,
+}
+
+impl DocumentKind {
+    /// The longest document accepted, in characters.
+    ///
+    /// 6144 for RAM documents (the SDK's documented `PolicyDocument` limit; no
+    /// separate trust-policy limit is documented, so trust policies share it),
+    /// 2048 for STS session policies (the SDK's `Policy` limit).
+    pub fn max_chars(self) -> usize {
+        match self {
+            DocumentKind::Session => 2048,
+            _ => 6144,
+        }
+    }
+
+    /// The code for a document that is too long.
+    pub fn size_code(self) -> &'static str {
+        match self {
+            DocumentKind::Identity | DocumentKind::Resource => codes::POLICY_DOCUMENT_LENGTH,
+            DocumentKind::Trust => codes::TRUST_DOCUMENT_LENGTH,
+            DocumentKind::Session => codes::SESSION_SIZE,
+        }
+    }
+
+    /// The code for a document that is not valid JSON or breaks the grammar.
+    pub fn malformed_code(self) -> &'static str {
+        match self {
+            DocumentKind::Session => codes::SESSION_GRAMMAR,
+            _ => codes::MALFORMED,
+        }
+    }
+
+    /// "an identity policy", "a trust policy", … for messages.
+    pub(crate) fn article_name(self) -> &'static str {
+        match self {
+            DocumentKind::Identity => "an identity policy",
+            DocumentKind::Trust => "a trust policy",
+            DocumentKind::Resource => "a resource policy",
+            DocumentKind::Session => "a session policy",
+        }
+    }
+}
+
+/// `Allow` or `Deny`, as written in a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatementEffect {
+    /// `"Effect": "Allow"`.
+    Allow,
+    /// `"Effect": "Deny"`.
+    Deny,
+}
+
+impl StatementEffect {
+    /// `Allow` or `Deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatementEffect::Allow => "Allow",
+            StatementEffect::Deny => "Deny",
+        }
+    }
+}
+
+/// A validated policy document with its matchers compiled.
+#[derive(Clone, Debug)]
+pub struct PolicyDocument {
+    pub(crate) kind: DocumentKind,
+    pub(crate) statements: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    /// The statements, in document order (statement `n` of a [`crate::Reason`] is `statements()[n - 1]`).
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// What the document was parsed as.
+    pub fn kind(&self) -> DocumentKind {
+        self.kind
+    }
+}
+
+/// One statement, compiled.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    pub(crate) sid: Option<String>,
+    pub(crate) effect: StatementEffect,
+    /// Lowercased action patterns.
+    pub(crate) actions: Vec<Pattern>,
+    /// `NotAction` rather than `Action`.
+    pub(crate) not_action: bool,
+    /// `None` in trust policies.
+    pub(crate) resources: Option<Vec<Pattern>>,
+    pub(crate) principal: Option<Principal>,
+    pub(crate) conditions: Vec<Condition>,
+}
+
+impl Statement {
+    /// The `Sid`, if given.
+    pub fn sid(&self) -> Option<&str> {
+        self.sid.as_deref()
+    }
+
+    /// `Allow` or `Deny`.
+    pub fn effect(&self) -> StatementEffect {
+        self.effect
+    }
+
+    /// The `Action` (or `NotAction`, see [`Statement::is_not_action`]) patterns as written.
+    pub fn actions(&self) -> impl Iterator<Item = &str> {
+        self.actions.iter().map(Pattern::as_str)
+    }
+
+    /// Whether the statement uses `NotAction`.
+    pub fn is_not_action(&self) -> bool {
+        self.not_action
+    }
+
+    /// The `Resource` patterns as written; `None` when the document has none (trust policies).
+    pub fn resources(&self) -> Option<impl Iterator<Item = &str>> {
+        self.resources.as_ref().map(|r| r.iter().map(Pattern::as_str))
+    }
+
+    /// The `Principal`, in trust and resource policies.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// The conditions, all of which must hold.
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// Whether the statement applies: action, resource (when both sides have one),
+    /// principal (a statement with one never applies without a caller) and conditions.
+    pub(crate) fn applies(
+        &self,
+        action: &str,
+        resource: Option<&str>,
+        caller: Option<&Caller<'_>>,
+        context: &Context,
+    ) -> bool {
+        let action_listed = self.actions.iter().any(|p| p.matches(action));
+        if action_listed == self.not_action {
+            return false;
+        }
+        if let (Some(patterns), Some(resource)) = (&self.resources, resource) {
+            if !patterns.iter().any(|p| p.matches(resource)) {
+                return false;
+            }
+        }
+        if let Some(principal) = &self.principal {
+            if !caller.is_some_and(|c| principal.matches(c)) {
+                return false;
+            }
+        }
+        self.conditions.iter().all(|c| c.holds(context))
+    }
+}

@@ -1,0 +1,40 @@
+/// The kinds of stored things an error can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// The account itself.
+    Account,
+    /// A RAM user.
+    User,
+    /// An AccessKey.
+    AccessKey,
+    /// A user group.
+    Group,
+    /// A user's membership of a group.
+    Membership,
+    /// A user's login profile.
+    LoginProfile,
+}
+
+/// A store operation failed. Business outcomes (not found, conflict, limit)
+/// are kept apart from backend failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The named thing does not exist.
+    #[error("{0:?} not found")]
+    NotFound(Entity),
+    /// The thing already exists.
+    #[error("{0:?} already exists")]
+    Conflict(Entity),
+    /// The thing cannot be deleted while it still has dependents of this kind.
+    #[error("still has dependent {0:?}")]
+    DeleteConflict(Entity),
+    /// A quota of this kind would be exceeded.
+    #[error("limit of {0:?} exceeded")]
+    Limit(Entity),
+    /// The database failed; the message is for logs, not for clients.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;

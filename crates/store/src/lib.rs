@@ -1,0 +1,100 @@
+//! Storage for Rampart: the [`Store`] trait, the rows it stores, and its
+//! SQLite implementation. Every trait method is atomic: it runs in one
+//! transaction and either applies whole or not at all. Dialect code stays in
+//! each implementation; the domain never sees SQL.
+
+mod error;
+mod rows;
+mod sqlite;
+
+pub use error::{Entity, StoreError, StoreResult};
+pub use rows::*;
+pub use sqlite::SqliteStore;
+
+/// The persistence boundary of Rampart. Implementations: [`SqliteStore`]
+/// (embedded default); PostgreSQL for several replicas. Both must pass the
+/// conformance suite in `tests/conformance`.
+///
+/// Names are the API's names (user names, group names); ids are internal.
+/// Times are Unix seconds (UTC).
+pub trait Store: Send + Sync + 'static {
+    // ---- account ---------------------------------------------------------
+
+    /// The account of this store, if it has been initialized.
+    fn account(&self) -> StoreResult<Option<AccountRow>>;
+    /// Initializes the store with its account and root AccessKey;
+    /// `Conflict(Account)` if it is already initialized.
+    fn init_account(&self, account: &AccountRow, root_key: &AccessKeyRow) -> StoreResult<()>;
+
+    // ---- request replay window -----------------------------------------
+
+    /// Records a signature nonce for `access_key_id` until `expires_at`.
+    /// Returns `false` if the same nonce is already recorded (a replay).
+    fn use_nonce(&self, access_key_id: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool>;
+
+    // ---- users -----------------------------------------------------------
+
+    /// Creates a user; `Conflict(User)` if the name is taken, `Limit(User)`
+    /// beyond `max_users`.
+    fn create_user(&self, user: &UserRow, max_users: u64) -> StoreResult<()>;
+    /// A user by name.
+    fn get_user(&self, user_name: &str) -> StoreResult<Option<UserRow>>;
+    /// Replaces a user's attributes (the row's `user_id` selects it; the name
+    /// may change); `NotFound(User)`, `Conflict(User)` on a taken new name.
+    fn update_user(&self, user: &UserRow) -> StoreResult<()>;
+    /// Deletes a user; `NotFound(User)`, or `DeleteConflict(AccessKey|Group|LoginProfile)`
+    /// while it still has those.
+    fn delete_user(&self, user_name: &str) -> StoreResult<()>;
+    /// Users ordered by name, strictly after `after`, at most `limit`.
+    fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRow>>;
+
+    // ---- access keys -----------------------------------------------------
+
+    /// Creates a key for a user (`NotFound(User)`; `Limit(AccessKey)` if the
+    /// user already holds `max_per_user`).
+    fn create_access_key(&self, user_name: &str, key: &AccessKeyRow, max_per_user: u64) -> StoreResult<()>;
+    /// Any key (root or user) by id, with its owner's name.
+    fn get_access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
+    /// A user's keys, oldest first (`NotFound(User)`).
+    fn list_access_keys(&self, user_name: &str) -> StoreResult<Vec<AccessKeyRow>>;
+    /// Sets a user key's status (`NotFound(User|AccessKey)`).
+    fn set_access_key_status(&self, user_name: &str, access_key_id: &str, status: KeyStatus, now: i64) -> StoreResult<()>;
+    /// Deletes a user key (`NotFound(User|AccessKey)`).
+    fn delete_access_key(&self, user_name: &str, access_key_id: &str) -> StoreResult<()>;
+    /// Records that a key was used at `now`.
+    fn touch_access_key(&self, access_key_id: &str, now: i64) -> StoreResult<()>;
+
+    // ---- groups ----------------------------------------------------------
+
+    /// Creates a group (`Conflict(Group)`, `Limit(Group)`).
+    fn create_group(&self, group: &GroupRow, max_groups: u64) -> StoreResult<()>;
+    /// A group by name.
+    fn get_group(&self, group_name: &str) -> StoreResult<Option<GroupRow>>;
+    /// Replaces a group's attributes, selected by `group_id` (`NotFound`, `Conflict`).
+    fn update_group(&self, group: &GroupRow) -> StoreResult<()>;
+    /// Deletes a group; `DeleteConflict(User)` while it has members.
+    fn delete_group(&self, group_name: &str) -> StoreResult<()>;
+    /// Groups ordered by name, strictly after `after`, at most `limit`.
+    fn list_groups(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<GroupRow>>;
+    /// Adds a user to a group (`NotFound(User|Group)`, `Conflict(Membership)`,
+    /// `Limit(Membership)` beyond `max_groups_per_user`).
+    fn add_user_to_group(&self, user_name: &str, group_name: &str, now: i64, max_groups_per_user: u64) -> StoreResult<()>;
+    /// Removes a user from a group (`NotFound(User|Group|Membership)`).
+    fn remove_user_from_group(&self, user_name: &str, group_name: &str) -> StoreResult<()>;
+    /// The groups of a user, with join times (`NotFound(User)`).
+    fn list_groups_for_user(&self, user_name: &str) -> StoreResult<Vec<(GroupRow, i64)>>;
+    /// The members of a group, with join times, ordered by user name,
+    /// strictly after `after` (`NotFound(Group)`).
+    fn list_users_for_group(&self, group_name: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<(UserRow, i64)>>;
+
+    // ---- login profiles --------------------------------------------------
+
+    /// Creates a user's login profile (`NotFound(User)`, `Conflict(LoginProfile)`).
+    fn create_login_profile(&self, user_name: &str, profile: &LoginProfileRow) -> StoreResult<()>;
+    /// A user's login profile (`NotFound(User)`; `None` if it has none).
+    fn get_login_profile(&self, user_name: &str) -> StoreResult<Option<LoginProfileRow>>;
+    /// Replaces a user's login profile (`NotFound(User|LoginProfile)`).
+    fn update_login_profile(&self, user_name: &str, profile: &LoginProfileRow) -> StoreResult<()>;
+    /// Deletes a user's login profile (`NotFound(User|LoginProfile)`).
+    fn delete_login_profile(&self, user_name: &str) -> StoreResult<()>;
+}

@@ -1,0 +1,124 @@
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::{StoreError, StoreResult};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql"))];
+const READERS: usize = 4;
+
+/// The embedded store: one SQLite file in WAL mode, one writer connection
+/// and a few reader connections. The replay window is kept in memory (one
+/// process owns the file).
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    nonces: Mutex<NonceWindow>,
+}
+
+#[derive(Default)]
+struct NonceWindow {
+    seen: HashMap<(String, String), i64>,
+    inserts: u64,
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and runs migrations.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let writer = open_conn(path, false)?;
+        migrate(&writer)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(Mutex::new(open_conn(path, true)?));
+        }
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers,
+            nonces: Mutex::new(NonceWindow::default()),
+        })
+    }
+
+    /// Runs `f` on a reader connection.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        for r in &self.readers {
+            if let Some(conn) = r.try_lock() {
+                return f(&conn);
+            }
+        }
+        let conn = self.readers[0].lock();
+        f(&conn)
+    }
+
+    /// Runs `f` in one immediate write transaction; commits only if `f` succeeds.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.writer.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(backend)?;
+        Ok(out)
+    }
+
+    pub(crate) fn record_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> bool {
+        let mut w = self.nonces.lock();
+        w.inserts += 1;
+        if w.inserts % 4096 == 0 {
+            w.seen.retain(|_, exp| *exp > now);
+        }
+        let k = (key.to_owned(), nonce.to_owned());
+        match w.seen.get(&k) {
+            Some(exp) if *exp > now => false,
+            _ => {
+                w.seen.insert(k, expires_at);
+                true
+            }
+        }
+    }
+}
+
+fn open_conn(path: &Path, read_only: bool) -> StoreResult<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(backend)?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    )
+    .map_err(backend)?;
+    let current: i64 = conn
+        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+        .map_err(backend)?;
+    for (version, sql) in MIGRATIONS {
+        if *version <= current {
+            continue;
+        }
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {sql}; INSERT INTO schema_migrations VALUES ({version}, strftime('%s','now')); COMMIT;"
+        ))
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            backend(e)
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,537 @@
+//! Account, users, AccessKeys, groups and login profiles on SQLite.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::conn::{backend, SqliteStore};
+use crate::{
+    AccessKeyRow, AccountRow, Entity, GroupRow, KeyStatus, LoginProfileRow, Store, StoreError, StoreResult,
+    UserRow,
+};
+
+const USER_COLS: &str =
+    "user_id, user_name, display_name, mobile_phone, email, comments, created_at, updated_at, last_login_at";
+const GROUP_COLS: &str = "group_id, group_name, comments, created_at, updated_at";
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        user_id: r.get(0)?,
+        user_name: r.get(1)?,
+        display_name: r.get(2)?,
+        mobile_phone: r.get(3)?,
+        email: r.get(4)?,
+        comments: r.get(5)?,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+        last_login_at: r.get(8)?,
+    })
+}
+
+fn group_row(r: &Row<'_>) -> rusqlite::Result<GroupRow> {
+    Ok(GroupRow {
+        group_id: r.get(0)?,
+        group_name: r.get(1)?,
+        comments: r.get(2)?,
+        created_at: r.get(3)?,
+        updated_at: r.get(4)?,
+    })
+}
+
+fn key_row(r: &Row<'_>) -> rusqlite::Result<AccessKeyRow> {
+    let status: String = r.get(3)?;
+    Ok(AccessKeyRow {
+        access_key_id: r.get(0)?,
+        user_name: r.get(1)?,
+        secret_sealed: r.get(2)?,
+        status: KeyStatus::parse(&status).unwrap_or(KeyStatus::Inactive),
+        created_at: r.get(4)?,
+        last_used_at: r.get(5)?,
+    })
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation
+    )
+}
+
+fn user_id(conn: &Connection, user_name: &str) -> StoreResult<String> {
+    conn.query_row("SELECT user_id FROM users WHERE user_name = ?1", [user_name], |r| r.get(0))
+        .optional()
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound(Entity::User))
+}
+
+fn group_id(conn: &Connection, group_name: &str) -> StoreResult<String> {
+    conn.query_row("SELECT group_id FROM groups WHERE group_name = ?1", [group_name], |r| r.get(0))
+        .optional()
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound(Entity::Group))
+}
+
+fn count(conn: &Connection, sql: &str, arg: &str) -> StoreResult<u64> {
+    conn.query_row(sql, [arg], |r| r.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))
+        .map_err(backend)
+}
+
+impl Store for SqliteStore {
+    fn account(&self) -> StoreResult<Option<AccountRow>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT account_id, console_password_hash, created_at FROM account WHERE singleton = 1",
+                [],
+                |r| {
+                    Ok(AccountRow {
+                        account_id: r.get(0)?,
+                        console_password_hash: r.get(1)?,
+                        created_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)
+        })
+    }
+
+    fn init_account(&self, account: &AccountRow, root_key: &AccessKeyRow) -> StoreResult<()> {
+        self.write(|tx| {
+            let exists: i64 = tx
+                .query_row("SELECT COUNT(*) FROM account", [], |r| r.get(0))
+                .map_err(backend)?;
+            if exists > 0 {
+                return Err(StoreError::Conflict(Entity::Account));
+            }
+            tx.execute(
+                "INSERT INTO account (singleton, account_id, console_password_hash, created_at) VALUES (1, ?1, ?2, ?3)",
+                params![account.account_id, account.console_password_hash, account.created_at],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO access_keys (access_key_id, user_id, secret_sealed, status, created_at) VALUES (?1, NULL, ?2, ?3, ?4)",
+                params![root_key.access_key_id, root_key.secret_sealed, root_key.status.as_str(), root_key.created_at],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn use_nonce(&self, access_key_id: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
+        Ok(self.record_nonce(access_key_id, nonce, now, expires_at))
+    }
+
+    fn create_user(&self, user: &UserRow, max_users: u64) -> StoreResult<()> {
+        self.write(|tx| {
+            if count(tx, "SELECT COUNT(*) FROM users WHERE ?1 = ?1", "")? >= max_users {
+                return Err(StoreError::Limit(Entity::User));
+            }
+            tx.execute(
+                &format!("INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![
+                    user.user_id,
+                    user.user_name,
+                    user.display_name,
+                    user.mobile_phone,
+                    user.email,
+                    user.comments,
+                    user.created_at,
+                    user.updated_at,
+                    user.last_login_at
+                ],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(Entity::User)
+                } else {
+                    backend(e)
+                }
+            })?;
+            Ok(())
+        })
+    }
+
+    fn get_user(&self, user_name: &str) -> StoreResult<Option<UserRow>> {
+        self.read(|c| {
+            c.query_row(&format!("SELECT {USER_COLS} FROM users WHERE user_name = ?1"), [user_name], user_row)
+                .optional()
+                .map_err(backend)
+        })
+    }
+
+    fn update_user(&self, user: &UserRow) -> StoreResult<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE users SET user_name = ?2, display_name = ?3, mobile_phone = ?4, email = ?5, comments = ?6, \
+                     updated_at = ?7, last_login_at = ?8 WHERE user_id = ?1",
+                    params![
+                        user.user_id,
+                        user.user_name,
+                        user.display_name,
+                        user.mobile_phone,
+                        user.email,
+                        user.comments,
+                        user.updated_at,
+                        user.last_login_at
+                    ],
+                )
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::Conflict(Entity::User)
+                    } else {
+                        backend(e)
+                    }
+                })?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::User));
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_user(&self, user_name: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let id = user_id(tx, user_name)?;
+            if count(tx, "SELECT COUNT(*) FROM access_keys WHERE user_id = ?1", &id)? > 0 {
+                return Err(StoreError::DeleteConflict(Entity::AccessKey));
+            }
+            if count(tx, "SELECT COUNT(*) FROM group_members WHERE user_id = ?1", &id)? > 0 {
+                return Err(StoreError::DeleteConflict(Entity::Group));
+            }
+            if count(tx, "SELECT COUNT(*) FROM login_profiles WHERE user_id = ?1", &id)? > 0 {
+                return Err(StoreError::DeleteConflict(Entity::LoginProfile));
+            }
+            tx.execute("DELETE FROM users WHERE user_id = ?1", [&id]).map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRow>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLS} FROM users WHERE user_name > ?1 ORDER BY user_name LIMIT ?2"
+                ))
+                .map_err(backend)?;
+            let rows = st
+                .query_map(params![after.unwrap_or(""), limit], user_row)
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+    }
+
+    fn create_access_key(&self, user_name: &str, key: &AccessKeyRow, max_per_user: u64) -> StoreResult<()> {
+        self.write(|tx| {
+            let id = user_id(tx, user_name)?;
+            if count(tx, "SELECT COUNT(*) FROM access_keys WHERE user_id = ?1", &id)? >= max_per_user {
+                return Err(StoreError::Limit(Entity::AccessKey));
+            }
+            tx.execute(
+                "INSERT INTO access_keys (access_key_id, user_id, secret_sealed, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key.access_key_id, id, key.secret_sealed, key.status.as_str(), key.created_at],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(Entity::AccessKey)
+                } else {
+                    backend(e)
+                }
+            })?;
+            Ok(())
+        })
+    }
+
+    fn get_access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT k.access_key_id, u.user_name, k.secret_sealed, k.status, k.created_at, k.last_used_at \
+                 FROM access_keys k LEFT JOIN users u ON u.user_id = k.user_id WHERE k.access_key_id = ?1",
+            )
+            .map_err(backend)?
+            .query_row([access_key_id], key_row)
+            .optional()
+            .map_err(backend)
+        })
+    }
+
+    fn list_access_keys(&self, user_name: &str) -> StoreResult<Vec<AccessKeyRow>> {
+        self.read(|c| {
+            let id = user_id(c, user_name)?;
+            let mut st = c
+                .prepare_cached(
+                    "SELECT k.access_key_id, u.user_name, k.secret_sealed, k.status, k.created_at, k.last_used_at \
+                     FROM access_keys k JOIN users u ON u.user_id = k.user_id WHERE k.user_id = ?1 \
+                     ORDER BY k.created_at, k.access_key_id",
+                )
+                .map_err(backend)?;
+            let rows = st.query_map([&id], key_row).map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+    }
+
+    fn set_access_key_status(&self, user_name: &str, access_key_id: &str, status: KeyStatus, _now: i64) -> StoreResult<()> {
+        self.write(|tx| {
+            let id = user_id(tx, user_name)?;
+            let n = tx
+                .execute(
+                    "UPDATE access_keys SET status = ?3 WHERE access_key_id = ?1 AND user_id = ?2",
+                    params![access_key_id, id, status.as_str()],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::AccessKey));
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_access_key(&self, user_name: &str, access_key_id: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let id = user_id(tx, user_name)?;
+            let n = tx
+                .execute(
+                    "DELETE FROM access_keys WHERE access_key_id = ?1 AND user_id = ?2",
+                    params![access_key_id, id],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::AccessKey));
+            }
+            Ok(())
+        })
+    }
+
+    fn touch_access_key(&self, access_key_id: &str, now: i64) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE access_keys SET last_used_at = ?2 WHERE access_key_id = ?1",
+                params![access_key_id, now],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn create_group(&self, group: &GroupRow, max_groups: u64) -> StoreResult<()> {
+        self.write(|tx| {
+            if count(tx, "SELECT COUNT(*) FROM groups WHERE ?1 = ?1", "")? >= max_groups {
+                return Err(StoreError::Limit(Entity::Group));
+            }
+            tx.execute(
+                &format!("INSERT INTO groups ({GROUP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5)"),
+                params![group.group_id, group.group_name, group.comments, group.created_at, group.updated_at],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(Entity::Group)
+                } else {
+                    backend(e)
+                }
+            })?;
+            Ok(())
+        })
+    }
+
+    fn get_group(&self, group_name: &str) -> StoreResult<Option<GroupRow>> {
+        self.read(|c| {
+            c.query_row(&format!("SELECT {GROUP_COLS} FROM groups WHERE group_name = ?1"), [group_name], group_row)
+                .optional()
+                .map_err(backend)
+        })
+    }
+
+    fn update_group(&self, group: &GroupRow) -> StoreResult<()> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE groups SET group_name = ?2, comments = ?3, updated_at = ?4 WHERE group_id = ?1",
+                    params![group.group_id, group.group_name, group.comments, group.updated_at],
+                )
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::Conflict(Entity::Group)
+                    } else {
+                        backend(e)
+                    }
+                })?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::Group));
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_group(&self, group_name: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let id = group_id(tx, group_name)?;
+            if count(tx, "SELECT COUNT(*) FROM group_members WHERE group_id = ?1", &id)? > 0 {
+                return Err(StoreError::DeleteConflict(Entity::User));
+            }
+            tx.execute("DELETE FROM groups WHERE group_id = ?1", [&id]).map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn list_groups(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<GroupRow>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {GROUP_COLS} FROM groups WHERE group_name > ?1 ORDER BY group_name LIMIT ?2"
+                ))
+                .map_err(backend)?;
+            let rows = st
+                .query_map(params![after.unwrap_or(""), limit], group_row)
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+    }
+
+    fn add_user_to_group(&self, user_name: &str, group_name: &str, now: i64, max_groups_per_user: u64) -> StoreResult<()> {
+        self.write(|tx| {
+            let uid = user_id(tx, user_name)?;
+            let gid = group_id(tx, group_name)?;
+            let member: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM group_members WHERE group_id = ?1 AND user_id = ?2",
+                    params![gid, uid],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if member > 0 {
+                return Err(StoreError::Conflict(Entity::Membership));
+            }
+            if count(tx, "SELECT COUNT(*) FROM group_members WHERE user_id = ?1", &uid)? >= max_groups_per_user {
+                return Err(StoreError::Limit(Entity::Membership));
+            }
+            tx.execute(
+                "INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
+                params![gid, uid, now],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn remove_user_from_group(&self, user_name: &str, group_name: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let uid = user_id(tx, user_name)?;
+            let gid = group_id(tx, group_name)?;
+            let n = tx
+                .execute(
+                    "DELETE FROM group_members WHERE group_id = ?1 AND user_id = ?2",
+                    params![gid, uid],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::Membership));
+            }
+            Ok(())
+        })
+    }
+
+    fn list_groups_for_user(&self, user_name: &str) -> StoreResult<Vec<(GroupRow, i64)>> {
+        self.read(|c| {
+            let uid = user_id(c, user_name)?;
+            let mut st = c
+                .prepare_cached(
+                    "SELECT g.group_id, g.group_name, g.comments, g.created_at, g.updated_at, m.joined_at \
+                     FROM group_members m JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = ?1 \
+                     ORDER BY g.group_name",
+                )
+                .map_err(backend)?;
+            let rows = st
+                .query_map([&uid], |r| Ok((group_row(r)?, r.get(5)?)))
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+    }
+
+    fn list_users_for_group(&self, group_name: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<(UserRow, i64)>> {
+        self.read(|c| {
+            let gid = group_id(c, group_name)?;
+            let mut st = c
+                .prepare_cached(
+                    "SELECT u.user_id, u.user_name, u.display_name, u.mobile_phone, u.email, u.comments, \
+                     u.created_at, u.updated_at, u.last_login_at, m.joined_at \
+                     FROM group_members m JOIN users u ON u.user_id = m.user_id \
+                     WHERE m.group_id = ?1 AND u.user_name > ?2 ORDER BY u.user_name LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let rows = st
+                .query_map(params![gid, after.unwrap_or(""), limit], |r| Ok((user_row(r)?, r.get(9)?)))
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+    }
+
+    fn create_login_profile(&self, user_name: &str, p: &LoginProfileRow) -> StoreResult<()> {
+        self.write(|tx| {
+            let uid = user_id(tx, user_name)?;
+            tx.execute(
+                "INSERT INTO login_profiles (user_id, password_hash, password_reset_required, mfa_bind_required, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![uid, p.password_hash, p.password_reset_required, p.mfa_bind_required, p.created_at, p.updated_at],
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(Entity::LoginProfile)
+                } else {
+                    backend(e)
+                }
+            })?;
+            Ok(())
+        })
+    }
+
+    fn get_login_profile(&self, user_name: &str) -> StoreResult<Option<LoginProfileRow>> {
+        self.read(|c| {
+            let uid = user_id(c, user_name)?;
+            c.query_row(
+                "SELECT password_hash, password_reset_required, mfa_bind_required, created_at, updated_at \
+                 FROM login_profiles WHERE user_id = ?1",
+                [&uid],
+                |r| {
+                    Ok(LoginProfileRow {
+                        password_hash: r.get(0)?,
+                        password_reset_required: r.get(1)?,
+                        mfa_bind_required: r.get(2)?,
+                        created_at: r.get(3)?,
+                        updated_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)
+        })
+    }
+
+    fn update_login_profile(&self, user_name: &str, p: &LoginProfileRow) -> StoreResult<()> {
+        self.write(|tx| {
+            let uid = user_id(tx, user_name)?;
+            let n = tx
+                .execute(
+                    "UPDATE login_profiles SET password_hash = ?2, password_reset_required = ?3, mfa_bind_required = ?4, \
+                     updated_at = ?5 WHERE user_id = ?1",
+                    params![uid, p.password_hash, p.password_reset_required, p.mfa_bind_required, p.updated_at],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::LoginProfile));
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_login_profile(&self, user_name: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            let uid = user_id(tx, user_name)?;
+            let n = tx
+                .execute("DELETE FROM login_profiles WHERE user_id = ?1", [&uid])
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::LoginProfile));
+            }
+            Ok(())
+        })
+    }
+}

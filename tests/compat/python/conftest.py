@@ -1,0 +1,191 @@
+"""Shared fixtures: a real Rampart server per test session, and RAM clients
+built from the official Alibaba Cloud Python SDKs.
+
+Environment:
+  RAMPART_BIN  absolute path of the server binary
+               (default: <repo>/target/debug/rampart)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ramclients import FLAVOURS, CoreRam, make_client  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+# --------------------------------------------------------------------------
+# server
+# --------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    host: str
+    port: int
+    data_dir: Path
+    account_id: str
+    access_key_id: str
+    access_key_secret: str
+    credentials_mode: int
+    log_path: Path
+
+    @property
+    def endpoint(self) -> str:
+        """host:port, as given to the SDKs."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "<no server log>"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rampart_bin() -> Path:
+    return Path(os.environ.get("RAMPART_BIN") or REPO_ROOT / "target" / "debug" / "rampart")
+
+
+@pytest.fixture(scope="session")
+def server():
+    binary = _rampart_bin()
+    if not binary.is_file():
+        pytest.fail(f"server binary not found: {binary} (set RAMPART_BIN)", pytrace=False)
+
+    port = _free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="rampart-compat-"))
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    log_path = tmp / "server.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [str(binary), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+    def stop():
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        log.close()
+
+    def tail() -> str:
+        log.flush()
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-60:])
+
+    healthz = f"http://127.0.0.1:{port}/healthz"
+    deadline = time.monotonic() + 30
+    ready = False
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            stop()
+            pytest.fail(f"server exited early with code {proc.returncode}; log:\n{tail()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(healthz, timeout=2) as r:
+                if r.status == 200:
+                    ready = True
+                    break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.2)
+    if not ready:
+        stop()
+        pytest.fail(f"GET {healthz} did not return 200 within 30 s; log:\n{tail()}", pytrace=False)
+
+    cred_path = data_dir / "root-credentials.json"
+    deadline = time.monotonic() + 5
+    while not cred_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not cred_path.exists():
+        stop()
+        pytest.fail(f"{cred_path.name} not written in the data dir; log:\n{tail()}", pytrace=False)
+    creds = json.loads(cred_path.read_text())
+    mode = stat.S_IMODE(cred_path.stat().st_mode)
+
+    srv = Server(
+        host="127.0.0.1",
+        port=port,
+        data_dir=data_dir,
+        account_id=str(creds.get("AccountId", "")),
+        access_key_id=creds["AccessKeyId"],
+        access_key_secret=creds["AccessKeySecret"],
+        credentials_mode=mode,
+        log_path=log_path,
+    )
+    srv.root_credentials = creds  # type: ignore[attr-defined]
+    try:
+        yield srv
+    finally:
+        stop()
+        if os.environ.get("RAMPART_KEEP_DATA") != "1":
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(params=FLAVOURS)
+def ram(request, server):
+    """A root-credential RAM client, once per SDK flavour."""
+    return make_client(request.param, server)
+
+
+@pytest.fixture
+def root_core(server):
+    return CoreRam(server.endpoint, server.access_key_id, server.access_key_secret)
+
+
+@pytest.fixture
+def uniq():
+    """Unique, valid RAM entity names: uniq('u') -> 'u-1a2b3c4d5e'."""
+    def make(prefix: str = "t") -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:10]}"
+    return make
+
+
+
+
+@pytest.fixture
+def raw(server):
+    """Hand-signed RPC V1 requests (root credentials by default)."""
+    import rpc_v1
+
+    class Raw:
+        def request(self, action, params=None, ak=None, sk=None, **kw):
+            return rpc_v1.signed_request(server.base_url, action, params,
+                                         ak or server.access_key_id,
+                                         sk or server.access_key_secret, **kw)
+
+        def call(self, action, params=None, **kw):
+            return self.request(action, params, **kw).send()
+
+    return Raw()

@@ -1,0 +1,142 @@
+"""One uniform face over the official SDK flavours, plus assertion helpers."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, Optional
+
+REGION = "cn-hangzhou"
+RAM_VERSION = "2015-05-01"
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+# --------------------------------------------------------------------------
+# one uniform face over the SDK flavours
+# --------------------------------------------------------------------------
+
+class ApiError(Exception):
+    """An error answer, whichever SDK raised it."""
+
+    def __init__(self, flavour: str, status: Optional[int], code: Optional[str],
+                 message: Optional[str], request_id: Optional[str], data: Any = None):
+        super().__init__(f"[{flavour}] HTTP {status} {code}: {message} (RequestId={request_id})")
+        self.flavour = flavour
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.data = data
+
+
+def _snake(action: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", action).lower()
+
+
+class CoreRam:
+    """aliyun-python-sdk-core: AcsClient + CommonRequest, RPC V1 (HMAC-SHA1)."""
+
+    flavour = "core"
+
+    def __init__(self, endpoint: str, ak: str, sk: str):
+        from aliyunsdkcore.client import AcsClient
+
+        self.endpoint = endpoint
+        self.client = AcsClient(ak, sk, REGION, auto_retry=False, max_retry_time=0)
+        self.last_raw: Optional[bytes] = None
+
+    def call(self, action: str, **params) -> Dict[str, Any]:
+        from aliyunsdkcore.acs_exception.exceptions import ServerException
+        from aliyunsdkcore.request import CommonRequest
+
+        req = CommonRequest()
+        req.set_domain(self.endpoint)
+        req.set_protocol_type("http")
+        req.set_version(RAM_VERSION)
+        req.set_action_name(action)
+        req.set_method("POST")
+        req.set_accept_format("json")
+        for k, v in params.items():
+            if v is not None:
+                req.add_query_param(k, v)
+        try:
+            raw = self.client.do_action_with_exception(req)
+        except ServerException as e:
+            raise ApiError(self.flavour, e.get_http_status(), e.get_error_code(),
+                           e.get_error_msg(), e.get_request_id()) from None
+        self.last_raw = raw
+        return json.loads(raw)
+
+
+class TeaRam:
+    """alibabacloud_ram20150501 typed client (Tea / darabonba).
+
+    signature_algorithm=None -> the shipped default, V3 ACS3-HMAC-SHA256;
+    signature_algorithm='v2' -> RPC V1 HMAC-SHA1 (do_rpcrequest).
+
+    call() builds the SDK's own request model from the given wire names,
+    invokes the typed method and returns ``response.body.to_map()``, so only
+    fields that the SDK model knows (exact names) survive.
+    """
+
+    def __init__(self, endpoint: str, ak: str, sk: str, signature_algorithm: Optional[str] = None):
+        from alibabacloud_ram20150501.client import Client
+        from alibabacloud_tea_openapi.utils_models import Config
+
+        kw = dict(access_key_id=ak, access_key_secret=sk, endpoint=endpoint,
+                  protocol="http", region_id=REGION)
+        if signature_algorithm:
+            kw["signature_algorithm"] = signature_algorithm
+        self.flavour = "tea_v3" if not signature_algorithm else f"tea_{signature_algorithm}"
+        self.client = Client(Config(**kw))
+        self.last_response = None
+
+    def call(self, action: str, **params) -> Dict[str, Any]:
+        from alibabacloud_ram20150501 import models
+        from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
+
+        method = getattr(self.client, _snake(action))
+        req_cls = getattr(models, f"{action}Request", None)
+        try:
+            if req_cls is None:
+                assert not params, f"{action} takes no parameters in the SDK"
+                resp = method()
+            else:
+                req = req_cls().from_map({k: v for k, v in params.items() if v is not None})
+                resp = method(req)
+        except AlibabaCloudException as e:
+            raise ApiError(self.flavour, e.status_code, e.code, e.message, e.request_id,
+                           e.data) from None
+        self.last_response = resp
+        assert resp.status_code == 200, f"{action}: HTTP {resp.status_code}"
+        return resp.body.to_map()
+
+
+FLAVOURS = ("core", "tea_v3", "tea_v2")
+
+
+def make_client(flavour: str, srv, ak: Optional[str] = None, sk: Optional[str] = None):
+    ak = ak or srv.access_key_id
+    sk = sk or srv.access_key_secret
+    if flavour == "core":
+        return CoreRam(srv.endpoint, ak, sk)
+    if flavour == "tea_v3":
+        return TeaRam(srv.endpoint, ak, sk)
+    if flavour == "tea_v2":
+        return TeaRam(srv.endpoint, ak, sk, signature_algorithm="v2")
+    raise ValueError(flavour)
+
+
+def expect_error(fn, status: int, code: str) -> ApiError:
+    """Run fn, require an ApiError with exactly this HTTP status and code."""
+    try:
+        result = fn()
+    except ApiError as e:
+        assert (e.status, e.code) == (status, code), (
+            f"expected HTTP {status} {code}, got HTTP {e.status} {e.code}: {e.message}")
+        assert e.request_id, f"error {e.code} has no RequestId"
+        return e
+    raise AssertionError(f"expected HTTP {status} {code}, but the call succeeded: {result!r}")
+
+
+def assert_date(value: Any, what: str = "date"):
+    assert isinstance(value, str) and DATE_RE.match(value), f"{what}: {value!r} is not YYYY-MM-DDThh:mm:ssZ"
