@@ -1,1 +1,18 @@
-//! placeholder
+//! The Rampart domain: the account, RAM users, AccessKeys, groups and login
+//! profiles, who is calling ([`Principal`]) and whether they may
+//! ([`authz`]). Talks to storage only through [`rampart_store::Store`];
+//! knows nothing of HTTP.
+
+pub mod account;
+pub mod authz;
+mod clock;
+mod error;
+mod principal;
+pub mod ram;
+mod service;
+pub mod time;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ApiError;
+pub use principal::Principal;
+pub use service::{Limits, Rampart, Settings};

@@ -261,7 +261,10 @@ pub(crate) fn parse_conditions(block: &Json) -> Result<Vec<Condition>, String> {
             if key.trim().is_empty() {
                 return Err(format!("condition `{op_name}` has an empty key"));
             }
-            if keys[..j].iter().any(|(k, _)| k.to_lowercase() == key_lowercase) {
+            if keys[..j]
+                .iter()
+                .any(|(k, _)| k.to_lowercase() == key_lowercase)
+            {
                 return Err(format!("condition `{op_name}` gives key `{key}` twice"));
             }
             let raw = condition_values(value)
@@ -305,7 +308,11 @@ fn condition_values(value: &Json) -> Result<Vec<String>, String> {
 
 fn compile(operator: Operator, raw: &[String]) -> Result<Values, String> {
     use Operator::*;
-    fn each<T>(raw: &[String], f: impl Fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, String> {
+    fn each<T>(
+        raw: &[String],
+        f: impl Fn(&str) -> Option<T>,
+        what: &str,
+    ) -> Result<Vec<T>, String> {
         raw.iter()
             .map(|v| f(v).ok_or_else(|| format!("`{v}` is not {what}")))
             .collect()
@@ -328,18 +335,20 @@ fn compile(operator: Operator, raw: &[String]) -> Result<Values, String> {
             |v| v.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
             "a number",
         )?),
-        DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+        DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
         | DateGreaterThanEquals => Values::Date(each(
             raw,
             parse_date,
             "a date (ISO 8601 like `2012-11-11T23:59:59Z`, or epoch seconds)",
         )?),
         Bool => Values::Bool(each(raw, parse_bool, "`true` or `false`")?),
-        IpAddress | NotIpAddress => Values::Ip(each(
-            raw,
-            IpNet::parse,
-            "an IP address or CIDR block",
-        )?),
+        IpAddress | NotIpAddress => {
+            Values::Ip(each(raw, IpNet::parse, "an IP address or CIDR block")?)
+        }
     })
 }
 
@@ -367,15 +376,35 @@ mod tests {
 
     #[test]
     fn strings() {
-        let ctx = Context::new().with("acs:SourceVpc", "vpc-123").with_many("kms:tag/env", ["Prod", "eu"]);
-        assert!(holds(r#"{"StringEquals":{"ACS:sourcevpc":"vpc-123"}}"#, &ctx));
+        let ctx = Context::new()
+            .with("acs:SourceVpc", "vpc-123")
+            .with_many("kms:tag/env", ["Prod", "eu"]);
+        assert!(holds(
+            r#"{"StringEquals":{"ACS:sourcevpc":"vpc-123"}}"#,
+            &ctx
+        ));
         assert!(!holds(r#"{"StringEquals":{"kms:tag/env":"prod"}}"#, &ctx));
-        assert!(holds(r#"{"StringEqualsIgnoreCase":{"kms:tag/env":"PROD"}}"#, &ctx));
-        assert!(holds(r#"{"StringNotEquals":{"kms:tag/env":["dev","test"]}}"#, &ctx));
-        assert!(!holds(r#"{"StringNotEquals":{"kms:tag/env":["eu"]}}"#, &ctx));
-        assert!(!holds(r#"{"StringNotEqualsIgnoreCase":{"kms:tag/env":"PROD"}}"#, &ctx));
+        assert!(holds(
+            r#"{"StringEqualsIgnoreCase":{"kms:tag/env":"PROD"}}"#,
+            &ctx
+        ));
+        assert!(holds(
+            r#"{"StringNotEquals":{"kms:tag/env":["dev","test"]}}"#,
+            &ctx
+        ));
+        assert!(!holds(
+            r#"{"StringNotEquals":{"kms:tag/env":["eu"]}}"#,
+            &ctx
+        ));
+        assert!(!holds(
+            r#"{"StringNotEqualsIgnoreCase":{"kms:tag/env":"PROD"}}"#,
+            &ctx
+        ));
         assert!(holds(r#"{"StringLike":{"acs:SourceVpc":"vpc-*"}}"#, &ctx));
-        assert!(holds(r#"{"StringNotLike":{"acs:SourceVpc":"vpc-9*"}}"#, &ctx));
+        assert!(holds(
+            r#"{"StringNotLike":{"acs:SourceVpc":"vpc-9*"}}"#,
+            &ctx
+        ));
     }
 
     #[test]
@@ -383,8 +412,14 @@ mod tests {
         let ctx = Context::new();
         assert!(!holds(r#"{"StringEquals":{"a:b":"x"}}"#, &ctx));
         assert!(holds(r#"{"StringNotEquals":{"a:b":"x"}}"#, &ctx));
-        assert!(holds(r#"{"NotIpAddress":{"acs:SourceIp":"10.0.0.0/8"}}"#, &ctx));
-        assert!(!holds(r#"{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}"#, &ctx));
+        assert!(holds(
+            r#"{"NotIpAddress":{"acs:SourceIp":"10.0.0.0/8"}}"#,
+            &ctx
+        ));
+        assert!(!holds(
+            r#"{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}"#,
+            &ctx
+        ));
         assert!(!holds(r#"{"Bool":{"acs:SecureTransport":"true"}}"#, &ctx));
     }
 
@@ -396,27 +431,48 @@ mod tests {
             .with("acs:SecureTransport", "TRUE")
             .with("acs:SourceIp", "2001:db8::5");
         assert!(holds(r#"{"NumericEquals":{"n:x":5}}"#, &ctx));
-        assert!(holds(r#"{"NumericLessThan":{"n:x":"5.5"},"NumericGreaterThanEquals":{"n:x":5}}"#, &ctx));
+        assert!(holds(
+            r#"{"NumericLessThan":{"n:x":"5.5"},"NumericGreaterThanEquals":{"n:x":5}}"#,
+            &ctx
+        ));
         assert!(!holds(r#"{"NumericGreaterThan":{"n:x":5}}"#, &ctx));
-        assert!(holds(r#"{"DateLessThan":{"acs:CurrentTime":"2020-01-01T00:00:01Z"}}"#, &ctx));
-        assert!(holds(r#"{"DateEquals":{"acs:CurrentTime":"1577836800"}}"#, &ctx));
+        assert!(holds(
+            r#"{"DateLessThan":{"acs:CurrentTime":"2020-01-01T00:00:01Z"}}"#,
+            &ctx
+        ));
+        assert!(holds(
+            r#"{"DateEquals":{"acs:CurrentTime":"1577836800"}}"#,
+            &ctx
+        ));
         assert!(holds(r#"{"Bool":{"acs:SecureTransport":true}}"#, &ctx));
-        assert!(holds(r#"{"IpAddress":{"acs:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}"#, &ctx));
-        assert!(!holds(r#"{"NotIpAddress":{"acs:SourceIp":"2001:db8::/32"}}"#, &ctx));
+        assert!(holds(
+            r#"{"IpAddress":{"acs:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}"#,
+            &ctx
+        ));
+        assert!(!holds(
+            r#"{"NotIpAddress":{"acs:SourceIp":"2001:db8::/32"}}"#,
+            &ctx
+        ));
     }
 
     #[test]
     fn unparsable_context_values_never_match() {
-        let ctx = Context::new().with("n:x", "five").with("acs:SourceIp", "nope");
+        let ctx = Context::new()
+            .with("n:x", "five")
+            .with("acs:SourceIp", "nope");
         assert!(!holds(r#"{"NumericEquals":{"n:x":5}}"#, &ctx));
         assert!(holds(r#"{"NumericNotEquals":{"n:x":5}}"#, &ctx));
-        assert!(!holds(r#"{"IpAddress":{"acs:SourceIp":"0.0.0.0/0"}}"#, &ctx));
+        assert!(!holds(
+            r#"{"IpAddress":{"acs:SourceIp":"0.0.0.0/0"}}"#,
+            &ctx
+        ));
     }
 
     #[test]
     fn parse_errors() {
         let err = |t: &str| conds(t).unwrap_err();
-        assert!(err(r#"{"StringEqual":{"a:b":"x"}}"#).contains("unknown condition operator `StringEqual`"));
+        assert!(err(r#"{"StringEqual":{"a:b":"x"}}"#)
+            .contains("unknown condition operator `StringEqual`"));
         assert!(err(r#"{"NumericEquals":{"a:b":"x"}}"#).contains("`x` is not a number"));
         assert!(err(r#"{"DateEquals":{"a:b":"soon"}}"#).contains("`soon` is not a date"));
         assert!(err(r#"{"Bool":{"a:b":"yes"}}"#).contains("`yes` is not `true` or `false`"));

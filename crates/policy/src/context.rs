@@ -85,7 +85,10 @@ mod tests {
             .with("acs:SourceIp", "10.0.0.1")
             .with_many("kms:tag/Env", ["prod", "eu"]);
         assert_eq!(ctx.get("ACS:SOURCEIP"), Some(&["10.0.0.1".to_owned()][..]));
-        assert_eq!(ctx.get_lowercase("kms:tag/env").map(<[String]>::len), Some(2));
+        assert_eq!(
+            ctx.get_lowercase("kms:tag/env").map(<[String]>::len),
+            Some(2)
+        );
         assert_eq!(ctx.get("acs:CurrentTime"), None);
     }
 

@@ -6,8 +6,7 @@
 pub(crate) fn parse_date(text: &str) -> Option<i128> {
     let s = text.trim();
     if let Some(digits) = s.strip_prefix('-').or(Some(s)) {
-        if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit())
-        {
+        if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
             let secs: i128 = s.parse().ok()?;
             return Some(secs * NANOS);
         }
@@ -70,9 +69,9 @@ fn num(digits: &[u8]) -> Option<i64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    digits
-        .iter()
-        .try_fold(0_i64, |acc, d| acc.checked_mul(10)?.checked_add(i64::from(d - b'0')))
+    digits.iter().try_fold(0_i64, |acc, d| {
+        acc.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+    })
 }
 
 fn is_leap(year: i64) -> bool {

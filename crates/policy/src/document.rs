@@ -136,7 +136,9 @@ impl Statement {
 
     /// The `Resource` patterns as written; `None` when the document has none (trust policies).
     pub fn resources(&self) -> Option<impl Iterator<Item = &str>> {
-        self.resources.as_ref().map(|r| r.iter().map(Pattern::as_str))
+        self.resources
+            .as_ref()
+            .map(|r| r.iter().map(Pattern::as_str))
     }
 
     /// The `Principal`, in trust and resource policies.

@@ -77,7 +77,9 @@ mod tests {
     use super::*;
 
     fn inside(net: &str, addr: &str) -> bool {
-        IpNet::parse(net).unwrap().contains(parse_addr(addr).unwrap())
+        IpNet::parse(net)
+            .unwrap()
+            .contains(parse_addr(addr).unwrap())
     }
 
     #[test]

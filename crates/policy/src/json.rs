@@ -137,7 +137,9 @@ mod tests {
         assert_eq!(err.code, "C");
         assert_eq!(err.line, Some(3));
         assert_eq!(err.column, Some(1));
-        assert!(err.message.starts_with("invalid JSON at line 3, column 1: "));
+        assert!(err
+            .message
+            .starts_with("invalid JSON at line 3, column 1: "));
         assert!(!err.message.contains(" at line 3 column"));
     }
 

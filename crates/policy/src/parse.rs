@@ -80,7 +80,10 @@ pub fn parse(doc: &str, kind: DocumentKind) -> Result<PolicyDocument, PolicyErro
 
 fn parse_statement(value: &Json, kind: DocumentKind) -> Result<Statement, String> {
     let Json::Object(members) = value else {
-        return Err(format!("a statement must be an object, found {}", show(value)));
+        return Err(format!(
+            "a statement must be an object, found {}",
+            show(value)
+        ));
     };
     check_fields(members, &STATEMENT_FIELDS, "field")?;
     if field(members, "NotResource").is_some() {
@@ -89,12 +92,10 @@ fn parse_statement(value: &Json, kind: DocumentKind) -> Result<Statement, String
     let sid = match field(members, "Sid") {
         None => None,
         Some(Json::String(s)) if valid_sid(s) => Some(s.clone()),
-        Some(other) => {
-            return Err(format!(
-                "field `Sid` must be 1 to 128 characters from `A-Z a-z 0-9 _ / + = . @ -`, found {}",
-                show(other)
-            ))
-        }
+        Some(other) => return Err(format!(
+            "field `Sid` must be 1 to 128 characters from `A-Z a-z 0-9 _ / + = . @ -`, found {}",
+            show(other)
+        )),
     };
     let effect = match field(members, "Effect") {
         Some(Json::String(s)) if s == "Allow" => StatementEffect::Allow,
@@ -252,3 +253,6 @@ fn valid_action(a: &str) -> bool {
     };
     ok(service, "") && ok(api, ".")
 }
+
+#[cfg(test)]
+mod tests;

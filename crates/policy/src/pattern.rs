@@ -162,11 +162,26 @@ mod tests {
     #[test]
     fn kinds() {
         assert!(Pattern::new("*", false).is_any());
-        assert_eq!(Pattern::new("ram:*", true).matcher, Matcher::Prefix("ram:".into()));
-        assert_eq!(Pattern::new("*:root", false).matcher, Matcher::Suffix(":root".into()));
-        assert_eq!(Pattern::new("Ab", true).matcher, Matcher::Exact("ab".into()));
-        assert!(matches!(Pattern::new("a*b*", false).matcher, Matcher::Glob(_)));
-        assert!(matches!(Pattern::new("a?", false).matcher, Matcher::Glob(_)));
+        assert_eq!(
+            Pattern::new("ram:*", true).matcher,
+            Matcher::Prefix("ram:".into())
+        );
+        assert_eq!(
+            Pattern::new("*:root", false).matcher,
+            Matcher::Suffix(":root".into())
+        );
+        assert_eq!(
+            Pattern::new("Ab", true).matcher,
+            Matcher::Exact("ab".into())
+        );
+        assert!(matches!(
+            Pattern::new("a*b*", false).matcher,
+            Matcher::Glob(_)
+        ));
+        assert!(matches!(
+            Pattern::new("a?", false).matcher,
+            Matcher::Glob(_)
+        ));
     }
 
     #[test]
@@ -174,7 +189,11 @@ mod tests {
         assert!(check("kms:Get*", "kms:GetSecretValue", false));
         assert!(check("KMS:get*", "kms:GetSecretValue", true));
         assert!(!check("KMS:get*", "kms:GetSecretValue", false));
-        assert!(check("acs:ram:*:*:user/*", "acs:ram:*:123:user/alice", false));
+        assert!(check(
+            "acs:ram:*:*:user/*",
+            "acs:ram:*:123:user/alice",
+            false
+        ));
         assert!(check("a?c", "abc", false));
         assert!(!check("a?c", "ac", false));
         assert!(check("a?c", "aéc", false));

@@ -104,9 +104,12 @@ fn ram_matches(ram: &Ram, caller: Caller<'_>) -> bool {
         (Ram::Role(uid, name), Caller::AssumedRole { role_name, .. }) => {
             uid.matches(account) && name.matches(role_name)
         }
-        (Ram::AssumedRole(uid, role, sess), Caller::AssumedRole { role_name, session, .. }) => {
-            uid.matches(account) && role.matches(role_name) && sess.matches(session)
-        }
+        (
+            Ram::AssumedRole(uid, role, sess),
+            Caller::AssumedRole {
+                role_name, session, ..
+            },
+        ) => uid.matches(account) && role.matches(role_name) && sess.matches(session),
         _ => false,
     }
 }
@@ -132,8 +135,9 @@ pub(crate) fn parse_principal(value: &Json) -> Result<Principal, String> {
         if members[..i].iter().any(|(k, _)| k == kind) {
             return Err(format!("principal type `{kind}` is given twice"));
         }
-        let values = string_list(values)
-            .map_err(|found| format!("principal `{kind}` must be a string or an array of strings, found {found}"))?;
+        let values = string_list(values).map_err(|found| {
+            format!("principal `{kind}` must be a string or an array of strings, found {found}")
+        })?;
         for v in values {
             let entry = match kind.as_str() {
                 "RAM" => Entry::Ram(parse_ram(v)?),
@@ -236,14 +240,22 @@ mod tests {
     }
 
     const ROOT: Caller<'static> = Caller::Account { account_id: "111" };
-    const ALICE: Caller<'static> = Caller::User { account_id: "111", user_name: "alice" };
-    const BOB_OTHER: Caller<'static> = Caller::User { account_id: "222", user_name: "bob" };
+    const ALICE: Caller<'static> = Caller::User {
+        account_id: "111",
+        user_name: "alice",
+    };
+    const BOB_OTHER: Caller<'static> = Caller::User {
+        account_id: "222",
+        user_name: "bob",
+    };
     const SESSION: Caller<'static> = Caller::AssumedRole {
         account_id: "111",
         role_name: "ops",
         session: "s1",
     };
-    const KMS: Caller<'static> = Caller::Service { name: "kms.aliyuncs.com" };
+    const KMS: Caller<'static> = Caller::Service {
+        name: "kms.aliyuncs.com",
+    };
 
     #[test]
     fn account_root_matches_everyone_in_the_account() {
@@ -270,8 +282,13 @@ mod tests {
         let p = principal(r#"{"Service":["KMS.aliyuncs.com"]}"#);
         assert!(p.matches(&KMS));
         assert!(!p.matches(&ROOT) && !p.matches(&ALICE) && !p.matches(&SESSION));
-        assert!(!p.matches(&Caller::Service { name: "ecs.aliyuncs.com" }));
-        let user_named_like_service = Caller::User { account_id: "111", user_name: "kms.aliyuncs.com" };
+        assert!(!p.matches(&Caller::Service {
+            name: "ecs.aliyuncs.com"
+        }));
+        let user_named_like_service = Caller::User {
+            account_id: "111",
+            user_name: "kms.aliyuncs.com",
+        };
         assert!(!p.matches(&user_named_like_service));
     }
 
@@ -281,7 +298,9 @@ mod tests {
         assert!(p.matches(&KMS) && p.matches(&BOB_OTHER));
         let p = principal(r#"{"RAM":"*"}"#);
         assert!(p.matches(&BOB_OTHER) && !p.matches(&KMS));
-        let fed = Caller::Federated { provider_arn: "acs:ram::111:saml-provider/idp" };
+        let fed = Caller::Federated {
+            provider_arn: "acs:ram::111:saml-provider/idp",
+        };
         assert!(principal(r#"{"Federated":"acs:ram::111:saml-provider/idp"}"#).matches(&fed));
         assert!(!principal(r#"{"RAM":"*"}"#).matches(&fed));
     }

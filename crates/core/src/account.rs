@@ -1,0 +1,199 @@
+//! Initializing the account and resolving AccessKeys to principals.
+
+use std::sync::Arc;
+
+use rampart_crypto::{hash_password, open, random_alnum, random_digits, seal, Keyring, Purpose, SecretString};
+use rampart_store::{AccessKeyRow, AccountRow, Entity, KeyStatus, Store, StoreError};
+use serde::Serialize;
+
+use crate::{ApiError, Clock, Principal, Rampart, Settings};
+
+/// The account's root credentials, written once to `root-credentials.json`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RootCredentials {
+    /// 16-digit account id.
+    pub account_id: String,
+    /// Root AccessKeyId.
+    pub access_key_id: String,
+    /// Root AccessKey secret.
+    #[serde(serialize_with = "expose")]
+    pub access_key_secret: SecretString,
+    /// Console password of the account.
+    #[serde(serialize_with = "expose")]
+    pub console_password: SecretString,
+}
+
+fn expose<S: serde::Serializer>(s: &SecretString, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.expose())
+}
+
+impl std::fmt::Debug for RootCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RootCredentials")
+            .field("account_id", &self.account_id)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opening the domain failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// The store already holds an account.
+    #[error("the store is already initialized (account {0})")]
+    AlreadyInitialized(String),
+    /// The store holds no account yet.
+    #[error("the store is not initialized")]
+    NotInitialized,
+    /// Storage or crypto failure.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A new AccessKeyId in Alibaba's shape (`LTAI` + 20 characters).
+pub fn new_access_key_id() -> String {
+    format!("LTAI{}", random_alnum(20))
+}
+
+/// Associated data binding a sealed AccessKey secret to its key id.
+pub(crate) fn secret_aad(access_key_id: &str) -> Vec<u8> {
+    format!("rampart/access-key/{access_key_id}").into_bytes()
+}
+
+/// Seals a fresh AccessKey secret; returns the row fields and the plaintext.
+pub(crate) fn new_key_row(keyring: &Keyring, user_name: Option<String>, now: i64) -> (AccessKeyRow, SecretString) {
+    let id = new_access_key_id();
+    let secret = SecretString::new(random_alnum(30));
+    let sealed = seal(keyring.key(Purpose::AccessKeySecret), secret.expose().as_bytes(), &secret_aad(&id));
+    (
+        AccessKeyRow {
+            access_key_id: id,
+            user_name,
+            secret_sealed: sealed,
+            status: KeyStatus::Active,
+            created_at: now,
+            last_used_at: None,
+        },
+        secret,
+    )
+}
+
+/// Creates the account, its root key and console password in an empty store.
+pub fn initialize(store: &dyn Store, keyring: &Keyring, now: i64) -> Result<RootCredentials, InitError> {
+    if let Some(acct) = store.account().map_err(|e| InitError::Other(e.to_string()))? {
+        return Err(InitError::AlreadyInitialized(acct.account_id));
+    }
+    let account_id = random_digits(16);
+    let console_password = SecretString::new(format!("{}-{}", random_alnum(12), random_alnum(8)));
+    let hash = hash_password(console_password.expose()).map_err(|e| InitError::Other(e.to_string()))?;
+    let (row, secret) = new_key_row(keyring, None, now);
+    let account = AccountRow {
+        account_id: account_id.clone(),
+        console_password_hash: hash,
+        created_at: now,
+    };
+    match store.init_account(&account, &row) {
+        Ok(()) => {}
+        Err(StoreError::Conflict(Entity::Account)) => {
+            return Err(InitError::AlreadyInitialized(String::new()));
+        }
+        Err(e) => return Err(InitError::Other(e.to_string())),
+    }
+    Ok(RootCredentials {
+        account_id,
+        access_key_id: row.access_key_id,
+        access_key_secret: secret,
+        console_password,
+    })
+}
+
+/// A key resolved for signature checking: who owns it, its secret, its state.
+pub struct ResolvedKey {
+    /// The principal the key stands for.
+    pub principal: Principal,
+    /// The key's secret (to recompute the signature).
+    pub secret: SecretString,
+    /// Active or not.
+    pub active: bool,
+    /// Last recorded use.
+    pub last_used_at: Option<i64>,
+}
+
+impl Rampart {
+    /// Opens the domain over an initialized store.
+    pub fn open(
+        store: Arc<dyn Store>,
+        keyring: Keyring,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Result<Self, InitError> {
+        let account = store
+            .account()
+            .map_err(|e| InitError::Other(e.to_string()))?
+            .ok_or(InitError::NotInitialized)?;
+        Ok(Self {
+            store,
+            keyring,
+            clock,
+            settings,
+            account_id: account.account_id,
+        })
+    }
+
+    /// Looks up an AccessKey for authentication. `Ok(None)`: no such key.
+    pub fn resolve_access_key(&self, access_key_id: &str) -> Result<Option<ResolvedKey>, ApiError> {
+        let Some(row) = self.store.get_access_key(access_key_id).map_err(ApiError::internal)? else {
+            return Ok(None);
+        };
+        let plain = open(
+            self.keyring.key(Purpose::AccessKeySecret),
+            &row.secret_sealed,
+            &secret_aad(&row.access_key_id),
+        )
+        .map_err(|e| ApiError::internal(format!("access key {access_key_id} cannot be unsealed: {e}")))?;
+        let secret = SecretString::new(String::from_utf8(plain).map_err(ApiError::internal)?);
+        let principal = match &row.user_name {
+            None => Principal::Root {
+                account_id: self.account_id.clone(),
+                access_key_id: row.access_key_id.clone(),
+            },
+            Some(name) => {
+                let user = self
+                    .store
+                    .get_user(name)
+                    .map_err(ApiError::internal)?
+                    .ok_or_else(|| ApiError::internal("access key owner vanished"))?;
+                Principal::User {
+                    account_id: self.account_id.clone(),
+                    user_id: user.user_id,
+                    user_name: user.user_name,
+                    access_key_id: row.access_key_id.clone(),
+                }
+            }
+        };
+        Ok(Some(ResolvedKey {
+            principal,
+            secret,
+            active: row.status == KeyStatus::Active,
+            last_used_at: row.last_used_at,
+        }))
+    }
+
+    /// Records a nonce; `Ok(false)` if it was already used in the window.
+    pub fn use_nonce(&self, access_key_id: &str, nonce: &str, expires_at: i64) -> Result<bool, ApiError> {
+        self.store
+            .use_nonce(access_key_id, nonce, self.now(), expires_at)
+            .map_err(ApiError::internal)
+    }
+
+    /// Records a key's use (at most once a minute per key, to spare writes).
+    pub fn note_key_used(&self, key: &ResolvedKey) {
+        let now = self.now();
+        if key.last_used_at.is_none_or(|t| now - t >= 60) {
+            if let Err(e) = self.store.touch_access_key(key.principal.access_key_id(), now) {
+                tracing::warn!(error = %e, "could not record access key use");
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+use std::sync::Arc;
+
+use rampart_crypto::Keyring;
+use rampart_store::Store;
+
+use crate::Clock;
+
+/// Quotas, as the real RAM sets them.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// RAM users per account.
+    pub users: u64,
+    /// AccessKeys per RAM user.
+    pub access_keys_per_user: u64,
+    /// Groups per account.
+    pub groups: u64,
+    /// Groups a user may belong to.
+    pub groups_per_user: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            users: 1000,
+            access_keys_per_user: 2,
+            groups: 300,
+            groups_per_user: 5,
+        }
+    }
+}
+
+/// Settings of the domain that come from configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Region id used in ARNs and responses (`cn-hangzhou`).
+    pub region: String,
+    /// Quotas.
+    pub limits: Limits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            region: "cn-hangzhou".into(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The domain service: everything a request handler may do goes through it.
+#[derive(Clone)]
+pub struct Rampart {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) keyring: Keyring,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Settings,
+    pub(crate) account_id: String,
+}
+
+impl std::fmt::Debug for Rampart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rampart")
+            .field("account_id", &self.account_id)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rampart {
+    /// The account id this server serves.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// Configured settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Current Unix time.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}

@@ -1,0 +1,247 @@
+//! Evaluation: explicit Deny wins, then Allow, else implicit deny; and the
+//! decision explains itself.
+
+use crate::context::Context;
+use crate::document::{PolicyDocument, StatementEffect};
+use crate::principal::Caller;
+
+/// One request to authorize.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The action, like `kms:GetSecretValue` (compared case-insensitively).
+    pub action: &'a str,
+    /// The resource ARN, like `acs:kms:cn-hangzhou:123:secret/db` (compared case-sensitively).
+    pub resource: &'a str,
+    /// The condition keys of the request.
+    pub context: &'a Context,
+}
+
+/// A policy document with the names its decisions are reported under.
+#[derive(Clone, Copy, Debug)]
+pub struct NamedPolicy<'a> {
+    /// The policy name, like `AliyunRAMFullAccess`.
+    pub name: &'a str,
+    /// `System`, `Custom`, `Session`, `Resource` or `Trust`.
+    pub policy_type: &'a str,
+    /// The version id, like `v1`.
+    pub version: &'a str,
+    /// The compiled document.
+    pub document: &'a PolicyDocument,
+}
+
+/// The outcome of an evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// A statement allows the request and none denies it.
+    Allow,
+    /// A `Deny` statement matches.
+    ExplicitDeny,
+    /// No statement matches (the default).
+    ImplicitDeny,
+}
+
+/// A statement that decided the outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    /// The policy's name.
+    pub policy_name: String,
+    /// The policy's type (`System`, `Custom`, …).
+    pub policy_type: String,
+    /// The policy's version id.
+    pub version: String,
+    /// The 1-based statement index in the document.
+    pub statement: usize,
+    /// The statement's `Sid`, if it has one.
+    pub sid: Option<String>,
+    /// The statement's effect.
+    pub effect: StatementEffect,
+}
+
+/// The answer: an effect and the statements that produced it (the denying ones
+/// for [`Effect::ExplicitDeny`], the allowing ones for [`Effect::Allow`], none
+/// for [`Effect::ImplicitDeny`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Allow, explicit deny or implicit deny.
+    pub effect: Effect,
+    /// The statements behind the effect.
+    pub reasons: Vec<Reason>,
+}
+
+impl Decision {
+    /// The default decision: implicit deny, no reasons.
+    pub fn implicit_deny() -> Self {
+        Self {
+            effect: Effect::ImplicitDeny,
+            reasons: Vec::new(),
+        }
+    }
+
+    /// Whether the request is allowed.
+    pub fn is_allowed(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+
+    /// Both must allow (a session policy and the role's policies; an AssumeRole
+    /// caller's identity policies and the role's trust policy). Any explicit deny wins.
+    #[must_use]
+    pub fn intersect(self, other: Decision) -> Decision {
+        match (self.effect, other.effect) {
+            (Effect::ExplicitDeny, Effect::ExplicitDeny) | (Effect::Allow, Effect::Allow) => {
+                let mut reasons = self.reasons;
+                reasons.extend(other.reasons);
+                Decision {
+                    effect: self.effect,
+                    reasons,
+                }
+            }
+            (Effect::ExplicitDeny, _) => self,
+            (_, Effect::ExplicitDeny) => other,
+            _ => Decision::implicit_deny(),
+        }
+    }
+
+    /// Either may allow (identity-based and resource-based decisions). Any explicit deny wins.
+    #[must_use]
+    pub fn union(self, other: Decision) -> Decision {
+        match (self.effect, other.effect) {
+            (Effect::ExplicitDeny, Effect::ExplicitDeny) | (Effect::Allow, Effect::Allow) => {
+                let mut reasons = self.reasons;
+                reasons.extend(other.reasons);
+                Decision {
+                    effect: self.effect,
+                    reasons,
+                }
+            }
+            (Effect::ExplicitDeny, _) => self,
+            (_, Effect::ExplicitDeny) => other,
+            (Effect::Allow, _) => self,
+            (_, Effect::Allow) => other,
+            _ => Decision::implicit_deny(),
+        }
+    }
+
+    /// One line saying why, for the `NoPermission` message or an audit record.
+    pub fn explain(&self) -> String {
+        let verb = match self.effect {
+            Effect::Allow => "allowed",
+            Effect::ExplicitDeny => "explicitly denied",
+            Effect::ImplicitDeny => {
+                return "implicitly denied: no policy statement allows this action on this resource"
+                    .to_owned()
+            }
+        };
+        let Some(first) = self.reasons.first() else {
+            return verb.to_owned();
+        };
+        let sid = first
+            .sid
+            .as_ref()
+            .map(|s| format!(" (`{s}`)"))
+            .unwrap_or_default();
+        let version = if first.version.is_empty() {
+            String::new()
+        } else {
+            format!(" version {}", first.version)
+        };
+        let more = match self.reasons.len() {
+            1 => String::new(),
+            2 => " and 1 other statement".to_owned(),
+            n => format!(" and {} other statements", n - 1),
+        };
+        format!(
+            "{verb} by statement {}{sid} of {} policy `{}`{version}{more}",
+            first.statement, first.policy_type, first.policy_name
+        )
+    }
+}
+
+/// Evaluates identity-style policies: statements with a `Principal` never apply
+/// (there is no caller to match them against; see [`evaluate_as`]).
+pub fn evaluate(policies: &[NamedPolicy<'_>], req: &Request<'_>) -> Decision {
+    run(policies, req.action, Some(req.resource), None, req.context)
+}
+
+/// Evaluates policies that may name principals (resource-based policies) for `caller`.
+pub fn evaluate_as(
+    policies: &[NamedPolicy<'_>],
+    caller: &Caller<'_>,
+    req: &Request<'_>,
+) -> Decision {
+    run(
+        policies,
+        req.action,
+        Some(req.resource),
+        Some(caller),
+        req.context,
+    )
+}
+
+/// Evaluates a role's trust policy: may `caller` perform `action` (`sts:AssumeRole`)?
+/// Reasons are reported under the policy name `AssumeRolePolicyDocument`, type `Trust`.
+pub fn evaluate_trust(
+    trust: &PolicyDocument,
+    caller: &Caller<'_>,
+    action: &str,
+    context: &Context,
+) -> Decision {
+    let named = NamedPolicy {
+        name: "AssumeRolePolicyDocument",
+        policy_type: "Trust",
+        version: "",
+        document: trust,
+    };
+    run(&[named], action, None, Some(caller), context)
+}
+
+fn run(
+    policies: &[NamedPolicy<'_>],
+    action: &str,
+    resource: Option<&str>,
+    caller: Option<&Caller<'_>>,
+    context: &Context,
+) -> Decision {
+    // (policy index, statement index) of matches; allocates only on a match.
+    let mut denies: Vec<(usize, usize)> = Vec::new();
+    let mut allows: Vec<(usize, usize)> = Vec::new();
+    for (pi, policy) in policies.iter().enumerate() {
+        for (si, statement) in policy.document.statements.iter().enumerate() {
+            // Once denied, only other denies matter.
+            if !denies.is_empty() && statement.effect == StatementEffect::Allow {
+                continue;
+            }
+            if statement.applies(action, resource, caller, context) {
+                match statement.effect {
+                    StatementEffect::Deny => denies.push((pi, si)),
+                    StatementEffect::Allow => allows.push((pi, si)),
+                }
+            }
+        }
+    }
+    let (effect, hits) = if !denies.is_empty() {
+        (Effect::ExplicitDeny, denies)
+    } else if !allows.is_empty() {
+        (Effect::Allow, allows)
+    } else {
+        return Decision::implicit_deny();
+    };
+    let reasons = hits
+        .into_iter()
+        .filter_map(|(pi, si)| {
+            let policy = policies.get(pi)?;
+            let statement = policy.document.statements.get(si)?;
+            Some(Reason {
+                policy_name: policy.name.to_owned(),
+                policy_type: policy.policy_type.to_owned(),
+                version: policy.version.to_owned(),
+                statement: si + 1,
+                sid: statement.sid.clone(),
+                effect: statement.effect,
+            })
+        })
+        .collect();
+    Decision { effect, reasons }
+}
+
+#[cfg(test)]
+mod tests;
