@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use rampart_crypto::{hash_password, open, random_alnum, random_digits, seal, Keyring, Purpose, SecretString};
+use rampart_crypto::{
+    hash_password, open, random_alnum, random_digits, seal, Keyring, Purpose, SecretString,
+};
 use rampart_store::{AccessKeyRow, AccountRow, Entity, KeyStatus, Store, StoreError};
 use serde::Serialize;
 
@@ -62,10 +64,18 @@ pub(crate) fn secret_aad(access_key_id: &str) -> Vec<u8> {
 }
 
 /// Seals a fresh AccessKey secret; returns the row fields and the plaintext.
-pub(crate) fn new_key_row(keyring: &Keyring, user_name: Option<String>, now: i64) -> (AccessKeyRow, SecretString) {
+pub(crate) fn new_key_row(
+    keyring: &Keyring,
+    user_name: Option<String>,
+    now: i64,
+) -> (AccessKeyRow, SecretString) {
     let id = new_access_key_id();
     let secret = SecretString::new(random_alnum(30));
-    let sealed = seal(keyring.key(Purpose::AccessKeySecret), secret.expose().as_bytes(), &secret_aad(&id));
+    let sealed = seal(
+        keyring.key(Purpose::AccessKeySecret),
+        secret.expose().as_bytes(),
+        &secret_aad(&id),
+    );
     (
         AccessKeyRow {
             access_key_id: id,
@@ -80,13 +90,21 @@ pub(crate) fn new_key_row(keyring: &Keyring, user_name: Option<String>, now: i64
 }
 
 /// Creates the account, its root key and console password in an empty store.
-pub fn initialize(store: &dyn Store, keyring: &Keyring, now: i64) -> Result<RootCredentials, InitError> {
-    if let Some(acct) = store.account().map_err(|e| InitError::Other(e.to_string()))? {
+pub fn initialize(
+    store: &dyn Store,
+    keyring: &Keyring,
+    now: i64,
+) -> Result<RootCredentials, InitError> {
+    if let Some(acct) = store
+        .account()
+        .map_err(|e| InitError::Other(e.to_string()))?
+    {
         return Err(InitError::AlreadyInitialized(acct.account_id));
     }
     let account_id = random_digits(16);
     let console_password = SecretString::new(format!("{}-{}", random_alnum(12), random_alnum(8)));
-    let hash = hash_password(console_password.expose()).map_err(|e| InitError::Other(e.to_string()))?;
+    let hash =
+        hash_password(console_password.expose()).map_err(|e| InitError::Other(e.to_string()))?;
     let (row, secret) = new_key_row(keyring, None, now);
     let account = AccountRow {
         account_id: account_id.clone(),
@@ -143,7 +161,11 @@ impl Rampart {
 
     /// Looks up an AccessKey for authentication. `Ok(None)`: no such key.
     pub fn resolve_access_key(&self, access_key_id: &str) -> Result<Option<ResolvedKey>, ApiError> {
-        let Some(row) = self.store.get_access_key(access_key_id).map_err(ApiError::internal)? else {
+        let Some(row) = self
+            .store
+            .get_access_key(access_key_id)
+            .map_err(ApiError::internal)?
+        else {
             return Ok(None);
         };
         let plain = open(
@@ -151,7 +173,11 @@ impl Rampart {
             &row.secret_sealed,
             &secret_aad(&row.access_key_id),
         )
-        .map_err(|e| ApiError::internal(format!("access key {access_key_id} cannot be unsealed: {e}")))?;
+        .map_err(|e| {
+            ApiError::internal(format!(
+                "access key {access_key_id} cannot be unsealed: {e}"
+            ))
+        })?;
         let secret = SecretString::new(String::from_utf8(plain).map_err(ApiError::internal)?);
         let principal = match &row.user_name {
             None => Principal::Root {
@@ -181,7 +207,12 @@ impl Rampart {
     }
 
     /// Records a nonce; `Ok(false)` if it was already used in the window.
-    pub fn use_nonce(&self, access_key_id: &str, nonce: &str, expires_at: i64) -> Result<bool, ApiError> {
+    pub fn use_nonce(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        expires_at: i64,
+    ) -> Result<bool, ApiError> {
         self.store
             .use_nonce(access_key_id, nonce, self.now(), expires_at)
             .map_err(ApiError::internal)
@@ -191,7 +222,10 @@ impl Rampart {
     pub fn note_key_used(&self, key: &ResolvedKey) {
         let now = self.now();
         if key.last_used_at.is_none_or(|t| now - t >= 60) {
-            if let Err(e) = self.store.touch_access_key(key.principal.access_key_id(), now) {
+            if let Err(e) = self
+                .store
+                .touch_access_key(key.principal.access_key_id(), now)
+            {
                 tracing::warn!(error = %e, "could not record access key use");
             }
         }

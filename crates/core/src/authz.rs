@@ -22,7 +22,11 @@ pub struct AccessRequest<'a> {
 
 impl Rampart {
     /// Decides a request; `Err(NoPermission)` explains a denial.
-    pub fn authorize(&self, principal: &Principal, req: &AccessRequest<'_>) -> Result<(), ApiError> {
+    pub fn authorize(
+        &self,
+        principal: &Principal,
+        req: &AccessRequest<'_>,
+    ) -> Result<(), ApiError> {
         match principal {
             Principal::Root { .. } => Ok(()),
             Principal::User { user_name, .. } => {
@@ -37,7 +41,12 @@ impl Rampart {
     }
 }
 
-fn no_permission(principal: &Principal, req: &AccessRequest<'_>, kind: &'static str, explanation: String) -> ApiError {
+fn no_permission(
+    principal: &Principal,
+    req: &AccessRequest<'_>,
+    kind: &'static str,
+    explanation: String,
+) -> ApiError {
     let (ptype, display) = match principal {
         Principal::Root { account_id, .. } => ("Account", account_id.clone()),
         Principal::User { user_name, .. } => ("SubUser", user_name.clone()),
@@ -50,7 +59,7 @@ fn no_permission(principal: &Principal, req: &AccessRequest<'_>, kind: &'static 
             req.resource, req.action
         ),
     );
-    e.access_denied = Some(AccessDeniedDetail {
+    e.access_denied = Some(Box::new(AccessDeniedDetail {
         no_permission_type: kind,
         auth_action: req.action.to_string(),
         auth_principal_type: ptype,
@@ -58,6 +67,6 @@ fn no_permission(principal: &Principal, req: &AccessRequest<'_>, kind: &'static 
         auth_principal_owner_id: principal.account_id().to_string(),
         policy_type: "AccountLevelIdentityBasedPolicy",
         explanation,
-    });
+    }));
     e
 }

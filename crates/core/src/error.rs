@@ -11,7 +11,7 @@ pub struct ApiError {
     /// Human message: what is wrong and what to fix.
     pub message: String,
     /// Why a permission check failed, when it did.
-    pub access_denied: Option<AccessDeniedDetail>,
+    pub access_denied: Option<Box<AccessDeniedDetail>>,
 }
 
 /// The `AccessDeniedDetail` of a `NoPermission` error.
@@ -58,7 +58,7 @@ impl ApiError {
     pub fn missing(name: &str) -> Self {
         Self::dynamic(
             400,
-            format!("MissingParameter.{name}"),
+            "MissingParameter".to_string(),
             format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
         )
     }

@@ -32,7 +32,9 @@ impl Principal {
     /// The AccessKeyId that signed the request.
     pub fn access_key_id(&self) -> &str {
         match self {
-            Principal::Root { access_key_id, .. } | Principal::User { access_key_id, .. } => access_key_id,
+            Principal::Root { access_key_id, .. } | Principal::User { access_key_id, .. } => {
+                access_key_id
+            }
         }
     }
 
@@ -40,7 +42,11 @@ impl Principal {
     pub fn arn(&self) -> String {
         match self {
             Principal::Root { account_id, .. } => format!("acs:ram::{account_id}:root"),
-            Principal::User { account_id, user_name, .. } => format!("acs:ram::{account_id}:user/{user_name}"),
+            Principal::User {
+                account_id,
+                user_name,
+                ..
+            } => format!("acs:ram::{account_id}:user/{user_name}"),
         }
     }
 

@@ -36,6 +36,10 @@ pub struct Settings {
     pub region: String,
     /// Quotas.
     pub limits: Limits,
+    /// How long the previous key of a rotated RAM secret keeps working (seconds).
+    pub rotation_grace_period: u64,
+    /// The smallest rotation interval accepted (seconds).
+    pub min_rotation_interval: u64,
 }
 
 impl Default for Settings {
@@ -43,6 +47,8 @@ impl Default for Settings {
         Self {
             region: "cn-hangzhou".into(),
             limits: Limits::default(),
+            rotation_grace_period: 2 * 86400,
+            min_rotation_interval: 6 * 3600,
         }
     }
 }

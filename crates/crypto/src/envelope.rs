@@ -52,7 +52,13 @@ pub fn seal(key: &DataKey, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
     let nonce = Nonce::from_slice(&nonce_bytes);
     // Encryption only fails for inputs beyond GCM's 64 GiB limit.
     let ct = cipher
-        .encrypt(nonce, Payload { msg: plaintext, aad })
+        .encrypt(
+            nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .unwrap_or_default();
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
     out.push(FORMAT_V1);
@@ -93,7 +99,10 @@ mod tests {
         let last = bad.len() - 1;
         bad[last] ^= 1;
         assert_eq!(open(&k, &bad, b"ak/LTAI1"), Err(SealError::Auth));
-        assert_eq!(open(&DataKey::generate(), &blob, b"ak/LTAI1"), Err(SealError::Auth));
+        assert_eq!(
+            open(&DataKey::generate(), &blob, b"ak/LTAI1"),
+            Err(SealError::Auth)
+        );
         assert_eq!(open(&k, &blob[..10], b"ak/LTAI1"), Err(SealError::Format));
         assert!(!blob.windows(10).any(|w| w == b"top secret"));
         assert_eq!(format!("{k:?}"), "DataKey([REDACTED])");

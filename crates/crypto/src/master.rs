@@ -88,7 +88,8 @@ impl MasterKey {
         if meta.permissions().mode() & 0o077 != 0 {
             fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io)?;
         }
-        Self::from_hex(text.trim()).ok_or_else(|| MasterKeyError::Invalid(path.display().to_string()))
+        Self::from_hex(text.trim())
+            .ok_or_else(|| MasterKeyError::Invalid(path.display().to_string()))
     }
 
     /// Parses a 64-character hex key.
@@ -154,10 +155,16 @@ mod tests {
         let p = dir.join("master.key");
         let a = MasterKey::create(&p).unwrap();
         assert!(MasterKey::create(&p).is_err());
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let b = MasterKey::load(&p).unwrap();
         let blob = crate::seal(a.keyring().key(Purpose::AccessKeySecret), b"x", b"");
-        assert_eq!(crate::open(b.keyring().key(Purpose::AccessKeySecret), &blob, b"").unwrap(), b"x");
+        assert_eq!(
+            crate::open(b.keyring().key(Purpose::AccessKeySecret), &blob, b"").unwrap(),
+            b"x"
+        );
         assert!(crate::open(b.keyring().key(Purpose::KeyMaterial), &blob, b"").is_err());
         fs::remove_dir_all(&dir).unwrap();
     }

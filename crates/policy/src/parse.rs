@@ -92,10 +92,12 @@ fn parse_statement(value: &Json, kind: DocumentKind) -> Result<Statement, String
     let sid = match field(members, "Sid") {
         None => None,
         Some(Json::String(s)) if valid_sid(s) => Some(s.clone()),
-        Some(other) => return Err(format!(
+        Some(other) => {
+            return Err(format!(
             "field `Sid` must be 1 to 128 characters from `A-Z a-z 0-9 _ / + = . @ -`, found {}",
             show(other)
-        )),
+        ))
+        }
     };
     let effect = match field(members, "Effect") {
         Some(Json::String(s)) if s == "Allow" => StatementEffect::Allow,

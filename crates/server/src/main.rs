@@ -1,1 +1,63 @@
-fn main() {}
+//! `rampart`: a self-hosted server speaking Alibaba Cloud's RAM, STS and KMS
+//! Secrets Manager APIs.
+
+mod config;
+mod http;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeArgs;
+
+/// Rampart: Alibaba Cloud RAM, STS and KMS Secrets Manager, self-hosted.
+#[derive(Parser, Debug)]
+#[command(name = "rampart", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the APIs (initializes an empty store first).
+    Serve(ServeArgs),
+    /// Initialize an empty store and print the root credentials as JSON.
+    Init(ServeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (args, serve) = match cli.command {
+        Command::Serve(a) => (a, true),
+        Command::Init(a) => (a, false),
+    };
+    let cfg = match config::Config::resolve(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rampart: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    config::init_tracing(&cfg);
+    let result = if serve {
+        serve_main(cfg)
+    } else {
+        setup::init_command(&cfg)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rampart: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve_main(cfg: config::Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(http::serve(cfg))
+}

@@ -30,7 +30,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records a signature nonce for `access_key_id` until `expires_at`.
     /// Returns `false` if the same nonce is already recorded (a replay).
-    fn use_nonce(&self, access_key_id: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool>;
+    fn use_nonce(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<bool>;
 
     // ---- users -----------------------------------------------------------
 
@@ -52,13 +58,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates a key for a user (`NotFound(User)`; `Limit(AccessKey)` if the
     /// user already holds `max_per_user`).
-    fn create_access_key(&self, user_name: &str, key: &AccessKeyRow, max_per_user: u64) -> StoreResult<()>;
+    fn create_access_key(
+        &self,
+        user_name: &str,
+        key: &AccessKeyRow,
+        max_per_user: u64,
+    ) -> StoreResult<()>;
     /// Any key (root or user) by id, with its owner's name.
     fn get_access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
     /// A user's keys, oldest first (`NotFound(User)`).
     fn list_access_keys(&self, user_name: &str) -> StoreResult<Vec<AccessKeyRow>>;
     /// Sets a user key's status (`NotFound(User|AccessKey)`).
-    fn set_access_key_status(&self, user_name: &str, access_key_id: &str, status: KeyStatus, now: i64) -> StoreResult<()>;
+    fn set_access_key_status(
+        &self,
+        user_name: &str,
+        access_key_id: &str,
+        status: KeyStatus,
+        now: i64,
+    ) -> StoreResult<()>;
     /// Deletes a user key (`NotFound(User|AccessKey)`).
     fn delete_access_key(&self, user_name: &str, access_key_id: &str) -> StoreResult<()>;
     /// Records that a key was used at `now`.
@@ -78,14 +95,25 @@ pub trait Store: Send + Sync + 'static {
     fn list_groups(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<GroupRow>>;
     /// Adds a user to a group (`NotFound(User|Group)`, `Conflict(Membership)`,
     /// `Limit(Membership)` beyond `max_groups_per_user`).
-    fn add_user_to_group(&self, user_name: &str, group_name: &str, now: i64, max_groups_per_user: u64) -> StoreResult<()>;
+    fn add_user_to_group(
+        &self,
+        user_name: &str,
+        group_name: &str,
+        now: i64,
+        max_groups_per_user: u64,
+    ) -> StoreResult<()>;
     /// Removes a user from a group (`NotFound(User|Group|Membership)`).
     fn remove_user_from_group(&self, user_name: &str, group_name: &str) -> StoreResult<()>;
     /// The groups of a user, with join times (`NotFound(User)`).
     fn list_groups_for_user(&self, user_name: &str) -> StoreResult<Vec<(GroupRow, i64)>>;
     /// The members of a group, with join times, ordered by user name,
     /// strictly after `after` (`NotFound(Group)`).
-    fn list_users_for_group(&self, group_name: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<(UserRow, i64)>>;
+    fn list_users_for_group(
+        &self,
+        group_name: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<(UserRow, i64)>>;
 
     // ---- login profiles --------------------------------------------------
 

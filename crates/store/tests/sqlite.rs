@@ -23,7 +23,11 @@ fn sqlite_reopen_keeps_data() {
     {
         let s = SqliteStore::open(&path).unwrap();
         s.create_user(
-            &rampart_store::UserRow { user_id: "1".into(), user_name: "keep".into(), ..Default::default() },
+            &rampart_store::UserRow {
+                user_id: "1".into(),
+                user_name: "keep".into(),
+                ..Default::default()
+            },
             10,
         )
         .unwrap();

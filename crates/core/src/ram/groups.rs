@@ -52,7 +52,11 @@ impl Rampart {
         self.store
             .get_group(group_name)
             .map_err(store_err)?
-            .ok_or_else(|| store_err(rampart_store::StoreError::NotFound(rampart_store::Entity::Group)))
+            .ok_or_else(|| {
+                store_err(rampart_store::StoreError::NotFound(
+                    rampart_store::Entity::Group,
+                ))
+            })
     }
 
     /// Reads a group.
@@ -83,7 +87,11 @@ impl Rampart {
     }
 
     /// Lists groups by name.
-    pub fn list_groups(&self, marker: Option<&str>, max_items: Option<u32>) -> Result<Page<GroupView>, ApiError> {
+    pub fn list_groups(
+        &self,
+        marker: Option<&str>,
+        max_items: Option<u32>,
+    ) -> Result<Page<GroupView>, ApiError> {
         let limit = v::max_items(max_items)?;
         let mut rows = self
             .store
@@ -101,12 +109,21 @@ impl Rampart {
         v::user_name("UserName", user_name)?;
         v::group_name("GroupName", group_name)?;
         self.store
-            .add_user_to_group(user_name, group_name, self.now(), self.settings.limits.groups_per_user)
+            .add_user_to_group(
+                user_name,
+                group_name,
+                self.now(),
+                self.settings.limits.groups_per_user,
+            )
             .map_err(store_err)
     }
 
     /// Removes a user from a group.
-    pub fn remove_user_from_group(&self, user_name: &str, group_name: &str) -> Result<(), ApiError> {
+    pub fn remove_user_from_group(
+        &self,
+        user_name: &str,
+        group_name: &str,
+    ) -> Result<(), ApiError> {
         v::user_name("UserName", user_name)?;
         v::group_name("GroupName", group_name)?;
         self.store

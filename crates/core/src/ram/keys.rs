@@ -39,12 +39,19 @@ impl Rampart {
     }
 
     /// Activates or deactivates a user's AccessKey.
-    pub fn update_access_key(&self, user_name: &str, access_key_id: &str, status: &str) -> Result<(), ApiError> {
+    pub fn update_access_key(
+        &self,
+        user_name: &str,
+        access_key_id: &str,
+        status: &str,
+    ) -> Result<(), ApiError> {
         v::user_name("UserName", user_name)?;
         let status = KeyStatus::parse(status).ok_or_else(|| {
             ApiError::invalid(
                 "Status",
-                format!("The parameter - \"Status\" must be `Active` or `Inactive`, got `{status}`."),
+                format!(
+                    "The parameter - \"Status\" must be `Active` or `Inactive`, got `{status}`."
+                ),
             )
         })?;
         self.store
@@ -55,17 +62,27 @@ impl Rampart {
     /// Deletes a user's AccessKey; it stops working at once.
     pub fn delete_access_key(&self, user_name: &str, access_key_id: &str) -> Result<(), ApiError> {
         v::user_name("UserName", user_name)?;
-        self.store.delete_access_key(user_name, access_key_id).map_err(store_err)
+        self.store
+            .delete_access_key(user_name, access_key_id)
+            .map_err(store_err)
     }
 
     /// When a user's AccessKey was last used (`None`: never).
-    pub fn access_key_last_used(&self, user_name: &str, access_key_id: &str) -> Result<Option<String>, ApiError> {
+    pub fn access_key_last_used(
+        &self,
+        user_name: &str,
+        access_key_id: &str,
+    ) -> Result<Option<String>, ApiError> {
         v::user_name("UserName", user_name)?;
         let keys = self.store.list_access_keys(user_name).map_err(store_err)?;
         let key = keys
             .into_iter()
             .find(|k| k.access_key_id == access_key_id)
-            .ok_or_else(|| store_err(rampart_store::StoreError::NotFound(rampart_store::Entity::AccessKey)))?;
+            .ok_or_else(|| {
+                store_err(rampart_store::StoreError::NotFound(
+                    rampart_store::Entity::AccessKey,
+                ))
+            })?;
         Ok(key.last_used_at.map(ts))
     }
 }

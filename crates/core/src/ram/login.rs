@@ -25,9 +25,15 @@ fn hash(p: &SecretString) -> Result<String, ApiError> {
 
 impl Rampart {
     /// Gives a user a console password.
-    pub fn create_login_profile(&self, req: LoginProfileInput) -> Result<LoginProfileView, ApiError> {
+    pub fn create_login_profile(
+        &self,
+        req: LoginProfileInput,
+    ) -> Result<LoginProfileView, ApiError> {
         v::user_name("UserName", &req.user_name)?;
-        let password = req.password.as_ref().ok_or_else(|| ApiError::missing("Password"))?;
+        let password = req
+            .password
+            .as_ref()
+            .ok_or_else(|| ApiError::missing("Password"))?;
         let now = self.now();
         let row = LoginProfileRow {
             password_hash: hash(password)?,
@@ -52,11 +58,17 @@ impl Rampart {
 
     /// Reads a user's login profile (never the password).
     pub fn get_login_profile(&self, user_name: &str) -> Result<LoginProfileView, ApiError> {
-        Ok(LoginProfileView::new(user_name, &self.login_row(user_name)?))
+        Ok(LoginProfileView::new(
+            user_name,
+            &self.login_row(user_name)?,
+        ))
     }
 
     /// Changes a user's password or logon requirements.
-    pub fn update_login_profile(&self, req: LoginProfileInput) -> Result<LoginProfileView, ApiError> {
+    pub fn update_login_profile(
+        &self,
+        req: LoginProfileInput,
+    ) -> Result<LoginProfileView, ApiError> {
         let mut row = self.login_row(&req.user_name)?;
         if let Some(p) = &req.password {
             row.password_hash = hash(p)?;
@@ -77,6 +89,8 @@ impl Rampart {
     /// Removes a user's console access.
     pub fn delete_login_profile(&self, user_name: &str) -> Result<(), ApiError> {
         v::user_name("UserName", user_name)?;
-        self.store.delete_login_profile(user_name).map_err(store_err)
+        self.store
+            .delete_login_profile(user_name)
+            .map_err(store_err)
     }
 }

@@ -77,7 +77,11 @@ impl Rampart {
         self.store
             .get_user(user_name)
             .map_err(store_err)?
-            .ok_or_else(|| store_err(rampart_store::StoreError::NotFound(rampart_store::Entity::User)))
+            .ok_or_else(|| {
+                store_err(rampart_store::StoreError::NotFound(
+                    rampart_store::Entity::User,
+                ))
+            })
     }
 
     /// Changes a user's attributes, possibly its name.
@@ -115,7 +119,11 @@ impl Rampart {
     }
 
     /// Lists users by name, `max_items` at a time after `marker`.
-    pub fn list_users(&self, marker: Option<&str>, max_items: Option<u32>) -> Result<Page<UserView>, ApiError> {
+    pub fn list_users(
+        &self,
+        marker: Option<&str>,
+        max_items: Option<u32>,
+    ) -> Result<Page<UserView>, ApiError> {
         let limit = v::max_items(max_items)?;
         let mut rows = self
             .store
@@ -130,7 +138,11 @@ impl Rampart {
 }
 
 /// Truncates `rows` (fetched with `limit + 1`) and returns the next marker.
-pub(crate) fn paginate<T>(rows: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> Option<String> {
+pub(crate) fn paginate<T>(
+    rows: &mut Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> String,
+) -> Option<String> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     if rows.len() > limit {
         rows.truncate(limit);

@@ -30,28 +30,65 @@ fn check(
 
 /// A user name: 1–64 of `[A-Za-z0-9._-]`.
 pub fn user_name(param: &str, v: &str) -> Result<(), ApiError> {
-    check(param, v, 1, 64, |c| c.is_ascii_alphanumeric() || "._-".contains(c), "letters, digits, `.`, `_` and `-`")
+    check(
+        param,
+        v,
+        1,
+        64,
+        |c| c.is_ascii_alphanumeric() || "._-".contains(c),
+        "letters, digits, `.`, `_` and `-`",
+    )
 }
 
 /// A group name: 1–64 of `[A-Za-z0-9._-]`.
 pub fn group_name(param: &str, v: &str) -> Result<(), ApiError> {
-    check(param, v, 1, 64, |c| c.is_ascii_alphanumeric() || "._-".contains(c), "letters, digits, `.`, `_` and `-`")
+    check(
+        param,
+        v,
+        1,
+        64,
+        |c| c.is_ascii_alphanumeric() || "._-".contains(c),
+        "letters, digits, `.`, `_` and `-`",
+    )
 }
 
 /// A display name: 1–128 printable characters.
 pub fn display_name(param: &str, v: &str) -> Result<(), ApiError> {
-    check(param, v, 1, 128, |c| !c.is_control(), "printable characters")
+    check(
+        param,
+        v,
+        1,
+        128,
+        |c| !c.is_control(),
+        "printable characters",
+    )
 }
 
 /// Free text (`Comments`): 0–128 characters.
 pub fn comments(param: &str, v: &str) -> Result<(), ApiError> {
-    check(param, v, 0, 128, |c| !c.is_control() || c == '\n', "printable characters")
+    check(
+        param,
+        v,
+        0,
+        128,
+        |c| !c.is_control() || c == '\n',
+        "printable characters",
+    )
 }
 
 /// Email: `local@domain`, at most 128 characters.
 pub fn email(param: &str, v: &str) -> Result<(), ApiError> {
-    check(param, v, 0, 128, |c| !c.is_control() && !c.is_whitespace(), "an email address")?;
-    if !v.is_empty() && !matches!(v.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.')) {
+    check(
+        param,
+        v,
+        0,
+        128,
+        |c| !c.is_control() && !c.is_whitespace(),
+        "an email address",
+    )?;
+    if !v.is_empty()
+        && !matches!(v.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.'))
+    {
         return Err(ApiError::dynamic(
             400,
             format!("InvalidParameter.{param}.Format"),
@@ -63,8 +100,17 @@ pub fn email(param: &str, v: &str) -> Result<(), ApiError> {
 
 /// Mobile phone: `<country code>-<number>`, e.g. `86-18600008888`.
 pub fn mobile_phone(param: &str, v: &str) -> Result<(), ApiError> {
-    check(param, v, 0, 32, |c| c.is_ascii_digit() || c == '-', "digits as `86-18600008888`")?;
-    if !v.is_empty() && !matches!(v.split_once('-'), Some((cc, n)) if !cc.is_empty() && !n.is_empty()) {
+    check(
+        param,
+        v,
+        0,
+        32,
+        |c| c.is_ascii_digit() || c == '-',
+        "digits as `86-18600008888`",
+    )?;
+    if !v.is_empty()
+        && !matches!(v.split_once('-'), Some((cc, n)) if !cc.is_empty() && !n.is_empty())
+    {
         return Err(ApiError::dynamic(
             400,
             format!("InvalidParameter.{param}.Format"),
@@ -106,9 +152,18 @@ mod tests {
     #[test]
     fn names() {
         assert!(user_name("UserName", "alice.b-c_1").is_ok());
-        assert_eq!(user_name("UserName", "a b").unwrap_err().code, "InvalidParameter.UserName.InvalidChars");
-        assert_eq!(user_name("UserName", "").unwrap_err().code, "InvalidParameter.UserName.Length");
-        assert_eq!(user_name("UserName", &"a".repeat(65)).unwrap_err().code, "InvalidParameter.UserName.Length");
+        assert_eq!(
+            user_name("UserName", "a b").unwrap_err().code,
+            "InvalidParameter.UserName.InvalidChars"
+        );
+        assert_eq!(
+            user_name("UserName", "").unwrap_err().code,
+            "InvalidParameter.UserName.Length"
+        );
+        assert_eq!(
+            user_name("UserName", &"a".repeat(65)).unwrap_err().code,
+            "InvalidParameter.UserName.Length"
+        );
         assert!(email("Email", "a@b.com").is_ok());
         assert!(email("Email", "ab.com").is_err());
         assert!(mobile_phone("MobilePhone", "86-1860000").is_ok());

@@ -57,7 +57,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one immediate write transaction; commits only if `f` succeeds.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut conn = self.writer.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -70,7 +73,7 @@ impl SqliteStore {
     pub(crate) fn record_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> bool {
         let mut w = self.nonces.lock();
         w.inserts += 1;
-        if w.inserts % 4096 == 0 {
+        if w.inserts.is_multiple_of(4096) {
             w.seen.retain(|_, exp| *exp > now);
         }
         let k = (key.to_owned(), nonce.to_owned());
@@ -88,15 +91,20 @@ fn open_conn(path: &Path, read_only: bool) -> StoreResult<Connection> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(backend)?;
     if !read_only {
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
     }
-    conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
-    conn.pragma_update(None, "foreign_keys", "ON").map_err(backend)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(backend)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(backend)?;
     Ok(conn)
 }
 
@@ -106,7 +114,11 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
     )
     .map_err(backend)?;
     let current: i64 = conn
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
         .map_err(backend)?;
     for (version, sql) in MIGRATIONS {
         if *version <= current {

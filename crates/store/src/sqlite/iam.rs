@@ -4,8 +4,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::conn::{backend, SqliteStore};
 use crate::{
-    AccessKeyRow, AccountRow, Entity, GroupRow, KeyStatus, LoginProfileRow, Store, StoreError, StoreResult,
-    UserRow,
+    AccessKeyRow, AccountRow, Entity, GroupRow, KeyStatus, LoginProfileRow, Store, StoreError,
+    StoreResult, UserRow,
 };
 
 const USER_COLS: &str =
@@ -56,17 +56,25 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 }
 
 fn user_id(conn: &Connection, user_name: &str) -> StoreResult<String> {
-    conn.query_row("SELECT user_id FROM users WHERE user_name = ?1", [user_name], |r| r.get(0))
-        .optional()
-        .map_err(backend)?
-        .ok_or(StoreError::NotFound(Entity::User))
+    conn.query_row(
+        "SELECT user_id FROM users WHERE user_name = ?1",
+        [user_name],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)?
+    .ok_or(StoreError::NotFound(Entity::User))
 }
 
 fn group_id(conn: &Connection, group_name: &str) -> StoreResult<String> {
-    conn.query_row("SELECT group_id FROM groups WHERE group_name = ?1", [group_name], |r| r.get(0))
-        .optional()
-        .map_err(backend)?
-        .ok_or(StoreError::NotFound(Entity::Group))
+    conn.query_row(
+        "SELECT group_id FROM groups WHERE group_name = ?1",
+        [group_name],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)?
+    .ok_or(StoreError::NotFound(Entity::Group))
 }
 
 fn count(conn: &Connection, sql: &str, arg: &str) -> StoreResult<u64> {
@@ -116,7 +124,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn use_nonce(&self, access_key_id: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
+    fn use_nonce(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<bool> {
         Ok(self.record_nonce(access_key_id, nonce, now, expires_at))
     }
 
@@ -126,7 +140,9 @@ impl Store for SqliteStore {
                 return Err(StoreError::Limit(Entity::User));
             }
             tx.execute(
-                &format!("INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                &format!(
+                    "INSERT INTO users ({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                ),
                 params![
                     user.user_id,
                     user.user_name,
@@ -152,9 +168,13 @@ impl Store for SqliteStore {
 
     fn get_user(&self, user_name: &str) -> StoreResult<Option<UserRow>> {
         self.read(|c| {
-            c.query_row(&format!("SELECT {USER_COLS} FROM users WHERE user_name = ?1"), [user_name], user_row)
-                .optional()
-                .map_err(backend)
+            c.query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE user_name = ?1"),
+                [user_name],
+                user_row,
+            )
+            .optional()
+            .map_err(backend)
         })
     }
 
@@ -192,16 +212,32 @@ impl Store for SqliteStore {
     fn delete_user(&self, user_name: &str) -> StoreResult<()> {
         self.write(|tx| {
             let id = user_id(tx, user_name)?;
-            if count(tx, "SELECT COUNT(*) FROM access_keys WHERE user_id = ?1", &id)? > 0 {
+            if count(
+                tx,
+                "SELECT COUNT(*) FROM access_keys WHERE user_id = ?1",
+                &id,
+            )? > 0
+            {
                 return Err(StoreError::DeleteConflict(Entity::AccessKey));
             }
-            if count(tx, "SELECT COUNT(*) FROM group_members WHERE user_id = ?1", &id)? > 0 {
+            if count(
+                tx,
+                "SELECT COUNT(*) FROM group_members WHERE user_id = ?1",
+                &id,
+            )? > 0
+            {
                 return Err(StoreError::DeleteConflict(Entity::Group));
             }
-            if count(tx, "SELECT COUNT(*) FROM login_profiles WHERE user_id = ?1", &id)? > 0 {
+            if count(
+                tx,
+                "SELECT COUNT(*) FROM login_profiles WHERE user_id = ?1",
+                &id,
+            )? > 0
+            {
                 return Err(StoreError::DeleteConflict(Entity::LoginProfile));
             }
-            tx.execute("DELETE FROM users WHERE user_id = ?1", [&id]).map_err(backend)?;
+            tx.execute("DELETE FROM users WHERE user_id = ?1", [&id])
+                .map_err(backend)?;
             Ok(())
         })
     }
@@ -220,7 +256,12 @@ impl Store for SqliteStore {
         })
     }
 
-    fn create_access_key(&self, user_name: &str, key: &AccessKeyRow, max_per_user: u64) -> StoreResult<()> {
+    fn create_access_key(
+        &self,
+        user_name: &str,
+        key: &AccessKeyRow,
+        max_per_user: u64,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             let id = user_id(tx, user_name)?;
             if count(tx, "SELECT COUNT(*) FROM access_keys WHERE user_id = ?1", &id)? >= max_per_user {
@@ -269,7 +310,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn set_access_key_status(&self, user_name: &str, access_key_id: &str, status: KeyStatus, _now: i64) -> StoreResult<()> {
+    fn set_access_key_status(
+        &self,
+        user_name: &str,
+        access_key_id: &str,
+        status: KeyStatus,
+        _now: i64,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             let id = user_id(tx, user_name)?;
             let n = tx
@@ -319,7 +366,13 @@ impl Store for SqliteStore {
             }
             tx.execute(
                 &format!("INSERT INTO groups ({GROUP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5)"),
-                params![group.group_id, group.group_name, group.comments, group.created_at, group.updated_at],
+                params![
+                    group.group_id,
+                    group.group_name,
+                    group.comments,
+                    group.created_at,
+                    group.updated_at
+                ],
             )
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -334,9 +387,13 @@ impl Store for SqliteStore {
 
     fn get_group(&self, group_name: &str) -> StoreResult<Option<GroupRow>> {
         self.read(|c| {
-            c.query_row(&format!("SELECT {GROUP_COLS} FROM groups WHERE group_name = ?1"), [group_name], group_row)
-                .optional()
-                .map_err(backend)
+            c.query_row(
+                &format!("SELECT {GROUP_COLS} FROM groups WHERE group_name = ?1"),
+                [group_name],
+                group_row,
+            )
+            .optional()
+            .map_err(backend)
         })
     }
 
@@ -364,10 +421,16 @@ impl Store for SqliteStore {
     fn delete_group(&self, group_name: &str) -> StoreResult<()> {
         self.write(|tx| {
             let id = group_id(tx, group_name)?;
-            if count(tx, "SELECT COUNT(*) FROM group_members WHERE group_id = ?1", &id)? > 0 {
+            if count(
+                tx,
+                "SELECT COUNT(*) FROM group_members WHERE group_id = ?1",
+                &id,
+            )? > 0
+            {
                 return Err(StoreError::DeleteConflict(Entity::User));
             }
-            tx.execute("DELETE FROM groups WHERE group_id = ?1", [&id]).map_err(backend)?;
+            tx.execute("DELETE FROM groups WHERE group_id = ?1", [&id])
+                .map_err(backend)?;
             Ok(())
         })
     }
@@ -386,7 +449,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn add_user_to_group(&self, user_name: &str, group_name: &str, now: i64, max_groups_per_user: u64) -> StoreResult<()> {
+    fn add_user_to_group(
+        &self,
+        user_name: &str,
+        group_name: &str,
+        now: i64,
+        max_groups_per_user: u64,
+    ) -> StoreResult<()> {
         self.write(|tx| {
             let uid = user_id(tx, user_name)?;
             let gid = group_id(tx, group_name)?;
@@ -400,7 +469,12 @@ impl Store for SqliteStore {
             if member > 0 {
                 return Err(StoreError::Conflict(Entity::Membership));
             }
-            if count(tx, "SELECT COUNT(*) FROM group_members WHERE user_id = ?1", &uid)? >= max_groups_per_user {
+            if count(
+                tx,
+                "SELECT COUNT(*) FROM group_members WHERE user_id = ?1",
+                &uid,
+            )? >= max_groups_per_user
+            {
                 return Err(StoreError::Limit(Entity::Membership));
             }
             tx.execute(
@@ -446,7 +520,12 @@ impl Store for SqliteStore {
         })
     }
 
-    fn list_users_for_group(&self, group_name: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<(UserRow, i64)>> {
+    fn list_users_for_group(
+        &self,
+        group_name: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<(UserRow, i64)>> {
         self.read(|c| {
             let gid = group_id(c, group_name)?;
             let mut st = c

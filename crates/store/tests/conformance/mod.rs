@@ -78,23 +78,50 @@ fn users_crud_and_paging(s: &dyn Store) {
     for n in ["carol", "alice", "bob"] {
         s.create_user(&user(n), 1000).unwrap();
     }
-    assert!(matches!(s.create_user(&user("alice"), 1000), Err(StoreError::Conflict(Entity::User))));
-    assert!(matches!(s.create_user(&user("dave"), 3), Err(StoreError::Limit(Entity::User))));
+    assert!(matches!(
+        s.create_user(&user("alice"), 1000),
+        Err(StoreError::Conflict(Entity::User))
+    ));
+    assert!(matches!(
+        s.create_user(&user("dave"), 3),
+        Err(StoreError::Limit(Entity::User))
+    ));
     let page1 = s.list_users(None, 2).unwrap();
-    assert_eq!(page1.iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>(), ["alice", "bob"]);
+    assert_eq!(
+        page1
+            .iter()
+            .map(|u| u.user_name.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
     let page2 = s.list_users(Some("bob"), 2).unwrap();
-    assert_eq!(page2.iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>(), ["carol"]);
+    assert_eq!(
+        page2
+            .iter()
+            .map(|u| u.user_name.as_str())
+            .collect::<Vec<_>>(),
+        ["carol"]
+    );
     let mut a = s.get_user("alice").unwrap().unwrap();
     a.user_name = "alicia".into();
     a.email = "a@example.com".into();
     s.update_user(&a).unwrap();
     assert!(s.get_user("alice").unwrap().is_none());
-    assert_eq!(s.get_user("alicia").unwrap().unwrap().email, "a@example.com");
+    assert_eq!(
+        s.get_user("alicia").unwrap().unwrap().email,
+        "a@example.com"
+    );
     let mut b = s.get_user("bob").unwrap().unwrap();
     b.user_name = "carol".into();
-    assert!(matches!(s.update_user(&b), Err(StoreError::Conflict(Entity::User))));
+    assert!(matches!(
+        s.update_user(&b),
+        Err(StoreError::Conflict(Entity::User))
+    ));
     s.delete_user("bob").unwrap();
-    assert!(matches!(s.delete_user("bob"), Err(StoreError::NotFound(Entity::User))));
+    assert!(matches!(
+        s.delete_user("bob"),
+        Err(StoreError::NotFound(Entity::User))
+    ));
 }
 
 fn access_keys_limit_and_lifecycle(s: &dyn Store) {
@@ -105,37 +132,63 @@ fn access_keys_limit_and_lifecycle(s: &dyn Store) {
     ));
     s.create_access_key("u", &key("K1"), 2).unwrap();
     s.create_access_key("u", &key("K2"), 2).unwrap();
-    assert!(matches!(s.create_access_key("u", &key("K3"), 2), Err(StoreError::Limit(Entity::AccessKey))));
+    assert!(matches!(
+        s.create_access_key("u", &key("K3"), 2),
+        Err(StoreError::Limit(Entity::AccessKey))
+    ));
     assert!(s.get_access_key("K3").unwrap().is_none());
     let keys = s.list_access_keys("u").unwrap();
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0].user_name.as_deref(), Some("u"));
-    s.set_access_key_status("u", "K1", KeyStatus::Inactive, 200).unwrap();
-    assert_eq!(s.get_access_key("K1").unwrap().unwrap().status, KeyStatus::Inactive);
+    s.set_access_key_status("u", "K1", KeyStatus::Inactive, 200)
+        .unwrap();
+    assert_eq!(
+        s.get_access_key("K1").unwrap().unwrap().status,
+        KeyStatus::Inactive
+    );
     assert!(matches!(
         s.set_access_key_status("u", "NOPE", KeyStatus::Active, 200),
         Err(StoreError::NotFound(Entity::AccessKey))
     ));
     s.touch_access_key("K2", 555).unwrap();
-    assert_eq!(s.get_access_key("K2").unwrap().unwrap().last_used_at, Some(555));
+    assert_eq!(
+        s.get_access_key("K2").unwrap().unwrap().last_used_at,
+        Some(555)
+    );
     s.delete_access_key("u", "K1").unwrap();
-    assert!(matches!(s.delete_access_key("u", "K1"), Err(StoreError::NotFound(Entity::AccessKey))));
+    assert!(matches!(
+        s.delete_access_key("u", "K1"),
+        Err(StoreError::NotFound(Entity::AccessKey))
+    ));
     // A renamed user keeps its keys.
     let mut u = s.get_user("u").unwrap().unwrap();
     u.user_name = "u2".into();
     s.update_user(&u).unwrap();
     assert_eq!(s.list_access_keys("u2").unwrap().len(), 1);
-    assert_eq!(s.get_access_key("K2").unwrap().unwrap().user_name.as_deref(), Some("u2"));
+    assert_eq!(
+        s.get_access_key("K2")
+            .unwrap()
+            .unwrap()
+            .user_name
+            .as_deref(),
+        Some("u2")
+    );
 }
 
 fn delete_user_conflicts(s: &dyn Store) {
     s.create_user(&user("x"), 1000).unwrap();
     s.create_group(&group("g"), 1000).unwrap();
     s.create_access_key("x", &key("KX"), 2).unwrap();
-    assert!(matches!(s.delete_user("x"), Err(StoreError::DeleteConflict(Entity::AccessKey))));
+    assert!(matches!(
+        s.delete_user("x"),
+        Err(StoreError::DeleteConflict(Entity::AccessKey))
+    ));
     s.delete_access_key("x", "KX").unwrap();
     s.add_user_to_group("x", "g", 1, 5).unwrap();
-    assert!(matches!(s.delete_user("x"), Err(StoreError::DeleteConflict(Entity::Group))));
+    assert!(matches!(
+        s.delete_user("x"),
+        Err(StoreError::DeleteConflict(Entity::Group))
+    ));
     s.remove_user_from_group("x", "g").unwrap();
     let p = LoginProfileRow {
         password_hash: "h".into(),
@@ -145,7 +198,10 @@ fn delete_user_conflicts(s: &dyn Store) {
         updated_at: 1,
     };
     s.create_login_profile("x", &p).unwrap();
-    assert!(matches!(s.delete_user("x"), Err(StoreError::DeleteConflict(Entity::LoginProfile))));
+    assert!(matches!(
+        s.delete_user("x"),
+        Err(StoreError::DeleteConflict(Entity::LoginProfile))
+    ));
     s.delete_login_profile("x").unwrap();
     s.delete_user("x").unwrap();
 }
@@ -154,22 +210,53 @@ fn groups_and_membership(s: &dyn Store) {
     for n in ["g1", "g2", "g3"] {
         s.create_group(&group(n), 1000).unwrap();
     }
-    assert!(matches!(s.create_group(&group("g1"), 1000), Err(StoreError::Conflict(Entity::Group))));
+    assert!(matches!(
+        s.create_group(&group("g1"), 1000),
+        Err(StoreError::Conflict(Entity::Group))
+    ));
     s.create_user(&user("m"), 1000).unwrap();
     s.create_user(&user("n"), 1000).unwrap();
     s.add_user_to_group("m", "g1", 10, 2).unwrap();
     s.add_user_to_group("m", "g2", 11, 2).unwrap();
-    assert!(matches!(s.add_user_to_group("m", "g1", 12, 2), Err(StoreError::Conflict(Entity::Membership))));
-    assert!(matches!(s.add_user_to_group("m", "g3", 12, 2), Err(StoreError::Limit(Entity::Membership))));
-    assert!(matches!(s.add_user_to_group("m", "zz", 12, 2), Err(StoreError::NotFound(Entity::Group))));
+    assert!(matches!(
+        s.add_user_to_group("m", "g1", 12, 2),
+        Err(StoreError::Conflict(Entity::Membership))
+    ));
+    assert!(matches!(
+        s.add_user_to_group("m", "g3", 12, 2),
+        Err(StoreError::Limit(Entity::Membership))
+    ));
+    assert!(matches!(
+        s.add_user_to_group("m", "zz", 12, 2),
+        Err(StoreError::NotFound(Entity::Group))
+    ));
     s.add_user_to_group("n", "g1", 13, 2).unwrap();
     let gs = s.list_groups_for_user("m").unwrap();
-    assert_eq!(gs.iter().map(|(g, t)| (g.group_name.as_str(), *t)).collect::<Vec<_>>(), [("g1", 10), ("g2", 11)]);
+    assert_eq!(
+        gs.iter()
+            .map(|(g, t)| (g.group_name.as_str(), *t))
+            .collect::<Vec<_>>(),
+        [("g1", 10), ("g2", 11)]
+    );
     let us = s.list_users_for_group("g1", None, 10).unwrap();
-    assert_eq!(us.iter().map(|(u, _)| u.user_name.as_str()).collect::<Vec<_>>(), ["m", "n"]);
-    assert_eq!(s.list_users_for_group("g1", Some("m"), 10).unwrap().len(), 1);
-    assert!(matches!(s.delete_group("g1"), Err(StoreError::DeleteConflict(Entity::User))));
-    assert!(matches!(s.remove_user_from_group("n", "g2"), Err(StoreError::NotFound(Entity::Membership))));
+    assert_eq!(
+        us.iter()
+            .map(|(u, _)| u.user_name.as_str())
+            .collect::<Vec<_>>(),
+        ["m", "n"]
+    );
+    assert_eq!(
+        s.list_users_for_group("g1", Some("m"), 10).unwrap().len(),
+        1
+    );
+    assert!(matches!(
+        s.delete_group("g1"),
+        Err(StoreError::DeleteConflict(Entity::User))
+    ));
+    assert!(matches!(
+        s.remove_user_from_group("n", "g2"),
+        Err(StoreError::NotFound(Entity::Membership))
+    ));
     let mut g = s.get_group("g3").unwrap().unwrap();
     g.group_name = "g4".into();
     g.comments = "new".into();
@@ -183,7 +270,10 @@ fn groups_and_membership(s: &dyn Store) {
 fn login_profiles(s: &dyn Store) {
     s.create_user(&user("l"), 1000).unwrap();
     assert!(s.get_login_profile("l").unwrap().is_none());
-    assert!(matches!(s.get_login_profile("zz"), Err(StoreError::NotFound(Entity::User))));
+    assert!(matches!(
+        s.get_login_profile("zz"),
+        Err(StoreError::NotFound(Entity::User))
+    ));
     let mut p = LoginProfileRow {
         password_hash: "h1".into(),
         password_reset_required: true,
@@ -192,11 +282,17 @@ fn login_profiles(s: &dyn Store) {
         updated_at: 1,
     };
     s.create_login_profile("l", &p).unwrap();
-    assert!(matches!(s.create_login_profile("l", &p), Err(StoreError::Conflict(Entity::LoginProfile))));
+    assert!(matches!(
+        s.create_login_profile("l", &p),
+        Err(StoreError::Conflict(Entity::LoginProfile))
+    ));
     p.password_hash = "h2".into();
     p.updated_at = 2;
     s.update_login_profile("l", &p).unwrap();
     assert_eq!(s.get_login_profile("l").unwrap().unwrap(), p);
     s.delete_login_profile("l").unwrap();
-    assert!(matches!(s.update_login_profile("l", &p), Err(StoreError::NotFound(Entity::LoginProfile))));
+    assert!(matches!(
+        s.update_login_profile("l", &p),
+        Err(StoreError::NotFound(Entity::LoginProfile))
+    ));
 }

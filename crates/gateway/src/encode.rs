@@ -1,0 +1,160 @@
+//! Encoding responses: JSON or XML, `RequestId` always, Alibaba's error envelope.
+
+use quick_xml::escape::escape;
+use rampart_core::ApiError;
+use serde_json::{Map, Value};
+
+use crate::Format;
+
+/// An HTTP response ready to send.
+#[derive(Debug, Clone)]
+pub struct RpcResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// The request id (also sent as `x-acs-request-id`).
+    pub request_id: String,
+}
+
+const JSON: &str = "application/json;charset=utf-8";
+const XML: &str = "text/xml;charset=utf-8";
+
+/// A successful response: `RequestId` plus the handler's fields.
+pub fn success(
+    format: Format,
+    action: &str,
+    request_id: &str,
+    out: Map<String, Value>,
+) -> RpcResponse {
+    let mut body = Map::with_capacity(out.len() + 1);
+    body.insert("RequestId".into(), Value::String(request_id.into()));
+    body.extend(out);
+    render(format, &format!("{action}Response"), 200, request_id, body)
+}
+
+/// An error response in Alibaba's envelope.
+pub fn error(
+    format: Format,
+    request_id: &str,
+    host_id: &str,
+    product: &str,
+    e: &ApiError,
+) -> RpcResponse {
+    let mut body = Map::new();
+    body.insert("RequestId".into(), request_id.into());
+    body.insert("HostId".into(), host_id.into());
+    body.insert("Code".into(), e.code.as_ref().into());
+    body.insert("Message".into(), e.message.clone().into());
+    body.insert(
+        "Recommend".into(),
+        format!(
+            "https://api.aliyun.com/troubleshoot?q={}&product={product}&requestId={request_id}",
+            e.code
+        )
+        .into(),
+    );
+    if let Some(d) = &e.access_denied {
+        let mut detail = Map::new();
+        detail.insert("PolicyType".into(), d.policy_type.into());
+        detail.insert("AuthPrincipalType".into(), d.auth_principal_type.into());
+        detail.insert(
+            "AuthPrincipalOwnerId".into(),
+            d.auth_principal_owner_id.clone().into(),
+        );
+        detail.insert(
+            "AuthPrincipalDisplayName".into(),
+            d.auth_principal_display_name.clone().into(),
+        );
+        detail.insert("NoPermissionType".into(), d.no_permission_type.into());
+        detail.insert("AuthAction".into(), d.auth_action.clone().into());
+        detail.insert(
+            "EncodedDiagnosticMessage".into(),
+            d.explanation.clone().into(),
+        );
+        body.insert("AccessDeniedDetail".into(), Value::Object(detail));
+    }
+    render(format, "Error", e.status, request_id, body)
+}
+
+fn render(
+    format: Format,
+    root: &str,
+    status: u16,
+    request_id: &str,
+    body: Map<String, Value>,
+) -> RpcResponse {
+    let (content_type, bytes) = match format {
+        Format::Json => (
+            JSON,
+            serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
+        ),
+        Format::Xml => {
+            let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+            s.push_str(&format!("<{root}>"));
+            for (k, v) in &body {
+                xml_field(&mut s, k, v);
+            }
+            s.push_str(&format!("</{root}>"));
+            (XML, s.into_bytes())
+        }
+    };
+    RpcResponse {
+        status,
+        content_type,
+        body: bytes,
+        request_id: request_id.into(),
+    }
+}
+
+/// Writes one field: arrays repeat the element, objects nest.
+fn xml_field(out: &mut String, name: &str, v: &Value) {
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                xml_field(out, name, item);
+            }
+        }
+        Value::Object(map) => {
+            out.push_str(&format!("<{name}>"));
+            for (k, v) in map {
+                xml_field(out, k, v);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        Value::Null => out.push_str(&format!("<{name}/>")),
+        Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", escape(s.as_str()))),
+        other => out.push_str(&format!("<{name}>{other}</{name}>")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn xml_shapes() {
+        let out = json!({"Users": {"User": [{"UserName": "a<b"}, {"UserName": "c"}]}, "IsTruncated": false});
+        let Value::Object(map) = out else {
+            unreachable!()
+        };
+        let r = success(Format::Xml, "ListUsers", "RID", map);
+        let s = String::from_utf8(r.body).unwrap();
+        assert!(s.contains("<ListUsersResponse><RequestId>RID</RequestId><Users><User><UserName>a&lt;b</UserName></User><User><UserName>c</UserName></User></Users><IsTruncated>false</IsTruncated></ListUsersResponse>"), "{s}");
+        assert_eq!(r.content_type, XML);
+    }
+
+    #[test]
+    fn error_envelope() {
+        let e = ApiError::new(404, "EntityNotExist.User", "The user does not exist.");
+        let r = error(Format::Json, "RID", "ram.aliyuncs.com", "Ram", &e);
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(r.status, 404);
+        for k in ["RequestId", "HostId", "Code", "Message", "Recommend"] {
+            assert!(v.get(k).is_some(), "{k}");
+        }
+    }
+}

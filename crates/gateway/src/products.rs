@@ -1,0 +1,257 @@
+//! Products (chosen by API version) and their action tables.
+
+use rampart_core::ApiError;
+
+use crate::{Ctx, Output};
+
+/// A product served on the one port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Product {
+    /// RAM, version 2015-05-01.
+    Ram,
+    /// STS, version 2015-04-01.
+    Sts,
+    /// KMS, version 2016-01-20.
+    Kms,
+}
+
+impl Product {
+    /// The product for an API version.
+    pub fn from_version(v: &str) -> Option<Self> {
+        match v {
+            "2015-05-01" => Some(Product::Ram),
+            "2015-04-01" => Some(Product::Sts),
+            "2016-01-20" => Some(Product::Kms),
+            _ => None,
+        }
+    }
+
+    /// The API version.
+    pub fn version(self) -> &'static str {
+        match self {
+            Product::Ram => "2015-05-01",
+            Product::Sts => "2015-04-01",
+            Product::Kms => "2016-01-20",
+        }
+    }
+
+    /// The product code (`Ram`, `Sts`, `Kms`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Product::Ram => "Ram",
+            Product::Sts => "Sts",
+            Product::Kms => "Kms",
+        }
+    }
+
+    /// The service prefix of action names in policies (`ram`, `sts`, `kms`).
+    pub fn service(self) -> &'static str {
+        match self {
+            Product::Ram => "ram",
+            Product::Sts => "sts",
+            Product::Kms => "kms",
+        }
+    }
+
+    /// Every product.
+    pub fn all() -> [Product; 3] {
+        [Product::Ram, Product::Sts, Product::Kms]
+    }
+}
+
+/// The `HostId` of error envelopes, as the real endpoints name themselves.
+pub fn host_id(product_code: &str, region: &str) -> String {
+    match product_code {
+        "Ram" => "ram.aliyuncs.com".into(),
+        "Sts" => "sts.aliyuncs.com".into(),
+        _ => format!("kms.{region}.aliyuncs.com"),
+    }
+}
+
+/// Computes the resource ARN an action is authorized against.
+pub type ResourceFn = fn(&Ctx<'_>) -> Result<String, ApiError>;
+/// Runs an action.
+pub type HandlerFn = fn(&Ctx<'_>) -> Result<Output, ApiError>;
+
+/// One implemented action: its name, the resource it is authorized on, its handler.
+pub struct ActionSpec {
+    /// Action name (`CreateUser`).
+    pub name: &'static str,
+    /// The resource ARN for authorization.
+    pub resource: ResourceFn,
+    /// The handler.
+    pub handler: HandlerFn,
+}
+
+/// Whether an action is served.
+pub enum Support {
+    /// Implemented here.
+    Implemented(&'static ActionSpec),
+    /// A real action of the product that Rampart does not implement yet.
+    NotImplemented,
+    /// Not an action of the product.
+    Unknown,
+}
+
+/// The implemented actions of a product.
+pub fn action_table(product: Product) -> &'static [ActionSpec] {
+    match product {
+        Product::Ram => crate::ram::ACTIONS,
+        Product::Sts | Product::Kms => &[],
+    }
+}
+
+/// Every action the real product has (implemented or not).
+pub fn known_actions(product: Product) -> &'static [&'static str] {
+    match product {
+        Product::Ram => RAM_ACTIONS,
+        Product::Sts => STS_ACTIONS,
+        Product::Kms => KMS_ACTIONS,
+    }
+}
+
+/// Finds an action.
+pub fn find(product: Product, action: &str) -> Support {
+    if let Some(spec) = action_table(product).iter().find(|s| s.name == action) {
+        Support::Implemented(spec)
+    } else if known_actions(product).contains(&action) {
+        Support::NotImplemented
+    } else {
+        Support::Unknown
+    }
+}
+
+const RAM_ACTIONS: &[&str] = &[
+    "AddUserToGroup",
+    "AttachPolicyToGroup",
+    "AttachPolicyToRole",
+    "AttachPolicyToUser",
+    "BindMFADevice",
+    "ChangePassword",
+    "ClearAccountAlias",
+    "CreateAccessKey",
+    "CreateGroup",
+    "CreateLoginProfile",
+    "CreatePolicy",
+    "CreatePolicyVersion",
+    "CreateRole",
+    "CreateServiceLinkedRole",
+    "CreateUser",
+    "CreateVirtualMFADevice",
+    "DecodeDiagnosticMessage",
+    "DeleteAccessKey",
+    "DeleteGroup",
+    "DeleteLoginProfile",
+    "DeletePolicy",
+    "DeletePolicyVersion",
+    "DeleteRole",
+    "DeleteServiceLinkedRole",
+    "DeleteUser",
+    "DeleteVirtualMFADevice",
+    "DetachPolicyFromGroup",
+    "DetachPolicyFromRole",
+    "DetachPolicyFromUser",
+    "GetAccessKeyLastUsed",
+    "GetAccountAlias",
+    "GetGroup",
+    "GetLoginProfile",
+    "GetPasswordPolicy",
+    "GetPolicy",
+    "GetPolicyVersion",
+    "GetRole",
+    "GetSecurityPreference",
+    "GetServiceLinkedRoleDeletionStatus",
+    "GetUser",
+    "GetUserMFAInfo",
+    "ListAccessKeys",
+    "ListEntitiesForPolicy",
+    "ListGroups",
+    "ListGroupsForUser",
+    "ListPolicies",
+    "ListPoliciesForGroup",
+    "ListPoliciesForRole",
+    "ListPoliciesForUser",
+    "ListPolicyVersions",
+    "ListRoles",
+    "ListTagResources",
+    "ListUsers",
+    "ListUsersForGroup",
+    "ListVirtualMFADevices",
+    "RemoveUserFromGroup",
+    "SetAccountAlias",
+    "SetDefaultPolicyVersion",
+    "SetPasswordPolicy",
+    "SetSecurityPreference",
+    "TagResources",
+    "UnbindMFADevice",
+    "UntagResources",
+    "UpdateAccessKey",
+    "UpdateGroup",
+    "UpdateLoginProfile",
+    "UpdatePolicyDescription",
+    "UpdateRole",
+    "UpdateUser",
+];
+
+const STS_ACTIONS: &[&str] = &[
+    "AssumeRole",
+    "AssumeRoleWithOIDC",
+    "AssumeRoleWithSAML",
+    "GetCallerIdentity",
+];
+
+const KMS_ACTIONS: &[&str] = &[
+    "AsymmetricDecrypt",
+    "AsymmetricEncrypt",
+    "AsymmetricSign",
+    "AsymmetricVerify",
+    "BatchGetSecretValue",
+    "CancelKeyDeletion",
+    "CreateAlias",
+    "CreateKey",
+    "CreateKeyVersion",
+    "CreateSecret",
+    "Decrypt",
+    "DeleteAlias",
+    "DeleteSecret",
+    "DescribeKey",
+    "DescribeKeyVersion",
+    "DescribeRegions",
+    "DescribeSecret",
+    "DisableKey",
+    "EnableKey",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GetKeyPolicy",
+    "GetPublicKey",
+    "GetRandomPassword",
+    "GetSecretPolicy",
+    "GetSecretValue",
+    "ListAliases",
+    "ListAliasesByKeyId",
+    "ListKeyVersions",
+    "ListKeys",
+    "ListResourceTags",
+    "ListSecretVersionIds",
+    "ListSecrets",
+    "ListTagResources",
+    "PutSecretValue",
+    "ReEncrypt",
+    "RestoreSecret",
+    "RotateSecret",
+    "ScheduleKeyDeletion",
+    "SetDeletionProtection",
+    "SetKeyPolicy",
+    "SetSecretPolicy",
+    "TagResource",
+    "TagResources",
+    "UntagResource",
+    "UntagResources",
+    "UpdateAlias",
+    "UpdateKeyDescription",
+    "UpdateRotationPolicy",
+    "UpdateSecret",
+    "UpdateSecretRotationPolicy",
+    "UpdateSecretVersionStage",
+];

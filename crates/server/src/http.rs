@@ -1,0 +1,137 @@
+//! The HTTP server: `/healthz` and the RPC gateway on every other path.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rampart_gateway::{Gateway, RpcRequest};
+
+use crate::config::Config;
+
+#[derive(Clone)]
+struct AppState {
+    gateway: Arc<Gateway>,
+}
+
+/// Runs the server until SIGINT/SIGTERM, then drains in-flight requests.
+pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let setup_cfg = cfg.clone();
+    let (rampart, _fresh) =
+        tokio::task::spawn_blocking(move || crate::setup::open(&setup_cfg)).await??;
+    if _fresh.is_none() {
+        tracing::info!(
+            path = %cfg.data_dir.join(crate::setup::CREDENTIALS_FILE).display(),
+            account_id = rampart.account_id(),
+            "opened existing account; root credentials are in the credentials file"
+        );
+    }
+    let state = AppState {
+        gateway: Arc::new(Gateway::new(rampart)),
+    };
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
+    tracing::info!(listen = %cfg.listen, "rampart is serving RAM (2015-05-01), STS (2015-04-01) and KMS (2016-01-20)");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .fallback(rpc)
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn rpc(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = RpcRequest {
+        method: method.as_str().to_string(),
+        path: uri.path().to_string(),
+        query: uri.query().unwrap_or_default().to_string(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+        source_ip: Some(peer.ip().to_string()),
+        secure: false,
+    };
+    let gateway = state.gateway.clone();
+    let handled = tokio::task::spawn_blocking(move || gateway.handle(&req)).await;
+    let (resp, outcome) = match handled {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "request handler failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+    };
+    let action = outcome.action.as_deref().unwrap_or("-");
+    let code = outcome.error_code.as_deref().unwrap_or("OK");
+    match resp.status {
+        500.. => {
+            tracing::warn!(action, code, status = resp.status, request_id = %outcome.request_id, principal = outcome.principal.as_deref().unwrap_or("-"), "request failed")
+        }
+        400.. => {
+            tracing::info!(action, code, status = resp.status, request_id = %outcome.request_id, principal = outcome.principal.as_deref().unwrap_or("-"), "request refused")
+        }
+        _ => {
+            tracing::debug!(action, status = resp.status, request_id = %outcome.request_id, "request served")
+        }
+    }
+    let mut r = Response::new(axum::body::Body::from(resp.body));
+    *r.status_mut() =
+        StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = r.headers_mut();
+    h.insert("content-type", HeaderValue::from_static(resp.content_type));
+    if let Ok(v) = HeaderValue::from_str(&resp.request_id) {
+        h.insert("x-acs-request-id", v);
+    }
+    r
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}

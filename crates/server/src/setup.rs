@@ -1,0 +1,115 @@
+//! Opening the data directory, the master key and the store; first-start
+//! initialization and the credentials file.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use rampart_core::account::{initialize, RootCredentials};
+use rampart_core::{Rampart, Settings, SystemClock};
+use rampart_crypto::MasterKey;
+use rampart_store::{SqliteStore, Store};
+
+use crate::config::{Config, Database};
+
+/// The credentials file name inside the data dir.
+pub const CREDENTIALS_FILE: &str = "root-credentials.json";
+
+fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&cfg.data_dir)
+        .with_context(|| format!("cannot create data dir `{}`", cfg.data_dir.display()))?;
+    match &cfg.database {
+        Database::Sqlite(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create database dir `{}`", parent.display()))?;
+            }
+            let store = SqliteStore::open(path)
+                .with_context(|| format!("cannot open SQLite database `{}`", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        Database::Postgres(_) => bail!(
+            "the PostgreSQL backend is not available in this version yet; use the embedded SQLite store (omit --database)"
+        ),
+    }
+}
+
+fn master_key(cfg: &Config, store_initialized: bool) -> anyhow::Result<MasterKey> {
+    let path = &cfg.master_key_file;
+    if path.exists() {
+        return Ok(MasterKey::load(path)?);
+    }
+    if store_initialized {
+        bail!(
+            "the store is initialized but the master key file `{}` is missing; restore it (or point --master-key-file at it)",
+            path.display()
+        );
+    }
+    Ok(MasterKey::create(path)?)
+}
+
+fn write_credentials(cfg: &Config, creds: &RootCredentials) -> anyhow::Result<PathBuf> {
+    let path = cfg.data_dir.join(CREDENTIALS_FILE);
+    let json = serde_json::to_string_pretty(creds)?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    f.write_all(json.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()?;
+    Ok(path)
+}
+
+/// Opens everything; initializes an empty store. Returns the domain and, on
+/// first start, the new credentials.
+pub fn open(cfg: &Config) -> anyhow::Result<(Rampart, Option<RootCredentials>)> {
+    let store = open_store(cfg)?;
+    let initialized = store.account()?.is_some();
+    let key = master_key(cfg, initialized)?;
+    let keyring = key.keyring();
+    let mut fresh = None;
+    if !initialized {
+        let creds = initialize(
+            store.as_ref(),
+            &keyring,
+            rampart_core::Clock::now(&SystemClock),
+        )?;
+        let path = write_credentials(cfg, &creds)?;
+        tracing::info!(path = %path.display(), account_id = %creds.account_id, "initialized a new account; root credentials written");
+        fresh = Some(creds);
+    }
+    let settings = Settings {
+        region: cfg.region.clone(),
+        rotation_grace_period: cfg.rotation_grace_period,
+        min_rotation_interval: cfg.min_rotation_interval,
+        ..Settings::default()
+    };
+    let rampart = Rampart::open(store, keyring, Arc::new(SystemClock), settings)?;
+    Ok((rampart, fresh))
+}
+
+/// `rampart init`: initialize and print the credentials, or refuse.
+pub fn init_command(cfg: &Config) -> anyhow::Result<()> {
+    let store = open_store(cfg)?;
+    if let Some(acct) = store.account()? {
+        bail!(
+            "the store is already initialized (account {}); its credentials are in `{}`",
+            acct.account_id,
+            cfg.data_dir.join(CREDENTIALS_FILE).display()
+        );
+    }
+    drop(store);
+    let (_, creds) = open(cfg)?;
+    let creds = creds.context("the store was initialized concurrently")?;
+    println!("{}", serde_json::to_string_pretty(&creds)?);
+    Ok(())
+}
