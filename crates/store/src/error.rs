@@ -13,6 +13,18 @@ pub enum Entity {
     Membership,
     /// A user's login profile.
     LoginProfile,
+    /// A custom policy.
+    Policy,
+    /// A version of a custom policy.
+    PolicyVersion,
+    /// The default version of a policy (cannot be deleted).
+    DefaultPolicyVersion,
+    /// A RAM role.
+    Role,
+    /// A policy's attachment to a user, group or role.
+    Attachment,
+    /// A system policy (only for attachment limits).
+    SystemAttachment,
 }
 
 /// A store operation failed. Business outcomes (not found, conflict, limit)
@@ -28,6 +40,9 @@ pub enum StoreError {
     /// The thing cannot be deleted while it still has dependents of this kind.
     #[error("still has dependent {0:?}")]
     DeleteConflict(Entity),
+    /// The thing cannot be deleted while it is attached to principals of this kind.
+    #[error("still attached to a {0:?}")]
+    DeleteConflictOn(crate::PrincipalKind),
     /// A quota of this kind would be exceeded.
     #[error("limit of {0:?} exceeded")]
     Limit(Entity),

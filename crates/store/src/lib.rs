@@ -125,4 +125,112 @@ pub trait Store: Send + Sync + 'static {
     fn update_login_profile(&self, user_name: &str, profile: &LoginProfileRow) -> StoreResult<()>;
     /// Deletes a user's login profile (`NotFound(User|LoginProfile)`).
     fn delete_login_profile(&self, user_name: &str) -> StoreResult<()>;
+
+    // ---- policies (custom; system policies live in the domain) ----------
+
+    /// Creates a custom policy with its first version as default
+    /// (`Conflict(Policy)`, `Limit(Policy)` beyond `max_policies`).
+    fn create_policy(
+        &self,
+        policy: &PolicyRow,
+        first: &PolicyVersionRow,
+        max_policies: u64,
+    ) -> StoreResult<()>;
+    /// A custom policy by name.
+    fn get_policy(&self, policy_name: &str) -> StoreResult<Option<PolicyRow>>;
+    /// Custom policies ordered by name, strictly after `after`.
+    fn list_policies(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<PolicyRow>>;
+    /// Changes a policy's description (`NotFound(Policy)`).
+    fn update_policy_description(
+        &self,
+        policy_name: &str,
+        description: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Deletes a custom policy. Without `cascade`: `DeleteConflict(Attachment)`
+    /// while attached (the error names the kind via [`StoreError::DeleteConflictOn`]),
+    /// `DeleteConflict(PolicyVersion)` while non-default versions exist. With
+    /// `cascade`, detaches it everywhere and deletes every version.
+    fn delete_policy(&self, policy_name: &str, cascade: bool) -> StoreResult<()>;
+    /// Adds a version (`NotFound(Policy)`; `Limit(PolicyVersion)` at `max_versions`
+    /// unless `rotate`, which deletes the oldest non-default version). Returns it.
+    fn create_policy_version(
+        &self,
+        policy_name: &str,
+        document: &str,
+        set_default: bool,
+        rotate: bool,
+        max_versions: u64,
+        now: i64,
+    ) -> StoreResult<PolicyVersionRow>;
+    /// One version (`NotFound(Policy)`; `None` if no such version).
+    fn get_policy_version(
+        &self,
+        policy_name: &str,
+        version: i64,
+    ) -> StoreResult<Option<PolicyVersionRow>>;
+    /// All versions, oldest first (`NotFound(Policy)`).
+    fn list_policy_versions(&self, policy_name: &str) -> StoreResult<Vec<PolicyVersionRow>>;
+    /// Deletes a version (`NotFound(Policy|PolicyVersion)`, `DeleteConflict(DefaultPolicyVersion)`).
+    fn delete_policy_version(&self, policy_name: &str, version: i64) -> StoreResult<()>;
+    /// Makes a version the default (`NotFound(Policy|PolicyVersion)`).
+    fn set_default_policy_version(
+        &self,
+        policy_name: &str,
+        version: i64,
+        now: i64,
+    ) -> StoreResult<()>;
+
+    // ---- attachments -----------------------------------------------------
+
+    /// Attaches a policy (`NotFound(User|Group|Role|Policy)`, `Conflict(Attachment)`,
+    /// `Limit(Attachment)`). A System policy's existence is the caller's to check.
+    fn attach_policy(
+        &self,
+        kind: PrincipalKind,
+        principal_name: &str,
+        policy_type: PolicyType,
+        policy_name: &str,
+        now: i64,
+        limits: AttachLimits,
+    ) -> StoreResult<()>;
+    /// Detaches a policy (`NotFound(User|Group|Role|Attachment)`).
+    fn detach_policy(
+        &self,
+        kind: PrincipalKind,
+        principal_name: &str,
+        policy_type: PolicyType,
+        policy_name: &str,
+    ) -> StoreResult<()>;
+    /// Policies attached directly to a principal (`NotFound(User|Group|Role)`).
+    fn list_attachments(
+        &self,
+        kind: PrincipalKind,
+        principal_name: &str,
+    ) -> StoreResult<Vec<AttachmentRow>>;
+    /// Principals a policy is attached to.
+    fn list_entities_for_policy(
+        &self,
+        policy_type: PolicyType,
+        policy_name: &str,
+    ) -> StoreResult<Vec<AttachedEntity>>;
+    /// How many principals a policy is attached to.
+    fn attachment_count(&self, policy_type: PolicyType, policy_name: &str) -> StoreResult<u64>;
+    /// Every policy that applies to a user: its own and its groups'.
+    fn effective_policies_for_user(&self, user_id: &str) -> StoreResult<Vec<EffectivePolicy>>;
+    /// Every policy attached to a role.
+    fn effective_policies_for_role(&self, role_id: &str) -> StoreResult<Vec<EffectivePolicy>>;
+
+    // ---- roles -----------------------------------------------------------
+
+    /// Creates a role (`Conflict(Role)`, `Limit(Role)`).
+    fn create_role(&self, role: &RoleRow, max_roles: u64) -> StoreResult<()>;
+    /// A role by name (case-insensitive).
+    fn get_role(&self, role_name: &str) -> StoreResult<Option<RoleRow>>;
+    /// Replaces a role's attributes, selected by `role_id` (`NotFound(Role)`).
+    fn update_role(&self, role: &RoleRow) -> StoreResult<()>;
+    /// Deletes a role (`NotFound(Role)`, `DeleteConflict(Attachment)` while policies are attached).
+    fn delete_role(&self, role_name: &str) -> StoreResult<()>;
+    /// Roles ordered by name, strictly after `after`.
+    fn list_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<RoleRow>>;
 }

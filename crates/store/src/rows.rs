@@ -106,3 +106,148 @@ pub struct LoginProfileRow {
     /// Last update time.
     pub updated_at: i64,
 }
+
+/// A custom policy (system policies are built into the domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRow {
+    /// Unique name.
+    pub policy_name: String,
+    /// Description.
+    pub description: String,
+    /// Number of the default version (`v<n>`).
+    pub default_version: i64,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last update time.
+    pub updated_at: i64,
+}
+
+/// One version of a custom policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersionRow {
+    /// Version number (`v<n>` on the wire).
+    pub version: i64,
+    /// The policy document (JSON text).
+    pub document: String,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A RAM role.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoleRow {
+    /// Stable id.
+    pub role_id: String,
+    /// Unique name (case-insensitive).
+    pub role_name: String,
+    /// Description.
+    pub description: String,
+    /// The trust policy (`AssumeRolePolicyDocument`).
+    pub trust_policy: String,
+    /// Longest session, seconds.
+    pub max_session_duration: i64,
+    /// Created by `CreateServiceLinkedRole`.
+    pub service_linked: bool,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last update time.
+    pub updated_at: i64,
+}
+
+/// What a policy can be attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// A RAM user.
+    User,
+    /// A group.
+    Group,
+    /// A role.
+    Role,
+}
+
+impl PrincipalKind {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "User",
+            PrincipalKind::Group => "Group",
+            PrincipalKind::Role => "Role",
+        }
+    }
+}
+
+/// `System` or `Custom`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyType {
+    /// Built in, read-only.
+    System,
+    /// Made by the account.
+    Custom,
+}
+
+impl PolicyType {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyType::System => "System",
+            PolicyType::Custom => "Custom",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "System" => Some(PolicyType::System),
+            "Custom" => Some(PolicyType::Custom),
+            _ => None,
+        }
+    }
+}
+
+/// A policy attached to a principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    /// System or Custom.
+    pub policy_type: PolicyType,
+    /// The policy's name.
+    pub policy_name: String,
+    /// When it was attached.
+    pub attached_at: i64,
+}
+
+/// A principal a policy is attached to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedEntity {
+    /// User, group or role.
+    pub kind: PrincipalKind,
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Display name (users), comments (groups) or description (roles).
+    pub label: String,
+    /// When the policy was attached.
+    pub attached_at: i64,
+}
+
+/// A policy that applies to a principal, with its default document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectivePolicy {
+    /// System or Custom.
+    pub policy_type: PolicyType,
+    /// Name.
+    pub policy_name: String,
+    /// Default version number (custom); 0 for system policies.
+    pub version: i64,
+    /// The default version's document (custom); empty for system policies.
+    pub document: String,
+}
+
+/// Per-principal attachment quotas.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachLimits {
+    /// System policies per principal.
+    pub system: u64,
+    /// Custom policies per principal.
+    pub custom: u64,
+}

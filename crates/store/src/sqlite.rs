@@ -2,5 +2,6 @@
 
 mod conn;
 mod iam;
+mod policies;
 
 pub use conn::SqliteStore;

@@ -4,8 +4,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::conn::{backend, SqliteStore};
 use crate::{
-    AccessKeyRow, AccountRow, Entity, GroupRow, KeyStatus, LoginProfileRow, Store, StoreError,
-    StoreResult, UserRow,
+    AccessKeyRow, AccountRow, AttachLimits, AttachedEntity, AttachmentRow, EffectivePolicy, Entity,
+    GroupRow, KeyStatus, LoginProfileRow, PolicyRow, PolicyType, PolicyVersionRow, PrincipalKind,
+    RoleRow, Store, StoreError, StoreResult, UserRow,
 };
 
 const USER_COLS: &str =
@@ -48,14 +49,14 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<AccessKeyRow> {
     })
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation
     )
 }
 
-fn user_id(conn: &Connection, user_name: &str) -> StoreResult<String> {
+pub(super) fn user_id(conn: &Connection, user_name: &str) -> StoreResult<String> {
     conn.query_row(
         "SELECT user_id FROM users WHERE user_name = ?1",
         [user_name],
@@ -66,7 +67,7 @@ fn user_id(conn: &Connection, user_name: &str) -> StoreResult<String> {
     .ok_or(StoreError::NotFound(Entity::User))
 }
 
-fn group_id(conn: &Connection, group_name: &str) -> StoreResult<String> {
+pub(super) fn group_id(conn: &Connection, group_name: &str) -> StoreResult<String> {
     conn.query_row(
         "SELECT group_id FROM groups WHERE group_name = ?1",
         [group_name],
@@ -77,7 +78,7 @@ fn group_id(conn: &Connection, group_name: &str) -> StoreResult<String> {
     .ok_or(StoreError::NotFound(Entity::Group))
 }
 
-fn count(conn: &Connection, sql: &str, arg: &str) -> StoreResult<u64> {
+pub(super) fn count(conn: &Connection, sql: &str, arg: &str) -> StoreResult<u64> {
     conn.query_row(sql, [arg], |r| r.get::<_, i64>(0))
         .map(|n| u64::try_from(n).unwrap_or(0))
         .map_err(backend)
@@ -235,6 +236,14 @@ impl Store for SqliteStore {
             )? > 0
             {
                 return Err(StoreError::DeleteConflict(Entity::LoginProfile));
+            }
+            if count(
+                tx,
+                "SELECT COUNT(*) FROM attachments WHERE principal_kind = 'User' AND principal_id = ?1",
+                &id,
+            )? > 0
+            {
+                return Err(StoreError::DeleteConflict(Entity::Attachment));
             }
             tx.execute("DELETE FROM users WHERE user_id = ?1", [&id])
                 .map_err(backend)?;
@@ -429,6 +438,14 @@ impl Store for SqliteStore {
             {
                 return Err(StoreError::DeleteConflict(Entity::User));
             }
+            if count(
+                tx,
+                "SELECT COUNT(*) FROM attachments WHERE principal_kind = 'Group' AND principal_id = ?1",
+                &id,
+            )? > 0
+            {
+                return Err(StoreError::DeleteConflict(Entity::Attachment));
+            }
             tx.execute("DELETE FROM groups WHERE group_id = ?1", [&id])
                 .map_err(backend)?;
             Ok(())
@@ -612,5 +629,149 @@ impl Store for SqliteStore {
             }
             Ok(())
         })
+    }
+
+    fn create_policy(
+        &self,
+        policy: &PolicyRow,
+        first: &PolicyVersionRow,
+        max_policies: u64,
+    ) -> StoreResult<()> {
+        self.sql_create_policy(policy, first, max_policies)
+    }
+
+    fn get_policy(&self, policy_name: &str) -> StoreResult<Option<PolicyRow>> {
+        self.sql_get_policy(policy_name)
+    }
+
+    fn list_policies(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<PolicyRow>> {
+        self.sql_list_policies(after, limit)
+    }
+
+    fn update_policy_description(
+        &self,
+        policy_name: &str,
+        description: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.sql_update_policy_description(policy_name, description, now)
+    }
+
+    fn delete_policy(&self, policy_name: &str, cascade: bool) -> StoreResult<()> {
+        self.sql_delete_policy(policy_name, cascade)
+    }
+
+    fn create_policy_version(
+        &self,
+        policy_name: &str,
+        document: &str,
+        set_default: bool,
+        rotate: bool,
+        max_versions: u64,
+        now: i64,
+    ) -> StoreResult<PolicyVersionRow> {
+        self.sql_create_policy_version(
+            policy_name,
+            document,
+            set_default,
+            rotate,
+            max_versions,
+            now,
+        )
+    }
+
+    fn get_policy_version(
+        &self,
+        policy_name: &str,
+        version: i64,
+    ) -> StoreResult<Option<PolicyVersionRow>> {
+        self.sql_get_policy_version(policy_name, version)
+    }
+
+    fn list_policy_versions(&self, policy_name: &str) -> StoreResult<Vec<PolicyVersionRow>> {
+        self.sql_list_policy_versions(policy_name)
+    }
+
+    fn delete_policy_version(&self, policy_name: &str, version: i64) -> StoreResult<()> {
+        self.sql_delete_policy_version(policy_name, version)
+    }
+
+    fn set_default_policy_version(
+        &self,
+        policy_name: &str,
+        version: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.sql_set_default_policy_version(policy_name, version, now)
+    }
+
+    fn attach_policy(
+        &self,
+        kind: PrincipalKind,
+        principal_name: &str,
+        policy_type: PolicyType,
+        policy_name: &str,
+        now: i64,
+        limits: AttachLimits,
+    ) -> StoreResult<()> {
+        self.sql_attach_policy(kind, principal_name, policy_type, policy_name, now, limits)
+    }
+
+    fn detach_policy(
+        &self,
+        kind: PrincipalKind,
+        principal_name: &str,
+        policy_type: PolicyType,
+        policy_name: &str,
+    ) -> StoreResult<()> {
+        self.sql_detach_policy(kind, principal_name, policy_type, policy_name)
+    }
+
+    fn list_attachments(
+        &self,
+        kind: PrincipalKind,
+        principal_name: &str,
+    ) -> StoreResult<Vec<AttachmentRow>> {
+        self.sql_list_attachments(kind, principal_name)
+    }
+
+    fn list_entities_for_policy(
+        &self,
+        policy_type: PolicyType,
+        policy_name: &str,
+    ) -> StoreResult<Vec<AttachedEntity>> {
+        self.sql_list_entities_for_policy(policy_type, policy_name)
+    }
+
+    fn attachment_count(&self, policy_type: PolicyType, policy_name: &str) -> StoreResult<u64> {
+        self.sql_attachment_count(policy_type, policy_name)
+    }
+
+    fn effective_policies_for_user(&self, user_id: &str) -> StoreResult<Vec<EffectivePolicy>> {
+        self.sql_effective_for_user(user_id)
+    }
+
+    fn effective_policies_for_role(&self, role_id: &str) -> StoreResult<Vec<EffectivePolicy>> {
+        self.sql_effective_for_role(role_id)
+    }
+
+    fn create_role(&self, role: &RoleRow, max_roles: u64) -> StoreResult<()> {
+        self.sql_create_role(role, max_roles)
+    }
+
+    fn get_role(&self, role_name: &str) -> StoreResult<Option<RoleRow>> {
+        self.sql_get_role(role_name)
+    }
+
+    fn update_role(&self, role: &RoleRow) -> StoreResult<()> {
+        self.sql_update_role(role)
+    }
+
+    fn delete_role(&self, role_name: &str) -> StoreResult<()> {
+        self.sql_delete_role(role_name)
+    }
+
+    fn list_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<RoleRow>> {
+        self.sql_list_roles(after, limit)
     }
 }
