@@ -156,6 +156,7 @@ impl Rampart {
             clock,
             settings,
             account_id: account.account_id,
+            policy_cache: Arc::default(),
         })
     }
 
@@ -220,6 +221,9 @@ impl Rampart {
 
     /// Records a key's use (at most once a minute per key, to spare writes).
     pub fn note_key_used(&self, key: &ResolvedKey) {
+        if matches!(key.principal, Principal::AssumedRole { .. }) {
+            return;
+        }
         let now = self.now();
         if key.last_used_at.is_none_or(|t| now - t >= 60) {
             if let Err(e) = self

@@ -1,10 +1,21 @@
 //! Authorization: may this principal perform this action on this resource?
 //!
-//! The account root is always allowed on its own resources. Any other
-//! principal is decided by its policies; with none that allows, the answer
-//! is an implicit deny, reported as `NoPermission` with the reason.
+//! The account root is always allowed on its own resources. A RAM user is
+//! decided by the policies attached to it and to its groups; a role session
+//! by the role's policies, narrowed by the session policy if it has one
+//! (both must allow). Explicit Deny wins, then Allow, else implicit deny. A
+//! denial is reported as `NoPermission` with the statements behind it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use rampart_policy::{
+    evaluate, parse, Context, Decision, DocumentKind, Effect, NamedPolicy, PolicyDocument, Request,
+};
+use rampart_store::{EffectivePolicy, PolicyType};
 
 use crate::error::AccessDeniedDetail;
+use crate::ram::system::system_policy;
 use crate::{ApiError, Principal, Rampart};
 
 /// What is being asked: the action (`ram:CreateUser`) and resource ARN.
@@ -18,30 +29,193 @@ pub struct AccessRequest<'a> {
     pub source_ip: Option<&'a str>,
     /// Whether the request came over TLS, for `acs:SecureTransport`.
     pub secure_transport: bool,
+    /// Service condition keys (`kms:tag/<key>`), if any.
+    pub extra: Option<&'a Context>,
+}
+
+/// Parsed policy documents, keyed by their text (a document's text fully
+/// determines its meaning, so the cache can never be stale).
+#[derive(Default)]
+pub struct PolicyCache {
+    docs: RwLock<HashMap<(DocumentKind, String), Arc<PolicyDocument>>>,
+}
+
+impl std::fmt::Debug for PolicyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PolicyCache")
+    }
+}
+
+const CACHE_MAX: usize = 10_000;
+
+impl PolicyCache {
+    /// The parsed form of a stored document.
+    pub fn get(&self, kind: DocumentKind, text: &str) -> Result<Arc<PolicyDocument>, ApiError> {
+        {
+            let docs = self.docs.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(d) = docs.get(&(kind, text.to_string())) {
+                return Ok(d.clone());
+            }
+        }
+        let doc = Arc::new(parse(text, kind).map_err(|e| {
+            ApiError::internal(format!("a stored policy no longer parses: {}", e.message))
+        })?);
+        let mut docs = self.docs.write().unwrap_or_else(|e| e.into_inner());
+        if docs.len() >= CACHE_MAX {
+            docs.clear();
+        }
+        docs.insert((kind, text.to_string()), doc.clone());
+        Ok(doc)
+    }
+}
+
+struct Loaded {
+    name: String,
+    ptype: &'static str,
+    version: String,
+    doc: Arc<PolicyDocument>,
 }
 
 impl Rampart {
+    /// The request context: global keys plus the request's service keys.
+    pub fn context_for(&self, req: &AccessRequest<'_>) -> Context {
+        let mut ctx = req.extra.cloned().unwrap_or_default();
+        if let Some(ip) = req.source_ip {
+            ctx.set("acs:SourceIp", vec![ip.to_string()]);
+        }
+        ctx.set("acs:CurrentTime", vec![crate::time::format(self.now())]);
+        ctx.set(
+            "acs:SecureTransport",
+            vec![req.secure_transport.to_string()],
+        );
+        ctx.set("acs:MFAPresent", vec!["false".into()]);
+        ctx
+    }
+
+    fn load(&self, effective: Vec<EffectivePolicy>) -> Result<Vec<Loaded>, ApiError> {
+        let mut out = Vec::with_capacity(effective.len());
+        for e in effective {
+            match e.policy_type {
+                PolicyType::System => {
+                    if let Some(sp) = system_policy(&e.policy_name) {
+                        out.push(Loaded {
+                            name: e.policy_name,
+                            ptype: "System",
+                            version: "v1".into(),
+                            doc: sp.parsed.clone(),
+                        });
+                    }
+                }
+                PolicyType::Custom => out.push(Loaded {
+                    doc: self.policy_cache.get(DocumentKind::Identity, &e.document)?,
+                    name: e.policy_name,
+                    ptype: "Custom",
+                    version: format!("v{}", e.version),
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The decision for a principal (root: always allowed).
+    pub fn decide(
+        &self,
+        principal: &Principal,
+        req: &AccessRequest<'_>,
+    ) -> Result<Decision, ApiError> {
+        let context = self.context_for(req);
+        let request = Request {
+            action: req.action,
+            resource: req.resource,
+            context: &context,
+        };
+        let loaded = match principal {
+            Principal::Root { .. } => {
+                return Ok(Decision {
+                    effect: Effect::Allow,
+                    reasons: Vec::new(),
+                })
+            }
+            Principal::User { user_id, .. } => self.load(
+                self.store
+                    .effective_policies_for_user(user_id)
+                    .map_err(ApiError::internal)?,
+            )?,
+            Principal::AssumedRole {
+                role_id, role_name, ..
+            } => {
+                match self.store.get_role(role_name).map_err(ApiError::internal)? {
+                    Some(r) if &r.role_id == role_id => self.load(
+                        self.store
+                            .effective_policies_for_role(role_id)
+                            .map_err(ApiError::internal)?,
+                    )?,
+                    // The role was deleted (or replaced): the session has no rights.
+                    _ => Vec::new(),
+                }
+            }
+        };
+        let named: Vec<NamedPolicy<'_>> = loaded
+            .iter()
+            .map(|l| NamedPolicy {
+                name: &l.name,
+                policy_type: l.ptype,
+                version: &l.version,
+                document: &l.doc,
+            })
+            .collect();
+        let mut decision = evaluate(&named, &request);
+        if let Principal::AssumedRole {
+            session_policy: Some(p),
+            ..
+        } = principal
+        {
+            let doc = self.policy_cache.get(DocumentKind::Session, p)?;
+            let session = evaluate(
+                &[NamedPolicy {
+                    name: "session",
+                    policy_type: "Session",
+                    version: "v1",
+                    document: &doc,
+                }],
+                &request,
+            );
+            decision = decision.intersect(session);
+        }
+        Ok(decision)
+    }
+
     /// Decides a request; `Err(NoPermission)` explains a denial.
     pub fn authorize(
         &self,
         principal: &Principal,
         req: &AccessRequest<'_>,
     ) -> Result<(), ApiError> {
-        match principal {
-            Principal::Root { .. } => Ok(()),
-            Principal::User { user_name, .. } => {
-                let explanation = format!(
-                    "no policy attached to user `{user_name}` or its groups allows `{}` on `{}`",
-                    req.action, req.resource
-                );
-                tracing::debug!(principal = %principal.arn(), action = req.action, resource = req.resource, %explanation, "denied");
-                Err(no_permission(principal, req, "ImplicitDeny", explanation))
-            }
+        let decision = self.decide(principal, req)?;
+        if decision.is_allowed() {
+            return Ok(());
         }
+        let explanation = match decision.effect {
+            Effect::ImplicitDeny if decision.reasons.is_empty() => format!(
+                "no policy of `{}` allows `{}` on `{}`",
+                principal.arn(),
+                req.action,
+                req.resource
+            ),
+            _ => decision.explain(),
+        };
+        tracing::debug!(principal = %principal.arn(), action = req.action, resource = req.resource, %explanation, "denied");
+        let kind = if decision.effect == Effect::ExplicitDeny {
+            "ExplicitDeny"
+        } else {
+            "ImplicitDeny"
+        };
+        Err(no_permission(principal, req, kind, explanation))
     }
 }
 
-fn no_permission(
+/// The `NoPermission` error for a denied request.
+pub fn no_permission(
     principal: &Principal,
     req: &AccessRequest<'_>,
     kind: &'static str,
@@ -50,6 +224,11 @@ fn no_permission(
     let (ptype, display) = match principal {
         Principal::Root { account_id, .. } => ("Account", account_id.clone()),
         Principal::User { user_name, .. } => ("SubUser", user_name.clone()),
+        Principal::AssumedRole {
+            role_name,
+            session_name,
+            ..
+        } => ("AssumedRoleUser", format!("{role_name}/{session_name}")),
     };
     let mut e = ApiError::new(
         403,

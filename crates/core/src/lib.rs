@@ -10,6 +10,7 @@ mod error;
 mod principal;
 pub mod ram;
 mod service;
+pub mod sts;
 pub mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};

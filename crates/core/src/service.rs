@@ -61,6 +61,7 @@ pub struct Rampart {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: Settings,
     pub(crate) account_id: String,
+    pub(crate) policy_cache: Arc<crate::authz::PolicyCache>,
 }
 
 impl std::fmt::Debug for Rampart {

@@ -60,7 +60,14 @@ fn check_timestamp(rampart: &Rampart, name: &str, value: Option<&str>) -> Result
     Ok(ts)
 }
 
-fn lookup(rampart: &Rampart, access_key_id: &str) -> Result<ResolvedKey, ApiError> {
+fn lookup(
+    rampart: &Rampart,
+    access_key_id: &str,
+    token: Option<&str>,
+) -> Result<ResolvedKey, ApiError> {
+    if access_key_id.starts_with("STS.") {
+        return rampart.resolve_session(access_key_id, token);
+    }
     let key = rampart.resolve_access_key(access_key_id)?.ok_or_else(|| {
         ApiError::new(
             404,
@@ -114,7 +121,7 @@ fn verify_v1(rampart: &Rampart, req: &RpcRequest, d: &Decoded) -> Result<Resolve
     }
     let ts = check_timestamp(rampart, "Timestamp", p.get("Timestamp"))?;
     let nonce = p.required("SignatureNonce")?;
-    let key = lookup(rampart, access_key_id)?;
+    let key = lookup(rampart, access_key_id, p.get("SecurityToken"))?;
     let given = p.get("Signature").unwrap_or_default();
     let pairs = req.pairs();
     let canonical = v1::canonical_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -159,7 +166,11 @@ fn verify_v3(rampart: &Rampart, req: &RpcRequest, header: &str) -> Result<Resolv
         .header("x-acs-signature-nonce")
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::missing("x-acs-signature-nonce"))?;
-    let key = lookup(rampart, &auth.access_key_id)?;
+    let key = lookup(
+        rampart,
+        &auth.access_key_id,
+        req.header("x-acs-security-token"),
+    )?;
 
     let body_hash = auth.algorithm.hash_hex(&req.body);
     let declared = req

@@ -13,6 +13,7 @@ mod params;
 mod products;
 mod ram;
 pub mod sign;
+mod sts;
 
 use rampart_core::authz::AccessRequest;
 use rampart_core::{ApiError, Principal, Rampart};
@@ -31,6 +32,30 @@ pub struct Ctx<'a> {
     pub principal: &'a Principal,
     /// Decoded parameters.
     pub params: &'a Params,
+    /// The request's peer address.
+    pub source_ip: Option<&'a str>,
+    /// Whether the request came over TLS.
+    pub secure: bool,
+}
+
+impl Ctx<'_> {
+    /// The access request for `action` on `resource` from this request.
+    pub fn access<'b>(&'b self, action: &'b str, resource: &'b str) -> AccessRequest<'b> {
+        AccessRequest {
+            action,
+            resource,
+            source_ip: self.source_ip,
+            secure_transport: self.secure,
+            extra: None,
+        }
+    }
+
+    /// Authorizes a second resource of the same call (e.g. the policy of an
+    /// attach operation).
+    pub fn authorize(&self, action: &str, resource: &str) -> Result<(), ApiError> {
+        self.rampart
+            .authorize(self.principal, &self.access(action, resource))
+    }
 }
 
 /// A handler's successful result: the response fields besides `RequestId`.
@@ -147,18 +172,14 @@ impl Gateway {
             rampart: &self.rampart,
             principal: &principal,
             params: &d.params,
+            source_ip: req.source_ip.as_deref(),
+            secure: req.secure,
         };
-        let resource = (spec.resource)(&ctx)?;
-        let action = format!("{}:{}", d.product.service(), spec.name);
-        self.rampart.authorize(
-            &principal,
-            &AccessRequest {
-                action: &action,
-                resource: &resource,
-                source_ip: req.source_ip.as_deref(),
-                secure_transport: req.secure,
-            },
-        )?;
+        if let Some(resource_fn) = spec.resource {
+            let resource = resource_fn(&ctx)?;
+            let action = format!("{}:{}", d.product.service(), spec.name);
+            ctx.authorize(&action, &resource)?;
+        }
         (spec.handler)(&ctx)
     }
 }

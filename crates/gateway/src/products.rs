@@ -77,8 +77,9 @@ pub type HandlerFn = fn(&Ctx<'_>) -> Result<Output, ApiError>;
 pub struct ActionSpec {
     /// Action name (`CreateUser`).
     pub name: &'static str,
-    /// The resource ARN for authorization.
-    pub resource: ResourceFn,
+    /// The resource ARN for authorization; `None` for actions every
+    /// authenticated caller may make (`sts:GetCallerIdentity`).
+    pub resource: Option<ResourceFn>,
     /// The handler.
     pub handler: HandlerFn,
 }
@@ -97,7 +98,8 @@ pub enum Support {
 pub fn action_table(product: Product) -> &'static [ActionSpec] {
     match product {
         Product::Ram => crate::ram::ACTIONS,
-        Product::Sts | Product::Kms => &[],
+        Product::Sts => crate::sts::ACTIONS,
+        Product::Kms => &[],
     }
 }
 

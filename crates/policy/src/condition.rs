@@ -6,11 +6,9 @@
 //! request does not carry makes a positive operator false and a `Not*`
 //! operator true (as in AWS IAM).
 
-use std::net::IpAddr;
-
-use crate::context::Context;
+use crate::context::{Context, Typed};
 use crate::date::parse_date;
-use crate::ip::{parse_addr, IpNet};
+use crate::ip::IpNet;
 use crate::json::Json;
 use crate::pattern::Pattern;
 
@@ -181,14 +179,18 @@ impl Condition {
     /// Whether the condition holds for `context`.
     pub fn holds(&self, context: &Context) -> bool {
         let found = context
-            .get_lowercase(&self.key_lowercase)
-            .is_some_and(|ctx| ctx.iter().any(|v| self.positive_match(v)));
+            .lookup(&self.key_lowercase)
+            .is_some_and(|(text, typed)| {
+                text.iter()
+                    .zip(typed)
+                    .any(|(v, t)| self.positive_match(v, t))
+            });
         found != self.operator.is_negated()
     }
 
     /// Whether one context value matches one of the policy values under the
     /// positive twin of the operator.
-    fn positive_match(&self, value: &str) -> bool {
+    fn positive_match(&self, value: &str, typed: &Typed) -> bool {
         use Operator::*;
         match &self.values {
             Values::Str(vals) => vals.iter().any(|p| p == value),
@@ -196,7 +198,7 @@ impl Condition {
                 .iter()
                 .any(|p| value.chars().flat_map(char::to_lowercase).eq(p.chars())),
             Values::Like(pats) => pats.iter().any(|p| p.matches(value)),
-            Values::Num(vals) => value.trim().parse::<f64>().is_ok_and(|v| {
+            Values::Num(vals) => typed.number.is_some_and(|v| {
                 vals.iter().any(|&p| match self.operator {
                     NumericLessThan => v < p,
                     NumericLessThanEquals => v <= p,
@@ -205,7 +207,7 @@ impl Condition {
                     _ => v == p,
                 })
             }),
-            Values::Date(vals) => parse_date(value).is_some_and(|v| {
+            Values::Date(vals) => typed.date.is_some_and(|v| {
                 vals.iter().any(|&p| match self.operator {
                     DateLessThan => v < p,
                     DateLessThanEquals => v <= p,
@@ -214,10 +216,8 @@ impl Condition {
                     _ => v == p,
                 })
             }),
-            Values::Bool(vals) => parse_bool(value).is_some_and(|v| vals.contains(&v)),
-            Values::Ip(nets) => {
-                parse_addr(value).is_some_and(|a: IpAddr| nets.iter().any(|n| n.contains(a)))
-            }
+            Values::Bool(vals) => typed.boolean.is_some_and(|v| vals.contains(&v)),
+            Values::Ip(nets) => typed.ip.is_some_and(|a| nets.iter().any(|n| n.contains(a))),
         }
     }
 }

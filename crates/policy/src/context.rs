@@ -1,12 +1,54 @@
 //! The request context: condition keys and their values.
 
+use std::net::IpAddr;
+
+use crate::date::parse_date;
+use crate::ip::parse_addr;
+
+/// A context value read once, at insertion, in every type an operator may want.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Typed {
+    pub(crate) number: Option<f64>,
+    /// Nanoseconds since the epoch.
+    pub(crate) date: Option<i128>,
+    pub(crate) boolean: Option<bool>,
+    pub(crate) ip: Option<IpAddr>,
+}
+
+impl Typed {
+    fn read(text: &str) -> Self {
+        let t = text.trim();
+        let boolean = if t.eq_ignore_ascii_case("true") {
+            Some(true)
+        } else if t.eq_ignore_ascii_case("false") {
+            Some(false)
+        } else {
+            None
+        };
+        Self {
+            number: t.parse::<f64>().ok().filter(|n| !n.is_nan()),
+            date: parse_date(t),
+            boolean,
+            ip: parse_addr(t),
+        }
+    }
+}
+
 /// Condition keys of one request and their values (a key may hold several,
 /// like `kms:tag/env`). Keys compare case-insensitively; values are kept as given.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Context {
-    /// (lowercased key, values), in insertion order; a handful per request, so a
-    /// linear scan beats hashing.
-    entries: Vec<(String, Vec<String>)>,
+    /// Keys in insertion order; a handful per request, so a linear scan beats hashing.
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    /// Lowercased.
+    key: String,
+    values: Vec<String>,
+    /// `values`, read as numbers, dates, booleans and addresses.
+    typed: Vec<Typed>,
 }
 
 impl Context {
@@ -36,32 +78,41 @@ impl Context {
     /// Sets `key` to `values`, replacing what it held.
     pub fn set(&mut self, key: &str, values: Vec<String>) {
         let key = key.to_lowercase();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, slot)) => *slot = values,
-            None => self.entries.push((key, values)),
+        let typed = values.iter().map(|v| Typed::read(v)).collect();
+        match self.entries.iter_mut().find(|e| e.key == key) {
+            Some(entry) => {
+                entry.values = values;
+                entry.typed = typed;
+            }
+            None => self.entries.push(Entry { key, values, typed }),
         }
     }
 
     /// Adds one value to `key`, keeping the values it held.
     pub fn push(&mut self, key: &str, value: impl Into<String>) {
+        let value = value.into();
         let key = key.to_lowercase();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, slot)) => slot.push(value.into()),
-            None => self.entries.push((key, vec![value.into()])),
+        match self.entries.iter_mut().find(|e| e.key == key) {
+            Some(entry) => {
+                entry.typed.push(Typed::read(&value));
+                entry.values.push(value);
+            }
+            None => self.set(&key, vec![value]),
         }
     }
 
     /// The values of `key` (any case), or `None` when the request does not carry it.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.get_lowercase(&key.to_lowercase())
+        self.lookup(&key.to_lowercase()).map(|(v, _)| v)
     }
 
-    /// The values of `key`, which must already be lowercase (as keys compiled from a policy are).
-    pub(crate) fn get_lowercase(&self, key: &str) -> Option<&[String]> {
+    /// The values of `key`, which must already be lowercase (as keys compiled
+    /// from a policy are), as text and typed.
+    pub(crate) fn lookup(&self, key: &str) -> Option<(&[String], &[Typed])> {
         self.entries
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_slice())
+            .find(|e| e.key == key)
+            .map(|e| (e.values.as_slice(), e.typed.as_slice()))
     }
 
     /// Whether the context holds no key.
@@ -71,7 +122,9 @@ impl Context {
 
     /// The keys (lowercased) and their values, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.values.as_slice()))
     }
 }
 
@@ -86,9 +139,11 @@ mod tests {
             .with_many("kms:tag/Env", ["prod", "eu"]);
         assert_eq!(ctx.get("ACS:SOURCEIP"), Some(&["10.0.0.1".to_owned()][..]));
         assert_eq!(
-            ctx.get_lowercase("kms:tag/env").map(<[String]>::len),
-            Some(2)
+            ctx.lookup("kms:tag/env").map(|(v, t)| (v.len(), t.len())),
+            Some((2, 2))
         );
+        let ip = ctx.lookup("acs:sourceip").and_then(|(_, t)| t[0].ip);
+        assert_eq!(ip, "10.0.0.1".parse().ok());
         assert_eq!(ctx.get("acs:CurrentTime"), None);
     }
 
@@ -98,7 +153,13 @@ mod tests {
         assert_eq!(ctx.get("k:a"), Some(&["2".to_owned()][..]));
         ctx.push("k:A", "3");
         assert_eq!(ctx.get("k:a").map(<[String]>::len), Some(2));
-        assert_eq!(ctx.iter().count(), 1);
+        assert_eq!(ctx.lookup("k:a").map(|(_, t)| t[1].number), Some(Some(3.0)));
+        ctx.push("k:new", "true");
+        assert_eq!(
+            ctx.lookup("k:new").map(|(_, t)| t[0].boolean),
+            Some(Some(true))
+        );
+        assert_eq!(ctx.iter().count(), 2);
         assert!(!ctx.is_empty());
     }
 }

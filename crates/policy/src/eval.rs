@@ -57,9 +57,10 @@ pub struct Reason {
     pub effect: StatementEffect,
 }
 
-/// The answer: an effect and the statements that produced it (the denying ones
-/// for [`Effect::ExplicitDeny`], the allowing ones for [`Effect::Allow`], none
-/// for [`Effect::ImplicitDeny`]).
+/// The answer: an effect and the statements that produced it: every denying
+/// statement for [`Effect::ExplicitDeny`]; for [`Effect::Allow`] the first allowing
+/// statement in policy order (evaluation stops there); none for [`Effect::ImplicitDeny`].
+/// [`Decision::intersect`] and [`Decision::union`] concatenate reasons.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     /// Allow, explicit deny or implicit deny.
@@ -145,7 +146,7 @@ impl Decision {
             format!(" version {}", first.version)
         };
         let more = match self.reasons.len() {
-            1 => String::new(),
+            0 | 1 => String::new(),
             2 => " and 1 other statement".to_owned(),
             n => format!(" and {} other statements", n - 1),
         };
@@ -201,27 +202,25 @@ fn run(
     caller: Option<&Caller<'_>>,
     context: &Context,
 ) -> Decision {
-    // (policy index, statement index) of matches; allocates only on a match.
-    let mut denies: Vec<(usize, usize)> = Vec::new();
-    let mut allows: Vec<(usize, usize)> = Vec::new();
-    for (pi, policy) in policies.iter().enumerate() {
-        for (si, statement) in policy.document.statements.iter().enumerate() {
-            // Once denied, only other denies matter.
-            if !denies.is_empty() && statement.effect == StatementEffect::Allow {
-                continue;
-            }
-            if statement.applies(action, resource, caller, context) {
-                match statement.effect {
-                    StatementEffect::Deny => denies.push((pi, si)),
-                    StatementEffect::Allow => allows.push((pi, si)),
-                }
-            }
-        }
-    }
+    let applying = |effect: StatementEffect| {
+        policies.iter().enumerate().flat_map(move |(pi, policy)| {
+            policy
+                .document
+                .statements
+                .iter()
+                .enumerate()
+                .filter(move |(_, s)| {
+                    s.effect == effect && s.applies(action, resource, caller, context)
+                })
+                .map(move |(si, _)| (pi, si))
+        })
+    };
+    // Every matching Deny is a reason; Allow stops at the first match.
+    let denies: Vec<(usize, usize)> = applying(StatementEffect::Deny).collect();
     let (effect, hits) = if !denies.is_empty() {
         (Effect::ExplicitDeny, denies)
-    } else if !allows.is_empty() {
-        (Effect::Allow, allows)
+    } else if let Some(first) = applying(StatementEffect::Allow).next() {
+        (Effect::Allow, vec![first])
     } else {
         return Decision::implicit_deny();
     };

@@ -90,6 +90,7 @@ mod date;
 mod document;
 mod error;
 mod eval;
+mod glob;
 mod ip;
 mod json;
 mod parse;

@@ -1,6 +1,8 @@
 //! Wildcard patterns (`*` any run of characters, `?` exactly one), compiled once
 //! at parse time into the cheapest matcher that fits.
 
+use crate::glob::Glob;
+
 /// A compiled wildcard pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pattern {
@@ -19,8 +21,8 @@ enum Matcher {
     Prefix(Box<str>),
     /// `*literal`.
     Suffix(Box<str>),
-    /// Anything else, matched by the backtracking glob below.
-    Glob(Box<str>),
+    /// Anything else.
+    Glob(Glob),
 }
 
 impl Pattern {
@@ -41,7 +43,7 @@ impl Pattern {
         } else if let Some(tail) = folded.strip_prefix('*').filter(|t| !t.contains(wild)) {
             Matcher::Suffix(tail.into())
         } else {
-            Matcher::Glob(folded)
+            Matcher::Glob(Glob::new(&folded, ignore_case))
         };
         Self {
             source: source.into(),
@@ -71,7 +73,7 @@ impl Pattern {
             Matcher::Suffix(p) => {
                 t.len() >= p.len() && bytes_eq(p.as_bytes(), &t[t.len() - p.len()..], ci)
             }
-            Matcher::Glob(p) => glob(p.as_bytes(), t, ci),
+            Matcher::Glob(g) => g.matches(text),
         }
     }
 }
@@ -82,53 +84,6 @@ fn bytes_eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
     } else {
         a == b
     }
-}
-
-/// Length in bytes of the UTF-8 character starting with `lead`.
-fn char_len(lead: u8) -> usize {
-    match lead {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    }
-}
-
-/// Greedy glob with one backtrack point. `p` and `t` are UTF-8; `t`'s index only
-/// ever stops on character boundaries, so `?` consumes one whole character.
-fn glob(p: &[u8], t: &[u8], ci: bool) -> bool {
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some(b'*') => {
-                star = Some((pi + 1, ti));
-                pi += 1;
-                continue;
-            }
-            Some(b'?') => {
-                pi += 1;
-                ti += char_len(t[ti]);
-                continue;
-            }
-            Some(&c) if c == t[ti] || (ci && c.eq_ignore_ascii_case(&t[ti])) => {
-                pi += 1;
-                ti += 1;
-                continue;
-            }
-            _ => {}
-        }
-        match star {
-            Some((sp, st)) => {
-                let next = st + char_len(t[st]);
-                star = Some((sp, next));
-                pi = sp;
-                ti = next;
-            }
-            None => return false,
-        }
-    }
-    p[pi.min(p.len())..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -209,6 +164,11 @@ mod tests {
     proptest! {
         #[test]
         fn agrees_with_naive(p in "[ab*?é]{0,8}", t in "[abAé]{0,10}", ci: bool) {
+            check(&p, &t, ci);
+        }
+
+        #[test]
+        fn agrees_with_naive_arn_like(p in "(acs|\\*|\\?|:|a|é|/){0,8}", t in "(acs|:|a|é|/|B){0,10}", ci: bool) {
             check(&p, &t, ci);
         }
 

@@ -223,8 +223,14 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- roles -----------------------------------------------------------
 
-    /// Creates a role (`Conflict(Role)`, `Limit(Role)`).
-    fn create_role(&self, role: &RoleRow, max_roles: u64) -> StoreResult<()>;
+    /// Creates a role with the given system policies attached, in one
+    /// transaction (`Conflict(Role)`, `Limit(Role)`).
+    fn create_role(
+        &self,
+        role: &RoleRow,
+        max_roles: u64,
+        system_policies: &[&str],
+    ) -> StoreResult<()>;
     /// A role by name (case-insensitive).
     fn get_role(&self, role_name: &str) -> StoreResult<Option<RoleRow>>;
     /// Replaces a role's attributes, selected by `role_id` (`NotFound(Role)`).

@@ -14,15 +14,20 @@ import assert from 'node:assert/strict';
 
 import PopCore from '@alicloud/pop-core';
 import RamMod from '@alicloud/ram20150501';
+import StsMod from '@alicloud/sts20150401';
 import OpenApi from '@alicloud/openapi-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..', '..', '..');
 export const RAM_VERSION = '2015-05-01';
+export const STS_VERSION = '2015-04-01';
 export const REGION = 'cn-hangzhou';
 export const DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
-const RamClient = RamMod.default;
+const PRODUCTS = {
+  ram: { Client: RamMod.default, models: RamMod, version: RAM_VERSION },
+  sts: { Client: StsMod.default, models: StsMod, version: STS_VERSION },
+};
 const { Config } = OpenApi.$OpenApiUtil;
 
 function freePort() {
@@ -111,17 +116,20 @@ export class ApiError extends Error {
 }
 
 /** @alicloud/pop-core RPCClient: RPC V1 (HMAC-SHA1). POST sends every
- * parameter, Signature included, form-encoded in the body. */
+ * parameter, Signature included, form-encoded in the body.
+ * opts: {securityToken, product: 'ram'|'sts'}. */
 export class PopRam {
-  constructor(srv, ak, sk, method = 'POST') {
+  constructor(srv, ak, sk, method = 'POST', opts = {}) {
     this.flavour = `pop-core-${method.toLowerCase()}`;
     this.method = method;
-    this.client = new PopCore.RPCClient({
+    const cfg = {
       accessKeyId: ak ?? srv.accessKeyId,
       accessKeySecret: sk ?? srv.accessKeySecret,
       endpoint: srv.baseUrl,
-      apiVersion: RAM_VERSION,
-    }, true);
+      apiVersion: PRODUCTS[opts.product ?? 'ram'].version,
+    };
+    if (opts.securityToken) cfg.securityToken = opts.securityToken;
+    this.client = new PopCore.RPCClient(cfg, true);
   }
 
   async call(action, params = {}) {
@@ -143,13 +151,15 @@ export class PopRam {
 
 function lowerFirst(s) { return s.slice(0, 1).toLowerCase() + s.slice(1); }
 
-/** @alicloud/ram20150501 typed client (Tea). Default signature as shipped
- * (ACS3-HMAC-SHA256); signatureAlgorithm 'v2' selects RPC V1. call() builds
- * the SDK request model from wire names and returns body.toMap(), so only
- * fields the SDK model knows survive. */
+/** @alicloud/ram20150501 (or, with opts.product 'sts', @alicloud/sts20150401)
+ * typed client (Tea). Default signature as shipped (ACS3-HMAC-SHA256);
+ * signatureAlgorithm 'v2' selects RPC V1. call() builds the SDK request model
+ * from wire names and returns body.toMap(), so only fields the SDK model
+ * knows survive. opts: {securityToken, product}. */
 export class TeaRam {
-  constructor(srv, ak, sk, signatureAlgorithm) {
+  constructor(srv, ak, sk, signatureAlgorithm, opts = {}) {
     this.flavour = signatureAlgorithm ? `tea-${signatureAlgorithm}` : 'tea-default';
+    const product = PRODUCTS[opts.product ?? 'ram'];
     const cfg = {
       accessKeyId: ak ?? srv.accessKeyId,
       accessKeySecret: sk ?? srv.accessKeySecret,
@@ -157,15 +167,17 @@ export class TeaRam {
       protocol: 'http',
       regionId: REGION,
     };
+    if (opts.securityToken) cfg.securityToken = opts.securityToken;
     if (signatureAlgorithm) cfg.signatureAlgorithm = signatureAlgorithm;
-    this.client = new RamClient(new Config(cfg));
+    this.models = product.models;
+    this.client = new product.Client(new Config(cfg));
     this.lastResponse = null;
   }
 
   async call(action, params = {}) {
     const method = this.client[lowerFirst(action)];
     assert.equal(typeof method, 'function', `SDK has no method for ${action}`);
-    const Req = RamMod[`${action}Request`];
+    const Req = this.models[`${action}Request`];
     let resp;
     try {
       if (Req) {
@@ -194,12 +206,13 @@ export class TeaRam {
 
 export const FLAVOURS = ['pop-core-post', 'tea-default'];
 
-export function makeClient(flavour, srv, ak, sk) {
+/** A client of one flavour; opts: {securityToken, product: 'ram'|'sts'}. */
+export function makeClient(flavour, srv, ak, sk, opts = {}) {
   switch (flavour) {
-    case 'pop-core-post': return new PopRam(srv, ak, sk, 'POST');
-    case 'pop-core-get': return new PopRam(srv, ak, sk, 'GET');
-    case 'tea-default': return new TeaRam(srv, ak, sk);
-    case 'tea-v2': return new TeaRam(srv, ak, sk, 'v2');
+    case 'pop-core-post': return new PopRam(srv, ak, sk, 'POST', opts);
+    case 'pop-core-get': return new PopRam(srv, ak, sk, 'GET', opts);
+    case 'tea-default': return new TeaRam(srv, ak, sk, undefined, opts);
+    case 'tea-v2': return new TeaRam(srv, ak, sk, 'v2', opts);
     default: throw new Error(flavour);
   }
 }
@@ -259,7 +272,7 @@ export function signedRequest(srv, action, params = {}, opts = {}) {
   const method = opts.method ?? 'POST';
   const p = {
     Action: action,
-    Version: RAM_VERSION,
+    Version: opts.version ?? RAM_VERSION,
     Format: opts.format ?? 'JSON',
     AccessKeyId: ak,
     SignatureMethod: 'HMAC-SHA1',

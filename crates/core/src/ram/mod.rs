@@ -3,12 +3,17 @@
 mod groups;
 mod keys;
 mod login;
+pub mod policies;
+pub mod roles;
+pub mod system;
 mod users;
 pub mod validate;
 mod views;
 
 pub use groups::{CreateGroup, UpdateGroup};
 pub use login::LoginProfileInput;
+pub use policies::{AttachedPolicyView, PolicyEntities, PolicyVersionView, PolicyView};
+pub use roles::{CreateRole, RoleView, UpdateRole};
 pub use users::{CreateUser, UpdateUser};
 pub use views::*;
 
@@ -42,6 +47,35 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             "The login profile of the user does not exist.",
         ),
         StoreError::NotFound(Account) => ApiError::internal("account missing"),
+        StoreError::NotFound(Policy) => ApiError::new(404, "EntityNotExist.Policy", "The policy does not exist."),
+        StoreError::NotFound(PolicyVersion) | StoreError::NotFound(DefaultPolicyVersion) => {
+            ApiError::new(404, "EntityNotExist.Policy.Version", "The policy version does not exist.")
+        }
+        StoreError::NotFound(Role) => ApiError::new(404, "EntityNotExist.Role", "The role does not exist."),
+        StoreError::Conflict(Policy) => ApiError::new(409, "EntityAlreadyExists.Policy", "The policy does already EXIST."),
+        StoreError::Conflict(Role) => ApiError::new(409, "EntityAlreadyExists.Role", "The role does already EXIST."),
+        StoreError::DeleteConflict(DefaultPolicyVersion) => ApiError::new(
+            409,
+            "DeleteConflict.Policy.Version.Default",
+            "The default version of a policy cannot be deleted; make another version the default first.",
+        ),
+        StoreError::DeleteConflict(Attachment) => ApiError::new(
+            409,
+            "DeleteConflict.User.Policy",
+            "The user still has policies attached; detach them before deleting the user.",
+        ),
+        StoreError::Limit(Policy) => ApiError::new(409, "LimitExceeded.Policy", "The count of policies beyond the current limits."),
+        StoreError::Limit(PolicyVersion) => ApiError::new(
+            409,
+            "LimitExceeded.Policy.Version",
+            "The count of versions of the policy beyond the current limits (5); delete a version or use RotateStrategy.",
+        ),
+        StoreError::Limit(Role) => ApiError::new(409, "LimitExceeded.Role", "The count of roles beyond the current limits."),
+        StoreError::NotFound(Attachment | SystemAttachment)
+        | StoreError::Conflict(PolicyVersion | DefaultPolicyVersion | Attachment | SystemAttachment) => {
+            ApiError::internal(format!("unexpected store outcome {e:?}"))
+        }
+        StoreError::DeleteConflictOn(kind) => ApiError::internal(format!("unexpected delete conflict on {kind:?}")),
         StoreError::Conflict(User) => ApiError::new(
             409,
             "EntityAlreadyExists.User",

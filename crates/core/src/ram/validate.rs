@@ -2,7 +2,7 @@
 
 use crate::ApiError;
 
-fn check(
+pub(crate) fn check(
     param: &str,
     value: &str,
     min: usize,

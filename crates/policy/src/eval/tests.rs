@@ -83,18 +83,30 @@ fn not_action() {
 }
 
 #[test]
-fn reasons_list_every_allowing_statement() {
+fn reasons_first_allow_and_every_deny() {
     let a = identity(
         r#"{"Effect":"Allow","Action":"kms:*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"*"}"#,
     );
     let d = decide(&[&a], "kms:GetSecretValue", SECRET, &Context::new());
     assert_eq!(
         d.reasons.iter().map(|r| r.statement).collect::<Vec<_>>(),
-        [1, 2]
+        [1]
     );
     assert_eq!(
         d.explain(),
-        "allowed by statement 1 of Custom policy `p` version v1 and 1 other statement"
+        "allowed by statement 1 of Custom policy `p` version v1"
+    );
+    let b = identity(
+        r#"{"Effect":"Deny","Action":"kms:*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*"}"#,
+    );
+    let d = decide(&[&b], "kms:GetSecretValue", SECRET, &Context::new());
+    assert_eq!(
+        d.reasons.iter().map(|r| r.statement).collect::<Vec<_>>(),
+        [1, 3]
+    );
+    assert_eq!(
+        d.explain(),
+        "explicitly denied by statement 1 of Custom policy `p` version v1 and 1 other statement"
     );
     assert_eq!(
         Decision::implicit_deny().explain(),

@@ -755,8 +755,13 @@ impl Store for SqliteStore {
         self.sql_effective_for_role(role_id)
     }
 
-    fn create_role(&self, role: &RoleRow, max_roles: u64) -> StoreResult<()> {
-        self.sql_create_role(role, max_roles)
+    fn create_role(
+        &self,
+        role: &RoleRow,
+        max_roles: u64,
+        system_policies: &[&str],
+    ) -> StoreResult<()> {
+        self.sql_create_role(role, max_roles, system_policies)
     }
 
     fn get_role(&self, role_name: &str) -> StoreResult<Option<RoleRow>> {

@@ -524,7 +524,12 @@ impl SqliteStore {
         })
     }
 
-    pub(crate) fn sql_create_role(&self, role: &RoleRow, max: u64) -> StoreResult<()> {
+    pub(crate) fn sql_create_role(
+        &self,
+        role: &RoleRow,
+        max: u64,
+        system_policies: &[&str],
+    ) -> StoreResult<()> {
         self.write(|tx| {
             if count(tx, "SELECT COUNT(*) FROM roles WHERE ?1 = ?1", "")? >= max {
                 return Err(StoreError::Limit(Entity::Role));
@@ -549,6 +554,14 @@ impl SqliteStore {
                     backend(e)
                 }
             })?;
+            for name in system_policies {
+                tx.execute(
+                    "INSERT INTO attachments (principal_kind, principal_id, policy_type, policy_name, attached_at) \
+                     VALUES ('Role', ?1, 'System', ?2, ?3)",
+                    params![role.role_id, name, role.created_at],
+                )
+                .map_err(backend)?;
+            }
             Ok(())
         })
     }

@@ -330,15 +330,26 @@ fn role(name: &str) -> RoleRow {
     }
 }
 
-const LIMITS: AttachLimits = AttachLimits { system: 20, custom: 2 };
+const LIMITS: AttachLimits = AttachLimits {
+    system: 20,
+    custom: 2,
+};
 
 fn policies_and_versions(s: &dyn Store) {
     let (p, v) = policy("P");
     s.create_policy(&p, &v, 10).unwrap();
-    assert!(matches!(s.create_policy(&p, &v, 10), Err(StoreError::Conflict(Entity::Policy))));
-    assert!(matches!(s.create_policy(&policy("Q").0, &policy("Q").1, 1), Err(StoreError::Limit(Entity::Policy))));
+    assert!(matches!(
+        s.create_policy(&p, &v, 10),
+        Err(StoreError::Conflict(Entity::Policy))
+    ));
+    assert!(matches!(
+        s.create_policy(&policy("Q").0, &policy("Q").1, 1),
+        Err(StoreError::Limit(Entity::Policy))
+    ));
     for i in 2..=5 {
-        let nv = s.create_policy_version("P", &format!("doc-{i}"), false, false, 5, 10).unwrap();
+        let nv = s
+            .create_policy_version("P", &format!("doc-{i}"), false, false, 5, 10)
+            .unwrap();
         assert_eq!(nv.version, i);
     }
     assert!(matches!(
@@ -346,9 +357,16 @@ fn policies_and_versions(s: &dyn Store) {
         Err(StoreError::Limit(Entity::PolicyVersion))
     ));
     // Rotation drops the oldest non-default version (v2; v1 is default).
-    let v6 = s.create_policy_version("P", "doc-6", true, true, 5, 11).unwrap();
+    let v6 = s
+        .create_policy_version("P", "doc-6", true, true, 5, 11)
+        .unwrap();
     assert_eq!(v6.version, 6);
-    let versions: Vec<i64> = s.list_policy_versions("P").unwrap().iter().map(|v| v.version).collect();
+    let versions: Vec<i64> = s
+        .list_policy_versions("P")
+        .unwrap()
+        .iter()
+        .map(|v| v.version)
+        .collect();
     assert_eq!(versions, [1, 3, 4, 5, 6]);
     assert_eq!(s.get_policy("P").unwrap().unwrap().default_version, 6);
     assert!(matches!(
@@ -356,84 +374,170 @@ fn policies_and_versions(s: &dyn Store) {
         Err(StoreError::DeleteConflict(Entity::DefaultPolicyVersion))
     ));
     s.delete_policy_version("P", 3).unwrap();
-    assert!(matches!(s.delete_policy_version("P", 3), Err(StoreError::NotFound(Entity::PolicyVersion))));
+    assert!(matches!(
+        s.delete_policy_version("P", 3),
+        Err(StoreError::NotFound(Entity::PolicyVersion))
+    ));
     s.set_default_policy_version("P", 1, 12).unwrap();
-    assert!(matches!(s.set_default_policy_version("P", 99, 12), Err(StoreError::NotFound(Entity::PolicyVersion))));
-    assert_eq!(s.get_policy_version("P", 1).unwrap().unwrap().document, "doc-P-1");
+    assert!(matches!(
+        s.set_default_policy_version("P", 99, 12),
+        Err(StoreError::NotFound(Entity::PolicyVersion))
+    ));
+    assert_eq!(
+        s.get_policy_version("P", 1).unwrap().unwrap().document,
+        "doc-P-1"
+    );
     assert!(s.get_policy_version("P", 3).unwrap().is_none());
-    assert!(matches!(s.delete_policy("P", false), Err(StoreError::DeleteConflict(Entity::PolicyVersion))));
+    assert!(matches!(
+        s.delete_policy("P", false),
+        Err(StoreError::DeleteConflict(Entity::PolicyVersion))
+    ));
     s.update_policy_description("P", "new", 13).unwrap();
     assert_eq!(s.list_policies(None, 10).unwrap()[0].description, "new");
     s.delete_policy("P", true).unwrap();
     assert!(s.get_policy("P").unwrap().is_none());
-    assert!(matches!(s.list_policy_versions("P"), Err(StoreError::NotFound(Entity::Policy))));
+    assert!(matches!(
+        s.list_policy_versions("P"),
+        Err(StoreError::NotFound(Entity::Policy))
+    ));
 }
 
 fn attachments_and_effective_policies(s: &dyn Store) {
     s.create_user(&user("u"), 100).unwrap();
     s.create_group(&group("g"), 100).unwrap();
     s.add_user_to_group("u", "g", 1, 5).unwrap();
-    s.create_role(&role("R"), 100).unwrap();
+    s.create_role(&role("R"), 100, &[]).unwrap();
     for n in ["A", "B", "C"] {
         let (p, v) = policy(n);
         s.create_policy(&p, &v, 10).unwrap();
     }
-    s.attach_policy(PrincipalKind::User, "u", PolicyType::Custom, "A", 5, LIMITS).unwrap();
+    s.attach_policy(PrincipalKind::User, "u", PolicyType::Custom, "A", 5, LIMITS)
+        .unwrap();
     assert!(matches!(
         s.attach_policy(PrincipalKind::User, "u", PolicyType::Custom, "A", 5, LIMITS),
         Err(StoreError::Conflict(Entity::Attachment))
     ));
-    s.attach_policy(PrincipalKind::User, "u", PolicyType::System, "AdministratorAccess", 5, LIMITS).unwrap();
-    s.attach_policy(PrincipalKind::User, "u", PolicyType::Custom, "B", 5, LIMITS).unwrap();
+    s.attach_policy(
+        PrincipalKind::User,
+        "u",
+        PolicyType::System,
+        "AdministratorAccess",
+        5,
+        LIMITS,
+    )
+    .unwrap();
+    s.attach_policy(PrincipalKind::User, "u", PolicyType::Custom, "B", 5, LIMITS)
+        .unwrap();
     assert!(matches!(
         s.attach_policy(PrincipalKind::User, "u", PolicyType::Custom, "C", 5, LIMITS),
         Err(StoreError::Limit(Entity::Attachment))
     ));
     assert!(matches!(
-        s.attach_policy(PrincipalKind::User, "u", PolicyType::Custom, "Nope", 5, LIMITS),
+        s.attach_policy(
+            PrincipalKind::User,
+            "u",
+            PolicyType::Custom,
+            "Nope",
+            5,
+            LIMITS
+        ),
         Err(StoreError::NotFound(Entity::Policy))
     ));
     assert!(matches!(
-        s.attach_policy(PrincipalKind::Role, "nope", PolicyType::Custom, "A", 5, LIMITS),
+        s.attach_policy(
+            PrincipalKind::Role,
+            "nope",
+            PolicyType::Custom,
+            "A",
+            5,
+            LIMITS
+        ),
         Err(StoreError::NotFound(Entity::Role))
     ));
-    s.attach_policy(PrincipalKind::Group, "g", PolicyType::Custom, "C", 6, LIMITS).unwrap();
-    s.attach_policy(PrincipalKind::Role, "R", PolicyType::Custom, "A", 7, LIMITS).unwrap();
+    s.attach_policy(
+        PrincipalKind::Group,
+        "g",
+        PolicyType::Custom,
+        "C",
+        6,
+        LIMITS,
+    )
+    .unwrap();
+    s.attach_policy(PrincipalKind::Role, "R", PolicyType::Custom, "A", 7, LIMITS)
+        .unwrap();
     let mut eff: Vec<String> = s
         .effective_policies_for_user("id-u")
         .unwrap()
         .iter()
-        .map(|e| format!("{}:{}:{}:{}", e.policy_type.as_str(), e.policy_name, e.version, e.document))
+        .map(|e| {
+            format!(
+                "{}:{}:{}:{}",
+                e.policy_type.as_str(),
+                e.policy_name,
+                e.version,
+                e.document
+            )
+        })
         .collect();
     eff.sort();
     assert_eq!(
         eff,
-        ["Custom:A:1:doc-A-1", "Custom:B:1:doc-B-1", "Custom:C:1:doc-C-1", "System:AdministratorAccess:0:"]
+        [
+            "Custom:A:1:doc-A-1",
+            "Custom:B:1:doc-B-1",
+            "Custom:C:1:doc-C-1",
+            "System:AdministratorAccess:0:"
+        ]
     );
     // A new default version is what applies.
-    s.create_policy_version("A", "doc-A-2", true, false, 5, 8).unwrap();
+    s.create_policy_version("A", "doc-A-2", true, false, 5, 8)
+        .unwrap();
     let role_eff = s.effective_policies_for_role("rid-R").unwrap();
     assert_eq!(role_eff.len(), 1);
     assert_eq!(role_eff[0].document, "doc-A-2");
     assert_eq!(s.attachment_count(PolicyType::Custom, "A").unwrap(), 2);
     let ents = s.list_entities_for_policy(PolicyType::Custom, "A").unwrap();
-    assert_eq!(ents.iter().map(|e| (e.kind, e.name.as_str())).collect::<Vec<_>>(), [
-        (PrincipalKind::Role, "R"),
-        (PrincipalKind::User, "u")
-    ]);
-    assert_eq!(s.list_attachments(PrincipalKind::User, "u").unwrap().len(), 3);
-    assert!(matches!(s.delete_policy("A", false), Err(StoreError::DeleteConflictOn(PrincipalKind::User))));
-    assert!(matches!(s.delete_user("u"), Err(StoreError::DeleteConflict(Entity::Group))));
+    assert_eq!(
+        ents.iter()
+            .map(|e| (e.kind, e.name.as_str()))
+            .collect::<Vec<_>>(),
+        [(PrincipalKind::Role, "R"), (PrincipalKind::User, "u")]
+    );
+    assert_eq!(
+        s.list_attachments(PrincipalKind::User, "u").unwrap().len(),
+        3
+    );
+    assert!(matches!(
+        s.delete_policy("A", false),
+        Err(StoreError::DeleteConflictOn(PrincipalKind::User))
+    ));
+    assert!(matches!(
+        s.delete_user("u"),
+        Err(StoreError::DeleteConflict(Entity::Group))
+    ));
     s.remove_user_from_group("u", "g").unwrap();
-    assert!(matches!(s.delete_user("u"), Err(StoreError::DeleteConflict(Entity::Attachment))));
-    assert!(matches!(s.delete_group("g"), Err(StoreError::DeleteConflict(Entity::Attachment))));
-    assert!(matches!(s.delete_role("R"), Err(StoreError::DeleteConflict(Entity::Attachment))));
-    s.detach_policy(PrincipalKind::User, "u", PolicyType::Custom, "A").unwrap();
+    assert!(matches!(
+        s.delete_user("u"),
+        Err(StoreError::DeleteConflict(Entity::Attachment))
+    ));
+    assert!(matches!(
+        s.delete_group("g"),
+        Err(StoreError::DeleteConflict(Entity::Attachment))
+    ));
+    assert!(matches!(
+        s.delete_role("R"),
+        Err(StoreError::DeleteConflict(Entity::Attachment))
+    ));
+    s.detach_policy(PrincipalKind::User, "u", PolicyType::Custom, "A")
+        .unwrap();
     assert!(matches!(
         s.detach_policy(PrincipalKind::User, "u", PolicyType::Custom, "A"),
         Err(StoreError::NotFound(Entity::Attachment))
     ));
-    assert!(matches!(s.delete_policy("A", false), Err(StoreError::DeleteConflictOn(PrincipalKind::Role))));
+    assert!(matches!(
+        s.delete_policy("A", false),
+        Err(StoreError::DeleteConflictOn(PrincipalKind::Role))
+    ));
     // Cascading delete detaches everywhere.
     s.delete_policy("A", true).unwrap();
     assert_eq!(s.effective_policies_for_role("rid-R").unwrap().len(), 0);
@@ -441,10 +545,16 @@ fn attachments_and_effective_policies(s: &dyn Store) {
 }
 
 fn roles(s: &dyn Store) {
-    s.create_role(&role("Admin"), 2).unwrap();
-    assert!(matches!(s.create_role(&role("admin"), 2), Err(StoreError::Conflict(Entity::Role))));
-    s.create_role(&role("Reader"), 2).unwrap();
-    assert!(matches!(s.create_role(&role("Third"), 2), Err(StoreError::Limit(Entity::Role))));
+    s.create_role(&role("Admin"), 2, &[]).unwrap();
+    assert!(matches!(
+        s.create_role(&role("admin"), 2, &[]),
+        Err(StoreError::Conflict(Entity::Role))
+    ));
+    s.create_role(&role("Reader"), 2, &[]).unwrap();
+    assert!(matches!(
+        s.create_role(&role("Third"), 2, &[]),
+        Err(StoreError::Limit(Entity::Role))
+    ));
     // Role names are case-insensitive for lookup and keep their case.
     let r = s.get_role("ADMIN").unwrap().unwrap();
     assert_eq!(r.role_name, "Admin");
@@ -452,9 +562,24 @@ fn roles(s: &dyn Store) {
     r2.description = "changed".into();
     r2.max_session_duration = 7200;
     s.update_role(&r2).unwrap();
-    assert_eq!(s.get_role("Admin").unwrap().unwrap().max_session_duration, 7200);
+    assert_eq!(
+        s.get_role("Admin").unwrap().unwrap().max_session_duration,
+        7200
+    );
     assert_eq!(s.list_roles(None, 1).unwrap()[0].role_name, "Admin");
-    assert_eq!(s.list_roles(Some("Admin"), 10).unwrap()[0].role_name, "Reader");
+    assert_eq!(
+        s.list_roles(Some("Admin"), 10).unwrap()[0].role_name,
+        "Reader"
+    );
     s.delete_role("reader").unwrap();
-    assert!(matches!(s.delete_role("Reader"), Err(StoreError::NotFound(Entity::Role))));
+    s.create_role(&role("Linked"), 3, &["SomeSystemPolicy"])
+        .unwrap();
+    assert_eq!(
+        s.list_attachments(PrincipalKind::Role, "Linked").unwrap()[0].policy_name,
+        "SomeSystemPolicy"
+    );
+    assert!(matches!(
+        s.delete_role("Reader"),
+        Err(StoreError::NotFound(Entity::Role))
+    ));
 }

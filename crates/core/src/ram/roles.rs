@@ -1,0 +1,262 @@
+//! RAM roles, service-linked roles.
+
+use rampart_crypto::random_digits;
+use rampart_policy::{parse, DocumentKind};
+use rampart_store::{Entity, RoleRow, StoreError};
+use serde::Serialize;
+
+use super::policies::policy_error;
+use super::users::paginate;
+use super::validate as v;
+use super::{store_err, Page};
+use crate::time::format as ts;
+use crate::{ApiError, Rampart};
+
+/// Most roles per account.
+pub const MAX_ROLES: u64 = 1000;
+
+/// A role as the RAM API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoleView {
+    /// Stable id.
+    pub role_id: String,
+    /// Name.
+    pub role_name: String,
+    /// `acs:ram::<uid>:role/<name>`.
+    pub arn: String,
+    /// Description.
+    pub description: String,
+    /// The trust policy.
+    pub assume_role_policy_document: String,
+    /// Longest session, seconds.
+    pub max_session_duration: i64,
+    /// `<name>@role.<uid>.onaliyunservice.com`.
+    pub role_principal_name: String,
+    /// Created by `CreateServiceLinkedRole`.
+    pub is_service_linked_role: bool,
+    /// Created.
+    pub create_date: String,
+    /// Updated.
+    pub update_date: String,
+}
+
+/// `CreateRole` input.
+#[derive(Debug, Default)]
+pub struct CreateRole {
+    /// Name.
+    pub role_name: String,
+    /// Trust policy.
+    pub assume_role_policy_document: String,
+    /// Description.
+    pub description: Option<String>,
+    /// 3600–43200 (default 3600).
+    pub max_session_duration: Option<i64>,
+}
+
+/// `UpdateRole` input.
+#[derive(Debug, Default)]
+pub struct UpdateRole {
+    /// The role.
+    pub role_name: String,
+    /// New trust policy.
+    pub new_assume_role_policy_document: Option<String>,
+    /// New longest session.
+    pub new_max_session_duration: Option<i64>,
+    /// New description.
+    pub new_description: Option<String>,
+}
+
+/// The service-linked roles Rampart knows: (service name, role name,
+/// system policy, trusted service principal).
+pub const SERVICE_LINKED_ROLES: &[(&str, &str, &str, &str)] = &[(
+    "ramcredentials.kms.aliyuncs.com",
+    "AliyunKMSManageRAMCredentialsRole",
+    "AliyunKMSManageRAMCredentialsRolePolicy",
+    "kms.aliyuncs.com",
+)];
+
+fn role_name(param: &str, n: &str) -> Result<(), ApiError> {
+    v::check(
+        param,
+        n,
+        1,
+        64,
+        |c| c.is_ascii_alphanumeric() || ".@-".contains(c),
+        "letters, digits, `.`, `@` and `-`",
+    )
+}
+
+fn max_session(param: &str, n: i64) -> Result<i64, ApiError> {
+    if (3600..=43200).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ApiError::invalid(
+            param,
+            format!("The parameter \"{param}\" must be between 3600 and 43200 seconds, got {n}."),
+        ))
+    }
+}
+
+fn trust(doc: &str) -> Result<(), ApiError> {
+    parse(doc, DocumentKind::Trust)
+        .map(|_| ())
+        .map_err(policy_error)
+}
+
+impl Rampart {
+    /// `acs:ram::<uid>:role/<name>`.
+    pub fn role_arn(&self, role_name: &str) -> String {
+        format!("acs:ram::{}:role/{role_name}", self.account_id)
+    }
+
+    pub(crate) fn role_view(&self, r: &RoleRow) -> RoleView {
+        RoleView {
+            role_id: r.role_id.clone(),
+            role_name: r.role_name.clone(),
+            arn: self.role_arn(&r.role_name),
+            description: r.description.clone(),
+            assume_role_policy_document: r.trust_policy.clone(),
+            max_session_duration: r.max_session_duration,
+            role_principal_name: format!(
+                "{}@role.{}.onaliyunservice.com",
+                r.role_name, self.account_id
+            ),
+            is_service_linked_role: r.service_linked,
+            create_date: ts(r.created_at),
+            update_date: ts(r.updated_at),
+        }
+    }
+
+    pub(crate) fn role_row(&self, name: &str) -> Result<RoleRow, ApiError> {
+        role_name("RoleName", name)?;
+        self.store
+            .get_role(name)
+            .map_err(store_err)?
+            .ok_or_else(|| store_err(StoreError::NotFound(Entity::Role)))
+    }
+
+    /// Creates a role.
+    pub fn create_role(&self, req: CreateRole) -> Result<RoleView, ApiError> {
+        role_name("RoleName", &req.role_name)?;
+        if req.assume_role_policy_document.is_empty() {
+            return Err(ApiError::missing("AssumeRolePolicyDocument"));
+        }
+        trust(&req.assume_role_policy_document)?;
+        let description = req.description.unwrap_or_default();
+        v::check("Description", &description, 0, 1024, |_| true, "text")?;
+        let max = max_session(
+            "MaxSessionDuration",
+            req.max_session_duration.unwrap_or(3600),
+        )?;
+        let now = self.now();
+        let row = RoleRow {
+            role_id: random_digits(19),
+            role_name: req.role_name,
+            description,
+            trust_policy: req.assume_role_policy_document,
+            max_session_duration: max,
+            service_linked: false,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .create_role(&row, MAX_ROLES, &[])
+            .map_err(store_err)?;
+        Ok(self.role_view(&row))
+    }
+
+    /// Creates a service-linked role for a known service.
+    pub fn create_service_linked_role(
+        &self,
+        service: &str,
+        description: Option<&str>,
+    ) -> Result<RoleView, ApiError> {
+        let Some((_, name, policy, principal)) =
+            SERVICE_LINKED_ROLES.iter().find(|(s, ..)| *s == service)
+        else {
+            let known: Vec<&str> = SERVICE_LINKED_ROLES.iter().map(|(s, ..)| *s).collect();
+            return Err(ApiError::invalid(
+                "ServiceName",
+                format!(
+                    "The service `{service}` has no service-linked role here; known: {}.",
+                    known.join(", ")
+                ),
+            ));
+        };
+        let now = self.now();
+        let row = RoleRow {
+            role_id: random_digits(19),
+            role_name: (*name).to_string(),
+            description: description
+                .unwrap_or("Key Management Service manages the AccessKey pairs of RAM users through this role.")
+                .to_string(),
+            trust_policy: format!(
+                r#"{{"Statement":[{{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{{"Service":["{principal}"]}}}}],"Version":"1"}}"#
+            ),
+            max_session_duration: 3600,
+            service_linked: true,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .create_role(&row, MAX_ROLES, &[policy])
+            .map_err(store_err)?;
+        Ok(self.role_view(&row))
+    }
+
+    /// Reads a role.
+    pub fn get_role(&self, name: &str) -> Result<RoleView, ApiError> {
+        Ok(self.role_view(&self.role_row(name)?))
+    }
+
+    /// Changes a role.
+    pub fn update_role(&self, req: UpdateRole) -> Result<RoleView, ApiError> {
+        let mut row = self.role_row(&req.role_name)?;
+        if let Some(doc) = req.new_assume_role_policy_document {
+            trust(&doc)?;
+            row.trust_policy = doc;
+        }
+        if let Some(m) = req.new_max_session_duration {
+            row.max_session_duration = max_session("NewMaxSessionDuration", m)?;
+        }
+        if let Some(d) = req.new_description {
+            v::check("NewDescription", &d, 0, 1024, |_| true, "text")?;
+            row.description = d;
+        }
+        row.updated_at = self.now();
+        self.store.update_role(&row).map_err(store_err)?;
+        Ok(self.role_view(&row))
+    }
+
+    /// Deletes a role with no policies attached.
+    pub fn delete_role(&self, name: &str) -> Result<(), ApiError> {
+        role_name("RoleName", name)?;
+        self.store.delete_role(name).map_err(|e| match e {
+            StoreError::DeleteConflict(Entity::Attachment) => ApiError::new(
+                409,
+                "DeleteConflict.Role.Policy",
+                "The role still has policies attached; detach them before deleting the role.",
+            ),
+            other => store_err(other),
+        })
+    }
+
+    /// Lists roles by name.
+    pub fn list_roles(
+        &self,
+        marker: Option<&str>,
+        max_items: Option<u32>,
+    ) -> Result<Page<RoleView>, ApiError> {
+        let limit = v::max_items(max_items)?;
+        let mut rows = self
+            .store
+            .list_roles(marker.filter(|m| !m.is_empty()), limit + 1)
+            .map_err(store_err)?;
+        let next_marker = paginate(&mut rows, limit, |r| r.role_name.clone());
+        Ok(Page {
+            items: rows.iter().map(|r| self.role_view(r)).collect(),
+            next_marker,
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! STS (2015-04-01) actions.
+
+use rampart_core::sts::{role_name_from_arn, AssumeRole};
+use rampart_core::{ApiError, Principal};
+use serde_json::{Map, Value};
+
+use crate::products::ActionSpec;
+use crate::{Ctx, Output};
+
+/// The implemented STS actions.
+pub static ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "AssumeRole",
+        resource: Some(assumed_role_arn),
+        handler: assume_role,
+    },
+    ActionSpec {
+        name: "GetCallerIdentity",
+        resource: None,
+        handler: get_caller_identity,
+    },
+];
+
+/// `sts:AssumeRole` is authorized on `acs:ram::<uid>:role/<name>`.
+fn assumed_role_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
+    let arn = ctx.params.required("RoleArn")?;
+    let name = role_name_from_arn(ctx.rampart.account_id(), arn)?;
+    Ok(ctx.rampart.role_arn(name))
+}
+
+fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let duration = match p.get("DurationSeconds").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+            ApiError::new(
+                400,
+                "InvalidParameter.DurationSeconds",
+                format!("The DurationSeconds is invalid: `{v}` is not a number of seconds."),
+            )
+        })?),
+    };
+    let access = ctx.access("sts:AssumeRole", "");
+    let context = ctx.rampart.context_for(&access);
+    let (creds, user) = ctx.rampart.assume_role(
+        ctx.principal,
+        AssumeRole {
+            role_arn: p.required("RoleArn")?.to_string(),
+            role_session_name: p.required("RoleSessionName")?.to_string(),
+            duration_seconds: duration,
+            policy: p.opt("Policy").filter(|s| !s.is_empty()),
+        },
+        &context,
+    )?;
+    let mut m = Map::new();
+    m.insert(
+        "Credentials".into(),
+        serde_json::to_value(creds).map_err(ApiError::internal)?,
+    );
+    m.insert(
+        "AssumedRoleUser".into(),
+        serde_json::to_value(user).map_err(ApiError::internal)?,
+    );
+    Ok(m)
+}
+
+fn get_caller_identity(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.principal;
+    let mut m = Map::new();
+    m.insert(
+        "AccountId".into(),
+        Value::String(p.account_id().to_string()),
+    );
+    m.insert("Arn".into(), Value::String(p.arn()));
+    match p {
+        Principal::Root { account_id, .. } => {
+            m.insert("IdentityType".into(), "Account".into());
+            m.insert("PrincipalId".into(), Value::String(account_id.clone()));
+        }
+        Principal::User { user_id, .. } => {
+            m.insert("IdentityType".into(), "RAMUser".into());
+            m.insert("UserId".into(), Value::String(user_id.clone()));
+            m.insert("PrincipalId".into(), Value::String(user_id.clone()));
+        }
+        Principal::AssumedRole {
+            role_id,
+            session_name,
+            ..
+        } => {
+            m.insert("IdentityType".into(), "AssumedRoleUser".into());
+            m.insert("RoleId".into(), Value::String(role_id.clone()));
+            m.insert(
+                "PrincipalId".into(),
+                Value::String(format!("{role_id}:{session_name}")),
+            );
+        }
+    }
+    Ok(m)
+}
