@@ -107,10 +107,31 @@ pub struct Statement {
     pub(crate) actions: Vec<Pattern>,
     /// `NotAction` rather than `Action`.
     pub(crate) not_action: bool,
+    /// With `Action`: the lowercased `service:` prefix every action pattern
+    /// shares, if any; a request for another service is rejected with one compare.
+    pub(crate) service: Option<Box<str>>,
     /// `None` in trust policies.
     pub(crate) resources: Option<Vec<Pattern>>,
     pub(crate) principal: Option<Principal>,
     pub(crate) conditions: Vec<Condition>,
+}
+
+/// The lowercased `service:` prefix shared by all `patterns`, when none has a
+/// wildcard before its `:`.
+pub(crate) fn shared_service(patterns: &[&str]) -> Option<Box<str>> {
+    let mut shared: Option<String> = None;
+    for p in patterns {
+        let (service, _) = p.split_once(':')?;
+        if service.contains(['*', '?']) {
+            return None;
+        }
+        let service = format!("{}:", service.to_ascii_lowercase());
+        match &shared {
+            Some(s) if *s != service => return None,
+            _ => shared = Some(service),
+        }
+    }
+    shared.map(String::into_boxed_str)
 }
 
 impl Statement {
@@ -160,6 +181,12 @@ impl Statement {
         caller: Option<&Caller<'_>>,
         context: &Context,
     ) -> bool {
+        if let Some(service) = &self.service {
+            let head = action.as_bytes().get(..service.len());
+            if !head.is_some_and(|h| h.eq_ignore_ascii_case(service.as_bytes())) {
+                return false;
+            }
+        }
         let action_listed = self.actions.iter().any(|p| p.matches(action));
         if action_listed == self.not_action {
             return false;
@@ -175,5 +202,22 @@ impl Statement {
             }
         }
         self.conditions.iter().all(|c| c.holds(context))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_service_prefix() {
+        assert_eq!(
+            shared_service(&["kms:Get*", "KMS:List*"]).as_deref(),
+            Some("kms:")
+        );
+        assert_eq!(shared_service(&["kms:Get*", "ram:List*"]), None);
+        assert_eq!(shared_service(&["*"]), None);
+        assert_eq!(shared_service(&["k*:Get"]), None);
+        assert_eq!(shared_service(&[]), None);
     }
 }

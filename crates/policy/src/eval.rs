@@ -202,27 +202,28 @@ fn run(
     caller: Option<&Caller<'_>>,
     context: &Context,
 ) -> Decision {
-    let applying = |effect: StatementEffect| {
-        policies.iter().enumerate().flat_map(move |(pi, policy)| {
-            policy
-                .document
-                .statements
-                .iter()
-                .enumerate()
-                .filter(move |(_, s)| {
-                    s.effect == effect && s.applies(action, resource, caller, context)
-                })
-                .map(move |(si, _)| (pi, si))
-        })
-    };
-    // Every matching Deny is a reason; Allow stops at the first match.
-    let denies: Vec<(usize, usize)> = applying(StatementEffect::Deny).collect();
-    let (effect, hits) = if !denies.is_empty() {
-        (Effect::ExplicitDeny, denies)
-    } else if let Some(first) = applying(StatementEffect::Allow).next() {
-        (Effect::Allow, vec![first])
-    } else {
-        return Decision::implicit_deny();
+    // Every matching Deny is a reason; Allow statements are skipped once one
+    // has matched (or a Deny has), as they can no longer change the effect.
+    let mut denies: Vec<(usize, usize)> = Vec::new();
+    let mut first_allow = None;
+    for (pi, policy) in policies.iter().enumerate() {
+        for (si, statement) in policy.document.statements.iter().enumerate() {
+            let wanted = match statement.effect {
+                StatementEffect::Deny => true,
+                StatementEffect::Allow => first_allow.is_none() && denies.is_empty(),
+            };
+            if wanted && statement.applies(action, resource, caller, context) {
+                match statement.effect {
+                    StatementEffect::Deny => denies.push((pi, si)),
+                    StatementEffect::Allow => first_allow = Some((pi, si)),
+                }
+            }
+        }
+    }
+    let (effect, hits) = match first_allow {
+        _ if !denies.is_empty() => (Effect::ExplicitDeny, denies),
+        Some(first) => (Effect::Allow, vec![first]),
+        None => return Decision::implicit_deny(),
     };
     let reasons = hits
         .into_iter()

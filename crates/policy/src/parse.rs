@@ -1,7 +1,7 @@
 //! The grammar check: JSON text to a compiled [`PolicyDocument`].
 
 use crate::condition::parse_conditions;
-use crate::document::{DocumentKind, PolicyDocument, Statement, StatementEffect};
+use crate::document::{shared_service, DocumentKind, PolicyDocument, Statement, StatementEffect};
 use crate::error::PolicyError;
 use crate::json::{parse_json, Json};
 use crate::pattern::Pattern;
@@ -119,7 +119,13 @@ fn parse_statement(value: &Json, kind: DocumentKind) -> Result<Statement, String
         (None, None) => return Err("missing field `Action` (or `NotAction`)".to_owned()),
     };
     let action_field = if not_action { "NotAction" } else { "Action" };
-    let actions = strings(actions, action_field)?
+    let actions = strings(actions, action_field)?;
+    let service = if not_action {
+        None
+    } else {
+        shared_service(&actions)
+    };
+    let actions = actions
         .into_iter()
         .map(|a| {
             if valid_action(a) {
@@ -180,6 +186,7 @@ fn parse_statement(value: &Json, kind: DocumentKind) -> Result<Statement, String
         effect,
         actions,
         not_action,
+        service,
         resources,
         principal,
         conditions,

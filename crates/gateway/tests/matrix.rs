@@ -1,0 +1,385 @@
+//! The authorization matrix: every implemented action × every kind of
+//! caller → the expected decision. It enumerates the action tables, so an
+//! action added without a case here fails the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Creds, Server};
+use rampart_gateway::{action_table, Product};
+
+const ADMIN: &str =
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+const DENY_ALL: &str =
+    r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+const TRUST_ACCOUNT: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::ACCOUNT:root"]}}]}"#;
+const ONLY_CALLER_ID: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#;
+
+/// Every implemented action, by product. Adding an action to a table
+/// without adding it here fails `matrix_covers_every_action`.
+const RAM: &[&str] = &[
+    "CreateUser",
+    "GetUser",
+    "UpdateUser",
+    "DeleteUser",
+    "ListUsers",
+    "CreateAccessKey",
+    "ListAccessKeys",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+    "GetAccessKeyLastUsed",
+    "CreateGroup",
+    "GetGroup",
+    "UpdateGroup",
+    "DeleteGroup",
+    "ListGroups",
+    "AddUserToGroup",
+    "RemoveUserFromGroup",
+    "ListGroupsForUser",
+    "ListUsersForGroup",
+    "CreateLoginProfile",
+    "GetLoginProfile",
+    "UpdateLoginProfile",
+    "DeleteLoginProfile",
+    "CreatePolicy",
+    "GetPolicy",
+    "DeletePolicy",
+    "ListPolicies",
+    "UpdatePolicyDescription",
+    "CreatePolicyVersion",
+    "GetPolicyVersion",
+    "DeletePolicyVersion",
+    "ListPolicyVersions",
+    "SetDefaultPolicyVersion",
+    "AttachPolicyToUser",
+    "DetachPolicyFromUser",
+    "AttachPolicyToGroup",
+    "DetachPolicyFromGroup",
+    "AttachPolicyToRole",
+    "DetachPolicyFromRole",
+    "ListPoliciesForUser",
+    "ListPoliciesForGroup",
+    "ListPoliciesForRole",
+    "ListEntitiesForPolicy",
+    "CreateRole",
+    "GetRole",
+    "UpdateRole",
+    "DeleteRole",
+    "ListRoles",
+    "CreateServiceLinkedRole",
+];
+const STS: &[&str] = &["AssumeRole", "GetCallerIdentity"];
+/// Actions every authenticated caller may make.
+const UNCONDITIONAL: &[&str] = &["GetCallerIdentity"];
+
+#[test]
+fn matrix_covers_every_action() {
+    for (product, known) in [(Product::Ram, RAM), (Product::Sts, STS)] {
+        let table: Vec<&str> = action_table(product).iter().map(|s| s.name).collect();
+        for a in &table {
+            assert!(
+                known.contains(a),
+                "action {a} of {product:?} has no case in the authorization matrix"
+            );
+        }
+        assert_eq!(
+            table.len(),
+            known.len(),
+            "{product:?} table and matrix differ"
+        );
+    }
+    assert!(
+        action_table(Product::Kms).is_empty(),
+        "KMS actions need matrix cases"
+    );
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// Authorization passes (the call may still fail for other reasons).
+    Pass,
+    /// 403 NoPermission with this NoPermissionType.
+    Denied(&'static str),
+    /// Refused before authorization with this code.
+    Refused(&'static str),
+}
+
+fn params(account: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("UserName", "ghost".into()),
+        ("GroupName", "ghost-group".into()),
+        ("RoleName", "ghost-role".into()),
+        ("PolicyName", "ghost-policy".into()),
+        ("PolicyType", "Custom".into()),
+        ("PolicyDocument", ADMIN.into()),
+        (
+            "AssumeRolePolicyDocument",
+            TRUST_ACCOUNT.replace("ACCOUNT", account),
+        ),
+        ("UserAccessKeyId", "LTAIghost".into()),
+        ("Status", "Inactive".into()),
+        ("VersionId", "v9".into()),
+        ("Password", "Sup3r-Secret!".into()),
+        ("ServiceName", "unknown.aliyuncs.com".into()),
+        ("RoleArn", format!("acs:ram::{account}:role/ghost-role")),
+        ("RoleSessionName", "matrix".into()),
+    ]
+}
+
+fn check(server: &Server, who: &str, creds: &Creds, expect_for: impl Fn(&str) -> Expect) {
+    let p = params(&server.account_id);
+    let p: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (version, actions) in [("2015-05-01", RAM), ("2015-04-01", STS)] {
+        for action in actions.iter() {
+            let (status, body) = server.call_v1(creds, version, action, &p);
+            let code = body["Code"].as_str().unwrap_or("");
+            match expect_for(action) {
+                Expect::Pass => assert!(
+                    code != "NoPermission" && status != 403,
+                    "{who} {action}: expected authorization to pass, got {status} {body}"
+                ),
+                Expect::Denied(kind) => {
+                    assert_eq!(
+                        (status, code),
+                        (403, "NoPermission"),
+                        "{who} {action}: {body}"
+                    );
+                    assert_eq!(
+                        body["AccessDeniedDetail"]["NoPermissionType"], kind,
+                        "{who} {action}: {body}"
+                    );
+                }
+                Expect::Refused(c) => assert_eq!(code, c, "{who} {action}: {body}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn authorization_matrix() {
+    let s = Server::new();
+    let uid = s.account_id.clone();
+    let none = s.user_with_key("nobody");
+    let allowed = s.user_with_key("allowed");
+    s.grant("allowed", "AllowAll", ADMIN);
+    let denied = s.user_with_key("denied");
+    s.ram(
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "AllowAll"),
+            ("UserName", "denied"),
+        ],
+    );
+    s.grant("denied", "DenyAll", DENY_ALL);
+    s.ram(
+        "CreateRole",
+        &[
+            ("RoleName", "admin-role"),
+            (
+                "AssumeRolePolicyDocument",
+                &TRUST_ACCOUNT.replace("ACCOUNT", &uid),
+            ),
+        ],
+    );
+    s.ram(
+        "AttachPolicyToRole",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "AllowAll"),
+            ("RoleName", "admin-role"),
+        ],
+    );
+    let session = s.assume(&s.root, "admin-role", &[]);
+    let narrowed = s.assume(&s.root, "admin-role", &[("Policy", ONLY_CALLER_ID)]);
+    let expiring = s.assume(&s.root, "admin-role", &[("DurationSeconds", "900")]);
+
+    let unconditional = |a: &str| UNCONDITIONAL.contains(&a);
+    check(&s, "root", &s.root.clone(), |_| Expect::Pass);
+    check(&s, "user without policy", &none, |a| {
+        if unconditional(a) {
+            Expect::Pass
+        } else {
+            Expect::Denied("ImplicitDeny")
+        }
+    });
+    check(&s, "user allowed by a custom policy", &allowed, |_| {
+        Expect::Pass
+    });
+    check(&s, "user with an explicit deny", &denied, |a| {
+        if unconditional(a) {
+            Expect::Pass
+        } else {
+            Expect::Denied("ExplicitDeny")
+        }
+    });
+    check(&s, "role session", &session, |_| Expect::Pass);
+    check(
+        &s,
+        "role session narrowed by a session policy",
+        &narrowed,
+        |a| {
+            if unconditional(a) {
+                Expect::Pass
+            } else {
+                Expect::Denied("ImplicitDeny")
+            }
+        },
+    );
+    s.clock.advance(901);
+    check(&s, "expired STS token", &expiring, |_| {
+        Expect::Refused("InvalidSecurityToken.Expired")
+    });
+}
+
+#[test]
+fn v3_signed_calls_and_sessions() {
+    let s = Server::new();
+    let (status, body) = s.call_v3(
+        &s.root,
+        "2015-05-01",
+        "CreateUser",
+        &[("UserName", "v3 user".replace(' ', "-").as_str())],
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s.call_v3(&s.root, "2015-04-01", "GetCallerIdentity", &[]);
+    assert_eq!(
+        (status, body["IdentityType"].as_str()),
+        (200, Some("Account")),
+        "{body}"
+    );
+    s.ram(
+        "CreateRole",
+        &[
+            ("RoleName", "r"),
+            (
+                "AssumeRolePolicyDocument",
+                &TRUST_ACCOUNT.replace("ACCOUNT", &s.account_id),
+            ),
+        ],
+    );
+    s.ram(
+        "AttachPolicyToRole",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunRAMReadOnlyAccess"),
+            ("RoleName", "r"),
+        ],
+    );
+    let sess = s.assume(&s.root, "r", &[]);
+    let (status, body) = s.call_v3(&sess, "2015-05-01", "ListUsers", &[]);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s.call_v3(&sess, "2015-05-01", "CreateUser", &[("UserName", "x")]);
+    assert_eq!(
+        (status, body["Code"].as_str()),
+        (403, Some("NoPermission")),
+        "{body}"
+    );
+    let (_, who) = s.call_v3(&sess, "2015-04-01", "GetCallerIdentity", &[]);
+    assert_eq!(who["IdentityType"], "AssumedRoleUser");
+    assert_eq!(
+        who["Arn"],
+        format!("acs:ram::{}:assumed-role/r/sess", s.account_id)
+    );
+    // A forged token and a token under another key are refused.
+    let mut forged = sess.clone();
+    let t = forged.token.as_mut().unwrap();
+    let last = t.pop().unwrap();
+    t.push(if last == 'A' { 'B' } else { 'A' });
+    let (status, body) = s.call_v3(&forged, "2015-05-01", "ListUsers", &[]);
+    assert_eq!(
+        (status, body["Code"].as_str()),
+        (400, Some("InvalidSecurityToken.Malformed")),
+        "{body}"
+    );
+    let other = s.assume(&s.root, "r", &[]);
+    let mismatched = Creds {
+        token: other.token.clone(),
+        ..sess.clone()
+    };
+    let (_, body) = s.call_v3(&mismatched, "2015-05-01", "ListUsers", &[]);
+    assert_eq!(body["Code"], "InvalidSecurityToken.MismatchWithAccessKey");
+    let missing = Creds {
+        token: None,
+        ..sess.clone()
+    };
+    let (_, body) = s.call_v3(&missing, "2015-05-01", "ListUsers", &[]);
+    assert_eq!(body["Code"], "MissingSecurityToken");
+    // Deleting the role ends the session's rights at once.
+    s.ram(
+        "DetachPolicyFromRole",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunRAMReadOnlyAccess"),
+            ("RoleName", "r"),
+        ],
+    );
+    s.ram("DeleteRole", &[("RoleName", "r")]);
+    let (status, _) = s.call_v3(&sess, "2015-05-01", "ListUsers", &[]);
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn replay_and_clock_window() {
+    let s = Server::new();
+    let (status, _) = s.call_v1(&s.root, "2015-05-01", "ListUsers", &[]);
+    assert_eq!(status, 200);
+    // The same nonce within the window is refused; building the request by
+    // hand keeps nonce and timestamp fixed.
+    let ts = rampart_core::time::format(common::NOW);
+    let fixed = [
+        ("SignatureNonce", "fixed-nonce"),
+        ("Timestamp", ts.as_str()),
+    ];
+    let req = signed_fixed(&s, &fixed);
+    let (status, _) = s.send(req.clone());
+    assert_eq!(status, 200);
+    let (status, body) = s.send(req);
+    assert_eq!(
+        (status, body["Code"].as_str()),
+        (400, Some("SignatureNonceUsed"))
+    );
+    for skew in [-16 * 60, 16 * 60] {
+        let ts = rampart_core::time::format(common::NOW + skew);
+        let nonce = format!("n{skew}");
+        let req = signed_fixed(
+            &s,
+            &[
+                ("SignatureNonce", nonce.as_str()),
+                ("Timestamp", ts.as_str()),
+            ],
+        );
+        let (status, body) = s.send(req);
+        assert_eq!(
+            (status, body["Code"].as_str()),
+            (400, Some("InvalidTimeStamp.Expired")),
+            "{skew}"
+        );
+    }
+}
+
+fn signed_fixed(s: &Server, fixed: &[(&str, &str)]) -> rampart_gateway::RpcRequest {
+    use rampart_gateway::sign::v1;
+    let mut p: Vec<(String, String)> = vec![
+        ("Action".into(), "ListUsers".into()),
+        ("Version".into(), "2015-05-01".into()),
+        ("Format".into(), "JSON".into()),
+        ("AccessKeyId".into(), s.root.id.clone()),
+        ("SignatureMethod".into(), "HMAC-SHA1".into()),
+        ("SignatureVersion".into(), "1.0".into()),
+    ];
+    p.extend(fixed.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let canonical = v1::canonical_query(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    p.push((
+        "Signature".into(),
+        v1::sign(&s.root.secret, &v1::string_to_sign("POST", &canonical)),
+    ));
+    rampart_gateway::RpcRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        query: form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&p)
+            .finish(),
+        ..Default::default()
+    }
+}
