@@ -57,10 +57,10 @@ pub struct Reason {
     pub effect: StatementEffect,
 }
 
-/// The answer: an effect and the statements that produced it: every denying
-/// statement for [`Effect::ExplicitDeny`]; for [`Effect::Allow`] the first allowing
-/// statement in policy order (evaluation stops there); none for [`Effect::ImplicitDeny`].
-/// [`Decision::intersect`] and [`Decision::union`] concatenate reasons.
+/// The answer: an effect and the statement that produced it (the first matching
+/// Deny, or else the first matching Allow, in policy then statement order; none
+/// for [`Effect::ImplicitDeny`]). [`Decision::intersect`] and [`Decision::union`]
+/// concatenate reasons when both sides agree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     /// Allow, explicit deny or implicit deny.
@@ -202,33 +202,33 @@ fn run(
     caller: Option<&Caller<'_>>,
     context: &Context,
 ) -> Decision {
-    // Every matching Deny is a reason; Allow statements are skipped once one
-    // has matched (or a Deny has), as they can no longer change the effect.
-    let mut denies: Vec<(usize, usize)> = Vec::new();
+    // The first matching Deny decides at once; Allow statements are skipped
+    // once one has matched, as only a Deny can still change the effect.
     let mut first_allow = None;
     for (pi, policy) in policies.iter().enumerate() {
         for (si, statement) in policy.document.statements.iter().enumerate() {
-            let wanted = match statement.effect {
-                StatementEffect::Deny => true,
-                StatementEffect::Allow => first_allow.is_none() && denies.is_empty(),
-            };
-            if wanted && statement.applies(action, resource, caller, context) {
-                match statement.effect {
-                    StatementEffect::Deny => denies.push((pi, si)),
-                    StatementEffect::Allow => first_allow = Some((pi, si)),
+            let deny = statement.effect == StatementEffect::Deny;
+            if (deny || first_allow.is_none())
+                && statement.applies(action, resource, caller, context)
+            {
+                if deny {
+                    return decided(Effect::ExplicitDeny, policies, pi, si);
                 }
+                first_allow = Some((pi, si));
             }
         }
     }
-    let (effect, hits) = match first_allow {
-        _ if !denies.is_empty() => (Effect::ExplicitDeny, denies),
-        Some(first) => (Effect::Allow, vec![first]),
-        None => return Decision::implicit_deny(),
-    };
-    let reasons = hits
-        .into_iter()
-        .filter_map(|(pi, si)| {
-            let policy = policies.get(pi)?;
+    match first_allow {
+        Some((pi, si)) => decided(Effect::Allow, policies, pi, si),
+        None => Decision::implicit_deny(),
+    }
+}
+
+/// The decision `effect`, with statement `si` of policy `pi` as its reason.
+fn decided(effect: Effect, policies: &[NamedPolicy<'_>], pi: usize, si: usize) -> Decision {
+    let reasons = policies
+        .get(pi)
+        .and_then(|policy| {
             let statement = policy.document.statements.get(si)?;
             Some(Reason {
                 policy_name: policy.name.to_owned(),
@@ -239,6 +239,7 @@ fn run(
                 effect: statement.effect,
             })
         })
+        .into_iter()
         .collect();
     Decision { effect, reasons }
 }

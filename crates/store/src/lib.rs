@@ -11,13 +11,20 @@ pub use error::{Entity, StoreError, StoreResult};
 pub use rows::*;
 pub use sqlite::SqliteStore;
 
-/// The persistence boundary of Rampart. Implementations: [`SqliteStore`]
-/// (embedded default); PostgreSQL for several replicas. Both must pass the
-/// conformance suite in `tests/conformance`.
+/// The persistence boundary of Rampart: every part a backend must provide.
+/// Implementations: [`SqliteStore`] (embedded default); PostgreSQL for
+/// several replicas. Both must pass the conformance suite in
+/// `tests/conformance`.
+pub trait Store: IamStore + Send + Sync + 'static {}
+
+impl<T: IamStore + Send + Sync + 'static> Store for T {}
+
+/// Identity: the account, the replay window, users, AccessKeys, groups,
+/// login profiles, policies, attachments and roles.
 ///
 /// Names are the API's names (user names, group names); ids are internal.
 /// Times are Unix seconds (UTC).
-pub trait Store: Send + Sync + 'static {
+pub trait IamStore {
     // ---- account ---------------------------------------------------------
 
     /// The account of this store, if it has been initialized.

@@ -3,7 +3,7 @@
 
 mod conformance;
 
-use rampart_store::{SqliteStore, Store};
+use rampart_store::{IamStore, SqliteStore, Store};
 
 #[test]
 fn sqlite_conformance() {

@@ -141,3 +141,39 @@ def test_read_only_system_policy(server, root_core, uniq, ram_user, flavour):
     ram.call("GetUser", UserName=name)
     ram.call("ListPolicies")
     _no_permission(lambda: ram.call("CreateUser", UserName=uniq("never")), "ram:CreateUser")
+
+
+def test_action_wildcards(server, root_core, uniq, ram_user, flavour):
+    name, ram = ram_user(flavour)
+    _attach_custom(root_core, uniq, name, allow(["ram:Get*", "ram:ListAccessKey?"]))
+    assert ram.call("GetUser", UserName=name)["User"]["UserName"] == name
+    assert ram.call("GetPolicy", PolicyName="AdministratorAccess", PolicyType="System")["Policy"]
+    ram.call("ListAccessKeys", UserName=name)
+    _no_permission(lambda: ram.call("ListUsers"), "ram:ListUsers")
+    _no_permission(lambda: ram.call("ListGroups"), "ram:ListGroups")
+
+
+def test_group_deny_beats_user_allow(server, root_core, uniq, ram_user, flavour):
+    name, ram = ram_user(flavour)
+    root_core.call("AttachPolicyToUser", PolicyType="System", PolicyName="AdministratorAccess", UserName=name)
+    group = uniq("authzdeny")
+    root_core.call("CreateGroup", GroupName=group)
+    pol = uniq("authzgdeny")
+    root_core.call("CreatePolicy", PolicyName=pol, PolicyDocument=deny("ram:CreateUser"))
+    root_core.call("AttachPolicyToGroup", PolicyType="Custom", PolicyName=pol, GroupName=group)
+    root_core.call("AddUserToGroup", GroupName=group, UserName=name)
+    ram.call("ListUsers")
+    _no_permission(lambda: ram.call("CreateUser", UserName=uniq("never")), "ram:CreateUser")
+
+
+def test_default_version_decides(server, root_core, uniq, ram_user, flavour):
+    """Only the default version of a policy is evaluated."""
+    name, ram = ram_user(flavour)
+    pol = _attach_custom(root_core, uniq, name, allow("ram:ListUsers"))
+    ram.call("ListUsers")
+    root_core.call("CreatePolicyVersion", PolicyName=pol, PolicyDocument=allow("ram:ListGroups"))
+    ram.call("ListUsers")  # v2 is not the default yet
+    _no_permission(lambda: ram.call("ListGroups"), "ram:ListGroups")
+    root_core.call("SetDefaultPolicyVersion", PolicyName=pol, VersionId="v2")
+    ram.call("ListGroups")
+    _no_permission(lambda: ram.call("ListUsers"), "ram:ListUsers")

@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::conn::{backend, SqliteStore};
 use crate::{
     AccessKeyRow, AccountRow, AttachLimits, AttachedEntity, AttachmentRow, EffectivePolicy, Entity,
-    GroupRow, KeyStatus, LoginProfileRow, PolicyRow, PolicyType, PolicyVersionRow, PrincipalKind,
-    RoleRow, Store, StoreError, StoreResult, UserRow,
+    GroupRow, IamStore, KeyStatus, LoginProfileRow, PolicyRow, PolicyType, PolicyVersionRow,
+    PrincipalKind, RoleRow, StoreError, StoreResult, UserRow,
 };
 
 const USER_COLS: &str =
@@ -84,7 +84,7 @@ pub(super) fn count(conn: &Connection, sql: &str, arg: &str) -> StoreResult<u64>
         .map_err(backend)
 }
 
-impl Store for SqliteStore {
+impl IamStore for SqliteStore {
     fn account(&self) -> StoreResult<Option<AccountRow>> {
         self.read(|c| {
             c.query_row(
