@@ -157,6 +157,7 @@ impl Rampart {
             settings,
             account_id: account.account_id,
             policy_cache: Arc::default(),
+            materials: Arc::default(),
         })
     }
 

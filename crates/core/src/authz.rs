@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use rampart_policy::{
-    evaluate, parse, Context, Decision, DocumentKind, Effect, NamedPolicy, PolicyDocument, Request,
+    evaluate, evaluate_as, parse, Context, Decision, DocumentKind, Effect, NamedPolicy,
+    PolicyDocument, Request,
 };
 use rampart_store::{EffectivePolicy, PolicyType};
 
@@ -31,6 +32,9 @@ pub struct AccessRequest<'a> {
     pub secure_transport: bool,
     /// Service condition keys (`kms:tag/<key>`), if any.
     pub extra: Option<&'a Context>,
+    /// The resource's own policy (a secret policy), evaluated together with
+    /// the identity policies: either may allow, any explicit deny wins.
+    pub resource_policy: Option<&'a PolicyDocument>,
 }
 
 /// Parsed policy documents, keyed by their text (a document's text fully
@@ -181,6 +185,19 @@ impl Rampart {
                 &request,
             );
             decision = decision.intersect(session);
+        }
+        if let Some(doc) = req.resource_policy {
+            let resource = evaluate_as(
+                &[NamedPolicy {
+                    name: "default",
+                    policy_type: "Resource",
+                    version: "",
+                    document: doc,
+                }],
+                &principal.as_caller(),
+                &request,
+            );
+            decision = decision.union(resource);
         }
         Ok(decision)
     }

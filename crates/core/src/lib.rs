@@ -7,6 +7,7 @@ pub mod account;
 pub mod authz;
 mod clock;
 mod error;
+pub mod kms;
 mod principal;
 pub mod ram;
 mod service;

@@ -62,6 +62,7 @@ pub struct Rampart {
     pub(crate) settings: Settings,
     pub(crate) account_id: String,
     pub(crate) policy_cache: Arc<crate::authz::PolicyCache>,
+    pub(crate) materials: Arc<crate::kms::crypto::MaterialCache>,
 }
 
 impl std::fmt::Debug for Rampart {

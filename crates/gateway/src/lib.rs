@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod decode;
 pub mod encode;
+mod kms;
 mod params;
 mod products;
 mod ram;
@@ -47,6 +48,7 @@ impl Ctx<'_> {
             source_ip: self.source_ip,
             secure_transport: self.secure,
             extra: None,
+            resource_policy: None,
         }
     }
 
@@ -178,7 +180,16 @@ impl Gateway {
         if let Some(resource_fn) = spec.resource {
             let resource = resource_fn(&ctx)?;
             let action = format!("{}:{}", d.product.service(), spec.name);
-            ctx.authorize(&action, &resource)?;
+            match spec.auth_extra {
+                None => ctx.authorize(&action, &resource)?,
+                Some(extra_fn) => {
+                    let (extra, policy) = extra_fn(&ctx)?;
+                    let mut access = ctx.access(&action, &resource);
+                    access.extra = Some(&extra);
+                    access.resource_policy = policy.as_deref();
+                    self.rampart.authorize(&principal, &access)?;
+                }
+            }
         }
         (spec.handler)(&ctx)
     }

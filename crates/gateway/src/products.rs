@@ -72,6 +72,16 @@ pub fn host_id(product_code: &str, region: &str) -> String {
 pub type ResourceFn = fn(&Ctx<'_>) -> Result<String, ApiError>;
 /// Runs an action.
 pub type HandlerFn = fn(&Ctx<'_>) -> Result<Output, ApiError>;
+/// The resource's condition keys and resource policy, for authorization.
+pub type AuthExtraFn = fn(
+    &Ctx<'_>,
+) -> Result<
+    (
+        rampart_policy::Context,
+        Option<std::sync::Arc<rampart_policy::PolicyDocument>>,
+    ),
+    ApiError,
+>;
 
 /// One implemented action: its name, the resource it is authorized on, its handler.
 pub struct ActionSpec {
@@ -80,6 +90,8 @@ pub struct ActionSpec {
     /// The resource ARN for authorization; `None` for actions every
     /// authenticated caller may make (`sts:GetCallerIdentity`).
     pub resource: Option<ResourceFn>,
+    /// Condition keys and resource policy of the resource, if it has any.
+    pub auth_extra: Option<AuthExtraFn>,
     /// The handler.
     pub handler: HandlerFn,
 }
@@ -99,7 +111,7 @@ pub fn action_table(product: Product) -> &'static [ActionSpec] {
     match product {
         Product::Ram => crate::ram::ACTIONS,
         Product::Sts => crate::sts::ACTIONS,
-        Product::Kms => &[],
+        Product::Kms => crate::kms::ACTIONS,
     }
 }
 

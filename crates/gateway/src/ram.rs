@@ -18,6 +18,7 @@ macro_rules! action {
         ActionSpec {
             name: $name,
             resource: Some($resource),
+            auth_extra: None,
             handler: $handler,
         }
     };

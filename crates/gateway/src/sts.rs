@@ -12,11 +12,13 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "AssumeRole",
         resource: Some(assumed_role_arn),
+        auth_extra: None,
         handler: assume_role,
     },
     ActionSpec {
         name: "GetCallerIdentity",
         resource: None,
+        auth_extra: None,
         handler: get_caller_identity,
     },
 ];

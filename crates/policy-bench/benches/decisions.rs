@@ -90,6 +90,19 @@ fn summary() {
     let w = workload(100).unwrap();
     let named = w.named();
     let calls = w.calls.len();
+    let (p50, p99, _) = percentiles(200_000, calls, |k| k == usize::MAX);
+    println!("timer overhead (empty closure): p50 {p50} ns, p99 {p99} ns (included in the figures below)");
+    for k in 0..calls {
+        let (p50, p99, _) = percentiles(20_000, 1, |_| w.rampart(&named, k).is_allowed());
+        let call = &w.calls[k];
+        println!(
+            "  {:?} {} from {}: {:?}, p50 {p50} ns, p99 {p99} ns",
+            w.rampart(&named, k).effect,
+            call.action,
+            call.source_ip,
+            call.resource
+        );
+    }
     let (p50, p99, max) = percentiles(200_000, calls, |k| w.rampart(&named, k).is_allowed());
     println!("100 policies, rampart single decision: p50 {p50} ns, p99 {p99} ns, max {max} ns (200000 samples)");
     let (p50, p99, max) = percentiles(50_000, calls, |k| w.cedar(k));

@@ -81,6 +81,14 @@
 //!   `RAM: "*"` any RAM identity. `Service` names match only a [`Caller::Service`]
 //!   (case-insensitively), so a RAM user never matches a service-only trust policy.
 //!   `"Principal": "*"` matches every caller. Wildcards are allowed in names.
+//! - **Reasons.** Evaluation stops at the first matching `Deny` (policy order,
+//!   then statement order), which is the one reason of an explicit deny; an
+//!   allow names the first matching `Allow`. Statement numbers are 1-based.
+//! - **Speed.** Patterns are compiled at parse time (any / exact / prefix /
+//!   suffix / segment glob), action patterns lowercased once, each statement
+//!   keeps the `service:` prefix its actions share for a one-compare reject,
+//!   and context values are read as numbers, dates, booleans and IPs once, when
+//!   inserted. A decision allocates only its one [`Reason`].
 //! - **Principals outside trust evaluation.** [`evaluate`] has no caller, so a
 //!   statement with a `Principal` never applies there; use [`evaluate_as`].
 

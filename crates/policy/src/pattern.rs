@@ -22,7 +22,7 @@ enum Matcher {
     /// `*literal`.
     Suffix(Box<str>),
     /// Anything else.
-    Glob(Glob),
+    Glob(Box<Glob>),
 }
 
 impl Pattern {
@@ -43,7 +43,7 @@ impl Pattern {
         } else if let Some(tail) = folded.strip_prefix('*').filter(|t| !t.contains(wild)) {
             Matcher::Suffix(tail.into())
         } else {
-            Matcher::Glob(Glob::new(&folded, ignore_case))
+            Matcher::Glob(Box::new(Glob::new(&folded, ignore_case)))
         };
         Self {
             source: source.into(),

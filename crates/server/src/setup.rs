@@ -27,16 +27,20 @@ fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
     match &cfg.database {
         Database::Sqlite(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create database dir `{}`", parent.display()))?;
+                fs::create_dir_all(parent).with_context(|| {
+                    format!("cannot create database dir `{}`", parent.display())
+                })?;
             }
             let store = SqliteStore::open(path)
                 .with_context(|| format!("cannot open SQLite database `{}`", path.display()))?;
             Ok(Arc::new(store))
         }
-        Database::Postgres(_) => bail!(
-            "the PostgreSQL backend is not available in this version yet; use the embedded SQLite store (omit --database)"
-        ),
+        Database::Postgres(url) => {
+            // The URL may hold a password: name only what is safe to log.
+            let store = rampart_store::PostgresStore::open(url)
+                .context("cannot open the configured PostgreSQL database")?;
+            Ok(Arc::new(store))
+        }
     }
 }
 

@@ -25,6 +25,20 @@ pub enum Entity {
     Attachment,
     /// A system policy (only for attachment limits).
     SystemAttachment,
+    /// A KMS key.
+    Key,
+    /// A KMS key version.
+    KeyVersion,
+    /// A KMS alias.
+    Alias,
+    /// A tag.
+    Tag,
+    /// A secret.
+    Secret,
+    /// A secret version.
+    SecretVersion,
+    /// A version stage label.
+    Stage,
 }
 
 /// A store operation failed. Business outcomes (not found, conflict, limit)

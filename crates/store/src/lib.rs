@@ -4,10 +4,14 @@
 //! each implementation; the domain never sees SQL.
 
 mod error;
+mod kms;
+mod postgres;
 mod rows;
 mod sqlite;
 
 pub use error::{Entity, StoreError, StoreResult};
+pub use kms::*;
+pub use postgres::PostgresStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;
 
@@ -15,9 +19,9 @@ pub use sqlite::SqliteStore;
 /// Implementations: [`SqliteStore`] (embedded default); PostgreSQL for
 /// several replicas. Both must pass the conformance suite in
 /// `tests/conformance`.
-pub trait Store: IamStore + Send + Sync + 'static {}
+pub trait Store: IamStore + KmsStore + SecretStore + Send + Sync + 'static {}
 
-impl<T: IamStore + Send + Sync + 'static> Store for T {}
+impl<T: IamStore + KmsStore + SecretStore + Send + Sync + 'static> Store for T {}
 
 /// Identity: the account, the replay window, users, AccessKeys, groups,
 /// login profiles, policies, attachments and roles.

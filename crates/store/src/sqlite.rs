@@ -2,6 +2,8 @@
 
 mod conn;
 mod iam;
+mod kms;
 mod policies;
+mod secrets;
 
 pub use conn::SqliteStore;

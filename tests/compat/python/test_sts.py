@@ -10,7 +10,6 @@ import pytest
 from iam import account_trust, allow, role_arn, trust_doc, user_with_key
 from ramclients import FLAVOURS, STS_VERSION, expect_error, make_client
 
-SESSION_RE = re.compile(r"^[A-Za-z0-9.@_-]+$")
 
 
 @pytest.fixture(params=FLAVOURS)
@@ -74,6 +73,10 @@ def test_assume_role_as_root(server, make_role, flavour):
     u = body["AssumedRoleUser"]
     assert u["Arn"] == f"acs:ram::{server.account_id}:role/{role['name']}/{session}"
     assert u["AssumedRoleId"] == f"{role['id']}:{session}"
+
+    long_name = "s" * 64
+    u = _assume(server, role, long_name, flavour)["AssumedRoleUser"]
+    assert u["AssumedRoleId"] == f"{role['id']}:{long_name}"
 
     # default duration: 3600 s
     c = _assume(server, role, "second", flavour)["Credentials"]
@@ -172,7 +175,7 @@ def test_assume_role_parameter_errors(server, make_role, flavour):
                  400, "InvalidParameter.RoleArn")
     expect_error(lambda: sts.call("AssumeRole", RoleArn=f"acs:ram::{server.account_id}:user/x",
                                   RoleSessionName="s1"), 400, "InvalidParameter.RoleArn")
-    for bad in ("a", "bad!name"):
+    for bad in ("a", "bad!name", "x" * 65):
         expect_error(lambda: sts.call("AssumeRole", RoleArn=role["arn"], RoleSessionName=bad),
                      400, "InvalidParameter.RoleSessionName")
     expect_error(lambda: sts.call("AssumeRole", RoleArn=role["arn"], RoleSessionName="s1",
@@ -183,6 +186,11 @@ def test_assume_role_parameter_errors(server, make_role, flavour):
     for bad_policy in ('{"Version":"1","Statement":[', allow("ram:GetUser").replace('"Allow"', '"allow"')):
         expect_error(lambda: sts.call("AssumeRole", RoleArn=role["arn"], RoleSessionName="s1",
                                       Policy=bad_policy), 400, "InvalidParameter.PolicyGrammar")
+    # 1-2048 characters (SDK docstring)
+    big = allow([f"ram:GetUser{i:04d}" for i in range(200)])
+    assert len(big) > 2048
+    expect_error(lambda: sts.call("AssumeRole", RoleArn=role["arn"], RoleSessionName="s1", Policy=big),
+                 400, "InvalidParameter.PolicySize")
     expect_error(lambda: sts.call("AssumeRole", RoleArn=role_arn(server.account_id, "no-such-role-xyz"),
                                   RoleSessionName="s1"), 404, "EntityNotExist.Role")
 

@@ -83,7 +83,16 @@ impl Rampart {
     /// Deletes an empty group.
     pub fn delete_group(&self, group_name: &str) -> Result<(), ApiError> {
         v::group_name("GroupName", group_name)?;
-        self.store.delete_group(group_name).map_err(store_err)
+        self.store.delete_group(group_name).map_err(|e| match e {
+            rampart_store::StoreError::DeleteConflict(rampart_store::Entity::Attachment) => {
+                ApiError::new(
+                    409,
+                    "DeleteConflict.Group.Policy",
+                    "The group still has policies attached; detach them before deleting the group.",
+                )
+            }
+            other => store_err(other),
+        })
     }
 
     /// Lists groups by name.

@@ -180,6 +180,29 @@ impl Server {
         self.clock.now()
     }
 
+    /// A KMS call by root that must succeed.
+    pub fn kms(&self, action: &str, params: &[(&str, &str)]) -> Value {
+        let (status, body) = self.call_v1(&self.root, "2016-01-20", action, params);
+        assert_eq!(status, 200, "{action} {params:?}: {body}");
+        body
+    }
+
+    /// A KMS call by root that must fail with `code`.
+    pub fn kms_err(&self, action: &str, params: &[(&str, &str)], status: u16, code: &str) -> Value {
+        let (s, body) = self.call_v1(&self.root, "2016-01-20", action, params);
+        assert_eq!(
+            (s, body["Code"].as_str().unwrap_or("")),
+            (status, code),
+            "{action} {params:?}: {body}"
+        );
+        body
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// A RAM call by root that must succeed.
     pub fn ram(&self, action: &str, params: &[(&str, &str)]) -> Value {
         let (status, body) = self.call_v1(&self.root, "2015-05-01", action, params);

@@ -10,6 +10,7 @@ use crate::{StoreError, StoreResult};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("0001_init.sql")),
     (2, include_str!("0002_policies_roles.sql")),
+    (3, include_str!("0003_kms.sql")),
 ];
 const READERS: usize = 4;
 

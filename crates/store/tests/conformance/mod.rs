@@ -47,6 +47,8 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     policies_and_versions(&*fresh());
     attachments_and_effective_policies(&*fresh());
     roles(&*fresh());
+    kms_keys_aliases_tags(&*fresh());
+    secrets_versions_stages(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {
@@ -581,5 +583,259 @@ fn roles(s: &dyn Store) {
     assert!(matches!(
         s.delete_role("Reader"),
         Err(StoreError::NotFound(Entity::Role))
+    ));
+}
+
+fn kms_key(id: &str) -> (KeyRow, KeyVersionRow) {
+    (
+        KeyRow {
+            key_id: id.into(),
+            key_spec: "Aliyun_AES_256".into(),
+            key_usage: "ENCRYPT/DECRYPT".into(),
+            origin: "Aliyun_KMS".into(),
+            protection_level: "SOFTWARE".into(),
+            key_state: "Enabled".into(),
+            created_at: 10,
+            last_rotation_at: 10,
+            primary_version: format!("{id}-v1"),
+            ..Default::default()
+        },
+        KeyVersionRow {
+            version_id: format!("{id}-v1"),
+            material_sealed: vec![9; 8],
+            created_at: 10,
+        },
+    )
+}
+
+fn secret_version(id: &str) -> SecretVersionRow {
+    SecretVersionRow {
+        version_id: id.into(),
+        seq: 0,
+        data_type: "text".into(),
+        key_id: "k".into(),
+        key_version_id: "k-v1".into(),
+        wrapped_key: vec![1],
+        ciphertext: format!("ct-{id}").into_bytes(),
+        created_at: 20,
+    }
+}
+
+pub fn kms_keys_aliases_tags(s: &dyn Store) {
+    let (k, v) = kms_key("k1");
+    s.create_key(&k, &v, &[("env".into(), "prod".into())], 10)
+        .unwrap();
+    assert!(matches!(
+        s.create_key(&kms_key("k2").0, &kms_key("k2").1, &[], 1),
+        Err(StoreError::Limit(Entity::Key))
+    ));
+    let d1 = s
+        .ensure_default_key(&kms_key("d1").0, &kms_key("d1").1)
+        .unwrap();
+    let d2 = s
+        .ensure_default_key(&kms_key("d2").0, &kms_key("d2").1)
+        .unwrap();
+    assert_eq!((d1.key_id.as_str(), d2.key_id.as_str()), ("d1", "d1"));
+    assert!(d1.is_default);
+    let (keys, total) = s.list_keys(0, 10).unwrap();
+    assert_eq!((keys.len(), total), (2, 2));
+    s.add_key_version(
+        "k1",
+        &KeyVersionRow {
+            version_id: "k1-v2".into(),
+            material_sealed: vec![1],
+            created_at: 30,
+        },
+    )
+    .unwrap();
+    let k1 = s.get_key("k1").unwrap().unwrap();
+    assert_eq!(
+        (k1.primary_version.as_str(), k1.last_rotation_at),
+        ("k1-v2", 30)
+    );
+    assert_eq!(s.list_key_versions("k1").unwrap().len(), 2);
+    assert!(s.get_key_version("k1", "k1-v1").unwrap().is_some());
+    let mut k1b = k1.clone();
+    k1b.key_state = "PendingDeletion".into();
+    k1b.delete_at = Some(100);
+    s.update_key(&k1b).unwrap();
+    let alias = AliasRow {
+        alias_name: "alias/a".into(),
+        key_id: "k1".into(),
+        created_at: 1,
+        updated_at: 1,
+    };
+    s.create_alias(&alias).unwrap();
+    assert!(matches!(
+        s.create_alias(&alias),
+        Err(StoreError::Conflict(Entity::Alias))
+    ));
+    assert!(matches!(
+        s.create_alias(&AliasRow {
+            key_id: "nope".into(),
+            alias_name: "alias/b".into(),
+            ..alias.clone()
+        }),
+        Err(StoreError::NotFound(Entity::Key))
+    ));
+    s.update_alias("alias/a", "d1", 2).unwrap();
+    assert_eq!(s.get_alias("alias/a").unwrap().unwrap().key_id, "d1");
+    assert_eq!(s.list_aliases(Some("d1"), 0, 10).unwrap().1, 1);
+    s.update_alias("alias/a", "k1", 3).unwrap();
+    s.tag_resource(
+        TagResource::Key,
+        "k1",
+        &[("env".into(), "dev".into()), ("team".into(), "x".into())],
+        20,
+    )
+    .unwrap();
+    assert_eq!(
+        s.list_tags(TagResource::Key, "k1").unwrap(),
+        [("env".into(), "dev".into()), ("team".into(), "x".into())]
+    );
+    assert!(matches!(
+        s.tag_resource(TagResource::Key, "k1", &[("z".into(), "z".into())], 2),
+        Err(StoreError::Limit(Entity::Tag))
+    ));
+    assert_eq!(
+        s.list_tags(TagResource::Key, "k1").unwrap().len(),
+        2,
+        "a refused tag change leaves nothing behind"
+    );
+    s.untag_resource(TagResource::Key, "k1", &["team".into()])
+        .unwrap();
+    assert_eq!(s.list_tags(TagResource::Key, "k1").unwrap().len(), 1);
+    assert!(s.purge_keys(99).unwrap().is_empty());
+    assert_eq!(s.purge_keys(100).unwrap(), ["k1"]);
+    assert!(s.get_key("k1").unwrap().is_none());
+    assert!(s.get_alias("alias/a").unwrap().is_none());
+}
+
+pub fn secrets_versions_stages(s: &dyn Store) {
+    let meta = SecretRow {
+        secret_name: "db".into(),
+        secret_type: "Generic".into(),
+        encryption_key_id: "k".into(),
+        created_at: 1,
+        updated_at: 1,
+        ..Default::default()
+    };
+    s.create_secret(
+        &meta,
+        &secret_version("v1"),
+        &[("env".into(), "prod".into())],
+        10,
+    )
+    .unwrap();
+    assert!(matches!(
+        s.create_secret(&meta, &secret_version("v1"), &[], 10),
+        Err(StoreError::Conflict(Entity::Secret))
+    ));
+    let cur = s
+        .get_secret_version("db", None, Some("ACSCurrent"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (cur.version.version_id.as_str(), cur.stages.clone()),
+        ("v1", vec!["ACSCurrent".to_string()])
+    );
+    let current = vec!["ACSCurrent".to_string()];
+    s.put_secret_version("db", &secret_version("v2"), &current, 10)
+        .unwrap();
+    assert!(matches!(
+        s.put_secret_version("db", &secret_version("v2"), &current, 10),
+        Err(StoreError::Conflict(Entity::SecretVersion))
+    ));
+    let prev = s
+        .get_secret_version("db", None, Some("ACSPrevious"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(prev.version.version_id, "v1");
+    // A custom label leaves ACSCurrent where it is.
+    s.put_secret_version("db", &secret_version("v3"), &["Pending".to_string()], 10)
+        .unwrap();
+    assert_eq!(
+        s.get_secret_version("db", None, Some("ACSCurrent"))
+            .unwrap()
+            .unwrap()
+            .version
+            .version_id,
+        "v2"
+    );
+    // Moving ACSCurrent to v3 makes v2 ACSPrevious.
+    let mv = StageMove {
+        stage: "ACSCurrent".into(),
+        remove_from: Some("v2".into()),
+        move_to: Some("v3".into()),
+    };
+    s.move_secret_stage("db", &mv, 5).unwrap();
+    let versions = s.list_secret_versions("db").unwrap();
+    let labels: Vec<(String, Vec<String>)> = versions
+        .iter()
+        .map(|v| (v.version.version_id.clone(), v.stages.clone()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("v1".to_string(), vec![]),
+            ("v2".to_string(), vec!["ACSPrevious".to_string()]),
+            (
+                "v3".to_string(),
+                vec!["ACSCurrent".to_string(), "Pending".to_string()]
+            ),
+        ]
+    );
+    assert!(matches!(
+        s.move_secret_stage(
+            "db",
+            &StageMove {
+                stage: "Pending".into(),
+                remove_from: Some("v1".into()),
+                move_to: None
+            },
+            6
+        ),
+        Err(StoreError::Conflict(Entity::Stage))
+    ));
+    assert!(matches!(
+        s.move_secret_stage(
+            "db",
+            &StageMove {
+                stage: "X".into(),
+                remove_from: None,
+                move_to: Some("nope".into())
+            },
+            6
+        ),
+        Err(StoreError::NotFound(Entity::SecretVersion))
+    ));
+    // Retention: at most 4 versions here; the oldest unlabelled ones go.
+    for i in 4..=6 {
+        s.put_secret_version("db", &secret_version(&format!("v{i}")), &current, 4)
+            .unwrap();
+    }
+    let ids: Vec<String> = s
+        .list_secret_versions("db")
+        .unwrap()
+        .iter()
+        .map(|v| v.version.version_id.clone())
+        .collect();
+    assert!(ids.len() <= 4 && ids.contains(&"v6".to_string()) && ids.contains(&"v5".to_string()));
+    assert!(
+        !ids.contains(&"v1".to_string()),
+        "the oldest unlabelled version is evicted first: {ids:?}"
+    );
+    let mut m2 = s.get_secret("db").unwrap().unwrap();
+    m2.planned_delete_at = Some(50);
+    m2.description = "bye".into();
+    s.update_secret(&m2).unwrap();
+    assert_eq!(s.list_secrets().unwrap().len(), 1);
+    assert!(s.purge_secrets(49).unwrap().is_empty());
+    assert_eq!(s.purge_secrets(50).unwrap(), ["db"]);
+    assert!(s.get_secret("db").unwrap().is_none());
+    assert!(s.list_tags(TagResource::Secret, "db").unwrap().is_empty());
+    assert!(matches!(
+        s.delete_secret("db"),
+        Err(StoreError::NotFound(Entity::Secret))
     ));
 }

@@ -1,0 +1,722 @@
+//! KMS keys: lifecycle, aliases, rotation, and cryptographic operations.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rampart_store::{AliasRow, KeyRow};
+use serde_json::{json, Value};
+
+use super::crypto::Blob;
+use super::{key_not_found, store_err};
+use crate::time::format as ts;
+use crate::{ApiError, Rampart};
+
+/// Most keys per account.
+pub const MAX_KEYS: u64 = 1000;
+
+/// `CreateKey` input.
+#[derive(Debug, Default)]
+pub struct CreateKey {
+    /// Description (≤ 8192).
+    pub description: Option<String>,
+    /// `Aliyun_AES_256` (default).
+    pub key_spec: Option<String>,
+    /// `ENCRYPT/DECRYPT` (default).
+    pub key_usage: Option<String>,
+    /// `Aliyun_KMS` (default).
+    pub origin: Option<String>,
+    /// Enable automatic rotation.
+    pub enable_automatic_rotation: bool,
+    /// Rotation period, e.g. `365d`.
+    pub rotation_interval: Option<String>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+}
+
+/// Parses `<n><d|h|m|s>` into seconds.
+pub fn parse_interval(param: &str, s: &str) -> Result<i64, ApiError> {
+    let s = s.trim();
+    let bad = || {
+        ApiError::invalid(
+            param,
+            format!("The specified parameter \"{param}\" is not valid: `{s}` must be a number and a unit, like `7d`, `6h` or `604800s`."),
+        )
+    };
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(mult).ok_or_else(bad)
+}
+
+fn alias_name(param: &str, a: &str) -> Result<(), ApiError> {
+    let ok = a.starts_with("alias/")
+        && a.len() > 6
+        && a.len() <= 255
+        && !a.starts_with("alias/acs")
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":/_-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            param,
+            format!("The specified parameter \"{param}\" is not valid: `{a}` must be `alias/` and 1 to 249 letters, digits, `:`, `/`, `_` or `-`, and not start with `alias/acs`."),
+        ))
+    }
+}
+
+impl Rampart {
+    /// `acs:kms:<region>:<uid>:key/<id>`.
+    pub fn key_arn(&self, key_id: &str) -> String {
+        format!(
+            "acs:kms:{}:{}:key/{key_id}",
+            self.settings.region, self.account_id
+        )
+    }
+
+    /// Resolves a `KeyId` parameter: a key id, an alias (`alias/…`), or an ARN.
+    pub fn resolve_key(&self, key_ref: &str) -> Result<KeyRow, ApiError> {
+        if key_ref.is_empty() {
+            return Err(ApiError::missing("KeyId"));
+        }
+        let key_id = if let Some(alias) = key_ref
+            .strip_prefix("acs:kms:")
+            .and_then(|r| r.split_once(":alias/"))
+        {
+            self.alias_target(&format!("alias/{}", alias.1))?
+        } else if let Some((_, id)) = key_ref
+            .strip_prefix("acs:kms:")
+            .and_then(|r| r.split_once(":key/"))
+        {
+            id.to_string()
+        } else if key_ref.starts_with("alias/") {
+            self.alias_target(key_ref)?
+        } else {
+            key_ref.to_string()
+        };
+        self.store
+            .get_key(&key_id)
+            .map_err(store_err)?
+            .ok_or_else(key_not_found)
+    }
+
+    fn alias_target(&self, alias: &str) -> Result<String, ApiError> {
+        self.store
+            .get_alias(alias)
+            .map_err(store_err)?
+            .map(|a| a.key_id)
+            .ok_or_else(|| {
+                store_err(rampart_store::StoreError::NotFound(
+                    rampart_store::Entity::Alias,
+                ))
+            })
+    }
+
+    /// A key that may be used for cryptography now.
+    pub fn usable_key(&self, key_ref: &str) -> Result<KeyRow, ApiError> {
+        let k = self.resolve_key(key_ref)?;
+        check_usable(&k)?;
+        Ok(k)
+    }
+
+    /// `KeyMetadata` of a key.
+    pub fn key_metadata(&self, k: &KeyRow) -> Value {
+        let mut m = json!({
+            "KeyId": k.key_id,
+            "Arn": self.key_arn(&k.key_id),
+            "Description": k.description,
+            "KeySpec": k.key_spec,
+            "KeyUsage": k.key_usage,
+            "KeyState": k.key_state,
+            "Origin": k.origin,
+            "ProtectionLevel": k.protection_level,
+            "Creator": k.creator,
+            "CreationDate": ts(k.created_at),
+            "PrimaryKeyVersion": k.primary_version,
+            "LastRotationDate": ts(k.last_rotation_at),
+            "AutomaticRotation": if k.rotation_interval.is_some() { "Enabled" } else { "Disabled" },
+            "DeletionProtection": if k.deletion_protection { "Enabled" } else { "Disabled" },
+            "DeletionProtectionDescription": k.deletion_protection_description,
+            "MaterialExpireTime": "",
+        });
+        if let (Some(i), Value::Object(o)) = (k.rotation_interval, &mut m) {
+            o.insert("RotationInterval".into(), format!("{i}s").into());
+            if let Some(n) = k.next_rotation_at {
+                o.insert("NextRotationDate".into(), ts(n).into());
+            }
+        }
+        if let (Some(d), Value::Object(o)) = (k.delete_at, &mut m) {
+            o.insert("DeleteDate".into(), ts(d).into());
+        }
+        m
+    }
+
+    /// Creates a symmetric key.
+    pub fn create_key(&self, req: CreateKey) -> Result<KeyRow, ApiError> {
+        let spec = req.key_spec.unwrap_or_else(|| "Aliyun_AES_256".into());
+        if spec != "Aliyun_AES_256" {
+            return Err(ApiError::invalid(
+                "KeySpec",
+                format!("The specified parameter \"KeySpec\" is not valid: `{spec}` is not supported here; use `Aliyun_AES_256`."),
+            ));
+        }
+        let usage = req.key_usage.unwrap_or_else(|| "ENCRYPT/DECRYPT".into());
+        if usage != "ENCRYPT/DECRYPT" {
+            return Err(ApiError::invalid(
+                "KeyUsage",
+                format!("The specified parameter \"KeyUsage\" is not valid: `{usage}`; symmetric keys are `ENCRYPT/DECRYPT`."),
+            ));
+        }
+        let origin = req.origin.unwrap_or_else(|| "Aliyun_KMS".into());
+        if origin != "Aliyun_KMS" {
+            return Err(ApiError::new(
+                400,
+                "Unsupported.Origin",
+                "This key origin is not valid for this api.",
+            ));
+        }
+        let description = req.description.unwrap_or_default();
+        if description.chars().count() > 8192 {
+            return Err(ApiError::invalid(
+                "Description",
+                "The specified parameter \"Description\" is not valid: at most 8192 characters.",
+            ));
+        }
+        let now = self.now();
+        let interval = if req.enable_automatic_rotation {
+            let i = parse_interval(
+                "RotationInterval",
+                req.rotation_interval.as_deref().unwrap_or("365d"),
+            )?;
+            check_key_interval(i)?;
+            Some(i)
+        } else {
+            None
+        };
+        let key_id = uuid::Uuid::new_v4().to_string();
+        let version = self.new_key_version(&key_id, now);
+        let row = KeyRow {
+            key_id: key_id.clone(),
+            description,
+            key_spec: spec,
+            key_usage: usage,
+            origin,
+            protection_level: "SOFTWARE".into(),
+            key_state: "Enabled".into(),
+            creator: self.account_id.clone(),
+            created_at: now,
+            delete_at: None,
+            deletion_protection: false,
+            deletion_protection_description: String::new(),
+            rotation_interval: interval,
+            next_rotation_at: interval.map(|i| now + i),
+            last_rotation_at: now,
+            primary_version: version.version_id.clone(),
+            is_default: false,
+        };
+        super::tags::check_tags(&req.tags)?;
+        self.store
+            .create_key(&row, &version, &req.tags, MAX_KEYS)
+            .map_err(store_err)?;
+        Ok(row)
+    }
+
+    /// The account default key (created on first use) for secrets.
+    pub fn default_key(&self) -> Result<KeyRow, ApiError> {
+        let now = self.now();
+        let key_id = uuid::Uuid::new_v4().to_string();
+        let version = self.new_key_version(&key_id, now);
+        let candidate = KeyRow {
+            key_id,
+            description: "Default key of Secrets Manager for secrets without an EncryptionKeyId."
+                .into(),
+            key_spec: "Aliyun_AES_256".into(),
+            key_usage: "ENCRYPT/DECRYPT".into(),
+            origin: "Aliyun_KMS".into(),
+            protection_level: "SOFTWARE".into(),
+            key_state: "Enabled".into(),
+            creator: "kms.aliyuncs.com".into(),
+            created_at: now,
+            last_rotation_at: now,
+            primary_version: version.version_id.clone(),
+            is_default: true,
+            ..Default::default()
+        };
+        self.store
+            .ensure_default_key(&candidate, &version)
+            .map_err(store_err)
+    }
+
+    /// Lists keys: `Keys{Key[{KeyId, KeyArn}]}`, paged.
+    pub fn list_keys(&self, page: u64, size: u32) -> Result<(Vec<Value>, u64), ApiError> {
+        let (rows, total) = self
+            .store
+            .list_keys((page - 1) * u64::from(size), size)
+            .map_err(store_err)?;
+        Ok((
+            rows.iter()
+                .map(|k| json!({"KeyId": k.key_id, "KeyArn": self.key_arn(&k.key_id)}))
+                .collect(),
+            total,
+        ))
+    }
+
+    fn save_key(&self, k: &KeyRow) -> Result<(), ApiError> {
+        self.store.update_key(k).map_err(store_err)
+    }
+
+    /// Changes a key's description.
+    pub fn update_key_description(&self, key_ref: &str, description: &str) -> Result<(), ApiError> {
+        let mut k = self.resolve_key(key_ref)?;
+        k.description = description.to_string();
+        self.save_key(&k)
+    }
+
+    /// Enables or disables a key.
+    pub fn set_key_enabled(&self, key_ref: &str, enabled: bool) -> Result<(), ApiError> {
+        let mut k = self.resolve_key(key_ref)?;
+        if k.key_state == "PendingDeletion" {
+            return Err(pending_deletion());
+        }
+        k.key_state = if enabled { "Enabled" } else { "Disabled" }.into();
+        self.save_key(&k)
+    }
+
+    /// Schedules a key's deletion in 7–366 days.
+    pub fn schedule_key_deletion(&self, key_ref: &str, days: i64) -> Result<(), ApiError> {
+        if !(7..=366).contains(&days) {
+            return Err(ApiError::invalid(
+                "PendingWindowInDays",
+                format!("The specified parameter \"PendingWindowInDays\" is not valid: {days} must be 7 to 366."),
+            ));
+        }
+        let mut k = self.resolve_key(key_ref)?;
+        if k.deletion_protection {
+            return Err(ApiError::new(
+                403,
+                "Forbidden.DeletionProtection",
+                "The key is protected from deletion; turn deletion protection off first (SetDeletionProtection).",
+            ));
+        }
+        if k.is_default {
+            return Err(ApiError::new(
+                400,
+                "Rejected.UnsupportedOperation",
+                "The Secrets Manager default key cannot be deleted.",
+            ));
+        }
+        k.key_state = "PendingDeletion".into();
+        k.delete_at = Some(self.now() + days * 86400);
+        self.save_key(&k)
+    }
+
+    /// Cancels a scheduled deletion; the key is enabled again.
+    pub fn cancel_key_deletion(&self, key_ref: &str) -> Result<(), ApiError> {
+        let mut k = self.resolve_key(key_ref)?;
+        if k.key_state != "PendingDeletion" {
+            return Err(ApiError::new(
+                409,
+                "Rejected.StateModifiedFailed",
+                "Keystate modified failed: the key is not pending deletion.",
+            ));
+        }
+        k.key_state = "Enabled".into();
+        k.delete_at = None;
+        self.save_key(&k)
+    }
+
+    /// Turns deletion protection on or off.
+    pub fn set_deletion_protection(
+        &self,
+        key_arn_or_id: &str,
+        on: bool,
+        description: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let mut k = self.resolve_key(key_arn_or_id)?;
+        k.deletion_protection = on;
+        k.deletion_protection_description = if on {
+            description.unwrap_or_default().to_string()
+        } else {
+            String::new()
+        };
+        self.save_key(&k)
+    }
+
+    /// Sets the automatic rotation policy.
+    pub fn update_rotation_policy(
+        &self,
+        key_ref: &str,
+        enable: bool,
+        interval: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let mut k = self.resolve_key(key_ref)?;
+        if enable {
+            let i = parse_interval(
+                "RotationInterval",
+                interval.ok_or_else(|| ApiError::missing("RotationInterval"))?,
+            )?;
+            check_key_interval(i)?;
+            k.rotation_interval = Some(i);
+            k.next_rotation_at = Some(k.last_rotation_at + i);
+        } else {
+            k.rotation_interval = None;
+            k.next_rotation_at = None;
+        }
+        self.save_key(&k)
+    }
+
+    /// Creates a new primary version (manual rotation); old versions still decrypt.
+    pub fn create_key_version(&self, key_ref: &str) -> Result<Value, ApiError> {
+        let mut k = self.usable_key(key_ref)?;
+        let now = self.now();
+        let v = self.new_key_version(&k.key_id, now);
+        self.store
+            .add_key_version(&k.key_id, &v)
+            .map_err(store_err)?;
+        if let Some(i) = k.rotation_interval {
+            k.last_rotation_at = now;
+            k.next_rotation_at = Some(now + i);
+            self.save_key(&k)?;
+        }
+        Ok(json!({"KeyId": k.key_id, "KeyVersionId": v.version_id, "CreationDate": ts(now)}))
+    }
+
+    /// Rotates every key whose automatic rotation is due; returns how many.
+    pub fn rotate_due_keys(&self) -> Result<usize, ApiError> {
+        let now = self.now();
+        let mut n = 0;
+        let mut page = 0;
+        loop {
+            let (rows, _) = self.store.list_keys(page * 100, 100).map_err(store_err)?;
+            if rows.is_empty() {
+                break;
+            }
+            for k in rows.iter().filter(|k| {
+                k.key_state == "Enabled" && k.next_rotation_at.is_some_and(|t| t <= now)
+            }) {
+                self.create_key_version(&k.key_id)?;
+                n += 1;
+            }
+            page += 1;
+        }
+        Ok(n)
+    }
+
+    /// A key's versions, paged.
+    pub fn list_key_versions(
+        &self,
+        key_ref: &str,
+        page: u64,
+        size: u32,
+    ) -> Result<(Vec<Value>, u64), ApiError> {
+        let k = self.resolve_key(key_ref)?;
+        let all = self.store.list_key_versions(&k.key_id).map_err(store_err)?;
+        let total = all.len() as u64;
+        let start = usize::try_from((page - 1) * u64::from(size)).unwrap_or(usize::MAX);
+        Ok((
+            all.iter()
+                .skip(start)
+                .take(size as usize)
+                .map(|v| json!({"KeyId": k.key_id, "KeyVersionId": v.version_id, "CreationDate": ts(v.created_at)}))
+                .collect(),
+            total,
+        ))
+    }
+
+    /// One key version.
+    pub fn describe_key_version(&self, key_ref: &str, version_id: &str) -> Result<Value, ApiError> {
+        let k = self.resolve_key(key_ref)?;
+        let v = self
+            .store
+            .get_key_version(&k.key_id, version_id)
+            .map_err(store_err)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    "Forbidden.KeyVersionNotFound",
+                    "The specified Key version is not found.",
+                )
+            })?;
+        Ok(
+            json!({"KeyId": k.key_id, "KeyVersionId": v.version_id, "CreationDate": ts(v.created_at)}),
+        )
+    }
+
+    /// Creates an alias for a key.
+    pub fn create_alias(&self, alias: &str, key_ref: &str) -> Result<(), ApiError> {
+        alias_name("AliasName", alias)?;
+        let k = self.resolve_key(key_ref)?;
+        let now = self.now();
+        self.store
+            .create_alias(&AliasRow {
+                alias_name: alias.to_string(),
+                key_id: k.key_id,
+                created_at: now,
+                updated_at: now,
+            })
+            .map_err(store_err)
+    }
+
+    /// Points an alias at another key.
+    pub fn update_alias(&self, alias: &str, key_ref: &str) -> Result<(), ApiError> {
+        alias_name("AliasName", alias)?;
+        let k = self.resolve_key(key_ref)?;
+        self.store
+            .update_alias(alias, &k.key_id, self.now())
+            .map_err(store_err)
+    }
+
+    /// Deletes an alias.
+    pub fn delete_alias(&self, alias: &str) -> Result<(), ApiError> {
+        alias_name("AliasName", alias)?;
+        self.store.delete_alias(alias).map_err(store_err)
+    }
+
+    /// Aliases (all, or of one key), paged.
+    pub fn list_aliases(
+        &self,
+        key_ref: Option<&str>,
+        page: u64,
+        size: u32,
+    ) -> Result<(Vec<Value>, u64), ApiError> {
+        let key_id = match key_ref {
+            Some(r) => Some(self.resolve_key(r)?.key_id),
+            None => None,
+        };
+        let (rows, total) = self
+            .store
+            .list_aliases(key_id.as_deref(), (page - 1) * u64::from(size), size)
+            .map_err(store_err)?;
+        Ok((
+            rows.iter()
+                .map(|a| {
+                    json!({
+                        "AliasName": a.alias_name,
+                        "KeyId": a.key_id,
+                        "AliasArn": format!("acs:kms:{}:{}:{}", self.settings.region, self.account_id, a.alias_name),
+                    })
+                })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Encrypts a plaintext string; `Decrypt` returns exactly that string.
+    pub fn encrypt(
+        &self,
+        key_ref: &str,
+        plaintext: &str,
+        ctx: &[(String, String)],
+    ) -> Result<Value, ApiError> {
+        if plaintext.len() > 6144 {
+            return Err(ApiError::invalid(
+                "Plaintext",
+                "The specified parameter \"Plaintext\" is not valid: at most 6144 bytes.",
+            ));
+        }
+        let k = self.usable_key(key_ref)?;
+        let blob = self.encrypt_blob(&k, plaintext.as_bytes(), ctx)?;
+        Ok(json!({"CiphertextBlob": blob, "KeyId": k.key_id, "KeyVersionId": k.primary_version}))
+    }
+
+    /// Decrypts a blob made by Encrypt / GenerateDataKey / ReEncrypt.
+    pub fn decrypt(&self, blob: &str, ctx: &[(String, String)]) -> Result<Value, ApiError> {
+        let b = Blob::decode(blob)?;
+        let k = self
+            .store
+            .get_key(&b.key_id)
+            .map_err(store_err)?
+            .ok_or_else(key_not_found)?;
+        check_usable(&k)?;
+        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, ctx)?);
+        let text = String::from_utf8(plain.to_vec())
+            .map_err(|_| ApiError::internal("decrypted text is not UTF-8"))?;
+        Ok(json!({"Plaintext": text, "KeyId": k.key_id, "KeyVersionId": b.key_version_id}))
+    }
+
+    /// A fresh data key, returned in plaintext (base64) and encrypted.
+    pub fn generate_data_key(
+        &self,
+        key_ref: &str,
+        key_spec: Option<&str>,
+        bytes: Option<u32>,
+        ctx: &[(String, String)],
+        with_plaintext: bool,
+    ) -> Result<Value, ApiError> {
+        let n = match (bytes, key_spec) {
+            (Some(n), _) if (1..=1024).contains(&n) => n as usize,
+            (Some(n), _) => {
+                return Err(ApiError::invalid(
+                    "NumberOfBytes",
+                    format!("The specified parameter \"NumberOfBytes\" is not valid: {n} must be 1 to 1024."),
+                ))
+            }
+            (None, None | Some("AES_256")) => 32,
+            (None, Some("AES_128")) => 16,
+            (None, Some(other)) => {
+                return Err(ApiError::invalid(
+                    "KeySpec",
+                    format!("The specified parameter \"KeySpec\" is not valid: `{other}` must be `AES_256` or `AES_128`."),
+                ))
+            }
+        };
+        let k = self.usable_key(key_ref)?;
+        let mut dk = vec![0u8; n];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut dk);
+        let dk = zeroize::Zeroizing::new(dk);
+        let plaintext = zeroize::Zeroizing::new(STANDARD.encode(dk.as_slice()));
+        let blob = self.encrypt_blob(&k, plaintext.as_bytes(), ctx)?;
+        let mut out =
+            json!({"CiphertextBlob": blob, "KeyId": k.key_id, "KeyVersionId": k.primary_version});
+        if with_plaintext {
+            if let Value::Object(o) = &mut out {
+                o.insert("Plaintext".into(), Value::String(plaintext.to_string()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decrypts under the source key and encrypts under the destination key.
+    pub fn re_encrypt(
+        &self,
+        blob: &str,
+        dest_ref: &str,
+        src_ctx: &[(String, String)],
+        dest_ctx: &[(String, String)],
+    ) -> Result<Value, ApiError> {
+        let b = Blob::decode(blob)?;
+        let src = self
+            .store
+            .get_key(&b.key_id)
+            .map_err(store_err)?
+            .ok_or_else(key_not_found)?;
+        check_usable(&src)?;
+        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, src_ctx)?);
+        let dest = self.usable_key(dest_ref)?;
+        let out = self.encrypt_blob(&dest, &plain, dest_ctx)?;
+        Ok(json!({
+            "CiphertextBlob": out,
+            "KeyId": dest.key_id,
+            "KeyVersionId": dest.primary_version,
+            "SourceKeyId": src.key_id,
+            "SourceKeyVersionId": b.key_version_id,
+        }))
+    }
+}
+
+fn pending_deletion() -> ApiError {
+    ApiError::new(
+        409,
+        "Rejected.PendingDeletion",
+        "The request was rejected because the key state is PendingDeletion.",
+    )
+}
+
+fn check_usable(k: &KeyRow) -> Result<(), ApiError> {
+    match k.key_state.as_str() {
+        "Enabled" => Ok(()),
+        "PendingDeletion" => Err(pending_deletion()),
+        _ => Err(ApiError::new(
+            409,
+            "Rejected.Disabled",
+            "The request was rejected because the key state is Disabled.",
+        )),
+    }
+}
+
+fn check_key_interval(i: i64) -> Result<(), ApiError> {
+    if (7 * 86400..=730 * 86400).contains(&i) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "RotationInterval",
+            format!("The specified parameter \"RotationInterval\" is not valid: {i}s must be 7 to 730 days."),
+        ))
+    }
+}
+
+/// Generates a random password (`GetRandomPassword`).
+#[allow(clippy::too_many_arguments)]
+pub fn random_password(
+    length: Option<u32>,
+    exclude_characters: &str,
+    exclude_lowercase: bool,
+    exclude_uppercase: bool,
+    exclude_numbers: bool,
+    exclude_punctuation: bool,
+    require_each: bool,
+) -> Result<String, ApiError> {
+    use rand::seq::SliceRandom;
+    use rand::Rng;
+    let len = length.unwrap_or(32) as usize;
+    if !(8..=128).contains(&len) {
+        return Err(ApiError::invalid(
+            "PasswordLength",
+            format!(
+                "The specified parameter \"PasswordLength\" is not valid: {len} must be 8 to 128."
+            ),
+        ));
+    }
+    let classes: Vec<Vec<char>> = [
+        (!exclude_lowercase).then(|| ('a'..='z').collect::<Vec<_>>()),
+        (!exclude_uppercase).then(|| ('A'..='Z').collect()),
+        (!exclude_numbers).then(|| ('0'..='9').collect()),
+        (!exclude_punctuation).then(|| "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".chars().collect()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|c: Vec<char>| {
+        c.into_iter()
+            .filter(|ch| !exclude_characters.contains(*ch))
+            .collect::<Vec<_>>()
+    })
+    .filter(|c| !c.is_empty())
+    .collect();
+    if classes.is_empty() {
+        return Err(ApiError::invalid(
+            "ExcludeCharacters",
+            "Every character class is excluded; nothing is left to build a password from.",
+        ));
+    }
+    let all: Vec<char> = classes.iter().flatten().copied().collect();
+    let mut rng = rand::rngs::OsRng;
+    let mut out: Vec<char> = Vec::with_capacity(len);
+    if require_each {
+        for c in &classes {
+            out.push(c[rng.gen_range(0..c.len())]);
+        }
+    }
+    while out.len() < len {
+        out.push(all[rng.gen_range(0..all.len())]);
+    }
+    out.shuffle(&mut rng);
+    Ok(out.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_and_passwords() {
+        assert_eq!(parse_interval("R", "7d").unwrap(), 604800);
+        assert_eq!(parse_interval("R", "604800s").unwrap(), 604800);
+        assert!(parse_interval("R", "7w").is_err());
+        assert!(parse_interval("R", "d").is_err());
+        let p = random_password(Some(20), "", false, false, false, true, true).unwrap();
+        assert_eq!(p.len(), 20);
+        assert!(p.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert!(p.chars().any(|c| c.is_ascii_digit()));
+        assert!(random_password(Some(4), "", false, false, false, false, false).is_err());
+        assert!(random_password(None, "", true, true, true, true, false).is_err());
+        assert!(alias_name("A", "alias/my-key").is_ok());
+        assert!(alias_name("A", "alias/acs/x").is_err());
+        assert!(alias_name("A", "my-key").is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! KMS (2016-01-20): keys with envelope encryption, aliases, tags, and
+//! Secrets Manager.
+//!
+//! Key hierarchy: the master key file → the keyring's key-material key →
+//! each key version's 256-bit material (sealed in the store) → a fresh data
+//! key per secret version (sealed under the key version, bound to the
+//! secret's ARN and version id) → the secret value (sealed under the data key,
+//! bound the same way).
+
+pub mod crypto;
+pub mod keys;
+pub mod ramsecret;
+pub mod secrets;
+pub mod tags;
+
+use rampart_store::{Entity, StoreError};
+
+use crate::ApiError;
+
+/// KMS's wire error for a store outcome.
+pub(crate) fn store_err(e: StoreError) -> ApiError {
+    use Entity::*;
+    match e {
+        StoreError::NotFound(Key) | StoreError::NotFound(KeyVersion) => key_not_found(),
+        StoreError::NotFound(Alias) => ApiError::new(404, "Forbidden.AliasNotFound", "The specified Alias is not found."),
+        StoreError::NotFound(Secret) | StoreError::NotFound(SecretVersion) => resource_not_found(),
+        StoreError::Conflict(Alias) => ApiError::new(400, "AliasAlreadyExists", "AliasName Already Exists."),
+        StoreError::Conflict(Secret) | StoreError::Conflict(SecretVersion) => {
+            ApiError::new(409, "Rejected.ResourceExist", "The resource already exists.")
+        }
+        StoreError::Conflict(Stage) => ApiError::invalid(
+            "RemoveFromVersion",
+            "The specified parameter \"RemoveFromVersion\" is not valid: that version does not carry the stage.",
+        ),
+        StoreError::Limit(Key) | StoreError::Limit(Secret) => ApiError::new(
+            400,
+            "Rejected.LimitExceeded",
+            "The request was rejected because user create resource limit was exceeded.",
+        ),
+        StoreError::Limit(Tag) => ApiError::invalid("Tags", "The specified parameter \"Tags\" is not valid: at most 20 tags per resource."),
+        StoreError::Backend(m) => ApiError::internal(m),
+        other => ApiError::internal(format!("unexpected store outcome {other:?}")),
+    }
+}
+
+/// 404 `Forbidden.KeyNotFound`.
+pub(crate) fn key_not_found() -> ApiError {
+    ApiError::new(
+        404,
+        "Forbidden.KeyNotFound",
+        "The specified Key is not found.",
+    )
+}
+
+/// 404 `Forbidden.ResourceNotFound` (secrets).
+pub(crate) fn resource_not_found() -> ApiError {
+    ApiError::new(
+        404,
+        "Forbidden.ResourceNotFound",
+        "The resource is not found.",
+    )
+}

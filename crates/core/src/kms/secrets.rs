@@ -1,0 +1,932 @@
+//! Secrets Manager: generic secrets, versions and stages, deletion windows,
+//! listing with filters, resource policies.
+
+use rampart_policy::{parse, Context, DocumentKind, PolicyDocument};
+use rampart_store::{SecretRow, SecretVersionRow, StageMove, StagedVersion, TagResource};
+use serde_json::{json, Map, Value};
+
+use super::{resource_not_found, store_err};
+use crate::ram::policies::policy_error;
+use crate::time::format as ts;
+use crate::{ApiError, Rampart};
+
+/// Most secrets per account.
+pub const MAX_SECRETS: u64 = 1_000_000;
+/// Versions kept per secret.
+pub const MAX_VERSIONS: u64 = 10;
+/// Largest secret value, bytes.
+pub const MAX_SECRET_DATA: usize = 30_720;
+
+/// `CreateSecret` input.
+#[derive(Default)]
+pub struct CreateSecret {
+    /// Name (`$Auto` for RAM secrets).
+    pub secret_name: String,
+    /// First version id.
+    pub version_id: String,
+    /// The value.
+    pub secret_data: String,
+    /// `text` (default) or `binary`.
+    pub secret_data_type: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Key protecting the versions (default key when absent).
+    pub encryption_key_id: Option<String>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// `Generic` (default) or `RAMCredentials`.
+    pub secret_type: Option<String>,
+    /// `ExtendedConfig` JSON.
+    pub extended_config: Option<String>,
+    /// Automatic rotation (non-generic).
+    pub enable_automatic_rotation: bool,
+    /// Rotation interval (`30d`).
+    pub rotation_interval: Option<String>,
+    /// Resource policy JSON.
+    pub policy: Option<String>,
+}
+
+impl std::fmt::Debug for CreateSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateSecret")
+            .field("secret_name", &self.secret_name)
+            .field("version_id", &self.version_id)
+            .field("secret_data", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A `GetSecretValue` request (also one entry of `BatchGetSecretValue`).
+#[derive(Debug, Default, Clone)]
+pub struct GetValue {
+    /// Name or ARN.
+    pub secret_name: String,
+    /// Version id.
+    pub version_id: Option<String>,
+    /// Stage (default `ACSCurrent`).
+    pub version_stage: Option<String>,
+    /// Return `ExtendedConfig`.
+    pub fetch_extended_config: bool,
+}
+
+/// `ListSecrets` input.
+#[derive(Debug, Default)]
+pub struct ListSecrets {
+    /// 1-based page.
+    pub page_number: Option<u32>,
+    /// 1–100 (default 10).
+    pub page_size: Option<u32>,
+    /// Include tags.
+    pub fetch_tags: bool,
+    /// `Filters` JSON.
+    pub filters: Option<String>,
+}
+
+/// Strips a secret ARN to its name.
+pub fn secret_name_of(s: &str) -> &str {
+    match s
+        .strip_prefix("acs:kms:")
+        .and_then(|r| r.split_once(":secret/"))
+    {
+        Some((_, name)) => name,
+        None => s,
+    }
+}
+
+pub(crate) fn check_secret_name(name: &str) -> Result<(), ApiError> {
+    let len = name.chars().count();
+    if !(1..=192).contains(&len)
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_/+=.@-".contains(c))
+    {
+        return Err(ApiError::invalid(
+            "SecretName",
+            format!("The specified parameter \"SecretName\" is not valid: `{name}` must be 1 to 192 letters, digits or `_/+=.@-`."),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_version_id(v: &str) -> Result<(), ApiError> {
+    let len = v.chars().count();
+    if !(1..=64).contains(&len) || !v.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::invalid(
+            "VersionId",
+            format!("The specified parameter \"VersionId\" is not valid: `{v}` must be 1 to 64 visible characters."),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_data(data: &str, data_type: &str) -> Result<(), ApiError> {
+    if data.is_empty() {
+        return Err(ApiError::missing("SecretData"));
+    }
+    if data.len() > MAX_SECRET_DATA {
+        return Err(ApiError::invalid(
+            "SecretData",
+            format!(
+                "The specified parameter \"SecretData\" is not valid: {} bytes is more than 30720.",
+                data.len()
+            ),
+        ));
+    }
+    if data_type != "text" && data_type != "binary" {
+        return Err(ApiError::invalid(
+            "SecretDataType",
+            format!("The specified parameter \"SecretDataType\" is not valid: `{data_type}` must be `text` or `binary`."),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn in_delete_window() -> ApiError {
+    ApiError::new(
+        409,
+        "Rejected.ResourceInDeleteWindow",
+        "The secret is planned to be deleted.",
+    )
+}
+
+pub(crate) fn generic_only(action: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "Rejected.UnsupportedOperation",
+        format!("Unsupported operation: {action} supports only generic secrets."),
+    )
+}
+
+/// Parses `VersionStages`: `["ACSCurrent"]` or `{"VersionStage":[…]}`.
+pub fn parse_stages(json_text: &str) -> Result<Vec<String>, ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "VersionStages",
+            "The specified parameter \"VersionStages\" is not valid: write a JSON array of labels like `[\"ACSCurrent\"]`.",
+        )
+    };
+    let v: Value = serde_json::from_str(json_text).map_err(|_| bad())?;
+    let arr = match v {
+        Value::Array(a) => a,
+        Value::Object(mut o) => match o.remove("VersionStage") {
+            Some(Value::Array(a)) => a,
+            _ => return Err(bad()),
+        },
+        _ => return Err(bad()),
+    };
+    let stages: Vec<String> = arr
+        .into_iter()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect();
+    if stages.is_empty() || stages.iter().any(|s| s.is_empty() || s.len() > 64) {
+        return Err(bad());
+    }
+    Ok(stages)
+}
+
+fn stages_json(stages: &[String]) -> Value {
+    json!({ "VersionStage": stages })
+}
+
+impl Rampart {
+    /// `acs:kms:<region>:<uid>:secret/<name>`.
+    pub fn secret_arn(&self, name: &str) -> String {
+        format!(
+            "acs:kms:{}:{}:secret/{name}",
+            self.settings.region, self.account_id
+        )
+    }
+
+    /// A secret's row, or 404.
+    pub fn secret_row(&self, name_or_arn: &str) -> Result<SecretRow, ApiError> {
+        let name = secret_name_of(name_or_arn);
+        check_secret_name(name)?;
+        self.store
+            .get_secret(name)
+            .map_err(store_err)?
+            .ok_or_else(resource_not_found)
+    }
+
+    /// The condition keys (`kms:tag/<k>`) and resource policy of a secret,
+    /// for authorization. A missing secret has neither.
+    pub fn secret_auth(
+        &self,
+        name_or_arn: &str,
+    ) -> Result<(Context, Option<std::sync::Arc<PolicyDocument>>), ApiError> {
+        let name = secret_name_of(name_or_arn);
+        let Some(row) = self.store.get_secret(name).map_err(store_err)? else {
+            return Ok((Context::new(), None));
+        };
+        let mut ctx = Context::new();
+        for (k, v) in self.tags_of(TagResource::Secret, name)? {
+            ctx.push(&format!("kms:tag/{k}"), v);
+        }
+        let policy = match row.policy.as_deref() {
+            Some(p) if !p.is_empty() => Some(self.policy_cache.get(DocumentKind::Resource, p)?),
+            _ => None,
+        };
+        Ok((ctx, policy))
+    }
+
+    /// Seals `data` as a new version row of a secret.
+    pub(crate) fn new_secret_version(
+        &self,
+        secret: &SecretRow,
+        version_id: &str,
+        data: &[u8],
+        data_type: &str,
+    ) -> Result<SecretVersionRow, ApiError> {
+        let key = self.usable_key(&secret.encryption_key_id)?;
+        let (key_version_id, wrapped, ct) = self.seal_secret_value(
+            &key,
+            &self.secret_arn(&secret.secret_name),
+            version_id,
+            data,
+        )?;
+        Ok(SecretVersionRow {
+            version_id: version_id.to_string(),
+            seq: 0,
+            data_type: data_type.to_string(),
+            key_id: key.key_id,
+            key_version_id,
+            wrapped_key: wrapped,
+            ciphertext: ct,
+            created_at: self.now(),
+        })
+    }
+
+    /// The plaintext of a version.
+    pub(crate) fn open_version(
+        &self,
+        name: &str,
+        v: &SecretVersionRow,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, ApiError> {
+        let key = self
+            .store
+            .get_key(&v.key_id)
+            .map_err(store_err)?
+            .ok_or_else(super::key_not_found)?;
+        if key.key_state != "Enabled" {
+            self.usable_key(&key.key_id)?;
+        }
+        self.open_secret_value(
+            &v.key_id,
+            &v.key_version_id,
+            &self.secret_arn(name),
+            &v.version_id,
+            &v.wrapped_key,
+            &v.ciphertext,
+        )
+    }
+
+    fn encryption_key_for(&self, requested: Option<&str>) -> Result<String, ApiError> {
+        match requested.filter(|s| !s.is_empty()) {
+            Some(r) => Ok(self.usable_key(r)?.key_id),
+            None => Ok(self.default_key()?.key_id),
+        }
+    }
+
+    /// Creates a generic secret (RAM secrets: [`Rampart::create_ram_secret`]).
+    pub fn create_secret(&self, req: CreateSecret) -> Result<Value, ApiError> {
+        let secret_type = req.secret_type.clone().unwrap_or_else(|| "Generic".into());
+        match secret_type.as_str() {
+            "Generic" => {}
+            "RAMCredentials" => return self.create_ram_secret(req),
+            "Rds" | "Redis" | "ECS" | "PolarDB" => {
+                return Err(ApiError::new(
+                    400,
+                    "Rejected.UnsupportedOperation",
+                    format!("Unsupported operation: SecretType `{secret_type}` is not supported by Rampart yet; Generic and RAMCredentials are."),
+                ))
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    "SecretType",
+                    format!("The specified parameter \"SecretType\" is not valid: `{other}`."),
+                ))
+            }
+        }
+        let name = req.secret_name.clone();
+        check_secret_name(&name)?;
+        if name.starts_with("acs/") {
+            return Err(ApiError::invalid(
+                "SecretName",
+                "The specified parameter \"SecretName\" is not valid: a generic secret's name may not start with `acs/`.",
+            ));
+        }
+        check_version_id(&req.version_id)?;
+        let data_type = req
+            .secret_data_type
+            .clone()
+            .unwrap_or_else(|| "text".into());
+        check_data(&req.secret_data, &data_type)?;
+        self.insert_secret(req, "Generic", &name, data_type, None, false, None)
+    }
+
+    /// Validates the shared parts and stores a new secret with its first version.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn insert_secret(
+        &self,
+        req: CreateSecret,
+        secret_type: &str,
+        name: &str,
+        data_type: String,
+        extended_config: Option<String>,
+        rotation_enabled: bool,
+        rotation_interval: Option<i64>,
+    ) -> Result<Value, ApiError> {
+        let description = req.description.clone().unwrap_or_default();
+        if description.chars().count() > 1024 {
+            return Err(ApiError::invalid(
+                "Description",
+                "The specified parameter \"Description\" is not valid: at most 1024 characters.",
+            ));
+        }
+        super::tags::check_tags(&req.tags)?;
+        if let Some(p) = req.policy.as_deref().filter(|p| !p.is_empty()) {
+            parse(p, DocumentKind::Resource).map_err(policy_error)?;
+        }
+        if let Some(existing) = self.store.get_secret(name).map_err(store_err)? {
+            return Err(if existing.planned_delete_at.is_some() {
+                in_delete_window()
+            } else {
+                ApiError::new(
+                    409,
+                    "Rejected.ResourceExist",
+                    "The resource already exists.",
+                )
+            });
+        }
+        let now = self.now();
+        let row = SecretRow {
+            secret_name: name.to_string(),
+            secret_type: secret_type.to_string(),
+            description,
+            encryption_key_id: self.encryption_key_for(req.encryption_key_id.as_deref())?,
+            created_at: now,
+            updated_at: now,
+            planned_delete_at: None,
+            extended_config,
+            rotation_enabled,
+            rotation_interval,
+            next_rotation_at: if rotation_enabled {
+                rotation_interval.map(|i| now + i)
+            } else {
+                None
+            },
+            last_rotation_at: None,
+            policy: req.policy.clone().filter(|p| !p.is_empty()),
+        };
+        let version = self.new_secret_version(
+            &row,
+            &req.version_id,
+            req.secret_data.as_bytes(),
+            &data_type,
+        )?;
+        self.store
+            .create_secret(&row, &version, &req.tags, MAX_SECRETS)
+            .map_err(store_err)?;
+        let mut out = json!({
+            "Arn": self.secret_arn(name),
+            "VersionId": req.version_id,
+            "SecretName": name,
+            "SecretType": secret_type,
+        });
+        if secret_type != "Generic" {
+            if let Value::Object(o) = &mut out {
+                self.add_rotation_fields(o, &row);
+                if let Some(ec) = &row.extended_config {
+                    o.insert("ExtendedConfig".into(), ec.clone().into());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn add_rotation_fields(&self, o: &mut Map<String, Value>, row: &SecretRow) {
+        o.insert(
+            "AutomaticRotation".into(),
+            if row.rotation_enabled {
+                "Enabled"
+            } else {
+                "Disabled"
+            }
+            .into(),
+        );
+        if let Some(i) = row.rotation_interval {
+            o.insert("RotationInterval".into(), format!("{i}s").into());
+        }
+        if let (true, Some(n)) = (row.rotation_enabled, row.next_rotation_at) {
+            o.insert("NextRotationDate".into(), ts(n).into());
+        }
+        if let Some(l) = row.last_rotation_at {
+            o.insert("LastRotationDate".into(), ts(l).into());
+        }
+    }
+
+    fn find_version(&self, row: &SecretRow, req: &GetValue) -> Result<StagedVersion, ApiError> {
+        let generic = row.secret_type == "Generic";
+        let version_id = if generic {
+            req.version_id.as_deref().filter(|s| !s.is_empty())
+        } else {
+            None
+        };
+        let stage = req.version_stage.as_deref().filter(|s| !s.is_empty());
+        if !generic && stage.is_some_and(|s| s != "ACSCurrent" && s != "ACSPrevious") {
+            return Err(ApiError::invalid(
+                "VersionStage",
+                "The specified parameter \"VersionStage\" is not valid: only `ACSCurrent` and `ACSPrevious` can be read from this secret type.",
+            ));
+        }
+        let by_stage = if version_id.is_none() {
+            Some(stage.unwrap_or("ACSCurrent"))
+        } else {
+            None
+        };
+        let found = self
+            .store
+            .get_secret_version(&row.secret_name, version_id, by_stage)
+            .map_err(store_err)?
+            .ok_or_else(resource_not_found)?;
+        if let (Some(_), Some(s)) = (version_id, stage) {
+            if !found.stages.iter().any(|x| x == s) {
+                return Err(ApiError::invalid(
+                    "VersionStage",
+                    format!("The specified parameter \"VersionStage\" is not valid: version `{}` does not carry stage `{s}`.", found.version.version_id),
+                ));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Reads a secret value.
+    pub fn get_secret_value(&self, req: &GetValue) -> Result<Value, ApiError> {
+        let row = self.secret_row(&req.secret_name)?;
+        if row.planned_delete_at.is_some() {
+            return Err(in_delete_window());
+        }
+        let found = self.find_version(&row, req)?;
+        let plain = self.open_version(&row.secret_name, &found.version)?;
+        let data = String::from_utf8(plain.to_vec())
+            .map_err(|_| ApiError::internal("secret value is not UTF-8"))?;
+        let mut o = Map::new();
+        o.insert("SecretName".into(), row.secret_name.clone().into());
+        o.insert("VersionId".into(), found.version.version_id.clone().into());
+        o.insert("SecretData".into(), data.into());
+        o.insert(
+            "SecretDataType".into(),
+            found.version.data_type.clone().into(),
+        );
+        o.insert("SecretType".into(), row.secret_type.clone().into());
+        o.insert("CreateTime".into(), ts(found.version.created_at).into());
+        o.insert("VersionStages".into(), stages_json(&found.stages));
+        if row.secret_type != "Generic" {
+            self.add_rotation_fields(&mut o, &row);
+            if req.fetch_extended_config {
+                if let Some(ec) = &row.extended_config {
+                    o.insert("ExtendedConfig".into(), ec.clone().into());
+                }
+            }
+        }
+        Ok(Value::Object(o))
+    }
+
+    /// Stores a new version of a generic secret (idempotent on the same id and data).
+    pub fn put_secret_value(
+        &self,
+        name_or_arn: &str,
+        version_id: &str,
+        data: &str,
+        data_type: Option<&str>,
+        stages: Option<Vec<String>>,
+    ) -> Result<Value, ApiError> {
+        let row = self.secret_row(name_or_arn)?;
+        if row.secret_type != "Generic" {
+            return Err(generic_only("PutSecretValue"));
+        }
+        if row.planned_delete_at.is_some() {
+            return Err(in_delete_window());
+        }
+        check_version_id(version_id)?;
+        let data_type = data_type.unwrap_or("text");
+        check_data(data, data_type)?;
+        let stages = stages.unwrap_or_else(|| vec!["ACSCurrent".to_string()]);
+        if let Some(existing) = self
+            .store
+            .get_secret_version(&row.secret_name, Some(version_id), None)
+            .map_err(store_err)?
+        {
+            let old = self.open_version(&row.secret_name, &existing.version)?;
+            if old.as_slice() == data.as_bytes() && existing.version.data_type == data_type {
+                return Ok(json!({
+                    "SecretName": row.secret_name,
+                    "VersionId": version_id,
+                    "VersionStages": stages_json(&existing.stages),
+                }));
+            }
+            return Err(ApiError::new(
+                409,
+                "Rejected.ResourceExist",
+                format!("The resource already exists: version `{version_id}` holds different data; use a new VersionId."),
+            ));
+        }
+        let v = self.new_secret_version(&row, version_id, data.as_bytes(), data_type)?;
+        self.store
+            .put_secret_version(&row.secret_name, &v, &stages, MAX_VERSIONS)
+            .map_err(store_err)?;
+        Ok(
+            json!({"SecretName": row.secret_name, "VersionId": version_id, "VersionStages": stages_json(&stages)}),
+        )
+    }
+
+    /// Versions of a secret, paged; labelled ones only unless `include_deprecated`.
+    pub fn list_secret_version_ids(
+        &self,
+        name_or_arn: &str,
+        include_deprecated: bool,
+        page: Option<u32>,
+        size: Option<u32>,
+    ) -> Result<Value, ApiError> {
+        let row = self.secret_row(name_or_arn)?;
+        let (page, size) = paging(page, size, 20)?;
+        let versions: Vec<StagedVersion> = self
+            .store
+            .list_secret_versions(&row.secret_name)
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|v| include_deprecated || !v.stages.is_empty())
+            .collect();
+        let total = versions.len();
+        let items: Vec<Value> = versions
+            .iter()
+            .skip(((page - 1) * size) as usize)
+            .take(size as usize)
+            .map(|v| {
+                json!({
+                    "VersionId": v.version.version_id,
+                    "CreateTime": ts(v.version.created_at),
+                    "VersionStages": stages_json(&v.stages),
+                })
+            })
+            .collect();
+        Ok(json!({
+            "SecretName": row.secret_name,
+            "TotalCount": total,
+            "PageNumber": page,
+            "PageSize": size,
+            "VersionIds": {"VersionId": items},
+        }))
+    }
+
+    /// Moves a stage label of a generic secret.
+    pub fn update_secret_version_stage(
+        &self,
+        name_or_arn: &str,
+        stage: &str,
+        remove_from: Option<&str>,
+        move_to: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let row = self.secret_row(name_or_arn)?;
+        if row.secret_type != "Generic" {
+            return Err(generic_only("UpdateSecretVersionStage"));
+        }
+        let builtin = stage == "ACSCurrent" || stage == "ACSPrevious";
+        match (remove_from, move_to) {
+            (None, None) => {
+                return Err(ApiError::missing("MoveToVersion"));
+            }
+            (Some(_), None) if builtin => {
+                return Err(ApiError::invalid(
+                    "VersionStage",
+                    format!("The specified parameter \"VersionStage\" is not valid: `{stage}` can only be moved (give MoveToVersion), not removed."),
+                ))
+            }
+            _ => {}
+        }
+        self.store
+            .move_secret_stage(
+                &row.secret_name,
+                &StageMove {
+                    stage: stage.to_string(),
+                    remove_from: remove_from.map(str::to_string),
+                    move_to: move_to.map(str::to_string),
+                },
+                self.now(),
+            )
+            .map_err(store_err)?;
+        Ok(json!({"SecretName": row.secret_name}))
+    }
+
+    fn tags_json(&self, name: &str) -> Result<Value, ApiError> {
+        let tags: Vec<Value> = self
+            .tags_of(TagResource::Secret, name)?
+            .into_iter()
+            .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
+            .collect();
+        Ok(json!({ "Tag": tags }))
+    }
+
+    /// A secret's metadata.
+    pub fn describe_secret(&self, name_or_arn: &str, fetch_tags: bool) -> Result<Value, ApiError> {
+        let row = self.secret_row(name_or_arn)?;
+        let mut o = Map::new();
+        o.insert("Arn".into(), self.secret_arn(&row.secret_name).into());
+        o.insert("SecretName".into(), row.secret_name.clone().into());
+        o.insert("SecretType".into(), row.secret_type.clone().into());
+        o.insert("Description".into(), row.description.clone().into());
+        o.insert(
+            "EncryptionKeyId".into(),
+            row.encryption_key_id.clone().into(),
+        );
+        o.insert("CreateTime".into(), ts(row.created_at).into());
+        o.insert("UpdateTime".into(), ts(row.updated_at).into());
+        if let Some(p) = row.planned_delete_at {
+            o.insert("PlannedDeleteTime".into(), ts(p).into());
+        }
+        if row.secret_type != "Generic" {
+            self.add_rotation_fields(&mut o, &row);
+            if let Some(ec) = &row.extended_config {
+                o.insert("ExtendedConfig".into(), ec.clone().into());
+            }
+            self.add_rotation_status(&mut o, &row)?;
+        }
+        if fetch_tags {
+            o.insert("Tags".into(), self.tags_json(&row.secret_name)?);
+        }
+        Ok(Value::Object(o))
+    }
+
+    /// Lists secrets with optional filters, paged.
+    pub fn list_secrets(&self, req: &ListSecrets) -> Result<Value, ApiError> {
+        let (page, size) = paging(req.page_number, req.page_size, 10)?;
+        let filters = parse_filters(req.filters.as_deref())?;
+        let mut out = Vec::new();
+        let mut total = 0usize;
+        let start = ((page - 1) * size) as usize;
+        for row in self.store.list_secrets().map_err(store_err)? {
+            let tags = if filters
+                .iter()
+                .any(|(k, _)| k == "TagKey" || k == "TagValue")
+                || req.fetch_tags
+            {
+                self.tags_of(TagResource::Secret, &row.secret_name)?
+            } else {
+                Vec::new()
+            };
+            let matches = filters.iter().all(|(key, values)| {
+                let any = |f: &dyn Fn(&str) -> bool| values.iter().any(|v| f(v));
+                match key.as_str() {
+                    "SecretName" => any(&|v| v == row.secret_name),
+                    "Description" => any(&|v| v == row.description),
+                    "SecretType" => any(&|v| v == row.secret_type),
+                    "TagKey" => any(&|v| tags.iter().any(|(k, _)| k == v)),
+                    "TagValue" => any(&|v| tags.iter().any(|(_, tv)| tv == v)),
+                    "Creator" => any(&|v| v == self.account_id),
+                    _ => false,
+                }
+            });
+            if !matches {
+                continue;
+            }
+            total += 1;
+            if total <= start || out.len() >= size as usize {
+                continue;
+            }
+            let mut o = Map::new();
+            o.insert("SecretName".into(), row.secret_name.clone().into());
+            o.insert("SecretType".into(), row.secret_type.clone().into());
+            o.insert("CreateTime".into(), ts(row.created_at).into());
+            o.insert("UpdateTime".into(), ts(row.updated_at).into());
+            if let Some(p) = row.planned_delete_at {
+                o.insert("PlannedDeleteTime".into(), ts(p).into());
+            }
+            if req.fetch_tags {
+                let t: Vec<Value> = tags
+                    .iter()
+                    .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
+                    .collect();
+                o.insert("Tags".into(), json!({ "Tag": t }));
+            }
+            out.push(Value::Object(o));
+        }
+        Ok(json!({
+            "SecretList": {"Secret": out},
+            "TotalCount": total,
+            "PageNumber": page,
+            "PageSize": size,
+        }))
+    }
+
+    /// Changes a secret's description (and, for non-generic secrets, CustomData).
+    pub fn update_secret(
+        &self,
+        name_or_arn: &str,
+        description: Option<&str>,
+        custom_data: Option<Value>,
+    ) -> Result<Value, ApiError> {
+        let mut row = self.secret_row(name_or_arn)?;
+        if let Some(d) = description {
+            if d.chars().count() > 1024 {
+                return Err(ApiError::invalid("Description", "The specified parameter \"Description\" is not valid: at most 1024 characters."));
+            }
+            row.description = d.to_string();
+        }
+        if let Some(cd) = custom_data {
+            if row.secret_type == "Generic" {
+                return Err(ApiError::invalid(
+                    "ExtendedConfig.CustomData",
+                    "The specified parameter \"ExtendedConfig.CustomData\" is not valid for a generic secret.",
+                ));
+            }
+            let mut ec: Map<String, Value> = row
+                .extended_config
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            ec.insert("CustomData".into(), cd);
+            row.extended_config = Some(Value::Object(ec).to_string());
+        }
+        row.updated_at = self.now();
+        self.store.update_secret(&row).map_err(store_err)?;
+        Ok(json!({"SecretName": row.secret_name}))
+    }
+
+    /// Schedules a secret's deletion (7–30 days, default 30) or deletes it now.
+    pub fn delete_secret(
+        &self,
+        name_or_arn: &str,
+        window_days: Option<&str>,
+        force: bool,
+    ) -> Result<Value, ApiError> {
+        let mut row = self.secret_row(name_or_arn)?;
+        let now = self.now();
+        if force {
+            self.store
+                .delete_secret(&row.secret_name)
+                .map_err(store_err)?;
+            return Ok(json!({"SecretName": row.secret_name, "PlannedDeleteTime": ts(now)}));
+        }
+        let days: i64 = match window_days.filter(|s| !s.is_empty()) {
+            None => 30,
+            Some(d) => d.parse().ok().filter(|d| (7..=30).contains(d)).ok_or_else(|| {
+                ApiError::invalid(
+                    "RecoveryWindowInDays",
+                    format!("The specified parameter \"RecoveryWindowInDays\" is not valid: `{d}` must be 7 to 30."),
+                )
+            })?,
+        };
+        let at = now + days * 86400;
+        row.planned_delete_at = Some(at);
+        row.updated_at = now;
+        self.store.update_secret(&row).map_err(store_err)?;
+        Ok(json!({"SecretName": row.secret_name, "PlannedDeleteTime": ts(at)}))
+    }
+
+    /// Cancels a scheduled deletion.
+    pub fn restore_secret(&self, name_or_arn: &str) -> Result<Value, ApiError> {
+        let mut row = self.secret_row(name_or_arn)?;
+        if row.planned_delete_at.is_none() {
+            return Err(ApiError::new(
+                400,
+                "Rejected.UnsupportedOperation",
+                "Unsupported operation: the secret is not scheduled for deletion.",
+            ));
+        }
+        row.planned_delete_at = None;
+        row.updated_at = self.now();
+        self.store.update_secret(&row).map_err(store_err)?;
+        Ok(json!({"SecretName": row.secret_name}))
+    }
+
+    /// Deletes secrets and keys whose deletion window has ended.
+    pub fn purge_due(&self) -> Result<(usize, usize), ApiError> {
+        let now = self.now();
+        let secrets = self.store.purge_secrets(now).map_err(store_err)?;
+        let keys = self.store.purge_keys(now).map_err(store_err)?;
+        for s in &secrets {
+            tracing::info!(secret = %s, "deletion window ended; secret deleted");
+        }
+        for k in &keys {
+            tracing::info!(key = %k, "deletion window ended; key deleted");
+        }
+        Ok((secrets.len(), keys.len()))
+    }
+
+    /// The resource policy of a secret (`default`).
+    pub fn get_secret_policy(&self, name_or_arn: &str) -> Result<Value, ApiError> {
+        let row = self.secret_row(name_or_arn)?;
+        Ok(json!({"Policy": row.policy.unwrap_or_default()}))
+    }
+
+    /// Sets the resource policy of a secret.
+    pub fn set_secret_policy(&self, name_or_arn: &str, policy: &str) -> Result<(), ApiError> {
+        let mut row = self.secret_row(name_or_arn)?;
+        if policy.len() > 32_768 {
+            return Err(ApiError::invalid(
+                "Policy",
+                "The specified parameter \"Policy\" is not valid: at most 32768 bytes.",
+            ));
+        }
+        parse(policy, DocumentKind::Resource).map_err(policy_error)?;
+        row.policy = Some(policy.to_string());
+        row.updated_at = self.now();
+        self.store.update_secret(&row).map_err(store_err)
+    }
+}
+
+/// Validates `PageNumber`/`PageSize` (size 1–100).
+pub fn paging(
+    page: Option<u32>,
+    size: Option<u32>,
+    default_size: u32,
+) -> Result<(u32, u32), ApiError> {
+    let page = page.unwrap_or(1);
+    let size = size.unwrap_or(default_size);
+    if page == 0 {
+        return Err(ApiError::invalid(
+            "PageNumber",
+            "The specified parameter \"PageNumber\" is not valid: it must be 1 or more.",
+        ));
+    }
+    if !(1..=100).contains(&size) {
+        return Err(ApiError::invalid(
+            "PageSize",
+            format!("The specified parameter \"PageSize\" is not valid: {size} must be 1 to 100."),
+        ));
+    }
+    Ok((page, size))
+}
+
+/// Parses ListSecrets `Filters`: `[{"Key":"SecretName","Values":["a"]}]`.
+fn parse_filters(text: Option<&str>) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let bad = |why: &str| {
+        ApiError::invalid(
+            "Filters",
+            format!("The specified parameter \"Filters\" is not valid: {why}; write `[{{\"Key\":\"SecretName\",\"Values\":[\"name\"]}}]`."),
+        )
+    };
+    let v: Value = serde_json::from_str(text).map_err(|_| bad("it is not JSON"))?;
+    let Value::Array(items) = v else {
+        return Err(bad("it is not an array"));
+    };
+    if items.len() > 10 {
+        return Err(bad("at most 10 filters"));
+    }
+    let mut out = Vec::new();
+    for it in items {
+        let key = it
+            .get("Key")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("a filter has no `Key`"))?;
+        if ![
+            "SecretName",
+            "Description",
+            "TagKey",
+            "TagValue",
+            "SecretType",
+            "Creator",
+            "DKMSInstanceId",
+        ]
+        .contains(&key)
+        {
+            return Err(bad(&format!("`{key}` is not a filter key")));
+        }
+        let values: Vec<String> = match it.get("Values") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ => return Err(bad("a filter has no `Values`")),
+        };
+        out.push((key.to_string(), values));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing() {
+        assert_eq!(secret_name_of("acs:kms:cn-hangzhou:123:secret/a/b"), "a/b");
+        assert_eq!(secret_name_of("plain"), "plain");
+        assert_eq!(parse_stages("[\"ACSCurrent\"]").unwrap(), ["ACSCurrent"]);
+        assert_eq!(parse_stages("{\"VersionStage\":[\"X\"]}").unwrap(), ["X"]);
+        assert!(parse_stages("[]").is_err());
+        assert!(parse_filters(Some("[{\"Key\":\"Nope\",\"Values\":[\"a\"]}]")).is_err());
+        assert_eq!(
+            parse_filters(Some("[{\"Key\":\"SecretName\",\"Values\":[\"a\"]}]"))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(paging(Some(1), Some(101), 10).is_err());
+        assert!(check_secret_name("ok/name_1").is_ok());
+        assert!(check_secret_name("bad name").is_err());
+    }
+}
