@@ -80,6 +80,8 @@ pub static ACTIONS: &[ActionSpec] = &[
     secret_spec("UpdateSecret", update_secret),
     secret_spec("DeleteSecret", delete_secret),
     secret_spec("RestoreSecret", restore_secret),
+    secret_spec("RotateSecret", rotate_secret),
+    secret_spec("UpdateSecretRotationPolicy", update_secret_rotation_policy),
     secret_spec("GetSecretPolicy", get_secret_policy),
     secret_spec("SetSecretPolicy", set_secret_policy),
     spec("TagResource", tagged_resource_arn, tag_resource),
@@ -474,6 +476,23 @@ fn get_random_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
+    // A RAM secret also needs the caller's own right to read the user.
+    if p.get("SecretType") == Some("RAMCredentials") {
+        if let Some(user) = p
+            .get("ExtendedConfig")
+            .and_then(|e| serde_json::from_str::<Value>(e).ok())
+            .and_then(|v| {
+                v.get("UserName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+        {
+            ctx.authorize(
+                "ram:GetUser",
+                &format!("acs:ram:*:{}:user/{user}", ctx.rampart.account_id()),
+            )?;
+        }
+    }
     let tags = match p.get("Tags").filter(|s| !s.is_empty()) {
         Some(t) => parse_tags("Tags", t)?,
         None => Vec::new(),
@@ -824,4 +843,23 @@ fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         }
     }
     obj(json!({ "TagResources": { "TagResource": items }, "NextToken": "" }))
+}
+
+fn rotate_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(ctx.rampart.rotate_secret(
+        ctx.params.required("SecretName")?,
+        ctx.params.required("VersionId")?,
+    )?)
+}
+
+fn update_secret_rotation_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let enable = p
+        .bool("EnableAutomaticRotation")?
+        .ok_or_else(|| ApiError::missing("EnableAutomaticRotation"))?;
+    obj(ctx.rampart.update_secret_rotation_policy(
+        p.required("SecretName")?,
+        enable,
+        p.get("RotationInterval"),
+    )?)
 }

@@ -390,7 +390,7 @@ fn generic_secret_lifecycle() {
         "RotateSecret",
         &[("SecretName", "other"), ("VersionId", "r1")],
         400,
-        "InvalidAction.NotImplemented",
+        "Rejected.UnsupportedOperation",
     );
     // Deletion window, restore, purge.
     s.kms_err(

@@ -105,6 +105,8 @@ const KMS: &[&str] = &[
     "UpdateSecret",
     "DeleteSecret",
     "RestoreSecret",
+    "RotateSecret",
+    "UpdateSecretRotationPolicy",
     "GetSecretPolicy",
     "SetSecretPolicy",
     "TagResource",

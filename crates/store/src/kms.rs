@@ -113,6 +113,16 @@ pub struct SecretRow {
     pub last_rotation_at: Option<i64>,
     /// Resource policy JSON.
     pub policy: Option<String>,
+    /// Why the last rotation attempt failed (RAM secrets).
+    pub rotation_error: Option<String>,
+    /// Consecutive failed rotation attempts.
+    pub rotation_failures: i64,
+    /// When a failed rotation is retried.
+    pub rotation_retry_at: Option<i64>,
+    /// The previous AccessKey, kept working during the grace period.
+    pub pending_key_id: Option<String>,
+    /// When the previous AccessKey is deleted.
+    pub pending_key_delete_at: Option<i64>,
 }
 
 /// One version of a secret's value, envelope-encrypted.
@@ -220,6 +230,77 @@ pub trait KmsStore {
     fn untag_resource(&self, kind: TagResource, id: &str, keys: &[String]) -> StoreResult<()>;
     /// A resource's tags, by key.
     fn list_tags(&self, kind: TagResource, id: &str) -> StoreResult<Vec<(String, String)>>;
+}
+
+/// One rotation's atomic change: a new AccessKey for the user and the
+/// secret version that holds it, made current, in one transaction.
+#[derive(Debug, Clone)]
+pub struct RotationCommit<'a> {
+    /// The secret.
+    pub secret_name: &'a str,
+    /// The lease holder (fencing: the commit fails if the lease was lost).
+    pub owner: &'a str,
+    /// The RAM user.
+    pub user_name: &'a str,
+    /// The new AccessKey.
+    pub key: &'a crate::AccessKeyRow,
+    /// Most keys per user.
+    pub max_keys: u64,
+    /// The new version (labelled `ACSCurrent`; the old current becomes `ACSPrevious`).
+    pub version: &'a SecretVersionRow,
+    /// The key that stays valid until `pending_key_delete_at`.
+    pub previous_key_id: Option<&'a str>,
+    /// When the previous key is deleted.
+    pub pending_key_delete_at: i64,
+    /// Rotation time.
+    pub now: i64,
+    /// Next automatic rotation, if enabled.
+    pub next_rotation_at: Option<i64>,
+}
+
+/// The rotation scheduler's view of the secrets (leases make each due
+/// rotation run once among replicas).
+pub trait RotationStore {
+    /// Leases up to `limit` RAM secrets that have work due at `now`
+    /// (a rotation, a retry, or a previous key to delete) to `owner` until
+    /// `lease_until`; returns their names.
+    fn claim_due_rotations(
+        &self,
+        now: i64,
+        owner: &str,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<String>>;
+    /// Leases one secret (immediate rotation); `false` if another owner holds it.
+    fn claim_rotation(
+        &self,
+        name: &str,
+        now: i64,
+        owner: &str,
+        lease_until: i64,
+    ) -> StoreResult<bool>;
+    /// Gives a lease back.
+    fn release_rotation(&self, name: &str, owner: &str) -> StoreResult<()>;
+    /// Applies a rotation (`Conflict(Secret)` if `owner` lost the lease;
+    /// `Limit(AccessKey)` if the user already holds `max_keys`).
+    fn commit_rotation(&self, c: &RotationCommit<'_>) -> StoreResult<()>;
+    /// Ends a grace period: deletes the previous AccessKey (if it still
+    /// exists) and the `ACSPrevious` label and version, in one transaction.
+    fn finish_rotation(
+        &self,
+        name: &str,
+        owner: &str,
+        user_name: &str,
+        previous_key_id: &str,
+    ) -> StoreResult<()>;
+    /// Records a failed attempt and when to retry.
+    fn record_rotation_failure(
+        &self,
+        name: &str,
+        owner: &str,
+        error: &str,
+        retry_at: i64,
+    ) -> StoreResult<()>;
 }
 
 /// Secrets and their versions.

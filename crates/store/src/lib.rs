@@ -19,9 +19,9 @@ pub use sqlite::SqliteStore;
 /// Implementations: [`SqliteStore`] (embedded default); PostgreSQL for
 /// several replicas. Both must pass the conformance suite in
 /// `tests/conformance`.
-pub trait Store: IamStore + KmsStore + SecretStore + Send + Sync + 'static {}
+pub trait Store: IamStore + KmsStore + SecretStore + RotationStore + Send + Sync + 'static {}
 
-impl<T: IamStore + KmsStore + SecretStore + Send + Sync + 'static> Store for T {}
+impl<T: IamStore + KmsStore + SecretStore + RotationStore + Send + Sync + 'static> Store for T {}
 
 /// Identity: the account, the replay window, users, AccessKeys, groups,
 /// login profiles, policies, attachments and roles.

@@ -376,6 +376,7 @@ impl Rampart {
             },
             last_rotation_at: None,
             policy: req.policy.clone().filter(|p| !p.is_empty()),
+            ..SecretRow::default()
         };
         let version = self.new_secret_version(
             &row,

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("0001_init.sql")),
     (2, include_str!("0002_policies_roles.sql")),
     (3, include_str!("0003_kms.sql")),
+    (4, include_str!("0004_rotation.sql")),
 ];
 
 /// Key of the advisory lock held while migrating ("rampart" + 1).
@@ -296,6 +297,7 @@ fn migrate(c: &mut Client) -> Result<(), TxError> {
     let mut tx = c.transaction()?;
     tx.batch_execute(&format!(
         "SELECT pg_advisory_xact_lock({MIGRATION_LOCK}); \
+         SET LOCAL client_min_messages = warning; \
          CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
     ))?;
     let current: i64 = tx

@@ -13,6 +13,7 @@ mod conn;
 mod iam;
 mod kms;
 mod policies;
+mod rotation;
 mod secrets;
 
 pub use conn::PostgresStore;

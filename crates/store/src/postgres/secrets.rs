@@ -12,6 +12,8 @@ use crate::{
 
 const SECRET_COLS: &str = "secret_name, secret_type, description, encryption_key_id, created_at, updated_at, \
      planned_delete_at, extended_config, rotation_enabled, rotation_interval, next_rotation_at, last_rotation_at, policy";
+const SECRET_STATE_COLS: &str =
+    "rotation_error, rotation_failures, rotation_retry_at, pending_key_id, pending_key_delete_at";
 const VERSION_COLS: &str =
     "version_id, seq, data_type, key_id, key_version_id, wrapped_key, ciphertext, created_at";
 /// Tags a new secret may carry.
@@ -32,6 +34,7 @@ fn secret_row(r: &Row) -> Result<SecretRow, postgres::Error> {
         next_rotation_at: r.try_get(10)?,
         last_rotation_at: r.try_get(11)?,
         policy: r.try_get(12)?,
+        ..Default::default()
     })
 }
 
@@ -49,7 +52,11 @@ fn version_row(r: &Row) -> Result<SecretVersionRow, postgres::Error> {
 }
 
 /// The secret's `next_seq` (`NotFound(Secret)`), locking its row as asked.
-fn secret_seq(c: &mut impl GenericClient, name: &str, lock: Lock) -> Result<i64, TxError> {
+pub(super) fn secret_seq(
+    c: &mut impl GenericClient,
+    name: &str,
+    lock: Lock,
+) -> Result<i64, TxError> {
     let sql = format!(
         "SELECT next_seq FROM secrets WHERE secret_name = $1{}",
         lock.sql()
@@ -72,7 +79,11 @@ fn stages_of(
     rows(&found, |r| r.try_get(0))
 }
 
-fn holder(c: &mut impl GenericClient, name: &str, stage: &str) -> Result<Option<String>, TxError> {
+pub(super) fn holder(
+    c: &mut impl GenericClient,
+    name: &str,
+    stage: &str,
+) -> Result<Option<String>, TxError> {
     let row = c.query_opt(
         "SELECT version_id FROM secret_stages WHERE secret_name = $1 AND stage = $2",
         &[&name, &stage],
@@ -96,7 +107,7 @@ fn set_stage(
 
 /// Attaches `stage` to `version_id`; moving `ACSCurrent` gives the former
 /// current version `ACSPrevious`.
-fn attach_stage(
+pub(super) fn attach_stage(
     tx: &mut Transaction<'_>,
     name: &str,
     stage: &str,
@@ -112,7 +123,7 @@ fn attach_stage(
     set_stage(tx, name, stage, version_id)
 }
 
-fn insert_version(
+pub(super) fn insert_version(
     tx: &mut Transaction<'_>,
     name: &str,
     v: &SecretVersionRow,
@@ -138,7 +149,7 @@ fn insert_version(
 }
 
 /// Drops the oldest unlabelled versions beyond `max`.
-fn evict(tx: &mut Transaction<'_>, name: &str, max: u64) -> Result<(), TxError> {
+pub(super) fn evict(tx: &mut Transaction<'_>, name: &str, max: u64) -> Result<(), TxError> {
     let total = count(
         tx,
         "SELECT COUNT(*) FROM secret_versions WHERE secret_name = $1",
@@ -221,7 +232,9 @@ impl SecretStore for PostgresStore {
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
         self.single(|c| {
             let row = c.query_opt(
-                &format!("SELECT {SECRET_COLS} FROM secrets WHERE secret_name = $1"),
+                &format!(
+                    "SELECT {SECRET_COLS}, {SECRET_STATE_COLS} FROM secrets WHERE secret_name = $1"
+                ),
                 &[&name],
             )?;
             Ok(row.as_ref().map(secret_row).transpose()?)
@@ -231,7 +244,9 @@ impl SecretStore for PostgresStore {
     fn list_secrets(&self) -> StoreResult<Vec<SecretRow>> {
         self.single(|c| {
             let found = c.query(
-                &format!("SELECT {SECRET_COLS} FROM secrets ORDER BY secret_name"),
+                &format!(
+                    "SELECT {SECRET_COLS}, {SECRET_STATE_COLS} FROM secrets ORDER BY secret_name"
+                ),
                 &[],
             )?;
             rows(&found, secret_row)
@@ -242,8 +257,9 @@ impl SecretStore for PostgresStore {
         self.single(|c| {
             let n = c.execute(
                 "UPDATE secrets SET description = $2, updated_at = $3, planned_delete_at = $4, extended_config = $5, \
-                 rotation_enabled = $6, rotation_interval = $7, next_rotation_at = $8, last_rotation_at = $9, \
-                 policy = $10 WHERE secret_name = $1",
+                 rotation_enabled = $6, rotation_interval = $7, next_rotation_at = $8, policy = $9, \
+                 rotation_retry_at = CASE WHEN $6 THEN rotation_retry_at ELSE NULL END \
+                 WHERE secret_name = $1",
                 &[
                     &s.secret_name,
                     &s.description,
@@ -253,7 +269,6 @@ impl SecretStore for PostgresStore {
                     &s.rotation_enabled,
                     &s.rotation_interval,
                     &s.next_rotation_at,
-                    &s.last_rotation_at,
                     &s.policy,
                 ],
             )?;

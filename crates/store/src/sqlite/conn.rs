@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("0001_init.sql")),
     (2, include_str!("0002_policies_roles.sql")),
     (3, include_str!("0003_kms.sql")),
+    (4, include_str!("0004_rotation.sql")),
 ];
 const READERS: usize = 4;
 

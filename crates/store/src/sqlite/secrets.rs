@@ -12,10 +12,12 @@ use crate::{
 
 const SECRET_COLS: &str = "secret_name, secret_type, description, encryption_key_id, created_at, updated_at, \
      planned_delete_at, extended_config, rotation_enabled, rotation_interval, next_rotation_at, last_rotation_at, policy";
+const SECRET_STATE_COLS: &str =
+    "rotation_error, rotation_failures, rotation_retry_at, pending_key_id, pending_key_delete_at";
 const VERSION_COLS: &str =
     "version_id, seq, data_type, key_id, key_version_id, wrapped_key, ciphertext, created_at";
 
-fn secret_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
+pub(super) fn secret_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
     Ok(SecretRow {
         secret_name: r.get(0)?,
         secret_type: r.get(1)?,
@@ -30,6 +32,11 @@ fn secret_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
         next_rotation_at: r.get(10)?,
         last_rotation_at: r.get(11)?,
         policy: r.get(12)?,
+        rotation_error: r.get(13)?,
+        rotation_failures: r.get(14)?,
+        rotation_retry_at: r.get(15)?,
+        pending_key_id: r.get(16)?,
+        pending_key_delete_at: r.get(17)?,
     })
 }
 
@@ -58,7 +65,7 @@ fn exists(c: &Connection, name: &str) -> StoreResult<()> {
     Ok(())
 }
 
-fn stages_of(c: &Connection, name: &str, version_id: &str) -> StoreResult<Vec<String>> {
+pub(super) fn stages_of(c: &Connection, name: &str, version_id: &str) -> StoreResult<Vec<String>> {
     let mut st = c
         .prepare_cached("SELECT stage FROM secret_stages WHERE secret_name = ?1 AND version_id = ?2 ORDER BY stage")
         .map_err(backend)?;
@@ -68,7 +75,7 @@ fn stages_of(c: &Connection, name: &str, version_id: &str) -> StoreResult<Vec<St
     rows.collect::<Result<Vec<_>, _>>().map_err(backend)
 }
 
-fn holder(c: &Connection, name: &str, stage: &str) -> StoreResult<Option<String>> {
+pub(super) fn holder(c: &Connection, name: &str, stage: &str) -> StoreResult<Option<String>> {
     c.prepare_cached("SELECT version_id FROM secret_stages WHERE secret_name = ?1 AND stage = ?2")
         .map_err(backend)?
         .query_row(params![name, stage], |r| r.get(0))
@@ -88,7 +95,12 @@ fn set_stage(c: &Connection, name: &str, stage: &str, version_id: &str) -> Store
 
 /// Attaches `stage` to `version_id`; moving `ACSCurrent` gives the former
 /// current version `ACSPrevious`.
-fn attach_stage(c: &Connection, name: &str, stage: &str, version_id: &str) -> StoreResult<()> {
+pub(super) fn attach_stage(
+    c: &Connection,
+    name: &str,
+    stage: &str,
+    version_id: &str,
+) -> StoreResult<()> {
     if stage == "ACSCurrent" {
         if let Some(old) = holder(c, name, "ACSCurrent")? {
             if old != version_id {
@@ -99,7 +111,7 @@ fn attach_stage(c: &Connection, name: &str, stage: &str, version_id: &str) -> St
     set_stage(c, name, stage, version_id)
 }
 
-fn insert_version(c: &Connection, name: &str, v: &SecretVersionRow) -> StoreResult<()> {
+pub(super) fn insert_version(c: &Connection, name: &str, v: &SecretVersionRow) -> StoreResult<()> {
     c.execute(
         &format!("INSERT INTO secret_versions (secret_name, {VERSION_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"),
         params![name, v.version_id, v.seq, v.data_type, v.key_id, v.key_version_id, v.wrapped_key, v.ciphertext, v.created_at],
@@ -108,7 +120,7 @@ fn insert_version(c: &Connection, name: &str, v: &SecretVersionRow) -> StoreResu
     Ok(())
 }
 
-fn evict(tx: &Transaction<'_>, name: &str, max: u64) -> StoreResult<()> {
+pub(super) fn evict(tx: &Transaction<'_>, name: &str, max: u64) -> StoreResult<()> {
     let total = count(
         tx,
         "SELECT COUNT(*) FROM secret_versions WHERE secret_name = ?1",
@@ -182,7 +194,7 @@ impl SecretStore for SqliteStore {
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
         self.read(|c| {
             c.prepare_cached(&format!(
-                "SELECT {SECRET_COLS} FROM secrets WHERE secret_name = ?1"
+                "SELECT {SECRET_COLS}, {SECRET_STATE_COLS} FROM secrets WHERE secret_name = ?1"
             ))
             .map_err(backend)?
             .query_row([name], secret_row)
@@ -195,7 +207,7 @@ impl SecretStore for SqliteStore {
         self.read(|c| {
             let mut st = c
                 .prepare_cached(&format!(
-                    "SELECT {SECRET_COLS} FROM secrets ORDER BY secret_name"
+                    "SELECT {SECRET_COLS}, {SECRET_STATE_COLS} FROM secrets ORDER BY secret_name"
                 ))
                 .map_err(backend)?;
             let rows = st.query_map([], secret_row).map_err(backend)?;
@@ -208,8 +220,9 @@ impl SecretStore for SqliteStore {
             let n = tx
                 .execute(
                     "UPDATE secrets SET description = ?2, updated_at = ?3, planned_delete_at = ?4, extended_config = ?5, \
-                     rotation_enabled = ?6, rotation_interval = ?7, next_rotation_at = ?8, last_rotation_at = ?9, \
-                     policy = ?10 WHERE secret_name = ?1",
+                     rotation_enabled = ?6, rotation_interval = ?7, next_rotation_at = ?8, policy = ?9, \
+                     rotation_retry_at = CASE WHEN ?6 THEN rotation_retry_at ELSE NULL END \
+                     WHERE secret_name = ?1",
                     params![
                         s.secret_name,
                         s.description,
@@ -219,7 +232,6 @@ impl SecretStore for SqliteStore {
                         s.rotation_enabled,
                         s.rotation_interval,
                         s.next_rotation_at,
-                        s.last_rotation_at,
                         s.policy
                     ],
                 )
