@@ -30,6 +30,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             "opened existing account; root credentials are in the credentials file"
         );
     }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = crate::workers::spawn(rampart.clone(), stop_rx);
     let state = AppState {
         gateway: Arc::new(Gateway::new(rampart)),
     };
@@ -44,6 +46,13 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(30), workers)
+        .await
+        .is_err()
+    {
+        tracing::warn!("background workers did not stop within 30 s");
+    }
     tracing::info!("stopped");
     Ok(())
 }

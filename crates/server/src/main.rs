@@ -4,6 +4,7 @@
 mod config;
 mod http;
 mod setup;
+mod workers;
 
 use std::process::ExitCode;
 

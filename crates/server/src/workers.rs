@@ -1,0 +1,68 @@
+//! Background workers: the rotation scheduler (every second) and the
+//! sweeper (deletion windows, automatic key rotation). Supervised: a failed
+//! pass is logged and retried with backoff; shutdown lets a pass finish.
+
+use std::time::Duration;
+
+use rampart_core::Rampart;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Starts the workers; they stop when `stop` turns true.
+pub fn spawn(rampart: Rampart, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    let owner = format!("rampart-{}-{}", std::process::id(), uuid::Uuid::new_v4());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut n: u64 = 0;
+        let mut failures: u32 = 0;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
+            if *stop.borrow() {
+                break;
+            }
+            n += 1;
+            let r = rampart.clone();
+            let o = owner.clone();
+            let sweep = n % 10 == 1;
+            let pass = tokio::task::spawn_blocking(move || -> Result<(), String> {
+                let (rotated, finished, failed) =
+                    r.run_due_rotations(&o, 200).map_err(|e| e.to_string())?;
+                if rotated + finished + failed > 0 {
+                    tracing::info!(rotated, finished, failed, "rotation pass");
+                }
+                if sweep {
+                    let (secrets, keys) = r.purge_due().map_err(|e| e.to_string())?;
+                    let rotated_keys = r.rotate_due_keys().map_err(|e| e.to_string())?;
+                    if secrets + keys + rotated_keys > 0 {
+                        tracing::info!(secrets, keys, rotated_keys, "sweeper pass");
+                    }
+                }
+                Ok(())
+            })
+            .await;
+            match pass {
+                Ok(Ok(())) => failures = 0,
+                Ok(Err(e)) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "background pass failed; retrying with backoff");
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "background pass panicked; retrying with backoff");
+                }
+            }
+            if failures > 0 {
+                let wait = Duration::from_secs(1u64 << failures.min(6));
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        }
+        tracing::info!("background workers stopped");
+    })
+}
