@@ -158,6 +158,7 @@ impl Rampart {
             account_id: account.account_id,
             policy_cache: Arc::default(),
             materials: Arc::default(),
+            login_guard: Arc::default(),
         })
     }
 

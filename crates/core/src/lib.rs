@@ -6,6 +6,7 @@
 pub mod account;
 pub mod authz;
 mod clock;
+pub mod console;
 mod error;
 pub mod kms;
 mod principal;

@@ -63,6 +63,7 @@ pub struct Rampart {
     pub(crate) account_id: String,
     pub(crate) policy_cache: Arc<crate::authz::PolicyCache>,
     pub(crate) materials: Arc<crate::kms::crypto::MaterialCache>,
+    pub(crate) login_guard: Arc<crate::console::LoginGuard>,
 }
 
 impl std::fmt::Debug for Rampart {

@@ -78,6 +78,10 @@ pub struct Outcome {
     pub action: Option<String>,
     /// The caller's ARN if authenticated.
     pub principal: Option<String>,
+    /// The AccessKeyId that signed (empty for a console session).
+    pub access_key_id: Option<String>,
+    /// The resource ARN the call was authorized on.
+    pub resource: Option<String>,
     /// Error code if the call failed.
     pub error_code: Option<String>,
     /// HTTP status.
@@ -141,45 +145,44 @@ impl Gateway {
         d: &decode::Decoded,
         outcome: &mut Outcome,
     ) -> Result<Output, ApiError> {
-        let spec = match products::find(d.product, &d.action) {
-            Support::Implemented(spec) => spec,
-            Support::NotImplemented => {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidAction.NotImplemented",
-                    format!(
-                        "The action `{}` of {} (version {}) is not implemented by Rampart yet; see the compatibility table in the README.",
-                        d.action,
-                        d.product.code(),
-                        d.product.version()
-                    ),
-                ))
-            }
-            Support::Unknown => {
-                return Err(ApiError::new(
-                    404,
-                    "InvalidAction.NotFound",
-                    format!(
-                        "Specified api is not found, please check your url and method. (`{}` is not an action of {} version {}.)",
-                        d.action,
-                        d.product.code(),
-                        d.product.version()
-                    ),
-                ))
-            }
-        };
+        let spec = lookup(d.product, &d.action)?;
         let principal = auth::authenticate(&self.rampart, req, d)?;
+        self.run(
+            spec,
+            d.product,
+            &principal,
+            &d.params,
+            req.source_ip.as_deref(),
+            req.secure,
+            outcome,
+        )
+    }
+
+    /// Authorizes and runs an action for an already authenticated principal.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        spec: &ActionSpec,
+        product: Product,
+        principal: &Principal,
+        params: &Params,
+        source_ip: Option<&str>,
+        secure: bool,
+        outcome: &mut Outcome,
+    ) -> Result<Output, ApiError> {
         outcome.principal = Some(principal.arn());
+        outcome.access_key_id = Some(principal.access_key_id().to_string());
         let ctx = Ctx {
             rampart: &self.rampart,
-            principal: &principal,
-            params: &d.params,
-            source_ip: req.source_ip.as_deref(),
-            secure: req.secure,
+            principal,
+            params,
+            source_ip,
+            secure,
         };
         if let Some(resource_fn) = spec.resource {
             let resource = resource_fn(&ctx)?;
-            let action = format!("{}:{}", d.product.service(), spec.name);
+            outcome.resource = Some(resource.clone());
+            let action = format!("{}:{}", product.service(), spec.name);
             match spec.auth_extra {
                 None => ctx.authorize(&action, &resource)?,
                 Some(extra_fn) => {
@@ -187,10 +190,77 @@ impl Gateway {
                     let mut access = ctx.access(&action, &resource);
                     access.extra = Some(&extra);
                     access.resource_policy = policy.as_deref();
-                    self.rampart.authorize(&principal, &access)?;
+                    self.rampart.authorize(principal, &access)?;
                 }
             }
         }
         (spec.handler)(&ctx)
+    }
+
+    /// Runs an action as an already authenticated principal (the console's
+    /// session), with the same action table and authorization as the API.
+    /// The response is JSON.
+    pub fn handle_as(
+        &self,
+        principal: &Principal,
+        product: Product,
+        action: &str,
+        params: &Params,
+        source_ip: Option<&str>,
+    ) -> (RpcResponse, Outcome) {
+        let request_id = uuid::Uuid::new_v4().to_string().to_uppercase();
+        let mut outcome = Outcome {
+            request_id: request_id.clone(),
+            product: Some(product.code()),
+            action: Some(action.to_string()),
+            ..Default::default()
+        };
+        let result = lookup(product, action).and_then(|spec| {
+            self.run(
+                spec,
+                product,
+                principal,
+                params,
+                source_ip,
+                true,
+                &mut outcome,
+            )
+        });
+        let resp = match result {
+            Ok(out) => encode::success(Format::Json, action, &request_id, out),
+            Err(e) => {
+                outcome.error_code = Some(e.code.to_string());
+                let host = products::host_id(product.code(), &self.rampart.settings().region);
+                encode::error(Format::Json, &request_id, &host, product.code(), &e)
+            }
+        };
+        outcome.status = resp.status;
+        (resp, outcome)
+    }
+}
+
+/// Finds an implemented action, or the error for an unknown or not yet
+/// implemented one.
+fn lookup(product: Product, action: &str) -> Result<&'static ActionSpec, ApiError> {
+    match products::find(product, action) {
+        Support::Implemented(spec) => Ok(spec),
+        Support::NotImplemented => Err(ApiError::new(
+            400,
+            "InvalidAction.NotImplemented",
+            format!(
+                "The action `{action}` of {} (version {}) is not implemented by Rampart yet; see the compatibility table in the README.",
+                product.code(),
+                product.version()
+            ),
+        )),
+        Support::Unknown => Err(ApiError::new(
+            404,
+            "InvalidAction.NotFound",
+            format!(
+                "Specified api is not found, please check your url and method. (`{action}` is not an action of {} version {}.)",
+                product.code(),
+                product.version()
+            ),
+        )),
     }
 }

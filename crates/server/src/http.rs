@@ -60,6 +60,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
 fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .nest_service("/console", crate::console::router(state.gateway.clone()))
         .fallback(rpc)
         .with_state(state)
 }

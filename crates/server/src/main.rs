@@ -2,6 +2,7 @@
 //! Secrets Manager APIs.
 
 mod config;
+mod console;
 mod http;
 mod setup;
 mod workers;
