@@ -1,11 +1,602 @@
 //! The web console, served at `/console`.
+//!
+//! A small single-page UI (HTML, CSS and JavaScript embedded in the binary)
+//! over a JSON endpoint: `POST /console/api/<product>/<Action>` runs any API
+//! action as the logged-on principal through [`Gateway::handle_as`], so the
+//! console has no business logic of its own and is authorized by the same
+//! policy engine as the signed API. See `README.md` beside this file.
 
+mod session;
+
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
-use rampart_gateway::Gateway;
+use rampart_core::authz::AccessRequest;
+use rampart_core::Principal;
+use rampart_gateway::{Gateway, Params, Product, RpcResponse};
+use rampart_policy::Effect;
+use serde_json::{json, Value};
+
+use session::{Session, Sessions};
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const APP_CSS: &str = include_str!("assets/app.css");
+
+/// The console's state: the gateway and the live sessions.
+#[derive(Clone)]
+struct Console {
+    gateway: Arc<Gateway>,
+    sessions: Arc<Sessions>,
+}
 
 /// The console's routes (mounted under `/console`).
-pub fn router(_gateway: Arc<Gateway>) -> Router {
+pub fn router(gateway: Arc<Gateway>) -> Router {
+    let state = Console {
+        gateway,
+        sessions: Arc::new(Sessions::default()),
+    };
     Router::new()
+        .route("/", get(index))
+        .route("/login", get(index))
+        .route("/assets/app.js", get(app_js))
+        .route("/assets/app.css", get(app_css))
+        .route("/api/session", get(session_info))
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/simulate", post(simulate))
+        .route("/api/{product}/{action}", post(call))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Rampart serves plain HTTP (TLS is terminated by a proxy in front of it,
+/// whose forwarding headers cannot be trusted blindly), so a request never
+/// arrives over TLS here and the cookie goes without `Secure`.
+const OVER_TLS: bool = false;
+
+async fn security_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    r
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn index() -> Response {
+    asset("text/html; charset=utf-8", INDEX_HTML)
+}
+
+async fn app_js() -> Response {
+    asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+async fn app_css() -> Response {
+    asset("text/css; charset=utf-8", APP_CSS)
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "Console.NotFound",
+        "There is no such console page or endpoint.",
+    )
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+        bytes,
+    )
+        .into_response()
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    json_response(status, &json!({"Code": code, "Message": message}))
+}
+
+fn rpc_response(resp: RpcResponse) -> Response {
+    let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut r = (status, resp.body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(resp.content_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(&resp.request_id) {
+        r.headers_mut().insert("x-acs-request-id", v);
+    }
+    r
+}
+
+fn source_ip(ext: &Extensions) -> Option<String> {
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip().to_string())
+}
+
+fn form(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn form_get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A POST must come from the console's own pages: a browser's `Origin`
+/// (when sent) must name this host, and `Sec-Fetch-Site` (when sent) must
+/// not be cross-site. The CSRF token is checked besides, for every POST
+/// made within a session.
+fn same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = header_str(headers, "sec-fetch-site") {
+        if site != "same-origin" && site != "none" {
+            return false;
+        }
+    }
+    match header_str(headers, "origin") {
+        None => true,
+        Some(origin) => {
+            let authority = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or_default();
+            header_str(headers, "host").is_some_and(|host| host.eq_ignore_ascii_case(authority))
+        }
+    }
+}
+
+fn session_of(state: &Console, headers: &HeaderMap) -> Option<(String, Session)> {
+    let token = session::token_from_cookie(header_str(headers, "cookie")?)?;
+    state.sessions.get(token).map(|s| (token.to_string(), s))
+}
+
+/// The session of a POST, with its CSRF token checked; or the refusal.
+#[allow(clippy::result_large_err)]
+fn checked_session(state: &Console, headers: &HeaderMap) -> Result<(String, Session), Response> {
+    if !same_origin(headers) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Console.CrossOrigin",
+            "The request did not come from the console's own pages.",
+        ));
+    }
+    let Some((token, s)) = session_of(state, headers) else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Console.NotLoggedOn",
+            "You are not logged on, or your session has expired. Log on again.",
+        ));
+    };
+    let csrf = header_str(headers, "x-csrf-token").unwrap_or_default();
+    if !s.csrf_ok(csrf) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Console.InvalidCsrfToken",
+            "The request's X-CSRF-Token header is missing or does not match the session. Reload the page.",
+        ));
+    }
+    Ok((token, s))
+}
+
+fn principal_info(p: &Principal) -> Value {
+    match p {
+        Principal::Root { account_id, .. } => json!({
+            "Type": "Account",
+            "AccountId": account_id,
+            "Arn": p.arn(),
+            "DisplayName": format!("{account_id} (account)"),
+        }),
+        Principal::User {
+            account_id,
+            user_name,
+            ..
+        } => json!({
+            "Type": "User",
+            "AccountId": account_id,
+            "UserName": user_name,
+            "Arn": p.arn(),
+            "DisplayName": format!("{user_name}@{account_id}"),
+        }),
+        Principal::AssumedRole {
+            account_id,
+            role_name,
+            ..
+        } => json!({
+            "Type": "AssumedRole",
+            "AccountId": account_id,
+            "RoleName": role_name,
+            "Arn": p.arn(),
+            "DisplayName": p.arn(),
+        }),
+    }
+}
+
+async fn session_info(State(state): State<Console>, headers: HeaderMap) -> Response {
+    match session_of(&state, &headers) {
+        Some((_, s)) => json_response(
+            StatusCode::OK,
+            &json!({"Principal": principal_info(&s.principal), "CsrfToken": s.csrf}),
+        ),
+        None => error(
+            StatusCode::UNAUTHORIZED,
+            "Console.NotLoggedOn",
+            "You are not logged on.",
+        ),
+    }
+}
+
+async fn login(State(state): State<Console>, headers: HeaderMap, body: Bytes) -> Response {
+    if !same_origin(&headers) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Console.CrossOrigin",
+            "The request did not come from the console's own pages.",
+        );
+    }
+    let pairs = form(&body);
+    let name = form_get(&pairs, "LoginName")
+        .unwrap_or_default()
+        .to_string();
+    let password = form_get(&pairs, "Password").unwrap_or_default().to_string();
+    if name.trim().is_empty() || password.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidLogin",
+            "Enter the logon name and the password.",
+        );
+    }
+    let gateway = state.gateway.clone();
+    let checked =
+        tokio::task::spawn_blocking(move || gateway.rampart().console_login(&name, &password))
+            .await;
+    let principal = match checked {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            tracing::info!(code = %e.code, "console logon refused");
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED);
+            return error(status, &e.code, &e.message);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console logon failed");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "An internal error occurred.",
+            );
+        }
+    };
+    // A fresh token on every logon (no session fixation); the old one ends.
+    if let Some((old, _)) = session_of(&state, &headers) {
+        state.sessions.close(&old);
+    }
+    tracing::info!(principal = %principal.arn(), "console logon");
+    let info = principal_info(&principal);
+    let (token, s) = state.sessions.open(principal);
+    let mut r = json_response(
+        StatusCode::OK,
+        &json!({"Principal": info, "CsrfToken": s.csrf}),
+    );
+    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, OVER_TLS)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn logout(State(state): State<Console>, headers: HeaderMap) -> Response {
+    let (token, _) = match checked_session(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    state.sessions.close(&token);
+    let mut r = json_response(StatusCode::OK, &json!({"LoggedOut": true}));
+    if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(OVER_TLS)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn product_of(s: &str) -> Option<Product> {
+    match s.to_ascii_lowercase().as_str() {
+        "ram" => Some(Product::Ram),
+        "sts" => Some(Product::Sts),
+        "kms" => Some(Product::Kms),
+        _ => None,
+    }
+}
+
+fn valid_action(a: &str) -> bool {
+    !a.is_empty() && a.len() <= 64 && a.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+async fn call(
+    State(state): State<Console>,
+    Path((product, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    ext: Extensions,
+    body: Bytes,
+) -> Response {
+    let (_, s) = match checked_session(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(product) = product_of(&product) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Console.UnknownProduct",
+            "The product must be `ram`, `sts` or `kms`.",
+        );
+    };
+    if !valid_action(&action) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidAction.NotFound",
+            "The action name is not valid.",
+        );
+    }
+    let params = Params::from_pairs(form(&body));
+    let ip = source_ip(&ext);
+    let gateway = state.gateway.clone();
+    let principal = s.principal;
+    let ran = tokio::task::spawn_blocking(move || {
+        gateway.handle_as(&principal, product, &action, &params, ip.as_deref())
+    })
+    .await;
+    match ran {
+        Ok((resp, outcome)) => {
+            let action = outcome.action.as_deref().unwrap_or("-");
+            let principal = outcome.principal.as_deref().unwrap_or("-");
+            if let Some(code) = outcome.error_code.as_deref() {
+                tracing::info!(action, code, status = resp.status, request_id = %outcome.request_id, principal, "console request refused");
+            } else {
+                tracing::debug!(action, request_id = %outcome.request_id, principal, "console request served");
+            }
+            rpc_response(resp)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console request failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "An internal error occurred.",
+            )
+        }
+    }
+}
+
+/// Reads a user's or role's identity through the API (so the caller needs
+/// the right to read it) and builds the principal to simulate.
+fn simulated_principal(
+    gateway: &Gateway,
+    caller: &Principal,
+    kind: &str,
+    name: &str,
+    ip: Option<&str>,
+) -> Result<Principal, RpcResponse> {
+    let account_id = gateway.rampart().account_id().to_string();
+    let (action, param) = match kind {
+        "Role" => ("GetRole", "RoleName"),
+        _ => ("GetUser", "UserName"),
+    };
+    let params = Params::from_pairs([(param.to_string(), name.to_string())]);
+    let (resp, _) = gateway.handle_as(caller, Product::Ram, action, &params, ip);
+    if resp.status != 200 {
+        return Err(resp);
+    }
+    let v: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+    let text = |obj: &str, field: &str| {
+        v.get(obj)
+            .and_then(|o| o.get(field))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(match kind {
+        "Role" => Principal::AssumedRole {
+            account_id,
+            role_id: text("Role", "RoleId"),
+            role_name: text("Role", "RoleName"),
+            session_name: "policy-simulator".into(),
+            access_key_id: String::new(),
+            session_policy: None,
+            expires_at: i64::MAX,
+        },
+        _ => Principal::User {
+            account_id,
+            user_id: text("User", "UserId"),
+            user_name: text("User", "UserName"),
+            access_key_id: String::new(),
+        },
+    })
+}
+
+async fn simulate(
+    State(state): State<Console>,
+    headers: HeaderMap,
+    ext: Extensions,
+    body: Bytes,
+) -> Response {
+    let (_, s) = match checked_session(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let pairs = form(&body);
+    let field = |n: &str| form_get(&pairs, n).unwrap_or_default().trim().to_string();
+    let kind = field("PrincipalType");
+    let name = field("PrincipalName");
+    let action = field("Action");
+    let resource = field("Resource");
+    let sim_ip = field("SourceIp");
+    let secure = field("SecureTransport") == "true";
+    for (n, v) in [
+        ("PrincipalName", &name),
+        ("Action", &action),
+        ("Resource", &resource),
+    ] {
+        if v.is_empty() {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "MissingParameter",
+                &format!("The parameter \"{n}\" is needed but not provided."),
+            );
+        }
+    }
+    if !matches!(kind.as_str(), "User" | "Role") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter",
+            "The specified parameter \"PrincipalType\" is not valid: write `User` or `Role`.",
+        );
+    }
+    if !action.contains(':') {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter",
+            "The specified parameter \"Action\" is not valid: write `<service>:<Action>`, such as `kms:GetSecretValue`.",
+        );
+    }
+    let gateway = state.gateway.clone();
+    let caller_ip = source_ip(&ext);
+    let ran = tokio::task::spawn_blocking(move || {
+        let target =
+            simulated_principal(&gateway, &s.principal, &kind, &name, caller_ip.as_deref())?;
+        let req = AccessRequest {
+            action: &action,
+            resource: &resource,
+            source_ip: (!sim_ip.is_empty()).then_some(sim_ip.as_str()),
+            secure_transport: secure,
+            extra: None,
+            resource_policy: None,
+        };
+        let decision = match gateway.rampart().decide(&target, &req) {
+            Ok(d) => d,
+            Err(e) => {
+                return Ok(error(
+                    StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    &e.code,
+                    &e.message,
+                ))
+            }
+        };
+        let effect = match decision.effect {
+            Effect::Allow => "Allow",
+            Effect::ExplicitDeny => "ExplicitDeny",
+            Effect::ImplicitDeny => "ImplicitDeny",
+        };
+        let explanation = if decision.effect == Effect::ImplicitDeny && decision.reasons.is_empty()
+        {
+            format!(
+                "implicitly denied: no statement of any policy attached to `{}` (directly or through its groups) allows `{action}` on `{resource}`",
+                target.arn()
+            )
+        } else {
+            decision.explain()
+        };
+        let reasons: Vec<Value> = decision
+            .reasons
+            .iter()
+            .map(|r| {
+                json!({
+                    "PolicyName": r.policy_name,
+                    "PolicyType": r.policy_type,
+                    "Version": r.version,
+                    "Statement": r.statement,
+                    "Sid": r.sid,
+                    "Effect": r.effect.as_str(),
+                })
+            })
+            .collect();
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({
+                "Principal": target.arn(),
+                "Action": action,
+                "Resource": resource,
+                "Decision": effect,
+                "Explanation": explanation,
+                "Reasons": reasons,
+            }),
+        ))
+    })
+    .await;
+    match ran {
+        Ok(Ok(r)) => r,
+        Ok(Err(resp)) => rpc_response(resp),
+        Err(e) => {
+            tracing::error!(error = %e, "policy simulation failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "An internal error occurred.",
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_checks() {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("127.0.0.1:7433"));
+        assert!(same_origin(&h));
+        h.insert("origin", HeaderValue::from_static("http://127.0.0.1:7433"));
+        assert!(same_origin(&h));
+        h.insert("origin", HeaderValue::from_static("http://evil.example"));
+        assert!(!same_origin(&h));
+        h.remove("origin");
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&h));
+    }
+
+    #[test]
+    fn action_names_and_products() {
+        assert!(valid_action("CreateUser"));
+        assert!(!valid_action("Create/User"));
+        assert!(!valid_action(""));
+        assert_eq!(product_of("KMS"), Some(Product::Kms));
+        assert_eq!(product_of("ecs"), None);
+    }
 }

@@ -34,7 +34,11 @@ fn secret_row(r: &Row) -> Result<SecretRow, postgres::Error> {
         next_rotation_at: r.try_get(10)?,
         last_rotation_at: r.try_get(11)?,
         policy: r.try_get(12)?,
-        ..Default::default()
+        rotation_error: r.try_get(13)?,
+        rotation_failures: r.try_get(14)?,
+        rotation_retry_at: r.try_get(15)?,
+        pending_key_id: r.try_get(16)?,
+        pending_key_delete_at: r.try_get(17)?,
     })
 }
 

@@ -49,6 +49,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     roles(&*fresh());
     kms_keys_aliases_tags(&*fresh());
     secrets_versions_stages(&*fresh());
+    rotation_leases_and_commits(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {
@@ -838,4 +839,129 @@ pub fn secrets_versions_stages(s: &dyn Store) {
         s.delete_secret("db"),
         Err(StoreError::NotFound(Entity::Secret))
     ));
+}
+
+pub fn rotation_leases_and_commits(s: &dyn Store) {
+    s.create_user(&user("ru"), 100).unwrap();
+    s.create_access_key("ru", &key("OLD"), 2).unwrap();
+    let meta = SecretRow {
+        secret_name: "acs/ram/user/ru".into(),
+        secret_type: "RAMCredentials".into(),
+        encryption_key_id: "k".into(),
+        created_at: 1,
+        updated_at: 1,
+        rotation_enabled: true,
+        rotation_interval: Some(100),
+        next_rotation_at: Some(50),
+        ..Default::default()
+    };
+    s.create_secret(&meta, &secret_version("v0"), &[], 10)
+        .unwrap();
+    // Nothing due yet; then due; a lease keeps another owner out.
+    assert!(s.claim_due_rotations(49, "a", 200, 10).unwrap().is_empty());
+    assert_eq!(
+        s.claim_due_rotations(50, "a", 200, 10).unwrap(),
+        ["acs/ram/user/ru"]
+    );
+    assert!(s.claim_due_rotations(60, "b", 300, 10).unwrap().is_empty());
+    assert!(!s.claim_rotation("acs/ram/user/ru", 60, "b", 300).unwrap());
+    // A lost lease fences the commit out.
+    let new_key = AccessKeyRow {
+        access_key_id: "NEW".into(),
+        ..key("NEW")
+    };
+    let v1 = secret_version("v1");
+    let commit = |owner: &'static str, k: &AccessKeyRow, v: &SecretVersionRow| {
+        s.commit_rotation(&RotationCommit {
+            secret_name: "acs/ram/user/ru",
+            owner,
+            user_name: "ru",
+            key: k,
+            max_keys: 2,
+            version: v,
+            previous_key_id: Some("OLD"),
+            pending_key_delete_at: 260,
+            now: 60,
+            next_rotation_at: Some(160),
+        })
+    };
+    assert!(matches!(
+        commit("b", &new_key, &v1),
+        Err(StoreError::Conflict(Entity::Secret))
+    ));
+    assert!(
+        s.get_access_key("NEW").unwrap().is_none(),
+        "a fenced commit leaves nothing behind"
+    );
+    commit("a", &new_key, &v1).unwrap();
+    let sec = s.get_secret("acs/ram/user/ru").unwrap().unwrap();
+    assert_eq!(
+        (
+            sec.last_rotation_at,
+            sec.next_rotation_at,
+            sec.pending_key_delete_at
+        ),
+        (Some(60), Some(160), Some(260))
+    );
+    assert_eq!(sec.pending_key_id.as_deref(), Some("OLD"));
+    assert_eq!(
+        s.get_secret_version("acs/ram/user/ru", None, Some("ACSCurrent"))
+            .unwrap()
+            .unwrap()
+            .version
+            .version_id,
+        "v1"
+    );
+    assert_eq!(
+        s.get_secret_version("acs/ram/user/ru", None, Some("ACSPrevious"))
+            .unwrap()
+            .unwrap()
+            .version
+            .version_id,
+        "v0"
+    );
+    assert_eq!(s.list_access_keys("ru").unwrap().len(), 2);
+    // The key limit holds inside the rotation transaction.
+    let third = AccessKeyRow {
+        access_key_id: "THIRD".into(),
+        ..key("THIRD")
+    };
+    assert!(matches!(
+        commit("a", &third, &secret_version("v2")),
+        Err(StoreError::Limit(Entity::AccessKey))
+    ));
+    assert!(s
+        .get_secret_version("acs/ram/user/ru", Some("v2"), None)
+        .unwrap()
+        .is_none());
+    // Failures are recorded; the grace period's end deletes the old key and ACSPrevious.
+    s.record_rotation_failure("acs/ram/user/ru", "a", "NoPermission: x", 500)
+        .unwrap();
+    let sec = s.get_secret("acs/ram/user/ru").unwrap().unwrap();
+    assert_eq!(
+        (sec.rotation_failures, sec.rotation_retry_at),
+        (1, Some(500))
+    );
+    assert_eq!(sec.rotation_error.as_deref(), Some("NoPermission: x"));
+    s.finish_rotation("acs/ram/user/ru", "a", "ru", "OLD")
+        .unwrap();
+    assert!(s.get_access_key("OLD").unwrap().is_none());
+    assert!(s
+        .get_secret_version("acs/ram/user/ru", None, Some("ACSPrevious"))
+        .unwrap()
+        .is_none());
+    assert!(s
+        .get_secret_version("acs/ram/user/ru", Some("v0"), None)
+        .unwrap()
+        .is_none());
+    assert!(s
+        .get_secret("acs/ram/user/ru")
+        .unwrap()
+        .unwrap()
+        .pending_key_id
+        .is_none());
+    s.release_rotation("acs/ram/user/ru", "a").unwrap();
+    assert!(s.claim_rotation("acs/ram/user/ru", 61, "b", 300).unwrap());
+    // A released lease is free; an expired one is taken over.
+    assert!(s.claim_rotation("acs/ram/user/ru", 400, "c", 500).unwrap());
 }
