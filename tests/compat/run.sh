@@ -49,6 +49,28 @@ else
   log "Python requirements up to date"
 fi
 
+# Side virtualenvs for clients whose dependency pins conflict with the main one
+# (the tests run them as subprocesses: python/sidecar_*.py).
+side_venv() {  # side_venv DIR REQUIREMENTS
+  local dir="$1" req="$2" stamp hash
+  if [[ ! -x "$dir/bin/python" ]]; then
+    log "creating virtualenv $dir"
+    rm -rf "$dir"
+    "$PYTHON" -m venv "$dir"
+  fi
+  stamp="$dir/.requirements.sha256"
+  hash="$( { sha256sum "$req"; "$dir/bin/python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$hash" ]]; then
+    log "installing $(basename "$req") into $(basename "$dir")"
+    "$dir/bin/python" -m pip install --quiet -r "$req" </dev/null
+    printf '%s\n' "$hash" >"$stamp"
+  else
+    log "$(basename "$dir") up to date"
+  fi
+}
+side_venv "$COMPAT_DIR/.venv-smc-v1" "$COMPAT_DIR/python/requirements-smc-v1.txt"
+side_venv "$COMPAT_DIR/.venv-plugin" "$COMPAT_DIR/python/requirements-plugin.txt"
+
 # ------------------------------------------------------------------ Node deps
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   log "node and npm are required"

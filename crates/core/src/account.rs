@@ -159,6 +159,7 @@ impl Rampart {
             policy_cache: Arc::default(),
             materials: Arc::default(),
             login_guard: Arc::default(),
+            audit: Arc::default(),
         })
     }
 

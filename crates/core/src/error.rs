@@ -1,4 +1,8 @@
 use std::borrow::Cow;
+use std::sync::atomic::AtomicU64;
+
+/// How many internal (store or crypto) errors happened, for metrics.
+pub static INTERNAL_ERRORS: AtomicU64 = AtomicU64::new(0);
 
 /// An error as the Alibaba wire carries it: HTTP status, `Code`, `Message`,
 /// and for permission errors the `AccessDeniedDetail`.
@@ -70,6 +74,7 @@ impl ApiError {
 
     /// 500 `InternalError`; the detail goes to the log, not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
+        INTERNAL_ERRORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::error!(%detail, "internal error");
         Self::new(500, "InternalError", "An internal error occurred.")
     }

@@ -4,6 +4,7 @@
 //! knows nothing of HTTP.
 
 pub mod account;
+pub mod audit;
 pub mod authz;
 mod clock;
 pub mod console;
@@ -16,6 +17,6 @@ pub mod sts;
 pub mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::ApiError;
+pub use error::{ApiError, INTERNAL_ERRORS};
 pub use principal::Principal;
 pub use service::{Limits, Rampart, Settings};

@@ -64,6 +64,7 @@ pub struct Rampart {
     pub(crate) policy_cache: Arc<crate::authz::PolicyCache>,
     pub(crate) materials: Arc<crate::kms::crypto::MaterialCache>,
     pub(crate) login_guard: Arc<crate::console::LoginGuard>,
+    pub(crate) audit: Arc<crate::audit::AuditSink>,
 }
 
 impl std::fmt::Debug for Rampart {

@@ -121,7 +121,7 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
             400,
             "InvalidVersion",
             format!(
-                "Specified parameter Version is not valid: `{version}` is not served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20)."
+                "Specified parameter Version is not valid: `{version}` is not served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, ActionTrail 2020-07-06)."
             ),
         )
     })?;

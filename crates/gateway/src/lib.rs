@@ -15,6 +15,7 @@ mod products;
 mod ram;
 pub mod sign;
 mod sts;
+mod trail;
 
 use rampart_core::authz::AccessRequest;
 use rampart_core::{ApiError, Principal, Rampart};
@@ -136,7 +137,34 @@ impl Gateway {
             }
         };
         outcome.status = resp.status;
+        self.audit(&outcome, req.source_ip.as_deref(), req.header("user-agent"));
         (resp, outcome)
+    }
+
+    /// Records a call in the audit trail.
+    fn audit(&self, o: &Outcome, source_ip: Option<&str>, user_agent: Option<&str>) {
+        let arn = o.principal.clone().unwrap_or_default();
+        let (itype, user) = rampart_core::audit::identity_of(&arn);
+        let product = o.product.unwrap_or("Unknown");
+        let action = o.action.clone().unwrap_or_default();
+        self.rampart.record(rampart_store::AuditEvent {
+            event_id: uuid::Uuid::new_v4().to_string(),
+            event_time: self.rampart.now(),
+            event_rw: rampart_core::audit::event_rw(&action).to_string(),
+            event_name: action,
+            service_name: product.to_string(),
+            event_source: products::host_id(product, &self.rampart.settings().region),
+            identity_type: itype.to_string(),
+            principal_arn: arn,
+            user_name: user,
+            access_key_id: o.access_key_id.clone().unwrap_or_default(),
+            source_ip: source_ip.unwrap_or_default().to_string(),
+            user_agent: user_agent.unwrap_or_default().chars().take(256).collect(),
+            resource_name: o.resource.clone().unwrap_or_default(),
+            error_code: o.error_code.clone().unwrap_or_default(),
+            error_message: String::new(),
+            request_id: o.request_id.clone(),
+        });
     }
 
     fn dispatch(
@@ -235,6 +263,7 @@ impl Gateway {
             }
         };
         outcome.status = resp.status;
+        self.audit(&outcome, source_ip, Some("rampart-console"));
         (resp, outcome)
     }
 }

@@ -13,6 +13,8 @@ pub enum Product {
     Sts,
     /// KMS, version 2016-01-20.
     Kms,
+    /// ActionTrail, version 2020-07-06 (the audit trail).
+    Actiontrail,
 }
 
 impl Product {
@@ -22,6 +24,7 @@ impl Product {
             "2015-05-01" => Some(Product::Ram),
             "2015-04-01" => Some(Product::Sts),
             "2016-01-20" => Some(Product::Kms),
+            "2020-07-06" => Some(Product::Actiontrail),
             _ => None,
         }
     }
@@ -32,6 +35,7 @@ impl Product {
             Product::Ram => "2015-05-01",
             Product::Sts => "2015-04-01",
             Product::Kms => "2016-01-20",
+            Product::Actiontrail => "2020-07-06",
         }
     }
 
@@ -41,6 +45,7 @@ impl Product {
             Product::Ram => "Ram",
             Product::Sts => "Sts",
             Product::Kms => "Kms",
+            Product::Actiontrail => "Actiontrail",
         }
     }
 
@@ -50,12 +55,18 @@ impl Product {
             Product::Ram => "ram",
             Product::Sts => "sts",
             Product::Kms => "kms",
+            Product::Actiontrail => "actiontrail",
         }
     }
 
     /// Every product.
-    pub fn all() -> [Product; 3] {
-        [Product::Ram, Product::Sts, Product::Kms]
+    pub fn all() -> [Product; 4] {
+        [
+            Product::Ram,
+            Product::Sts,
+            Product::Kms,
+            Product::Actiontrail,
+        ]
     }
 }
 
@@ -64,6 +75,7 @@ pub fn host_id(product_code: &str, region: &str) -> String {
     match product_code {
         "Ram" => "ram.aliyuncs.com".into(),
         "Sts" => "sts.aliyuncs.com".into(),
+        "Actiontrail" => format!("actiontrail.{region}.aliyuncs.com"),
         _ => format!("kms.{region}.aliyuncs.com"),
     }
 }
@@ -112,6 +124,7 @@ pub fn action_table(product: Product) -> &'static [ActionSpec] {
         Product::Ram => crate::ram::ACTIONS,
         Product::Sts => crate::sts::ACTIONS,
         Product::Kms => crate::kms::ACTIONS,
+        Product::Actiontrail => crate::trail::ACTIONS,
     }
 }
 
@@ -121,6 +134,7 @@ pub fn known_actions(product: Product) -> &'static [&'static str] {
         Product::Ram => RAM_ACTIONS,
         Product::Sts => STS_ACTIONS,
         Product::Kms => KMS_ACTIONS,
+        Product::Actiontrail => TRAIL_ACTIONS,
     }
 }
 
@@ -268,4 +282,16 @@ const KMS_ACTIONS: &[&str] = &[
     "UpdateSecret",
     "UpdateSecretRotationPolicy",
     "UpdateSecretVersionStage",
+];
+
+const TRAIL_ACTIONS: &[&str] = &[
+    "CreateTrail",
+    "DeleteTrail",
+    "DescribeRegions",
+    "DescribeTrails",
+    "GetTrailStatus",
+    "LookupEvents",
+    "StartLogging",
+    "StopLogging",
+    "UpdateTrail",
 ];

@@ -115,6 +115,7 @@ const KMS: &[&str] = &[
     "UntagResources",
     "ListTagResources",
 ];
+const TRAIL: &[&str] = &["LookupEvents"];
 /// Actions every authenticated caller may make.
 const UNCONDITIONAL: &[&str] = &["GetCallerIdentity"];
 
@@ -211,6 +212,7 @@ fn check(server: &Server, who: &str, creds: &Creds, expect_for: impl Fn(&str) ->
         ("2015-05-01", RAM),
         ("2015-04-01", STS),
         ("2016-01-20", KMS),
+        ("2020-07-06", TRAIL),
     ] {
         for action in actions.iter() {
             // TagResource/UntagResource take exactly one of KeyId and SecretName.

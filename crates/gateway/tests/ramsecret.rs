@@ -296,6 +296,34 @@ fn rotation_end_to_end() {
     assert_eq!(works(&s, &new3).0, 200);
     assert_eq!(works(&s, &new2).0, 200);
 
+    // The trail shows the service role's own calls.
+    let ev = s.call_v1(
+        &s.root,
+        "2020-07-06",
+        "LookupEvents",
+        &[
+            ("LookupAttribute.1.Key", "EventName"),
+            ("LookupAttribute.1.Value", "CreateAccessKey"),
+            ("StartTime", "2020-01-01T00:00:00Z"),
+            ("EndTime", "2030-01-01T00:00:00Z"),
+        ],
+    );
+    assert_eq!(ev.0, 200, "{}", ev.1);
+    let events = ev.1["Events"].as_array().unwrap();
+    let by_role: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["userIdentity"]["type"] == "assumed-role")
+        .collect();
+    assert!(by_role.len() >= 3, "{events:?}");
+    assert!(by_role[0]["userIdentity"]["principalId"]
+        .as_str()
+        .unwrap()
+        .contains(":assumed-role/AliyunKMSManagedRAMCrendentialsRole/"));
+    assert!(
+        events.iter().all(|e| !e.to_string().contains(&new3.secret)),
+        "no secrets in the trail"
+    );
+
     // Deleting the secret leaves the user's keys alone.
     s.kms(
         "DeleteSecret",

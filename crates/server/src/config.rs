@@ -35,6 +35,9 @@ pub struct ServeArgs {
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "RAMPART_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Also write the audit trail as JSON lines to this file (`-` for stdout).
+    #[arg(long, env = "RAMPART_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
     /// A TOML file with any of the keys above (`listen = "…"`, `data-dir = "…"`).
     #[arg(long, env = "RAMPART_CONFIG")]
     pub config: Option<PathBuf>,
@@ -51,6 +54,7 @@ struct FileConfig {
     min_rotation_interval: Option<String>,
     master_key_file: Option<PathBuf>,
     log_format: Option<String>,
+    audit_log: Option<PathBuf>,
 }
 
 /// Where the state lives.
@@ -58,7 +62,7 @@ struct FileConfig {
 pub enum Database {
     /// An SQLite file.
     Sqlite(PathBuf),
-    /// A PostgreSQL URL (not in this build yet).
+    /// A PostgreSQL URL.
     Postgres(String),
 }
 
@@ -81,6 +85,8 @@ pub struct Config {
     pub master_key_file: PathBuf,
     /// JSON logs.
     pub log_json: bool,
+    /// Audit trail JSON-lines file (`-`: stdout).
+    pub audit_log: Option<PathBuf>,
 }
 
 /// Parses `90s`, `10m`, `6h`, `2d` into seconds.
@@ -178,6 +184,7 @@ impl Config {
             min_rotation_interval: min_rot,
             master_key_file,
             log_json,
+            audit_log: a.audit_log.or(f.audit_log),
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::config::Config;
 #[derive(Clone)]
 struct AppState {
     gateway: Arc<Gateway>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Runs the server until SIGINT/SIGTERM, then drains in-flight requests.
@@ -30,10 +31,29 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             "opened existing account; root credentials are in the credentials file"
         );
     }
+    if let Some(path) = &cfg.audit_log {
+        let sink: Box<dyn std::io::Write + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| {
+                        anyhow::anyhow!("cannot open audit log `{}`: {e}", path.display())
+                    })?,
+            )
+        };
+        rampart.set_audit_lines(sink);
+    }
+    let metrics = Arc::new(crate::metrics::Metrics::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = crate::workers::spawn(rampart.clone(), stop_rx);
+    let workers = crate::workers::spawn(rampart.clone(), metrics.clone(), stop_rx.clone());
+    let auditor = crate::workers::spawn_audit(rampart.clone(), metrics.clone(), stop_rx);
     let state = AppState {
         gateway: Arc::new(Gateway::new(rampart)),
+        metrics,
     };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(cfg.listen)
@@ -53,6 +73,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     {
         tracing::warn!("background workers did not stop within 30 s");
     }
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), auditor).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -60,6 +81,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
 fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .nest_service("/console", crate::console::router(state.gateway.clone()))
         .fallback(rpc)
         .with_state(state)
@@ -67,6 +89,15 @@ fn router(state: AppState) -> Router {
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut r = Response::new(axum::body::Body::from(state.metrics.render()));
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    r
 }
 
 async fn rpc(
@@ -95,6 +126,7 @@ async fn rpc(
         secure: false,
     };
     let gateway = state.gateway.clone();
+    let started = std::time::Instant::now();
     let handled = tokio::task::spawn_blocking(move || gateway.handle(&req)).await;
     let (resp, outcome) = match handled {
         Ok(r) => r,
@@ -105,6 +137,12 @@ async fn rpc(
     };
     let action = outcome.action.as_deref().unwrap_or("-");
     let code = outcome.error_code.as_deref().unwrap_or("OK");
+    state.metrics.request(
+        outcome.product.unwrap_or("Unknown"),
+        action,
+        code,
+        started.elapsed().as_secs_f64(),
+    );
     match resp.status {
         500.. => {
             tracing::warn!(action, code, status = resp.status, request_id = %outcome.request_id, principal = outcome.principal.as_deref().unwrap_or("-"), "request failed")

@@ -4,6 +4,7 @@
 mod config;
 mod console;
 mod http;
+mod metrics;
 mod setup;
 mod workers;
 

@@ -4,12 +4,20 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use rampart_core::Rampart;
+
+use crate::metrics::Metrics;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Starts the workers; they stop when `stop` turns true.
-pub fn spawn(rampart: Rampart, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+pub fn spawn(
+    rampart: Rampart,
+    metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
     let owner = format!("rampart-{}-{}", std::process::id(), uuid::Uuid::new_v4());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -28,9 +36,13 @@ pub fn spawn(rampart: Rampart, mut stop: watch::Receiver<bool>) -> JoinHandle<()
             let r = rampart.clone();
             let o = owner.clone();
             let sweep = n % 10 == 1;
+            let m = metrics.clone();
+            let tick_at = std::time::Instant::now();
             let pass = tokio::task::spawn_blocking(move || -> Result<(), String> {
                 let (rotated, finished, failed) =
                     r.run_due_rotations(&o, 200).map_err(|e| e.to_string())?;
+                let lag = i64::try_from(tick_at.elapsed().as_millis()).unwrap_or(i64::MAX);
+                m.rotation_pass(rotated, finished, failed, lag);
                 if rotated + finished + failed > 0 {
                     tracing::info!(rotated, finished, failed, "rotation pass");
                 }
@@ -64,5 +76,31 @@ pub fn spawn(rampart: Rampart, mut stop: watch::Receiver<bool>) -> JoinHandle<()
             }
         }
         tracing::info!("background workers stopped");
+    })
+}
+
+/// Flushes the audit buffer every 250 ms, and once more when stopped.
+pub fn spawn_audit(
+    rampart: Rampart,
+    metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            let stopping = tokio::select! {
+                _ = tick.tick() => false,
+                _ = stop.changed() => true,
+            };
+            let r = rampart.clone();
+            match tokio::task::spawn_blocking(move || r.flush_audit()).await {
+                Ok(Ok(n)) => metrics.audit(n),
+                Ok(Err(e)) => tracing::warn!(error = %e, "audit flush failed; will retry"),
+                Err(e) => tracing::warn!(error = %e, "audit flush panicked"),
+            }
+            if stopping || *stop.borrow() {
+                break;
+            }
+        }
     })
 }

@@ -3,12 +3,14 @@
 //! transaction and either applies whole or not at all. Dialect code stays in
 //! each implementation; the domain never sees SQL.
 
+mod audit;
 mod error;
 mod kms;
 mod postgres;
 mod rows;
 mod sqlite;
 
+pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use error::{Entity, StoreError, StoreResult};
 pub use kms::*;
 pub use postgres::PostgresStore;
@@ -19,9 +21,15 @@ pub use sqlite::SqliteStore;
 /// Implementations: [`SqliteStore`] (embedded default); PostgreSQL for
 /// several replicas. Both must pass the conformance suite in
 /// `tests/conformance`.
-pub trait Store: IamStore + KmsStore + SecretStore + RotationStore + Send + Sync + 'static {}
+pub trait Store:
+    IamStore + KmsStore + SecretStore + RotationStore + AuditStore + Send + Sync + 'static
+{
+}
 
-impl<T: IamStore + KmsStore + SecretStore + RotationStore + Send + Sync + 'static> Store for T {}
+impl<T: IamStore + KmsStore + SecretStore + RotationStore + AuditStore + Send + Sync + 'static>
+    Store for T
+{
+}
 
 /// Identity: the account, the replay window, users, AccessKeys, groups,
 /// login profiles, policies, attachments and roles.

@@ -1,5 +1,6 @@
 //! The embedded SQLite implementation of [`Store`](crate::Store).
 
+mod audit;
 mod conn;
 mod iam;
 mod kms;

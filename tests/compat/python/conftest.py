@@ -72,8 +72,10 @@ def _rampart_bin() -> Path:
     return Path(os.environ.get("RAMPART_BIN") or REPO_ROOT / "target" / "debug" / "rampart")
 
 
-@pytest.fixture(scope="session")
-def server():
+def start_server(*extra_args: str):
+    """Start `rampart serve` (plus extra_args) on a free port with a fresh
+    data dir; returns (Server, stop). stop() ends the process and removes the
+    temp dir unless RAMPART_KEEP_DATA=1."""
     binary = _rampart_bin()
     if not binary.is_file():
         pytest.fail(f"server binary not found: {binary} (set RAMPART_BIN)", pytrace=False)
@@ -85,13 +87,14 @@ def server():
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [str(binary), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir)],
+        [str(binary), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir),
+         *extra_args],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
     )
 
-    def stop():
+    def terminate():
         if proc.poll() is None:
             proc.terminate()
             try:
@@ -99,7 +102,13 @@ def server():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
-        log.close()
+        if not log.closed:
+            log.close()
+
+    def stop():
+        terminate()
+        if os.environ.get("RAMPART_KEEP_DATA") != "1":
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def tail() -> str:
         log.flush()
@@ -110,8 +119,9 @@ def server():
     ready = False
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            t = tail()
             stop()
-            pytest.fail(f"server exited early with code {proc.returncode}; log:\n{tail()}", pytrace=False)
+            pytest.fail(f"server exited early with code {proc.returncode}; log:\n{t}", pytrace=False)
         try:
             with urllib.request.urlopen(healthz, timeout=2) as r:
                 if r.status == 200:
@@ -121,16 +131,18 @@ def server():
             pass
         time.sleep(0.2)
     if not ready:
+        t = tail()
         stop()
-        pytest.fail(f"GET {healthz} did not return 200 within 30 s; log:\n{tail()}", pytrace=False)
+        pytest.fail(f"GET {healthz} did not return 200 within 30 s; log:\n{t}", pytrace=False)
 
     cred_path = data_dir / "root-credentials.json"
     deadline = time.monotonic() + 5
     while not cred_path.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     if not cred_path.exists():
+        t = tail()
         stop()
-        pytest.fail(f"{cred_path.name} not written in the data dir; log:\n{tail()}", pytrace=False)
+        pytest.fail(f"{cred_path.name} not written in the data dir; log:\n{t}", pytrace=False)
     creds = json.loads(cred_path.read_text())
     mode = stat.S_IMODE(cred_path.stat().st_mode)
 
@@ -145,12 +157,51 @@ def server():
         log_path=log_path,
     )
     srv.root_credentials = creds  # type: ignore[attr-defined]
+    srv.proc = proc  # type: ignore[attr-defined]
+    return srv, stop
+
+
+@pytest.fixture(scope="session")
+def server():
+    srv, stop = start_server()
     try:
         yield srv
     finally:
         stop()
-        if os.environ.get("RAMPART_KEEP_DATA") != "1":
-            shutil.rmtree(tmp, ignore_errors=True)
+
+
+# Short RAM-secret rotation times (behaviour.md §1.4): the old key of a rotated
+# secret stays valid for ROT_GRACE_SECONDS, and RotationInterval may be as small
+# as ROT_MIN_INTERVAL_SECONDS.
+ROT_GRACE_SECONDS = 20
+ROT_MIN_INTERVAL_SECONDS = 30
+
+
+@pytest.fixture(scope="session")
+def rot_server():
+    """A second server with short rotation times (grace 20 s, min interval 30 s)."""
+    srv, stop = start_server("--rotation-grace-period", f"{ROT_GRACE_SECONDS}s",
+                             "--min-rotation-interval", f"{ROT_MIN_INTERVAL_SECONDS}s")
+    try:
+        yield srv
+    finally:
+        stop()
+
+
+@pytest.fixture
+def fresh_server():
+    """start(*extra_args) -> a brand-new server, stopped after the test; for
+    tests that need an account nobody else touches."""
+    stops = []
+
+    def start(*extra_args):
+        srv, stop = start_server(*extra_args)
+        stops.append(stop)
+        return srv
+
+    yield start
+    for stop in stops:
+        stop()
 
 
 @pytest.fixture(params=FLAVOURS)

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 REGION = "cn-hangzhou"
 RAM_VERSION = "2015-05-01"
 STS_VERSION = "2015-04-01"
+KMS_VERSION = "2016-01-20"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
@@ -82,7 +83,8 @@ class CoreRam:
 
 
 class TeaRam:
-    """alibabacloud_ram20150501 (or, with product='sts', alibabacloud_sts20150401)
+    """alibabacloud_ram20150501 (or, with product='sts' / 'kms',
+    alibabacloud_sts20150401 / alibabacloud_kms20160120)
     typed client (Tea / darabonba).
 
     signature_algorithm=None -> the shipped default, V3 ACS3-HMAC-SHA256;
@@ -104,7 +106,8 @@ class TeaRam:
 
         from alibabacloud_tea_openapi.utils_models import Config
 
-        pkg = {"ram": "alibabacloud_ram20150501", "sts": "alibabacloud_sts20150401"}[product]
+        pkg = {"ram": "alibabacloud_ram20150501", "sts": "alibabacloud_sts20150401",
+               "kms": "alibabacloud_kms20160120"}[product]
         Client = importlib.import_module(f"{pkg}.client").Client
         self.models = importlib.import_module(f"{pkg}.models")
         kw = dict(endpoint=endpoint, protocol="http", region_id=REGION)
@@ -147,12 +150,13 @@ FLAVOURS = ("core", "tea_v3", "tea_v2")
 
 def make_client(flavour: str, srv, ak: Optional[str] = None, sk: Optional[str] = None,
                 security_token: Optional[str] = None, product: str = "ram"):
-    """A client of one SDK flavour for RAM (product='ram') or STS (product='sts'),
+    """A client of one SDK flavour for RAM (product='ram'), STS (product='sts')
+    or KMS (product='kms'; see kmsclients.make_kms, which also adapts parameters),
     with the root key unless ak/sk (and security_token) are given."""
     ak = ak or srv.access_key_id
     sk = sk or srv.access_key_secret
     if flavour == "core":
-        version = {"ram": RAM_VERSION, "sts": STS_VERSION}[product]
+        version = {"ram": RAM_VERSION, "sts": STS_VERSION, "kms": KMS_VERSION}[product]
         return CoreRam(srv.endpoint, ak, sk, security_token=security_token, version=version)
     if flavour == "tea_v3":
         return TeaRam(srv.endpoint, ak, sk, security_token=security_token, product=product)

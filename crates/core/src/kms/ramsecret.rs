@@ -132,6 +132,14 @@ impl Rampart {
             resource_policy: None,
         };
         let decision = self.decide(session, &req)?;
+        let denied = (!decision.is_allowed()).then(|| {
+            ApiError::new(
+                403,
+                "NoPermission",
+                format!("denied: {}", decision.explain()),
+            )
+        });
+        self.record_internal(session, "Ram", action, &resource, denied.as_ref());
         tracing::debug!(principal = %session.arn(), action, resource = %resource, allowed = decision.is_allowed(), "service role call");
         if decision.is_allowed() {
             return Ok(());

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("0002_policies_roles.sql")),
     (3, include_str!("0003_kms.sql")),
     (4, include_str!("0004_rotation.sql")),
+    (5, include_str!("0005_audit.sql")),
 ];
 
 /// Key of the advisory lock held while migrating ("rampart" + 1).

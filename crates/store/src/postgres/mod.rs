@@ -9,6 +9,7 @@
 //! `23505`) becomes [`StoreError::Conflict`](crate::StoreError::Conflict).
 //! Serialization failures and deadlocks are retried a few times.
 
+mod audit;
 mod conn;
 mod iam;
 mod kms;

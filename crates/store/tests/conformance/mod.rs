@@ -50,6 +50,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     kms_keys_aliases_tags(&*fresh());
     secrets_versions_stages(&*fresh());
     rotation_leases_and_commits(&*fresh());
+    audit_trail(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {
@@ -964,4 +965,81 @@ pub fn rotation_leases_and_commits(s: &dyn Store) {
     assert!(s.claim_rotation("acs/ram/user/ru", 61, "b", 300).unwrap());
     // A released lease is free; an expired one is taken over.
     assert!(s.claim_rotation("acs/ram/user/ru", 400, "c", 500).unwrap());
+}
+
+pub fn audit_trail(s: &dyn Store) {
+    let ev = |id: &str, t: i64, name: &str, user: &str| AuditEvent {
+        event_id: id.into(),
+        event_time: t,
+        event_name: name.into(),
+        service_name: "Ram".into(),
+        user_name: user.into(),
+        event_rw: "Write".into(),
+        ..Default::default()
+    };
+    s.append_audit(&[
+        ev("a", 10, "CreateUser", "root"),
+        ev("b", 20, "CreateAccessKey", "svc"),
+        ev("c", 20, "ListUsers", "bob"),
+    ])
+    .unwrap();
+    s.append_audit(&[ev("a", 10, "CreateUser", "root")])
+        .unwrap(); // idempotent
+    let all = s
+        .lookup_audit(&AuditQuery {
+            start: 0,
+            end: 100,
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
+        ["c", "b", "a"]
+    );
+    let page1 = s
+        .lookup_audit(&AuditQuery {
+            start: 0,
+            end: 100,
+            limit: 2,
+            ..Default::default()
+        })
+        .unwrap();
+    let last = page1.last().unwrap();
+    let page2 = s
+        .lookup_audit(&AuditQuery {
+            start: 0,
+            end: 100,
+            limit: 2,
+            before: Some((last.event_time, last.event_id.clone())),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        page2
+            .iter()
+            .map(|e| e.event_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a"]
+    );
+    let by_name = s
+        .lookup_audit(&AuditQuery {
+            start: 0,
+            end: 100,
+            limit: 10,
+            event_name: Some("CreateAccessKey".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_name.len(), 1);
+    let by_user = s
+        .lookup_audit(&AuditQuery {
+            start: 15,
+            end: 100,
+            limit: 10,
+            user_name: Some("root".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(by_user.is_empty(), "time range applies");
 }

@@ -1,0 +1,111 @@
+//! ActionTrail (2020-07-06): `LookupEvents` over Rampart's audit trail.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rampart_core::audit::event_json;
+use rampart_core::ApiError;
+use rampart_store::AuditQuery;
+use serde_json::{json, Map, Value};
+
+use crate::products::ActionSpec;
+use crate::{Ctx, Output};
+
+/// The implemented ActionTrail actions.
+pub static ACTIONS: &[ActionSpec] = &[ActionSpec {
+    name: "LookupEvents",
+    resource: Some(trail_resource),
+    auth_extra: None,
+    handler: lookup_events,
+}];
+
+fn trail_resource(ctx: &Ctx<'_>) -> Result<String, ApiError> {
+    Ok(format!(
+        "acs:actiontrail:{}:{}:*",
+        ctx.rampart.settings().region,
+        ctx.rampart.account_id()
+    ))
+}
+
+fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> {
+    match ctx.params.get(name).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(v) => rampart_core::time::parse(v).ok_or_else(|| {
+            ApiError::invalid(name, format!("The specified parameter \"{name}\" is not valid: `{v}` must be `YYYY-MM-DDThh:mm:ssZ`."))
+        }),
+    }
+}
+
+fn lookup_events(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let now = ctx.rampart.now();
+    let start = time_param(ctx, "StartTime", now - 7 * 86400)?;
+    let end = time_param(ctx, "EndTime", now)?;
+    let limit = p.u32("MaxResults")?.unwrap_or(20);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::invalid(
+            "MaxResults",
+            "The specified parameter \"MaxResults\" is not valid: it must be 1 to 50.",
+        ));
+    }
+    let mut q = AuditQuery {
+        start,
+        end,
+        limit,
+        ..Default::default()
+    };
+    for n in 1..=10 {
+        let Some(key) = p.get(&format!("LookupAttribute.{n}.Key")) else {
+            break;
+        };
+        let value = p
+            .opt(&format!("LookupAttribute.{n}.Value"))
+            .unwrap_or_default();
+        match key {
+            "EventName" => q.event_name = Some(value),
+            "UserName" => q.user_name = Some(value),
+            "ResourceName" => q.resource_name = Some(value),
+            "EventAccessKeyId" => q.access_key_id = Some(value),
+            "EventRW" => q.event_rw = Some(value),
+            "ServiceName" => q.service_name = Some(value),
+            other => {
+                return Err(ApiError::invalid(
+                    "LookupAttribute",
+                    format!("The specified parameter \"LookupAttribute\" is not valid: `{other}`; use EventName, UserName, ResourceName, EventAccessKeyId, EventRW or ServiceName."),
+                ))
+            }
+        }
+    }
+    if let Some(token) = p.get("NextToken").filter(|s| !s.is_empty()) {
+        let bad = || {
+            ApiError::invalid(
+                "NextToken",
+                "The specified parameter \"NextToken\" is not valid.",
+            )
+        };
+        let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+        let text = String::from_utf8(raw).map_err(|_| bad())?;
+        let (t, id) = text.split_once(':').ok_or_else(bad)?;
+        q.before = Some((t.parse().map_err(|_| bad())?, id.to_string()));
+    }
+    // Make sure calls up to now are visible.
+    ctx.rampart.flush_audit()?;
+    let events = ctx.rampart.lookup_events(&q)?;
+    let next = if events.len() == limit as usize {
+        events
+            .last()
+            .map(|e| URL_SAFE_NO_PAD.encode(format!("{}:{}", e.event_time, e.event_id)))
+    } else {
+        None
+    };
+    let region = ctx.rampart.settings().region.clone();
+    let list: Vec<Value> = events
+        .iter()
+        .map(|e| event_json(e, ctx.rampart.account_id(), &region))
+        .collect();
+    let mut m = Map::new();
+    m.insert("Events".into(), Value::Array(list));
+    m.insert("NextToken".into(), json!(next.unwrap_or_default()));
+    m.insert("StartTime".into(), json!(rampart_core::time::format(start)));
+    m.insert("EndTime".into(), json!(rampart_core::time::format(end)));
+    Ok(m)
+}
