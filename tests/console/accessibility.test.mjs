@@ -55,8 +55,8 @@ test('every input, select, textarea and button has an accessible name; landmarks
     ];
     for (const [name, panelButton] of pages) {
       await nav(page, name);
-      await page.getByRole('heading', { level: 1 }).first().waitFor();
-      await page.waitForLoadState('networkidle');
+      await page.getByRole('heading', { name, level: 1, exact: true }).waitFor();
+      await page.locator('#main[aria-busy="false"]').waitFor();
       if (panelButton) {
         await page.getByRole('button', { name: panelButton }).click();
         await page.getByRole('region', { name: panelButton === 'Grant Permission' ? 'Grant Permission' : panelButton }).waitFor();

@@ -73,7 +73,7 @@ test('the policy simulator explains an implicit deny and an explicit deny', asyn
     await page.getByLabel('Resource', { exact: true }).fill(`acs:kms:cn-hangzhou:${ROOT.AccountId}:secret/app/db`);
     await page.getByRole('button', { name: 'Simulate' }).click();
     const result = page.getByRole('region', { name: 'Result' });
-    await result.getByText('Implicitly denied').waitFor();
+    await result.getByText('Implicitly denied', { exact: true }).waitFor();
     const text = await result.textContent();
     assert.match(text, /implicitly denied: no statement of any policy attached to `acs:ram::\d+:user\//);
     assert.match(text, /No statement matched/);
@@ -88,7 +88,7 @@ test('the policy simulator explains an implicit deny and an explicit deny', asyn
     await call('ram', 'AttachPolicyToUser', { PolicyType: 'Custom', PolicyName: policy, UserName: user });
     await call('ram', 'AttachPolicyToUser', { PolicyType: 'System', PolicyName: 'AliyunKMSFullAccess', UserName: user });
     await page.getByRole('button', { name: 'Simulate' }).click();
-    await result.getByText('Explicitly denied').waitFor();
+    await result.getByText('Explicitly denied', { exact: true }).waitFor();
     const statements = result.getByRole('table', { name: 'Statements behind the decision' });
     await statements.getByRole('cell', { name: policy }).waitFor();
     assert.match(await result.textContent(), new RegExp(`explicitly denied by statement 1 of Custom policy \`${policy}\``));

@@ -40,7 +40,7 @@ test('the session cookie is HttpOnly, SameSite=Strict, scoped to /console', asyn
   const b = await openBrowser();
   try {
     await logOnAsRoot(b.page);
-    const cookies = await b.context.cookies(BASE);
+    const cookies = await b.context.cookies(`${BASE}/console/`);
     const c = cookies.find((x) => x.name === 'rampart_console');
     assert.ok(c, 'the session cookie is set');
     assert.equal(c.httpOnly, true);
@@ -83,7 +83,7 @@ test('a POST without the CSRF token (or with a wrong one) is refused with 403', 
     assert.equal(results.logoutNone.status, 403, 'logout needs the token too');
 
     // A request from another origin is refused even with the cookie and token.
-    const cookie = (await b.context.cookies(BASE)).find((x) => x.name === 'rampart_console');
+    const cookie = (await b.context.cookies(`${BASE}/console/`)).find((x) => x.name === 'rampart_console');
     const session = await page.evaluate(async () => (await fetch('/console/api/session')).json());
     const cross = await fetch(`${BASE}/console/api/ram/ListUsers`, {
       method: 'POST',
@@ -103,13 +103,13 @@ test('Log Out ends the session on the server', async () => {
     await logOnAsRoot(page);
     await nav(page, 'Policies');
     await page.getByRole('heading', { name: 'Policies', level: 1 }).waitFor();
-    const cookie = (await b.context.cookies(BASE)).find((x) => x.name === 'rampart_console').value;
+    const cookie = (await b.context.cookies(`${BASE}/console/`)).find((x) => x.name === 'rampart_console').value;
     const csrf = (await page.evaluate(async () => (await fetch('/console/api/session')).json())).CsrfToken;
     await page.getByRole('button', { name: 'Log Out' }).click();
     await page.getByRole('heading', { name: 'Log On to the RAM Console' }).waitFor();
     await page.getByText('You have logged out.').waitFor();
     await shot('logged-out');
-    assert.equal((await b.context.cookies(BASE)).some((x) => x.name === 'rampart_console'), false, 'the cookie is cleared');
+    assert.equal((await b.context.cookies(`${BASE}/console/`)).some((x) => x.name === 'rampart_console'), false, 'the cookie is cleared');
     // The old token no longer works, even replayed with its CSRF token.
     const replay = await fetch(`${BASE}/console/api/ram/ListUsers`, {
       method: 'POST',

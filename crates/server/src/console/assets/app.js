@@ -1472,14 +1472,20 @@ async function route() {
     if (a.getAttribute('href') === `#/${section}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  const main = $('#main');
   for (const [re, fn] of ROUTES) {
     const m = re.exec(hash);
     if (m) {
+      main.setAttribute('aria-busy', 'true');
       const done = fn(m);
       const h1 = $('#view h1');
       if (h1 && state.focusOnRoute) h1.focus();
       state.focusOnRoute = true;
-      await done;
+      try {
+        await done;
+      } finally {
+        main.setAttribute('aria-busy', 'false');
+      }
       document.title = `${$('#view h1') ? $('#view h1').textContent + ' · ' : ''}Rampart RAM Console`;
       return;
     }

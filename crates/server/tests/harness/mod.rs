@@ -1,0 +1,271 @@
+//! Runs real `rampart serve` processes for end-to-end tests (crash safety,
+//! replicas) and talks to them with V1-signed requests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rampart_gateway::sign::v1;
+use serde_json::Value;
+
+#[derive(Clone, Debug)]
+pub struct Creds {
+    pub id: String,
+    pub secret: String,
+}
+
+pub struct Proc {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub args: Vec<String>,
+    child: Option<Child>,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Proc {
+    /// Starts `rampart serve` with `args` on a free port and waits for /healthz.
+    pub fn start(data_dir: &Path, args: &[&str]) -> Self {
+        let mut p = Self {
+            port: free_port(),
+            data_dir: data_dir.to_path_buf(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        p.spawn();
+        p
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data_dir.join(format!("server-{}.log", self.port)))
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = ureq::get(&format!("http://127.0.0.1:{}/healthz", self.port)).call() {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server on port {} did not become healthy", self.port);
+    }
+
+    /// `kill -9`.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the process again on the same port and data dir.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    pub fn root(&self) -> Creds {
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(self.data_dir.join("root-credentials.json")).unwrap(),
+        )
+        .unwrap();
+        Creds {
+            id: v["AccessKeyId"].as_str().unwrap().into(),
+            secret: v["AccessKeySecret"].as_str().unwrap().into(),
+        }
+    }
+
+    /// A V1-signed POST; returns (status, body).
+    pub fn call(
+        &self,
+        c: &Creds,
+        version: &str,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let nonce = rampart_crypto::random_hex(16);
+        let ts = rampart_core::time::format(
+            i64::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+            )
+            .unwrap(),
+        );
+        let mut p: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for (k, v) in [
+            ("Action", action),
+            ("Version", version),
+            ("Format", "JSON"),
+            ("AccessKeyId", c.id.as_str()),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureVersion", "1.0"),
+            ("SignatureNonce", nonce.as_str()),
+            ("Timestamp", ts.as_str()),
+        ] {
+            p.push((k.into(), v.into()));
+        }
+        let canonical = v1::canonical_query(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        p.push((
+            "Signature".into(),
+            v1::sign(&c.secret, &v1::string_to_sign("POST", &canonical)),
+        ));
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&p)
+            .finish();
+        let url = format!("http://127.0.0.1:{}/?{query}", self.port);
+        match ureq::post(&url).timeout(Duration::from_secs(20)).call() {
+            Ok(r) => (
+                r.status(),
+                serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null),
+            ),
+            Err(ureq::Error::Status(code, r)) => (
+                code,
+                serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null),
+            ),
+            Err(e) => (0, Value::String(e.to_string())),
+        }
+    }
+
+    /// A call that must succeed.
+    pub fn ok(&self, c: &Creds, version: &str, action: &str, params: &[(&str, &str)]) -> Value {
+        let (st, body) = self.call(c, version, action, params);
+        assert_eq!(st, 200, "{action} {params:?}: {body}");
+        body
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub const ROLE_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Action":["ram:ListAccessKeys","ram:CreateAccessKey","ram:DeleteAccessKey","ram:UpdateAccessKey"],"Resource":"*"}],"Version":"1"}"#;
+pub const TRUST_KMS: &str = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["kms.aliyuncs.com"]}}],"Version":"1"}"#;
+pub const RAM: &str = "2015-05-01";
+pub const KMS: &str = "2016-01-20";
+pub const STS: &str = "2015-04-01";
+
+/// The seed's setup, then `n` users each with a key and a RAM secret
+/// rotating every `interval`. Returns the secret names.
+pub fn setup_ram_secrets(p: &Proc, root: &Creds, n: usize, interval: &str) -> Vec<String> {
+    p.ok(
+        root,
+        RAM,
+        "CreatePolicy",
+        &[
+            ("PolicyName", "AliyunKMSManagedRAMCrendentialsRolePolicy"),
+            ("PolicyDocument", ROLE_POLICY),
+        ],
+    );
+    p.ok(
+        root,
+        RAM,
+        "CreateRole",
+        &[
+            ("RoleName", "AliyunKMSManagedRAMCrendentialsRole"),
+            ("AssumeRolePolicyDocument", TRUST_KMS),
+        ],
+    );
+    p.ok(
+        root,
+        RAM,
+        "AttachPolicyToRole",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "AliyunKMSManagedRAMCrendentialsRolePolicy"),
+            ("RoleName", "AliyunKMSManagedRAMCrendentialsRole"),
+        ],
+    );
+    let mut names = Vec::new();
+    for i in 0..n {
+        let user = format!("app{i}");
+        p.ok(root, RAM, "CreateUser", &[("UserName", &user)]);
+        let k = p.ok(root, RAM, "CreateAccessKey", &[("UserName", &user)]);
+        let data = format!(
+            r#"{{"AccessKeys":[{{"AccessKeyId":"{}","AccessKeySecret":"{}"}}]}}"#,
+            k["AccessKey"]["AccessKeyId"].as_str().unwrap(),
+            k["AccessKey"]["AccessKeySecret"].as_str().unwrap()
+        );
+        let r = p.ok(
+            root,
+            KMS,
+            "CreateSecret",
+            &[
+                ("SecretName", "$Auto"),
+                ("SecretType", "RAMCredentials"),
+                ("VersionId", "v0"),
+                ("SecretData", &data),
+                (
+                    "ExtendedConfig",
+                    &format!(r#"{{"SecretSubType":"RamUserAccessKey","UserName":"{user}"}}"#),
+                ),
+                ("EnableAutomaticRotation", "True"),
+                ("RotationInterval", interval),
+            ],
+        );
+        names.push(r["SecretName"].as_str().unwrap().to_string());
+    }
+    names
+}
+
+/// The current (and previous, if readable) keys of a RAM secret.
+pub fn secret_keys(p: &Proc, root: &Creds, name: &str) -> (Creds, Option<Creds>) {
+    let get = |stage: &str| {
+        let (st, body) = p.call(
+            root,
+            KMS,
+            "GetSecretValue",
+            &[("SecretName", name), ("VersionStage", stage)],
+        );
+        (st == 200).then(|| {
+            let d: Value = serde_json::from_str(body["SecretData"].as_str().unwrap()).unwrap();
+            Creds {
+                id: d["AccessKeyId"].as_str().unwrap().into(),
+                secret: d["AccessKeySecret"].as_str().unwrap().into(),
+            }
+        })
+    };
+    (
+        get("ACSCurrent").expect("ACSCurrent must always be readable"),
+        get("ACSPrevious"),
+    )
+}
+
+/// The AccessKeyIds a user holds.
+pub fn user_keys(p: &Proc, root: &Creds, user: &str) -> Vec<String> {
+    p.ok(root, RAM, "ListAccessKeys", &[("UserName", user)])["AccessKeys"]["AccessKey"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["AccessKeyId"].as_str().unwrap().to_string())
+        .collect()
+}
