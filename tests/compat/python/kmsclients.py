@@ -110,9 +110,11 @@ def seed_kms_role(srv):
 
 
 def ram_user_with_keys(srv, name: str, n: int = 1):
-    """A RAM user with n AccessKeys: [(id, secret), ...]."""
+    """A RAM user with n AccessKeys and AliyunRAMReadOnlyAccess (so its key can
+    be proven to work with ListUsers): [(id, secret), ...]."""
     ram = make_client("tea_v3", srv)
     ram.call("CreateUser", UserName=name)
+    ram.call("AttachPolicyToUser", PolicyType="System", PolicyName="AliyunRAMReadOnlyAccess", UserName=name)
     keys = []
     for _ in range(n):
         ak = ram.call("CreateAccessKey", UserName=name)["AccessKey"]

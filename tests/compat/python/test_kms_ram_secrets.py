@@ -131,8 +131,6 @@ def test_unsupported_operations_and_delete(kms, rot, uniq):
 def test_rotate_now_and_grace_period(kms, rot, uniq):
     user = uniq("u")
     keys = ram_user_with_keys(rot, user)
-    make_client("tea_v3", rot).call("AttachPolicyToUser", PolicyType="System",
-                                    PolicyName="AliyunRAMReadOnlyAccess", UserName=user)
     name = kms.call("CreateSecret", **ram_secret_params(user, keys))["SecretName"]
     old = keys[0]
 
@@ -205,23 +203,44 @@ def test_update_rotation_policy(kms, rot, uniq):
 def test_role_without_create_access_key(fresh_server, uniq):
     srv = fresh_server("--rotation-grace-period", "20s", "--min-rotation-interval", "30s")
     seed_kms_role(srv)
-    user = uniq("u")
-    keys = ram_user_with_keys(srv, user)
     ram = make_client("tea_v3", srv)
+    root = make_kms("tea_v3", srv)
+    auto_user = uniq("u")
+    auto_keys = ram_user_with_keys(srv, auto_user)
+    auto_name = root.call("CreateSecret", **ram_secret_params(auto_user, auto_keys, interval="30s"))["SecretName"]
+    due = _parse(root.call("DescribeSecret", SecretName=auto_name)["NextRotationDate"])
+    users = {f: uniq("u") for f in FLAVOURS}
+    keys = {f: ram_user_with_keys(srv, u) for f, u in users.items()}
+    names = {f: make_kms(f, srv).call("CreateSecret", **ram_secret_params(users[f], keys[f]))["SecretName"]
+             for f in FLAVOURS}
+    ram.call("CreatePolicyVersion", PolicyName=KMS_ROLE_POLICY, SetAsDefault=True,
+             PolicyDocument=role_policy_doc(["ram:ListAccessKeys", "ram:DeleteAccessKey", "ram:UpdateAccessKey"]))
+
+    # immediate rotation is refused with the reason; nothing changes
+    described = {}
     for flavour in FLAVOURS:
         kms = make_kms(flavour, srv)
-        name = kms.call("CreateSecret", **ram_secret_params(user, keys))["SecretName"]
-        if flavour == FLAVOURS[0]:
-            ram.call("CreatePolicyVersion", PolicyName=KMS_ROLE_POLICY, SetAsDefault=True,
-                     PolicyDocument=role_policy_doc(["ram:ListAccessKeys", "ram:DeleteAccessKey",
-                                                     "ram:UpdateAccessKey"]))
-        e = expect_error(lambda: kms.call("RotateSecret", SecretName=name, VersionId=vid()),
+        e = expect_error(lambda: kms.call("RotateSecret", SecretName=names[flavour], VersionId=vid()),
                          403, "Forbidden.NoPermission")
         assert "ram:CreateAccessKey" in (e.message or ""), e.message
-        cur = json.loads(kms.call("GetSecretValue", SecretName=name)["SecretData"])
-        assert cur["AccessKeyId"] == keys[0][0]
-        d = kms.call("DescribeSecret", SecretName=name)
-        assert (d.get("AutomaticRotation"), d.get("RotationStatus")) == ("Invalid", "Failed"), d
-        assert "ram:CreateAccessKey" in (d.get("LastRotationError") or ""), d
-        assert user_keys(srv, user) == {keys[0][0]: "Active"}
-        kms.call("DeleteSecret", SecretName=name, ForceDeleteWithoutRecovery="true")
+        cur = json.loads(kms.call("GetSecretValue", SecretName=names[flavour])["SecretData"])
+        assert cur["AccessKeyId"] == keys[flavour][0][0]
+        assert user_keys(srv, users[flavour]) == {keys[flavour][0][0]: "Active"}
+        assert _list_users_ok(srv, *keys[flavour][0])
+        d = make_kms("core", srv).call("DescribeSecret", SecretName=names[flavour])
+        assert d.get("AutomaticRotation") == "Invalid", json.dumps(d)
+        described[flavour] = d
+
+    # the automatic rotation that falls due fails the same way
+    time.sleep(max(0.0, (due - dt.datetime.now(dt.timezone.utc)).total_seconds()) + 3)
+    d = make_kms("core", srv).call("DescribeSecret", SecretName=auto_name)
+    assert (d.get("AutomaticRotation"), d.get("RotationStatus")) == ("Invalid", "Failed"), json.dumps(d)
+    assert "ram:CreateAccessKey" in (d.get("LastRotationError") or ""), json.dumps(d)
+    assert json.loads(root.call("GetSecretValue", SecretName=auto_name)["SecretData"])["AccessKeyId"] == \
+        auto_keys[0][0]
+    assert user_keys(srv, auto_user) == {auto_keys[0][0]: "Active"}
+
+    # after the failed immediate rotation DescribeSecret also reports the failure
+    for flavour, d in described.items():
+        assert (d.get("RotationStatus"), "ram:CreateAccessKey" in (d.get("LastRotationError") or "")) == \
+            ("Failed", True), f"after RotateSecret refused ({flavour}): {json.dumps(d)}"

@@ -36,7 +36,7 @@ pub const LINKED_ROLE: &str = "AliyunKMSManageRAMCredentialsRole";
 /// Longest rotation interval (8760 h).
 pub const MAX_ROTATION_INTERVAL: i64 = 8760 * 3600;
 /// How long a rotation lease lasts.
-pub const LEASE_SECS: i64 = 120;
+pub const LEASE_SECS: i64 = 15;
 
 /// What a RAM secret's `ExtendedConfig` says.
 #[derive(Debug, Clone)]

@@ -73,6 +73,16 @@ impl Proc {
         panic!("server on port {} did not become healthy", self.port);
     }
 
+    /// A handle to a running server that this handle does not own.
+    pub fn attach(port: u16, data_dir: &Path) -> Self {
+        Self {
+            port,
+            data_dir: data_dir.to_path_buf(),
+            args: Vec::new(),
+            child: None,
+        }
+    }
+
     /// `kill -9`.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
