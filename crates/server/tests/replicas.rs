@@ -85,7 +85,7 @@ fn three_replicas_one_killed_mid_rotation() {
     let stop = Arc::new(AtomicBool::new(false));
     let served = Arc::new(AtomicUsize::new(0));
     let failed_live = Arc::new(AtomicUsize::new(0));
-    let ports = vec![first.port, second.port, third.port];
+    let ports = [first.port, second.port, third.port];
     let load = {
         let (stop, served, failed_live, names, root) = (
             stop.clone(),
