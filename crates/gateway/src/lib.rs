@@ -235,6 +235,7 @@ impl Gateway {
         action: &str,
         params: &Params,
         source_ip: Option<&str>,
+        secure: bool,
     ) -> (RpcResponse, Outcome) {
         let request_id = uuid::Uuid::new_v4().to_string().to_uppercase();
         let mut outcome = Outcome {
@@ -250,7 +251,7 @@ impl Gateway {
                 principal,
                 params,
                 source_ip,
-                true,
+                secure,
                 &mut outcome,
             )
         });

@@ -44,8 +44,9 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Start `rampart serve` on a free port with a fresh data dir. */
-export async function startServer() {
+/** Start `rampart serve` on a free port with a fresh data dir (plus extraArgs,
+ * e.g. ['--rotation-grace-period', '20s']). */
+export async function startServer(extraArgs = []) {
   const bin = process.env.RAMPART_BIN || path.join(REPO_ROOT, 'target', 'debug', 'rampart');
   if (!fs.existsSync(bin)) throw new Error(`server binary not found: ${bin} (set RAMPART_BIN)`);
   const port = await freePort();
@@ -54,7 +55,7 @@ export async function startServer() {
   fs.mkdirSync(dataDir);
   const logPath = path.join(tmp, 'server.log');
   const logFd = fs.openSync(logPath, 'w');
-  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...extraArgs], {
     stdio: ['ignore', logFd, logFd],
   });
   let exited = null;
@@ -96,6 +97,8 @@ export async function startServer() {
   const mode = fs.statSync(credPath).mode & 0o777;
   return {
     port,
+    dataDir,
+    logPath,
     endpoint: `127.0.0.1:${port}`,
     baseUrl: `http://127.0.0.1:${port}`,
     creds,

@@ -341,6 +341,7 @@ fn product_of(s: &str) -> Option<Product> {
         "ram" => Some(Product::Ram),
         "sts" => Some(Product::Sts),
         "kms" => Some(Product::Kms),
+        "actiontrail" => Some(Product::Actiontrail),
         _ => None,
     }
 }
@@ -379,7 +380,14 @@ async fn call(
     let gateway = state.gateway.clone();
     let principal = s.principal;
     let ran = tokio::task::spawn_blocking(move || {
-        gateway.handle_as(&principal, product, &action, &params, ip.as_deref())
+        gateway.handle_as(
+            &principal,
+            product,
+            &action,
+            &params,
+            ip.as_deref(),
+            OVER_TLS,
+        )
     })
     .await;
     match ran {
@@ -419,7 +427,7 @@ fn simulated_principal(
         _ => ("GetUser", "UserName"),
     };
     let params = Params::from_pairs([(param.to_string(), name.to_string())]);
-    let (resp, _) = gateway.handle_as(caller, Product::Ram, action, &params, ip);
+    let (resp, _) = gateway.handle_as(caller, Product::Ram, action, &params, ip, OVER_TLS);
     if resp.status != 200 {
         return Err(resp);
     }

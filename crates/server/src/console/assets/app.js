@@ -242,6 +242,19 @@ function jsonEditor(label, initial, rows) {
   return { el, textarea: ta, check };
 }
 
+// Moves the caret to the line and column an engine error names, if it names one.
+function caretAt(textarea, err) {
+  const m = /line (\d+),? column (\d+)/.exec((err && err.body && err.body.Message) || '');
+  if (!m) return;
+  const lines = textarea.value.split('\n');
+  const line = Math.min(Number(m[1]), lines.length);
+  let pos = 0;
+  for (let i = 0; i < line - 1; i++) pos += lines[i].length + 1;
+  pos += Math.max(0, Number(m[2]) - 1);
+  textarea.focus();
+  textarea.setSelectionRange(pos, pos);
+}
+
 const pretty = (text) => {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
@@ -823,8 +836,14 @@ function viewCreatePolicy() {
   const submit = button('OK', () => attempt(slot, async () => {
     const doc = mode === 'Visual' ? visual.doc() : script.textarea.value;
     if (mode === 'Script' && !script.check()) throw new Error(jsonError(doc).message);
-    const r = await api('ram', 'CreatePolicy', { PolicyName: name.value.trim(), PolicyDocument: doc,
-      Description: note.value.trim() || undefined });
+    let r;
+    try {
+      r = await api('ram', 'CreatePolicy', { PolicyName: name.value.trim(), PolicyDocument: doc,
+        Description: note.value.trim() || undefined });
+    } catch (e) {
+      if (mode === 'Script') caretAt(script.textarea, e);
+      throw e;
+    }
     location.hash = `#/policies/Custom/${enc(r.Policy.PolicyName)}`;
   }));
   view.append(
@@ -1437,11 +1456,43 @@ async function viewSimulator(query) {
 
 // Audit -------------------------------------------------------------------
 
-function viewAudit() {
+async function viewAudit() {
   const view = page('Trail');
-  view.append(h('div', { class: 'warning', role: 'status' },
-    'The event trail is not available yet: Rampart does not implement ActionTrail (LookupEvents), so the console has no events to show. ',
-    'Every request is still logged by the server with its action, principal, result code and RequestId.'));
+  const eventName = h('input', { autocomplete: 'off', placeholder: 'e.g. CreateAccessKey' });
+  const userName = h('input', { autocomplete: 'off', placeholder: 'e.g. alice' });
+  const slot = h('div', { role: 'status' });
+  let token = '';
+  const load = async (more) => {
+    const params = { MaxResults: 50 };
+    let n = 1;
+    if (eventName.value.trim()) {
+      params[`LookupAttribute.${n}.Key`] = 'EventName';
+      params[`LookupAttribute.${n}.Value`] = eventName.value.trim();
+      n += 1;
+    }
+    if (userName.value.trim()) {
+      params[`LookupAttribute.${n}.Key`] = 'UserName';
+      params[`LookupAttribute.${n}.Value`] = userName.value.trim();
+    }
+    if (more && token) params.NextToken = token;
+    const r = await attempt(slot, () => api('actiontrail', 'LookupEvents', params));
+    if (!r) return;
+    token = r.NextToken || '';
+    if (!more) slot.replaceChildren();
+    slot.append(table('Events, newest first', [
+      { label: 'Time', render: (e) => e.eventTime },
+      { label: 'Event', render: (e) => `${e.serviceName}:${e.eventName}` },
+      { label: 'Principal', render: (e) => `${e.userIdentity.type} ${e.userIdentity.userName || ''}` },
+      { label: 'Resource', render: (e) => e.resourceName || '' },
+      { label: 'Source IP', render: (e) => e.sourceIpAddress || '' },
+      { label: 'Result', render: (e) => e.errorCode || 'Success' },
+    ], r.Events || [], 'No events in the last 7 days.'));
+    if (token) slot.append(h('div', { class: 'buttons' }, button('More', () => load(true))));
+  };
+  view.append(h('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); load(false); } },
+    field('Event Name', eventName), field('User Name', userName),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Search'))), slot);
+  await load(false);
 }
 
 // ---------------------------------------------------------------- routing and logon
