@@ -238,3 +238,28 @@ impl Rampart {
         }
     }
 }
+
+impl Rampart {
+    /// Checks that the keyring opens the store's secrets: the account's
+    /// root AccessKey secrets are unsealed as a probe.
+    pub fn verify_keyring(&self) -> Result<(), ApiError> {
+        let roots = self.store.root_access_keys().map_err(ApiError::internal)?;
+        if roots.is_empty() {
+            return Err(ApiError::internal("the store has no root AccessKey"));
+        }
+        for row in roots {
+            open(
+                self.keyring.key(Purpose::AccessKeySecret),
+                &row.secret_sealed,
+                &secret_aad(&row.access_key_id),
+            )
+            .map_err(|_| {
+                ApiError::internal(format!(
+                    "AccessKey {} cannot be unsealed with this master key",
+                    row.access_key_id
+                ))
+            })?;
+        }
+        Ok(())
+    }
+}

@@ -89,11 +89,77 @@ fn fixture() -> Fixture {
             })
             .unwrap();
     }
+    for i in 0..100 {
+        rampart
+            .create_secret(rampart_core::kms::secrets::CreateSecret {
+                secret_name: format!("bench/secret-{i}"),
+                version_id: "v1".into(),
+                secret_data: format!("value-{i}"),
+                ..Default::default()
+            })
+            .unwrap();
+    }
     Fixture {
         gw: Gateway::new(rampart),
         id: creds.access_key_id.clone(),
         secret: creds.access_key_secret.expose().to_string(),
         _dir: dir,
+    }
+}
+
+fn get_secret_request(f: &Fixture, n: u64) -> RpcRequest {
+    let pairs = vec![(
+        "SecretName".to_string(),
+        format!("bench/secret-{}", n % 100),
+    )];
+    let body_hash = rampart_crypto::sha256_hex(b"");
+    let headers: Vec<(String, String)> = vec![
+        ("host".into(), "127.0.0.1:7433".into()),
+        ("x-acs-action".into(), "GetSecretValue".into()),
+        ("x-acs-content-sha256".into(), body_hash.clone()),
+        (
+            "x-acs-date".into(),
+            rampart_core::time::format(rampart_core::Clock::now(&SystemClock)),
+        ),
+        ("x-acs-signature-nonce".into(), format!("gsv-{n}")),
+        ("x-acs-version".into(), "2016-01-20".into()),
+    ];
+    let signed: Vec<(String, Vec<String>)> = headers
+        .iter()
+        .map(|(k, v)| (k.clone(), vec![v.clone()]))
+        .collect();
+    let q = v3::canonical_query(&pairs, false);
+    let cr = v3::canonical_request(&v3::CanonicalInput {
+        method: "POST",
+        path: "/",
+        query: &q,
+        headers: &signed,
+        hashed_payload: &body_hash,
+    });
+    let sig = v3::sign(
+        v3::Algorithm::HmacSha256,
+        &f.secret,
+        &v3::string_to_sign(v3::Algorithm::HmacSha256, &cr),
+    );
+    let names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+    let mut headers = headers.clone();
+    headers.push((
+        "authorization".into(),
+        format!(
+            "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={sig}",
+            f.id,
+            names.join(";")
+        ),
+    ));
+    RpcRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        query: form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish(),
+        headers,
+        source_ip: Some("127.0.0.1".into()),
+        ..Default::default()
     }
 }
 
@@ -213,5 +279,25 @@ fn main() {
     println!(
         "  signed ListUsers (20 users, SQLite) {rt:>10.0} ns   {:.1}x bare HMAC-SHA1",
         rt / bare
+    );
+    let mut n = 5_000_000_000u64;
+    let build = ns_per_call(
+        |_| {
+            n += 1;
+            black_box(get_secret_request(&f, n));
+        },
+        300,
+    );
+    let gsv = ns_per_call(
+        |_| {
+            n += 1;
+            let (resp, _) = f.gw.handle(&get_secret_request(&f, n));
+            assert_eq!(resp.status, 200);
+        },
+        300,
+    );
+    println!(
+        "  V3 GetSecretValue in process {:>10.0} ns (request building excluded)",
+        gsv - build
     );
 }

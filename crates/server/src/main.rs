@@ -28,13 +28,33 @@ enum Command {
     Serve(ServeArgs),
     /// Initialize an empty store and print the root credentials as JSON.
     Init(ServeArgs),
+    /// Write a consistent copy of the embedded database (safe while serving).
+    Backup {
+        /// Options locating the store.
+        #[command(flatten)]
+        args: ServeArgs,
+        /// The backup file to create.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Restore the embedded database from a backup into an empty data dir.
+    Restore {
+        /// Options locating the store.
+        #[command(flatten)]
+        args: ServeArgs,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (args, serve) = match cli.command {
-        Command::Serve(a) => (a, true),
-        Command::Init(a) => (a, false),
+    let (args, serve, op) = match cli.command {
+        Command::Serve(a) => (a, true, None),
+        Command::Init(a) => (a, false, None),
+        Command::Backup { args, out } => (args, false, Some(setup::Maintenance::Backup(out))),
+        Command::Restore { args, from } => (args, false, Some(setup::Maintenance::Restore(from))),
     };
     let cfg = match config::Config::resolve(args) {
         Ok(c) => c,
@@ -44,10 +64,10 @@ fn main() -> ExitCode {
         }
     };
     config::init_tracing(&cfg);
-    let result = if serve {
-        serve_main(cfg)
-    } else {
-        setup::init_command(&cfg)
+    let result = match (serve, op) {
+        (true, _) => serve_main(cfg),
+        (false, None) => setup::init_command(&cfg),
+        (false, Some(op)) => setup::maintenance(&cfg, op),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -117,3 +117,82 @@ pub fn init_command(cfg: &Config) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(&creds)?);
     Ok(())
 }
+
+/// `rampart backup` / `rampart restore`.
+pub enum Maintenance {
+    /// Write a copy of the database to this file.
+    Backup(PathBuf),
+    /// Restore the database from this file.
+    Restore(PathBuf),
+}
+
+/// Runs a backup or a restore of the embedded SQLite store.
+pub fn maintenance(cfg: &Config, op: Maintenance) -> anyhow::Result<()> {
+    let Database::Sqlite(db) = &cfg.database else {
+        bail!(
+            "backup and restore here cover the embedded SQLite store; for PostgreSQL use its own tools \
+             (`pg_dump -Fc` / `pg_restore`) and keep the master key file with the dump"
+        );
+    };
+    match op {
+        Maintenance::Backup(out) => {
+            if out.exists() {
+                bail!("`{}` already exists; choose a new file", out.display());
+            }
+            if !db.exists() {
+                bail!("there is no database at `{}`", db.display());
+            }
+            let store = SqliteStore::open(db)?;
+            store.backup_to(&out)?;
+            eprintln!(
+                "backed up `{}` to `{}`. The backup is useless without the master key file `{}`: keep a copy of it apart from the backup.",
+                db.display(),
+                out.display(),
+                cfg.master_key_file.display()
+            );
+            Ok(())
+        }
+        Maintenance::Restore(from) => {
+            if db.exists() {
+                bail!(
+                    "`{}` already exists; restore into an empty data dir (or move the current database away first)",
+                    db.display()
+                );
+            }
+            let key = MasterKey::load(&cfg.master_key_file).with_context(|| {
+                format!(
+                    "the master key file `{}` of the backed-up store is needed to restore it",
+                    cfg.master_key_file.display()
+                )
+            })?;
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&cfg.data_dir)?;
+            let staging = db.with_extension("restoring");
+            fs::copy(&from, &staging)
+                .with_context(|| format!("cannot read `{}`", from.display()))?;
+            // Check the backup opens and that this master key unseals it.
+            let check = (|| -> anyhow::Result<()> {
+                let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&staging)?);
+                let rampart = Rampart::open(
+                    store,
+                    key.keyring(),
+                    Arc::new(SystemClock),
+                    Settings::default(),
+                )?;
+                rampart.verify_keyring().map_err(|e| {
+                    anyhow::anyhow!("the master key does not match this backup: {e}")
+                })?;
+                Ok(())
+            })();
+            if let Err(e) = check {
+                let _ = fs::remove_file(&staging);
+                return Err(e);
+            }
+            fs::rename(&staging, db)?;
+            eprintln!("restored `{}` from `{}`", db.display(), from.display());
+            Ok(())
+        }
+    }
+}

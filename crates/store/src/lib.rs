@@ -83,6 +83,8 @@ pub trait IamStore {
         key: &AccessKeyRow,
         max_per_user: u64,
     ) -> StoreResult<()>;
+    /// The account's own (root) AccessKeys.
+    fn root_access_keys(&self) -> StoreResult<Vec<AccessKeyRow>>;
     /// Any key (root or user) by id, with its owner's name.
     fn get_access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>>;
     /// A user's keys, oldest first (`NotFound(User)`).

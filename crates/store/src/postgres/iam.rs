@@ -298,6 +298,17 @@ impl IamStore for PostgresStore {
         })
     }
 
+    fn root_access_keys(&self) -> StoreResult<Vec<AccessKeyRow>> {
+        self.read(|tx| {
+            let found = tx.query(
+                "SELECT k.access_key_id, NULL::TEXT, k.secret_sealed, k.status, k.created_at, k.last_used_at \
+                 FROM access_keys k WHERE k.user_id IS NULL ORDER BY k.created_at",
+                &[],
+            )?;
+            rows(&found, key_row)
+        })
+    }
+
     fn get_access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>> {
         self.single(|c| {
             let row = c.query_opt(

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 use std::time::Duration;
 
@@ -25,10 +25,35 @@ pub struct SqliteStore {
     nonces: Mutex<NonceWindow>,
 }
 
-#[derive(Default)]
+/// The replay window: a set of (key, nonce) hashes and a queue of their
+/// expiry times in arrival order, pruned from the front (O(1) amortized).
+/// 128-bit keyed hashes keep memory small (a false match is ~2^-128).
 struct NonceWindow {
-    seen: HashMap<(String, String), i64>,
-    inserts: u64,
+    seen: HashSet<u128>,
+    queue: VecDeque<(i64, u128)>,
+    keys: (
+        std::collections::hash_map::RandomState,
+        std::collections::hash_map::RandomState,
+    ),
+}
+
+impl Default for NonceWindow {
+    fn default() -> Self {
+        Self {
+            seen: HashSet::new(),
+            queue: VecDeque::new(),
+            keys: (Default::default(), Default::default()),
+        }
+    }
+}
+
+impl NonceWindow {
+    fn hash(&self, key: &str, nonce: &str) -> u128 {
+        use std::hash::BuildHasher;
+        let a = self.keys.0.hash_one((key, nonce));
+        let b = self.keys.1.hash_one((key, nonce));
+        (u128::from(a) << 64) | u128::from(b)
+    }
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
@@ -49,6 +74,17 @@ impl SqliteStore {
             readers,
             nonces: Mutex::new(NonceWindow::default()),
         })
+    }
+
+    /// Writes a consistent copy of the whole database to `target` (which
+    /// must not exist), while the store stays in use (`VACUUM INTO`).
+    pub fn backup_to(&self, target: &Path) -> StoreResult<()> {
+        let conn = self.writer.lock();
+        let path = target
+            .to_str()
+            .ok_or_else(|| StoreError::Backend("backup path is not UTF-8".into()))?;
+        conn.execute("VACUUM INTO ?1", [path]).map_err(backend)?;
+        Ok(())
     }
 
     /// Runs `f` on a reader connection.
@@ -78,18 +114,21 @@ impl SqliteStore {
 
     pub(crate) fn record_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> bool {
         let mut w = self.nonces.lock();
-        w.inserts += 1;
-        if w.inserts.is_multiple_of(4096) {
-            w.seen.retain(|_, exp| *exp > now);
-        }
-        let k = (key.to_owned(), nonce.to_owned());
-        match w.seen.get(&k) {
-            Some(exp) if *exp > now => false,
-            _ => {
-                w.seen.insert(k, expires_at);
-                true
+        while let Some(&(exp, h)) = w.queue.front() {
+            if exp > now {
+                break;
             }
+            w.queue.pop_front();
+            w.seen.remove(&h);
         }
+        let h = w.hash(key, nonce);
+        if !w.seen.insert(h) {
+            return false;
+        }
+        // Expiries arrive nearly in order; a later-expiring entry behind an
+        // earlier one is only kept a little longer than needed.
+        w.queue.push_back((expires_at, h));
+        true
     }
 }
 

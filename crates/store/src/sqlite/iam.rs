@@ -291,6 +291,19 @@ impl IamStore for SqliteStore {
         })
     }
 
+    fn root_access_keys(&self) -> StoreResult<Vec<AccessKeyRow>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT k.access_key_id, NULL, k.secret_sealed, k.status, k.created_at, k.last_used_at \
+                     FROM access_keys k WHERE k.user_id IS NULL ORDER BY k.created_at",
+                )
+                .map_err(backend)?;
+            let rows = st.query_map([], key_row).map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+    }
+
     fn get_access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRow>> {
         self.read(|c| {
             c.prepare_cached(

@@ -1,0 +1,361 @@
+//! `rampart-loadgen`: measures V3-signed `GetSecretValue` throughput and
+//! latency against a real `rampart serve` and, in the same run, against a
+//! bare hyper "hello" server, and prints the ratio.
+//!
+//! ```text
+//! cargo build --release --bin rampart --bin rampart-loadgen
+//! target/release/rampart-loadgen --rampart target/release/rampart --preload 1000 --connections 16 --seconds 10
+//! ```
+
+use std::convert::Infallible;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use rampart_gateway::sign::v3;
+
+#[derive(Parser, Debug)]
+#[command(about = "Load generator for rampart's GetSecretValue")]
+struct Args {
+    /// The rampart binary to start.
+    #[arg(long)]
+    rampart: Option<PathBuf>,
+    /// Secrets created before the run.
+    #[arg(long, default_value_t = 1000)]
+    preload: usize,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Seconds of load per target.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Sequential requests on one connection for the latency figures.
+    #[arg(long, default_value_t = 2000)]
+    latency_requests: usize,
+    /// Internal: run the bare hello server on this port.
+    #[arg(long, hide = true)]
+    bare_server: Option<u16>,
+}
+
+struct Target {
+    port: u16,
+    signer: Option<Signer>,
+    secrets: usize,
+}
+
+#[derive(Clone)]
+struct Signer {
+    id: String,
+    secret: String,
+}
+
+fn now_ts() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    rampart_core::time::format(i64::try_from(secs).unwrap_or(0))
+}
+
+fn build_request(t: &Target, n: u64) -> anyhow::Result<Request<Full<Bytes>>> {
+    let Some(s) = &t.signer else {
+        return Ok(Request::post("/")
+            .header("host", format!("127.0.0.1:{}", t.port))
+            .body(Full::new(Bytes::new()))?);
+    };
+    let name = format!("bench/secret-{}", n as usize % t.secrets.max(1));
+    let pairs = vec![("SecretName".to_string(), name.clone())];
+    let host = format!("127.0.0.1:{}", t.port);
+    let body_hash = rampart_crypto::sha256_hex(b"");
+    let nonce = format!("{}{n:016x}", rampart_crypto::random_hex(8));
+    let headers: Vec<(String, String)> = vec![
+        ("host".into(), host.clone()),
+        ("x-acs-action".into(), "GetSecretValue".into()),
+        ("x-acs-content-sha256".into(), body_hash.clone()),
+        ("x-acs-date".into(), now_ts()),
+        ("x-acs-signature-nonce".into(), nonce),
+        ("x-acs-version".into(), "2016-01-20".into()),
+    ];
+    let signed: Vec<(String, Vec<String>)> = headers
+        .iter()
+        .map(|(k, v)| (k.clone(), vec![v.clone()]))
+        .collect();
+    let q = v3::canonical_query(&pairs, false);
+    let cr = v3::canonical_request(&v3::CanonicalInput {
+        method: "POST",
+        path: "/",
+        query: &q,
+        headers: &signed,
+        hashed_payload: &body_hash,
+    });
+    let sig = v3::sign(
+        v3::Algorithm::HmacSha256,
+        &s.secret,
+        &v3::string_to_sign(v3::Algorithm::HmacSha256, &cr),
+    );
+    let names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    let mut b = Request::post(format!("/?{query}"));
+    for (k, v) in &headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b = b.header(
+        "authorization",
+        format!(
+            "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={sig}",
+            s.id,
+            names.join(";")
+        ),
+    );
+    Ok(b.body(Full::new(Bytes::new()))?)
+}
+
+/// One keep-alive connection sending requests until `deadline`; returns latencies (µs).
+async fn connection(
+    t: Arc<Target>,
+    deadline: Instant,
+    max: usize,
+    seed: u64,
+) -> anyhow::Result<Vec<u32>> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", t.port)).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let mut lat = Vec::new();
+    let mut n = seed;
+    while Instant::now() < deadline && lat.len() < max {
+        let req = build_request(&t, n)?;
+        n += 1;
+        let start = Instant::now();
+        let resp = sender.send_request(req).await?;
+        let status = resp.status();
+        let _ = resp.into_body().collect().await?;
+        if !status.is_success() {
+            bail!("request failed with HTTP {status}");
+        }
+        lat.push(u32::try_from(start.elapsed().as_micros()).unwrap_or(u32::MAX));
+    }
+    Ok(lat)
+}
+
+struct Figures {
+    rps: f64,
+    p50: u32,
+    p99: u32,
+}
+
+async fn load(
+    t: Arc<Target>,
+    conns: usize,
+    seconds: u64,
+    max_per_conn: usize,
+) -> anyhow::Result<Figures> {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in 0..conns {
+        tasks.push(tokio::spawn(connection(
+            t.clone(),
+            deadline,
+            max_per_conn,
+            (c as u64) << 40,
+        )));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    Ok(Figures {
+        rps: all.len() as f64 / elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+    })
+}
+
+async fn bare_server(port: u16) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(|_req: Request<hyper::body::Incoming>| async {
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"hello"))))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_healthy(port: u16, path: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            std::thread::sleep(Duration::from_millis(100));
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("server on {port} ({path}) did not start")
+}
+
+/// Creates the account and `n` generic secrets directly in the data dir.
+fn preload(bin: &Path, dir: &Path, n: usize) -> anyhow::Result<Signer> {
+    let out = Command::new(bin)
+        .arg("init")
+        .arg("--data-dir")
+        .arg(dir)
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "rampart init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let creds: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let store: Arc<dyn rampart_store::Store> = Arc::new(rampart_store::SqliteStore::open(
+        &dir.join("rampart.sqlite"),
+    )?);
+    let key = rampart_crypto::MasterKey::load(&dir.join("master.key"))?;
+    let r = rampart_core::Rampart::open(
+        store,
+        key.keyring(),
+        Arc::new(rampart_core::SystemClock),
+        rampart_core::Settings::default(),
+    )?;
+    let t = Instant::now();
+    for i in 0..n {
+        r.create_secret(rampart_core::kms::secrets::CreateSecret {
+            secret_name: format!("bench/secret-{i}"),
+            version_id: "v1".into(),
+            secret_data: format!("value-{i}-{}", rampart_crypto::random_hex(8)),
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if i > 0 && i % 100_000 == 0 {
+            eprintln!(
+                "  preloaded {i} secrets ({:.0}/s)",
+                i as f64 / t.elapsed().as_secs_f64()
+            );
+        }
+    }
+    eprintln!("preloaded {n} secrets in {:.1}s", t.elapsed().as_secs_f64());
+    Ok(Signer {
+        id: creds["AccessKeyId"]
+            .as_str()
+            .context("credentials")?
+            .to_string(),
+        secret: creds["AccessKeySecret"]
+            .as_str()
+            .context("credentials")?
+            .to_string(),
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if let Some(port) = args.bare_server {
+        return rt.block_on(bare_server(port));
+    }
+    let bin = args.rampart.clone().context("--rampart PATH is required")?;
+    let dir = tempfile::tempdir()?;
+    let signer = preload(&bin, dir.path(), args.preload)?;
+    let rport = free_port()?;
+    let _server = Kill(
+        Command::new(&bin)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{rport}"),
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("RAMPART_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?,
+    );
+    wait_healthy(rport, "rampart")?;
+    let bport = free_port()?;
+    let _bare = Kill(
+        Command::new(std::env::current_exe()?)
+            .args(["--bare-server", &bport.to_string()])
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    wait_healthy(bport, "bare")?;
+    let rampart = Arc::new(Target {
+        port: rport,
+        signer: Some(signer),
+        secrets: args.preload,
+    });
+    let bare = Arc::new(Target {
+        port: bport,
+        signer: None,
+        secrets: 0,
+    });
+    rt.block_on(async {
+        // Warm up both.
+        load(rampart.clone(), 2, 1, usize::MAX).await?;
+        load(bare.clone(), 2, 1, usize::MAX).await?;
+        let b = load(bare.clone(), args.connections, args.seconds, usize::MAX).await?;
+        let r = load(rampart.clone(), args.connections, args.seconds, usize::MAX).await?;
+        let lat = load(rampart.clone(), 1, 60, args.latency_requests).await?;
+        println!("secrets stored:            {}", args.preload);
+        println!("connections:               {}", args.connections);
+        println!(
+            "bare hyper hello:          {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs",
+            b.rps, b.p50, b.p99
+        );
+        println!(
+            "rampart GetSecretValue V3: {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs",
+            r.rps, r.p50, r.p99
+        );
+        println!(
+            "ratio rampart / bare:      {:>9.1} %",
+            100.0 * r.rps / b.rps
+        );
+        println!(
+            "single-connection latency: p50 {} µs  p99 {} µs ({} requests)",
+            lat.p50, lat.p99, args.latency_requests
+        );
+        Ok::<(), anyhow::Error>(())
+    })
+}

@@ -1,0 +1,90 @@
+//! `rampart backup` while serving, then `rampart restore` into a new data
+//! dir with the master key: everything is there and secrets still open.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+use std::process::Command;
+
+use harness::*;
+
+#[test]
+fn backup_and_restore_round_trip() {
+    let a = tempfile::tempdir().unwrap();
+    let p = Proc::start(a.path(), &[]);
+    let root = p.root();
+    p.ok(&root, RAM, "CreateUser", &[("UserName", "kept")]);
+    p.ok(
+        &root,
+        KMS,
+        "CreateSecret",
+        &[
+            ("SecretName", "kept/secret"),
+            ("VersionId", "v1"),
+            ("SecretData", "precious"),
+        ],
+    );
+    let out = a.path().join("backup.sqlite");
+    let st = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["backup", "--data-dir"])
+        .arg(a.path())
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success(), "backup while serving");
+    drop(p);
+
+    let b = tempfile::tempdir().unwrap();
+    // Without the master key the restore refuses.
+    let st = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["restore", "--data-dir"])
+        .arg(b.path())
+        .arg("--from")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!st.status.success());
+    assert!(String::from_utf8_lossy(&st.stderr).contains("master key"));
+    // With a foreign master key it refuses too.
+    let wrong = b.path().join("wrong.key");
+    std::fs::write(&wrong, format!("{}\n", "ab".repeat(32))).unwrap();
+    let st = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["restore", "--data-dir"])
+        .arg(b.path())
+        .arg("--master-key-file")
+        .arg(&wrong)
+        .arg("--from")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!st.status.success(), "a foreign master key is refused");
+    assert!(
+        String::from_utf8_lossy(&st.stderr).contains("does not match"),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    std::fs::copy(a.path().join("master.key"), b.path().join("master.key")).unwrap();
+    let st = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["restore", "--data-dir"])
+        .arg(b.path())
+        .arg("--from")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::fs::copy(
+        a.path().join("root-credentials.json"),
+        b.path().join("root-credentials.json"),
+    )
+    .unwrap();
+    let q = Proc::start(b.path(), &[]);
+    q.ok(&root, RAM, "GetUser", &[("UserName", "kept")]);
+    let v = q.ok(
+        &root,
+        KMS,
+        "GetSecretValue",
+        &[("SecretName", "kept/secret")],
+    );
+    assert_eq!(v["SecretData"], "precious");
+}
