@@ -28,6 +28,7 @@ pub struct SqliteStore {
 /// The replay window: a set of (key, nonce) hashes and a queue of their
 /// expiry times in arrival order, pruned from the front (O(1) amortized).
 /// 128-bit keyed hashes keep memory small (a false match is ~2^-128).
+#[derive(Default)]
 struct NonceWindow {
     seen: HashSet<u128>,
     queue: VecDeque<(i64, u128)>,
@@ -35,16 +36,6 @@ struct NonceWindow {
         std::collections::hash_map::RandomState,
         std::collections::hash_map::RandomState,
     ),
-}
-
-impl Default for NonceWindow {
-    fn default() -> Self {
-        Self {
-            seen: HashSet::new(),
-            queue: VecDeque::new(),
-            keys: (Default::default(), Default::default()),
-        }
-    }
 }
 
 impl NonceWindow {
