@@ -587,7 +587,9 @@ fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             let mut access = ctx.access("kms:BatchGetSecretValue", &arn);
             access.extra = Some(&extra);
             access.resource_policy = policy.as_deref();
-            ctx.rampart.authorize(ctx.principal, &access)?;
+            ctx.rampart
+                .authorize(ctx.principal, &access)
+                .map_err(|e| crate::product_denial(crate::Product::Kms, e))?;
             ctx.rampart.get_secret_value(&req)
         })();
         match result {

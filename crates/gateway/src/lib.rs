@@ -38,6 +38,8 @@ pub struct Ctx<'a> {
     pub source_ip: Option<&'a str>,
     /// Whether the request came over TLS.
     pub secure: bool,
+    /// The product of the action.
+    pub product: Product,
 }
 
 impl Ctx<'_> {
@@ -206,22 +208,28 @@ impl Gateway {
             params,
             source_ip,
             secure,
+            product,
         };
         if let Some(resource_fn) = spec.resource {
             let resource = resource_fn(&ctx)?;
-            outcome.resource = Some(resource.clone());
+            let resource = resource.as_str();
+            outcome.resource = Some(resource.to_string());
             let action = format!("{}:{}", product.service(), spec.name);
             match spec.auth_extra {
                 // The account root is allowed everything: no need to load
                 // the resource's tags and policy.
                 _ if principal.is_root() => {}
-                None => ctx.authorize(&action, &resource)?,
+                None => ctx
+                    .authorize(&action, resource)
+                    .map_err(|e| product_denial(product, e))?,
                 Some(extra_fn) => {
                     let (extra, policy) = extra_fn(&ctx)?;
-                    let mut access = ctx.access(&action, &resource);
+                    let mut access = ctx.access(&action, resource);
                     access.extra = Some(&extra);
                     access.resource_policy = policy.as_deref();
-                    self.rampart.authorize(principal, &access)?;
+                    self.rampart
+                        .authorize(principal, &access)
+                        .map_err(|e| product_denial(product, e))?;
                 }
             }
         }
@@ -270,6 +278,15 @@ impl Gateway {
         self.audit(&outcome, source_ip, Some("rampart-console"));
         (resp, outcome)
     }
+}
+
+/// KMS reports a permission denial as `Forbidden.NoPermission`; RAM and STS
+/// as `NoPermission`.
+pub(crate) fn product_denial(product: Product, mut e: ApiError) -> ApiError {
+    if product == Product::Kms && e.code == "NoPermission" {
+        e.code = std::borrow::Cow::Borrowed("Forbidden.NoPermission");
+    }
+    e
 }
 
 /// Finds an implemented action, or the error for an unknown or not yet

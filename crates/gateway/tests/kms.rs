@@ -498,7 +498,10 @@ fn secret_authorization_uses_tags_and_resource_policy() {
         "GetSecretValue",
         &[("SecretName", "untagged")],
     );
-    assert_eq!((st, body["Code"].as_str()), (403, Some("NoPermission")));
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (403, Some("Forbidden.NoPermission"))
+    );
     // A resource policy naming the user grants access to the untagged secret.
     let policy = format!(
         r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{}:user/reader"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#,
