@@ -152,7 +152,7 @@ function errorBox(err) {
   const box = h('div', { class: 'alert' },
     h('span', { class: 'code' }, body.Code || 'Error'), ': ', body.Message || '');
   if (body.RequestId) box.append(h('div', { class: 'hint' }, `RequestId: ${body.RequestId}`));
-  if (body.Code === 'NoPermission') {
+  if (body.Code === 'NoPermission' || body.Code === 'Forbidden.NoPermission') {
     const m = /Resource: (\S+) Action: (\S+)/.exec(body.Message || '');
     const p = state.principal || {};
     if (m && p.Type === 'User') {
