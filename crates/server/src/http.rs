@@ -17,6 +17,10 @@ use crate::config::Config;
 struct AppState {
     gateway: Arc<Gateway>,
     metrics: Arc<crate::metrics::Metrics>,
+    /// The embedded store answers in microseconds: handle requests on the
+    /// async worker instead of handing them to the blocking pool. A network
+    /// database (PostgreSQL) goes through the blocking pool.
+    inline: bool,
 }
 
 /// Runs the server until SIGINT/SIGTERM, then drains in-flight requests.
@@ -54,6 +58,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let state = AppState {
         gateway: Arc::new(Gateway::new(rampart)),
         metrics,
+        inline: matches!(cfg.database, crate::config::Database::Sqlite(_)),
     };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(cfg.listen)
@@ -127,7 +132,11 @@ async fn rpc(
     };
     let gateway = state.gateway.clone();
     let started = std::time::Instant::now();
-    let handled = tokio::task::spawn_blocking(move || gateway.handle(&req)).await;
+    let handled = if state.inline {
+        Ok(gateway.handle(&req))
+    } else {
+        tokio::task::spawn_blocking(move || gateway.handle(&req)).await
+    };
     let (resp, outcome) = match handled {
         Ok(r) => r,
         Err(e) => {

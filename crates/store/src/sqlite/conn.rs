@@ -79,14 +79,16 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection.
+    /// One read transaction: every statement of `f` sees one snapshot, and
+    /// the file locks are taken once instead of once per statement.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         for r in &self.readers {
             if let Some(conn) = r.try_lock() {
-                return f(&conn);
+                return in_read_tx(&conn, f);
             }
         }
         let conn = self.readers[0].lock();
-        f(&conn)
+        in_read_tx(&conn, f)
     }
 
     /// Runs `f` in one immediate write transaction; commits only if `f` succeeds.
@@ -121,6 +123,13 @@ impl SqliteStore {
         w.queue.push_back((expires_at, h));
         true
     }
+}
+
+fn in_read_tx<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    let tx = conn.unchecked_transaction().map_err(backend)?;
+    let out = f(&tx)?;
+    tx.commit().map_err(backend)?;
+    Ok(out)
 }
 
 fn open_conn(path: &Path, read_only: bool) -> StoreResult<Connection> {
