@@ -119,6 +119,7 @@ impl Gateway {
         let result = decoded.and_then(|d| {
             outcome.product = Some(d.product.code());
             outcome.action = Some(d.action.clone());
+            let _span = tracing::info_span!("request", product = d.product.code(), action = %d.action, request_id = %request_id).entered();
             self.dispatch(req, &d, &mut outcome).map(|out| (d, out))
         });
         let host_id = outcome

@@ -88,3 +88,28 @@ fn backup_and_restore_round_trip() {
     );
     assert_eq!(v["SecretData"], "precious");
 }
+
+#[test]
+fn metrics_are_scraped() {
+    let a = tempfile::tempdir().unwrap();
+    let p = Proc::start(a.path(), &[]);
+    let root = p.root();
+    p.ok(&root, RAM, "ListUsers", &[]);
+    let (st, _) = p.call(&root, RAM, "GetUser", &[("UserName", "nobody")]);
+    assert_eq!(st, 404);
+    let text = ureq::get(&format!("http://127.0.0.1:{}/metrics", p.port))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    for needle in [
+        r#"rampart_requests_total{product="Ram",action="ListUsers",code="OK"} 1"#,
+        r#"rampart_requests_total{product="Ram",action="GetUser",code="EntityNotExist.User"} 1"#,
+        "rampart_request_duration_seconds_bucket",
+        "rampart_scheduler_lag_milliseconds",
+        "rampart_rotations_total",
+        "rampart_store_errors_total",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+}

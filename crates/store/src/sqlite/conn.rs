@@ -125,7 +125,10 @@ impl SqliteStore {
     }
 }
 
-fn in_read_tx<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+fn in_read_tx<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
     let tx = conn.unchecked_transaction().map_err(backend)?;
     let out = f(&tx)?;
     tx.commit().map_err(backend)?;
