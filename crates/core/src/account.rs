@@ -160,6 +160,7 @@ impl Rampart {
             materials: Arc::default(),
             login_guard: Arc::default(),
             audit: Arc::default(),
+            default_key_id: Arc::default(),
         })
     }
 

@@ -65,6 +65,7 @@ pub struct Rampart {
     pub(crate) materials: Arc<crate::kms::crypto::MaterialCache>,
     pub(crate) login_guard: Arc<crate::console::LoginGuard>,
     pub(crate) audit: Arc<crate::audit::AuditSink>,
+    pub(crate) default_key_id: Arc<std::sync::OnceLock<String>>,
 }
 
 impl std::fmt::Debug for Rampart {

@@ -282,7 +282,14 @@ impl Rampart {
     fn encryption_key_for(&self, requested: Option<&str>) -> Result<String, ApiError> {
         match requested.filter(|s| !s.is_empty()) {
             Some(r) => Ok(self.usable_key(r)?.key_id),
-            None => Ok(self.default_key()?.key_id),
+            None => {
+                if let Some(id) = self.default_key_id.get() {
+                    return Ok(id.clone());
+                }
+                let id = self.default_key()?.key_id;
+                let _ = self.default_key_id.set(id.clone());
+                Ok(id)
+            }
         }
     }
 

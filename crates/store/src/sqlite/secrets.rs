@@ -161,7 +161,7 @@ impl SecretStore for SqliteStore {
         max: u64,
     ) -> StoreResult<()> {
         self.write(|tx| {
-            if count(tx, "SELECT COUNT(*) FROM secrets WHERE ?1 = ?1", "")? >= max {
+            if count(tx, "SELECT n FROM counters WHERE name = 'secrets' AND ?1 = ?1", "")? >= max {
                 return Err(StoreError::Limit(Entity::Secret));
             }
             tx.execute(
