@@ -10,7 +10,7 @@ use std::time::Instant;
 use criterion::Criterion;
 use rampart_core::{Rampart, Settings, SystemClock};
 use rampart_crypto::Keyring;
-use rampart_gateway::sign::{v1, v3};
+use rampart_gateway::sign::{client, v1, v3};
 use rampart_gateway::{Gateway, RpcRequest};
 use rampart_store::{SqliteStore, Store};
 
@@ -107,56 +107,30 @@ fn fixture() -> Fixture {
     }
 }
 
+fn signer(f: &Fixture) -> client::Signer<'_> {
+    client::Signer {
+        id: &f.id,
+        secret: &f.secret,
+        token: None,
+    }
+}
+
 fn get_secret_request(f: &Fixture, n: u64) -> RpcRequest {
-    let pairs = vec![(
-        "SecretName".to_string(),
-        format!("bench/secret-{}", n % 100),
-    )];
-    let body_hash = rampart_crypto::sha256_hex(b"");
-    let headers: Vec<(String, String)> = vec![
-        ("host".into(), "127.0.0.1:7433".into()),
-        ("x-acs-action".into(), "GetSecretValue".into()),
-        ("x-acs-content-sha256".into(), body_hash.clone()),
-        (
-            "x-acs-date".into(),
-            rampart_core::time::format(rampart_core::Clock::now(&SystemClock)),
-        ),
-        ("x-acs-signature-nonce".into(), format!("gsv-{n}")),
-        ("x-acs-version".into(), "2016-01-20".into()),
-    ];
-    let signed: Vec<(String, Vec<String>)> = headers
-        .iter()
-        .map(|(k, v)| (k.clone(), vec![v.clone()]))
-        .collect();
-    let q = v3::canonical_query(&pairs, false);
-    let cr = v3::canonical_request(&v3::CanonicalInput {
-        method: "POST",
-        path: "/",
-        query: &q,
-        headers: &signed,
-        hashed_payload: &body_hash,
-    });
-    let sig = v3::sign(
-        v3::Algorithm::HmacSha256,
-        &f.secret,
-        &v3::string_to_sign(v3::Algorithm::HmacSha256, &cr),
+    let name = format!("bench/secret-{}", n % 100);
+    let ts = rampart_core::time::format(rampart_core::Clock::now(&SystemClock));
+    let (query, headers) = client::v3_request(
+        &signer(f),
+        "127.0.0.1:7433",
+        "2016-01-20",
+        "GetSecretValue",
+        &[("SecretName", &name)],
+        &ts,
+        &format!("gsv-{n}"),
     );
-    let names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-    let mut headers = headers.clone();
-    headers.push((
-        "authorization".into(),
-        format!(
-            "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={sig}",
-            f.id,
-            names.join(";")
-        ),
-    ));
     RpcRequest {
         method: "POST".into(),
         path: "/".into(),
-        query: form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&pairs)
-            .finish(),
+        query,
         headers,
         source_ip: Some("127.0.0.1".into()),
         ..Default::default()
@@ -165,27 +139,18 @@ fn get_secret_request(f: &Fixture, n: u64) -> RpcRequest {
 
 fn list_users_request(f: &Fixture, n: u64) -> RpcRequest {
     let ts = rampart_core::time::format(rampart_core::Clock::now(&SystemClock));
-    let nonce = format!("bench-{n}");
-    let mut p: Vec<(String, String)> = [
-        ("Action", "ListUsers"),
-        ("Version", "2015-05-01"),
-        ("Format", "JSON"),
-        ("AccessKeyId", f.id.as_str()),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("SignatureNonce", nonce.as_str()),
-        ("Timestamp", ts.as_str()),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    p.push(("Signature".into(), verify_v1(&p, &f.secret)));
     RpcRequest {
         method: "POST".into(),
         path: "/".into(),
-        query: form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&p)
-            .finish(),
+        query: client::v1_query(
+            &signer(f),
+            "POST",
+            "2015-05-01",
+            "ListUsers",
+            &[],
+            &ts,
+            &format!("bench-{n}"),
+        ),
         source_ip: Some("127.0.0.1".into()),
         ..Default::default()
     }

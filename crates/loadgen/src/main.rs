@@ -19,7 +19,7 @@ use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use rampart_gateway::sign::v3;
+use rampart_gateway::sign::client;
 
 #[derive(Parser, Debug)]
 #[command(about = "Load generator for rampart's GetSecretValue")]
@@ -65,57 +65,32 @@ fn now_ts() -> String {
 }
 
 fn build_request(t: &Target, n: u64) -> anyhow::Result<Request<Full<Bytes>>> {
+    let host = format!("127.0.0.1:{}", t.port);
     let Some(s) = &t.signer else {
         return Ok(Request::post("/")
-            .header("host", format!("127.0.0.1:{}", t.port))
+            .header("host", host)
             .body(Full::new(Bytes::new()))?);
     };
     let name = format!("bench/secret-{}", n as usize % t.secrets.max(1));
-    let pairs = vec![("SecretName".to_string(), name.clone())];
-    let host = format!("127.0.0.1:{}", t.port);
-    let body_hash = rampart_crypto::sha256_hex(b"");
     let nonce = format!("{}{n:016x}", rampart_crypto::random_hex(8));
-    let headers: Vec<(String, String)> = vec![
-        ("host".into(), host.clone()),
-        ("x-acs-action".into(), "GetSecretValue".into()),
-        ("x-acs-content-sha256".into(), body_hash.clone()),
-        ("x-acs-date".into(), now_ts()),
-        ("x-acs-signature-nonce".into(), nonce),
-        ("x-acs-version".into(), "2016-01-20".into()),
-    ];
-    let signed: Vec<(String, Vec<String>)> = headers
-        .iter()
-        .map(|(k, v)| (k.clone(), vec![v.clone()]))
-        .collect();
-    let q = v3::canonical_query(&pairs, false);
-    let cr = v3::canonical_request(&v3::CanonicalInput {
-        method: "POST",
-        path: "/",
-        query: &q,
-        headers: &signed,
-        hashed_payload: &body_hash,
-    });
-    let sig = v3::sign(
-        v3::Algorithm::HmacSha256,
-        &s.secret,
-        &v3::string_to_sign(v3::Algorithm::HmacSha256, &cr),
+    let signer = client::Signer {
+        id: &s.id,
+        secret: &s.secret,
+        token: None,
+    };
+    let (query, headers) = client::v3_request(
+        &signer,
+        &host,
+        "2016-01-20",
+        "GetSecretValue",
+        &[("SecretName", &name)],
+        &now_ts(),
+        &nonce,
     );
-    let names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&pairs)
-        .finish();
     let mut b = Request::post(format!("/?{query}"));
     for (k, v) in &headers {
         b = b.header(k.as_str(), v.as_str());
     }
-    b = b.header(
-        "authorization",
-        format!(
-            "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={sig}",
-            s.id,
-            names.join(";")
-        ),
-    );
     Ok(b.body(Full::new(Bytes::new()))?)
 }
 

@@ -1,6 +1,7 @@
 //! Signature schemes: RPC V1 (HMAC-SHA1) and V3 (`ACS3-HMAC-SHA256`,
 //! `ACS3-HMAC-SM3`). Pure functions, tested on the documented vectors.
 
+pub mod client;
 pub mod v1;
 pub mod v3;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rampart_core::{ManualClock, Rampart, Settings};
 use rampart_crypto::Keyring;
-use rampart_gateway::sign::{v1, v3};
+use rampart_gateway::sign::client;
 use rampart_gateway::{Gateway, RpcRequest};
 use rampart_store::{SqliteStore, Store};
 use serde_json::Value;
@@ -51,6 +51,14 @@ impl Server {
         }
     }
 
+    fn signer<'a>(c: &'a Creds) -> client::Signer<'a> {
+        client::Signer {
+            id: &c.id,
+            secret: &c.secret,
+            token: c.token.as_deref(),
+        }
+    }
+
     /// A V1-signed POST with every parameter in the query.
     pub fn call_v1(
         &self,
@@ -59,33 +67,17 @@ impl Server {
         action: &str,
         params: &[(&str, &str)],
     ) -> (u16, Value) {
-        let nonce = rampart_crypto::random_hex(16);
         let ts = rampart_core::time::format(self.clock_now());
-        let mut p: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        for (k, v) in [
-            ("Action", action),
-            ("Version", version),
-            ("Format", "JSON"),
-            ("AccessKeyId", c.id.as_str()),
-            ("SignatureMethod", "HMAC-SHA1"),
-            ("SignatureVersion", "1.0"),
-            ("SignatureNonce", nonce.as_str()),
-            ("Timestamp", ts.as_str()),
-        ] {
-            p.push((k.into(), v.into()));
-        }
-        if let Some(t) = &c.token {
-            p.push(("SecurityToken".into(), t.clone()));
-        }
-        let canonical = v1::canonical_query(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let sig = v1::sign(&c.secret, &v1::string_to_sign("POST", &canonical));
-        p.push(("Signature".into(), sig));
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&p)
-            .finish();
+        let nonce = rampart_crypto::random_hex(16);
+        let query = client::v1_query(
+            &Self::signer(c),
+            "POST",
+            version,
+            action,
+            params,
+            &ts,
+            &nonce,
+        );
         self.send(RpcRequest {
             method: "POST".into(),
             path: "/".into(),
@@ -105,61 +97,21 @@ impl Server {
         action: &str,
         params: &[(&str, &str)],
     ) -> (u16, Value) {
-        let pairs: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let body_hash = rampart_crypto::sha256_hex(b"");
-        let mut headers = vec![
-            ("host".to_string(), "127.0.0.1:7433".to_string()),
-            ("x-acs-action".into(), action.into()),
-            ("x-acs-version".into(), version.into()),
-            (
-                "x-acs-date".into(),
-                rampart_core::time::format(self.clock_now()),
-            ),
-            (
-                "x-acs-signature-nonce".into(),
-                rampart_crypto::random_hex(16),
-            ),
-            ("x-acs-content-sha256".into(), body_hash.clone()),
-        ];
-        if let Some(t) = &c.token {
-            headers.push(("x-acs-security-token".into(), t.clone()));
-        }
-        let signed: Vec<(String, Vec<String>)> = headers
-            .iter()
-            .map(|(k, v)| (k.clone(), vec![v.clone()]))
-            .collect();
-        let query = v3::canonical_query(&pairs, false);
-        let cr = v3::canonical_request(&v3::CanonicalInput {
-            method: "POST",
-            path: "/",
-            query: &query,
-            headers: &signed,
-            hashed_payload: &body_hash,
-        });
-        let sig = v3::sign(
-            v3::Algorithm::HmacSha256,
-            &c.secret,
-            &v3::string_to_sign(v3::Algorithm::HmacSha256, &cr),
+        let ts = rampart_core::time::format(self.clock_now());
+        let nonce = rampart_crypto::random_hex(16);
+        let (query, headers) = client::v3_request(
+            &Self::signer(c),
+            "127.0.0.1:7433",
+            version,
+            action,
+            params,
+            &ts,
+            &nonce,
         );
-        let mut names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
-        names.sort_unstable();
-        headers.push((
-            "authorization".into(),
-            format!(
-                "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={sig}",
-                c.id,
-                names.join(";")
-            ),
-        ));
         self.send(RpcRequest {
             method: "POST".into(),
             path: "/".into(),
-            query: form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&pairs)
-                .finish(),
+            query,
             headers,
             body: vec![],
             source_ip: Some("127.0.0.1".into()),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rampart_gateway::sign::v1;
+use rampart_gateway::sign::client;
 use serde_json::Value;
 
 #[derive(Clone, Debug)]
@@ -117,49 +117,24 @@ impl Proc {
         params: &[(&str, &str)],
     ) -> (u16, Value) {
         let nonce = rampart_crypto::random_hex(16);
-        let ts = rampart_core::time::format(
-            i64::try_from(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_secs(),
-            )
-            .unwrap(),
-        );
-        let mut p: Vec<(String, String)> = params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        for (k, v) in [
-            ("Action", action),
-            ("Version", version),
-            ("Format", "JSON"),
-            ("AccessKeyId", c.id.as_str()),
-            ("SignatureMethod", "HMAC-SHA1"),
-            ("SignatureVersion", "1.0"),
-            ("SignatureNonce", nonce.as_str()),
-            ("Timestamp", ts.as_str()),
-        ] {
-            p.push((k.into(), v.into()));
-        }
-        let canonical = v1::canonical_query(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        p.push((
-            "Signature".into(),
-            v1::sign(&c.secret, &v1::string_to_sign("POST", &canonical)),
-        ));
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&p)
-            .finish();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let ts = rampart_core::time::format(i64::try_from(now).unwrap());
+        let signer = client::Signer {
+            id: &c.id,
+            secret: &c.secret,
+            token: None,
+        };
+        let query = client::v1_query(&signer, "POST", version, action, params, &ts, &nonce);
         let url = format!("http://127.0.0.1:{}/?{query}", self.port);
+        let parse = |r: ureq::Response| {
+            serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null)
+        };
         match ureq::post(&url).timeout(Duration::from_secs(20)).call() {
-            Ok(r) => (
-                r.status(),
-                serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null),
-            ),
-            Err(ureq::Error::Status(code, r)) => (
-                code,
-                serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null),
-            ),
+            Ok(r) => (r.status(), parse(r)),
+            Err(ureq::Error::Status(code, r)) => (code, parse(r)),
             Err(e) => (0, Value::String(e.to_string())),
         }
     }
