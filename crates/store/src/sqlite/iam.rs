@@ -49,6 +49,28 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<AccessKeyRow> {
     })
 }
 
+/// Maps a unique-constraint violation to `Conflict(entity)`, anything else
+/// to a backend error.
+pub(super) fn conflict_on(entity: Entity) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(entity)
+        } else {
+            backend(e)
+        }
+    }
+}
+
+/// Fails with `DeleteConflict(entity)` for the first check that counts a row.
+fn dependents(conn: &Connection, id: &str, checks: &[(&str, Entity)]) -> StoreResult<()> {
+    for (sql, entity) in checks {
+        if count(conn, sql, id)? > 0 {
+            return Err(StoreError::DeleteConflict(*entity));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
@@ -156,13 +178,7 @@ impl IamStore for SqliteStore {
                     user.last_login_at
                 ],
             )
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(Entity::User)
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(conflict_on(Entity::User))?;
             Ok(())
         })
     }
@@ -196,13 +212,7 @@ impl IamStore for SqliteStore {
                         user.last_login_at
                     ],
                 )
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::Conflict(Entity::User)
-                    } else {
-                        backend(e)
-                    }
-                })?;
+                .map_err(conflict_on(Entity::User))?;
             if n == 0 {
                 return Err(StoreError::NotFound(Entity::User));
             }
@@ -213,38 +223,19 @@ impl IamStore for SqliteStore {
     fn delete_user(&self, user_name: &str) -> StoreResult<()> {
         self.write(|tx| {
             let id = user_id(tx, user_name)?;
-            if count(
+            dependents(
                 tx,
-                "SELECT COUNT(*) FROM access_keys WHERE user_id = ?1",
                 &id,
-            )? > 0
-            {
-                return Err(StoreError::DeleteConflict(Entity::AccessKey));
-            }
-            if count(
-                tx,
-                "SELECT COUNT(*) FROM group_members WHERE user_id = ?1",
-                &id,
-            )? > 0
-            {
-                return Err(StoreError::DeleteConflict(Entity::Group));
-            }
-            if count(
-                tx,
-                "SELECT COUNT(*) FROM login_profiles WHERE user_id = ?1",
-                &id,
-            )? > 0
-            {
-                return Err(StoreError::DeleteConflict(Entity::LoginProfile));
-            }
-            if count(
-                tx,
-                "SELECT COUNT(*) FROM attachments WHERE principal_kind = 'User' AND principal_id = ?1",
-                &id,
-            )? > 0
-            {
-                return Err(StoreError::DeleteConflict(Entity::Attachment));
-            }
+                &[
+                    ("SELECT COUNT(*) FROM access_keys WHERE user_id = ?1", Entity::AccessKey),
+                    ("SELECT COUNT(*) FROM group_members WHERE user_id = ?1", Entity::Group),
+                    ("SELECT COUNT(*) FROM login_profiles WHERE user_id = ?1", Entity::LoginProfile),
+                    (
+                        "SELECT COUNT(*) FROM attachments WHERE principal_kind = 'User' AND principal_id = ?1",
+                        Entity::Attachment,
+                    ),
+                ],
+            )?;
             tx.execute("DELETE FROM users WHERE user_id = ?1", [&id])
                 .map_err(backend)?;
             Ok(())
@@ -280,13 +271,7 @@ impl IamStore for SqliteStore {
                 "INSERT INTO access_keys (access_key_id, user_id, secret_sealed, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![key.access_key_id, id, key.secret_sealed, key.status.as_str(), key.created_at],
             )
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(Entity::AccessKey)
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(conflict_on(Entity::AccessKey))?;
             Ok(())
         })
     }
@@ -396,13 +381,7 @@ impl IamStore for SqliteStore {
                     group.updated_at
                 ],
             )
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(Entity::Group)
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(conflict_on(Entity::Group))?;
             Ok(())
         })
     }
@@ -426,13 +405,7 @@ impl IamStore for SqliteStore {
                     "UPDATE groups SET group_name = ?2, comments = ?3, updated_at = ?4 WHERE group_id = ?1",
                     params![group.group_id, group.group_name, group.comments, group.updated_at],
                 )
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::Conflict(Entity::Group)
-                    } else {
-                        backend(e)
-                    }
-                })?;
+                .map_err(conflict_on(Entity::Group))?;
             if n == 0 {
                 return Err(StoreError::NotFound(Entity::Group));
             }
@@ -443,22 +416,17 @@ impl IamStore for SqliteStore {
     fn delete_group(&self, group_name: &str) -> StoreResult<()> {
         self.write(|tx| {
             let id = group_id(tx, group_name)?;
-            if count(
+            dependents(
                 tx,
-                "SELECT COUNT(*) FROM group_members WHERE group_id = ?1",
                 &id,
-            )? > 0
-            {
-                return Err(StoreError::DeleteConflict(Entity::User));
-            }
-            if count(
-                tx,
-                "SELECT COUNT(*) FROM attachments WHERE principal_kind = 'Group' AND principal_id = ?1",
-                &id,
-            )? > 0
-            {
-                return Err(StoreError::DeleteConflict(Entity::Attachment));
-            }
+                &[
+                    ("SELECT COUNT(*) FROM group_members WHERE group_id = ?1", Entity::User),
+                    (
+                        "SELECT COUNT(*) FROM attachments WHERE principal_kind = 'Group' AND principal_id = ?1",
+                        Entity::Attachment,
+                    ),
+                ],
+            )?;
             tx.execute("DELETE FROM groups WHERE group_id = ?1", [&id])
                 .map_err(backend)?;
             Ok(())
@@ -581,13 +549,7 @@ impl IamStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![uid, p.password_hash, p.password_reset_required, p.mfa_bind_required, p.created_at, p.updated_at],
             )
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(Entity::LoginProfile)
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(conflict_on(Entity::LoginProfile))?;
             Ok(())
         })
     }

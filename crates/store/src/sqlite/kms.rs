@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::conn::{backend, SqliteStore};
-use super::iam::{count, is_unique_violation};
+use super::iam::{conflict_on, count};
 use crate::{
     AliasRow, Entity, KeyRow, KeyVersionRow, KmsStore, StoreError, StoreResult, TagResource,
 };
@@ -301,7 +301,7 @@ impl KmsStore for SqliteStore {
                 "INSERT INTO kms_aliases (alias_name, key_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4)",
                 params![a.alias_name, a.key_id, a.created_at, a.updated_at],
             )
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(Entity::Alias) } else { backend(e) })?;
+            .map_err(conflict_on(Entity::Alias))?;
             Ok(())
         })
     }

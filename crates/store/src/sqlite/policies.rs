@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::conn::{backend, SqliteStore};
-use super::iam::{count, group_id, is_unique_violation, user_id};
+use super::iam::{conflict_on, count, group_id, user_id};
 use crate::{
     AttachLimits, AttachedEntity, AttachmentRow, EffectivePolicy, Entity, PolicyRow, PolicyType,
     PolicyVersionRow, PrincipalKind, RoleRow, StoreError, StoreResult,
@@ -114,7 +114,7 @@ impl SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![p.policy_name, p.description, first.version, first.version + 1, p.created_at, p.updated_at],
             )
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(Entity::Policy) } else { backend(e) })?;
+            .map_err(conflict_on(Entity::Policy))?;
             tx.execute(
                 "INSERT INTO policy_versions (policy_name, version, document, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![p.policy_name, first.version, first.document, first.created_at],
@@ -547,13 +547,7 @@ impl SqliteStore {
                     role.updated_at
                 ],
             )
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict(Entity::Role)
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(conflict_on(Entity::Role))?;
             for name in system_policies {
                 tx.execute(
                     "INSERT INTO attachments (principal_kind, principal_id, policy_type, policy_name, attached_at) \

@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::conn::{backend, SqliteStore};
-use super::iam::{count, is_unique_violation};
+use super::iam::{conflict_on, count};
 use super::kms::{delete_tags, put_tags};
 use crate::{
     Entity, SecretRow, SecretStore, SecretVersionRow, StageMove, StagedVersion, StoreError,
@@ -116,7 +116,7 @@ pub(super) fn insert_version(c: &Connection, name: &str, v: &SecretVersionRow) -
         &format!("INSERT INTO secret_versions (secret_name, {VERSION_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"),
         params![name, v.version_id, v.seq, v.data_type, v.key_id, v.key_version_id, v.wrapped_key, v.ciphertext, v.created_at],
     )
-    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(Entity::SecretVersion) } else { backend(e) })?;
+    .map_err(conflict_on(Entity::SecretVersion))?;
     Ok(())
 }
 
@@ -182,7 +182,7 @@ impl SecretStore for SqliteStore {
                     s.policy
                 ],
             )
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict(Entity::Secret) } else { backend(e) })?;
+            .map_err(conflict_on(Entity::Secret))?;
             let mut v = first.clone();
             v.seq = 1;
             insert_version(tx, &s.secret_name, &v)?;
