@@ -164,7 +164,9 @@ impl Rampart {
         if let Some(p) = &req.policy {
             parse(p, DocumentKind::Session).map_err(policy_error)?;
         }
-        let trust = parse(&role.trust_policy, DocumentKind::Trust).map_err(policy_error)?;
+        let trust = self
+            .policy_cache
+            .get(DocumentKind::Trust, &role.trust_policy)?;
         let decision = evaluate_trust(&trust, &caller.as_caller(), "sts:AssumeRole", context);
         if !decision.is_allowed() {
             return Err(trust_denied(caller, &role.role_name, &decision.explain()));
@@ -289,7 +291,9 @@ impl Rampart {
             .get_role(role_name)
             .map_err(crate::ram::store_err)?
             .ok_or_else(sts_not_exist)?;
-        let trust = parse(&role.trust_policy, DocumentKind::Trust).map_err(policy_error)?;
+        let trust = self
+            .policy_cache
+            .get(DocumentKind::Trust, &role.trust_policy)?;
         let decision = evaluate_trust(
             &trust,
             &rampart_policy::Caller::Service { name: service },

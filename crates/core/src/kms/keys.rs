@@ -618,7 +618,8 @@ fn pending_deletion() -> ApiError {
     )
 }
 
-fn check_usable(k: &KeyRow) -> Result<(), ApiError> {
+/// Refuses a key that is disabled or pending deletion.
+pub(crate) fn check_usable(k: &KeyRow) -> Result<(), ApiError> {
     match k.key_state.as_str() {
         "Enabled" => Ok(()),
         "PendingDeletion" => Err(pending_deletion()),

@@ -266,9 +266,7 @@ impl Rampart {
             .get_key(&v.key_id)
             .map_err(store_err)?
             .ok_or_else(super::key_not_found)?;
-        if key.key_state != "Enabled" {
-            self.usable_key(&key.key_id)?;
-        }
+        super::keys::check_usable(&key)?;
         self.open_secret_value(
             &v.key_id,
             &v.key_version_id,
