@@ -127,6 +127,7 @@ pub fn initialize(
 }
 
 /// A key resolved for signature checking: who owns it, its secret, its state.
+#[derive(Clone)]
 pub struct ResolvedKey {
     /// The principal the key stands for.
     pub principal: Principal,
@@ -158,6 +159,7 @@ impl Rampart {
             account_id: account.account_id,
             policy_cache: Arc::default(),
             materials: Arc::default(),
+            reads: Arc::default(),
             login_guard: Arc::default(),
             audit: Arc::default(),
             default_key_id: Arc::default(),
@@ -166,6 +168,15 @@ impl Rampart {
 
     /// Looks up an AccessKey for authentication. `Ok(None)`: no such key.
     pub fn resolve_access_key(&self, access_key_id: &str) -> Result<Option<ResolvedKey>, ApiError> {
+        let generation = self.store.generation();
+        self.reads
+            .access_keys
+            .get_or_load(generation, access_key_id, || {
+                self.load_access_key(access_key_id)
+            })
+    }
+
+    fn load_access_key(&self, access_key_id: &str) -> Result<Option<ResolvedKey>, ApiError> {
         let Some(row) = self
             .store
             .get_access_key(access_key_id)

@@ -113,7 +113,7 @@ impl Rampart {
         let (itype, user) = identity_of(&arn);
         let short = action.split_once(':').map(|(_, a)| a).unwrap_or(action);
         self.record(AuditEvent {
-            event_id: uuid::Uuid::new_v4().to_string(),
+            event_id: uuid::Uuid::now_v7().to_string(),
             event_time: self.now(),
             event_name: short.to_string(),
             service_name: service.to_string(),

@@ -73,7 +73,8 @@ impl PolicyCache {
     }
 }
 
-struct Loaded {
+/// A policy in force for a principal, parsed.
+pub(crate) struct Loaded {
     name: String,
     ptype: &'static str,
     version: String,
@@ -140,23 +141,38 @@ impl Rampart {
                     reasons: Vec::new(),
                 })
             }
-            Principal::User { user_id, .. } => self.load(
-                self.store
-                    .effective_policies_for_user(user_id)
-                    .map_err(ApiError::internal)?,
-            )?,
+            Principal::User { user_id, .. } => {
+                let generation = self.store.generation();
+                self.reads
+                    .policies
+                    .get_or_load(generation, &format!("u/{user_id}"), || {
+                        self.load(
+                            self.store
+                                .effective_policies_for_user(user_id)
+                                .map_err(ApiError::internal)?,
+                        )
+                        .map(Arc::new)
+                    })?
+            }
             Principal::AssumedRole {
                 role_id, role_name, ..
             } => {
-                match self.store.get_role(role_name).map_err(ApiError::internal)? {
-                    Some(r) if &r.role_id == role_id => self.load(
-                        self.store
-                            .effective_policies_for_role(role_id)
-                            .map_err(ApiError::internal)?,
-                    )?,
-                    // The role was deleted (or replaced): the session has no rights.
-                    _ => Vec::new(),
-                }
+                let generation = self.store.generation();
+                self.reads.policies.get_or_load(
+                    generation,
+                    &format!("r/{role_name}/{role_id}"),
+                    || match self.store.get_role(role_name).map_err(ApiError::internal)? {
+                        Some(r) if &r.role_id == role_id => self
+                            .load(
+                                self.store
+                                    .effective_policies_for_role(role_id)
+                                    .map_err(ApiError::internal)?,
+                            )
+                            .map(Arc::new),
+                        // The role was deleted (or replaced): the session has no rights.
+                        _ => Ok(Arc::new(Vec::new())),
+                    },
+                )?
             }
         };
         let named: Vec<NamedPolicy<'_>> = loaded

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod audit;
 pub mod authz;
+mod cache;
 mod clock;
 pub mod console;
 mod error;

@@ -63,6 +63,7 @@ pub struct Rampart {
     pub(crate) account_id: String,
     pub(crate) policy_cache: Arc<crate::authz::PolicyCache>,
     pub(crate) materials: Arc<crate::kms::crypto::MaterialCache>,
+    pub(crate) reads: Arc<crate::cache::Reads>,
     pub(crate) login_guard: Arc<crate::console::LoginGuard>,
     pub(crate) audit: Arc<crate::audit::AuditSink>,
     pub(crate) default_key_id: Arc<std::sync::OnceLock<String>>,

@@ -106,7 +106,7 @@ impl Gateway {
 
     /// Handles one RPC request from start to end.
     pub fn handle(&self, req: &RpcRequest) -> (RpcResponse, Outcome) {
-        let request_id = uuid::Uuid::new_v4().to_string().to_uppercase();
+        let request_id = new_request_id();
         let decoded = decode::decode(req);
         let format = decoded
             .as_ref()
@@ -151,7 +151,7 @@ impl Gateway {
         let product = o.product.unwrap_or("Unknown");
         let action = o.action.clone().unwrap_or_default();
         self.rampart.record(rampart_store::AuditEvent {
-            event_id: uuid::Uuid::new_v4().to_string(),
+            event_id: uuid::Uuid::now_v7().to_string(),
             event_time: self.rampart.now(),
             event_rw: rampart_core::audit::event_rw(&action).to_string(),
             event_name: action,
@@ -249,7 +249,7 @@ impl Gateway {
         source_ip: Option<&str>,
         secure: bool,
     ) -> (RpcResponse, Outcome) {
-        let request_id = uuid::Uuid::new_v4().to_string().to_uppercase();
+        let request_id = new_request_id();
         let mut outcome = Outcome {
             request_id: request_id.clone(),
             product: Some(product.code()),
@@ -314,4 +314,13 @@ fn lookup(product: Product, action: &str) -> Result<&'static ActionSpec, ApiErro
             ),
         )),
     }
+}
+
+/// A fresh `RequestId`: an upper-case UUID, as Alibaba Cloud gives.
+fn new_request_id() -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid::Uuid::new_v4()
+        .hyphenated()
+        .encode_upper(&mut buf)
+        .to_string()
 }

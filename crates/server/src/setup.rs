@@ -31,7 +31,7 @@ fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
                     format!("cannot create database dir `{}`", parent.display())
                 })?;
             }
-            let store = SqliteStore::open(path)
+            let store = SqliteStore::open_exclusive(path)
                 .with_context(|| format!("cannot open SQLite database `{}`", path.display()))?;
             Ok(Arc::new(store))
         }

@@ -337,6 +337,22 @@ pub trait SecretStore {
         version_id: Option<&str>,
         stage: Option<&str>,
     ) -> StoreResult<Option<StagedVersion>>;
+    /// A secret and, from the same snapshot, one of its versions by id or
+    /// by stage (as [`Self::get_secret_version`]): what reading a value needs.
+    fn get_secret_with_version(
+        &self,
+        name: &str,
+        version_id: Option<&str>,
+        stage: Option<&str>,
+    ) -> StoreResult<Option<(SecretRow, Option<StagedVersion>)>> {
+        let Some(secret) = self.get_secret(name)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            secret,
+            self.get_secret_version(name, version_id, stage)?,
+        )))
+    }
     /// Every version, oldest first, with its stages.
     fn list_secret_versions(&self, name: &str) -> StoreResult<Vec<StagedVersion>>;
     /// Moves a stage label (`NotFound(Secret|SecretVersion)`,

@@ -41,6 +41,15 @@ pub trait IamStore {
 
     /// The account of this store, if it has been initialized.
     fn account(&self) -> StoreResult<Option<AccountRow>>;
+
+    /// A number that changes whenever a committed write changes what the
+    /// store holds (the audit trail aside), if this store can tell: a
+    /// caller may keep what it read under one generation and use it while
+    /// the generation stays the same. `None` (the default) when other
+    /// processes may write too (PostgreSQL replicas): nothing may be kept.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
     /// Initializes the store with its account and root AccessKey;
     /// `Conflict(Account)` if it is already initialized.
     fn init_account(&self, account: &AccountRow, root_key: &AccessKeyRow) -> StoreResult<()>;

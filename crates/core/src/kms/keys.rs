@@ -100,9 +100,17 @@ impl Rampart {
         } else {
             key_ref.to_string()
         };
-        self.store
-            .get_key(&key_id)
-            .map_err(store_err)?
+        self.key_by_id(&key_id)
+    }
+
+    /// A key by its id (read through the cache of store reads).
+    pub(crate) fn key_by_id(&self, key_id: &str) -> Result<KeyRow, ApiError> {
+        let generation = self.store.generation();
+        self.reads
+            .keys
+            .get_or_load(generation, key_id, || {
+                self.store.get_key(key_id).map_err(store_err)
+            })?
             .ok_or_else(key_not_found)
     }
 
@@ -528,11 +536,7 @@ impl Rampart {
     /// Decrypts a blob made by Encrypt / GenerateDataKey / ReEncrypt.
     pub fn decrypt(&self, blob: &str, ctx: &[(String, String)]) -> Result<Value, ApiError> {
         let b = Blob::decode(blob)?;
-        let k = self
-            .store
-            .get_key(&b.key_id)
-            .map_err(store_err)?
-            .ok_or_else(key_not_found)?;
+        let k = self.key_by_id(&b.key_id)?;
         check_usable(&k)?;
         let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, ctx)?);
         let text = String::from_utf8(plain.to_vec())
@@ -591,11 +595,7 @@ impl Rampart {
         dest_ctx: &[(String, String)],
     ) -> Result<Value, ApiError> {
         let b = Blob::decode(blob)?;
-        let src = self
-            .store
-            .get_key(&b.key_id)
-            .map_err(store_err)?
-            .ok_or_else(key_not_found)?;
+        let src = self.key_by_id(&b.key_id)?;
         check_usable(&src)?;
         let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, src_ctx)?);
         let dest = self.usable_key(dest_ref)?;

@@ -261,11 +261,7 @@ impl Rampart {
         name: &str,
         v: &SecretVersionRow,
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, ApiError> {
-        let key = self
-            .store
-            .get_key(&v.key_id)
-            .map_err(store_err)?
-            .ok_or_else(super::key_not_found)?;
+        let key = self.key_by_id(&v.key_id)?;
         super::keys::check_usable(&key)?;
         self.open_secret_value(
             &v.key_id,
@@ -430,48 +426,30 @@ impl Rampart {
         }
     }
 
-    fn find_version(&self, row: &SecretRow, req: &GetValue) -> Result<StagedVersion, ApiError> {
-        let generic = row.secret_type == "Generic";
-        let version_id = if generic {
-            req.version_id.as_deref().filter(|s| !s.is_empty())
-        } else {
-            None
-        };
-        let stage = req.version_stage.as_deref().filter(|s| !s.is_empty());
-        if !generic && stage.is_some_and(|s| s != "ACSCurrent" && s != "ACSPrevious") {
-            return Err(ApiError::invalid(
-                "VersionStage",
-                "The specified parameter \"VersionStage\" is not valid: only `ACSCurrent` and `ACSPrevious` can be read from this secret type.",
-            ));
-        }
-        let by_stage = if version_id.is_none() {
-            Some(stage.unwrap_or("ACSCurrent"))
-        } else {
-            None
-        };
-        let found = self
-            .store
-            .get_secret_version(&row.secret_name, version_id, by_stage)
-            .map_err(store_err)?
-            .ok_or_else(resource_not_found)?;
-        if let (Some(_), Some(s)) = (version_id, stage) {
-            if !found.stages.iter().any(|x| x == s) {
-                return Err(ApiError::invalid(
-                    "VersionStage",
-                    format!("The specified parameter \"VersionStage\" is not valid: version `{}` does not carry stage `{s}`.", found.version.version_id),
-                ));
-            }
-        }
-        Ok(found)
-    }
-
     /// Reads a secret value.
     pub fn get_secret_value(&self, req: &GetValue) -> Result<Value, ApiError> {
-        let row = self.secret_row(&req.secret_name)?;
+        let name = secret_name_of(&req.secret_name);
+        check_secret_name(name)?;
+        // Read the secret and the version a generic secret would give in
+        // one go; another secret type may select differently.
+        let guess = version_selector(true, req)?;
+        let (row, found) = self
+            .store
+            .get_secret_with_version(name, guess.0, guess.1)
+            .map_err(store_err)?
+            .ok_or_else(resource_not_found)?;
         if row.planned_delete_at.is_some() {
             return Err(in_delete_window());
         }
-        let found = self.find_version(&row, req)?;
+        let selector = version_selector(row.secret_type == "Generic", req)?;
+        let found = if selector == guess {
+            found
+        } else {
+            self.store
+                .get_secret_version(&row.secret_name, selector.0, selector.1)
+                .map_err(store_err)?
+        };
+        let found = check_found(found, selector.0, req)?;
         let plain = self.open_version(&row.secret_name, &found.version)?;
         let data = String::from_utf8(plain.to_vec())
             .map_err(|_| ApiError::internal("secret value is not UTF-8"))?;
@@ -496,7 +474,54 @@ impl Rampart {
         }
         Ok(Value::Object(o))
     }
+}
 
+/// Which version a read selects: by id (generic secrets only) or by stage
+/// (`ACSCurrent` when neither is given).
+fn version_selector(
+    generic: bool,
+    req: &GetValue,
+) -> Result<(Option<&str>, Option<&str>), ApiError> {
+    let version_id = if generic {
+        req.version_id.as_deref().filter(|s| !s.is_empty())
+    } else {
+        None
+    };
+    let stage = req.version_stage.as_deref().filter(|s| !s.is_empty());
+    if !generic && stage.is_some_and(|s| s != "ACSCurrent" && s != "ACSPrevious") {
+        return Err(ApiError::invalid(
+            "VersionStage",
+            "The specified parameter \"VersionStage\" is not valid: only `ACSCurrent` and `ACSPrevious` can be read from this secret type.",
+        ));
+    }
+    let by_stage = if version_id.is_none() {
+        Some(stage.unwrap_or("ACSCurrent"))
+    } else {
+        None
+    };
+    Ok((version_id, by_stage))
+}
+
+/// The version found, checked against the stage asked for with an id.
+fn check_found(
+    found: Option<StagedVersion>,
+    version_id: Option<&str>,
+    req: &GetValue,
+) -> Result<StagedVersion, ApiError> {
+    let found = found.ok_or_else(resource_not_found)?;
+    let stage = req.version_stage.as_deref().filter(|s| !s.is_empty());
+    if let (Some(_), Some(s)) = (version_id, stage) {
+        if !found.stages.iter().any(|x| x == s) {
+            return Err(ApiError::invalid(
+                "VersionStage",
+                format!("The specified parameter \"VersionStage\" is not valid: version `{}` does not carry stage `{s}`.", found.version.version_id),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+impl Rampart {
     /// Stores a new version of a generic secret (idempotent on the same id and data).
     pub fn put_secret_value(
         &self,

@@ -34,7 +34,7 @@ impl AuditStore for SqliteStore {
         if events.is_empty() {
             return Ok(());
         }
-        self.write(|tx| {
+        self.write_untracked(|tx| {
             let mut st = tx
                 .prepare_cached(&format!(
                     "INSERT OR IGNORE INTO audit_events ({COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"

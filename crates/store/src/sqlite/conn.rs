@@ -1,5 +1,6 @@
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -24,6 +25,14 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     nonces: Mutex<NonceWindow>,
+    /// Bumped after every committed write that changed a row (audit
+    /// events aside); see [`crate::IamStore::generation`]. One process owns
+    /// the file (the server locks its data directory), so this process
+    /// sees every write.
+    generation: AtomicU64,
+    /// The lock on `<database>.lock` held by [`SqliteStore::open_exclusive`]
+    /// (released when the store is dropped or the process dies).
+    exclusive: Option<std::fs::File>,
 }
 
 /// The replay window: a set of (key, nonce) hashes and a queue of their
@@ -53,7 +62,47 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and runs migrations.
+    /// Opens (creating if needed) the database at `path` and runs
+    /// migrations, as the only process that may write to it: takes an
+    /// exclusive lock on `<path>.lock`, or fails if another process holds
+    /// it. Only such a store reports a [`crate::IamStore::generation`].
+    pub fn open_exclusive(path: &Path) -> StoreResult<Self> {
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| {
+                StoreError::Backend(format!(
+                    "cannot open the lock file `{}`: {e}",
+                    Path::new(&lock_path).display()
+                ))
+            })?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Backend(format!(
+                    "another process is using the database `{}` (it holds `{}`): stop it first",
+                    path.display(),
+                    Path::new(&lock_path).display()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::Backend(format!(
+                    "cannot lock `{}`: {e}",
+                    Path::new(&lock_path).display()
+                )))
+            }
+        }
+        let mut store = Self::open(path)?;
+        store.exclusive = Some(file);
+        Ok(store)
+    }
+
+    /// Opens (creating if needed) the database at `path` and runs
+    /// migrations, sharing it with other processes (tools, backups).
     pub fn open(path: &Path) -> StoreResult<Self> {
         let writer = open_conn(path, false)?;
         migrate(&writer)?;
@@ -65,6 +114,8 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers,
             nonces: Mutex::new(NonceWindow::default()),
+            generation: AtomicU64::new(0),
+            exclusive: None,
         })
     }
 
@@ -97,13 +148,49 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
     ) -> StoreResult<T> {
+        self.write_inner(true, f)
+    }
+
+    /// [`Self::write`] for rows no reader keeps (the audit trail): the
+    /// generation stays.
+    pub(crate) fn write_untracked<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.write_inner(false, f)
+    }
+
+    fn write_inner<T>(
+        &self,
+        tracked: bool,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut conn = self.writer.lock();
+        let before = conn.total_changes();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(backend)?;
-        Ok(out)
+        let out = match f(&tx) {
+            Ok(v) => tx.commit().map(|()| v).map_err(backend),
+            Err(e) => {
+                drop(tx);
+                Err(e)
+            }
+        };
+        // After the commit (or the rollback of a dropped transaction):
+        // whatever was read before this point is stale from now on.
+        if tracked && conn.total_changes() != before {
+            self.generation.fetch_add(1, Ordering::Release);
+        }
+        out
+    }
+
+    /// See [`crate::IamStore::generation`]: only a store opened with
+    /// [`Self::open_exclusive`] sees every write.
+    pub(crate) fn current_generation(&self) -> Option<u64> {
+        self.exclusive
+            .as_ref()
+            .map(|_| self.generation.load(Ordering::Acquire))
     }
 
     pub(crate) fn record_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> bool {

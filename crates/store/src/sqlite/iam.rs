@@ -107,6 +107,10 @@ pub(super) fn count(conn: &Connection, sql: &str, arg: &str) -> StoreResult<u64>
 }
 
 impl IamStore for SqliteStore {
+    fn generation(&self) -> Option<u64> {
+        self.current_generation()
+    }
+
     fn account(&self) -> StoreResult<Option<AccountRow>> {
         self.read(|c| {
             c.query_row(

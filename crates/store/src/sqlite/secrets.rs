@@ -192,15 +192,7 @@ impl SecretStore for SqliteStore {
     }
 
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
-        self.read(|c| {
-            c.prepare_cached(&format!(
-                "SELECT {SECRET_COLS}, {SECRET_STATE_COLS} FROM secrets WHERE secret_name = ?1"
-            ))
-            .map_err(backend)?
-            .query_row([name], secret_row)
-            .optional()
-            .map_err(backend)
-        })
+        self.read(|c| secret_in(c, name))
     }
 
     fn list_secrets(&self) -> StoreResult<Vec<SecretRow>> {
@@ -280,30 +272,20 @@ impl SecretStore for SqliteStore {
         version_id: Option<&str>,
         stage: Option<&str>,
     ) -> StoreResult<Option<StagedVersion>> {
+        self.read(|c| version_in(c, name, version_id, stage))
+    }
+
+    fn get_secret_with_version(
+        &self,
+        name: &str,
+        version_id: Option<&str>,
+        stage: Option<&str>,
+    ) -> StoreResult<Option<(SecretRow, Option<StagedVersion>)>> {
         self.read(|c| {
-            let id = match (version_id, stage) {
-                (Some(id), _) => id.to_string(),
-                (None, Some(stage)) => match holder(c, name, stage)? {
-                    Some(id) => id,
-                    None => return Ok(None),
-                },
-                (None, None) => return Ok(None),
+            let Some(secret) = secret_in(c, name)? else {
+                return Ok(None);
             };
-            let v = c
-                .prepare_cached(&format!(
-                    "SELECT {VERSION_COLS} FROM secret_versions WHERE secret_name = ?1 AND version_id = ?2"
-                ))
-                .map_err(backend)?
-                .query_row(params![name, id], version_row)
-                .optional()
-                .map_err(backend)?;
-            match v {
-                None => Ok(None),
-                Some(version) => Ok(Some(StagedVersion {
-                    stages: stages_of(c, name, &version.version_id)?,
-                    version,
-                })),
-            }
+            Ok(Some((secret, version_in(c, name, version_id, stage)?)))
         })
     }
 
@@ -393,5 +375,46 @@ impl SecretStore for SqliteStore {
             }
             Ok(names)
         })
+    }
+}
+
+fn secret_in(c: &Connection, name: &str) -> StoreResult<Option<SecretRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {SECRET_COLS}, {SECRET_STATE_COLS} FROM secrets WHERE secret_name = ?1"
+    ))
+    .map_err(backend)?
+    .query_row([name], secret_row)
+    .optional()
+    .map_err(backend)
+}
+
+fn version_in(
+    c: &Connection,
+    name: &str,
+    version_id: Option<&str>,
+    stage: Option<&str>,
+) -> StoreResult<Option<StagedVersion>> {
+    let id = match (version_id, stage) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(stage)) => match holder(c, name, stage)? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    let v = c
+        .prepare_cached(&format!(
+            "SELECT {VERSION_COLS} FROM secret_versions WHERE secret_name = ?1 AND version_id = ?2"
+        ))
+        .map_err(backend)?
+        .query_row(params![name, id], version_row)
+        .optional()
+        .map_err(backend)?;
+    match v {
+        None => Ok(None),
+        Some(version) => Ok(Some(StagedVersion {
+            stages: stages_of(c, name, &version.version_id)?,
+            version,
+        })),
     }
 }

@@ -1,0 +1,131 @@
+//! Rows read from the store, kept while nothing has been written since.
+//!
+//! A store that sees every write (the embedded SQLite store, locked by one
+//! process) reports a generation that changes with each committed write;
+//! a value read under one generation is served only while the store is
+//! still at that generation, so a cached row is never older than the last
+//! completed write. Stores shared by several processes (PostgreSQL
+//! replicas) report none, and then every read goes to the store.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// Entries kept per cache before it starts over.
+const CAPACITY: usize = 10_000;
+
+/// One kind of cached value, by string key.
+pub(crate) struct GenCache<V> {
+    state: RwLock<State<V>>,
+}
+
+struct State<V> {
+    generation: u64,
+    entries: HashMap<String, V>,
+}
+
+impl<V> Default for GenCache<V> {
+    fn default() -> Self {
+        Self {
+            state: RwLock::new(State {
+                generation: 0,
+                entries: HashMap::new(),
+            }),
+        }
+    }
+}
+
+impl<V> std::fmt::Debug for GenCache<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GenCache")
+    }
+}
+
+impl<V: Clone> GenCache<V> {
+    /// The value for `key` read under `generation` (the store's, taken
+    /// before calling), or `load`'s result, kept if no write came between.
+    pub(crate) fn get_or_load<E>(
+        &self,
+        generation: Option<u64>,
+        key: &str,
+        load: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        let Some(generation) = generation else {
+            return load();
+        };
+        {
+            let s = self.state.read().unwrap_or_else(|e| e.into_inner());
+            if s.generation == generation {
+                if let Some(v) = s.entries.get(key) {
+                    return Ok(v.clone());
+                }
+            }
+        }
+        // The generation was taken before this read: if a write commits
+        // while it runs, the entry is filed under the older generation and
+        // never served.
+        let v = load()?;
+        let mut s = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if s.generation != generation {
+            if s.generation > generation {
+                return Ok(v);
+            }
+            s.entries.clear();
+            s.generation = generation;
+        }
+        if s.entries.len() >= CAPACITY {
+            s.entries.clear();
+        }
+        s.entries.insert(key.to_string(), v.clone());
+        Ok(v)
+    }
+}
+
+/// The caches of store reads (see [`GenCache`]).
+#[derive(Default, Debug)]
+pub(crate) struct Reads {
+    /// AccessKeys by id, resolved (owner and unsealed secret).
+    pub(crate) access_keys: GenCache<Option<crate::account::ResolvedKey>>,
+    /// KMS keys by id.
+    pub(crate) keys: GenCache<Option<rampart_store::KeyRow>>,
+    /// The policies in force for a user (`u/<id>`) or a role (`r/<name>/<id>`).
+    pub(crate) policies: GenCache<std::sync::Arc<Vec<crate::authz::Loaded>>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn serves_only_the_generation_it_was_read_under() {
+        let c: GenCache<u32> = GenCache::default();
+        let loads = Cell::new(0);
+        let load = |v: u32| {
+            loads.set(loads.get() + 1);
+            Ok::<_, ()>(v)
+        };
+        assert_eq!(c.get_or_load(Some(1), "a", || load(10)), Ok(10));
+        assert_eq!(c.get_or_load(Some(1), "a", || load(11)), Ok(10));
+        assert_eq!(loads.get(), 1);
+        // A write happened: the next read goes to the store.
+        assert_eq!(c.get_or_load(Some(2), "a", || load(12)), Ok(12));
+        assert_eq!(loads.get(), 2);
+        // A read that started before the write is not kept.
+        assert_eq!(c.get_or_load(Some(1), "b", || load(20)), Ok(20));
+        assert_eq!(c.get_or_load(Some(2), "b", || load(21)), Ok(21));
+        assert_eq!(loads.get(), 4);
+        // No generation: never kept.
+        assert_eq!(c.get_or_load(None, "a", || load(30)), Ok(30));
+        assert_eq!(c.get_or_load(None, "a", || load(31)), Ok(31));
+    }
+
+    #[test]
+    fn errors_are_not_kept() {
+        let c: GenCache<u32> = GenCache::default();
+        assert_eq!(
+            c.get_or_load(Some(1), "a", || Err::<u32, _>("down")),
+            Err("down")
+        );
+        assert_eq!(c.get_or_load(Some(1), "a", || Ok::<_, &str>(5)), Ok(5));
+    }
+}
