@@ -16,6 +16,7 @@ const CAPACITY: usize = 10_000;
 /// One kind of cached value, by string key.
 pub(crate) struct GenCache<V> {
     state: RwLock<State<V>>,
+    capacity: usize,
 }
 
 struct State<V> {
@@ -25,11 +26,19 @@ struct State<V> {
 
 impl<V> Default for GenCache<V> {
     fn default() -> Self {
+        Self::with_capacity(CAPACITY)
+    }
+}
+
+impl<V> GenCache<V> {
+    /// A cache that starts over after `capacity` entries.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             state: RwLock::new(State {
                 generation: 0,
                 entries: HashMap::new(),
             }),
+            capacity,
         }
     }
 }
@@ -49,6 +58,17 @@ impl<V: Clone> GenCache<V> {
         key: &str,
         load: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
+        self.get_or_load_if(generation, key, load, |_| true)
+    }
+
+    /// [`Self::get_or_load`], keeping a loaded value only if `keep` says so.
+    pub(crate) fn get_or_load_if<E>(
+        &self,
+        generation: Option<u64>,
+        key: &str,
+        load: impl FnOnce() -> Result<V, E>,
+        keep: impl FnOnce(&V) -> bool,
+    ) -> Result<V, E> {
         let Some(generation) = generation else {
             return load();
         };
@@ -64,6 +84,9 @@ impl<V: Clone> GenCache<V> {
         // while it runs, the entry is filed under the older generation and
         // never served.
         let v = load()?;
+        if !keep(&v) {
+            return Ok(v);
+        }
         let mut s = self.state.write().unwrap_or_else(|e| e.into_inner());
         if s.generation != generation {
             if s.generation > generation {
@@ -72,7 +95,7 @@ impl<V: Clone> GenCache<V> {
             s.entries.clear();
             s.generation = generation;
         }
-        if s.entries.len() >= CAPACITY {
+        if s.entries.len() >= self.capacity {
             s.entries.clear();
         }
         s.entries.insert(key.to_string(), v.clone());
@@ -81,7 +104,7 @@ impl<V: Clone> GenCache<V> {
 }
 
 /// The caches of store reads (see [`GenCache`]).
-#[derive(Default, Debug)]
+#[derive(Debug)]
 pub(crate) struct Reads {
     /// AccessKeys by id, resolved (owner and unsealed secret).
     pub(crate) access_keys: GenCache<Option<crate::account::ResolvedKey>>,
@@ -89,6 +112,35 @@ pub(crate) struct Reads {
     pub(crate) keys: GenCache<Option<rampart_store::KeyRow>>,
     /// The policies in force for a user (`u/<id>`) or a role (`r/<name>/<id>`).
     pub(crate) policies: GenCache<std::sync::Arc<Vec<crate::authz::Loaded>>>,
+    /// A secret with the version a read selects (sealed, as stored), by
+    /// name, version id and stage. Values over [`SECRET_CACHE_MAX_BYTES`]
+    /// are not kept.
+    pub(crate) secret_versions: GenCache<Option<std::sync::Arc<SecretWithVersion>>>,
+    /// A secret's condition keys and resource policy, by name.
+    pub(crate) secret_auth: GenCache<std::sync::Arc<crate::kms::secrets::SecretAuth>>,
+}
+
+/// A secret row and the version a read selected.
+pub(crate) type SecretWithVersion = (
+    rampart_store::SecretRow,
+    Option<rampart_store::StagedVersion>,
+);
+
+/// Secret versions whose sealed value is larger are read from the store
+/// each time (the cache stays within ~32 MiB).
+pub(crate) const SECRET_CACHE_MAX_BYTES: usize = 8 * 1024;
+const SECRET_CACHE_ENTRIES: usize = 4096;
+
+impl Default for Reads {
+    fn default() -> Self {
+        Self {
+            access_keys: GenCache::default(),
+            keys: GenCache::default(),
+            policies: GenCache::default(),
+            secret_versions: GenCache::with_capacity(SECRET_CACHE_ENTRIES),
+            secret_auth: GenCache::default(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -157,13 +157,7 @@ fn secret_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
 
 fn secret_extra(
     ctx: &Ctx<'_>,
-) -> Result<
-    (
-        rampart_policy::Context,
-        Option<std::sync::Arc<rampart_policy::PolicyDocument>>,
-    ),
-    ApiError,
-> {
+) -> Result<std::sync::Arc<rampart_core::kms::secrets::SecretAuth>, ApiError> {
     ctx.rampart.secret_auth(&secret_name(ctx)?)
 }
 
@@ -582,7 +576,8 @@ fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     for req in secrets_list(ctx)? {
         let name = secret_name_of(&req.secret_name).to_string();
         let result = (|| {
-            let (extra, policy) = ctx.rampart.secret_auth(&name)?;
+            let auth = ctx.rampart.secret_auth(&name)?;
+            let (extra, policy) = &*auth;
             let arn = ctx.rampart.secret_arn(&name);
             let mut access = ctx.access("kms:BatchGetSecretValue", &arn);
             access.extra = Some(&extra);

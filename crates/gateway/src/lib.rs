@@ -224,7 +224,8 @@ impl Gateway {
                     .authorize(&action, resource)
                     .map_err(|e| product_denial(product, e))?,
                 Some(extra_fn) => {
-                    let (extra, policy) = extra_fn(&ctx)?;
+                    let auth = extra_fn(&ctx)?;
+                    let (extra, policy) = &*auth;
                     let mut access = ctx.access(&action, resource);
                     access.extra = Some(&extra);
                     access.resource_policy = policy.as_deref();

@@ -85,15 +85,8 @@ pub type ResourceFn = fn(&Ctx<'_>) -> Result<String, ApiError>;
 /// Runs an action.
 pub type HandlerFn = fn(&Ctx<'_>) -> Result<Output, ApiError>;
 /// The resource's condition keys and resource policy, for authorization.
-pub type AuthExtraFn = fn(
-    &Ctx<'_>,
-) -> Result<
-    (
-        rampart_policy::Context,
-        Option<std::sync::Arc<rampart_policy::PolicyDocument>>,
-    ),
-    ApiError,
->;
+pub type AuthExtraFn =
+    fn(&Ctx<'_>) -> Result<std::sync::Arc<rampart_core::kms::secrets::SecretAuth>, ApiError>;
 
 /// One implemented action: its name, the resource it is authorized on, its handler.
 pub struct ActionSpec {

@@ -39,6 +39,11 @@ struct Args {
     /// Sequential requests on one connection for the latency figures.
     #[arg(long, default_value_t = 2000)]
     latency_requests: usize,
+    /// Instead of the HTTP load: this many GetSecretValue calls through the
+    /// gateway in this process (no HTTP), one at a time, for profiling the
+    /// server's own work.
+    #[arg(long)]
+    in_process: Option<u64>,
     /// Internal: run the bare hello server on this port.
     #[arg(long, hide = true)]
     bare_server: Option<u16>,
@@ -46,8 +51,10 @@ struct Args {
 
 struct Target {
     port: u16,
-    signer: Option<Signer>,
+    signer: Signer,
     secrets: usize,
+    /// The server process, for its CPU time.
+    pid: u32,
 }
 
 #[derive(Clone)]
@@ -65,12 +72,10 @@ fn now_ts() -> String {
 }
 
 fn build_request(t: &Target, n: u64) -> anyhow::Result<Request<Full<Bytes>>> {
+    // The bare server gets the very same signed requests: the client's work
+    // is the same for both, and the ratio measures the servers.
     let host = format!("127.0.0.1:{}", t.port);
-    let Some(s) = &t.signer else {
-        return Ok(Request::post("/")
-            .header("host", host)
-            .body(Full::new(Bytes::new()))?);
-    };
+    let s = &t.signer;
     let name = format!("bench/secret-{}", n as usize % t.secrets.max(1));
     let nonce = format!("{}{n:016x}", rampart_crypto::random_hex(8));
     let signer = client::Signer {
@@ -128,6 +133,23 @@ struct Figures {
     rps: f64,
     p50: u32,
     p99: u32,
+    /// Server CPU time (user + system) per request, µs.
+    cpu_us: f64,
+}
+
+/// A process's CPU time so far (user + system), in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces): utime is the
+    // 14th field and stime the 15th, in clock ticks (100 per second).
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 async fn load(
@@ -136,6 +158,7 @@ async fn load(
     seconds: u64,
     max_per_conn: usize,
 ) -> anyhow::Result<Figures> {
+    let cpu_before = cpu_seconds(t.pid);
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -152,6 +175,7 @@ async fn load(
         all.extend(task.await??);
     }
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(t.pid) - cpu_before;
     all.sort_unstable();
     let pct = |p: f64| {
         all.get(((all.len() as f64 - 1.0) * p) as usize)
@@ -162,6 +186,7 @@ async fn load(
         rps: all.len() as f64 / elapsed,
         p50: pct(0.50),
         p99: pct(0.99),
+        cpu_us: cpu * 1e6 / (all.len().max(1) as f64),
     })
 }
 
@@ -261,6 +286,65 @@ fn preload(bin: &Path, dir: &Path, n: usize) -> anyhow::Result<Signer> {
     })
 }
 
+/// GetSecretValue through the gateway in this process, `n` times.
+fn in_process(dir: &Path, s: &Signer, secrets: usize, n: u64) -> anyhow::Result<()> {
+    let store: Arc<dyn rampart_store::Store> = Arc::new(
+        rampart_store::SqliteStore::open_exclusive(&dir.join("rampart.sqlite"))?,
+    );
+    let key = rampart_crypto::MasterKey::load(&dir.join("master.key"))?;
+    let r = rampart_core::Rampart::open(
+        store,
+        key.keyring(),
+        Arc::new(rampart_core::SystemClock),
+        rampart_core::Settings::default(),
+    )?;
+    let gw = rampart_gateway::Gateway::new(r.clone());
+    let host = "127.0.0.1:7433";
+    let ts = now_ts();
+    let signer = client::Signer {
+        id: &s.id,
+        secret: &s.secret,
+        token: None,
+    };
+    let start = Instant::now();
+    for i in 0..n {
+        let name = format!("bench/secret-{}", i as usize % secrets.max(1));
+        let (query, headers) = client::v3_request(
+            &signer,
+            host,
+            "2016-01-20",
+            "GetSecretValue",
+            &[("SecretName", &name)],
+            &ts,
+            &format!("in-process-{i}"),
+        );
+        let req = rampart_gateway::RpcRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            query,
+            headers: headers
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+            source_ip: Some("127.0.0.1".into()),
+            ..Default::default()
+        };
+        let (resp, _) = gw.handle(&req);
+        if resp.status != 200 {
+            bail!("request failed: {}", String::from_utf8_lossy(&resp.body));
+        }
+        if i % 1000 == 999 {
+            r.flush_audit().map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    r.flush_audit().map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "in process: {n} GetSecretValue calls, {:.1} µs each (client signing included)",
+        start.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -272,8 +356,11 @@ fn main() -> anyhow::Result<()> {
     let bin = args.rampart.clone().context("--rampart PATH is required")?;
     let dir = tempfile::tempdir()?;
     let signer = preload(&bin, dir.path(), args.preload)?;
+    if let Some(n) = args.in_process {
+        return in_process(dir.path(), &signer, args.preload, n);
+    }
     let rport = free_port()?;
-    let _server = Kill(
+    let server = Kill(
         Command::new(&bin)
             .args([
                 "serve",
@@ -289,7 +376,7 @@ fn main() -> anyhow::Result<()> {
     );
     wait_healthy(rport, "rampart")?;
     let bport = free_port()?;
-    let _bare = Kill(
+    let bare_server = Kill(
         Command::new(std::env::current_exe()?)
             .args(["--bare-server", &bport.to_string()])
             .stdout(Stdio::null())
@@ -298,13 +385,15 @@ fn main() -> anyhow::Result<()> {
     wait_healthy(bport, "bare")?;
     let rampart = Arc::new(Target {
         port: rport,
-        signer: Some(signer),
+        signer: signer.clone(),
         secrets: args.preload,
+        pid: server.0.id(),
     });
     let bare = Arc::new(Target {
         port: bport,
-        signer: None,
-        secrets: 0,
+        signer,
+        secrets: args.preload,
+        pid: bare_server.0.id(),
     });
     rt.block_on(async {
         // Warm up both.
@@ -316,12 +405,12 @@ fn main() -> anyhow::Result<()> {
         println!("secrets stored:            {}", args.preload);
         println!("connections:               {}", args.connections);
         println!(
-            "bare hyper hello:          {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs",
-            b.rps, b.p50, b.p99
+            "bare hyper hello:          {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs  server CPU {:>5.1} µs/req",
+            b.rps, b.p50, b.p99, b.cpu_us
         );
         println!(
-            "rampart GetSecretValue V3: {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs",
-            r.rps, r.p50, r.p99
+            "rampart GetSecretValue V3: {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs  server CPU {:>5.1} µs/req",
+            r.rps, r.p50, r.p99, r.cpu_us
         );
         println!(
             "ratio rampart / bare:      {:>9.1} %",

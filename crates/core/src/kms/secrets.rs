@@ -1,11 +1,14 @@
 //! Secrets Manager: generic secrets, versions and stages, deletion windows,
 //! listing with filters, resource policies.
 
+use std::sync::Arc;
+
 use rampart_policy::{parse, Context, DocumentKind, PolicyDocument};
 use rampart_store::{SecretRow, SecretVersionRow, StageMove, StagedVersion, TagResource};
 use serde_json::{json, Map, Value};
 
 use super::{resource_not_found, store_err};
+use crate::cache::{SecretWithVersion, SECRET_CACHE_MAX_BYTES};
 use crate::ram::policies::policy_error;
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
@@ -209,11 +212,15 @@ impl Rampart {
 
     /// The condition keys (`kms:tag/<k>`) and resource policy of a secret,
     /// for authorization. A missing secret has neither.
-    pub fn secret_auth(
-        &self,
-        name_or_arn: &str,
-    ) -> Result<(Context, Option<std::sync::Arc<PolicyDocument>>), ApiError> {
+    pub fn secret_auth(&self, name_or_arn: &str) -> Result<Arc<SecretAuth>, ApiError> {
         let name = secret_name_of(name_or_arn);
+        let generation = self.store.generation();
+        self.reads.secret_auth.get_or_load(generation, name, || {
+            self.load_secret_auth(name).map(Arc::new)
+        })
+    }
+
+    fn load_secret_auth(&self, name: &str) -> Result<SecretAuth, ApiError> {
         let Some(row) = self.store.get_secret(name).map_err(store_err)? else {
             return Ok((Context::new(), None));
         };
@@ -426,6 +433,36 @@ impl Rampart {
         }
     }
 
+    /// A secret and one of its versions, through the cache of store reads.
+    fn secret_with_version(
+        &self,
+        name: &str,
+        version_id: Option<&str>,
+        stage: Option<&str>,
+    ) -> Result<Option<Arc<SecretWithVersion>>, ApiError> {
+        let generation = self.store.generation();
+        // Length-prefixed: no two selections share a key.
+        let (v, s) = (version_id.unwrap_or_default(), stage.unwrap_or_default());
+        let key = format!("{}:{name}{}:{v}{s}", name.len(), v.len());
+        self.reads.secret_versions.get_or_load_if(
+            generation,
+            &key,
+            || {
+                Ok(self
+                    .store
+                    .get_secret_with_version(name, version_id, stage)
+                    .map_err(store_err)?
+                    .map(Arc::new))
+            },
+            |v| {
+                v.as_ref().is_none_or(|v| {
+                    v.1.as_ref()
+                        .is_none_or(|s| s.version.ciphertext.len() <= SECRET_CACHE_MAX_BYTES)
+                })
+            },
+        )
+    }
+
     /// Reads a secret value.
     pub fn get_secret_value(&self, req: &GetValue) -> Result<Value, ApiError> {
         let name = secret_name_of(&req.secret_name);
@@ -433,11 +470,9 @@ impl Rampart {
         // Read the secret and the version a generic secret would give in
         // one go; another secret type may select differently.
         let guess = version_selector(true, req)?;
-        let (row, found) = self
-            .store
-            .get_secret_with_version(name, guess.0, guess.1)
-            .map_err(store_err)?
-            .ok_or_else(resource_not_found)?;
+        let read = self.secret_with_version(name, guess.0, guess.1)?;
+        let (row, found) = read.as_deref().ok_or_else(resource_not_found)?;
+        let found = found.clone();
         if row.planned_delete_at.is_some() {
             return Err(in_delete_window());
         }
@@ -465,7 +500,7 @@ impl Rampart {
         o.insert("CreateTime".into(), ts(found.version.created_at).into());
         o.insert("VersionStages".into(), stages_json(&found.stages));
         if row.secret_type != "Generic" {
-            self.add_rotation_fields(&mut o, &row);
+            self.add_rotation_fields(&mut o, row);
             if req.fetch_extended_config {
                 if let Some(ec) = &row.extended_config {
                     o.insert("ExtendedConfig".into(), ec.clone().into());
@@ -475,6 +510,10 @@ impl Rampart {
         Ok(Value::Object(o))
     }
 }
+
+/// What authorizing a call on a secret needs of it: its condition keys
+/// (`kms:tag/<k>`) and its resource policy.
+pub type SecretAuth = (Context, Option<Arc<PolicyDocument>>);
 
 /// Which version a read selects: by id (generic secrets only) or by stage
 /// (`ACSCurrent` when neither is given).

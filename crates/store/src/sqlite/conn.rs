@@ -143,6 +143,21 @@ impl SqliteStore {
         in_read_tx(&conn, f)
     }
 
+    /// Runs `f`, which runs one statement (its own snapshot), on a reader
+    /// connection without a transaction around it.
+    pub(crate) fn read_single<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        for r in &self.readers {
+            if let Some(conn) = r.try_lock() {
+                return f(&conn);
+            }
+        }
+        let conn = self.readers[0].lock();
+        f(&conn)
+    }
+
     /// Runs `f` in one immediate write transaction; commits only if `f` succeeds.
     pub(crate) fn write<T>(
         &self,

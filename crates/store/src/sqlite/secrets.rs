@@ -41,16 +41,53 @@ pub(super) fn secret_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
 }
 
 fn version_row(r: &Row<'_>) -> rusqlite::Result<SecretVersionRow> {
+    version_row_at(r, 0)
+}
+
+/// A version row whose columns ([`VERSION_COLS`]) start at column `o`.
+fn version_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<SecretVersionRow> {
     Ok(SecretVersionRow {
-        version_id: r.get(0)?,
-        seq: r.get(1)?,
-        data_type: r.get(2)?,
-        key_id: r.get(3)?,
-        key_version_id: r.get(4)?,
-        wrapped_key: r.get(5)?,
-        ciphertext: r.get(6)?,
-        created_at: r.get(7)?,
+        version_id: r.get(o)?,
+        seq: r.get(o + 1)?,
+        data_type: r.get(o + 2)?,
+        key_id: r.get(o + 3)?,
+        key_version_id: r.get(o + 4)?,
+        wrapped_key: r.get(o + 5)?,
+        ciphertext: r.get(o + 6)?,
+        created_at: r.get(o + 7)?,
     })
+}
+
+/// A secret, one of its versions (by id, else by the stage holding it) and
+/// that version's stages as a JSON array, in one statement: one snapshot
+/// without a transaction around it.
+const SECRET_WITH_VERSION: &str = "SELECT s.secret_name, s.secret_type, s.description, s.encryption_key_id, \
+     s.created_at, s.updated_at, s.planned_delete_at, s.extended_config, s.rotation_enabled, \
+     s.rotation_interval, s.next_rotation_at, s.last_rotation_at, s.policy, s.rotation_error, \
+     s.rotation_failures, s.rotation_retry_at, s.pending_key_id, s.pending_key_delete_at, \
+     v.version_id, v.seq, v.data_type, v.key_id, v.key_version_id, v.wrapped_key, v.ciphertext, v.created_at, \
+     (SELECT json_group_array(st.stage) FROM secret_stages st \
+      WHERE st.secret_name = v.secret_name AND st.version_id = v.version_id) \
+     FROM secrets s LEFT JOIN secret_versions v ON v.secret_name = s.secret_name AND v.version_id = \
+     (CASE WHEN ?2 IS NOT NULL THEN ?2 \
+      ELSE (SELECT h.version_id FROM secret_stages h WHERE h.secret_name = ?1 AND h.stage = ?3) END) \
+     WHERE s.secret_name = ?1";
+
+type SecretWithVersion = (SecretRow, Option<StagedVersion>);
+
+fn secret_with_version(r: &Row<'_>) -> rusqlite::Result<SecretWithVersion> {
+    let secret = secret_row(r)?;
+    let version: Option<String> = r.get(18)?;
+    if version.is_none() {
+        return Ok((secret, None));
+    }
+    let version = version_row_at(r, 18)?;
+    let stages: String = r.get(26)?;
+    let mut stages: Vec<String> = serde_json::from_str(&stages).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(26, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    stages.sort();
+    Ok((secret, Some(StagedVersion { version, stages })))
 }
 
 fn exists(c: &Connection, name: &str) -> StoreResult<()> {
@@ -281,11 +318,15 @@ impl SecretStore for SqliteStore {
         version_id: Option<&str>,
         stage: Option<&str>,
     ) -> StoreResult<Option<(SecretRow, Option<StagedVersion>)>> {
-        self.read(|c| {
-            let Some(secret) = secret_in(c, name)? else {
-                return Ok(None);
-            };
-            Ok(Some((secret, version_in(c, name, version_id, stage)?)))
+        if version_id.is_none() && stage.is_none() {
+            return Ok(self.get_secret(name)?.map(|s| (s, None)));
+        }
+        self.read_single(|c| {
+            c.prepare_cached(SECRET_WITH_VERSION)
+                .map_err(backend)?
+                .query_row(params![name, version_id, stage], secret_with_version)
+                .optional()
+                .map_err(backend)
         })
     }
 

@@ -787,6 +787,41 @@ pub fn secrets_versions_stages(s: &dyn Store) {
             ),
         ]
     );
+    // The secret and one version in one read: by stage, by id, or none.
+    let (row, v) = s
+        .get_secret_with_version("db", None, Some("ACSCurrent"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.secret_name, "db");
+    let v = v.unwrap();
+    let mut want = secret_version("v3");
+    want.seq = v.version.seq;
+    assert_eq!(v.version, want);
+    assert_eq!(v.stages, ["ACSCurrent", "Pending"]);
+    let (_, v) = s
+        .get_secret_with_version("db", Some("v1"), None)
+        .unwrap()
+        .unwrap();
+    let v = v.unwrap();
+    assert_eq!((v.version.version_id.as_str(), v.stages.len()), ("v1", 0));
+    let (_, v) = s
+        .get_secret_with_version("db", Some("v2"), Some("ACSCurrent"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        v.unwrap().stages,
+        ["ACSPrevious"],
+        "an id wins over a stage"
+    );
+    for (id, stage) in [(Some("nope"), None), (None, Some("Nope")), (None, None)] {
+        let (row, v) = s.get_secret_with_version("db", id, stage).unwrap().unwrap();
+        assert_eq!(row.secret_name, "db");
+        assert!(v.is_none(), "{id:?} {stage:?}");
+    }
+    assert!(s
+        .get_secret_with_version("missing", None, Some("ACSCurrent"))
+        .unwrap()
+        .is_none());
     assert!(matches!(
         s.move_secret_stage(
             "db",
