@@ -580,7 +580,7 @@ fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             let (extra, policy) = &*auth;
             let arn = ctx.rampart.secret_arn(&name);
             let mut access = ctx.access("kms:BatchGetSecretValue", &arn);
-            access.extra = Some(&extra);
+            access.extra = Some(extra);
             access.resource_policy = policy.as_deref();
             ctx.rampart
                 .authorize(ctx.principal, &access)

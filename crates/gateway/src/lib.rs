@@ -227,7 +227,7 @@ impl Gateway {
                     let auth = extra_fn(&ctx)?;
                     let (extra, policy) = &*auth;
                     let mut access = ctx.access(&action, resource);
-                    access.extra = Some(&extra);
+                    access.extra = Some(extra);
                     access.resource_policy = policy.as_deref();
                     self.rampart
                         .authorize(principal, &access)
