@@ -75,7 +75,8 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("db.sqlite")).unwrap());
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap());
     let keyring = Keyring::for_tests();
     let now = rampart_core::Clock::now(&SystemClock);
     let creds = rampart_core::account::initialize(store.as_ref(), &keyring, now).unwrap();

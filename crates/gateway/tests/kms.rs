@@ -524,6 +524,136 @@ fn secret_authorization_uses_tags_and_resource_policy() {
     );
 }
 
+#[test]
+fn writes_take_effect_on_the_very_next_request() {
+    // The server keeps what it read from the store until the next write:
+    // every kind of write must show at once, on the caller's next request.
+    let s = Server::new();
+    s.kms(
+        "CreateSecret",
+        &[
+            ("SecretName", "app"),
+            ("VersionId", "v1"),
+            ("SecretData", "one"),
+            ("Tags", r#"[{"TagKey":"team","TagValue":"blue"}]"#),
+        ],
+    );
+    let u = s.user_with_key("app");
+    s.grant(
+        "app",
+        "BlueSecrets",
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"kms:tag/team":"blue"}}}]}"#,
+    );
+    let read = |c: &common::Creds| {
+        let (st, body) = s.call_v3(c, "2016-01-20", "GetSecretValue", &[("SecretName", "app")]);
+        (st, body)
+    };
+    for _ in 0..3 {
+        let (st, body) = read(&u);
+        assert_eq!((st, body["SecretData"].as_str()), (200, Some("one")));
+    }
+    // A new value.
+    s.kms(
+        "PutSecretValue",
+        &[
+            ("SecretName", "app"),
+            ("VersionId", "v2"),
+            ("SecretData", "two"),
+        ],
+    );
+    let (_, body) = read(&u);
+    assert_eq!(body["SecretData"], "two");
+    assert_eq!(body["VersionId"], "v2");
+    // The tag the policy's condition needs goes away, then comes back.
+    s.kms(
+        "UntagResource",
+        &[("SecretName", "app"), ("TagKeys", r#"["team"]"#)],
+    );
+    assert_eq!(read(&u).0, 403);
+    s.kms(
+        "TagResource",
+        &[
+            ("SecretName", "app"),
+            ("Tags", r#"[{"TagKey":"team","TagValue":"blue"}]"#),
+        ],
+    );
+    assert_eq!(read(&u).0, 200);
+    // The policy is detached.
+    s.ram(
+        "DetachPolicyFromUser",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "BlueSecrets"),
+            ("UserName", "app"),
+        ],
+    );
+    assert_eq!(read(&u).0, 403);
+    s.ram(
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "BlueSecrets"),
+            ("UserName", "app"),
+        ],
+    );
+    assert_eq!(read(&u).0, 200);
+    // The secret's key is disabled.
+    let key = s.kms("DescribeSecret", &[("SecretName", "app")])["EncryptionKeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.kms("DisableKey", &[("KeyId", &key)]);
+    let (st, body) = read(&u);
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (409, Some("Rejected.Disabled"))
+    );
+    s.kms("EnableKey", &[("KeyId", &key)]);
+    assert_eq!(read(&u).0, 200);
+    // The AccessKey is disabled, then deleted.
+    s.ram(
+        "UpdateAccessKey",
+        &[
+            ("UserName", "app"),
+            ("UserAccessKeyId", &u.id),
+            ("Status", "Inactive"),
+        ],
+    );
+    let (st, body) = read(&u);
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (400, Some("InvalidAccessKeyId.Inactive"))
+    );
+    s.ram(
+        "DeleteAccessKey",
+        &[("UserName", "app"), ("UserAccessKeyId", &u.id)],
+    );
+    let (st, body) = read(&u);
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (404, Some("InvalidAccessKeyId.NotFound"))
+    );
+    // The secret is deleted.
+    s.kms(
+        "DeleteSecret",
+        &[
+            ("SecretName", "app"),
+            ("ForceDeleteWithoutRecovery", "true"),
+        ],
+    );
+    let (st, body) = s.call_v3(
+        &s.root,
+        "2016-01-20",
+        "GetSecretValue",
+        &[("SecretName", "app")],
+    );
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (404, Some("Forbidden.ResourceNotFound")),
+        "{body}"
+    );
+}
+
 fn base64_decode(s: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()

@@ -21,7 +21,8 @@ const NOW: i64 = 1_767_225_600;
 
 fn run(n: usize) -> anyhow::Result<(f64, f64, usize)> {
     let dir = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("db.sqlite"))?);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_exclusive(&dir.path().join("db.sqlite"))?);
     let keyring = Keyring::for_tests();
     rampart_core::account::initialize(store.as_ref(), &keyring, NOW)?;
     let clock = Arc::new(ManualClock::new(NOW));

@@ -33,7 +33,7 @@ impl Server {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(&dir.path().join("db.sqlite")).unwrap());
+            Arc::new(SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap());
         let keyring = Keyring::for_tests();
         let creds = rampart_core::account::initialize(store.as_ref(), &keyring, NOW).unwrap();
         let clock = Arc::new(ManualClock::new(NOW));
