@@ -14,6 +14,11 @@ use clap::{Parser, Subcommand};
 
 use crate::config::ServeArgs;
 
+/// mimalloc: request handling allocates many small, short-lived objects on
+/// several threads, where it does markedly better than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rampart: Alibaba Cloud RAM, STS and KMS Secrets Manager, self-hosted.
 #[derive(Parser, Debug)]
 #[command(name = "rampart", version, about)]
