@@ -109,7 +109,7 @@ pub(crate) struct Reads {
     /// AccessKeys by id, resolved (owner and unsealed secret).
     pub(crate) access_keys: GenCache<Option<crate::account::ResolvedKey>>,
     /// KMS keys by id.
-    pub(crate) keys: GenCache<Option<rampart_store::KeyRow>>,
+    pub(crate) keys: GenCache<Option<std::sync::Arc<rampart_store::KeyRow>>>,
     /// The policies in force for a user (`u/<id>`) or a role (`r/<name>/<id>`).
     pub(crate) policies: GenCache<std::sync::Arc<Vec<crate::authz::Loaded>>>,
     /// A secret with the version a read selects (sealed, as stored), by

@@ -100,16 +100,20 @@ impl Rampart {
         } else {
             key_ref.to_string()
         };
-        self.key_by_id(&key_id)
+        Ok(self.key_by_id(&key_id)?.as_ref().clone())
     }
 
     /// A key by its id (read through the cache of store reads).
-    pub(crate) fn key_by_id(&self, key_id: &str) -> Result<KeyRow, ApiError> {
+    pub(crate) fn key_by_id(&self, key_id: &str) -> Result<std::sync::Arc<KeyRow>, ApiError> {
         let generation = self.store.generation();
         self.reads
             .keys
             .get_or_load(generation, key_id, || {
-                self.store.get_key(key_id).map_err(store_err)
+                Ok(self
+                    .store
+                    .get_key(key_id)
+                    .map_err(store_err)?
+                    .map(std::sync::Arc::new))
             })?
             .ok_or_else(key_not_found)
     }

@@ -472,17 +472,19 @@ impl Rampart {
         let guess = version_selector(true, req)?;
         let read = self.secret_with_version(name, guess.0, guess.1)?;
         let (row, found) = read.as_deref().ok_or_else(resource_not_found)?;
-        let found = found.clone();
         if row.planned_delete_at.is_some() {
             return Err(in_delete_window());
         }
         let selector = version_selector(row.secret_type == "Generic", req)?;
+        let reread;
         let found = if selector == guess {
-            found
+            found.as_ref()
         } else {
-            self.store
+            reread = self
+                .store
                 .get_secret_version(&row.secret_name, selector.0, selector.1)
-                .map_err(store_err)?
+                .map_err(store_err)?;
+            reread.as_ref()
         };
         let found = check_found(found, selector.0, req)?;
         let plain = self.open_version(&row.secret_name, &found.version)?;
@@ -542,11 +544,11 @@ fn version_selector(
 }
 
 /// The version found, checked against the stage asked for with an id.
-fn check_found(
-    found: Option<StagedVersion>,
+fn check_found<'a>(
+    found: Option<&'a StagedVersion>,
     version_id: Option<&str>,
     req: &GetValue,
-) -> Result<StagedVersion, ApiError> {
+) -> Result<&'a StagedVersion, ApiError> {
     let found = found.ok_or_else(resource_not_found)?;
     let stage = req.version_stage.as_deref().filter(|s| !s.is_empty());
     if let (Some(_), Some(s)) = (version_id, stage) {

@@ -118,27 +118,56 @@ pub struct CanonicalInput<'a> {
 
 /// Builds the canonical request.
 pub fn canonical_request(input: &CanonicalInput<'_>) -> String {
-    let mut headers: Vec<(&String, String)> = input
+    // Each header's values trimmed, sorted and joined by `,`; headers sorted.
+    let mut headers: Vec<(&str, std::borrow::Cow<'_, str>)> = input
         .headers
         .iter()
         .map(|(name, values)| {
-            let mut vals: Vec<&str> = values.iter().map(|v| v.trim()).collect();
-            vals.sort_unstable();
-            (name, vals.join(","))
+            let value = match values.as_slice() {
+                [one] => std::borrow::Cow::Borrowed(one.trim()),
+                many => {
+                    let mut vals: Vec<&str> = many.iter().map(|v| v.trim()).collect();
+                    vals.sort_unstable();
+                    std::borrow::Cow::Owned(vals.join(","))
+                }
+            };
+            (name.as_str(), value)
         })
         .collect();
     headers.sort();
-    let canonical_headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
-    let signed: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        input.method.to_ascii_uppercase(),
-        input.path,
-        input.query,
-        canonical_headers,
-        signed.join(";"),
-        input.hashed_payload
-    )
+    let mut out = String::with_capacity(
+        64 + input.path.len()
+            + input.query.len()
+            + input.hashed_payload.len()
+            + headers
+                .iter()
+                .map(|(n, v)| 2 * n.len() + v.len() + 2)
+                .sum::<usize>(),
+    );
+    for c in input.method.chars() {
+        out.push(c.to_ascii_uppercase());
+    }
+    for part in [input.path, input.query] {
+        out.push('\n');
+        out.push_str(part);
+    }
+    out.push('\n');
+    for (name, value) in &headers {
+        out.push_str(name);
+        out.push(':');
+        out.push_str(value);
+        out.push('\n');
+    }
+    out.push('\n');
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
+    out.push('\n');
+    out.push_str(input.hashed_payload);
+    out
 }
 
 /// `ALGORITHM \n hex(hash(canonical_request))`.
