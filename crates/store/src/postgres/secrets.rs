@@ -313,28 +313,26 @@ impl SecretStore for PostgresStore {
         version_id: Option<&str>,
         stage: Option<&str>,
     ) -> StoreResult<Option<StagedVersion>> {
+        self.read(|tx| version_in(tx, name, version_id, stage))
+    }
+
+    fn get_secret_with_version(
+        &self,
+        name: &str,
+        version_id: Option<&str>,
+        stage: Option<&str>,
+    ) -> StoreResult<Option<(SecretRow, Option<StagedVersion>)>> {
         self.read(|tx| {
-            let id = match (version_id, stage) {
-                (Some(id), _) => id.to_string(),
-                (None, Some(stage)) => match holder(tx, name, stage)? {
-                    Some(id) => id,
-                    None => return Ok(None),
-                },
-                (None, None) => return Ok(None),
-            };
             let row = tx.query_opt(
                 &format!(
-                    "SELECT {VERSION_COLS} FROM secret_versions WHERE secret_name = $1 AND version_id = $2"
+                    "SELECT {SECRET_COLS}, {SECRET_STATE_COLS} FROM secrets WHERE secret_name = $1"
                 ),
-                &[&name, &id],
+                &[&name],
             )?;
-            match row.as_ref().map(version_row).transpose()? {
-                None => Ok(None),
-                Some(version) => Ok(Some(StagedVersion {
-                    stages: stages_of(tx, name, &version.version_id)?,
-                    version,
-                })),
-            }
+            let Some(secret) = row.as_ref().map(secret_row).transpose()? else {
+                return Ok(None);
+            };
+            Ok(Some((secret, version_in(tx, name, version_id, stage)?)))
         })
     }
 
@@ -417,5 +415,35 @@ impl SecretStore for PostgresStore {
             }
             Ok(names)
         })
+    }
+}
+
+/// A version by id or by the stage holding it, with its stages.
+fn version_in(
+    tx: &mut Transaction<'_>,
+    name: &str,
+    version_id: Option<&str>,
+    stage: Option<&str>,
+) -> Result<Option<StagedVersion>, TxError> {
+    let id = match (version_id, stage) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(stage)) => match holder(tx, name, stage)? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    let row = tx.query_opt(
+        &format!(
+            "SELECT {VERSION_COLS} FROM secret_versions WHERE secret_name = $1 AND version_id = $2"
+        ),
+        &[&name, &id],
+    )?;
+    match row.as_ref().map(version_row).transpose()? {
+        None => Ok(None),
+        Some(version) => Ok(Some(StagedVersion {
+            stages: stages_of(tx, name, &version.version_id)?,
+            version,
+        })),
     }
 }
