@@ -44,6 +44,11 @@ struct Args {
     /// server's own work.
     #[arg(long)]
     in_process: Option<u64>,
+    /// Keep the data in this directory: preloaded on the first run, reused
+    /// as it is by later runs with the same `--preload` (a million secrets
+    /// take minutes to create). A temporary directory by default.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// Internal: run the bare hello server on this port.
     #[arg(long, hide = true)]
     bare_server: Option<u16>,
@@ -233,6 +238,19 @@ fn wait_healthy(port: u16, path: &str) -> anyhow::Result<()> {
     bail!("server on {port} ({path}) did not start")
 }
 
+fn signer_of(creds: &serde_json::Value) -> anyhow::Result<Signer> {
+    Ok(Signer {
+        id: creds["AccessKeyId"]
+            .as_str()
+            .context("credentials")?
+            .to_string(),
+        secret: creds["AccessKeySecret"]
+            .as_str()
+            .context("credentials")?
+            .to_string(),
+    })
+}
+
 /// Creates the account and `n` generic secrets directly in the data dir.
 fn preload(bin: &Path, dir: &Path, n: usize) -> anyhow::Result<Signer> {
     let out = Command::new(bin)
@@ -274,16 +292,7 @@ fn preload(bin: &Path, dir: &Path, n: usize) -> anyhow::Result<Signer> {
         }
     }
     eprintln!("preloaded {n} secrets in {:.1}s", t.elapsed().as_secs_f64());
-    Ok(Signer {
-        id: creds["AccessKeyId"]
-            .as_str()
-            .context("credentials")?
-            .to_string(),
-        secret: creds["AccessKeySecret"]
-            .as_str()
-            .context("credentials")?
-            .to_string(),
-    })
+    signer_of(&creds)
 }
 
 /// GetSecretValue through the gateway in this process, `n` times.
@@ -354,10 +363,18 @@ fn main() -> anyhow::Result<()> {
         return rt.block_on(bare_server(port));
     }
     let bin = args.rampart.clone().context("--rampart PATH is required")?;
-    let dir = tempfile::tempdir()?;
-    let signer = preload(&bin, dir.path(), args.preload)?;
+    let temp = tempfile::tempdir()?;
+    let dir = args.data_dir.as_deref().unwrap_or(temp.path());
+    let signer = if dir.join("root-credentials.json").exists() {
+        let creds: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("root-credentials.json"))?)?;
+        eprintln!("reusing the data in {}", dir.display());
+        signer_of(&creds)?
+    } else {
+        preload(&bin, dir, args.preload)?
+    };
     if let Some(n) = args.in_process {
-        return in_process(dir.path(), &signer, args.preload, n);
+        return in_process(dir, &signer, args.preload, n);
     }
     let rport = free_port()?;
     let server = Kill(
@@ -368,7 +385,7 @@ fn main() -> anyhow::Result<()> {
                 &format!("127.0.0.1:{rport}"),
                 "--data-dir",
             ])
-            .arg(dir.path())
+            .arg(dir)
             .env("RAMPART_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -401,6 +418,8 @@ fn main() -> anyhow::Result<()> {
         load(bare.clone(), 2, 1, usize::MAX).await?;
         let b = load(bare.clone(), args.connections, args.seconds, usize::MAX).await?;
         let r = load(rampart.clone(), args.connections, args.seconds, usize::MAX).await?;
+        // Let the server write the audit trail of the load first.
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let lat = load(rampart.clone(), 1, 60, args.latency_requests).await?;
         println!("secrets stored:            {}", args.preload);
         println!("connections:               {}", args.connections);

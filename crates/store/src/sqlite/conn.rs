@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("0004_rotation.sql")),
     (5, include_str!("0005_audit.sql")),
     (6, include_str!("0006_counters.sql")),
+    (7, include_str!("0007_secret_tables_without_rowid.sql")),
 ];
 const READERS: usize = 4;
 
@@ -271,17 +272,114 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
             |r| r.get(0),
         )
         .map_err(backend)?;
-    for (version, sql) in MIGRATIONS {
-        if *version <= current {
-            continue;
-        }
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {sql}; INSERT INTO schema_migrations VALUES ({version}, strftime('%s','now')); COMMIT;"
-        ))
-        .map_err(|e| {
-            let _ = conn.execute_batch("ROLLBACK");
-            backend(e)
-        })?;
+    if MIGRATIONS.iter().all(|(v, _)| *v <= current) {
+        return Ok(());
     }
-    Ok(())
+    // A migration that rebuilds a table drops and renames tables that
+    // others reference: foreign keys are checked at the end of each
+    // migration instead (SQLite's documented way; the pragma cannot change
+    // inside a transaction).
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(backend)?;
+    let result = (|| {
+        for (version, sql) in MIGRATIONS {
+            if *version <= current {
+                continue;
+            }
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {sql}; INSERT INTO schema_migrations VALUES ({version}, strftime('%s','now'));"
+            ))
+            .and_then(|()| {
+                conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .map_err(backend)
+            .and_then(|violations| {
+                if violations == 0 {
+                    conn.execute_batch("COMMIT").map_err(backend)
+                } else {
+                    Err(StoreError::Backend(format!(
+                        "migration {version} would leave {violations} foreign key violations"
+                    )))
+                }
+            })
+            .inspect_err(|_| {
+                let _ = conn.execute_batch("ROLLBACK");
+            })?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(backend)?;
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn rebuilding_the_secret_tables_keeps_their_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        // A store at schema 6 with a secret, two versions and two stages.
+        {
+            let conn = open_conn(&path, false).unwrap();
+            conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+                .unwrap();
+            for (version, sql) in &MIGRATIONS[..6] {
+                conn.execute_batch(&format!(
+                    "BEGIN; {sql}; INSERT INTO schema_migrations VALUES ({version}, 0); COMMIT;"
+                ))
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO secrets (secret_name, secret_type, description, encryption_key_id, created_at, updated_at, \
+                   rotation_enabled, next_seq, rotation_failures, lease_owner) \
+                   VALUES ('db', 'Generic', 'd', 'k', 1, 2, 0, 3, 4, 'me'); \
+                 INSERT INTO secret_versions VALUES ('db', 'v1', 1, 'text', 'k', 'kv', x'01', x'02', 5); \
+                 INSERT INTO secret_versions VALUES ('db', 'v2', 2, 'text', 'k', 'kv', x'03', x'04', 6); \
+                 INSERT INTO secret_stages VALUES ('db', 'ACSCurrent', 'v2'); \
+                 INSERT INTO secret_stages VALUES ('db', 'ACSPrevious', 'v1');",
+            )
+            .unwrap();
+        }
+        let conn = open_conn(&path, false).unwrap();
+        migrate(&conn).unwrap();
+        let row: (String, i64, i64, String) = conn
+            .query_row(
+                "SELECT description, next_seq, rotation_failures, lease_owner FROM secrets WHERE secret_name = 'db'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("d".to_string(), 3, 4, "me".to_string()));
+        let stages: i64 = conn
+            .query_row("SELECT COUNT(*) FROM secret_stages", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stages, 2);
+        // The counter trigger and the foreign keys work on the new tables.
+        conn.execute_batch(
+            "INSERT INTO secrets (secret_name, secret_type, description, encryption_key_id, created_at, updated_at, \
+               rotation_enabled, next_seq) VALUES ('db2', 'Generic', '', 'k', 1, 1, 0, 1)",
+        )
+        .unwrap();
+        let n: i64 = conn
+            .query_row("SELECT n FROM counters WHERE name = 'secrets'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 2);
+        let fk: bool = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(fk);
+        assert!(conn
+            .execute("INSERT INTO secret_stages VALUES ('db', 'X', 'nope')", [])
+            .is_err());
+        // Running the migrations again changes nothing.
+        migrate(&conn).unwrap();
+    }
 }
