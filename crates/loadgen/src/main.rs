@@ -49,6 +49,20 @@ struct Args {
     /// take minutes to create). A temporary directory by default.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Instead of the load: compare single-connection latency against a
+    /// second store in this directory (made by an earlier run with
+    /// `--data-dir`), alternating between the two servers in rounds so that
+    /// both see the same machine.
+    #[arg(long)]
+    compare_dir: Option<PathBuf>,
+    /// How many secrets the `--compare-dir` store holds.
+    #[arg(long, default_value_t = 1_000_000)]
+    compare_secrets: usize,
+    /// With `--compare-dir`: read only the first N secrets of each store
+    /// (the same names in both), so that only the number stored differs.
+    /// By default every read names another secret of all those stored.
+    #[arg(long)]
+    read_secrets: Option<usize>,
     /// Internal: run the bare hello server on this port.
     #[arg(long, hide = true)]
     bare_server: Option<u16>,
@@ -122,6 +136,7 @@ async fn connection(
     while Instant::now() < deadline && lat.len() < max {
         let req = build_request(&t, n)?;
         n += 1;
+        sender.ready().await?;
         let start = Instant::now();
         let resp = sender.send_request(req).await?;
         let status = resp.status();
@@ -354,6 +369,106 @@ fn in_process(dir: &Path, s: &Signer, secrets: usize, n: u64) -> anyhow::Result<
     Ok(())
 }
 
+/// Starts `rampart serve` on `dir`; returns its port.
+fn start(bin: &Path, dir: &Path) -> anyhow::Result<(u16, Kill)> {
+    let port = free_port()?;
+    let server = Kill(
+        Command::new(bin)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("RAMPART_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?,
+    );
+    wait_healthy(port, "rampart")?;
+    Ok((port, server))
+}
+
+/// Single-connection latency of two stores, in alternating rounds.
+fn compare(
+    rt: &tokio::runtime::Runtime,
+    args: &Args,
+    bin: &Path,
+    (dir, signer): (&Path, Signer),
+    other: &Path,
+) -> anyhow::Result<()> {
+    let creds: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(other.join("root-credentials.json"))
+            .context("--compare-dir must hold a store made by an earlier run with --data-dir")?,
+    )?;
+    let (pa, server_a) = start(bin, dir)?;
+    let (pb, server_b) = start(bin, other)?;
+    let reads = |stored: usize| args.read_secrets.map_or(stored, |n| n.min(stored));
+    let a = Arc::new(Target {
+        port: pa,
+        signer,
+        secrets: reads(args.preload),
+        pid: server_a.0.id(),
+    });
+    let b = Arc::new(Target {
+        port: pb,
+        signer: signer_of(&creds)?,
+        secrets: reads(args.compare_secrets),
+        pid: server_b.0.id(),
+    });
+    const ROUNDS: u64 = 10;
+    let per_round = (args.latency_requests as u64 / ROUNDS).max(1);
+    rt.block_on(async {
+        let far = Instant::now() + Duration::from_secs(3600);
+        // Warm both up.
+        connection(a.clone(), far, 500, 1 << 50).await?;
+        connection(b.clone(), far, 500, 1 << 50).await?;
+        let (mut la, mut lb) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let seed = round * per_round;
+            let order = if round % 2 == 0 { [&a, &b] } else { [&b, &a] };
+            for t in order {
+                let lat = connection(t.clone(), far, per_round as usize, seed).await?;
+                if Arc::ptr_eq(t, &a) {
+                    la.extend(lat);
+                } else {
+                    lb.extend(lat);
+                }
+            }
+        }
+        let p = |v: &mut Vec<u32>, q: f64| {
+            v.sort_unstable();
+            v.get(((v.len() as f64 - 1.0) * q) as usize)
+                .copied()
+                .unwrap_or(0)
+        };
+        let (a50, a99, b50, b99) = (
+            p(&mut la, 0.5),
+            p(&mut la, 0.99),
+            p(&mut lb, 0.5),
+            p(&mut lb, 0.99),
+        );
+        println!(
+            "{:>9} stored, {:>9} read: p50 {a50:>5} µs  p99 {a99:>5} µs ({} requests)",
+            args.preload,
+            a.secrets,
+            la.len()
+        );
+        println!(
+            "{:>9} stored, {:>9} read: p50 {b50:>5} µs  p99 {b99:>5} µs ({} requests)",
+            args.compare_secrets,
+            b.secrets,
+            lb.len()
+        );
+        println!(
+            "p50 ratio:         {:.2}x",
+            f64::from(b50) / f64::from(a50.max(1))
+        );
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -376,22 +491,10 @@ fn main() -> anyhow::Result<()> {
     if let Some(n) = args.in_process {
         return in_process(dir, &signer, args.preload, n);
     }
-    let rport = free_port()?;
-    let server = Kill(
-        Command::new(&bin)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{rport}"),
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("RAMPART_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()?,
-    );
-    wait_healthy(rport, "rampart")?;
+    if let Some(other) = &args.compare_dir {
+        return compare(&rt, &args, &bin, (dir, signer), other);
+    }
+    let (rport, server) = start(&bin, dir)?;
     let bport = free_port()?;
     let bare_server = Kill(
         Command::new(std::env::current_exe()?)

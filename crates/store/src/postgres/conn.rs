@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("0003_kms.sql")),
     (4, include_str!("0004_rotation.sql")),
     (5, include_str!("0005_audit.sql")),
+    (6, include_str!("0006_rotation_retry_index.sql")),
 ];
 
 /// Key of the advisory lock held while migrating ("rampart" + 1).

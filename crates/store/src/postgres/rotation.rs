@@ -35,7 +35,15 @@ impl RotationStore for PostgresStore {
     ) -> StoreResult<Vec<String>> {
         self.write(|tx| {
             let found = tx.query(
-                "SELECT secret_name FROM secrets WHERE secret_type = 'RAMCredentials' \
+                // The candidates come from three indexes (one per reason to
+                // be due), not from a scan of every secret.
+                "SELECT secret_name FROM secrets WHERE secret_name IN ( \
+                   SELECT secret_name FROM secrets WHERE rotation_enabled AND next_rotation_at <= $1 \
+                   UNION ALL SELECT secret_name FROM secrets \
+                     WHERE rotation_retry_at IS NOT NULL AND rotation_retry_at <= $1 \
+                   UNION ALL SELECT secret_name FROM secrets \
+                     WHERE pending_key_delete_at IS NOT NULL AND pending_key_delete_at <= $1) \
+                 AND secret_type = 'RAMCredentials' \
                  AND planned_delete_at IS NULL \
                  AND (lease_until IS NULL OR lease_until < $1 OR lease_owner = $2) \
                  AND ((rotation_enabled AND next_rotation_at <= $1 \

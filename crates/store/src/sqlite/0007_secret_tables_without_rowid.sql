@@ -52,6 +52,8 @@ ALTER TABLE secret_stages_new RENAME TO secret_stages;
 CREATE INDEX secrets_due ON secrets(next_rotation_at) WHERE rotation_enabled = 1;
 CREATE INDEX secrets_purge ON secrets(planned_delete_at) WHERE planned_delete_at IS NOT NULL;
 CREATE INDEX secrets_pending_key ON secrets(pending_key_delete_at) WHERE pending_key_delete_at IS NOT NULL;
+-- Failed rotations waiting for their retry (the scheduler's third index).
+CREATE INDEX secrets_retry ON secrets(rotation_retry_at) WHERE rotation_retry_at IS NOT NULL;
 CREATE TRIGGER secrets_count_insert AFTER INSERT ON secrets
     BEGIN UPDATE counters SET n = n + 1 WHERE name = 'secrets'; END;
 CREATE TRIGGER secrets_count_delete AFTER DELETE ON secrets
