@@ -172,15 +172,58 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// What one load phase measured.
+#[derive(Default)]
+struct Sample {
+    latencies: Vec<u32>,
+    seconds: f64,
+    cpu: f64,
+}
+
+impl Sample {
+    fn add(&mut self, other: Sample) {
+        self.latencies.extend(other.latencies);
+        self.seconds += other.seconds;
+        self.cpu += other.cpu;
+    }
+
+    fn figures(mut self) -> Figures {
+        let all = &mut self.latencies;
+        all.sort_unstable();
+        let pct = |p: f64| {
+            all.get(((all.len() as f64 - 1.0) * p) as usize)
+                .copied()
+                .unwrap_or(0)
+        };
+        Figures {
+            rps: all.len() as f64 / self.seconds.max(1e-9),
+            p50: pct(0.50),
+            p99: pct(0.99),
+            cpu_us: self.cpu * 1e6 / (all.len().max(1) as f64),
+        }
+    }
+}
+
 async fn load(
     t: Arc<Target>,
     conns: usize,
     seconds: u64,
     max_per_conn: usize,
 ) -> anyhow::Result<Figures> {
+    Ok(sample(t, conns, Duration::from_secs(seconds), max_per_conn)
+        .await?
+        .figures())
+}
+
+async fn sample(
+    t: Arc<Target>,
+    conns: usize,
+    duration: Duration,
+    max_per_conn: usize,
+) -> anyhow::Result<Sample> {
     let cpu_before = cpu_seconds(t.pid);
     let start = Instant::now();
-    let deadline = start + Duration::from_secs(seconds);
+    let deadline = start + duration;
     let mut tasks = Vec::new();
     for c in 0..conns {
         tasks.push(tokio::spawn(connection(
@@ -194,19 +237,10 @@ async fn load(
     for task in tasks {
         all.extend(task.await??);
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(t.pid) - cpu_before;
-    all.sort_unstable();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 - 1.0) * p) as usize)
-            .copied()
-            .unwrap_or(0)
-    };
-    Ok(Figures {
-        rps: all.len() as f64 / elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        cpu_us: cpu * 1e6 / (all.len().max(1) as f64),
+    Ok(Sample {
+        latencies: all,
+        seconds: start.elapsed().as_secs_f64(),
+        cpu: cpu_seconds(t.pid) - cpu_before,
     })
 }
 
@@ -519,8 +553,23 @@ fn main() -> anyhow::Result<()> {
         // Warm up both.
         load(rampart.clone(), 2, 1, usize::MAX).await?;
         load(bare.clone(), 2, 1, usize::MAX).await?;
-        let b = load(bare.clone(), args.connections, args.seconds, usize::MAX).await?;
-        let r = load(rampart.clone(), args.connections, args.seconds, usize::MAX).await?;
+        // Alternate short phases so that both see the same machine (these
+        // machines are shared: their speed drifts within seconds).
+        const ROUNDS: u32 = 8;
+        let phase = Duration::from_secs(args.seconds) / ROUNDS;
+        let (mut b, mut r) = (Sample::default(), Sample::default());
+        for round in 0..ROUNDS {
+            let order = if round % 2 == 0 { [&bare, &rampart] } else { [&rampart, &bare] };
+            for t in order {
+                let s = sample(t.clone(), args.connections, phase, usize::MAX).await?;
+                if Arc::ptr_eq(t, &bare) {
+                    b.add(s);
+                } else {
+                    r.add(s);
+                }
+            }
+        }
+        let (b, r) = (b.figures(), r.figures());
         // Let the server write the audit trail of the load first.
         tokio::time::sleep(Duration::from_secs(1)).await;
         let lat = load(rampart.clone(), 1, 60, args.latency_requests).await?;
