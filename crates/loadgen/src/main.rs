@@ -314,16 +314,7 @@ fn preload(bin: &Path, dir: &Path, n: usize) -> anyhow::Result<Signer> {
         );
     }
     let creds: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let store: Arc<dyn rampart_store::Store> = Arc::new(rampart_store::SqliteStore::open(
-        &dir.join("rampart.sqlite"),
-    )?);
-    let key = rampart_crypto::MasterKey::load(&dir.join("master.key"))?;
-    let r = rampart_core::Rampart::open(
-        store,
-        key.keyring(),
-        Arc::new(rampart_core::SystemClock),
-        rampart_core::Settings::default(),
-    )?;
+    let r = open_rampart(dir, false)?;
     let t = Instant::now();
     for i in 0..n {
         r.create_secret(rampart_core::kms::secrets::CreateSecret {
@@ -344,18 +335,27 @@ fn preload(bin: &Path, dir: &Path, n: usize) -> anyhow::Result<Signer> {
     signer_of(&creds)
 }
 
-/// GetSecretValue through the gateway in this process, `n` times.
-fn in_process(dir: &Path, s: &Signer, secrets: usize, n: u64) -> anyhow::Result<()> {
-    let store: Arc<dyn rampart_store::Store> = Arc::new(
-        rampart_store::SqliteStore::open_exclusive(&dir.join("rampart.sqlite"))?,
-    );
+/// The domain over the store in `dir`, opened as its only writer (with the
+/// read cache) or shared.
+fn open_rampart(dir: &Path, exclusive: bool) -> anyhow::Result<rampart_core::Rampart> {
+    let path = dir.join("rampart.sqlite");
+    let store: Arc<dyn rampart_store::Store> = Arc::new(if exclusive {
+        rampart_store::SqliteStore::open_exclusive(&path)?
+    } else {
+        rampart_store::SqliteStore::open(&path)?
+    });
     let key = rampart_crypto::MasterKey::load(&dir.join("master.key"))?;
-    let r = rampart_core::Rampart::open(
+    Ok(rampart_core::Rampart::open(
         store,
         key.keyring(),
         Arc::new(rampart_core::SystemClock),
         rampart_core::Settings::default(),
-    )?;
+    )?)
+}
+
+/// GetSecretValue through the gateway in this process, `n` times.
+fn in_process(dir: &Path, s: &Signer, secrets: usize, n: u64) -> anyhow::Result<()> {
+    let r = open_rampart(dir, true)?;
     let gw = rampart_gateway::Gateway::new(r.clone());
     let host = "127.0.0.1:7433";
     let ts = now_ts();
