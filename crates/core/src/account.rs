@@ -168,10 +168,9 @@ impl Rampart {
 
     /// Looks up an AccessKey for authentication. `Ok(None)`: no such key.
     pub fn resolve_access_key(&self, access_key_id: &str) -> Result<Option<ResolvedKey>, ApiError> {
-        let generation = self.store.generation();
         self.reads
             .access_keys
-            .get_or_load(generation, access_key_id, || {
+            .get_or_load(self.store.generation(), access_key_id, || {
                 self.load_access_key(access_key_id)
             })
     }

@@ -141,25 +141,23 @@ impl Rampart {
                     reasons: Vec::new(),
                 })
             }
-            Principal::User { user_id, .. } => {
-                let generation = self.store.generation();
-                self.reads
-                    .policies
-                    .get_or_load(generation, &format!("u/{user_id}"), || {
-                        self.load(
-                            self.store
-                                .effective_policies_for_user(user_id)
-                                .map_err(ApiError::internal)?,
-                        )
-                        .map(Arc::new)
-                    })?
-            }
+            Principal::User { user_id, .. } => self.reads.policies.get_or_load(
+                self.store.generation(),
+                &format!("u/{user_id}"),
+                || {
+                    self.load(
+                        self.store
+                            .effective_policies_for_user(user_id)
+                            .map_err(ApiError::internal)?,
+                    )
+                    .map(Arc::new)
+                },
+            )?,
             Principal::AssumedRole {
                 role_id, role_name, ..
             } => {
-                let generation = self.store.generation();
                 self.reads.policies.get_or_load(
-                    generation,
+                    self.store.generation(),
                     &format!("r/{role_name}/{role_id}"),
                     || match self.store.get_role(role_name).map_err(ApiError::internal)? {
                         Some(r) if &r.role_id == role_id => self

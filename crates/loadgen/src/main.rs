@@ -458,46 +458,29 @@ fn compare(
         // Warm both up.
         connection(a.clone(), far, 500, 1 << 50).await?;
         connection(b.clone(), far, 500, 1 << 50).await?;
-        let (mut la, mut lb) = (Vec::new(), Vec::new());
+        let (mut sa, mut sb) = (Sample::default(), Sample::default());
         for round in 0..ROUNDS {
             let seed = round * per_round;
             let order = if round % 2 == 0 { [&a, &b] } else { [&b, &a] };
             for t in order {
-                let lat = connection(t.clone(), far, per_round as usize, seed).await?;
-                if Arc::ptr_eq(t, &a) {
-                    la.extend(lat);
-                } else {
-                    lb.extend(lat);
-                }
+                let latencies = connection(t.clone(), far, per_round as usize, seed).await?;
+                let s = if Arc::ptr_eq(t, &a) { &mut sa } else { &mut sb };
+                s.latencies.extend(latencies);
             }
         }
-        let p = |v: &mut Vec<u32>, q: f64| {
-            v.sort_unstable();
-            v.get(((v.len() as f64 - 1.0) * q) as usize)
-                .copied()
-                .unwrap_or(0)
-        };
-        let (a50, a99, b50, b99) = (
-            p(&mut la, 0.5),
-            p(&mut la, 0.99),
-            p(&mut lb, 0.5),
-            p(&mut lb, 0.99),
+        let (n_a, n_b) = (sa.latencies.len(), sb.latencies.len());
+        let (fa, fb) = (sa.figures(), sb.figures());
+        println!(
+            "{:>9} stored, {:>9} read: p50 {:>5} µs  p99 {:>5} µs ({n_a} requests)",
+            args.preload, a.secrets, fa.p50, fa.p99
         );
         println!(
-            "{:>9} stored, {:>9} read: p50 {a50:>5} µs  p99 {a99:>5} µs ({} requests)",
-            args.preload,
-            a.secrets,
-            la.len()
-        );
-        println!(
-            "{:>9} stored, {:>9} read: p50 {b50:>5} µs  p99 {b99:>5} µs ({} requests)",
-            args.compare_secrets,
-            b.secrets,
-            lb.len()
+            "{:>9} stored, {:>9} read: p50 {:>5} µs  p99 {:>5} µs ({n_b} requests)",
+            args.compare_secrets, b.secrets, fb.p50, fb.p99
         );
         println!(
             "p50 ratio:         {:.2}x",
-            f64::from(b50) / f64::from(a50.max(1))
+            f64::from(fb.p50) / f64::from(fa.p50.max(1))
         );
         Ok::<(), anyhow::Error>(())
     })

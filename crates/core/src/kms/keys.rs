@@ -105,10 +105,9 @@ impl Rampart {
 
     /// A key by its id (read through the cache of store reads).
     pub(crate) fn key_by_id(&self, key_id: &str) -> Result<std::sync::Arc<KeyRow>, ApiError> {
-        let generation = self.store.generation();
         self.reads
             .keys
-            .get_or_load(generation, key_id, || {
+            .get_or_load(self.store.generation(), key_id, || {
                 Ok(self
                     .store
                     .get_key(key_id)

@@ -214,10 +214,11 @@ impl Rampart {
     /// for authorization. A missing secret has neither.
     pub fn secret_auth(&self, name_or_arn: &str) -> Result<Arc<SecretAuth>, ApiError> {
         let name = secret_name_of(name_or_arn);
-        let generation = self.store.generation();
-        self.reads.secret_auth.get_or_load(generation, name, || {
-            self.load_secret_auth(name).map(Arc::new)
-        })
+        self.reads
+            .secret_auth
+            .get_or_load(self.store.generation(), name, || {
+                self.load_secret_auth(name).map(Arc::new)
+            })
     }
 
     fn load_secret_auth(&self, name: &str) -> Result<SecretAuth, ApiError> {
@@ -440,12 +441,11 @@ impl Rampart {
         version_id: Option<&str>,
         stage: Option<&str>,
     ) -> Result<Option<Arc<SecretWithVersion>>, ApiError> {
-        let generation = self.store.generation();
         // Length-prefixed: no two selections share a key.
         let (v, s) = (version_id.unwrap_or_default(), stage.unwrap_or_default());
         let key = format!("{}:{name}{}:{v}{s}", name.len(), v.len());
         self.reads.secret_versions.get_or_load_if(
-            generation,
+            self.store.generation(),
             &key,
             || {
                 Ok(self

@@ -70,6 +70,7 @@ impl SqliteStore {
     pub fn open_exclusive(path: &Path) -> StoreResult<Self> {
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
+        let lock_path = std::path::PathBuf::from(lock_path);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -78,7 +79,7 @@ impl SqliteStore {
             .map_err(|e| {
                 StoreError::Backend(format!(
                     "cannot open the lock file `{}`: {e}",
-                    Path::new(&lock_path).display()
+                    lock_path.display()
                 ))
             })?;
         match file.try_lock() {
@@ -87,13 +88,13 @@ impl SqliteStore {
                 return Err(StoreError::Backend(format!(
                     "another process is using the database `{}` (it holds `{}`): stop it first",
                     path.display(),
-                    Path::new(&lock_path).display()
+                    lock_path.display()
                 )))
             }
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(StoreError::Backend(format!(
                     "cannot lock `{}`: {e}",
-                    Path::new(&lock_path).display()
+                    lock_path.display()
                 )))
             }
         }
@@ -135,13 +136,15 @@ impl SqliteStore {
     /// One read transaction: every statement of `f` sees one snapshot, and
     /// the file locks are taken once instead of once per statement.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
-        for r in &self.readers {
-            if let Some(conn) = r.try_lock() {
-                return in_read_tx(&conn, f);
-            }
-        }
-        let conn = self.readers[0].lock();
-        in_read_tx(&conn, f)
+        in_read_tx(&self.reader(), f)
+    }
+
+    /// A free reader connection, or the first one when all are busy.
+    fn reader(&self) -> parking_lot::MutexGuard<'_, Connection> {
+        self.readers
+            .iter()
+            .find_map(|r| r.try_lock())
+            .unwrap_or_else(|| self.readers[0].lock())
     }
 
     /// Runs `f`, which runs one statement (its own snapshot), on a reader
@@ -150,13 +153,7 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        for r in &self.readers {
-            if let Some(conn) = r.try_lock() {
-                return f(&conn);
-            }
-        }
-        let conn = self.readers[0].lock();
-        f(&conn)
+        f(&self.reader())
     }
 
     /// Runs `f` in one immediate write transaction; commits only if `f` succeeds.

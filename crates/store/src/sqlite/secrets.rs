@@ -318,9 +318,6 @@ impl SecretStore for SqliteStore {
         version_id: Option<&str>,
         stage: Option<&str>,
     ) -> StoreResult<Option<(SecretRow, Option<StagedVersion>)>> {
-        if version_id.is_none() && stage.is_none() {
-            return Ok(self.get_secret(name)?.map(|s| (s, None)));
-        }
         self.read_single(|c| {
             c.prepare_cached(SECRET_WITH_VERSION)
                 .map_err(backend)?
