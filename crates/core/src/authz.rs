@@ -128,6 +128,13 @@ impl Rampart {
         principal: &Principal,
         req: &AccessRequest<'_>,
     ) -> Result<Decision, ApiError> {
+        if principal.is_root() {
+            ledger::note(req.action, req.resource);
+            return Ok(Decision {
+                effect: Effect::Allow,
+                reasons: Vec::new(),
+            });
+        }
         let context = self.context_for(req);
         let request = Request {
             action: req.action,
@@ -135,12 +142,7 @@ impl Rampart {
             context: &context,
         };
         let loaded = match principal {
-            Principal::Root { .. } => {
-                return Ok(Decision {
-                    effect: Effect::Allow,
-                    reasons: Vec::new(),
-                })
-            }
+            Principal::Root { .. } => return Err(ApiError::internal("root has no policies")),
             Principal::User { user_id, .. } => self.reads.policies.get_or_load(
                 self.store.generation(),
                 &format!("u/{user_id}"),
@@ -182,7 +184,22 @@ impl Rampart {
                 document: &l.doc,
             })
             .collect();
+        // Identity and resource policies: either may allow.
         let mut decision = evaluate(&named, &request);
+        if let Some(doc) = req.resource_policy {
+            let resource = evaluate_as(
+                &[NamedPolicy {
+                    name: "default",
+                    policy_type: "Resource",
+                    version: "",
+                    document: doc,
+                }],
+                &principal.as_caller(),
+                &request,
+            );
+            decision = decision.union(resource);
+        }
+        // A session policy narrows every grant, a resource policy's too.
         if let Principal::AssumedRole {
             session_policy: Some(p),
             ..
@@ -200,18 +217,8 @@ impl Rampart {
             );
             decision = decision.intersect(session);
         }
-        if let Some(doc) = req.resource_policy {
-            let resource = evaluate_as(
-                &[NamedPolicy {
-                    name: "default",
-                    policy_type: "Resource",
-                    version: "",
-                    document: doc,
-                }],
-                &principal.as_caller(),
-                &request,
-            );
-            decision = decision.union(resource);
+        if decision.is_allowed() {
+            ledger::note(req.action, req.resource);
         }
         Ok(decision)
     }
@@ -242,6 +249,46 @@ impl Rampart {
             "ImplicitDeny"
         };
         Err(no_permission(principal, req, kind, explanation))
+    }
+}
+
+/// The resources a request was allowed to act on, as they were authorized.
+///
+/// A request runs on one thread from authentication to response (the
+/// gateway never awaits in between), so the ledger is kept per thread: the
+/// gateway opens it before authorizing and takes it after the handler, and
+/// every allowed decision in between (the caller's, and those of a service
+/// role acting for it, such as Secrets Manager's during a rotation) is
+/// written to it. The audit record names these resources.
+pub mod ledger {
+    use std::cell::RefCell;
+
+    /// Most entries kept for one request (a batch names at most a few dozen).
+    const MAX_ENTRIES: usize = 256;
+
+    thread_local! {
+        static LEDGER: RefCell<Option<Vec<(String, String)>>> = const { RefCell::new(None) };
+    }
+
+    /// Starts recording on this thread (dropping anything recorded before).
+    pub fn open() {
+        LEDGER.with(|l| *l.borrow_mut() = Some(Vec::new()));
+    }
+
+    /// Stops recording; returns `(action, resource)` of each allowed decision.
+    pub fn take() -> Vec<(String, String)> {
+        LEDGER.with(|l| l.borrow_mut().take().unwrap_or_default())
+    }
+
+    /// Records an allowed decision, if a ledger is open.
+    pub(crate) fn note(action: &str, resource: &str) {
+        LEDGER.with(|l| {
+            if let Some(v) = l.borrow_mut().as_mut() {
+                if v.len() < MAX_ENTRIES && !v.iter().any(|(a, r)| a == action && r == resource) {
+                    v.push((action.to_string(), resource.to_string()));
+                }
+            }
+        });
     }
 }
 

@@ -118,6 +118,8 @@ pub(crate) struct Reads {
     pub(crate) secret_versions: GenCache<Option<std::sync::Arc<SecretWithVersion>>>,
     /// A secret's condition keys and resource policy, by name.
     pub(crate) secret_auth: GenCache<std::sync::Arc<crate::kms::secrets::SecretAuth>>,
+    /// A key's condition keys, by key id.
+    pub(crate) key_auth: GenCache<std::sync::Arc<rampart_policy::Context>>,
 }
 
 /// A secret row and the version a read selected.
@@ -139,6 +141,7 @@ impl Default for Reads {
             policies: GenCache::default(),
             secret_versions: GenCache::with_capacity(SECRET_CACHE_ENTRIES),
             secret_auth: GenCache::default(),
+            key_auth: GenCache::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod error;
 pub mod kms;
 mod principal;
 pub mod ram;
+mod resolve;
 mod service;
 pub mod sts;
 pub mod time;

@@ -65,11 +65,9 @@ pub struct AssumedRoleUser {
     pub assumed_role_id: String,
 }
 
-/// `AssumeRole` input.
+/// `AssumeRole` input (the role itself is resolved and authorized first).
 #[derive(Debug, Default)]
 pub struct AssumeRole {
-    /// `acs:ram::<uid>:role/<name>`.
-    pub role_arn: String,
     /// 2–64 of `[A-Za-z0-9.@_-]`.
     pub role_session_name: String,
     /// 900..=MaxSessionDuration (default 3600).
@@ -135,21 +133,17 @@ fn trust_denied(caller: &Principal, role: &str, why: &str) -> ApiError {
 }
 
 impl Rampart {
-    /// AssumeRole for a caller whose identity policy already allows
-    /// `sts:AssumeRole` on the role: checks the trust policy and mints credentials.
+    /// AssumeRole of `role` (as stored) for a caller whose identity policy
+    /// already allows `sts:AssumeRole` on it: checks the trust policy and
+    /// mints credentials.
     pub fn assume_role(
         &self,
         caller: &Principal,
+        role: &rampart_store::RoleRow,
         req: AssumeRole,
         context: &Context,
     ) -> Result<(Credentials, AssumedRoleUser), ApiError> {
-        let name = role_name_from_arn(&self.account_id, &req.role_arn)?.to_string();
         session_name(&req.role_session_name)?;
-        let role = self
-            .store
-            .get_role(&name)
-            .map_err(crate::ram::store_err)?
-            .ok_or_else(sts_not_exist)?;
         let duration = req.duration_seconds.unwrap_or(3600);
         if duration < 900 || duration > role.max_session_duration {
             return Err(ApiError::new(
@@ -171,7 +165,7 @@ impl Rampart {
         if !decision.is_allowed() {
             return Err(trust_denied(caller, &role.role_name, &decision.explain()));
         }
-        let creds = self.mint(&role, &req.role_session_name, duration, req.policy)?;
+        let creds = self.mint(role, &req.role_session_name, duration, req.policy)?;
         Ok((
             creds,
             AssumedRoleUser {

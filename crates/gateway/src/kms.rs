@@ -1,194 +1,189 @@
 //! KMS (2016-01-20) actions: keys, aliases, cryptography, secrets, tags.
 
-use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::keys::{random_password, CreateKey};
-use rampart_core::kms::secrets::{
-    parse_stages, secret_name_of, CreateSecret, GetValue, ListSecrets,
-};
+use rampart_core::kms::secrets::{parse_stages, CreateSecret, GetValue, ListSecrets};
 use rampart_core::kms::tags::parse_tags;
 use rampart_core::ApiError;
-use rampart_store::TagResource;
 use serde_json::{json, Map, Value};
 
-use crate::products::{ActionSpec, AuthExtraFn, HandlerFn, ResourceFn};
+use crate::products::ActionSpec;
+use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
 
-const fn spec(name: &'static str, resource: ResourceFn, handler: HandlerFn) -> ActionSpec {
+const fn spec(
+    name: &'static str,
+    targets: &'static [Sel],
+    handler: crate::products::HandlerFn,
+) -> ActionSpec {
     ActionSpec {
         name,
-        resource: Some(resource),
-        auth_extra: None,
+        targets,
         handler,
     }
 }
 
-const fn secret_spec(name: &'static str, handler: HandlerFn) -> ActionSpec {
-    ActionSpec {
-        name,
-        resource: Some(secret_arn),
-        auth_extra: Some(secret_extra as AuthExtraFn),
-        handler,
-    }
-}
+const KEYS: &[Sel] = &[Sel::Container(Container::Keys)];
+const SECRETS: &[Sel] = &[Sel::Container(Container::Secrets)];
+/// `KeyId`: a key id, an alias or the ARN of either.
+const KEY: Sel = Sel::Key {
+    param: "KeyId",
+    fallback: None,
+    action: None,
+    optional: false,
+};
+/// `SecretName`: a secret's name or ARN.
+const SECRET: &[Sel] = &[Sel::Secret {
+    param: "SecretName",
+    key_action: None,
+}];
 
 /// The implemented KMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    spec("CreateKey", key_container, create_key),
-    spec("DescribeKey", key_arn, describe_key),
-    spec("ListKeys", key_container, list_keys),
-    spec("UpdateKeyDescription", key_arn, update_key_description),
-    spec("EnableKey", key_arn, enable_key),
-    spec("DisableKey", key_arn, disable_key),
-    spec("ScheduleKeyDeletion", key_arn, schedule_key_deletion),
-    spec("CancelKeyDeletion", key_arn, cancel_key_deletion),
+    spec("CreateKey", KEYS, create_key),
+    spec("DescribeKey", &[KEY], describe_key),
+    spec("ListKeys", KEYS, list_keys),
+    spec("UpdateKeyDescription", &[KEY], update_key_description),
+    spec("EnableKey", &[KEY], enable_key),
+    spec("DisableKey", &[KEY], disable_key),
+    spec("ScheduleKeyDeletion", &[KEY], schedule_key_deletion),
+    spec("CancelKeyDeletion", &[KEY], cancel_key_deletion),
     spec(
         "SetDeletionProtection",
-        protected_key_arn,
+        &[Sel::Key {
+            param: "ProtectedResourceArn",
+            fallback: Some("KeyId"),
+            action: None,
+            optional: false,
+        }],
         set_deletion_protection,
     ),
-    spec("UpdateRotationPolicy", key_arn, update_rotation_policy),
-    spec("CreateKeyVersion", key_arn, create_key_version),
-    spec("ListKeyVersions", key_arn, list_key_versions),
-    spec("DescribeKeyVersion", key_arn, describe_key_version),
-    spec("CreateAlias", alias_arn, create_alias),
-    spec("UpdateAlias", alias_arn, update_alias),
-    spec("DeleteAlias", alias_arn, delete_alias),
-    spec("ListAliases", key_container, list_aliases),
-    spec("ListAliasesByKeyId", key_arn, list_aliases_by_key_id),
-    spec("Encrypt", key_arn, encrypt),
-    spec("Decrypt", blob_key_arn, decrypt),
-    spec("GenerateDataKey", key_arn, generate_data_key),
+    spec("UpdateRotationPolicy", &[KEY], update_rotation_policy),
+    spec("CreateKeyVersion", &[KEY], create_key_version),
+    spec("ListKeyVersions", &[KEY], list_key_versions),
+    spec("DescribeKeyVersion", &[KEY], describe_key_version),
+    spec(
+        "CreateAlias",
+        &[
+            Sel::Alias {
+                param: "AliasName",
+                existing: false,
+            },
+            KEY,
+        ],
+        create_alias,
+    ),
+    spec(
+        "UpdateAlias",
+        &[
+            Sel::Alias {
+                param: "AliasName",
+                existing: true,
+            },
+            KEY,
+        ],
+        update_alias,
+    ),
+    spec(
+        "DeleteAlias",
+        &[Sel::Alias {
+            param: "AliasName",
+            existing: true,
+        }],
+        delete_alias,
+    ),
+    spec("ListAliases", KEYS, list_aliases),
+    spec("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    spec("Encrypt", &[KEY], encrypt),
+    spec("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
+    spec("GenerateDataKey", &[KEY], generate_data_key),
     spec(
         "GenerateDataKeyWithoutPlaintext",
-        key_arn,
+        &[KEY],
         generate_data_key_without_plaintext,
     ),
-    spec("ReEncrypt", destination_key_arn, re_encrypt),
-    spec("GetRandomPassword", any_resource, get_random_password),
-    spec("CreateSecret", secret_container, create_secret),
-    secret_spec("GetSecretValue", get_secret_value),
+    spec(
+        "ReEncrypt",
+        &[
+            Sel::BlobKey("CiphertextBlob"),
+            Sel::Key {
+                param: "DestinationKeyId",
+                fallback: None,
+                action: None,
+                optional: false,
+            },
+        ],
+        re_encrypt,
+    ),
+    spec(
+        "GetRandomPassword",
+        &[Sel::Container(Container::Kms)],
+        get_random_password,
+    ),
+    spec(
+        "CreateSecret",
+        &[
+            Sel::Container(Container::Secrets),
+            Sel::Key {
+                param: "EncryptionKeyId",
+                fallback: None,
+                action: Some("kms:GenerateDataKey"),
+                optional: true,
+            },
+            Sel::RamSecretUser,
+        ],
+        create_secret,
+    ),
+    spec(
+        "GetSecretValue",
+        &[Sel::Secret {
+            param: "SecretName",
+            key_action: Some("kms:Decrypt"),
+        }],
+        get_secret_value,
+    ),
     spec(
         "BatchGetSecretValue",
-        secret_container,
+        // The batch itself, then `kms:GetSecretValue` on each secret.
+        &[Sel::Container(Container::Secrets), Sel::SecretsList],
         batch_get_secret_value,
     ),
-    secret_spec("PutSecretValue", put_secret_value),
-    secret_spec("ListSecretVersionIds", list_secret_version_ids),
-    secret_spec("UpdateSecretVersionStage", update_secret_version_stage),
-    secret_spec("DescribeSecret", describe_secret),
-    spec("ListSecrets", secret_container, list_secrets),
-    secret_spec("UpdateSecret", update_secret),
-    secret_spec("DeleteSecret", delete_secret),
-    secret_spec("RestoreSecret", restore_secret),
-    secret_spec("RotateSecret", rotate_secret),
-    secret_spec("UpdateSecretRotationPolicy", update_secret_rotation_policy),
-    secret_spec("GetSecretPolicy", get_secret_policy),
-    secret_spec("SetSecretPolicy", set_secret_policy),
-    spec("TagResource", tagged_resource_arn, tag_resource),
-    spec("UntagResource", tagged_resource_arn, untag_resource),
-    spec("TagResources", typed_container, tag_resources),
-    spec("UntagResources", typed_container, untag_resources),
-    spec("ListTagResources", typed_container, list_tag_resources),
+    spec(
+        "PutSecretValue",
+        &[Sel::Secret {
+            param: "SecretName",
+            key_action: Some("kms:GenerateDataKey"),
+        }],
+        put_secret_value,
+    ),
+    spec("ListSecretVersionIds", SECRET, list_secret_version_ids),
+    spec(
+        "UpdateSecretVersionStage",
+        SECRET,
+        update_secret_version_stage,
+    ),
+    spec("DescribeSecret", SECRET, describe_secret),
+    spec("ListSecrets", SECRETS, list_secrets),
+    spec("UpdateSecret", SECRET, update_secret),
+    spec("DeleteSecret", SECRET, delete_secret),
+    spec("RestoreSecret", SECRET, restore_secret),
+    spec("RotateSecret", SECRET, rotate_secret),
+    spec(
+        "UpdateSecretRotationPolicy",
+        SECRET,
+        update_secret_rotation_policy,
+    ),
+    spec("GetSecretPolicy", SECRET, get_secret_policy),
+    spec("SetSecretPolicy", SECRET, set_secret_policy),
+    spec("TagResource", &[Sel::Tagged], tag_resource),
+    spec("UntagResource", &[Sel::Tagged], untag_resource),
+    spec("TagResources", &[Sel::TypedResources], tag_resources),
+    spec("UntagResources", &[Sel::TypedResources], untag_resources),
+    spec(
+        "ListTagResources",
+        &[Sel::TypedResources],
+        list_tag_resources,
+    ),
 ];
-
-fn kms_arn(ctx: &Ctx<'_>, relative: &str) -> String {
-    format!(
-        "acs:kms:{}:{}:{relative}",
-        ctx.rampart.settings().region,
-        ctx.rampart.account_id()
-    )
-}
-
-fn any_resource(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(kms_arn(ctx, "*"))
-}
-
-fn key_container(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(kms_arn(ctx, "key"))
-}
-
-/// The key a `KeyId` (id, alias or ARN) names; an unknown key keeps its
-/// given id so authorization comes first and the handler answers 404.
-fn key_arn_for(ctx: &Ctx<'_>, key_ref: &str) -> String {
-    match ctx.rampart.resolve_key(key_ref) {
-        Ok(k) => ctx.rampart.key_arn(&k.key_id),
-        Err(_) => kms_arn(ctx, &format!("key/{key_ref}")),
-    }
-}
-
-fn key_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(key_arn_for(ctx, ctx.params.required("KeyId")?))
-}
-
-fn protected_key_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    let r = ctx
-        .params
-        .get("ProtectedResourceArn")
-        .or_else(|| ctx.params.get("KeyId"))
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("ProtectedResourceArn"))?;
-    Ok(key_arn_for(ctx, r))
-}
-
-fn destination_key_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(key_arn_for(ctx, ctx.params.required("DestinationKeyId")?))
-}
-
-fn blob_key_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    let blob = Blob::decode(ctx.params.required("CiphertextBlob")?)?;
-    Ok(ctx.rampart.key_arn(&blob.key_id))
-}
-
-fn alias_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(kms_arn(ctx, ctx.params.required("AliasName")?))
-}
-
-fn secret_container(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(kms_arn(ctx, "secret"))
-}
-
-fn secret_name(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(secret_name_of(ctx.params.required("SecretName")?).to_string())
-}
-
-fn secret_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ctx.rampart.secret_arn(&secret_name(ctx)?))
-}
-
-fn secret_extra(
-    ctx: &Ctx<'_>,
-) -> Result<std::sync::Arc<rampart_core::kms::secrets::SecretAuth>, ApiError> {
-    ctx.rampart.secret_auth(&secret_name(ctx)?)
-}
-
-fn tagged_resource_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    match (ctx.params.get("KeyId").filter(|s| !s.is_empty()), ctx.params.get("SecretName").filter(|s| !s.is_empty())) {
-        (Some(k), None) => Ok(key_arn_for(ctx, k)),
-        (None, Some(_)) => secret_arn(ctx),
-        _ => Err(ApiError::invalid(
-            "KeyId",
-            "The specified parameter \"KeyId\" is not valid: give exactly one of KeyId and SecretName.",
-        )),
-    }
-}
-
-fn resource_type(ctx: &Ctx<'_>) -> Result<TagResource, ApiError> {
-    match ctx.params.required("ResourceType")? {
-        "key" => Ok(TagResource::Key),
-        "secret" => Ok(TagResource::Secret),
-        other => Err(ApiError::invalid(
-            "ResourceType",
-            format!("The specified parameter \"ResourceType\" is not valid: `{other}` must be `key` or `secret`."),
-        )),
-    }
-}
-
-fn typed_container(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(match resource_type(ctx)? {
-        TagResource::Key => kms_arn(ctx, "key"),
-        TagResource::Secret => kms_arn(ctx, "secret"),
-    })
-}
 
 fn obj(v: Value) -> Result<Output, ApiError> {
     match v {
@@ -278,7 +273,7 @@ fn create_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn describe_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let k = ctx.rampart.resolve_key(ctx.params.required("KeyId")?)?;
+    let k = ctx.rampart.resolve_key(ctx.target.key("KeyId")?)?;
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }
 
@@ -290,7 +285,7 @@ fn list_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn update_key_description(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.update_key_description(
-        ctx.params.required("KeyId")?,
+        ctx.target.key("KeyId")?,
         ctx.params.get("Description").unwrap_or_default(),
     )?;
     empty()
@@ -298,13 +293,13 @@ fn update_key_description(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn enable_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
-        .set_key_enabled(ctx.params.required("KeyId")?, true)?;
+        .set_key_enabled(ctx.target.key("KeyId")?, true)?;
     empty()
 }
 
 fn disable_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
-        .set_key_enabled(ctx.params.required("KeyId")?, false)?;
+        .set_key_enabled(ctx.target.key("KeyId")?, false)?;
     empty()
 }
 
@@ -314,28 +309,25 @@ fn schedule_key_deletion(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         .u32("PendingWindowInDays")?
         .ok_or_else(|| ApiError::missing("PendingWindowInDays"))?;
     ctx.rampart
-        .schedule_key_deletion(ctx.params.required("KeyId")?, i64::from(days))?;
+        .schedule_key_deletion(ctx.target.key("KeyId")?, i64::from(days))?;
     empty()
 }
 
 fn cancel_key_deletion(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .cancel_key_deletion(ctx.params.required("KeyId")?)?;
+    ctx.rampart.cancel_key_deletion(ctx.target.key("KeyId")?)?;
     empty()
 }
 
 fn set_deletion_protection(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
-    let r = p
-        .get("ProtectedResourceArn")
-        .or_else(|| p.get("KeyId"))
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("ProtectedResourceArn"))?;
     let on = p
         .bool("EnableDeletionProtection")?
         .ok_or_else(|| ApiError::missing("EnableDeletionProtection"))?;
-    ctx.rampart
-        .set_deletion_protection(r, on, p.get("DeletionProtectionDescription"))?;
+    ctx.rampart.set_deletion_protection(
+        ctx.target.key("ProtectedResourceArn")?,
+        on,
+        p.get("DeletionProtectionDescription"),
+    )?;
     empty()
 }
 
@@ -345,7 +337,7 @@ fn update_rotation_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         .bool("EnableAutomaticRotation")?
         .ok_or_else(|| ApiError::missing("EnableAutomaticRotation"))?;
     ctx.rampart.update_rotation_policy(
-        p.required("KeyId")?,
+        ctx.target.key("KeyId")?,
         enable,
         p.get("RotationInterval").filter(|s| !s.is_empty()),
     )?;
@@ -353,44 +345,39 @@ fn update_rotation_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn create_key_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    obj(json!({ "KeyVersion": ctx.rampart.create_key_version(ctx.params.required("KeyId")?)? }))
+    obj(json!({ "KeyVersion": ctx.rampart.create_key_version(ctx.target.key("KeyId")?)? }))
 }
 
 fn list_key_versions(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let (page, size) = page_params(ctx)?;
-    let (items, total) =
-        ctx.rampart
-            .list_key_versions(ctx.params.required("KeyId")?, page, size)?;
+    let (items, total) = ctx
+        .rampart
+        .list_key_versions(ctx.target.key("KeyId")?, page, size)?;
     paged("KeyVersions", "KeyVersion", items, total, page, size)
 }
 
 fn describe_key_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let v = ctx.rampart.describe_key_version(
-        ctx.params.required("KeyId")?,
+        ctx.target.key("KeyId")?,
         ctx.params.required("KeyVersionId")?,
     )?;
     obj(json!({ "KeyVersion": v }))
 }
 
 fn create_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let key = ctx.params.required("KeyId")?;
-    ctx.authorize("kms:CreateAlias", &key_arn_for(ctx, key))?;
     ctx.rampart
-        .create_alias(ctx.params.required("AliasName")?, key)?;
+        .create_alias(ctx.target.alias()?, ctx.target.key("KeyId")?)?;
     empty()
 }
 
 fn update_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let key = ctx.params.required("KeyId")?;
-    ctx.authorize("kms:UpdateAlias", &key_arn_for(ctx, key))?;
     ctx.rampart
-        .update_alias(ctx.params.required("AliasName")?, key)?;
+        .update_alias(ctx.target.alias()?, ctx.target.key("KeyId")?)?;
     empty()
 }
 
 fn delete_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .delete_alias(ctx.params.required("AliasName")?)?;
+    ctx.rampart.delete_alias(ctx.target.alias()?)?;
     empty()
 }
 
@@ -402,16 +389,16 @@ fn list_aliases(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn list_aliases_by_key_id(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let (page, size) = page_params(ctx)?;
-    let (items, total) =
-        ctx.rampart
-            .list_aliases(Some(ctx.params.required("KeyId")?), page, size)?;
+    let (items, total) = ctx
+        .rampart
+        .list_aliases(Some(ctx.target.key("KeyId")?), page, size)?;
     paged("Aliases", "Alias", items, total, page, size)
 }
 
 fn encrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let ec = encryption_context(ctx, "EncryptionContext")?;
     obj(ctx.rampart.encrypt(
-        ctx.params.required("KeyId")?,
+        ctx.target.key("KeyId")?,
         ctx.params.required("Plaintext")?,
         &ec,
     )?)
@@ -419,15 +406,17 @@ fn encrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn decrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let ec = encryption_context(ctx, "EncryptionContext")?;
-    obj(ctx
-        .rampart
-        .decrypt(ctx.params.required("CiphertextBlob")?, &ec)?)
+    obj(ctx.rampart.decrypt(
+        ctx.target.key("CiphertextBlob")?,
+        ctx.params.required("CiphertextBlob")?,
+        &ec,
+    )?)
 }
 
 fn data_key(ctx: &Ctx<'_>, with_plaintext: bool) -> Result<Output, ApiError> {
     let ec = encryption_context(ctx, "EncryptionContext")?;
     obj(ctx.rampart.generate_data_key(
-        ctx.params.required("KeyId")?,
+        ctx.target.key("KeyId")?,
         ctx.params.get("KeySpec").filter(|s| !s.is_empty()),
         ctx.params.u32("NumberOfBytes")?,
         &ec,
@@ -444,14 +433,15 @@ fn generate_data_key_without_plaintext(ctx: &Ctx<'_>) -> Result<Output, ApiError
 }
 
 fn re_encrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let blob = ctx.params.required("CiphertextBlob")?;
-    let source = Blob::decode(blob)?;
-    ctx.authorize("kms:ReEncrypt", &ctx.rampart.key_arn(&source.key_id))?;
     let src = encryption_context(ctx, "SourceEncryptionContext")?;
     let dst = encryption_context(ctx, "DestinationEncryptionContext")?;
-    obj(ctx
-        .rampart
-        .re_encrypt(blob, ctx.params.required("DestinationKeyId")?, &src, &dst)?)
+    obj(ctx.rampart.re_encrypt(
+        ctx.target.key("CiphertextBlob")?,
+        ctx.params.required("CiphertextBlob")?,
+        ctx.target.key("DestinationKeyId")?,
+        &src,
+        &dst,
+    )?)
 }
 
 fn get_random_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -470,23 +460,6 @@ fn get_random_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
-    // A RAM secret also needs the caller's own right to read the user.
-    if p.get("SecretType") == Some("RAMCredentials") {
-        if let Some(user) = p
-            .get("ExtendedConfig")
-            .and_then(|e| serde_json::from_str::<Value>(e).ok())
-            .and_then(|v| {
-                v.get("UserName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-        {
-            ctx.authorize(
-                "ram:GetUser",
-                &format!("acs:ram:*:{}:user/{user}", ctx.rampart.account_id()),
-            )?;
-        }
-    }
     let tags = match p.get("Tags").filter(|s| !s.is_empty()) {
         Some(t) => parse_tags("Tags", t)?,
         None => Vec::new(),
@@ -497,7 +470,7 @@ fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         secret_data: p.required("SecretData")?.to_string(),
         secret_data_type: p.opt("SecretDataType").filter(|s| !s.is_empty()),
         description: p.opt("Description"),
-        encryption_key_id: p.opt("EncryptionKeyId").filter(|s| !s.is_empty()),
+        encryption_key_id: ctx.target.key_opt("EncryptionKeyId").map(str::to_string),
         tags,
         secret_type: p.opt("SecretType").filter(|s| !s.is_empty()),
         extended_config: p.opt("ExtendedConfig").filter(|s| !s.is_empty()),
@@ -510,7 +483,7 @@ fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn get_value(ctx: &Ctx<'_>) -> Result<GetValue, ApiError> {
     let p = ctx.params;
     Ok(GetValue {
-        secret_name: p.required("SecretName")?.to_string(),
+        secret_name: ctx.target.secret()?.to_string(),
         version_id: p.opt("VersionId").filter(|s| !s.is_empty()),
         version_stage: p.opt("VersionStage").filter(|s| !s.is_empty()),
         fetch_extended_config: flag(ctx, "FetchExtendedConfig")?,
@@ -521,76 +494,23 @@ fn get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(ctx.rampart.get_secret_value(&get_value(ctx)?)?)
 }
 
-/// Entries of `SecretsList` (a JSON array, or flattened `SecretsList.N.*`).
-fn secrets_list(ctx: &Ctx<'_>) -> Result<Vec<GetValue>, ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            "SecretsList",
-            "The specified parameter \"SecretsList\" is not valid: write `[{\"SecretName\":\"name\"}]` (at most 20).",
-        )
-    };
-    let mut out = Vec::new();
-    if let Some(text) = ctx.params.get("SecretsList").filter(|s| !s.is_empty()) {
-        let v: Value = serde_json::from_str(text).map_err(|_| bad())?;
-        let Value::Array(items) = v else {
-            return Err(bad());
-        };
-        for it in items {
-            let s = |k: &str| it.get(k).and_then(Value::as_str).map(str::to_string);
-            out.push(GetValue {
-                secret_name: s("SecretName").ok_or_else(bad)?,
-                version_id: s("VersionId"),
-                version_stage: s("VersionStage"),
-                fetch_extended_config: s("FetchExtendedConfig")
-                    .is_some_and(|f| f.eq_ignore_ascii_case("true")),
-            });
-        }
-    } else {
-        for n in 1..=20 {
-            let Some(name) = ctx.params.get(&format!("SecretsList.{n}.SecretName")) else {
-                break;
-            };
-            let g = |k: &str| {
-                ctx.params
-                    .opt(&format!("SecretsList.{n}.{k}"))
-                    .filter(|s| !s.is_empty())
-            };
-            out.push(GetValue {
-                secret_name: name.to_string(),
-                version_id: g("VersionId"),
-                version_stage: g("VersionStage"),
-                fetch_extended_config: g("FetchExtendedConfig")
-                    .is_some_and(|f| f.eq_ignore_ascii_case("true")),
-            });
-        }
-    }
-    if out.is_empty() || out.len() > 20 {
-        return Err(bad());
-    }
-    Ok(out)
-}
-
 fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let mut values = Vec::new();
     let mut errors = Vec::new();
-    for req in secrets_list(ctx)? {
-        let name = secret_name_of(&req.secret_name).to_string();
-        let result = (|| {
-            let auth = ctx.rampart.secret_auth(&name)?;
-            let (extra, policy) = &*auth;
-            let arn = ctx.rampart.secret_arn(&name);
-            let mut access = ctx.access("kms:BatchGetSecretValue", &arn);
-            access.extra = Some(extra);
-            access.resource_policy = policy.as_deref();
-            ctx.rampart
-                .authorize(ctx.principal, &access)
-                .map_err(|e| crate::product_denial(crate::Product::Kms, e))?;
-            ctx.rampart.get_secret_value(&req)
-        })();
+    for item in ctx.target.batch() {
+        let result = match &item.refused {
+            Some(e) => Err(e.clone()),
+            None => ctx.rampart.get_secret_value(&GetValue {
+                secret_name: item.name.clone(),
+                version_id: item.version_id.clone(),
+                version_stage: item.version_stage.clone(),
+                fetch_extended_config: item.fetch_extended_config,
+            }),
+        };
         match result {
             Ok(v) => values.push(v),
             Err(e) => errors.push(json!({
-                "SecretName": name, "Code": e.code, "Message": e.message, "HttpStatus": e.status
+                "SecretName": item.name, "Code": e.code, "Message": e.message, "HttpStatus": e.status
             })),
         }
     }
@@ -609,7 +529,7 @@ fn put_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         }
     };
     obj(ctx.rampart.put_secret_value(
-        p.required("SecretName")?,
+        ctx.target.secret()?,
         p.required("VersionId")?,
         p.required("SecretData")?,
         p.get("SecretDataType").filter(|s| !s.is_empty()),
@@ -620,7 +540,7 @@ fn put_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn list_secret_version_ids(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     obj(ctx.rampart.list_secret_version_ids(
-        p.required("SecretName")?,
+        ctx.target.secret()?,
         flag(ctx, "IncludeDeprecated")?,
         p.u32("PageNumber")?,
         p.u32("PageSize")?,
@@ -630,7 +550,7 @@ fn list_secret_version_ids(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn update_secret_version_stage(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     obj(ctx.rampart.update_secret_version_stage(
-        p.required("SecretName")?,
+        ctx.target.secret()?,
         p.required("VersionStage")?,
         p.get("RemoveFromVersion").filter(|s| !s.is_empty()),
         p.get("MoveToVersion").filter(|s| !s.is_empty()),
@@ -640,7 +560,7 @@ fn update_secret_version_stage(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn describe_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(ctx
         .rampart
-        .describe_secret(ctx.params.required("SecretName")?, flag(ctx, "FetchTags")?)?)
+        .describe_secret(ctx.target.secret()?, flag(ctx, "FetchTags")?)?)
 }
 
 fn list_secrets(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -679,7 +599,7 @@ fn custom_data(ctx: &Ctx<'_>) -> Result<Option<Value>, ApiError> {
 
 fn update_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(ctx.rampart.update_secret(
-        ctx.params.required("SecretName")?,
+        ctx.target.secret()?,
         ctx.params.get("Description"),
         custom_data(ctx)?,
     )?)
@@ -687,16 +607,14 @@ fn update_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn delete_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(ctx.rampart.delete_secret(
-        ctx.params.required("SecretName")?,
+        ctx.target.secret()?,
         ctx.params.get("RecoveryWindowInDays"),
         flag(ctx, "ForceDeleteWithoutRecovery")?,
     )?)
 }
 
 fn restore_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .restore_secret(ctx.params.required("SecretName")?)?)
+    obj(ctx.rampart.restore_secret(ctx.target.secret()?)?)
 }
 
 fn check_policy_name(ctx: &Ctx<'_>) -> Result<(), ApiError> {
@@ -711,33 +629,20 @@ fn check_policy_name(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 
 fn get_secret_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     check_policy_name(ctx)?;
-    obj(ctx
-        .rampart
-        .get_secret_policy(ctx.params.required("SecretName")?)?)
+    obj(ctx.rampart.get_secret_policy(ctx.target.secret()?)?)
 }
 
 fn set_secret_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     check_policy_name(ctx)?;
-    ctx.rampart.set_secret_policy(
-        ctx.params.required("SecretName")?,
-        ctx.params.required("Policy")?,
-    )?;
+    ctx.rampart
+        .set_secret_policy(ctx.target.secret()?, ctx.params.required("Policy")?)?;
     empty()
 }
 
-/// The tagged resource of TagResource/UntagResource: (kind, id).
-fn tag_target(ctx: &Ctx<'_>) -> Result<(TagResource, String), ApiError> {
-    if let Some(k) = ctx.params.get("KeyId").filter(|s| !s.is_empty()) {
-        return Ok((TagResource::Key, ctx.rampart.resolve_key(k)?.key_id));
-    }
-    let row = ctx.rampart.secret_row(ctx.params.required("SecretName")?)?;
-    Ok((TagResource::Secret, row.secret_name))
-}
-
 fn tag_resource(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (kind, id) = tag_target(ctx)?;
+    let (kind, id) = ctx.target.tagged()?;
     let tags = parse_tags("Tags", ctx.params.required("Tags")?)?;
-    ctx.rampart.tag(kind, &id, &tags)?;
+    ctx.rampart.tag(kind, id, &tags)?;
     empty()
 }
 
@@ -754,9 +659,9 @@ fn tag_keys(text: &str) -> Vec<String> {
 }
 
 fn untag_resource(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (kind, id) = tag_target(ctx)?;
+    let (kind, id) = ctx.target.tagged()?;
     ctx.rampart
-        .untag(kind, &id, &tag_keys(ctx.params.required("TagKeys")?))?;
+        .untag(kind, id, &tag_keys(ctx.params.required("TagKeys")?))?;
     empty()
 }
 
@@ -766,33 +671,7 @@ fn numbered(ctx: &Ctx<'_>, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-/// Resolves and authorizes each `ResourceId.N` for `action`.
-fn typed_resources(ctx: &Ctx<'_>, action: &str) -> Result<(TagResource, Vec<String>), ApiError> {
-    let kind = resource_type(ctx)?;
-    let ids = numbered(ctx, "ResourceId");
-    if ids.is_empty() {
-        return Err(ApiError::missing("ResourceId.1"));
-    }
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let (arn, resolved) = match kind {
-            TagResource::Key => {
-                let k = ctx.rampart.resolve_key(&id)?;
-                (ctx.rampart.key_arn(&k.key_id), k.key_id)
-            }
-            TagResource::Secret => {
-                let s = ctx.rampart.secret_row(&id)?;
-                (ctx.rampart.secret_arn(&s.secret_name), s.secret_name)
-            }
-        };
-        ctx.authorize(action, &arn)?;
-        out.push(resolved);
-    }
-    Ok((kind, out))
-}
-
 fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (kind, ids) = typed_resources(ctx, "kms:TagResources")?;
     let mut tags = Vec::new();
     for n in 1..=20 {
         match ctx.params.get(&format!("Tag.{n}.Key")) {
@@ -806,36 +685,34 @@ fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             None => break,
         }
     }
-    for id in ids {
-        ctx.rampart.tag(kind, &id, &tags)?;
+    for (kind, id) in ctx.target.resources() {
+        ctx.rampart.tag(*kind, id, &tags)?;
     }
     empty()
 }
 
 fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (kind, ids) = typed_resources(ctx, "kms:UntagResources")?;
     let all = flag(ctx, "All")?;
     let keys = numbered(ctx, "TagKey");
-    for id in ids {
+    for (kind, id) in ctx.target.resources() {
         let keys = if all && keys.is_empty() {
             ctx.rampart
-                .tags_of(kind, &id)?
+                .tags_of(*kind, id)?
                 .into_iter()
                 .map(|(k, _)| k)
                 .collect()
         } else {
             keys.clone()
         };
-        ctx.rampart.untag(kind, &id, &keys)?;
+        ctx.rampart.untag(*kind, id, &keys)?;
     }
     empty()
 }
 
 fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (kind, ids) = typed_resources(ctx, "kms:ListTagResources")?;
     let mut items = Vec::new();
-    for id in ids {
-        for (k, v) in ctx.rampart.tags_of(kind, &id)? {
+    for (kind, id) in ctx.target.resources() {
+        for (k, v) in ctx.rampart.tags_of(*kind, id)? {
             items.push(json!({"ResourceId": id, "ResourceType": kind.as_str(), "TagKey": k, "TagValue": v}));
         }
     }
@@ -843,10 +720,9 @@ fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn rotate_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    obj(ctx.rampart.rotate_secret(
-        ctx.params.required("SecretName")?,
-        ctx.params.required("VersionId")?,
-    )?)
+    obj(ctx
+        .rampart
+        .rotate_secret(ctx.target.secret()?, ctx.params.required("VersionId")?)?)
 }
 
 fn update_secret_rotation_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -855,7 +731,7 @@ fn update_secret_rotation_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         .bool("EnableAutomaticRotation")?
         .ok_or_else(|| ApiError::missing("EnableAutomaticRotation"))?;
     obj(ctx.rampart.update_secret_rotation_policy(
-        p.required("SecretName")?,
+        ctx.target.secret()?,
         enable,
         p.get("RotationInterval"),
     )?)

@@ -7,6 +7,7 @@
 //! error envelope).
 
 pub mod auth;
+pub mod authorize;
 pub mod decode;
 pub mod encode;
 mod kms;
@@ -15,9 +16,10 @@ mod products;
 mod ram;
 pub mod sign;
 mod sts;
+pub mod target;
 mod trail;
 
-use rampart_core::authz::AccessRequest;
+use rampart_core::authz::ledger;
 use rampart_core::{ApiError, Principal, Rampart};
 use serde_json::{Map, Value};
 
@@ -26,13 +28,16 @@ pub use encode::RpcResponse;
 pub use params::Params;
 pub use products::{action_table, ActionSpec, Product, Support};
 
-/// What a handler sees: the domain, the verified caller, the parameters.
+/// What a handler sees: the domain, the verified caller, the authorized
+/// target, and the parameters except those that named the target.
 pub struct Ctx<'a> {
     /// The domain service.
     pub rampart: &'a Rampart,
     /// Who signed the request.
     pub principal: &'a Principal,
-    /// Decoded parameters.
+    /// What the request acts on, resolved and authorized.
+    pub target: &'a target::Target,
+    /// Decoded parameters, without those that selected the target.
     pub params: &'a Params,
     /// The request's peer address.
     pub source_ip: Option<&'a str>,
@@ -40,27 +45,6 @@ pub struct Ctx<'a> {
     pub secure: bool,
     /// The product of the action.
     pub product: Product,
-}
-
-impl Ctx<'_> {
-    /// The access request for `action` on `resource` from this request.
-    pub fn access<'b>(&'b self, action: &'b str, resource: &'b str) -> AccessRequest<'b> {
-        AccessRequest {
-            action,
-            resource,
-            source_ip: self.source_ip,
-            secure_transport: self.secure,
-            extra: None,
-            resource_policy: None,
-        }
-    }
-
-    /// Authorizes a second resource of the same call (e.g. the policy of an
-    /// attach operation).
-    pub fn authorize(&self, action: &str, resource: &str) -> Result<(), ApiError> {
-        self.rampart
-            .authorize(self.principal, &self.access(action, resource))
-    }
 }
 
 /// A handler's successful result: the response fields besides `RequestId`.
@@ -83,8 +67,11 @@ pub struct Outcome {
     pub principal: Option<String>,
     /// The AccessKeyId that signed (empty for a console session).
     pub access_key_id: Option<String>,
-    /// The resource ARN the call was authorized on.
+    /// The resource ARN the call was authorized on (the first of `authorized`).
     pub resource: Option<String>,
+    /// Every `(action, resource)` the call was allowed, in order: the
+    /// caller's, and those of a service role acting for it.
+    pub authorized: Vec<(String, String)>,
     /// Error code if the call failed.
     pub error_code: Option<String>,
     /// HTTP status.
@@ -189,7 +176,8 @@ impl Gateway {
         )
     }
 
-    /// Authorizes and runs an action for an already authenticated principal.
+    /// Resolves what an action acts on, authorizes it, and runs the action
+    /// on that target, for an already authenticated principal.
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
@@ -203,38 +191,49 @@ impl Gateway {
     ) -> Result<Output, ApiError> {
         outcome.principal = Some(principal.arn());
         outcome.access_key_id = Some(principal.access_key_id().to_string());
-        let ctx = Ctx {
+        ledger::open();
+        let result = self.authorize_and_handle(spec, product, principal, params, source_ip, secure);
+        outcome.authorized = ledger::take();
+        outcome.resource = outcome.authorized.first().map(|(_, r)| r.clone());
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn authorize_and_handle(
+        &self,
+        spec: &ActionSpec,
+        product: Product,
+        principal: &Principal,
+        params: &Params,
+        source_ip: Option<&str>,
+        secure: bool,
+    ) -> Result<Output, ApiError> {
+        let action = format!("{}:{}", product.service(), spec.name);
+        let plan = target::Resolver {
             rampart: &self.rampart,
             principal,
             params,
+            product,
+            action: &action,
+        }
+        .plan(spec.targets)?;
+        let handler_params = params.without(&plan.consumed, &plan.consumed_prefixes);
+        let authorized = authorize::authorize(
+            &self.rampart,
+            principal,
+            product,
+            &authorize::Origin { source_ip, secure },
+            plan,
+        )?;
+        let ctx = Ctx {
+            rampart: &self.rampart,
+            principal,
+            target: authorized.target(),
+            params: &handler_params,
             source_ip,
             secure,
             product,
         };
-        if let Some(resource_fn) = spec.resource {
-            let resource = resource_fn(&ctx)?;
-            let resource = resource.as_str();
-            outcome.resource = Some(resource.to_string());
-            let action = format!("{}:{}", product.service(), spec.name);
-            match spec.auth_extra {
-                // The account root is allowed everything: no need to load
-                // the resource's tags and policy.
-                _ if principal.is_root() => {}
-                None => ctx
-                    .authorize(&action, resource)
-                    .map_err(|e| product_denial(product, e))?,
-                Some(extra_fn) => {
-                    let auth = extra_fn(&ctx)?;
-                    let (extra, policy) = &*auth;
-                    let mut access = ctx.access(&action, resource);
-                    access.extra = Some(extra);
-                    access.resource_policy = policy.as_deref();
-                    self.rampart
-                        .authorize(principal, &access)
-                        .map_err(|e| product_denial(product, e))?;
-                }
-            }
-        }
         (spec.handler)(&ctx)
     }
 

@@ -56,6 +56,19 @@ impl Params {
         }
     }
 
+    /// These parameters without `names` and those starting with `prefixes`.
+    pub fn without(&self, names: &[&str], prefixes: &[&str]) -> Params {
+        Params(
+            self.0
+                .iter()
+                .filter(|(k, _)| {
+                    !names.contains(&k.as_str()) && !prefixes.iter().any(|p| k.starts_with(p))
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
     /// All parameters.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))

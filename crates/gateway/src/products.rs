@@ -2,6 +2,7 @@
 
 use rampart_core::ApiError;
 
+use crate::target::Sel;
 use crate::{Ctx, Output};
 
 /// A product served on the one port.
@@ -80,23 +81,17 @@ pub fn host_id(product_code: &str, region: &str) -> String {
     }
 }
 
-/// Computes the resource ARN an action is authorized against.
-pub type ResourceFn = fn(&Ctx<'_>) -> Result<String, ApiError>;
-/// Runs an action.
+/// Runs an action on its authorized target.
 pub type HandlerFn = fn(&Ctx<'_>) -> Result<Output, ApiError>;
-/// The resource's condition keys and resource policy, for authorization.
-pub type AuthExtraFn =
-    fn(&Ctx<'_>) -> Result<std::sync::Arc<rampart_core::kms::secrets::SecretAuth>, ApiError>;
 
-/// One implemented action: its name, the resource it is authorized on, its handler.
+/// One implemented action: its name, what it acts on, its handler.
 pub struct ActionSpec {
     /// Action name (`CreateUser`).
     pub name: &'static str,
-    /// The resource ARN for authorization; `None` for actions every
+    /// What the action acts on, each authorized with the action (or the
+    /// action its selector names). Empty only for actions every
     /// authenticated caller may make (`sts:GetCallerIdentity`).
-    pub resource: Option<ResourceFn>,
-    /// Condition keys and resource policy of the resource, if it has any.
-    pub auth_extra: Option<AuthExtraFn>,
+    pub targets: &'static [Sel],
     /// The handler.
     pub handler: HandlerFn,
 }

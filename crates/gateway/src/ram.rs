@@ -5,128 +5,168 @@ use rampart_core::ram::{
     CreateGroup, CreateRole, CreateUser, LoginProfileInput, Page, UpdateGroup, UpdateRole,
     UpdateUser,
 };
-use rampart_core::{ApiError, Principal};
-use rampart_store::{PolicyType, PrincipalKind};
+use rampart_core::ApiError;
+use rampart_store::PrincipalKind;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
+use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
 
-macro_rules! action {
-    ($name:literal, $resource:expr, $handler:expr) => {
-        ActionSpec {
-            name: $name,
-            resource: Some($resource),
-            auth_extra: None,
-            handler: $handler,
-        }
-    };
-}
-
-/// The implemented RAM actions.
-pub static ACTIONS: &[ActionSpec] = &[
-    action!("CreateUser", all_users, create_user),
-    action!("GetUser", user_arn, get_user),
-    action!("UpdateUser", user_arn, update_user),
-    action!("DeleteUser", user_arn, delete_user),
-    action!("ListUsers", all_users, list_users),
-    action!("CreateAccessKey", user_arn, create_access_key),
-    action!("ListAccessKeys", user_arn, list_access_keys),
-    action!("UpdateAccessKey", user_arn, update_access_key),
-    action!("DeleteAccessKey", user_arn, delete_access_key),
-    action!("GetAccessKeyLastUsed", user_arn, get_access_key_last_used),
-    action!("CreateGroup", all_groups, create_group),
-    action!("GetGroup", group_arn, get_group),
-    action!("UpdateGroup", group_arn, update_group),
-    action!("DeleteGroup", group_arn, delete_group),
-    action!("ListGroups", all_groups, list_groups),
-    action!("AddUserToGroup", group_arn, add_user_to_group),
-    action!("RemoveUserFromGroup", group_arn, remove_user_from_group),
-    action!("ListGroupsForUser", user_arn, list_groups_for_user),
-    action!("ListUsersForGroup", group_arn, list_users_for_group),
-    action!("CreateLoginProfile", user_arn, create_login_profile),
-    action!("GetLoginProfile", user_arn, get_login_profile),
-    action!("UpdateLoginProfile", user_arn, update_login_profile),
-    action!("DeleteLoginProfile", user_arn, delete_login_profile),
-    action!("CreatePolicy", all_policies, create_policy),
-    action!("GetPolicy", policy_arn, get_policy),
-    action!("DeletePolicy", policy_arn, delete_policy),
-    action!("ListPolicies", all_policies, list_policies),
-    action!(
-        "UpdatePolicyDescription",
-        policy_arn,
-        update_policy_description
-    ),
-    action!("CreatePolicyVersion", policy_arn, create_policy_version),
-    action!("GetPolicyVersion", policy_arn, get_policy_version),
-    action!("DeletePolicyVersion", policy_arn, delete_policy_version),
-    action!("ListPolicyVersions", policy_arn, list_policy_versions),
-    action!(
-        "SetDefaultPolicyVersion",
-        policy_arn,
-        set_default_policy_version
-    ),
-    action!("AttachPolicyToUser", user_arn, attach_to_user),
-    action!("DetachPolicyFromUser", user_arn, detach_from_user),
-    action!("AttachPolicyToGroup", group_arn, attach_to_group),
-    action!("DetachPolicyFromGroup", group_arn, detach_from_group),
-    action!("AttachPolicyToRole", role_arn, attach_to_role),
-    action!("DetachPolicyFromRole", role_arn, detach_from_role),
-    action!("ListPoliciesForUser", user_arn, list_policies_for_user),
-    action!("ListPoliciesForGroup", group_arn, list_policies_for_group),
-    action!("ListPoliciesForRole", role_arn, list_policies_for_role),
-    action!(
-        "ListEntitiesForPolicy",
-        policy_arn,
-        list_entities_for_policy
-    ),
-    action!("CreateRole", all_roles, create_role),
-    action!("GetRole", role_arn, get_role),
-    action!("UpdateRole", role_arn, update_role),
-    action!("DeleteRole", role_arn, delete_role),
-    action!("ListRoles", all_roles, list_roles),
-    action!(
-        "CreateServiceLinkedRole",
-        all_roles,
-        create_service_linked_role
-    ),
-];
-
-fn ram_arn(ctx: &Ctx<'_>, relative: &str) -> String {
-    format!("acs:ram:*:{}:{relative}", ctx.rampart.account_id())
-}
-
-/// The user an action is about: `UserName`, or the calling RAM user itself.
-fn target_user(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    match (
-        ctx.params.get("UserName").filter(|s| !s.is_empty()),
-        ctx.principal,
-    ) {
-        (Some(n), _) => Ok(n.to_string()),
-        (None, Principal::User { user_name, .. }) => Ok(user_name.clone()),
-        (None, _) => Err(ApiError::missing("UserName")),
+const fn action(
+    name: &'static str,
+    targets: &'static [Sel],
+    handler: crate::products::HandlerFn,
+) -> ActionSpec {
+    ActionSpec {
+        name,
+        targets,
+        handler,
     }
 }
 
-fn all_users(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ram_arn(ctx, "user/*"))
-}
+const USERS: &[Sel] = &[Sel::Container(Container::Users)];
+const GROUPS: &[Sel] = &[Sel::Container(Container::Groups)];
+const ROLES: &[Sel] = &[Sel::Container(Container::Roles)];
+const POLICIES: &[Sel] = &[Sel::Container(Container::Policies)];
+/// `UserName`, or the calling RAM user when absent.
+const USER: Sel = Sel::User {
+    param: "UserName",
+    self_default: true,
+};
+/// `UserName`, required.
+const NAMED_USER: Sel = Sel::User {
+    param: "UserName",
+    self_default: false,
+};
+const GROUP: Sel = Sel::Group("GroupName");
+const ROLE: Sel = Sel::Role("RoleName");
 
-fn user_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ram_arn(ctx, &format!("user/{}", target_user(ctx)?)))
-}
-
-fn all_groups(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ram_arn(ctx, "group/*"))
-}
-
-fn group_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ram_arn(
-        ctx,
-        &format!("group/{}", ctx.params.required("GroupName")?),
-    ))
-}
+/// The implemented RAM actions.
+pub static ACTIONS: &[ActionSpec] = &[
+    action("CreateUser", USERS, create_user),
+    action("GetUser", &[USER], get_user),
+    action(
+        "UpdateUser",
+        &[USER, Sel::NewUserName("NewUserName")],
+        update_user,
+    ),
+    action("DeleteUser", &[NAMED_USER], delete_user),
+    action("ListUsers", USERS, list_users),
+    action("CreateAccessKey", &[USER], create_access_key),
+    action("ListAccessKeys", &[USER], list_access_keys),
+    action("UpdateAccessKey", &[USER], update_access_key),
+    action("DeleteAccessKey", &[USER], delete_access_key),
+    action("GetAccessKeyLastUsed", &[USER], get_access_key_last_used),
+    action("CreateGroup", GROUPS, create_group),
+    action("GetGroup", &[GROUP], get_group),
+    action(
+        "UpdateGroup",
+        &[GROUP, Sel::NewGroupName("NewGroupName")],
+        update_group,
+    ),
+    action("DeleteGroup", &[GROUP], delete_group),
+    action("ListGroups", GROUPS, list_groups),
+    action("AddUserToGroup", &[GROUP, NAMED_USER], add_user_to_group),
+    action(
+        "RemoveUserFromGroup",
+        &[GROUP, NAMED_USER],
+        remove_user_from_group,
+    ),
+    action("ListGroupsForUser", &[USER], list_groups_for_user),
+    action("ListUsersForGroup", &[GROUP], list_users_for_group),
+    action("CreateLoginProfile", &[USER], create_login_profile),
+    action("GetLoginProfile", &[USER], get_login_profile),
+    action("UpdateLoginProfile", &[USER], update_login_profile),
+    action("DeleteLoginProfile", &[USER], delete_login_profile),
+    action("CreatePolicy", POLICIES, create_policy),
+    action(
+        "GetPolicy",
+        &[Sel::Policy(PolicyKind::DefaultCustom)],
+        get_policy,
+    ),
+    action(
+        "DeletePolicy",
+        &[Sel::Policy(PolicyKind::CustomOnly)],
+        delete_policy,
+    ),
+    action("ListPolicies", POLICIES, list_policies),
+    action(
+        "UpdatePolicyDescription",
+        &[Sel::Policy(PolicyKind::CustomOnly)],
+        update_policy_description,
+    ),
+    action(
+        "CreatePolicyVersion",
+        &[Sel::Policy(PolicyKind::CustomOnly)],
+        create_policy_version,
+    ),
+    action(
+        "GetPolicyVersion",
+        &[Sel::Policy(PolicyKind::DefaultCustom)],
+        get_policy_version,
+    ),
+    action(
+        "DeletePolicyVersion",
+        &[Sel::Policy(PolicyKind::CustomOnly)],
+        delete_policy_version,
+    ),
+    action(
+        "ListPolicyVersions",
+        &[Sel::Policy(PolicyKind::DefaultCustom)],
+        list_policy_versions,
+    ),
+    action(
+        "SetDefaultPolicyVersion",
+        &[Sel::Policy(PolicyKind::CustomOnly)],
+        set_default_policy_version,
+    ),
+    action(
+        "AttachPolicyToUser",
+        &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
+        attach_to_user,
+    ),
+    action(
+        "DetachPolicyFromUser",
+        &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
+        detach_from_user,
+    ),
+    action(
+        "AttachPolicyToGroup",
+        &[GROUP, Sel::Policy(PolicyKind::Typed)],
+        attach_to_group,
+    ),
+    action(
+        "DetachPolicyFromGroup",
+        &[GROUP, Sel::Policy(PolicyKind::Typed)],
+        detach_from_group,
+    ),
+    action(
+        "AttachPolicyToRole",
+        &[ROLE, Sel::Policy(PolicyKind::Typed)],
+        attach_to_role,
+    ),
+    action(
+        "DetachPolicyFromRole",
+        &[ROLE, Sel::Policy(PolicyKind::Typed)],
+        detach_from_role,
+    ),
+    action("ListPoliciesForUser", &[USER], list_policies_for_user),
+    action("ListPoliciesForGroup", &[GROUP], list_policies_for_group),
+    action("ListPoliciesForRole", &[ROLE], list_policies_for_role),
+    action(
+        "ListEntitiesForPolicy",
+        &[Sel::Policy(PolicyKind::DefaultCustom)],
+        list_entities_for_policy,
+    ),
+    action("CreateRole", ROLES, create_role),
+    action("GetRole", &[ROLE], get_role),
+    action("UpdateRole", &[ROLE], update_role),
+    action("DeleteRole", &[ROLE], delete_role),
+    action("ListRoles", ROLES, list_roles),
+    action("CreateServiceLinkedRole", ROLES, create_service_linked_role),
+];
 
 fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {
     let mut m = Map::new();
@@ -173,13 +213,13 @@ fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    field("User", ctx.rampart.get_user(&target_user(ctx)?)?)
+    field("User", ctx.rampart.get_user(ctx.target.user()?)?)
 }
 
 fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let u = ctx.rampart.update_user(UpdateUser {
-        user_name: target_user(ctx)?,
+        user_name: ctx.target.user()?.to_string(),
         new_user_name: p.opt("NewUserName").filter(|s| !s.is_empty()),
         new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
         new_mobile_phone: p.opt("NewMobilePhone"),
@@ -190,7 +230,7 @@ fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn delete_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_user(ctx.params.required("UserName")?)?;
+    ctx.rampart.delete_user(ctx.target.user()?)?;
     empty()
 }
 
@@ -207,7 +247,7 @@ fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn create_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "AccessKey",
-        ctx.rampart.create_access_key(&target_user(ctx)?)?,
+        ctx.rampart.create_access_key(ctx.target.user()?)?,
     )
 }
 
@@ -215,14 +255,14 @@ fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     list(
         "AccessKeys",
         "AccessKey",
-        ctx.rampart.list_access_keys(&target_user(ctx)?)?,
+        ctx.rampart.list_access_keys(ctx.target.user()?)?,
     )
 }
 
 fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart.update_access_key(
-        &target_user(ctx)?,
+        ctx.target.user()?,
         p.required("UserAccessKeyId")?,
         p.required("Status")?,
     )?;
@@ -231,14 +271,14 @@ fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn delete_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
-        .delete_access_key(&target_user(ctx)?, ctx.params.required("UserAccessKeyId")?)?;
+        .delete_access_key(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
     empty()
 }
 
 fn get_access_key_last_used(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let last = ctx
         .rampart
-        .access_key_last_used(&target_user(ctx)?, ctx.params.required("UserAccessKeyId")?)?;
+        .access_key_last_used(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
     let mut inner = Map::new();
     if let Some(d) = last {
         inner.insert("LastUsedDate".into(), Value::String(d));
@@ -256,16 +296,13 @@ fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn get_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    field(
-        "Group",
-        ctx.rampart.get_group(ctx.params.required("GroupName")?)?,
-    )
+    field("Group", ctx.rampart.get_group(ctx.target.group()?)?)
 }
 
 fn update_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let g = ctx.rampart.update_group(UpdateGroup {
-        group_name: p.required("GroupName")?.to_string(),
+        group_name: ctx.target.group()?.to_string(),
         new_group_name: p.opt("NewGroupName").filter(|s| !s.is_empty()),
         new_comments: p.opt("NewComments"),
     })?;
@@ -273,8 +310,7 @@ fn update_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn delete_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .delete_group(ctx.params.required("GroupName")?)?;
+    ctx.rampart.delete_group(ctx.target.group()?)?;
     empty()
 }
 
@@ -289,16 +325,14 @@ fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn add_user_to_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let p = ctx.params;
     ctx.rampart
-        .add_user_to_group(p.required("UserName")?, p.required("GroupName")?)?;
+        .add_user_to_group(ctx.target.user()?, ctx.target.group()?)?;
     empty()
 }
 
 fn remove_user_from_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let p = ctx.params;
     ctx.rampart
-        .remove_user_from_group(p.required("UserName")?, p.required("GroupName")?)?;
+        .remove_user_from_group(ctx.target.user()?, ctx.target.group()?)?;
     empty()
 }
 
@@ -306,7 +340,7 @@ fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     list(
         "Groups",
         "Group",
-        ctx.rampart.list_groups_for_user(&target_user(ctx)?)?,
+        ctx.rampart.list_groups_for_user(ctx.target.user()?)?,
     )
 }
 
@@ -316,7 +350,7 @@ fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "Users",
         "User",
         ctx.rampart.list_users_for_group(
-            p.required("GroupName")?,
+            ctx.target.group()?,
             p.get("Marker"),
             p.u32("MaxItems")?,
         )?,
@@ -326,7 +360,7 @@ fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn login_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
     let p = ctx.params;
     Ok(LoginProfileInput {
-        user_name: target_user(ctx)?,
+        user_name: ctx.target.user()?.to_string(),
         password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
         password_reset_required: p.bool("PasswordResetRequired")?,
         mfa_bind_required: p.bool("MFABindRequired")?,
@@ -343,7 +377,7 @@ fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
-        ctx.rampart.get_login_profile(&target_user(ctx)?)?,
+        ctx.rampart.get_login_profile(ctx.target.user()?)?,
     )
 }
 
@@ -355,48 +389,8 @@ fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn delete_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_login_profile(&target_user(ctx)?)?;
+    ctx.rampart.delete_login_profile(ctx.target.user()?)?;
     empty()
-}
-
-fn all_policies(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ram_arn(ctx, "policy/*"))
-}
-
-fn policy_type_param(ctx: &Ctx<'_>) -> Result<PolicyType, ApiError> {
-    parse_policy_type(
-        ctx.params
-            .get("PolicyType")
-            .filter(|s| !s.is_empty())
-            .unwrap_or("Custom"),
-    )
-}
-
-/// `acs:ram:*:<uid>:policy/<name>`, or with `system` for system policies.
-fn policy_arn_of(ctx: &Ctx<'_>, ptype: PolicyType, name: &str) -> String {
-    match ptype {
-        PolicyType::System => format!("acs:ram:*:system:policy/{name}"),
-        PolicyType::Custom => ram_arn(ctx, &format!("policy/{name}")),
-    }
-}
-
-fn policy_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(policy_arn_of(
-        ctx,
-        policy_type_param(ctx)?,
-        ctx.params.required("PolicyName")?,
-    ))
-}
-
-fn all_roles(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ram_arn(ctx, "role/*"))
-}
-
-fn role_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(ram_arn(
-        ctx,
-        &format!("role/{}", ctx.params.required("RoleName")?),
-    ))
 }
 
 fn create_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -415,10 +409,8 @@ fn create_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn get_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let (policy, version) = ctx
-        .rampart
-        .get_policy(p.required("PolicyName")?, policy_type_param(ctx)?)?;
+    let (ptype, name) = ctx.target.policy()?;
+    let (policy, version) = ctx.rampart.get_policy(name, ptype)?;
     let mut m = field("Policy", policy)?;
     m.extend(field("DefaultPolicyVersion", version)?);
     Ok(m)
@@ -427,7 +419,7 @@ fn get_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn delete_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart.delete_policy(
-        p.required("PolicyName")?,
+        ctx.target.policy()?.1,
         p.bool("CascadingDelete")?.unwrap_or(false),
     )?;
     empty()
@@ -450,7 +442,7 @@ fn list_policies(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn update_policy_description(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let v = ctx.rampart.update_policy_description(
-        p.required("PolicyName")?,
+        ctx.target.policy()?.1,
         p.get("NewDescription").unwrap_or_default(),
     )?;
     field("Policy", v)
@@ -459,7 +451,7 @@ fn update_policy_description(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn create_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let v = ctx.rampart.create_policy_version(
-        p.required("PolicyName")?,
+        ctx.target.policy()?.1,
         p.required("PolicyDocument")?,
         p.bool("SetAsDefault")?.unwrap_or(false),
         p.get("RotateStrategy"),
@@ -469,54 +461,45 @@ fn create_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn get_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
-    let v = ctx.rampart.get_policy_version(
-        p.required("PolicyName")?,
-        policy_type_param(ctx)?,
-        p.required("VersionId")?,
-    )?;
+    let (ptype, name) = ctx.target.policy()?;
+    let v = ctx
+        .rampart
+        .get_policy_version(name, ptype, p.required("VersionId")?)?;
     field("PolicyVersion", v)
 }
 
 fn delete_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart
-        .delete_policy_version(p.required("PolicyName")?, p.required("VersionId")?)?;
+        .delete_policy_version(ctx.target.policy()?.1, p.required("VersionId")?)?;
     empty()
 }
 
 fn list_policy_versions(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let p = ctx.params;
+    let (ptype, name) = ctx.target.policy()?;
     list(
         "PolicyVersions",
         "PolicyVersion",
-        ctx.rampart
-            .list_policy_versions(p.required("PolicyName")?, policy_type_param(ctx)?)?,
+        ctx.rampart.list_policy_versions(name, ptype)?,
     )
 }
 
 fn set_default_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart
-        .set_default_policy_version(p.required("PolicyName")?, p.required("VersionId")?)?;
+        .set_default_policy_version(ctx.target.policy()?.1, p.required("VersionId")?)?;
     empty()
 }
 
-/// Attach/detach: the principal's resource is checked by the table; the
-/// policy's resource is checked here too.
+/// Attach/detach: the principal and the policy, both authorized.
 fn attachment(ctx: &Ctx<'_>, kind: PrincipalKind, attach: bool) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let ptype = parse_policy_type(p.required("PolicyType")?)?;
-    let name = p.required("PolicyName")?;
-    let (param, verb) = match (kind, attach) {
-        (PrincipalKind::User, true) => ("UserName", "AttachPolicyToUser"),
-        (PrincipalKind::User, false) => ("UserName", "DetachPolicyFromUser"),
-        (PrincipalKind::Group, true) => ("GroupName", "AttachPolicyToGroup"),
-        (PrincipalKind::Group, false) => ("GroupName", "DetachPolicyFromGroup"),
-        (PrincipalKind::Role, true) => ("RoleName", "AttachPolicyToRole"),
-        (PrincipalKind::Role, false) => ("RoleName", "DetachPolicyFromRole"),
+    let t = ctx.target;
+    let (ptype, name) = t.policy()?;
+    let principal = match kind {
+        PrincipalKind::User => t.user()?,
+        PrincipalKind::Group => t.group()?,
+        PrincipalKind::Role => &t.role()?.role_name,
     };
-    ctx.authorize(&format!("ram:{verb}"), &policy_arn_of(ctx, ptype, name))?;
-    let principal = p.required(param)?;
     if attach {
         ctx.rampart.attach_policy(kind, principal, ptype, name)?;
     } else {
@@ -554,7 +537,7 @@ fn list_policies_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "Policies",
         "Policy",
         ctx.rampart
-            .list_policies_for(PrincipalKind::User, &target_user(ctx)?)?,
+            .list_policies_for(PrincipalKind::User, ctx.target.user()?)?,
     )
 }
 
@@ -563,7 +546,7 @@ fn list_policies_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "Policies",
         "Policy",
         ctx.rampart
-            .list_policies_for(PrincipalKind::Group, ctx.params.required("GroupName")?)?,
+            .list_policies_for(PrincipalKind::Group, ctx.target.group()?)?,
     )
 }
 
@@ -572,14 +555,13 @@ fn list_policies_for_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "Policies",
         "Policy",
         ctx.rampart
-            .list_policies_for(PrincipalKind::Role, ctx.params.required("RoleName")?)?,
+            .list_policies_for(PrincipalKind::Role, &ctx.target.role()?.role_name)?,
     )
 }
 
 fn list_entities_for_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let e = ctx
-        .rampart
-        .list_entities_for_policy(ctx.params.required("PolicyName")?, policy_type_param(ctx)?)?;
+    let (ptype, name) = ctx.target.policy()?;
+    let e = ctx.rampart.list_entities_for_policy(name, ptype)?;
     let mut m = Map::new();
     m.insert("Users".into(), json!({ "User": e.users }));
     m.insert("Groups".into(), json!({ "Group": e.groups }));
@@ -622,16 +604,13 @@ fn create_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn get_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    role_field(
-        ctx.rampart.get_role(ctx.params.required("RoleName")?)?,
-        true,
-    )
+    role_field(ctx.rampart.get_role(&ctx.target.role()?.role_name)?, true)
 }
 
 fn update_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let v = ctx.rampart.update_role(UpdateRole {
-        role_name: p.required("RoleName")?.to_string(),
+        role_name: ctx.target.role()?.role_name.clone(),
         new_assume_role_policy_document: p
             .opt("NewAssumeRolePolicyDocument")
             .filter(|s| !s.is_empty()),
@@ -642,7 +621,7 @@ fn update_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn delete_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_role(ctx.params.required("RoleName")?)?;
+    ctx.rampart.delete_role(&ctx.target.role()?.role_name)?;
     empty()
 }
 

@@ -1,34 +1,29 @@
 //! STS (2015-04-01) actions.
 
-use rampart_core::sts::{role_name_from_arn, AssumeRole};
+use rampart_core::authz::AccessRequest;
+use rampart_core::sts::AssumeRole;
 use rampart_core::{ApiError, Principal};
 use serde_json::{Map, Value};
 
 use crate::products::ActionSpec;
+use crate::target::Sel;
 use crate::{Ctx, Output};
 
 /// The implemented STS actions.
 pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "AssumeRole",
-        resource: Some(assumed_role_arn),
-        auth_extra: None,
+        // `sts:AssumeRole` on `acs:ram::<uid>:role/<name as stored>`.
+        targets: &[Sel::RoleArn("RoleArn")],
         handler: assume_role,
     },
     ActionSpec {
         name: "GetCallerIdentity",
-        resource: None,
-        auth_extra: None,
+        // Every authenticated caller may ask who it is.
+        targets: &[],
         handler: get_caller_identity,
     },
 ];
-
-/// `sts:AssumeRole` is authorized on `acs:ram::<uid>:role/<name>`.
-fn assumed_role_arn(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    let arn = ctx.params.required("RoleArn")?;
-    let name = role_name_from_arn(ctx.rampart.account_id(), arn)?;
-    Ok(ctx.rampart.role_arn(name))
-}
 
 fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
@@ -42,12 +37,19 @@ fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             )
         })?),
     };
-    let access = ctx.access("sts:AssumeRole", "");
+    let access = AccessRequest {
+        action: "sts:AssumeRole",
+        resource: "",
+        source_ip: ctx.source_ip,
+        secure_transport: ctx.secure,
+        extra: None,
+        resource_policy: None,
+    };
     let context = ctx.rampart.context_for(&access);
     let (creds, user) = ctx.rampart.assume_role(
         ctx.principal,
+        ctx.target.role()?,
         AssumeRole {
-            role_arn: p.required("RoleArn")?.to_string(),
             role_session_name: p.required("RoleSessionName")?.to_string(),
             duration_seconds: duration,
             policy: p.opt("Policy").filter(|s| !s.is_empty()),

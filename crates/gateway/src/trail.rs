@@ -8,23 +8,15 @@ use rampart_store::AuditQuery;
 use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
+use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
 
 /// The implemented ActionTrail actions.
 pub static ACTIONS: &[ActionSpec] = &[ActionSpec {
     name: "LookupEvents",
-    resource: Some(trail_resource),
-    auth_extra: None,
+    targets: &[Sel::Container(Container::Trail)],
     handler: lookup_events,
 }];
-
-fn trail_resource(ctx: &Ctx<'_>) -> Result<String, ApiError> {
-    Ok(format!(
-        "acs:actiontrail:{}:{}:*",
-        ctx.rampart.settings().region,
-        ctx.rampart.account_id()
-    ))
-}
 
 fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> {
     match ctx.params.get(name).filter(|s| !s.is_empty()) {

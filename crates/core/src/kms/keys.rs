@@ -80,27 +80,18 @@ impl Rampart {
         )
     }
 
-    /// Resolves a `KeyId` parameter: a key id, an alias (`alias/…`), or an ARN.
+    /// Resolves a `KeyId` parameter: a key id, an alias (`alias/…`), or an
+    /// ARN of either in this account and region.
     pub fn resolve_key(&self, key_ref: &str) -> Result<KeyRow, ApiError> {
-        if key_ref.is_empty() {
-            return Err(ApiError::missing("KeyId"));
-        }
-        let key_id = if let Some(alias) = key_ref
-            .strip_prefix("acs:kms:")
-            .and_then(|r| r.split_once(":alias/"))
-        {
-            self.alias_target(&format!("alias/{}", alias.1))?
-        } else if let Some((_, id)) = key_ref
-            .strip_prefix("acs:kms:")
-            .and_then(|r| r.split_once(":key/"))
-        {
-            id.to_string()
-        } else if key_ref.starts_with("alias/") {
-            self.alias_target(key_ref)?
-        } else {
-            key_ref.to_string()
-        };
-        Ok(self.key_by_id(&key_id)?.as_ref().clone())
+        self.find_key(key_ref)?.ok_or_else(|| {
+            if key_ref.starts_with("alias/") || key_ref.contains(":alias/") {
+                store_err(rampart_store::StoreError::NotFound(
+                    rampart_store::Entity::Alias,
+                ))
+            } else {
+                key_not_found()
+            }
+        })
     }
 
     /// A key by its id (read through the cache of store reads).
@@ -115,18 +106,6 @@ impl Rampart {
                     .map(std::sync::Arc::new))
             })?
             .ok_or_else(key_not_found)
-    }
-
-    fn alias_target(&self, alias: &str) -> Result<String, ApiError> {
-        self.store
-            .get_alias(alias)
-            .map_err(store_err)?
-            .map(|a| a.key_id)
-            .ok_or_else(|| {
-                store_err(rampart_store::StoreError::NotFound(
-                    rampart_store::Entity::Alias,
-                ))
-            })
     }
 
     /// A key that may be used for cryptography now.
@@ -536,9 +515,26 @@ impl Rampart {
         Ok(json!({"CiphertextBlob": blob, "KeyId": k.key_id, "KeyVersionId": k.primary_version}))
     }
 
-    /// Decrypts a blob made by Encrypt / GenerateDataKey / ReEncrypt.
-    pub fn decrypt(&self, blob: &str, ctx: &[(String, String)]) -> Result<Value, ApiError> {
+    /// The blob, checked to be made under `key_id` (the key authorized).
+    fn blob_of(key_id: &str, blob: &str) -> Result<Blob, ApiError> {
         let b = Blob::decode(blob)?;
+        if b.key_id != key_id {
+            return Err(ApiError::internal(
+                "the blob's key is not the key authorized",
+            ));
+        }
+        Ok(b)
+    }
+
+    /// Decrypts a blob made by Encrypt / GenerateDataKey / ReEncrypt under
+    /// `key_id`.
+    pub fn decrypt(
+        &self,
+        key_id: &str,
+        blob: &str,
+        ctx: &[(String, String)],
+    ) -> Result<Value, ApiError> {
+        let b = Self::blob_of(key_id, blob)?;
         let k = self.key_by_id(&b.key_id)?;
         check_usable(&k)?;
         let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, ctx)?);
@@ -592,12 +588,13 @@ impl Rampart {
     /// Decrypts under the source key and encrypts under the destination key.
     pub fn re_encrypt(
         &self,
+        source_key_id: &str,
         blob: &str,
         dest_ref: &str,
         src_ctx: &[(String, String)],
         dest_ctx: &[(String, String)],
     ) -> Result<Value, ApiError> {
-        let b = Blob::decode(blob)?;
+        let b = Self::blob_of(source_key_id, blob)?;
         let src = self.key_by_id(&b.key_id)?;
         check_usable(&src)?;
         let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, src_ctx)?);

@@ -96,7 +96,7 @@ pub fn secret_name_of(s: &str) -> &str {
     }
 }
 
-pub(crate) fn check_secret_name(name: &str) -> Result<(), ApiError> {
+pub fn check_secret_name(name: &str) -> Result<(), ApiError> {
     let len = name.chars().count();
     if !(1..=192).contains(&len)
         || !name
@@ -210,10 +210,10 @@ impl Rampart {
             .ok_or_else(resource_not_found)
     }
 
-    /// The condition keys (`kms:tag/<k>`) and resource policy of a secret,
-    /// for authorization. A missing secret has neither.
-    pub fn secret_auth(&self, name_or_arn: &str) -> Result<Arc<SecretAuth>, ApiError> {
-        let name = secret_name_of(name_or_arn);
+    /// What authorizing a call on the secret `name` (exactly as stored)
+    /// needs of it: whether it exists, its key, its condition keys
+    /// (`kms:tag/<k>`) and its resource policy.
+    pub fn secret_auth(&self, name: &str) -> Result<Arc<SecretAuth>, ApiError> {
         self.reads
             .secret_auth
             .get_or_load(self.store.generation(), name, || {
@@ -223,17 +223,23 @@ impl Rampart {
 
     fn load_secret_auth(&self, name: &str) -> Result<SecretAuth, ApiError> {
         let Some(row) = self.store.get_secret(name).map_err(store_err)? else {
-            return Ok((Context::new(), None));
+            return Ok(SecretAuth::default());
         };
-        let mut ctx = Context::new();
+        let mut context = Context::new();
         for (k, v) in self.tags_of(TagResource::Secret, name)? {
-            ctx.push(&format!("kms:tag/{k}"), v);
+            context.push(&format!("kms:tag/{k}"), v);
         }
         let policy = match row.policy.as_deref() {
             Some(p) if !p.is_empty() => Some(self.policy_cache.get(DocumentKind::Resource, p)?),
             _ => None,
         };
-        Ok((ctx, policy))
+        let key = self.key_by_id(&row.encryption_key_id)?;
+        Ok(SecretAuth {
+            exists: true,
+            customer_key: (!key.is_default).then(|| row.encryption_key_id.clone()),
+            context,
+            policy,
+        })
     }
 
     /// Seals `data` as a new version row of a secret.
@@ -513,9 +519,19 @@ impl Rampart {
     }
 }
 
-/// What authorizing a call on a secret needs of it: its condition keys
-/// (`kms:tag/<k>`) and its resource policy.
-pub type SecretAuth = (Context, Option<Arc<PolicyDocument>>);
+/// What authorizing a call on a secret needs of it.
+#[derive(Debug, Default)]
+pub struct SecretAuth {
+    /// Whether the secret exists (a missing one has nothing else).
+    pub exists: bool,
+    /// The customer key that protects its values (`None` for the
+    /// service's default key, which needs no permission of the caller).
+    pub customer_key: Option<String>,
+    /// Its condition keys (`kms:tag/<k>`).
+    pub context: Context,
+    /// Its resource policy.
+    pub policy: Option<Arc<PolicyDocument>>,
+}
 
 /// Which version a read selects: by id (generic secrets only) or by stage
 /// (`ACSCurrent` when neither is given).

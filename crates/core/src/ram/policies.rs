@@ -113,7 +113,7 @@ pub fn parse_policy_type(s: &str) -> Result<PolicyType, ApiError> {
     })
 }
 
-fn policy_name(param: &str, name: &str) -> Result<(), ApiError> {
+pub(crate) fn policy_name(param: &str, name: &str) -> Result<(), ApiError> {
     v::check(
         param,
         name,

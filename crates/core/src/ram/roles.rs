@@ -76,7 +76,7 @@ pub const SERVICE_LINKED_ROLES: &[(&str, &str, &str, &str)] = &[(
     "kms.aliyuncs.com",
 )];
 
-fn role_name(param: &str, n: &str) -> Result<(), ApiError> {
+pub(crate) fn role_name(param: &str, n: &str) -> Result<(), ApiError> {
     v::check(
         param,
         n,

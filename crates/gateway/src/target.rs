@@ -1,0 +1,855 @@
+//! What a request acts on, fixed before it is authorized.
+//!
+//! Each action lists the entities it acts on as [`Sel`]ectors: which
+//! parameter names which kind of entity. Before authorization every selector
+//! is resolved to the entity as stored (its canonical name or id; see
+//! `rampart_core`'s `resolve` for the name rule), and becomes one or more
+//! [`Check`]s: an action on the ARN built from the stored name, with the
+//! resource's condition keys (`kms:tag/…`) and resource policy. The handler
+//! then receives the resolved [`Target`] — only through
+//! [`crate::authorize::Authorized`], which only authorization can make — and
+//! not the parameters that named it: those are removed from its
+//! parameters, so no handler can look a name up again.
+
+use std::sync::Arc;
+
+use rampart_core::kms::crypto::Blob;
+use rampart_core::kms::secrets::SecretAuth;
+use rampart_core::ram::policies::parse_policy_type;
+use rampart_core::{ApiError, Principal, Rampart};
+use rampart_policy::Context;
+use rampart_store::{PolicyType, RoleRow, TagResource};
+use serde_json::Value;
+
+use crate::{Params, Product};
+
+/// A fixed resource for actions that list or create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// `acs:ram:*:<uid>:user/*`.
+    Users,
+    /// `acs:ram:*:<uid>:group/*`.
+    Groups,
+    /// `acs:ram:*:<uid>:role/*`.
+    Roles,
+    /// `acs:ram:*:<uid>:policy/*`.
+    Policies,
+    /// `acs:kms:<region>:<uid>:key`.
+    Keys,
+    /// `acs:kms:<region>:<uid>:secret`.
+    Secrets,
+    /// `acs:kms:<region>:<uid>:*`.
+    Kms,
+    /// `acs:actiontrail:<region>:<uid>:*`.
+    Trail,
+}
+
+/// How `PolicyName` selects a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// `PolicyType` is required (attach and detach).
+    Typed,
+    /// `PolicyType` may be absent, meaning `Custom`.
+    DefaultCustom,
+    /// The action exists for custom policies only; `PolicyType` is ignored.
+    CustomOnly,
+}
+
+/// How a request names one thing it acts on.
+#[derive(Debug, Clone, Copy)]
+pub enum Sel {
+    /// A fixed resource (listing, creating).
+    Container(Container),
+    /// A user by name; with `self_default`, an absent name means the calling
+    /// RAM user.
+    User {
+        /// The parameter.
+        param: &'static str,
+        /// Whether an absent parameter means the caller.
+        self_default: bool,
+    },
+    /// A group by name.
+    Group(&'static str),
+    /// A role by name (any case).
+    Role(&'static str),
+    /// A role by ARN (`acs:ram::<uid>:role/<name>`), for `sts:AssumeRole`.
+    RoleArn(&'static str),
+    /// A policy by `PolicyName` (and `PolicyType`).
+    Policy(PolicyKind),
+    /// A new name an entity is renamed to: authorized like the entity of
+    /// that name; an absent or empty parameter is no rename.
+    NewUserName(&'static str),
+    /// A new group name (see [`Sel::NewUserName`]).
+    NewGroupName(&'static str),
+    /// A key by id, alias or ARN.
+    Key {
+        /// The parameter.
+        param: &'static str,
+        /// A second parameter used when the first is absent.
+        fallback: Option<&'static str>,
+        /// The action authorized on it, if not the request's own.
+        action: Option<&'static str>,
+        /// Whether it may be absent (then nothing is checked).
+        optional: bool,
+    },
+    /// The key a `CiphertextBlob` was made under.
+    BlobKey(&'static str),
+    /// An alias by name; `existing`: it must exist, and the key it points
+    /// to is authorized too.
+    Alias {
+        /// The parameter.
+        param: &'static str,
+        /// Whether it must exist.
+        existing: bool,
+    },
+    /// A secret by name or ARN; `key_action`: the action authorized on the
+    /// customer key that protects its values (reads `kms:Decrypt`, writes
+    /// `kms:GenerateDataKey`).
+    Secret {
+        /// The parameter.
+        param: &'static str,
+        /// The action on its key, if the call uses the key.
+        key_action: Option<&'static str>,
+    },
+    /// `SecretsList` of `BatchGetSecretValue`: each secret authorized with
+    /// `kms:GetSecretValue` and its key with `kms:Decrypt`, each on its own.
+    SecretsList,
+    /// `KeyId` or `SecretName` (exactly one): the tagged resource.
+    Tagged,
+    /// `ResourceType` and `ResourceId.N`: keys or secrets.
+    TypedResources,
+    /// The RAM user a RAM secret holds (`ExtendedConfig.UserName` when
+    /// `SecretType` is `RAMCredentials`), authorized with `ram:GetUser`.
+    RamSecretUser,
+}
+
+/// An entity as stored.
+#[derive(Debug, Clone)]
+pub enum Entity {
+    /// A user (its stored name).
+    User(String),
+    /// A group (its stored name).
+    Group(String),
+    /// A role.
+    Role(Box<RoleRow>),
+    /// A policy (type and stored name).
+    Policy(PolicyType, String),
+    /// A key (its id).
+    Key(String),
+    /// An alias (its name).
+    Alias(String),
+    /// A secret (its name).
+    Secret(String),
+}
+
+/// One secret of a batch read.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    /// The secret's name.
+    pub name: String,
+    /// `VersionId`.
+    pub version_id: Option<String>,
+    /// `VersionStage`.
+    pub version_stage: Option<String>,
+    /// `FetchExtendedConfig`.
+    pub fetch_extended_config: bool,
+    /// Why this secret may not be read (denied or missing), if so.
+    pub refused: Option<ApiError>,
+}
+
+/// Everything a request acts on, resolved.
+#[derive(Debug, Default)]
+pub struct Target {
+    slots: Vec<(&'static str, Entity)>,
+    batch: Vec<BatchItem>,
+    resources: Vec<(TagResource, String)>,
+}
+
+fn unplanned(what: &str) -> ApiError {
+    ApiError::internal(format!("the action's target has no {what}"))
+}
+
+impl Target {
+    fn find(&self, pred: impl Fn(&Entity) -> bool) -> Option<&Entity> {
+        self.slots.iter().map(|(_, e)| e).find(|e| pred(e))
+    }
+
+    /// The entity a parameter named.
+    pub fn slot(&self, param: &str) -> Option<&Entity> {
+        self.slots.iter().find(|(p, _)| *p == param).map(|(_, e)| e)
+    }
+
+    /// The user (stored name).
+    pub fn user(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::User(_))) {
+            Some(Entity::User(n)) => Ok(n),
+            _ => Err(unplanned("user")),
+        }
+    }
+
+    /// The group (stored name).
+    pub fn group(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Group(_))) {
+            Some(Entity::Group(n)) => Ok(n),
+            _ => Err(unplanned("group")),
+        }
+    }
+
+    /// The role.
+    pub fn role(&self) -> Result<&RoleRow, ApiError> {
+        match self.find(|e| matches!(e, Entity::Role(_))) {
+            Some(Entity::Role(r)) => Ok(r),
+            _ => Err(unplanned("role")),
+        }
+    }
+
+    /// The policy (type, stored name).
+    pub fn policy(&self) -> Result<(PolicyType, &str), ApiError> {
+        match self.find(|e| matches!(e, Entity::Policy(..))) {
+            Some(Entity::Policy(t, n)) => Ok((*t, n)),
+            _ => Err(unplanned("policy")),
+        }
+    }
+
+    /// The key a parameter named, if it named one.
+    pub fn key_opt(&self, param: &str) -> Option<&str> {
+        match self.slot(param) {
+            Some(Entity::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The key a parameter named.
+    pub fn key(&self, param: &str) -> Result<&str, ApiError> {
+        self.key_opt(param).ok_or_else(|| unplanned("key"))
+    }
+
+    /// The alias.
+    pub fn alias(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Alias(_))) {
+            Some(Entity::Alias(n)) => Ok(n),
+            _ => Err(unplanned("alias")),
+        }
+    }
+
+    /// The secret (stored name).
+    pub fn secret(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Secret(_))) {
+            Some(Entity::Secret(n)) => Ok(n),
+            _ => Err(unplanned("secret")),
+        }
+    }
+
+    /// The tagged resource of `TagResource`/`UntagResource`.
+    pub fn tagged(&self) -> Result<(TagResource, &str), ApiError> {
+        match self.find(|e| matches!(e, Entity::Key(_) | Entity::Secret(_))) {
+            Some(Entity::Key(k)) => Ok((TagResource::Key, k)),
+            Some(Entity::Secret(s)) => Ok((TagResource::Secret, s)),
+            _ => Err(unplanned("tagged resource")),
+        }
+    }
+
+    /// The secrets of a batch read.
+    pub fn batch(&self) -> &[BatchItem] {
+        &self.batch
+    }
+
+    /// The keys or secrets of `ResourceId.N`.
+    pub fn resources(&self) -> &[(TagResource, String)] {
+        &self.resources
+    }
+
+    pub(crate) fn refuse_item(&mut self, index: usize, e: ApiError) {
+        if let Some(item) = self.batch.get_mut(index) {
+            if item.refused.is_none() {
+                item.refused = Some(e);
+            }
+        }
+    }
+}
+
+/// What authorizing a check needs of its resource.
+#[derive(Debug, Clone, Default)]
+pub enum ResourceAuth {
+    /// Nothing beyond the request.
+    #[default]
+    None,
+    /// A key's condition keys.
+    Key(Arc<Context>),
+    /// A secret's condition keys and resource policy.
+    Secret(Arc<SecretAuth>),
+}
+
+/// One thing to authorize: an action on a resource.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// `<service>:<Action>`.
+    pub action: String,
+    /// The resource's ARN, from its stored name.
+    pub resource: String,
+    /// Its condition keys and resource policy.
+    pub auth: ResourceAuth,
+    /// The batch entry it belongs to (a denial refuses only that entry).
+    pub item: Option<usize>,
+}
+
+/// A request's resolved target and what must be authorized before it runs.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+    /// What the handler will act on.
+    pub target: Target,
+    /// The error for a named entity that does not exist, returned once
+    /// the request is authorized (so a denial never reveals existence).
+    pub missing: Option<ApiError>,
+    /// Parameters that selected the target (removed from the handler's).
+    pub consumed: Vec<&'static str>,
+    /// Parameter prefixes that selected the target (`ResourceId.`).
+    pub consumed_prefixes: Vec<&'static str>,
+}
+
+/// What resolution needs: the domain, the caller, the request.
+pub struct Resolver<'a> {
+    /// The domain.
+    pub rampart: &'a Rampart,
+    /// The caller.
+    pub principal: &'a Principal,
+    /// All parameters.
+    pub params: &'a Params,
+    /// The product of the action.
+    pub product: Product,
+    /// `<service>:<Action>`.
+    pub action: &'a str,
+}
+
+fn nonempty<'p>(params: &'p Params, name: &str) -> Option<&'p str> {
+    params.get(name).filter(|s| !s.is_empty())
+}
+
+fn entity_missing(code: &'static str, message: &'static str) -> ApiError {
+    ApiError::new(404, code, message)
+}
+
+fn secret_missing() -> ApiError {
+    entity_missing("Forbidden.ResourceNotFound", "The resource is not found.")
+}
+
+fn key_missing() -> ApiError {
+    entity_missing("Forbidden.KeyNotFound", "The specified Key is not found.")
+}
+
+fn alias_missing() -> ApiError {
+    entity_missing(
+        "Forbidden.AliasNotFound",
+        "The specified Alias is not found.",
+    )
+}
+
+impl Resolver<'_> {
+    fn uid(&self) -> &str {
+        self.rampart.account_id()
+    }
+
+    fn ram_arn(&self, relative: &str) -> String {
+        format!("acs:ram:*:{}:{relative}", self.uid())
+    }
+
+    fn kms_arn(&self, relative: &str) -> String {
+        format!(
+            "acs:kms:{}:{}:{relative}",
+            self.rampart.settings().region,
+            self.uid()
+        )
+    }
+
+    fn check(&self, plan: &mut Plan, action: Option<&str>, resource: String, auth: ResourceAuth) {
+        plan.checks.push(Check {
+            action: action.unwrap_or(self.action).to_string(),
+            resource,
+            auth,
+            item: None,
+        });
+    }
+
+    fn note_missing(plan: &mut Plan, e: ApiError) {
+        if plan.missing.is_none() {
+            plan.missing = Some(e);
+        }
+    }
+
+    /// Resolves every selector of an action.
+    pub fn plan(&self, sels: &[Sel]) -> Result<Plan, ApiError> {
+        let mut plan = Plan::default();
+        for sel in sels {
+            self.resolve(*sel, &mut plan)?;
+        }
+        Ok(plan)
+    }
+
+    fn resolve(&self, sel: Sel, plan: &mut Plan) -> Result<(), ApiError> {
+        match sel {
+            Sel::Container(c) => {
+                let arn = match c {
+                    Container::Users => self.ram_arn("user/*"),
+                    Container::Groups => self.ram_arn("group/*"),
+                    Container::Roles => self.ram_arn("role/*"),
+                    Container::Policies => self.ram_arn("policy/*"),
+                    Container::Keys => self.kms_arn("key"),
+                    Container::Secrets => self.kms_arn("secret"),
+                    Container::Kms => self.kms_arn("*"),
+                    Container::Trail => format!(
+                        "acs:actiontrail:{}:{}:*",
+                        self.rampart.settings().region,
+                        self.uid()
+                    ),
+                };
+                self.check(plan, None, arn, ResourceAuth::None);
+            }
+            Sel::User {
+                param,
+                self_default,
+            } => {
+                plan.consumed.push(param);
+                let name = match (nonempty(self.params, param), self.principal) {
+                    (Some(n), _) => n,
+                    (None, Principal::User { user_name, .. }) if self_default => user_name,
+                    (None, _) => return Err(ApiError::missing(param)),
+                };
+                if let Some(n) = self.user(plan, name, None)? {
+                    plan.target.slots.push((param, Entity::User(n)));
+                }
+            }
+            Sel::Group(param) => {
+                plan.consumed.push(param);
+                let name = self.params.required(param)?;
+                let stored = self.rampart.find_group(name)?.map(|g| g.group_name);
+                let arn_name = stored.as_deref().unwrap_or(name);
+                self.check(
+                    plan,
+                    None,
+                    self.ram_arn(&format!("group/{arn_name}")),
+                    ResourceAuth::None,
+                );
+                match stored {
+                    Some(n) => plan.target.slots.push((param, Entity::Group(n))),
+                    None => Self::note_missing(
+                        plan,
+                        entity_missing("EntityNotExist.Group", "The group does not exist."),
+                    ),
+                }
+            }
+            Sel::Role(param) => {
+                plan.consumed.push(param);
+                let name = self.params.required(param)?;
+                let arn_of = |n: &str| self.ram_arn(&format!("role/{n}"));
+                if let Some(r) = self.role(plan, name, arn_of)? {
+                    plan.target.slots.push((param, Entity::Role(Box::new(r))));
+                }
+            }
+            Sel::RoleArn(param) => {
+                plan.consumed.push(param);
+                let arn = self.params.required(param)?;
+                let name = rampart_core::sts::role_name_from_arn(self.uid(), arn)?;
+                let arn_of = |n: &str| self.rampart.role_arn(n);
+                if let Some(r) = self.role(plan, name, arn_of)? {
+                    plan.target.slots.push((param, Entity::Role(Box::new(r))));
+                }
+            }
+            Sel::Policy(kind) => {
+                plan.consumed.push("PolicyName");
+                plan.consumed.push("PolicyType");
+                let name = self.params.required("PolicyName")?;
+                let ptype = match kind {
+                    PolicyKind::Typed => parse_policy_type(self.params.required("PolicyType")?)?,
+                    PolicyKind::DefaultCustom => match nonempty(self.params, "PolicyType") {
+                        Some(t) => parse_policy_type(t)?,
+                        None => PolicyType::Custom,
+                    },
+                    PolicyKind::CustomOnly => PolicyType::Custom,
+                };
+                let stored = match ptype {
+                    PolicyType::System => {
+                        rampart_core::ram::system::system_policy(name).map(|p| p.name.to_string())
+                    }
+                    PolicyType::Custom => self
+                        .rampart
+                        .find_custom_policy(name)?
+                        .map(|p| p.policy_name),
+                };
+                let arn_name = stored.as_deref().unwrap_or(name);
+                let arn = match ptype {
+                    PolicyType::System => format!("acs:ram:*:system:policy/{arn_name}"),
+                    PolicyType::Custom => self.ram_arn(&format!("policy/{arn_name}")),
+                };
+                self.check(plan, None, arn, ResourceAuth::None);
+                match stored {
+                    Some(n) => plan
+                        .target
+                        .slots
+                        .push(("PolicyName", Entity::Policy(ptype, n))),
+                    None => Self::note_missing(
+                        plan,
+                        entity_missing("EntityNotExist.Policy", "The policy does not exist."),
+                    ),
+                }
+            }
+            Sel::NewUserName(param) => {
+                if let Some(n) = nonempty(self.params, param) {
+                    self.check(
+                        plan,
+                        None,
+                        self.ram_arn(&format!("user/{n}")),
+                        ResourceAuth::None,
+                    );
+                }
+            }
+            Sel::NewGroupName(param) => {
+                if let Some(n) = nonempty(self.params, param) {
+                    self.check(
+                        plan,
+                        None,
+                        self.ram_arn(&format!("group/{n}")),
+                        ResourceAuth::None,
+                    );
+                }
+            }
+            Sel::Key {
+                param,
+                fallback,
+                action,
+                optional,
+            } => {
+                plan.consumed.push(param);
+                let given = match (nonempty(self.params, param), fallback) {
+                    (Some(v), _) => Some((param, v)),
+                    (None, Some(f)) => {
+                        plan.consumed.push(f);
+                        nonempty(self.params, f).map(|v| (param, v))
+                    }
+                    (None, None) => None,
+                };
+                match given {
+                    Some((slot, key_ref)) => {
+                        if let Some(k) = self.key(plan, key_ref, action)? {
+                            plan.target.slots.push((slot, Entity::Key(k)));
+                        }
+                    }
+                    None if optional => {}
+                    None => return Err(ApiError::missing(param)),
+                }
+            }
+            Sel::BlobKey(param) => {
+                let blob = Blob::decode(self.params.required(param)?)?;
+                // A blob names its key by id, never by alias or ARN.
+                if blob.key_id.contains(['/', ':']) {
+                    return Err(ApiError::invalid(
+                        param,
+                        format!("The specified parameter \"{param}\" is not valid: it was not made by this server."),
+                    ));
+                }
+                if let Some(k) = self.key(plan, &blob.key_id, None)? {
+                    plan.target.slots.push((param, Entity::Key(k)));
+                }
+            }
+            Sel::Alias { param, existing } => {
+                plan.consumed.push(param);
+                let given = self.params.required(param)?;
+                let Some(name) = self.rampart.alias_name_in(given) else {
+                    // An ARN of another account or region.
+                    self.check(plan, None, given.to_string(), ResourceAuth::None);
+                    Self::note_missing(plan, alias_missing());
+                    return Ok(());
+                };
+                self.check(plan, None, self.kms_arn(name), ResourceAuth::None);
+                if existing {
+                    let target = self
+                        .rampart
+                        .store()
+                        .get_alias(name)
+                        .map_err(ApiError::internal)?;
+                    let Some(a) = target else {
+                        Self::note_missing(plan, alias_missing());
+                        return Ok(());
+                    };
+                    let auth = ResourceAuth::Key(self.rampart.key_auth(&a.key_id)?);
+                    self.check(plan, None, self.rampart.key_arn(&a.key_id), auth);
+                }
+                plan.target
+                    .slots
+                    .push((param, Entity::Alias(name.to_string())));
+            }
+            Sel::Secret { param, key_action } => {
+                plan.consumed.push(param);
+                let given = self.params.required(param)?;
+                if let Some(n) = self.secret(plan, given, key_action, None)? {
+                    plan.target.slots.push((param, Entity::Secret(n)));
+                }
+            }
+            Sel::SecretsList => {
+                plan.consumed.push("SecretsList");
+                plan.consumed_prefixes.push("SecretsList.");
+                for (i, item) in secrets_list(self.params)?.into_iter().enumerate() {
+                    let given = item.name.clone();
+                    plan.target.batch.push(item);
+                    let mut sub = Plan::default();
+                    let found = self.secret(
+                        &mut sub,
+                        &given,
+                        Some("kms:Decrypt"),
+                        Some("kms:GetSecretValue"),
+                    );
+                    for mut c in sub.checks {
+                        c.item = Some(i);
+                        plan.checks.push(c);
+                    }
+                    match found {
+                        Ok(Some(stored)) => plan.target.batch[i].name = stored,
+                        Ok(None) => plan
+                            .target
+                            .refuse_item(i, sub.missing.unwrap_or_else(secret_missing)),
+                        Err(e) => plan.target.refuse_item(i, e),
+                    }
+                }
+            }
+            Sel::Tagged => {
+                plan.consumed.push("KeyId");
+                plan.consumed.push("SecretName");
+                match (
+                    nonempty(self.params, "KeyId"),
+                    nonempty(self.params, "SecretName"),
+                ) {
+                    (Some(k), None) => {
+                        if let Some(k) = self.key(plan, k, None)? {
+                            plan.target.slots.push(("KeyId", Entity::Key(k)));
+                        }
+                    }
+                    (None, Some(s)) => {
+                        if let Some(s) = self.secret(plan, s, None, None)? {
+                            plan.target.slots.push(("SecretName", Entity::Secret(s)));
+                        }
+                    }
+                    _ => {
+                        return Err(ApiError::invalid(
+                            "KeyId",
+                            "The specified parameter \"KeyId\" is not valid: give exactly one of KeyId and SecretName.",
+                        ))
+                    }
+                }
+            }
+            Sel::TypedResources => {
+                plan.consumed.push("ResourceType");
+                plan.consumed_prefixes.push("ResourceId.");
+                let kind = resource_type(self.params)?;
+                let ids: Vec<&str> = (1..=50)
+                    .map_while(|n| self.params.get(&format!("ResourceId.{n}")))
+                    .collect();
+                if ids.is_empty() {
+                    return Err(ApiError::missing("ResourceId.1"));
+                }
+                for id in ids {
+                    let found = match kind {
+                        TagResource::Key => self.key(plan, id, None)?,
+                        TagResource::Secret => self.secret(plan, id, None, None)?,
+                    };
+                    if let Some(found) = found {
+                        plan.target.resources.push((kind, found));
+                    }
+                }
+            }
+            Sel::RamSecretUser => {
+                if self.params.get("SecretType") != Some("RAMCredentials") {
+                    return Ok(());
+                }
+                let user = nonempty(self.params, "ExtendedConfig")
+                    .and_then(|e| serde_json::from_str::<Value>(e).ok())
+                    .and_then(|v| {
+                        v.get("UserName")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    });
+                if let Some(user) = user {
+                    if let Some(n) = self.user(plan, &user, Some("ram:GetUser"))? {
+                        plan.target
+                            .slots
+                            .push(("ExtendedConfig.UserName", Entity::User(n)));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn user(
+        &self,
+        plan: &mut Plan,
+        name: &str,
+        action: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
+        let stored = self.rampart.find_user(name)?.map(|u| u.user_name);
+        let arn_name = stored.as_deref().unwrap_or(name);
+        self.check(
+            plan,
+            action,
+            self.ram_arn(&format!("user/{arn_name}")),
+            ResourceAuth::None,
+        );
+        if stored.is_none() {
+            Self::note_missing(
+                plan,
+                entity_missing("EntityNotExist.User", "The user does not exist."),
+            );
+        }
+        Ok(stored)
+    }
+
+    fn role(
+        &self,
+        plan: &mut Plan,
+        name: &str,
+        arn_of: impl Fn(&str) -> String,
+    ) -> Result<Option<RoleRow>, ApiError> {
+        let stored = self.rampart.find_role(name)?;
+        let arn = arn_of(stored.as_ref().map_or(name, |r| r.role_name.as_str()));
+        self.check(plan, None, arn, ResourceAuth::None);
+        if stored.is_none() {
+            Self::note_missing(
+                plan,
+                entity_missing("EntityNotExist.Role", "The role does not exist."),
+            );
+        }
+        Ok(stored)
+    }
+
+    /// A key: the check of `action` on it; its id if it exists.
+    fn key(
+        &self,
+        plan: &mut Plan,
+        key_ref: &str,
+        action: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
+        match self.rampart.find_key(key_ref)? {
+            Some(k) => {
+                let auth = ResourceAuth::Key(self.rampart.key_auth(&k.key_id)?);
+                self.check(plan, action, self.rampart.key_arn(&k.key_id), auth);
+                Ok(Some(k.key_id))
+            }
+            None => {
+                let arn = if key_ref.starts_with("acs:") {
+                    key_ref.to_string()
+                } else if key_ref.starts_with("alias/") {
+                    self.kms_arn(key_ref)
+                } else {
+                    self.kms_arn(&format!("key/{key_ref}"))
+                };
+                self.check(plan, action, arn, ResourceAuth::None);
+                let alias = key_ref.starts_with("alias/") || key_ref.contains(":alias/");
+                Self::note_missing(
+                    plan,
+                    if alias {
+                        alias_missing()
+                    } else {
+                        key_missing()
+                    },
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// A secret: the check of the action (or `action`) on it, and of
+    /// `key_action` on the customer key behind it; its name if it exists.
+    fn secret(
+        &self,
+        plan: &mut Plan,
+        given: &str,
+        key_action: Option<&str>,
+        action: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
+        let Some(name) = self.rampart.secret_name_in(given) else {
+            // An ARN of another account or region: nothing here by that name.
+            self.check(plan, action, given.to_string(), ResourceAuth::None);
+            Self::note_missing(plan, secret_missing());
+            return Ok(None);
+        };
+        rampart_core::kms::secrets::check_secret_name(name)?;
+        let auth = self.rampart.secret_auth(name)?;
+        self.check(
+            plan,
+            action,
+            self.rampart.secret_arn(name),
+            ResourceAuth::Secret(auth.clone()),
+        );
+        if !auth.exists {
+            Self::note_missing(plan, secret_missing());
+            return Ok(None);
+        }
+        if let (Some(key_action), Some(key_id)) = (key_action, auth.customer_key.as_deref()) {
+            let key_auth = ResourceAuth::Key(self.rampart.key_auth(key_id)?);
+            self.check(
+                plan,
+                Some(key_action),
+                self.rampart.key_arn(key_id),
+                key_auth,
+            );
+        }
+        Ok(Some(name.to_string()))
+    }
+}
+
+/// `ResourceType`: `key` or `secret`.
+pub fn resource_type(params: &Params) -> Result<TagResource, ApiError> {
+    match params.required("ResourceType")? {
+        "key" => Ok(TagResource::Key),
+        "secret" => Ok(TagResource::Secret),
+        other => Err(ApiError::invalid(
+            "ResourceType",
+            format!("The specified parameter \"ResourceType\" is not valid: `{other}` must be `key` or `secret`."),
+        )),
+    }
+}
+
+/// Entries of `SecretsList` (a JSON array, or flattened `SecretsList.N.*`), 1 to 20.
+fn secrets_list(params: &Params) -> Result<Vec<BatchItem>, ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "SecretsList",
+            "The specified parameter \"SecretsList\" is not valid: write `[{\"SecretName\":\"name\"}]` (at most 20).",
+        )
+    };
+    let item = |name: String, g: &dyn Fn(&str) -> Option<String>| BatchItem {
+        name,
+        version_id: g("VersionId").filter(|s| !s.is_empty()),
+        version_stage: g("VersionStage").filter(|s| !s.is_empty()),
+        fetch_extended_config: g("FetchExtendedConfig")
+            .is_some_and(|f| f.eq_ignore_ascii_case("true")),
+        refused: None,
+    };
+    let mut out = Vec::new();
+    if let Some(text) = nonempty(params, "SecretsList") {
+        let v: Value = serde_json::from_str(text).map_err(|_| bad())?;
+        let Value::Array(items) = v else {
+            return Err(bad());
+        };
+        if items.len() > 20 {
+            return Err(bad());
+        }
+        for it in items {
+            let g = |k: &str| it.get(k).and_then(Value::as_str).map(str::to_string);
+            let name = g("SecretName").filter(|s| !s.is_empty()).ok_or_else(bad)?;
+            out.push(item(name, &g));
+        }
+    } else {
+        for n in 1..=20 {
+            let Some(name) = nonempty(params, &format!("SecretsList.{n}.SecretName")) else {
+                break;
+            };
+            let g = |k: &str| params.opt(&format!("SecretsList.{n}.{k}"));
+            out.push(item(name.to_string(), &g));
+        }
+    }
+    if out.is_empty() {
+        return Err(bad());
+    }
+    Ok(out)
+}
