@@ -110,6 +110,13 @@ impl Rampart {
         }
     }
 
+    /// Whether `key_id` is the service's default key for secrets, which
+    /// protects secrets made without a key of their own and needs no
+    /// permission of the caller.
+    pub fn is_default_key(&self, key_id: &str) -> Result<bool, ApiError> {
+        Ok(self.key_by_id(key_id)?.is_default)
+    }
+
     /// A key's condition keys (`kms:tag/<k>`), for authorization.
     pub fn key_auth(&self, key_id: &str) -> Result<Arc<Context>, ApiError> {
         self.reads

@@ -378,13 +378,87 @@ impl Resolver<'_> {
         }
     }
 
-    /// Resolves every selector of an action.
+    /// Resolves every selector of an action. Every selector's parameters
+    /// are checked for form first, so that nothing is read for a request
+    /// refused for its form.
     pub fn plan(&self, sels: &[Sel]) -> Result<Plan, ApiError> {
+        for sel in sels {
+            self.check_form(*sel)?;
+        }
         let mut plan = Plan::default();
         for sel in sels {
             self.resolve(*sel, &mut plan)?;
         }
         Ok(plan)
+    }
+
+    /// The form of a selector's parameters, without reading the store.
+    fn check_form(&self, sel: Sel) -> Result<(), ApiError> {
+        use rampart_core::ram::{policies::policy_name, roles::role_name, validate as v};
+        let p = self.params;
+        match sel {
+            Sel::Container(_)
+            | Sel::NewUserName(_)
+            | Sel::NewGroupName(_)
+            | Sel::RamSecretUser
+            | Sel::SecretsList => Ok(()),
+            Sel::User {
+                param,
+                self_default,
+            } => match (nonempty(p, param), self.principal) {
+                (Some(n), _) => v::user_name(param, n),
+                (None, Principal::User { .. }) if self_default => Ok(()),
+                (None, _) => Err(ApiError::missing(param)),
+            },
+            Sel::Group(param) => v::group_name(param, p.required(param)?),
+            Sel::Role(param) => role_name(param, p.required(param)?),
+            Sel::RoleArn(param) => {
+                rampart_core::sts::role_name_from_arn(self.uid(), p.required(param)?).map(|_| ())
+            }
+            Sel::Policy(kind) => {
+                policy_name("PolicyName", p.required("PolicyName")?)?;
+                match kind {
+                    PolicyKind::Typed => parse_policy_type(p.required("PolicyType")?).map(|_| ()),
+                    PolicyKind::DefaultCustom => match nonempty(p, "PolicyType") {
+                        Some(t) => parse_policy_type(t).map(|_| ()),
+                        None => Ok(()),
+                    },
+                    PolicyKind::CustomOnly => Ok(()),
+                }
+            }
+            Sel::Key {
+                param,
+                fallback,
+                optional,
+                ..
+            } => {
+                let given = nonempty(p, param).or_else(|| fallback.and_then(|f| nonempty(p, f)));
+                if given.is_none() && !optional {
+                    return Err(ApiError::missing(param));
+                }
+                Ok(())
+            }
+            Sel::BlobKey(param) => Blob::decode(p.required(param)?).map(|_| ()),
+            Sel::Alias { param, .. } => p.required(param).map(|_| ()),
+            Sel::Secret { param, .. } => {
+                let given = p.required(param)?;
+                match self.rampart.secret_name_in(given) {
+                    Some(name) => rampart_core::kms::secrets::check_secret_name(name),
+                    None => Ok(()),
+                }
+            }
+            Sel::Tagged => match (nonempty(p, "KeyId"), nonempty(p, "SecretName")) {
+                (Some(_), None) | (None, Some(_)) => Ok(()),
+                _ => Err(ApiError::invalid(
+                    "KeyId",
+                    "The specified parameter \"KeyId\" is not valid: give exactly one of KeyId and SecretName.",
+                )),
+            },
+            Sel::TypedResources => {
+                resource_type(p)?;
+                p.required("ResourceId.1").map(|_| ())
+            }
+        }
     }
 
     fn resolve(&self, sel: Sel, plan: &mut Plan) -> Result<(), ApiError> {
@@ -784,14 +858,16 @@ impl Resolver<'_> {
             Self::note_missing(plan, secret_missing());
             return Ok(None);
         }
-        if let (Some(key_action), Some(key_id)) = (key_action, auth.customer_key.as_deref()) {
-            let key_auth = ResourceAuth::Key(self.rampart.key_auth(key_id)?);
-            self.check(
-                plan,
-                Some(key_action),
-                self.rampart.key_arn(key_id),
-                key_auth,
-            );
+        if let (Some(key_action), Some(key_id)) = (key_action, auth.key_id.as_deref()) {
+            if !self.rampart.is_default_key(key_id)? {
+                let key_auth = ResourceAuth::Key(self.rampart.key_auth(key_id)?);
+                self.check(
+                    plan,
+                    Some(key_action),
+                    self.rampart.key_arn(key_id),
+                    key_auth,
+                );
+            }
         }
         Ok(Some(name.to_string()))
     }

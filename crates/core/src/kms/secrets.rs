@@ -233,10 +233,9 @@ impl Rampart {
             Some(p) if !p.is_empty() => Some(self.policy_cache.get(DocumentKind::Resource, p)?),
             _ => None,
         };
-        let key = self.key_by_id(&row.encryption_key_id)?;
         Ok(SecretAuth {
             exists: true,
-            customer_key: (!key.is_default).then(|| row.encryption_key_id.clone()),
+            key_id: Some(row.encryption_key_id.clone()),
             context,
             policy,
         })
@@ -524,9 +523,8 @@ impl Rampart {
 pub struct SecretAuth {
     /// Whether the secret exists (a missing one has nothing else).
     pub exists: bool,
-    /// The customer key that protects its values (`None` for the
-    /// service's default key, which needs no permission of the caller).
-    pub customer_key: Option<String>,
+    /// The key that protects its values.
+    pub key_id: Option<String>,
     /// Its condition keys (`kms:tag/<k>`).
     pub context: Context,
     /// Its resource policy.

@@ -113,7 +113,8 @@ pub fn parse_policy_type(s: &str) -> Result<PolicyType, ApiError> {
     })
 }
 
-pub(crate) fn policy_name(param: &str, name: &str) -> Result<(), ApiError> {
+/// Checks a policy name's form.
+pub fn policy_name(param: &str, name: &str) -> Result<(), ApiError> {
     v::check(
         param,
         name,

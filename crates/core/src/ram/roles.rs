@@ -76,7 +76,8 @@ pub const SERVICE_LINKED_ROLES: &[(&str, &str, &str, &str)] = &[(
     "kms.aliyuncs.com",
 )];
 
-pub(crate) fn role_name(param: &str, n: &str) -> Result<(), ApiError> {
+/// Checks a role name's form (1–64 of `[A-Za-z0-9.@-]`).
+pub fn role_name(param: &str, n: &str) -> Result<(), ApiError> {
     v::check(
         param,
         n,

@@ -1,0 +1,773 @@
+//! The authorization oracle.
+//!
+//! For every implemented action of every product, requests are generated
+//! from the action's own target selectors (`ActionSpec::targets`): the
+//! default spelling of each name, then each other spelling a client could
+//! send — another case, an ARN instead of a name, an alias instead of a key
+//! id, an ARN of another account or region, an optional parameter that
+//! selects another target (`PolicyType`, `ProtectedResourceArn`, a user name
+//! left out) — one at a time. Each request runs, as the account and as a
+//! RAM user allowed everything, on a fresh copy of one fixture store wrapped
+//! in a recorder of every entity the store reads or writes. The test fails
+//! when a request touched an entity it was not authorized on (by the ARN of
+//! the entity as stored, or, for a created entity, its container). An action
+//! added to a table joins through its selectors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "oracle/recorder.rs"]
+mod recorder;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rampart_core::{ManualClock, Rampart, Settings};
+use rampart_crypto::Keyring;
+use rampart_gateway::sign::client;
+use rampart_gateway::target::{PolicyKind, Sel};
+use rampart_gateway::{action_table, Gateway, Outcome, Product, RpcRequest};
+use rampart_store::{PolicyType, SqliteStore, Store};
+use recorder::{Recorder, Thing, Touch};
+use serde_json::Value;
+
+const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const REGION: &str = "cn-hangzhou";
+const ALLOW_ALL: &str =
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+const ROLE_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Action":["ram:ListAccessKeys","ram:CreateAccessKey","ram:DeleteAccessKey","ram:UpdateAccessKey"],"Resource":"*"}],"Version":"1"}"#;
+const TRUST_KMS: &str = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["kms.aliyuncs.com"]}}],"Version":"1"}"#;
+const SERVICE_ROLES: [&str; 2] = [
+    "AliyunKMSManagedRAMCrendentialsRole",
+    "AliyunKMSManageRAMCredentialsRole",
+];
+
+#[derive(Clone, Debug)]
+struct Creds {
+    id: String,
+    secret: String,
+}
+
+/// A gateway over a store, with a manual clock.
+struct Env {
+    gw: Gateway,
+    recorder: Option<Arc<Recorder>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn open(dir: tempfile::TempDir, record: bool) -> Self {
+        let store = SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap();
+        let (store, recorder): (Arc<dyn Store>, _) = if record {
+            let r = Arc::new(Recorder::new(store));
+            (r.clone(), Some(r))
+        } else {
+            (Arc::new(store), None)
+        };
+        let clock = Arc::new(ManualClock::new(NOW));
+        let rampart =
+            Rampart::open(store, Keyring::for_tests(), clock, Settings::default()).unwrap();
+        Self {
+            gw: Gateway::new(rampart),
+            recorder,
+            _dir: dir,
+        }
+    }
+
+    fn call(
+        &self,
+        c: &Creds,
+        product: Product,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> (u16, Value, Outcome) {
+        let ts = rampart_core::time::format(NOW);
+        let nonce = rampart_crypto::random_hex(16);
+        let signer = client::Signer {
+            id: &c.id,
+            secret: &c.secret,
+            token: None,
+        };
+        let query = client::v1_query(
+            &signer,
+            "POST",
+            product.version(),
+            action,
+            params,
+            &ts,
+            &nonce,
+        );
+        let (resp, outcome) = self.gw.handle(&RpcRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            query,
+            headers: vec![],
+            body: vec![],
+            source_ip: Some("127.0.0.1".into()),
+            secure: false,
+        });
+        let body = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+        (resp.status, body, outcome)
+    }
+
+    fn ok(&self, c: &Creds, product: Product, action: &str, params: &[(&str, &str)]) -> Value {
+        let (st, body, _) = self.call(c, product, action, params);
+        assert_eq!(st, 200, "fixture {action} {params:?}: {body}");
+        body
+    }
+}
+
+/// The fixture: one store that every request starts from.
+struct Fixture {
+    dir: tempfile::TempDir,
+    account_id: String,
+    root: Creds,
+    admin: Creds,
+    alice_key: String,
+    dave_key: Creds,
+    k1: String,
+    k2: String,
+    blob_k1: String,
+    blob_k2: String,
+}
+
+fn new_key(e: &Env, root: &Creds, product: Product, user: &str) -> Creds {
+    let k = e.ok(root, product, "CreateAccessKey", &[("UserName", user)]);
+    Creds {
+        id: k["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: k["AccessKey"]["AccessKeySecret"].as_str().unwrap().into(),
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let (account_id, root) = {
+        let store = SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap();
+        let creds = rampart_core::account::initialize(&store, &Keyring::for_tests(), NOW).unwrap();
+        (
+            creds.account_id.clone(),
+            Creds {
+                id: creds.access_key_id.clone(),
+                secret: creds.access_key_secret.expose().to_string(),
+            },
+        )
+    };
+    let e = Env::open(dir, false);
+    let (ram, kms) = (Product::Ram, Product::Kms);
+    let trust = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{account_id}:root"]}}}}]}}"#
+    );
+    for u in ["alice", "carol", "dave", "oracle-admin"] {
+        e.ok(&root, ram, "CreateUser", &[("UserName", u)]);
+    }
+    let alice_key = new_key(&e, &root, ram, "alice").id;
+    let carol_key = new_key(&e, &root, ram, "carol");
+    let dave_key = new_key(&e, &root, ram, "dave");
+    let admin = new_key(&e, &root, ram, "oracle-admin");
+    e.ok(
+        &root,
+        ram,
+        "CreateLoginProfile",
+        &[("UserName", "alice"), ("Password", "Sup3r-Secret!1")],
+    );
+    e.ok(&root, ram, "CreateGroup", &[("GroupName", "devs")]);
+    e.ok(
+        &root,
+        ram,
+        "AddUserToGroup",
+        &[("GroupName", "devs"), ("UserName", "alice")],
+    );
+    e.ok(
+        &root,
+        ram,
+        "CreatePolicy",
+        &[("PolicyName", "guard"), ("PolicyDocument", ALLOW_ALL)],
+    );
+    e.ok(
+        &root,
+        ram,
+        "CreatePolicyVersion",
+        &[("PolicyName", "guard"), ("PolicyDocument", ALLOW_ALL)],
+    );
+    e.ok(
+        &root,
+        ram,
+        "CreatePolicy",
+        &[("PolicyName", "OracleAll"), ("PolicyDocument", ALLOW_ALL)],
+    );
+    for (kind, param, who) in [
+        ("AttachPolicyToUser", "UserName", "oracle-admin"),
+        ("AttachPolicyToUser", "UserName", "alice"),
+        ("AttachPolicyToGroup", "GroupName", "devs"),
+    ] {
+        let policy = if who == "oracle-admin" {
+            "OracleAll"
+        } else {
+            "guard"
+        };
+        e.ok(
+            &root,
+            ram,
+            kind,
+            &[
+                (param, who),
+                ("PolicyType", "Custom"),
+                ("PolicyName", policy),
+            ],
+        );
+    }
+    e.ok(
+        &root,
+        ram,
+        "CreateRole",
+        &[
+            ("RoleName", "ProtectedAdmin"),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+    );
+    e.ok(
+        &root,
+        ram,
+        "AttachPolicyToRole",
+        &[
+            ("RoleName", "ProtectedAdmin"),
+            ("PolicyType", "Custom"),
+            ("PolicyName", "guard"),
+        ],
+    );
+    e.ok(
+        &root,
+        ram,
+        "CreatePolicy",
+        &[
+            ("PolicyName", "AliyunKMSManagedRAMCrendentialsRolePolicy"),
+            ("PolicyDocument", ROLE_POLICY),
+        ],
+    );
+    e.ok(
+        &root,
+        ram,
+        "CreateRole",
+        &[
+            ("RoleName", SERVICE_ROLES[0]),
+            ("AssumeRolePolicyDocument", TRUST_KMS),
+        ],
+    );
+    e.ok(
+        &root,
+        ram,
+        "AttachPolicyToRole",
+        &[
+            ("RoleName", SERVICE_ROLES[0]),
+            ("PolicyType", "Custom"),
+            ("PolicyName", "AliyunKMSManagedRAMCrendentialsRolePolicy"),
+        ],
+    );
+    let key = |tags: &str| {
+        let k = e.ok(&root, kms, "CreateKey", &[("Tags", tags)]);
+        k["KeyMetadata"]["KeyId"].as_str().unwrap().to_string()
+    };
+    let k1 = key(r#"[{"TagKey":"env","TagValue":"prod"}]"#);
+    let k2 = key("[]");
+    e.ok(
+        &root,
+        kms,
+        "CreateAlias",
+        &[("AliasName", "alias/k1"), ("KeyId", &k1)],
+    );
+    let blob = |k: &str| {
+        let b = e.ok(
+            &root,
+            kms,
+            "Encrypt",
+            &[("KeyId", k), ("Plaintext", "hello")],
+        );
+        b["CiphertextBlob"].as_str().unwrap().to_string()
+    };
+    let (blob_k1, blob_k2) = (blob(&k1), blob(&k2));
+    e.ok(
+        &root,
+        kms,
+        "CreateSecret",
+        &[
+            ("SecretName", "app/db"),
+            ("VersionId", "v1"),
+            ("SecretData", "s3cret"),
+            ("EncryptionKeyId", &k1),
+            ("Tags", r#"[{"TagKey":"env","TagValue":"prod"}]"#),
+        ],
+    );
+    e.ok(
+        &root,
+        kms,
+        "PutSecretValue",
+        &[
+            ("SecretName", "app/db"),
+            ("VersionId", "v2"),
+            ("SecretData", "s3cret2"),
+        ],
+    );
+    e.ok(
+        &root,
+        kms,
+        "CreateSecret",
+        &[
+            ("SecretName", "plain"),
+            ("VersionId", "v1"),
+            ("SecretData", "p"),
+        ],
+    );
+    e.ok(
+        &root,
+        kms,
+        "CreateSecret",
+        &[
+            ("SecretName", "$Auto"),
+            ("SecretType", "RAMCredentials"),
+            ("VersionId", "v0"),
+            ("SecretData", &secret_data(&carol_key)),
+            (
+                "ExtendedConfig",
+                r#"{"SecretSubType":"RamUserAccessKey","UserName":"carol"}"#,
+            ),
+        ],
+    );
+    let Env { gw, _dir: dir, .. } = e;
+    drop(gw);
+    Fixture {
+        dir,
+        account_id,
+        root,
+        admin,
+        alice_key,
+        dave_key,
+        k1,
+        k2,
+        blob_k1,
+        blob_k2,
+    }
+}
+
+fn secret_data(k: &Creds) -> String {
+    format!(
+        r#"{{"AccessKeys":[{{"AccessKeyId":"{}","AccessKeySecret":"{}"}}]}}"#,
+        k.id, k.secret
+    )
+}
+
+/// A fresh copy of the fixture's store, recorded.
+fn fresh(fx: &Fixture) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fx.dir.path()).unwrap() {
+        let path: PathBuf = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("db.sqlite") && !name.ends_with(".lock") {
+            std::fs::copy(&path, dir.path().join(&name)).unwrap();
+        }
+    }
+    Env::open(dir, true)
+}
+
+type Overrides = Vec<(&'static str, Option<String>)>;
+
+/// Parameter values every request starts from.
+fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
+    let uid = &fx.account_id;
+    let trust = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{uid}:root"]}}}}]}}"#
+    );
+    BTreeMap::from([
+        ("UserName", "alice".to_string()),
+        ("GroupName", "devs".into()),
+        ("RoleName", "ProtectedAdmin".into()),
+        ("PolicyName", "guard".into()),
+        ("PolicyType", "Custom".into()),
+        ("PolicyDocument", ALLOW_ALL.into()),
+        ("AssumeRolePolicyDocument", trust),
+        ("NewAssumeRolePolicyDocument", ALLOW_ALL.into()),
+        ("UserAccessKeyId", fx.alice_key.clone()),
+        ("Status", "Inactive".into()),
+        ("VersionId", "v2".into()),
+        ("Password", "An0ther-Secret!".into()),
+        ("NewDescription", "changed".into()),
+        ("ServiceName", "ramcredentials.kms.aliyuncs.com".into()),
+        ("RoleArn", format!("acs:ram::{uid}:role/ProtectedAdmin")),
+        ("RoleSessionName", "oracle".into()),
+        ("KeyId", fx.k1.clone()),
+        ("DestinationKeyId", fx.k2.clone()),
+        ("AliasName", "alias/k1".into()),
+        ("Plaintext", "hello".into()),
+        ("CiphertextBlob", fx.blob_k1.clone()),
+        ("PendingWindowInDays", "7".into()),
+        ("EnableDeletionProtection", "true".into()),
+        ("EnableAutomaticRotation", "false".into()),
+        ("SecretName", "app/db".into()),
+        ("SecretData", "value".into()),
+        ("SecretsList", r#"[{"SecretName":"app/db"}]"#.into()),
+        ("VersionStage", "ACSCurrent".into()),
+        ("MoveToVersion", "v1".into()),
+        ("RemoveFromVersion", "v2".into()),
+        ("Tags", r#"[{"TagKey":"k","TagValue":"v"}]"#.into()),
+        ("TagKeys", r#"["env"]"#.into()),
+        ("ResourceType", "secret".into()),
+        ("ResourceId.1", "app/db".into()),
+        ("Tag.1.Key", "k".into()),
+        ("Tag.1.Value", "v".into()),
+        ("TagKey.1", "env".into()),
+        ("RecoveryWindowInDays", "7".into()),
+        ("Description", "d".into()),
+    ])
+}
+
+/// What an action needs beyond the defaults to get past validation.
+fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
+    let uid = &fx.account_id;
+    let s = |v: &str| Some(v.to_string());
+    match action {
+        "CreateUser" => vec![("UserName", s("newuser"))],
+        "CreateGroup" => vec![("GroupName", s("newgroup"))],
+        "CreateRole" => vec![("RoleName", s("NewRole"))],
+        "CreatePolicy" => vec![("PolicyName", s("newpolicy"))],
+        "CreateAlias" => vec![("AliasName", s("alias/new"))],
+        "CreateSecret" => vec![("SecretName", s("new/secret"))],
+        "DeleteUser" => vec![("UserName", s("dave"))],
+        "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
+        "SetSecretPolicy" => vec![(
+            "Policy",
+            Some(format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
+            )),
+        )],
+        "UpdateSecretVersionStage" => {
+            vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
+        }
+        "RotateSecret" => vec![
+            ("SecretName", s("acs/ram/user/carol")),
+            ("VersionId", s("r1")),
+        ],
+        "UpdateSecretRotationPolicy" => vec![("SecretName", s("acs/ram/user/carol"))],
+        "TagResource" | "UntagResource" => vec![("KeyId", None)],
+        _ => vec![],
+    }
+}
+
+/// Every other spelling of a selector's target, one override set each.
+fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
+    let uid = &fx.account_id;
+    let s = |v: &str| Some(v.to_string());
+    let one = |p: &'static str, vals: &[String]| -> Vec<Overrides> {
+        vals.iter().map(|v| vec![(p, Some(v.clone()))]).collect()
+    };
+    let kms_arn = |rel: &str| format!("acs:kms:{REGION}:{uid}:{rel}");
+    let key_spellings = |p: &'static str| {
+        one(
+            p,
+            &[
+                fx.k1.to_uppercase(),
+                "alias/k1".into(),
+                "ALIAS/K1".into(),
+                kms_arn(&format!("key/{}", fx.k1)),
+                kms_arn("alias/k1"),
+                format!("acs:kms:{REGION}:1111111111111111:key/{}", fx.k1),
+                format!("acs:kms:us-west-1:{uid}:alias/k1"),
+                fx.k2.clone(),
+            ],
+        )
+    };
+    let secret_spellings = |p: &'static str| {
+        one(
+            p,
+            &[
+                "APP/DB".into(),
+                kms_arn("secret/app/db"),
+                format!("acs:kms:us-west-1:{uid}:secret/app/db"),
+                format!("acs:kms:{REGION}:1111111111111111:secret/app/db"),
+                "plain".into(),
+                "acs/ram/user/carol".into(),
+            ],
+        )
+    };
+    match *sel {
+        Sel::Container(_) => vec![],
+        Sel::User {
+            param,
+            self_default,
+        } => {
+            let mut v = one(param, &["ALICE".into(), "Alice".into(), "carol".into()]);
+            if self_default {
+                v.push(vec![(param, None)]);
+            }
+            v
+        }
+        Sel::Group(p) => one(p, &["DEVS".into(), "Devs".into()]),
+        Sel::Role(p) => one(
+            p,
+            &[
+                "protectedadmin".into(),
+                "PROTECTEDADMIN".into(),
+                SERVICE_ROLES[0].to_lowercase(),
+            ],
+        ),
+        Sel::RoleArn(p) => one(
+            p,
+            &[
+                format!("acs:ram::{uid}:role/protectedadmin"),
+                format!("acs:ram::{uid}:role/PROTECTEDADMIN"),
+                "acs:ram::1111111111111111:role/ProtectedAdmin".to_string(),
+                format!("acs:ram::{uid}:role/{}", SERVICE_ROLES[0]),
+            ],
+        ),
+        Sel::Policy(kind) => {
+            let mut v: Vec<Overrides> = [
+                ("guard", Some("System")),
+                ("guard", Some("system")),
+                ("guard", None),
+                ("guard", Some("")),
+                ("GUARD", Some("Custom")),
+                ("AdministratorAccess", Some("System")),
+                ("administratoraccess", Some("System")),
+                ("AdministratorAccess", Some("Custom")),
+            ]
+            .iter()
+            .map(|(n, t)| vec![("PolicyName", s(n)), ("PolicyType", t.map(str::to_string))])
+            .collect();
+            if kind == PolicyKind::CustomOnly {
+                v.push(vec![
+                    ("PolicyName", s("AdministratorAccess")),
+                    ("PolicyType", None),
+                ]);
+            }
+            v
+        }
+        Sel::NewUserName(p) => one(p, &["renamed".into(), "ALICE".into(), "carol".into()]),
+        Sel::NewGroupName(p) => one(p, &["renamed-group".into(), "DEVS".into()]),
+        Sel::Key {
+            param, fallback, ..
+        } => {
+            let mut v = key_spellings(param);
+            if let Some(f) = fallback {
+                v.push(vec![(param, None), (f, Some(fx.k1.clone()))]);
+                v.push(vec![(param, None), (f, s("alias/k1"))]);
+                v.push(vec![(param, Some(fx.k2.clone())), (f, Some(fx.k1.clone()))]);
+            }
+            v
+        }
+        Sel::BlobKey(p) => one(p, std::slice::from_ref(&fx.blob_k2)),
+        Sel::Alias { param, .. } => one(
+            param,
+            &[
+                "alias/K1".into(),
+                kms_arn("alias/k1"),
+                format!("acs:kms:{REGION}:1111111111111111:alias/k1"),
+                "alias/missing".into(),
+            ],
+        ),
+        Sel::Secret { param, .. } => secret_spellings(param),
+        Sel::SecretsList => {
+            let mut v: Vec<Overrides> = [
+                r#"[{"SecretName":"APP/DB"}]"#.to_string(),
+                format!(r#"[{{"SecretName":"{}"}}]"#, kms_arn("secret/app/db")),
+                r#"[{"SecretName":"plain"},{"SecretName":"app/db","VersionStage":"ACSPrevious"}]"#
+                    .into(),
+                r#"[{"SecretName":"acs/ram/user/carol"}]"#.into(),
+            ]
+            .into_iter()
+            .map(|j| vec![("SecretsList", Some(j))])
+            .collect();
+            v.push(vec![
+                ("SecretsList", None),
+                ("SecretsList.1.SecretName", s("app/db")),
+                ("SecretsList.2.SecretName", s("plain")),
+            ]);
+            v
+        }
+        Sel::Tagged => {
+            let mut v: Vec<Overrides> = vec![
+                vec![("KeyId", Some(fx.k1.clone())), ("SecretName", None)],
+                vec![("KeyId", s("alias/k1")), ("SecretName", None)],
+                vec![("KeyId", Some(kms_arn("alias/k1"))), ("SecretName", None)],
+            ];
+            for sp in secret_spellings("SecretName") {
+                let mut o = sp;
+                o.push(("KeyId", None));
+                v.push(o);
+            }
+            v
+        }
+        Sel::TypedResources => {
+            let mut v: Vec<Overrides> = vec![
+                vec![
+                    ("ResourceType", s("key")),
+                    ("ResourceId.1", Some(fx.k1.clone())),
+                ],
+                vec![("ResourceType", s("key")), ("ResourceId.1", s("alias/k1"))],
+                vec![
+                    ("ResourceType", s("key")),
+                    ("ResourceId.1", Some(fx.k2.clone())),
+                    ("ResourceId.2", Some(kms_arn(&format!("key/{}", fx.k1)))),
+                ],
+                vec![("ResourceId.1", s("plain")), ("ResourceId.2", s("app/db"))],
+            ];
+            for sp in secret_spellings("ResourceId.1") {
+                v.push(sp);
+            }
+            v
+        }
+        Sel::RamSecretUser => ["dave", "DAVE", "Dave"]
+            .iter()
+            .map(|u| {
+                vec![
+                    ("SecretName", s("$Auto")),
+                    ("SecretType", s("RAMCredentials")),
+                    ("SecretData", Some(secret_data(&fx.dave_key))),
+                    (
+                        "ExtendedConfig",
+                        Some(format!(
+                            r#"{{"SecretSubType":"RamUserAccessKey","UserName":"{u}"}}"#
+                        )),
+                    ),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The ARN a touched entity is authorized under, and its container.
+fn arns(fx: &Fixture, t: &Thing) -> (Vec<String>, Option<String>) {
+    let uid = &fx.account_id;
+    let ram = |rel: &str| format!("acs:ram:*:{uid}:{rel}");
+    let kms = |rel: &str| format!("acs:kms:{REGION}:{uid}:{rel}");
+    match t {
+        Thing::User(n) => (vec![ram(&format!("user/{n}"))], Some(ram("user/*"))),
+        Thing::Group(n) => (vec![ram(&format!("group/{n}"))], Some(ram("group/*"))),
+        Thing::Role(n) => (
+            vec![
+                ram(&format!("role/{n}")),
+                format!("acs:ram::{uid}:role/{n}"),
+            ],
+            Some(ram("role/*")),
+        ),
+        Thing::Policy(PolicyType::Custom, n) => {
+            (vec![ram(&format!("policy/{n}"))], Some(ram("policy/*")))
+        }
+        Thing::Policy(PolicyType::System, n) => {
+            (vec![format!("acs:ram:*:system:policy/{n}")], None)
+        }
+        Thing::Key(id) => (vec![kms(&format!("key/{id}"))], Some(kms("key"))),
+        Thing::Alias(n) => (vec![kms(n)], None),
+        Thing::Secret(n) => (vec![kms(&format!("secret/{n}"))], Some(kms("secret"))),
+    }
+}
+
+/// Touches of the caller's or the service's own identity, and of the
+/// service's default key (which protects secrets made without a key of
+/// their own and needs no permission of the caller).
+fn exempt(t: &Touch, caller: Option<&str>) -> bool {
+    match (&t.thing, t.via) {
+        (Thing::User(u), "touch_access_key") => Some(u.as_str()) == caller,
+        (Thing::Role(r), "get_role") => SERVICE_ROLES.contains(&r.as_str()),
+        (Thing::Key(_), _) => t.default_key,
+        _ => false,
+    }
+}
+
+/// Whether a store method only reads.
+fn is_read(via: &str) -> bool {
+    via.starts_with("get_") || via.starts_with("list_") || via == "attachment_count"
+}
+
+/// Whether `touch` was authorized. A created entity, or one read, may be
+/// covered by its container (`user/*`, `key`, `secret`: what a listing or a
+/// creation is authorized on); a listing action (`List…`) may read the
+/// entities it lists; everything else needs its own ARN.
+fn covered(fx: &Fixture, action: &str, touch: &Touch, authorized: &[&str]) -> bool {
+    let (exact, container) = arns(fx, &touch.thing);
+    let read = is_read(touch.via);
+    exact.iter().any(|a| authorized.contains(&a.as_str()))
+        || ((touch.create || read)
+            && container
+                .as_deref()
+                .is_some_and(|c| authorized.contains(&c)))
+        || (read && action.starts_with("List") && !authorized.is_empty())
+}
+
+#[test]
+fn every_touched_entity_was_authorized() {
+    let fx = fixture();
+    let base = defaults(&fx);
+    let mut requests = 0usize;
+    let mut failures = Vec::new();
+    let mut per_action = Vec::new();
+    for product in Product::all() {
+        for spec in action_table(product) {
+            if spec.targets.is_empty() {
+                assert_eq!(
+                    spec.name, "GetCallerIdentity",
+                    "only GetCallerIdentity is unauthorized"
+                );
+            }
+            let fixed = action_overrides(&fx, spec.name);
+            let mut sets: Vec<Overrides> = vec![vec![]];
+            for sel in spec.targets {
+                sets.extend(variants(&fx, sel));
+            }
+            per_action.push((spec.name, sets.len()));
+            for set in &sets {
+                let mut params = base.clone();
+                for (k, v) in fixed.iter().chain(set.iter()) {
+                    match v {
+                        Some(v) => params.insert(k, v.clone()),
+                        None => params.remove(k),
+                    };
+                }
+                let params: Vec<(&str, &str)> =
+                    params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                for (who, creds, caller) in [
+                    ("root", &fx.root, None),
+                    ("admin", &fx.admin, Some("oracle-admin")),
+                ] {
+                    let env = fresh(&fx);
+                    let recorder = env.recorder.clone().unwrap();
+                    recorder.take();
+                    let (status, body, outcome) = env.call(creds, product, spec.name, &params);
+                    requests += 1;
+                    let authorized: Vec<&str> =
+                        outcome.authorized.iter().map(|(_, r)| r.as_str()).collect();
+                    let log = recorder.take();
+                    // Authentication reads the caller's own user first.
+                    let own = log
+                        .iter()
+                        .take_while(|t| {
+                            matches!(&t.thing, Thing::User(u) if Some(u.as_str()) == caller)
+                                && matches!(t.via, "get_access_key" | "get_user")
+                        })
+                        .count();
+                    for touch in &log[own..] {
+                        if exempt(touch, caller) {
+                            continue;
+                        }
+                        if !covered(&fx, spec.name, touch, &authorized) {
+                            failures.push(format!(
+                                "{who} {} {set:?} → {status} {}: touched {:?} via {} but authorized only {authorized:?}",
+                                spec.name,
+                                body["Code"].as_str().unwrap_or("OK"),
+                                touch.thing,
+                                touch.via
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let actions = per_action.len();
+    eprintln!(
+        "oracle: {actions} actions, {} request variants, {requests} requests (as the account and as a RAM user)",
+        per_action.iter().map(|(_, n)| n).sum::<usize>()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} requests touched what they were not authorized on:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
