@@ -105,8 +105,11 @@ impl Gateway {
         };
         let result = decoded.and_then(|d| {
             outcome.product = Some(d.product.code());
-            outcome.action = Some(d.action.clone());
-            let _span = tracing::info_span!("request", product = d.product.code(), action = %d.action, request_id = %request_id).entered();
+            // Only a name of the product's action table reaches the audit
+            // trail, the metrics and the logs; any other is `Unknown`.
+            let known = products::known_name(d.product, &d.action);
+            outcome.action = Some(known.unwrap_or(UNKNOWN_ACTION).to_string());
+            let _span = tracing::info_span!("request", product = d.product.code(), action = known.unwrap_or(UNKNOWN_ACTION), request_id = %request_id).entered();
             self.dispatch(req, &d, &mut outcome).map(|out| (d, out))
         });
         let host_id = outcome
@@ -253,7 +256,11 @@ impl Gateway {
         let mut outcome = Outcome {
             request_id: request_id.clone(),
             product: Some(product.code()),
-            action: Some(action.to_string()),
+            action: Some(
+                products::known_name(product, action)
+                    .unwrap_or(UNKNOWN_ACTION)
+                    .to_string(),
+            ),
             ..Default::default()
         };
         let result = lookup(product, action).and_then(|spec| {
@@ -281,6 +288,21 @@ impl Gateway {
     }
 }
 
+/// The action name recorded for a request whose action the product does
+/// not have.
+pub const UNKNOWN_ACTION: &str = "Unknown";
+
+/// Longest piece of a request echoed back in an error message.
+const ECHO_MAX: usize = 64;
+
+/// `s` cut to [`ECHO_MAX`] characters for an error message.
+fn echo(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(ECHO_MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
 /// KMS reports a permission denial as `Forbidden.NoPermission`; RAM and STS
 /// as `NoPermission`.
 pub(crate) fn product_denial(product: Product, mut e: ApiError) -> ApiError {
@@ -299,7 +321,8 @@ fn lookup(product: Product, action: &str) -> Result<&'static ActionSpec, ApiErro
             400,
             "InvalidAction.NotImplemented",
             format!(
-                "The action `{action}` of {} (version {}) is not implemented by Rampart yet; see the compatibility table in the README.",
+                "The action `{}` of {} (version {}) is not implemented by Rampart yet; see the compatibility table in the README.",
+                echo(action),
                 product.code(),
                 product.version()
             ),
@@ -308,7 +331,8 @@ fn lookup(product: Product, action: &str) -> Result<&'static ActionSpec, ApiErro
             404,
             "InvalidAction.NotFound",
             format!(
-                "Specified api is not found, please check your url and method. (`{action}` is not an action of {} version {}.)",
+                "Specified api is not found, please check your url and method. (`{}` is not an action of {} version {}.)",
+                echo(action),
                 product.code(),
                 product.version()
             ),

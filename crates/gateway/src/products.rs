@@ -126,6 +126,16 @@ pub fn known_actions(product: Product) -> &'static [&'static str] {
     }
 }
 
+/// The product's own spelling of `action` if it is one of its actions
+/// (implemented or not), as a `'static` name.
+pub fn known_name(product: Product, action: &str) -> Option<&'static str> {
+    action_table(product)
+        .iter()
+        .map(|s| s.name)
+        .chain(known_actions(product).iter().copied())
+        .find(|n| *n == action)
+}
+
 /// Finds an action.
 pub fn find(product: Product, action: &str) -> Support {
     if let Some(spec) = action_table(product).iter().find(|s| s.name == action) {

@@ -510,3 +510,54 @@ fn secret_and_key_arns_of_another_account_or_region_are_not_this_accounts() {
     let (st, body) = s.call_v1(&s.root, KMS, "DescribeKey", &[("KeyId", &other)]);
     assert_eq!(st, 404, "{body}");
 }
+
+#[test]
+fn an_unknown_action_is_recorded_as_one_label_and_not_echoed_whole() {
+    let s = Server::new();
+    let long = "A".repeat(1_500_000);
+    for (version, signed) in [(RAM, false), (KMS, true), ("2099-01-01", false)] {
+        let req = if signed {
+            // Signed by the account: still an unknown action.
+            let ts = rampart_core::time::format(common::NOW);
+            let query = rampart_gateway::sign::client::v1_query(
+                &rampart_gateway::sign::client::Signer {
+                    id: &s.root.id,
+                    secret: &s.root.secret,
+                    token: None,
+                },
+                "POST",
+                version,
+                &long,
+                &[],
+                &ts,
+                "n-1",
+            );
+            rampart_gateway::RpcRequest {
+                method: "POST".into(),
+                path: "/".into(),
+                query,
+                ..Default::default()
+            }
+        } else {
+            rampart_gateway::RpcRequest {
+                method: "POST".into(),
+                path: "/".into(),
+                query: format!("Version={version}&Action={long}"),
+                ..Default::default()
+            }
+        };
+        let (resp, outcome) = s.gw.handle(&req);
+        assert!(resp.status >= 400, "{}", resp.status);
+        assert!(
+            resp.body.len() < 4096,
+            "response of {} bytes",
+            resp.body.len()
+        );
+        let action = outcome.action.unwrap_or_default();
+        assert!(
+            action.len() <= 64,
+            "recorded action of {} bytes",
+            action.len()
+        );
+    }
+}
