@@ -91,7 +91,11 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         delete_alias,
     ),
-    spec("ListAliases", KEYS, list_aliases),
+    spec(
+        "ListAliases",
+        &[Sel::Container(Container::Aliases)],
+        list_aliases,
+    ),
     spec("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
     spec("Encrypt", &[KEY], encrypt),
     spec("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),

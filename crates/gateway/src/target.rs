@@ -38,6 +38,8 @@ pub enum Container {
     Keys,
     /// `acs:kms:<region>:<uid>:secret`.
     Secrets,
+    /// `acs:kms:<region>:<uid>:alias`.
+    Aliases,
     /// `acs:kms:<region>:<uid>:*`.
     Kms,
     /// `acs:actiontrail:<region>:<uid>:*`.
@@ -471,6 +473,7 @@ impl Resolver<'_> {
                     Container::Policies => self.ram_arn("policy/*"),
                     Container::Keys => self.kms_arn("key"),
                     Container::Secrets => self.kms_arn("secret"),
+                    Container::Aliases => self.kms_arn("alias"),
                     Container::Kms => self.kms_arn("*"),
                     Container::Trail => format!(
                         "acs:actiontrail:{}:{}:*",

@@ -653,7 +653,7 @@ fn arns(fx: &Fixture, t: &Thing) -> (Vec<String>, Option<String>) {
             (vec![format!("acs:ram:*:system:policy/{n}")], None)
         }
         Thing::Key(id) => (vec![kms(&format!("key/{id}"))], Some(kms("key"))),
-        Thing::Alias(n) => (vec![kms(n)], None),
+        Thing::Alias(n) => (vec![kms(n)], Some(kms("alias"))),
         Thing::Secret(n) => (vec![kms(&format!("secret/{n}"))], Some(kms("secret"))),
     }
 }
