@@ -10,18 +10,6 @@ use crate::products::ActionSpec;
 use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
 
-const fn spec(
-    name: &'static str,
-    targets: &'static [Sel],
-    handler: crate::products::HandlerFn,
-) -> ActionSpec {
-    ActionSpec {
-        name,
-        targets,
-        handler,
-    }
-}
-
 const KEYS: &[Sel] = &[Sel::Container(Container::Keys)];
 const SECRETS: &[Sel] = &[Sel::Container(Container::Secrets)];
 /// `KeyId`: a key id, an alias or the ARN of either.
@@ -39,15 +27,15 @@ const SECRET: &[Sel] = &[Sel::Secret {
 
 /// The implemented KMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    spec("CreateKey", KEYS, create_key),
-    spec("DescribeKey", &[KEY], describe_key),
-    spec("ListKeys", KEYS, list_keys),
-    spec("UpdateKeyDescription", &[KEY], update_key_description),
-    spec("EnableKey", &[KEY], enable_key),
-    spec("DisableKey", &[KEY], disable_key),
-    spec("ScheduleKeyDeletion", &[KEY], schedule_key_deletion),
-    spec("CancelKeyDeletion", &[KEY], cancel_key_deletion),
-    spec(
+    ActionSpec::new("CreateKey", KEYS, create_key),
+    ActionSpec::new("DescribeKey", &[KEY], describe_key),
+    ActionSpec::new("ListKeys", KEYS, list_keys),
+    ActionSpec::new("UpdateKeyDescription", &[KEY], update_key_description),
+    ActionSpec::new("EnableKey", &[KEY], enable_key),
+    ActionSpec::new("DisableKey", &[KEY], disable_key),
+    ActionSpec::new("ScheduleKeyDeletion", &[KEY], schedule_key_deletion),
+    ActionSpec::new("CancelKeyDeletion", &[KEY], cancel_key_deletion),
+    ActionSpec::new(
         "SetDeletionProtection",
         &[Sel::Key {
             param: "ProtectedResourceArn",
@@ -57,11 +45,11 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         set_deletion_protection,
     ),
-    spec("UpdateRotationPolicy", &[KEY], update_rotation_policy),
-    spec("CreateKeyVersion", &[KEY], create_key_version),
-    spec("ListKeyVersions", &[KEY], list_key_versions),
-    spec("DescribeKeyVersion", &[KEY], describe_key_version),
-    spec(
+    ActionSpec::new("UpdateRotationPolicy", &[KEY], update_rotation_policy),
+    ActionSpec::new("CreateKeyVersion", &[KEY], create_key_version),
+    ActionSpec::new("ListKeyVersions", &[KEY], list_key_versions),
+    ActionSpec::new("DescribeKeyVersion", &[KEY], describe_key_version),
+    ActionSpec::new(
         "CreateAlias",
         &[
             Sel::Alias {
@@ -72,7 +60,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         create_alias,
     ),
-    spec(
+    ActionSpec::new(
         "UpdateAlias",
         &[
             Sel::Alias {
@@ -83,7 +71,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         update_alias,
     ),
-    spec(
+    ActionSpec::new(
         "DeleteAlias",
         &[Sel::Alias {
             param: "AliasName",
@@ -91,21 +79,21 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         delete_alias,
     ),
-    spec(
+    ActionSpec::new(
         "ListAliases",
         &[Sel::Container(Container::Aliases)],
         list_aliases,
     ),
-    spec("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
-    spec("Encrypt", &[KEY], encrypt),
-    spec("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
-    spec("GenerateDataKey", &[KEY], generate_data_key),
-    spec(
+    ActionSpec::new("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    ActionSpec::new("Encrypt", &[KEY], encrypt),
+    ActionSpec::new("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
+    ActionSpec::new("GenerateDataKey", &[KEY], generate_data_key),
+    ActionSpec::new(
         "GenerateDataKeyWithoutPlaintext",
         &[KEY],
         generate_data_key_without_plaintext,
     ),
-    spec(
+    ActionSpec::new(
         "ReEncrypt",
         &[
             Sel::BlobKey("CiphertextBlob"),
@@ -118,12 +106,12 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         re_encrypt,
     ),
-    spec(
+    ActionSpec::new(
         "GetRandomPassword",
         &[Sel::Container(Container::Kms)],
         get_random_password,
     ),
-    spec(
+    ActionSpec::new(
         "CreateSecret",
         &[
             Sel::Container(Container::Secrets),
@@ -137,7 +125,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         create_secret,
     ),
-    spec(
+    ActionSpec::new(
         "GetSecretValue",
         &[Sel::Secret {
             param: "SecretName",
@@ -145,13 +133,13 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         get_secret_value,
     ),
-    spec(
+    ActionSpec::new(
         "BatchGetSecretValue",
         // The batch itself, then `kms:GetSecretValue` on each secret.
         &[Sel::Container(Container::Secrets), Sel::SecretsList],
         batch_get_secret_value,
     ),
-    spec(
+    ActionSpec::new(
         "PutSecretValue",
         &[Sel::Secret {
             param: "SecretName",
@@ -159,30 +147,30 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         put_secret_value,
     ),
-    spec("ListSecretVersionIds", SECRET, list_secret_version_ids),
-    spec(
+    ActionSpec::new("ListSecretVersionIds", SECRET, list_secret_version_ids),
+    ActionSpec::new(
         "UpdateSecretVersionStage",
         SECRET,
         update_secret_version_stage,
     ),
-    spec("DescribeSecret", SECRET, describe_secret),
-    spec("ListSecrets", SECRETS, list_secrets),
-    spec("UpdateSecret", SECRET, update_secret),
-    spec("DeleteSecret", SECRET, delete_secret),
-    spec("RestoreSecret", SECRET, restore_secret),
-    spec("RotateSecret", SECRET, rotate_secret),
-    spec(
+    ActionSpec::new("DescribeSecret", SECRET, describe_secret),
+    ActionSpec::new("ListSecrets", SECRETS, list_secrets),
+    ActionSpec::new("UpdateSecret", SECRET, update_secret),
+    ActionSpec::new("DeleteSecret", SECRET, delete_secret),
+    ActionSpec::new("RestoreSecret", SECRET, restore_secret),
+    ActionSpec::new("RotateSecret", SECRET, rotate_secret),
+    ActionSpec::new(
         "UpdateSecretRotationPolicy",
         SECRET,
         update_secret_rotation_policy,
     ),
-    spec("GetSecretPolicy", SECRET, get_secret_policy),
-    spec("SetSecretPolicy", SECRET, set_secret_policy),
-    spec("TagResource", &[Sel::Tagged], tag_resource),
-    spec("UntagResource", &[Sel::Tagged], untag_resource),
-    spec("TagResources", &[Sel::TypedResources], tag_resources),
-    spec("UntagResources", &[Sel::TypedResources], untag_resources),
-    spec(
+    ActionSpec::new("GetSecretPolicy", SECRET, get_secret_policy),
+    ActionSpec::new("SetSecretPolicy", SECRET, set_secret_policy),
+    ActionSpec::new("TagResource", &[Sel::Tagged], tag_resource),
+    ActionSpec::new("UntagResource", &[Sel::Tagged], untag_resource),
+    ActionSpec::new("TagResources", &[Sel::TypedResources], tag_resources),
+    ActionSpec::new("UntagResources", &[Sel::TypedResources], untag_resources),
+    ActionSpec::new(
         "ListTagResources",
         &[Sel::TypedResources],
         list_tag_resources,

@@ -47,6 +47,17 @@ pub struct Ctx<'a> {
     pub product: Product,
 }
 
+/// One authenticated call of an action.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    spec: &'a ActionSpec,
+    product: Product,
+    principal: &'a Principal,
+    params: &'a Params,
+    source_ip: Option<&'a str>,
+    secure: bool,
+}
+
 /// A handler's successful result: the response fields besides `RequestId`.
 pub type Output = Map<String, Value>;
 
@@ -168,49 +179,38 @@ impl Gateway {
     ) -> Result<Output, ApiError> {
         let spec = lookup(d.product, &d.action)?;
         let principal = auth::authenticate(&self.rampart, req, d)?;
-        self.run(
+        let call = Call {
             spec,
-            d.product,
-            &principal,
-            &d.params,
-            req.source_ip.as_deref(),
-            req.secure,
-            outcome,
-        )
+            product: d.product,
+            principal: &principal,
+            params: &d.params,
+            source_ip: req.source_ip.as_deref(),
+            secure: req.secure,
+        };
+        self.run(&call, outcome)
     }
 
     /// Resolves what an action acts on, authorizes it, and runs the action
     /// on that target, for an already authenticated principal.
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        &self,
-        spec: &ActionSpec,
-        product: Product,
-        principal: &Principal,
-        params: &Params,
-        source_ip: Option<&str>,
-        secure: bool,
-        outcome: &mut Outcome,
-    ) -> Result<Output, ApiError> {
-        outcome.principal = Some(principal.arn());
-        outcome.access_key_id = Some(principal.access_key_id().to_string());
+    fn run(&self, call: &Call<'_>, outcome: &mut Outcome) -> Result<Output, ApiError> {
+        outcome.principal = Some(call.principal.arn());
+        outcome.access_key_id = Some(call.principal.access_key_id().to_string());
         ledger::open();
-        let result = self.authorize_and_handle(spec, product, principal, params, source_ip, secure);
+        let result = self.authorize_and_handle(call);
         outcome.authorized = ledger::take();
         outcome.resource = outcome.authorized.first().map(|(_, r)| r.clone());
         result
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn authorize_and_handle(
-        &self,
-        spec: &ActionSpec,
-        product: Product,
-        principal: &Principal,
-        params: &Params,
-        source_ip: Option<&str>,
-        secure: bool,
-    ) -> Result<Output, ApiError> {
+    fn authorize_and_handle(&self, call: &Call<'_>) -> Result<Output, ApiError> {
+        let Call {
+            spec,
+            product,
+            principal,
+            params,
+            source_ip,
+            secure,
+        } = *call;
         let action = format!("{}:{}", product.service(), spec.name);
         let plan = target::Resolver {
             rampart: &self.rampart,
@@ -264,15 +264,15 @@ impl Gateway {
             ..Default::default()
         };
         let result = lookup(product, action).and_then(|spec| {
-            self.run(
+            let call = Call {
                 spec,
                 product,
                 principal,
                 params,
                 source_ip,
                 secure,
-                &mut outcome,
-            )
+            };
+            self.run(&call, &mut outcome)
         });
         let resp = match result {
             Ok(out) => encode::success(Format::Json, action, &request_id, out),

@@ -96,6 +96,17 @@ pub struct ActionSpec {
     pub handler: HandlerFn,
 }
 
+impl ActionSpec {
+    /// An action's entry in its product's table.
+    pub const fn new(name: &'static str, targets: &'static [Sel], handler: HandlerFn) -> Self {
+        Self {
+            name,
+            targets,
+            handler,
+        }
+    }
+}
+
 /// Whether an action is served.
 pub enum Support {
     /// Implemented here.

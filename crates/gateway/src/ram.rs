@@ -14,18 +14,6 @@ use crate::products::ActionSpec;
 use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
 
-const fn action(
-    name: &'static str,
-    targets: &'static [Sel],
-    handler: crate::products::HandlerFn,
-) -> ActionSpec {
-    ActionSpec {
-        name,
-        targets,
-        handler,
-    }
-}
-
 const USERS: &[Sel] = &[Sel::Container(Container::Users)];
 const GROUPS: &[Sel] = &[Sel::Container(Container::Groups)];
 const ROLES: &[Sel] = &[Sel::Container(Container::Roles)];
@@ -45,127 +33,127 @@ const ROLE: Sel = Sel::Role("RoleName");
 
 /// The implemented RAM actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    action("CreateUser", USERS, create_user),
-    action("GetUser", &[USER], get_user),
-    action(
+    ActionSpec::new("CreateUser", USERS, create_user),
+    ActionSpec::new("GetUser", &[USER], get_user),
+    ActionSpec::new(
         "UpdateUser",
         &[USER, Sel::NewUserName("NewUserName")],
         update_user,
     ),
-    action("DeleteUser", &[NAMED_USER], delete_user),
-    action("ListUsers", USERS, list_users),
-    action("CreateAccessKey", &[USER], create_access_key),
-    action("ListAccessKeys", &[USER], list_access_keys),
-    action("UpdateAccessKey", &[USER], update_access_key),
-    action("DeleteAccessKey", &[USER], delete_access_key),
-    action("GetAccessKeyLastUsed", &[USER], get_access_key_last_used),
-    action("CreateGroup", GROUPS, create_group),
-    action("GetGroup", &[GROUP], get_group),
-    action(
+    ActionSpec::new("DeleteUser", &[NAMED_USER], delete_user),
+    ActionSpec::new("ListUsers", USERS, list_users),
+    ActionSpec::new("CreateAccessKey", &[USER], create_access_key),
+    ActionSpec::new("ListAccessKeys", &[USER], list_access_keys),
+    ActionSpec::new("UpdateAccessKey", &[USER], update_access_key),
+    ActionSpec::new("DeleteAccessKey", &[USER], delete_access_key),
+    ActionSpec::new("GetAccessKeyLastUsed", &[USER], get_access_key_last_used),
+    ActionSpec::new("CreateGroup", GROUPS, create_group),
+    ActionSpec::new("GetGroup", &[GROUP], get_group),
+    ActionSpec::new(
         "UpdateGroup",
         &[GROUP, Sel::NewGroupName("NewGroupName")],
         update_group,
     ),
-    action("DeleteGroup", &[GROUP], delete_group),
-    action("ListGroups", GROUPS, list_groups),
-    action("AddUserToGroup", &[GROUP, NAMED_USER], add_user_to_group),
-    action(
+    ActionSpec::new("DeleteGroup", &[GROUP], delete_group),
+    ActionSpec::new("ListGroups", GROUPS, list_groups),
+    ActionSpec::new("AddUserToGroup", &[GROUP, NAMED_USER], add_user_to_group),
+    ActionSpec::new(
         "RemoveUserFromGroup",
         &[GROUP, NAMED_USER],
         remove_user_from_group,
     ),
-    action("ListGroupsForUser", &[USER], list_groups_for_user),
-    action("ListUsersForGroup", &[GROUP], list_users_for_group),
-    action("CreateLoginProfile", &[USER], create_login_profile),
-    action("GetLoginProfile", &[USER], get_login_profile),
-    action("UpdateLoginProfile", &[USER], update_login_profile),
-    action("DeleteLoginProfile", &[USER], delete_login_profile),
-    action("CreatePolicy", POLICIES, create_policy),
-    action(
+    ActionSpec::new("ListGroupsForUser", &[USER], list_groups_for_user),
+    ActionSpec::new("ListUsersForGroup", &[GROUP], list_users_for_group),
+    ActionSpec::new("CreateLoginProfile", &[USER], create_login_profile),
+    ActionSpec::new("GetLoginProfile", &[USER], get_login_profile),
+    ActionSpec::new("UpdateLoginProfile", &[USER], update_login_profile),
+    ActionSpec::new("DeleteLoginProfile", &[USER], delete_login_profile),
+    ActionSpec::new("CreatePolicy", POLICIES, create_policy),
+    ActionSpec::new(
         "GetPolicy",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         get_policy,
     ),
-    action(
+    ActionSpec::new(
         "DeletePolicy",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         delete_policy,
     ),
-    action("ListPolicies", POLICIES, list_policies),
-    action(
+    ActionSpec::new("ListPolicies", POLICIES, list_policies),
+    ActionSpec::new(
         "UpdatePolicyDescription",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         update_policy_description,
     ),
-    action(
+    ActionSpec::new(
         "CreatePolicyVersion",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         create_policy_version,
     ),
-    action(
+    ActionSpec::new(
         "GetPolicyVersion",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         get_policy_version,
     ),
-    action(
+    ActionSpec::new(
         "DeletePolicyVersion",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         delete_policy_version,
     ),
-    action(
+    ActionSpec::new(
         "ListPolicyVersions",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         list_policy_versions,
     ),
-    action(
+    ActionSpec::new(
         "SetDefaultPolicyVersion",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         set_default_policy_version,
     ),
-    action(
+    ActionSpec::new(
         "AttachPolicyToUser",
         &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
         attach_to_user,
     ),
-    action(
+    ActionSpec::new(
         "DetachPolicyFromUser",
         &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
         detach_from_user,
     ),
-    action(
+    ActionSpec::new(
         "AttachPolicyToGroup",
         &[GROUP, Sel::Policy(PolicyKind::Typed)],
         attach_to_group,
     ),
-    action(
+    ActionSpec::new(
         "DetachPolicyFromGroup",
         &[GROUP, Sel::Policy(PolicyKind::Typed)],
         detach_from_group,
     ),
-    action(
+    ActionSpec::new(
         "AttachPolicyToRole",
         &[ROLE, Sel::Policy(PolicyKind::Typed)],
         attach_to_role,
     ),
-    action(
+    ActionSpec::new(
         "DetachPolicyFromRole",
         &[ROLE, Sel::Policy(PolicyKind::Typed)],
         detach_from_role,
     ),
-    action("ListPoliciesForUser", &[USER], list_policies_for_user),
-    action("ListPoliciesForGroup", &[GROUP], list_policies_for_group),
-    action("ListPoliciesForRole", &[ROLE], list_policies_for_role),
-    action(
+    ActionSpec::new("ListPoliciesForUser", &[USER], list_policies_for_user),
+    ActionSpec::new("ListPoliciesForGroup", &[GROUP], list_policies_for_group),
+    ActionSpec::new("ListPoliciesForRole", &[ROLE], list_policies_for_role),
+    ActionSpec::new(
         "ListEntitiesForPolicy",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         list_entities_for_policy,
     ),
-    action("CreateRole", ROLES, create_role),
-    action("GetRole", &[ROLE], get_role),
-    action("UpdateRole", &[ROLE], update_role),
-    action("DeleteRole", &[ROLE], delete_role),
-    action("ListRoles", ROLES, list_roles),
-    action("CreateServiceLinkedRole", ROLES, create_service_linked_role),
+    ActionSpec::new("CreateRole", ROLES, create_role),
+    ActionSpec::new("GetRole", &[ROLE], get_role),
+    ActionSpec::new("UpdateRole", &[ROLE], update_role),
+    ActionSpec::new("DeleteRole", &[ROLE], delete_role),
+    ActionSpec::new("ListRoles", ROLES, list_roles),
+    ActionSpec::new("CreateServiceLinkedRole", ROLES, create_service_linked_role),
 ];
 
 fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {
