@@ -28,7 +28,7 @@
 //! looking at the password, and does not count as a failure. An attempt that
 //! may go ahead counts as a failure before the password is checked (so
 //! parallel attempts cannot slip past the brake) and is taken back if the
-//! password is right. Counts are forgotten [`FORGET_AFTER_SECS`] after the
+//! password is right; waits run from the end of the last failed attempt. Counts are forgotten [`FORGET_AFTER_SECS`] after the
 //! last failure, and every table has a hard cap ([`MAX_ENTRIES`]), beyond
 //! which the entries idle longest go first. So an attacker slows down their
 //! own address at once and everyone's untrusted addresses by at most a
@@ -214,6 +214,17 @@ impl Tables {
         Ok(())
     }
 
+    /// The password was wrong: the waits run from now, when the failure is
+    /// known (the attempt was counted when it began).
+    fn failed(&mut self, addr: &str, s: &Subject, now: i64) {
+        if let Some(c) = self.by_address.get_mut(&(addr.to_string(), s.clone())) {
+            c.last_failure = c.last_failure.max(now);
+        }
+        if let Some(b) = self.brakes(s).get_mut(s) {
+            b.count.last_failure = b.count.last_failure.max(now);
+        }
+    }
+
     /// The password was right: the attempt was no failure.
     fn succeeded(&mut self, addr: &str, s: &Subject) {
         self.by_address.remove(&(addr.to_string(), s.clone()));
@@ -387,6 +398,7 @@ impl Rampart {
         // Same work for every name: one Argon2 verification.
         let matched = verify_password(password, hash).unwrap_or(false) && real;
         if !matched {
+            guard.tables().failed(&addr, &subject, self.now());
             return Err(denied());
         }
         guard.tables().succeeded(&addr, &subject);
@@ -570,6 +582,19 @@ mod tests {
         for _ in 0..5 {
             t.begin("a", &s, 4961 + FORGET_AFTER_SECS + 1).unwrap();
         }
+    }
+
+    #[test]
+    fn waits_run_from_the_end_of_the_failed_attempt() {
+        let mut t = Tables::default();
+        let s = Subject::Root;
+        for _ in 0..5 {
+            t.begin("a", &s, 100).unwrap();
+        }
+        // The fifth check took three seconds.
+        t.failed("a", &s, 103);
+        assert_eq!(t.begin("a", &s, 104), Err((1, true)));
+        t.begin("a", &s, 105).unwrap();
     }
 
     #[test]
