@@ -11,9 +11,9 @@ use crate::sign::{v1, v3};
 /// How far a request's timestamp may be from the server's clock, either way.
 pub const CLOCK_WINDOW_SECS: i64 = 15 * 60;
 
-/// How much longer than the clock window a nonce is remembered: the window
-/// is checked in whole seconds, so a nonce outlives by a second the last
-/// second at which its timestamp is still accepted.
+/// How long a nonce outlives the last second its timestamp is accepted
+/// (`ts + CLOCK_WINDOW_SECS`, inclusive): a margin so that no rounding of
+/// the clock to whole seconds can open a gap between the two.
 pub const NONCE_MARGIN_SECS: i64 = 1;
 
 /// The longest signature nonce accepted (the SDKs send 32 to 36 characters).
