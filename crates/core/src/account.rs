@@ -221,15 +221,18 @@ impl Rampart {
         }))
     }
 
-    /// Records a nonce; `Ok(false)` if it was already used in the window.
+    /// Records a nonce, seen at `now` (the time the request's timestamp was
+    /// checked against), until `expires_at` inclusive; `Ok(false)` if it was
+    /// already recorded and `now <= ` its expiry (a replay).
     pub fn use_nonce(
         &self,
         access_key_id: &str,
         nonce: &str,
+        now: i64,
         expires_at: i64,
     ) -> Result<bool, ApiError> {
         self.store
-            .use_nonce(access_key_id, nonce, self.now(), expires_at)
+            .use_nonce(access_key_id, nonce, now, expires_at)
             .map_err(ApiError::internal)
     }
 

@@ -1,118 +1,612 @@
 //! Console logon: the account (account id + console password) or a RAM user
-//! with a login profile (`<user>@<account id>`), with a lockout after
-//! repeated failures.
+//! with a login profile (`<user>@<account id>`, or
+//! `<user>@<account id>.onaliyun.com`), with a brake on repeated failures,
+//! and the check that keeps a console session valid.
+//!
+//! # The brake on failed logons
+//!
+//! Failures are counted per *principal* (the account for its id; a RAM user
+//! by its user id, whatever form of its logon name was typed), never per
+//! typed text. A logon name that names no one with a console password is
+//! counted under a keyed hash of its canonical form, in tables of their own,
+//! so it behaves exactly like a real one and cannot push real ones out.
+//!
+//! - **Per source address and principal** (IPv6 addresses by their /64):
+//!   the first [`ADDRESS_FREE_FAILURES`] failures cost nothing; after the
+//!   n-th failure (n ≥ 5) the next attempt from that address for that
+//!   principal waits at least 2^(n−5) s from the last failure, at most
+//!   [`ADDRESS_MAX_DELAY_SECS`] (15 min). A success clears that address's
+//!   count.
+//! - **Per principal, from every address** (a looser brake on guessing
+//!   spread over many addresses): after [`PRINCIPAL_FREE_FAILURES`] failures
+//!   the next attempt waits at least 2^(n−20) s from the last failure, at
+//!   most [`PRINCIPAL_MAX_DELAY_SECS`] (1 min), except from an address the
+//!   principal has logged on from before (the last
+//!   [`TRUSTED_ADDRESSES`]).
+//!
+//! An attempt that must wait is refused (429 `InvalidLogin.Locked`) without
+//! looking at the password, and does not count as a failure. An attempt that
+//! may go ahead counts as a failure before the password is checked (so
+//! parallel attempts cannot slip past the brake) and is taken back if the
+//! password is right; waits run from the end of the last failed attempt. Counts are forgotten [`FORGET_AFTER_SECS`] after the
+//! last failure, and every table has a hard cap ([`MAX_ENTRIES`]), beyond
+//! which the entries idle longest go first. So an attacker slows down their
+//! own address at once and everyone's untrusted addresses by at most a
+//! minute, but never locks the owner out: the right password from another
+//! address, or from a trusted one, goes through.
+//!
+//! Logon names and passwords longer than [`MAX_LOGIN_NAME_LEN`] and
+//! [`MAX_PASSWORD_LEN`] are refused before anything else. A name that names
+//! no one is checked against a dummy Argon2 hash of the same parameters, so
+//! it costs the same as a real one.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
-use rampart_crypto::verify_password;
+use rampart_crypto::{ct_eq, hash_password, random_bytes, sha256_hex, verify_password};
+use rampart_store::StoreError;
 
 use crate::{ApiError, Principal, Rampart};
 
-/// Failed logons before a name is locked.
-pub const MAX_FAILURES: u32 = 5;
-/// How long a lockout lasts, seconds.
-pub const LOCKOUT_SECS: i64 = 15 * 60;
+/// The longest logon name accepted (`<64-character user>@<id>.onaliyun.com`
+/// is 94).
+pub const MAX_LOGIN_NAME_LEN: usize = 128;
+/// The longest password accepted (RAM passwords have at most 32 characters).
+pub const MAX_PASSWORD_LEN: usize = 128;
+/// Failures from one address for one principal before the back-off starts.
+pub const ADDRESS_FREE_FAILURES: u32 = 5;
+/// The longest back-off for one address and principal, seconds.
+pub const ADDRESS_MAX_DELAY_SECS: i64 = 15 * 60;
+/// Failures for one principal from all addresses before its brake starts.
+pub const PRINCIPAL_FREE_FAILURES: u32 = 20;
+/// The longest wait the per-principal brake imposes, seconds.
+pub const PRINCIPAL_MAX_DELAY_SECS: i64 = 60;
+/// Addresses remembered per principal as ones it logged on from.
+pub const TRUSTED_ADDRESSES: usize = 8;
+/// How long failure counts are kept after the last failure, seconds.
+pub const FORGET_AFTER_SECS: i64 = 24 * 3600;
+/// The most entries a table of the brake holds.
+pub const MAX_ENTRIES: usize = 65_536;
 
-/// Failed-logon counters, per logon name.
-#[derive(Default, Debug)]
+/// Whose failures a count is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Subject {
+    /// The account.
+    Root,
+    /// A RAM user, by user id.
+    User(String),
+    /// A name that names no one: a keyed hash of its canonical form.
+    Unknown([u8; 16]),
+}
+
+impl Subject {
+    fn is_known(&self) -> bool {
+        !matches!(self, Subject::Unknown(_))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    failures: u32,
+    last_failure: i64,
+}
+
+impl Count {
+    fn idle(&self, now: i64) -> bool {
+        now - self.last_failure > FORGET_AFTER_SECS
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Brake {
+    count: Count,
+    /// Addresses the principal logged on from, oldest first.
+    trusted: Vec<String>,
+}
+
+/// `2^(failures - free)` seconds, at most `max`; 0 below `free` failures.
+fn delay(failures: u32, free: u32, max: i64) -> i64 {
+    match failures.checked_sub(free) {
+        None => 0,
+        Some(n) if n >= 20 => max,
+        Some(n) => (1i64 << n).min(max),
+    }
+}
+
+/// Seconds to wait before the next attempt, if any. The wait counts whole
+/// clock seconds strictly after the last failure, so a wait of `d` is at
+/// least `d` real seconds whatever the clock's rounding.
+fn wait(count: &Count, free: u32, max: i64, now: i64) -> Option<i64> {
+    let d = delay(count.failures, free, max);
+    let elapsed = now - count.last_failure;
+    (d > 0 && elapsed <= d).then(|| d - elapsed + 1)
+}
+
+/// Drops idle entries; if the map is still full, the idlest eighth.
+fn make_room<K: Clone + Eq + std::hash::Hash, V>(
+    map: &mut HashMap<K, V>,
+    now: i64,
+    count: impl Fn(&V) -> Count,
+) {
+    if map.len() < MAX_ENTRIES {
+        return;
+    }
+    map.retain(|_, v| !count(v).idle(now));
+    if map.len() < MAX_ENTRIES {
+        return;
+    }
+    let mut by_age: Vec<(i64, K)> = map
+        .iter()
+        .map(|(k, v)| (count(v).last_failure, k.clone()))
+        .collect();
+    by_age.sort_unstable_by_key(|(t, _)| *t);
+    for (_, k) in by_age.into_iter().take(MAX_ENTRIES / 8) {
+        map.remove(&k);
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    /// Per (address, principal).
+    by_address: HashMap<(String, Subject), Count>,
+    /// Per known principal (the account and users: bounded by the account).
+    by_principal: HashMap<Subject, Brake>,
+    /// Per unknown name (hashed), capped apart so it cannot evict the above.
+    by_unknown: HashMap<Subject, Brake>,
+}
+
+impl Tables {
+    fn brakes(&mut self, s: &Subject) -> &mut HashMap<Subject, Brake> {
+        if s.is_known() {
+            &mut self.by_principal
+        } else {
+            &mut self.by_unknown
+        }
+    }
+
+    /// Refuses an attempt that must wait; else counts it as a failure.
+    fn begin(&mut self, addr: &str, s: &Subject, now: i64) -> Result<(), (i64, bool)> {
+        let key = (addr.to_string(), s.clone());
+        let own = self.by_address.get(&key).filter(|c| !c.idle(now)).copied();
+        if let Some(w) =
+            own.and_then(|c| wait(&c, ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY_SECS, now))
+        {
+            return Err((w, true));
+        }
+        let brake = self
+            .brakes(s)
+            .get(s)
+            .filter(|b| !b.count.idle(now))
+            .cloned();
+        if let Some(b) = &brake {
+            if !b.trusted.iter().any(|a| a == addr) {
+                if let Some(w) = wait(
+                    &b.count,
+                    PRINCIPAL_FREE_FAILURES,
+                    PRINCIPAL_MAX_DELAY_SECS,
+                    now,
+                ) {
+                    return Err((w, false));
+                }
+            }
+        }
+        // Counted now, taken back on success.
+        let mut c = own.unwrap_or(Count {
+            failures: 0,
+            last_failure: now,
+        });
+        c.failures = c.failures.saturating_add(1);
+        c.last_failure = now;
+        make_room(&mut self.by_address, now, |c| *c);
+        self.by_address.insert(key, c);
+        let mut b = brake.unwrap_or(Brake {
+            count: Count {
+                failures: 0,
+                last_failure: now,
+            },
+            trusted: Vec::new(),
+        });
+        b.count.failures = b.count.failures.saturating_add(1);
+        b.count.last_failure = now;
+        let brakes = self.brakes(s);
+        make_room(brakes, now, |b| b.count);
+        brakes.insert(s.clone(), b);
+        Ok(())
+    }
+
+    /// The password was wrong: the waits run from now, when the failure is
+    /// known (the attempt was counted when it began).
+    fn failed(&mut self, addr: &str, s: &Subject, now: i64) {
+        if let Some(c) = self.by_address.get_mut(&(addr.to_string(), s.clone())) {
+            c.last_failure = c.last_failure.max(now);
+        }
+        if let Some(b) = self.brakes(s).get_mut(s) {
+            b.count.last_failure = b.count.last_failure.max(now);
+        }
+    }
+
+    /// The password was right: the attempt was no failure.
+    fn succeeded(&mut self, addr: &str, s: &Subject) {
+        self.by_address.remove(&(addr.to_string(), s.clone()));
+        if let Some(b) = self.brakes(s).get_mut(s) {
+            b.count.failures = b.count.failures.saturating_sub(1);
+            b.trusted.retain(|a| a != addr);
+            if b.trusted.len() >= TRUSTED_ADDRESSES {
+                b.trusted.remove(0);
+            }
+            b.trusted.push(addr.to_string());
+        }
+    }
+}
+
+/// Failed-logon counts and the dummy hash unknown names are checked against.
+#[derive(Debug)]
 pub struct LoginGuard {
-    failures: Mutex<HashMap<String, (u32, i64)>>,
+    tables: Mutex<Tables>,
+    /// Key of the hash under which unknown names are counted.
+    name_key: [u8; 32],
+    dummy_hash: OnceLock<String>,
+}
+
+impl Default for LoginGuard {
+    fn default() -> Self {
+        Self {
+            tables: Mutex::default(),
+            name_key: random_bytes(),
+            dummy_hash: OnceLock::new(),
+        }
+    }
+}
+
+impl LoginGuard {
+    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An Argon2 hash of a random password, made with the parameters of
+    /// every stored password hash.
+    fn dummy_hash(&self) -> &str {
+        self.dummy_hash.get_or_init(|| {
+            hash_password(&rampart_crypto::random_hex(16)).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not make the dummy password hash");
+                String::new()
+            })
+        })
+    }
+
+    fn unknown(&self, canonical_name: &str) -> Subject {
+        let mac = rampart_crypto::hmac_sha256(&self.name_key, canonical_name.as_bytes());
+        let mut h = [0u8; 16];
+        h.copy_from_slice(&mac[..16]);
+        Subject::Unknown(h)
+    }
+
+    /// How many counts each table holds: (per address, per principal, per
+    /// unknown name).
+    pub fn table_sizes(&self) -> (usize, usize, usize) {
+        let t = self.tables();
+        (t.by_address.len(), t.by_principal.len(), t.by_unknown.len())
+    }
+}
+
+/// The address under which failures are counted: an IPv6 address by its
+/// /64 (one host usually holds a whole /64), anything else as given.
+fn address_key(source: Option<&str>) -> String {
+    let Some(s) = source else {
+        return "-".into();
+    };
+    match s.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let seg = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", seg[0], seg[1], seg[2], seg[3])
+            }
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => s.chars().take(64).collect(),
+    }
+}
+
+/// A successful console logon: who, and the fingerprint of the password it
+/// was made with, which every use of the session checks again.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConsoleLogon {
+    /// Who the console acts as.
+    pub principal: Principal,
+    /// SHA-256 of the stored password hash the logon matched.
+    fingerprint: String,
+}
+
+impl std::fmt::Debug for ConsoleLogon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleLogon")
+            .field("principal", &self.principal)
+            .finish_non_exhaustive()
+    }
+}
+
+fn fingerprint(password_hash: &str) -> String {
+    sha256_hex(password_hash.as_bytes())
 }
 
 fn denied() -> ApiError {
     ApiError::new(401, "InvalidLogin", "The logon name or password is wrong.")
 }
 
+fn locked(wait: i64, own_address: bool) -> ApiError {
+    let whence = if own_address {
+        " from this address"
+    } else {
+        ""
+    };
+    ApiError::new(
+        429,
+        "InvalidLogin.Locked",
+        format!("Too many failed logons for this logon name{whence}; try again in {wait} s."),
+    )
+}
+
+/// Whom a logon name names, read from the store (no password checked yet).
+enum Target {
+    Root {
+        password_hash: String,
+    },
+    User {
+        row: rampart_store::UserRow,
+        password_hash: Option<String>,
+    },
+    Nobody {
+        canonical: String,
+    },
+}
+
 impl Rampart {
-    /// Checks a console logon; returns the principal to act as.
-    pub fn console_login(&self, login_name: &str, password: &str) -> Result<Principal, ApiError> {
-        let key = login_name.trim().to_ascii_lowercase();
+    /// Checks a console logon from `source` (the peer address); returns the
+    /// principal to act as and what the session must keep checking.
+    pub fn console_login(
+        &self,
+        login_name: &str,
+        password: &str,
+        source: Option<&str>,
+    ) -> Result<ConsoleLogon, ApiError> {
+        if login_name.len() > MAX_LOGIN_NAME_LEN || password.len() > MAX_PASSWORD_LEN {
+            return Err(denied());
+        }
+        let guard = &*self.login_guard;
+        let dummy = guard.dummy_hash();
         let now = self.now();
-        {
-            let map = self
-                .login_guard
-                .failures
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if let Some((n, until)) = map.get(&key) {
-                if *n >= MAX_FAILURES && *until > now {
-                    return Err(ApiError::new(
-                        429,
-                        "InvalidLogin.Locked",
-                        format!(
-                            "Too many failed logons for `{login_name}`; try again after {}.",
-                            crate::time::format(*until)
-                        ),
-                    ));
+        let addr = address_key(source);
+        let target = self.logon_target(login_name.trim())?;
+        let subject = match &target {
+            Target::Root { .. } => Subject::Root,
+            Target::User { row, .. } => Subject::User(row.user_id.clone()),
+            Target::Nobody { canonical } => guard.unknown(canonical),
+        };
+        guard
+            .tables()
+            .begin(&addr, &subject, now)
+            .map_err(|(wait, own)| locked(wait, own))?;
+        let (hash, real) = match &target {
+            Target::Root { password_hash } => (password_hash.as_str(), true),
+            Target::User {
+                password_hash: Some(h),
+                ..
+            } => (h.as_str(), true),
+            _ => (dummy, false),
+        };
+        // Same work for every name: one Argon2 verification.
+        let matched = verify_password(password, hash).unwrap_or(false) && real;
+        if !matched {
+            guard.tables().failed(&addr, &subject, self.now());
+            return Err(denied());
+        }
+        guard.tables().succeeded(&addr, &subject);
+        let fp = fingerprint(hash);
+        let principal = match target {
+            Target::Root { .. } => Principal::Root {
+                account_id: self.account_id.clone(),
+                access_key_id: String::new(),
+            },
+            Target::User { mut row, .. } => {
+                row.last_login_at = Some(self.now());
+                if let Err(e) = self.store.update_user(&row) {
+                    tracing::warn!(error = %e, "could not record the logon time");
+                }
+                Principal::User {
+                    account_id: self.account_id.clone(),
+                    user_id: row.user_id,
+                    user_name: row.user_name,
+                    access_key_id: String::new(),
                 }
             }
-        }
-        let result = self.check_login(login_name.trim(), password);
-        let mut map = self
-            .login_guard
-            .failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match &result {
-            Ok(_) => {
-                map.remove(&key);
-            }
-            Err(_) => {
-                let entry = map.entry(key).or_insert((0, 0));
-                if entry.1 <= now && entry.0 >= MAX_FAILURES {
-                    *entry = (0, 0);
-                }
-                entry.0 += 1;
-                entry.1 = now + LOCKOUT_SECS;
-            }
-        }
-        result
+            Target::Nobody { .. } => return Err(denied()),
+        };
+        Ok(ConsoleLogon {
+            principal,
+            fingerprint: fp,
+        })
     }
 
-    fn check_login(&self, login_name: &str, password: &str) -> Result<Principal, ApiError> {
-        if login_name == self.account_id {
-            let acct = self
+    /// Resolves a logon name: the account id, or `<user>@<account id>` with
+    /// an optional `.onaliyun.com` (the domain in any case).
+    fn logon_target(&self, name: &str) -> Result<Target, ApiError> {
+        if name == self.account_id {
+            let acct = self.store.account().map_err(ApiError::internal)?;
+            return Ok(match acct {
+                Some(a) => Target::Root {
+                    password_hash: a.console_password_hash,
+                },
+                None => Target::Nobody {
+                    canonical: name.to_string(),
+                },
+            });
+        }
+        let nobody = |canonical: String| Ok(Target::Nobody { canonical });
+        let Some((user, domain)) = name.rsplit_once('@') else {
+            return nobody(name.to_ascii_lowercase());
+        };
+        let domain = domain.to_ascii_lowercase();
+        let domain = domain.strip_suffix(".onaliyun.com").unwrap_or(&domain);
+        let canonical = format!("{user}@{domain}");
+        let valid_user = !user.is_empty()
+            && user.len() <= 64
+            && user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if domain != self.account_id || !valid_user {
+            return nobody(canonical);
+        }
+        // Both reads whether or not the user exists.
+        let row = self.store.get_user(user).map_err(ApiError::internal)?;
+        let profile = match self.store.get_login_profile(user) {
+            Ok(p) => p,
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(ApiError::internal(e)),
+        };
+        Ok(match row {
+            Some(row) => Target::User {
+                row,
+                password_hash: profile.map(|p| p.password_hash),
+            },
+            None => Target::Nobody { canonical },
+        })
+    }
+
+    /// How many failure counts the console's logon brake holds: (per
+    /// address and principal, per principal, per unknown name).
+    pub fn console_brake_sizes(&self) -> (usize, usize, usize) {
+        self.login_guard.table_sizes()
+    }
+
+    /// Whether a console session opened by `logon` still stands: the user
+    /// still exists under the same id with the same name, and the password
+    /// (the account's console password, or the user's login profile) is the
+    /// one the logon matched. A changed password, a deleted login profile,
+    /// a deleted or renamed user all end the session.
+    pub fn console_session_valid(&self, logon: &ConsoleLogon) -> Result<bool, ApiError> {
+        let current = match &logon.principal {
+            Principal::Root { account_id, .. } if *account_id == self.account_id => self
                 .store
                 .account()
                 .map_err(ApiError::internal)?
-                .ok_or_else(denied)?;
-            return if verify_password(password, &acct.console_password_hash).unwrap_or(false) {
-                Ok(Principal::Root {
-                    account_id: self.account_id.clone(),
-                    access_key_id: String::new(),
-                })
-            } else {
-                Err(denied())
-            };
+                .map(|a| a.console_password_hash),
+            Principal::User {
+                user_id, user_name, ..
+            } => {
+                let same_user = self
+                    .store
+                    .get_user(user_name)
+                    .map_err(ApiError::internal)?
+                    .is_some_and(|u| u.user_id == *user_id);
+                if same_user {
+                    match self.store.get_login_profile(user_name) {
+                        Ok(p) => p.map(|p| p.password_hash),
+                        Err(StoreError::NotFound(_)) => None,
+                        Err(e) => return Err(ApiError::internal(e)),
+                    }
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        Ok(
+            current
+                .is_some_and(|h| ct_eq(fingerprint(&h).as_bytes(), logon.fingerprint.as_bytes())),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_double_and_cap() {
+        assert_eq!(delay(4, 5, 900), 0);
+        assert_eq!(delay(5, 5, 900), 1);
+        assert_eq!(delay(6, 5, 900), 2);
+        assert_eq!(delay(14, 5, 900), 512);
+        assert_eq!(delay(15, 5, 900), 900);
+        assert_eq!(delay(u32::MAX, 5, 900), 900);
+        assert_eq!(delay(20, 20, 60), 1);
+        assert_eq!(delay(26, 20, 60), 60);
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(address_key(Some("10.0.0.1")), "10.0.0.1");
+        assert_eq!(
+            address_key(Some("2001:db8:1:2:aaaa::1")),
+            address_key(Some("2001:db8:1:2:bbbb::2"))
+        );
+        assert_ne!(
+            address_key(Some("2001:db8:1:2::1")),
+            address_key(Some("2001:db8:1:3::1"))
+        );
+        assert_eq!(address_key(Some("::ffff:10.0.0.1")), "10.0.0.1");
+        assert_eq!(address_key(None), "-");
+    }
+
+    #[test]
+    fn the_brake_per_address_and_per_principal() {
+        let mut t = Tables::default();
+        let s = Subject::User("u1".into());
+        // Five free failures from one address, then 1 s, 2 s, ...
+        for _ in 0..5 {
+            t.begin("a", &s, 100).unwrap();
         }
-        let (user, domain) = login_name.split_once('@').ok_or_else(denied)?;
-        let domain = domain.strip_suffix(".onaliyun.com").unwrap_or(domain);
-        if domain != self.account_id {
-            return Err(denied());
+        assert_eq!(t.begin("a", &s, 100), Err((2, true)));
+        assert_eq!(t.begin("a", &s, 101), Err((1, true)));
+        t.begin("a", &s, 102).unwrap();
+        assert!(t.begin("a", &s, 104).is_err());
+        t.begin("a", &s, 105).unwrap();
+        // Another address is not slowed by these.
+        t.begin("b", &s, 105).unwrap();
+        t.succeeded("b", &s);
+        // Spread over many addresses: the principal's brake after 20.
+        for i in 0..20 {
+            let _ = t.begin(&format!("x{i}"), &s, 200);
         }
-        let mut row = self
-            .store
-            .get_user(user)
-            .map_err(ApiError::internal)?
-            .ok_or_else(denied)?;
-        let profile = self
-            .store
-            .get_login_profile(user)
-            .map_err(ApiError::internal)?
-            .ok_or_else(denied)?;
-        if !verify_password(password, &profile.password_hash).unwrap_or(false) {
-            return Err(denied());
+        assert!(matches!(t.begin("y", &s, 200), Err((_, false))));
+        // ... except from an address it logged on from.
+        t.begin("b", &s, 200).unwrap();
+        // ... and it stays bounded: a minute at most.
+        for i in 0..40 {
+            t.begin(&format!("z{i}"), &s, 1000 + 100 * i).unwrap();
         }
-        row.last_login_at = Some(self.now());
-        if let Err(e) = self.store.update_user(&row) {
-            tracing::warn!(error = %e, "could not record the logon time");
+        assert_eq!(t.begin("w", &s, 4910), Err((51, false)));
+        t.begin("w", &s, 4961).unwrap();
+        // Forgotten a day after the last failure.
+        for _ in 0..5 {
+            t.begin("a", &s, 4961 + FORGET_AFTER_SECS + 1).unwrap();
         }
-        Ok(Principal::User {
-            account_id: self.account_id.clone(),
-            user_id: row.user_id,
-            user_name: row.user_name,
-            access_key_id: String::new(),
-        })
+    }
+
+    #[test]
+    fn waits_run_from_the_end_of_the_failed_attempt() {
+        let mut t = Tables::default();
+        let s = Subject::Root;
+        for _ in 0..5 {
+            t.begin("a", &s, 100).unwrap();
+        }
+        // The fifth check took three seconds.
+        t.failed("a", &s, 103);
+        assert_eq!(t.begin("a", &s, 104), Err((1, true)));
+        t.begin("a", &s, 105).unwrap();
+    }
+
+    #[test]
+    fn tables_are_capped() {
+        let mut t = Tables::default();
+        for i in 0..(MAX_ENTRIES + 100) {
+            let mut h = [0u8; 16];
+            h[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            t.begin("a", &Subject::Unknown(h), 1).unwrap();
+        }
+        assert!(t.by_address.len() <= MAX_ENTRIES);
+        assert!(t.by_unknown.len() <= MAX_ENTRIES);
+        assert!(t.by_principal.is_empty());
     }
 }

@@ -11,19 +11,42 @@ use crate::sign::{v1, v3};
 /// How far a request's timestamp may be from the server's clock, either way.
 pub const CLOCK_WINDOW_SECS: i64 = 15 * 60;
 
+/// How long a nonce outlives the last second its timestamp is accepted
+/// (`ts + CLOCK_WINDOW_SECS`, inclusive): a margin so that no rounding of
+/// the clock to whole seconds can open a gap between the two.
+pub const NONCE_MARGIN_SECS: i64 = 1;
+
+/// The longest signature nonce accepted (the SDKs send 32 to 36 characters).
+pub const MAX_NONCE_LEN: usize = 128;
+
+/// Headers every V3 request must sign, besides the body hash
+/// (`x-acs-content-sha256`, or `x-acs-content-sm3` for `ACS3-HMAC-SM3`).
+/// The official SDKs (Python `alibabacloud_tea_openapi`, Node
+/// `@alicloud/openapi-core` and `@alicloud/openapi-client`) sign all of them.
+pub const V3_REQUIRED_SIGNED: [&str; 5] = [
+    "host",
+    "x-acs-action",
+    "x-acs-version",
+    "x-acs-date",
+    "x-acs-signature-nonce",
+];
+
 /// Verifies a request's signature, freshness and nonce; returns its principal.
 pub fn authenticate(
     rampart: &Rampart,
     req: &RpcRequest,
     d: &Decoded,
 ) -> Result<Principal, ApiError> {
+    // One reading of the clock for the timestamp and the nonce, so a nonce is
+    // remembered for as long as its timestamp passes.
+    let now = rampart.now();
     let key = if let Some(h) = req
         .header("authorization")
         .filter(|h| h.starts_with("ACS3-"))
     {
-        verify_v3(rampart, req, h)?
+        verify_v3(rampart, req, d, h, now)?
     } else if d.params.get("Signature").is_some() {
-        verify_v1(rampart, req, d)?
+        verify_v1(rampart, req, d, now)?
     } else {
         return Err(ApiError::new(
             400,
@@ -35,7 +58,17 @@ pub fn authenticate(
     Ok(key.principal)
 }
 
-fn check_timestamp(rampart: &Rampart, name: &str, value: Option<&str>) -> Result<i64, ApiError> {
+fn incomplete(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        400,
+        "IncompleteSignature",
+        format!("The request signature does not conform to Alibaba Cloud standards: {detail}"),
+    )
+}
+
+/// The timestamp of a request, refused unless it is within
+/// [`CLOCK_WINDOW_SECS`] of `now` (inclusive).
+fn check_timestamp(now: i64, name: &str, value: Option<&str>) -> Result<i64, ApiError> {
     let value = value
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing(name))?;
@@ -46,7 +79,6 @@ fn check_timestamp(rampart: &Rampart, name: &str, value: Option<&str>) -> Result
             format!("Specified time stamp or date value is not well formatted: `{value}` is not `YYYY-MM-DDThh:mm:ssZ` (UTC)."),
         )
     })?;
-    let now = rampart.now();
     if (now - ts).abs() > CLOCK_WINDOW_SECS {
         return Err(ApiError::new(
             400,
@@ -93,9 +125,28 @@ fn mismatch(server_string_to_sign: &str) -> ApiError {
     )
 }
 
-fn check_nonce(rampart: &Rampart, key: &ResolvedKey, nonce: &str, ts: i64) -> Result<(), ApiError> {
-    let expires = ts.max(rampart.now()) + CLOCK_WINDOW_SECS;
-    if rampart.use_nonce(key.principal.access_key_id(), nonce, expires)? {
+fn check_nonce_form(name: &str, nonce: &str) -> Result<(), ApiError> {
+    if nonce.len() > MAX_NONCE_LEN {
+        return Err(ApiError::invalid(
+            "SignatureNonce",
+            format!("The {name} is longer than {MAX_NONCE_LEN} characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// Records the nonce until the last second at which a request with timestamp
+/// `ts` can still pass [`check_timestamp`] (`ts + CLOCK_WINDOW_SECS`), and a
+/// margin beyond; the store keeps it while `now <= expires`.
+fn check_nonce(
+    rampart: &Rampart,
+    key: &ResolvedKey,
+    nonce: &str,
+    ts: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let expires = ts.max(now) + CLOCK_WINDOW_SECS + NONCE_MARGIN_SECS;
+    if rampart.use_nonce(key.principal.access_key_id(), nonce, now, expires)? {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -106,7 +157,12 @@ fn check_nonce(rampart: &Rampart, key: &ResolvedKey, nonce: &str, ts: i64) -> Re
     }
 }
 
-fn verify_v1(rampart: &Rampart, req: &RpcRequest, d: &Decoded) -> Result<ResolvedKey, ApiError> {
+fn verify_v1(
+    rampart: &Rampart,
+    req: &RpcRequest,
+    d: &Decoded,
+    now: i64,
+) -> Result<ResolvedKey, ApiError> {
     let p = &d.params;
     let access_key_id = p.required("AccessKeyId")?;
     match p.get("SignatureMethod") {
@@ -119,8 +175,9 @@ fn verify_v1(rampart: &Rampart, req: &RpcRequest, d: &Decoded) -> Result<Resolve
             ))
         }
     }
-    let ts = check_timestamp(rampart, "Timestamp", p.get("Timestamp"))?;
+    let ts = check_timestamp(now, "Timestamp", p.get("Timestamp"))?;
     let nonce = p.required("SignatureNonce")?;
+    check_nonce_form("SignatureNonce", nonce)?;
     let key = lookup(rampart, access_key_id, p.get("SecurityToken"))?;
     let given = p.get("Signature").unwrap_or_default();
     let pairs = req.pairs();
@@ -140,32 +197,100 @@ fn verify_v1(rampart: &Rampart, req: &RpcRequest, d: &Decoded) -> Result<Resolve
     if !ok {
         return Err(mismatch(&sts));
     }
-    check_nonce(rampart, &key, nonce, ts)?;
+    check_nonce(rampart, &key, nonce, ts, now)?;
     Ok(key)
 }
 
-fn verify_v3(rampart: &Rampart, req: &RpcRequest, header: &str) -> Result<ResolvedKey, ApiError> {
-    let auth = v3::parse_authorization(header).ok_or_else(|| {
-        ApiError::new(
-            400,
-            "IncompleteSignature",
-            "The request signature does not conform to Alibaba Cloud standards: the `Authorization` header must be `ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<h1;h2>,Signature=<hex>`.",
-        )
-    })?;
-    for required in ["x-acs-date", "x-acs-signature-nonce"] {
-        if !auth.signed_headers.iter().any(|h| h == required) {
-            return Err(ApiError::new(
-                400,
-                "IncompleteSignature",
-                format!("The request signature does not conform to Alibaba Cloud standards: header `{required}` must be signed."),
-            ));
+/// The one value of a header the V3 rules need: present once, not empty.
+fn single_header<'a>(req: &'a RpcRequest, name: &str) -> Result<&'a str, ApiError> {
+    let mut values = req
+        .headers
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str());
+    match (values.next(), values.next()) {
+        (Some(v), None) if !v.trim().is_empty() => Ok(v),
+        (Some(_), Some(_)) => Err(incomplete(format_args!(
+            "header `{name}` is sent more than once."
+        ))),
+        _ => Err(ApiError::missing(name)),
+    }
+}
+
+/// The V3 rules on `SignedHeaders`: every header that says what is asked,
+/// by whom and when must be signed, so that none can be changed or added
+/// on the way: [`V3_REQUIRED_SIGNED`], the body hash header, and, when
+/// present, `x-acs-security-token` and (with a body) `content-type`, which
+/// decides whether the body is read as parameters.
+fn check_signed_headers(req: &RpcRequest, auth: &v3::Authorization) -> Result<(), ApiError> {
+    let signed = |h: &str| auth.signed_headers.iter().any(|s| s == h);
+    let must_sign = |h: &str| {
+        incomplete(format_args!(
+            "header `{h}` must be signed (listed in SignedHeaders)."
+        ))
+    };
+    for h in V3_REQUIRED_SIGNED {
+        if !signed(h) {
+            return Err(must_sign(h));
         }
     }
-    let ts = check_timestamp(rampart, "x-acs-date", req.header("x-acs-date"))?;
-    let nonce = req
-        .header("x-acs-signature-nonce")
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::missing("x-acs-signature-nonce"))?;
+    match auth.algorithm {
+        v3::Algorithm::HmacSha256 => {
+            if !signed("x-acs-content-sha256") {
+                return Err(must_sign("x-acs-content-sha256"));
+            }
+        }
+        // The official SDKs send the SM3 digest under x-acs-content-sha256.
+        v3::Algorithm::HmacSm3 => {
+            if !signed("x-acs-content-sm3") && !signed("x-acs-content-sha256") {
+                return Err(must_sign("x-acs-content-sm3"));
+            }
+        }
+    }
+    if req.header("x-acs-security-token").is_some() && !signed("x-acs-security-token") {
+        return Err(must_sign("x-acs-security-token"));
+    }
+    if !req.body.is_empty() && req.header("content-type").is_some() && !signed("content-type") {
+        return Err(must_sign("content-type"));
+    }
+    for h in ["host", "x-acs-action", "x-acs-version"] {
+        single_header(req, h)?;
+    }
+    Ok(())
+}
+
+/// A V3 request names its action and version in signed headers; the query or
+/// body may repeat them, but not say otherwise (the decoder reads them from
+/// the parameters first).
+fn check_action_version(req: &RpcRequest, d: &Decoded) -> Result<(), ApiError> {
+    for (param, header) in [("Action", "x-acs-action"), ("Version", "x-acs-version")] {
+        let signed = req.header(header).unwrap_or_default();
+        if let Some(given) = d.params.get(param) {
+            if given != signed {
+                return Err(incomplete(format_args!(
+                    "the parameter `{param}` (`{given}`) differs from the signed header `{header}` (`{signed}`)."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn verify_v3(
+    rampart: &Rampart,
+    req: &RpcRequest,
+    d: &Decoded,
+    header: &str,
+    now: i64,
+) -> Result<ResolvedKey, ApiError> {
+    let auth = v3::parse_authorization(header).ok_or_else(|| {
+        incomplete("the `Authorization` header must be `ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<h1;h2>,Signature=<hex>`.")
+    })?;
+    check_signed_headers(req, &auth)?;
+    check_action_version(req, d)?;
+    let ts = check_timestamp(now, "x-acs-date", Some(single_header(req, "x-acs-date")?))?;
+    let nonce = single_header(req, "x-acs-signature-nonce")?;
+    check_nonce_form("x-acs-signature-nonce", nonce)?;
     let key = lookup(
         rampart,
         &auth.access_key_id,
@@ -173,16 +298,19 @@ fn verify_v3(rampart: &Rampart, req: &RpcRequest, header: &str) -> Result<Resolv
     )?;
 
     let body_hash = auth.algorithm.hash_hex(&req.body);
-    let declared = req
-        .header("x-acs-content-sha256")
-        .or_else(|| req.header("x-acs-content-sm3"));
-    if let Some(declared) = declared {
-        if !declared.eq_ignore_ascii_case(&body_hash) {
-            return Err(ApiError::new(
-                400,
-                "SignatureDoesNotMatch",
-                format!("Specified signature is not matched with our calculation. server string to sign is:(the body hash `{declared}` in x-acs-content-sha256 does not match the body, whose hash is `{body_hash}`)"),
-            ));
+    let hash_headers: &[&str] = match auth.algorithm {
+        v3::Algorithm::HmacSha256 => &["x-acs-content-sha256"],
+        v3::Algorithm::HmacSm3 => &["x-acs-content-sha256", "x-acs-content-sm3"],
+    };
+    for &name in hash_headers {
+        for declared in req.header_all(name) {
+            if !declared.trim().eq_ignore_ascii_case(&body_hash) {
+                return Err(ApiError::new(
+                    400,
+                    "SignatureDoesNotMatch",
+                    format!("Specified signature is not matched with our calculation. server string to sign is:(the body hash `{declared}` in {name} does not match the body, whose hash is `{body_hash}`)"),
+                ));
+            }
         }
     }
     let headers: Vec<(String, Vec<String>)> = auth
@@ -198,31 +326,35 @@ fn verify_v3(rampart: &Rampart, req: &RpcRequest, header: &str) -> Result<Resolv
     } else {
         req.path.as_str()
     };
-    let sts_for = |encode_keys: bool| {
-        let query = v3::canonical_query(&pairs, encode_keys);
+    let sts_for = |query: &str| {
         let cr = v3::canonical_request(&v3::CanonicalInput {
             method: &req.method,
             path,
-            query: &query,
+            query,
             headers: &headers,
             hashed_payload: &body_hash,
         });
         v3::string_to_sign(auth.algorithm, &cr)
     };
-    let sts = sts_for(false);
+    let given = auth.signature.to_ascii_lowercase();
     let matches = |sts: &str| {
         rampart_crypto::ct_eq(
             v3::sign(auth.algorithm, key.secret.expose(), sts).as_bytes(),
-            auth.signature.to_ascii_lowercase().as_bytes(),
+            given.as_bytes(),
         )
     };
-    let ok = matches(&sts) || {
-        let alt = sts_for(true);
-        alt != sts && matches(&alt)
-    };
+    // As specified: keys and values RFC 3986-encoded.
+    let sts = sts_for(&v3::canonical_query(&pairs, true));
+    // The SDKs encode values only; that form is accepted only when it
+    // cannot be read two ways (see `v3::keys_unambiguous`).
+    let ok = matches(&sts)
+        || (v3::keys_unambiguous(&pairs) && {
+            let alt = sts_for(&v3::canonical_query(&pairs, false));
+            alt != sts && matches(&alt)
+        });
     if !ok {
         return Err(mismatch(&sts));
     }
-    check_nonce(rampart, &key, nonce, ts)?;
+    check_nonce(rampart, &key, nonce, ts, now)?;
     Ok(key)
 }

@@ -56,8 +56,9 @@ pub trait IamStore {
 
     // ---- request replay window -----------------------------------------
 
-    /// Records a signature nonce for `access_key_id` until `expires_at`.
-    /// Returns `false` if the same nonce is already recorded (a replay).
+    /// Records a signature nonce for `access_key_id` until `expires_at`
+    /// inclusive: a recorded nonce is live while `now <= expires_at`.
+    /// Returns `false` if the same nonce is recorded and live (a replay).
     fn use_nonce(
         &self,
         access_key_id: &str,

@@ -91,7 +91,7 @@ pub fn v3_request(
     let canonical = v3::canonical_request(&v3::CanonicalInput {
         method: "POST",
         path: "/",
-        query: &v3::canonical_query(&pairs, false),
+        query: &v3::canonical_query(&pairs, true),
         headers: &signed,
         hashed_payload: &body_hash,
     });

@@ -83,6 +83,11 @@ pub fn parse_authorization(header: &str) -> Option<Authorization> {
 
 /// The canonical query string: sorted by key; values (and, if `encode_keys`,
 /// keys) RFC 3986-encoded; `key=value` joined by `&`.
+///
+/// The specification encodes keys too; the official SDKs encode only values.
+/// Both forms agree when every key is made of unreserved characters; for
+/// other keys the server accepts the values-only form only under
+/// [`keys_unambiguous`].
 pub fn canonical_query(pairs: &[(String, String)], encode_keys: bool) -> String {
     let mut enc: Vec<(String, String)> = pairs
         .iter()
@@ -100,6 +105,19 @@ pub fn canonical_query(pairs: &[(String, String)], encode_keys: bool) -> String 
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Whether the values-only form of [`canonical_query`] reads back as exactly
+/// these pairs: no key holds `=`, `&` (which would split differently), `%`
+/// (which would read as an encoded character of the specified form) or a
+/// control character (which could reach into the next line of the canonical
+/// request). `Marker%3D%26MaxItems=2` fails this: its values-only form is
+/// that of `Marker=&MaxItems=2`.
+pub fn keys_unambiguous(pairs: &[(String, String)]) -> bool {
+    pairs.iter().all(|(k, _)| {
+        !k.chars()
+            .any(|c| matches!(c, '=' | '&' | '%') || c.is_control())
+    })
 }
 
 /// The inputs of a canonical request.
@@ -231,6 +249,34 @@ mod tests {
             sign(Algorithm::HmacSha256, "testsecret", &sts),
             "b3a7932c6d14ad7637e207b2aa39d92a7458e13f5738c06f09042068c77a77b1"
         );
+    }
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn keys_encoded_as_specified() {
+        let p = pairs("Marker%3D%26MaxItems=2");
+        assert_eq!(canonical_query(&p, true), "Marker%3D%26MaxItems=2");
+        // The values-only form of this query is that of another query.
+        assert_eq!(
+            canonical_query(&p, false),
+            canonical_query(&pairs("Marker=&MaxItems=2"), false)
+        );
+        assert!(!keys_unambiguous(&p));
+        for q in ["a%25b=1", "a%26b=1", "a%0Ab=1", "x=1&a%3Db=2"] {
+            assert!(!keys_unambiguous(&pairs(q)), "{q}");
+        }
+        // Plain keys and user keys with spaces or dots are fine.
+        assert!(keys_unambiguous(&pairs(
+            "MaxItems=2&ExtendedConfig.CustomData.my+key=v%3D&Marker="
+        )));
+        // Unreserved keys: both forms are the same string.
+        let p = pairs("MaxItems=2&Marker=a%3Db");
+        assert_eq!(canonical_query(&p, true), canonical_query(&p, false));
     }
 
     #[test]

@@ -6,19 +6,22 @@
 //! console has no business logic of its own and is authorized by the same
 //! policy engine as the signed API. See `README.md` beside this file.
 
+#[cfg(test)]
+mod http_tests;
 mod session;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use rampart_core::authz::AccessRequest;
-use rampart_core::Principal;
+use rampart_core::console::{MAX_LOGIN_NAME_LEN, MAX_PASSWORD_LEN};
+use rampart_core::{ApiError, Principal};
 use rampart_gateway::{Gateway, Params, Product, RpcResponse};
 use rampart_policy::Effect;
 use serde_json::{json, Value};
@@ -48,7 +51,10 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/assets/app.js", get(app_js))
         .route("/assets/app.css", get(app_css))
         .route("/api/session", get(session_info))
-        .route("/api/login", post(login))
+        .route(
+            "/api/login",
+            post(login).layer(DefaultBodyLimit::max(LOGIN_BODY_MAX)),
+        )
         .route("/api/logout", post(logout))
         .route("/api/simulate", post(simulate))
         .route("/api/{product}/{action}", post(call))
@@ -56,6 +62,10 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
+
+/// The largest logon form accepted: a logon name and a password at their
+/// longest, form-encoded, with room to spare.
+const LOGIN_BODY_MAX: usize = 4 * (MAX_LOGIN_NAME_LEN + MAX_PASSWORD_LEN) + 256;
 
 /// Rampart serves plain HTTP (TLS is terminated by a proxy in front of it,
 /// whose forwarding headers cannot be trusted blindly), so a request never
@@ -186,35 +196,78 @@ fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
-fn session_of(state: &Console, headers: &HeaderMap) -> Option<(String, Session)> {
+/// The session of the request's cookie as stored, not checked again.
+fn stored_session(state: &Console, headers: &HeaderMap) -> Option<(String, Session)> {
     let token = session::token_from_cookie(header_str(headers, "cookie")?)?;
     state.sessions.get(token).map(|s| (token.to_string(), s))
 }
 
-/// The session of a POST, with its CSRF token checked; or the refusal.
-#[allow(clippy::result_large_err)]
-fn checked_session(state: &Console, headers: &HeaderMap) -> Result<(String, Session), Response> {
-    if !same_origin(headers) {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "Console.CrossOrigin",
-            "The request did not come from the console's own pages.",
-        ));
+/// The session of the request's cookie, if it still stands: the principal's
+/// password (or login profile, or the user itself) has not changed since
+/// logon. A session that no longer stands is closed.
+async fn session_of(state: &Console, headers: &HeaderMap) -> Option<(String, Session)> {
+    let (token, s) = stored_session(state, headers)?;
+    let gateway = state.gateway.clone();
+    let logon = s.logon.clone();
+    let valid =
+        tokio::task::spawn_blocking(move || gateway.rampart().console_session_valid(&logon)).await;
+    match valid {
+        Ok(Ok(true)) => Some((token, s)),
+        Ok(Ok(false)) => {
+            tracing::info!(principal = %s.logon.principal.arn(), "console session ended: the logon no longer stands");
+            state.sessions.close(&token);
+            None
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(code = %e.code, "could not check a console session");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console session check failed");
+            None
+        }
     }
-    let Some((token, s)) = session_of(state, headers) else {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "Console.NotLoggedOn",
-            "You are not logged on, or your session has expired. Log on again.",
-        ));
+}
+
+fn not_logged_on() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "Console.NotLoggedOn",
+        "You are not logged on, or your session has ended. Log on again.",
+    )
+}
+
+fn cross_origin() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "Console.CrossOrigin",
+        "The request did not come from the console's own pages.",
+    )
+}
+
+fn csrf_refused() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "Console.InvalidCsrfToken",
+        "The request's X-CSRF-Token header is missing or does not match the session. Reload the page.",
+    )
+}
+
+/// The session of a POST, still standing, with its CSRF token checked; or
+/// the refusal.
+async fn checked_session(
+    state: &Console,
+    headers: &HeaderMap,
+) -> Result<(String, Session), Response> {
+    if !same_origin(headers) {
+        return Err(cross_origin());
+    }
+    let Some((token, s)) = session_of(state, headers).await else {
+        return Err(not_logged_on());
     };
     let csrf = header_str(headers, "x-csrf-token").unwrap_or_default();
     if !s.csrf_ok(csrf) {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "Console.InvalidCsrfToken",
-            "The request's X-CSRF-Token header is missing or does not match the session. Reload the page.",
-        ));
+        return Err(csrf_refused());
     }
     Ok((token, s))
 }
@@ -253,10 +306,10 @@ fn principal_info(p: &Principal) -> Value {
 }
 
 async fn session_info(State(state): State<Console>, headers: HeaderMap) -> Response {
-    match session_of(&state, &headers) {
+    match session_of(&state, &headers).await {
         Some((_, s)) => json_response(
             StatusCode::OK,
-            &json!({"Principal": principal_info(&s.principal), "CsrfToken": s.csrf}),
+            &json!({"Principal": principal_info(&s.logon.principal), "CsrfToken": s.csrf}),
         ),
         None => error(
             StatusCode::UNAUTHORIZED,
@@ -266,12 +319,22 @@ async fn session_info(State(state): State<Console>, headers: HeaderMap) -> Respo
     }
 }
 
-async fn login(State(state): State<Console>, headers: HeaderMap, body: Bytes) -> Response {
+async fn login(
+    State(state): State<Console>,
+    headers: HeaderMap,
+    ext: Extensions,
+    body: Bytes,
+) -> Response {
     if !same_origin(&headers) {
+        return cross_origin();
+    }
+    // Bounded before anything is decoded (the route's body limit refuses
+    // larger bodies before they are read).
+    if body.len() > LOGIN_BODY_MAX {
         return error(
-            StatusCode::FORBIDDEN,
-            "Console.CrossOrigin",
-            "The request did not come from the console's own pages.",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "InvalidLogin",
+            "The logon form is too large.",
         );
     }
     let pairs = form(&body);
@@ -279,6 +342,7 @@ async fn login(State(state): State<Console>, headers: HeaderMap, body: Bytes) ->
         .unwrap_or_default()
         .to_string();
     let password = form_get(&pairs, "Password").unwrap_or_default().to_string();
+    drop(pairs);
     if name.trim().is_empty() || password.is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
@@ -286,17 +350,17 @@ async fn login(State(state): State<Console>, headers: HeaderMap, body: Bytes) ->
             "Enter the logon name and the password.",
         );
     }
+    let ip = source_ip(&ext);
     let gateway = state.gateway.clone();
-    let checked =
-        tokio::task::spawn_blocking(move || gateway.rampart().console_login(&name, &password))
-            .await;
-    let principal = match checked {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
-            tracing::info!(code = %e.code, "console logon refused");
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED);
-            return error(status, &e.code, &e.message);
-        }
+    let checked = tokio::task::spawn_blocking(move || {
+        gateway
+            .rampart()
+            .console_login(&name, &password, ip.as_deref())
+    })
+    .await;
+    let logon = match checked {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => return logon_refused(&e),
         Err(e) => {
             tracing::error!(error = %e, "console logon failed");
             return error(
@@ -307,12 +371,12 @@ async fn login(State(state): State<Console>, headers: HeaderMap, body: Bytes) ->
         }
     };
     // A fresh token on every logon (no session fixation); the old one ends.
-    if let Some((old, _)) = session_of(&state, &headers) {
+    if let Some((old, _)) = stored_session(&state, &headers) {
         state.sessions.close(&old);
     }
-    tracing::info!(principal = %principal.arn(), "console logon");
-    let info = principal_info(&principal);
-    let (token, s) = state.sessions.open(principal);
+    tracing::info!(principal = %logon.principal.arn(), "console logon");
+    let info = principal_info(&logon.principal);
+    let (token, s) = state.sessions.open(logon);
     let mut r = json_response(
         StatusCode::OK,
         &json!({"Principal": info, "CsrfToken": s.csrf}),
@@ -323,11 +387,24 @@ async fn login(State(state): State<Console>, headers: HeaderMap, body: Bytes) ->
     r
 }
 
+fn logon_refused(e: &ApiError) -> Response {
+    tracing::info!(code = %e.code, "console logon refused");
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNAUTHORIZED);
+    error(status, &e.code, &e.message)
+}
+
+/// Logout needs the session's CSRF token but not a session that still
+/// stands: ending one is always allowed.
 async fn logout(State(state): State<Console>, headers: HeaderMap) -> Response {
-    let (token, _) = match checked_session(&state, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
+    if !same_origin(&headers) {
+        return cross_origin();
+    }
+    let Some((token, s)) = stored_session(&state, &headers) else {
+        return not_logged_on();
     };
+    if !s.csrf_ok(header_str(&headers, "x-csrf-token").unwrap_or_default()) {
+        return csrf_refused();
+    }
     state.sessions.close(&token);
     let mut r = json_response(StatusCode::OK, &json!({"LoggedOut": true}));
     if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(OVER_TLS)) {
@@ -357,7 +434,7 @@ async fn call(
     ext: Extensions,
     body: Bytes,
 ) -> Response {
-    let (_, s) = match checked_session(&state, &headers) {
+    let (_, s) = match checked_session(&state, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -378,7 +455,7 @@ async fn call(
     let params = Params::from_pairs(form(&body));
     let ip = source_ip(&ext);
     let gateway = state.gateway.clone();
-    let principal = s.principal;
+    let principal = s.logon.principal;
     let ran = tokio::task::spawn_blocking(move || {
         gateway.handle_as(
             &principal,
@@ -412,8 +489,64 @@ async fn call(
     }
 }
 
+/// A RAM error in the API's envelope, for the console's own endpoints.
+fn ram_error(e: &ApiError) -> RpcResponse {
+    let request_id = uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase();
+    rampart_gateway::encode::error(
+        rampart_gateway::Format::Json,
+        &request_id,
+        "ram.aliyuncs.com",
+        Product::Ram.code(),
+        e,
+    )
+}
+
+/// Whether `caller` may read what a simulation of the user or role `name`
+/// shows: the decision and the names of the policies behind it, attached to
+/// the user (directly or through its groups) or to the role. The same rights
+/// the API asks to list them: `ram:ListPoliciesForUser` and
+/// `ram:ListGroupsForUser` on the user and `ram:ListPoliciesForGroup` on each
+/// of its groups, or `ram:ListPoliciesForRole` on the role.
+fn authorize_simulation(
+    gateway: &Gateway,
+    caller: &Principal,
+    kind: &str,
+    name: &str,
+    ip: Option<&str>,
+) -> Result<(), ApiError> {
+    let rampart = gateway.rampart();
+    let arn = |relative: &str| format!("acs:ram:*:{}:{relative}", rampart.account_id());
+    let check = |action: &str, resource: &str| {
+        rampart.authorize(
+            caller,
+            &AccessRequest {
+                action,
+                resource,
+                source_ip: ip,
+                secure_transport: OVER_TLS,
+                extra: None,
+                resource_policy: None,
+            },
+        )
+    };
+    if kind == "Role" {
+        return check("ram:ListPoliciesForRole", &arn(&format!("role/{name}")));
+    }
+    let user = arn(&format!("user/{name}"));
+    check("ram:ListPoliciesForUser", &user)?;
+    check("ram:ListGroupsForUser", &user)?;
+    for group in rampart.list_groups_for_user(name)? {
+        check(
+            "ram:ListPoliciesForGroup",
+            &arn(&format!("group/{}", group.group_name)),
+        )?;
+    }
+    Ok(())
+}
+
 /// Reads a user's or role's identity through the API (so the caller needs
-/// the right to read it) and builds the principal to simulate.
+/// the right to read it), checks the caller may read its policies, and
+/// builds the principal to simulate.
 fn simulated_principal(
     gateway: &Gateway,
     caller: &Principal,
@@ -439,7 +572,7 @@ fn simulated_principal(
             .unwrap_or_default()
             .to_string()
     };
-    Ok(match kind {
+    let target = match kind {
         "Role" => Principal::AssumedRole {
             account_id,
             role_id: text("Role", "RoleId"),
@@ -455,7 +588,14 @@ fn simulated_principal(
             user_name: text("User", "UserName"),
             access_key_id: String::new(),
         },
-    })
+    };
+    let canonical_name = match &target {
+        Principal::AssumedRole { role_name, .. } => role_name.as_str(),
+        Principal::User { user_name, .. } => user_name.as_str(),
+        Principal::Root { .. } => name,
+    };
+    authorize_simulation(gateway, caller, kind, canonical_name, ip).map_err(|e| ram_error(&e))?;
+    Ok(target)
 }
 
 async fn simulate(
@@ -464,7 +604,7 @@ async fn simulate(
     ext: Extensions,
     body: Bytes,
 ) -> Response {
-    let (_, s) = match checked_session(&state, &headers) {
+    let (_, s) = match checked_session(&state, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -507,7 +647,7 @@ async fn simulate(
     let caller_ip = source_ip(&ext);
     let ran = tokio::task::spawn_blocking(move || {
         let target =
-            simulated_principal(&gateway, &s.principal, &kind, &name, caller_ip.as_deref())?;
+            simulated_principal(&gateway, &s.logon.principal, &kind, &name, caller_ip.as_deref())?;
         let req = AccessRequest {
             action: &action,
             resource: &resource,

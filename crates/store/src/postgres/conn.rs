@@ -273,12 +273,12 @@ impl PostgresStore {
                 .query_opt(
                     "INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at \
-                     WHERE nonces.expires_at <= $4 RETURNING 1",
+                     WHERE nonces.expires_at < $4 RETURNING 1",
                     &[&key, &nonce, &expires_at, &now],
                 )?
                 .is_some();
             if calls.is_multiple_of(PRUNE_EVERY) {
-                c.execute("DELETE FROM nonces WHERE expires_at <= $1", &[&now])?;
+                c.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])?;
             }
             Ok(fresh)
         })

@@ -208,8 +208,9 @@ impl SqliteStore {
 
     pub(crate) fn record_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> bool {
         let mut w = self.nonces.lock();
+        // Live while `now <= expires_at` (see `IamStore::use_nonce`).
         while let Some(&(exp, h)) = w.queue.front() {
-            if exp > now {
+            if exp >= now {
                 break;
             }
             w.queue.pop_front();

@@ -77,6 +77,8 @@ fn nonces_refuse_replay(s: &dyn Store) {
     assert!(s.use_nonce("k", "n1", 100, 200).unwrap());
     assert!(!s.use_nonce("k", "n1", 150, 250).unwrap());
     assert!(s.use_nonce("k2", "n1", 150, 250).unwrap());
+    // Live up to and including its expiry second.
+    assert!(!s.use_nonce("k", "n1", 200, 300).unwrap());
     // After the window the nonce may be seen again.
     assert!(s.use_nonce("k", "n1", 300, 400).unwrap());
 }

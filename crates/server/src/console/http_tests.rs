@@ -1,0 +1,309 @@
+//! The console over HTTP, in process: the logon form's size limit, sessions
+//! that end when the logon no longer stands, and the simulator's rights.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rampart_core::{Principal, Rampart, Settings, SystemClock};
+use rampart_crypto::Keyring;
+use rampart_gateway::{Gateway, Params, Product};
+use rampart_store::{SqliteStore, Store};
+use serde_json::Value;
+
+const PASSWORD: &str = "Console-Passw0rd!";
+
+struct TestServer {
+    base: String,
+    gateway: Arc<Gateway>,
+    account_id: String,
+    _rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+fn start() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap());
+    let keyring = Keyring::for_tests();
+    let now = rampart_core::Clock::now(&SystemClock);
+    let creds = rampart_core::account::initialize(store.as_ref(), &keyring, now).unwrap();
+    let rampart =
+        Rampart::open(store, keyring, Arc::new(SystemClock), Settings::default()).unwrap();
+    let gateway = Arc::new(Gateway::new(rampart));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    std_listener.set_nonblocking(true).unwrap();
+    let port = std_listener.local_addr().unwrap().port();
+    let app = axum::Router::new().nest_service("/console", super::router(gateway.clone()));
+    rt.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestServer {
+        base: format!("http://127.0.0.1:{port}/console"),
+        gateway,
+        account_id: creds.account_id.clone(),
+        _rt: rt,
+        _dir: dir,
+    }
+}
+
+fn body_of(r: ureq::Response) -> Value {
+    serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null)
+}
+
+fn send(req: ureq::Request, form: &[(&str, &str)]) -> (u16, Value, Option<String>) {
+    let req = req.timeout(Duration::from_secs(120));
+    let result = if form.is_empty() && req.method() == "GET" {
+        req.call()
+    } else {
+        req.send_form(form)
+    };
+    match result {
+        Ok(r) => {
+            let cookie = r.header("set-cookie").map(str::to_string);
+            (r.status(), body_of(r), cookie)
+        }
+        Err(ureq::Error::Status(code, r)) => (code, body_of(r), None),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A logged-on console session: cookie and CSRF token.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+impl TestServer {
+    fn root(&self) -> Principal {
+        Principal::Root {
+            account_id: self.account_id.clone(),
+            access_key_id: String::new(),
+        }
+    }
+
+    /// An API call by the account, which must succeed.
+    fn api(&self, action: &str, params: &[(&str, &str)]) -> Value {
+        let params = Params::from_pairs(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let (resp, _) =
+            self.gateway
+                .handle_as(&self.root(), Product::Ram, action, &params, None, false);
+        let body: Value = serde_json::from_slice(&resp.body).unwrap();
+        assert_eq!(resp.status, 200, "{action}: {body}");
+        body
+    }
+
+    fn user_with_logon(&self, name: &str) {
+        self.api("CreateUser", &[("UserName", name)]);
+        self.api(
+            "CreateLoginProfile",
+            &[("UserName", name), ("Password", PASSWORD)],
+        );
+    }
+
+    fn login(&self, name: &str, password: &str) -> (u16, Value, Option<Session>) {
+        let (status, body, cookie) = send(
+            ureq::post(&format!("{}/api/login", self.base)),
+            &[("LoginName", name), ("Password", password)],
+        );
+        let session = cookie.map(|c| Session {
+            cookie: c.split(';').next().unwrap().to_string(),
+            csrf: body["CsrfToken"].as_str().unwrap_or_default().to_string(),
+        });
+        (status, body, session)
+    }
+
+    fn user_session(&self, user: &str) -> Session {
+        let (status, body, s) = self.login(&format!("{user}@{}", self.account_id), PASSWORD);
+        assert_eq!(status, 200, "{body}");
+        s.unwrap()
+    }
+
+    fn get(&self, s: &Session, path: &str) -> (u16, Value) {
+        let (status, body, _) = send(
+            ureq::get(&format!("{}{path}", self.base)).set("Cookie", &s.cookie),
+            &[],
+        );
+        (status, body)
+    }
+
+    fn post(&self, s: &Session, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        let (status, body, _) = send(
+            ureq::post(&format!("{}{path}", self.base))
+                .set("Cookie", &s.cookie)
+                .set("X-CSRF-Token", &s.csrf),
+            form,
+        );
+        (status, body)
+    }
+}
+
+#[test]
+fn a_huge_logon_form_is_refused_before_it_is_read() {
+    let t = start();
+    let huge = "a".repeat(1_900_000);
+    for _ in 0..5 {
+        // Refused with 413 as soon as the declared length is seen; the
+        // client may still be writing the body when the server closes.
+        match ureq::post(&format!("{}/api/login", t.base))
+            .timeout(Duration::from_secs(120))
+            .send_form(&[("LoginName", &huge), ("Password", "x")])
+        {
+            Err(ureq::Error::Status(status, _)) => assert_eq!(status, 413),
+            Err(ureq::Error::Transport(_)) => {}
+            Ok(r) => panic!("accepted: {}", r.status()),
+        }
+    }
+    // A form under the limit whose name is still too long for any logon
+    // name leaves nothing behind either.
+    let long = format!("{}@{}", "b".repeat(300), t.account_id);
+    let (status, body, _) = t.login(&long, "wrong-pass");
+    assert_eq!((status, body["Code"].as_str()), (401, Some("InvalidLogin")));
+    assert_eq!(t.gateway.rampart().console_brake_sizes(), (0, 0, 0));
+}
+
+#[test]
+fn a_session_ends_when_its_logon_no_longer_stands() {
+    let t = start();
+    t.user_with_logon("alice");
+    let s = t.user_session("alice");
+    let (status, body) = t.get(&s, "/api/session");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = t.post(&s, "/api/sts/GetCallerIdentity", &[]);
+    assert_eq!(status, 200, "{body}");
+    // The password changes: the session ends, for every kind of request.
+    t.api(
+        "UpdateLoginProfile",
+        &[("UserName", "alice"), ("Password", "Another-Passw0rd!")],
+    );
+    let (status, body) = t.post(&s, "/api/sts/GetCallerIdentity", &[]);
+    assert_eq!(
+        (status, body["Code"].as_str()),
+        (401, Some("Console.NotLoggedOn")),
+        "{body}"
+    );
+    let (status, _) = t.get(&s, "/api/session");
+    assert_eq!(status, 401);
+    // The login profile is deleted.
+    t.api(
+        "UpdateLoginProfile",
+        &[("UserName", "alice"), ("Password", PASSWORD)],
+    );
+    let s = t.user_session("alice");
+    assert_eq!(t.get(&s, "/api/session").0, 200);
+    t.api("DeleteLoginProfile", &[("UserName", "alice")]);
+    assert_eq!(t.get(&s, "/api/session").0, 401);
+    let (status, _) = t.post(&s, "/api/simulate", &[]);
+    assert_eq!(status, 401);
+    // Logging out still works on an ended session's token (nothing to end).
+    let (status, _) = t.post(&s, "/api/logout", &[]);
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn the_simulator_needs_the_right_to_read_the_targets_policies() {
+    let t = start();
+    t.user_with_logon("reader");
+    t.api("CreateUser", &[("UserName", "target")]);
+    t.api("CreateGroup", &[("GroupName", "ops")]);
+    t.api(
+        "AddUserToGroup",
+        &[("UserName", "target"), ("GroupName", "ops")],
+    );
+    t.api(
+        "AttachPolicyToGroup",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunKMSFullAccess"),
+            ("GroupName", "ops"),
+        ],
+    );
+    let trust = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{}:root"]}}}}]}}"#,
+        t.account_id
+    );
+    t.api(
+        "CreateRole",
+        &[
+            ("RoleName", "deployer"),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+    );
+    let mut granted = 0;
+    let mut grant = |actions: &[&str], resource: &str| {
+        granted += 1;
+        let name = format!("p{granted}");
+        let doc = serde_json::json!({
+            "Version": "1",
+            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resource}]
+        })
+        .to_string();
+        t.api(
+            "CreatePolicy",
+            &[("PolicyName", &name), ("PolicyDocument", &doc)],
+        );
+        t.api(
+            "AttachPolicyToUser",
+            &[
+                ("PolicyType", "Custom"),
+                ("PolicyName", &name),
+                ("UserName", "reader"),
+            ],
+        );
+    };
+    let s = t.user_session("reader");
+    let simulate = |kind: &str, name: &str| {
+        t.post(
+            &s,
+            "/api/simulate",
+            &[
+                ("PrincipalType", kind),
+                ("PrincipalName", name),
+                ("Action", "kms:ListSecrets"),
+                ("Resource", "*"),
+            ],
+        )
+    };
+    let denied = |r: (u16, Value), action: &str| {
+        assert_eq!(
+            (r.0, r.1["Code"].as_str()),
+            (403, Some("NoPermission")),
+            "{action}: {}",
+            r.1
+        );
+        let msg = r.1["Message"].as_str().unwrap();
+        assert!(msg.contains(action), "{action}: {msg}");
+    };
+    // Reading the user alone does not show its policies.
+    grant(&["ram:GetUser"], "acs:ram:*:*:user/target");
+    denied(simulate("User", "target"), "ram:ListPoliciesForUser");
+    grant(
+        &["ram:ListPoliciesForUser", "ram:ListGroupsForUser"],
+        "acs:ram:*:*:user/target",
+    );
+    // Its groups' policies are shown too.
+    denied(simulate("User", "target"), "ram:ListPoliciesForGroup");
+    grant(&["ram:ListPoliciesForGroup"], "acs:ram:*:*:group/ops");
+    let (status, body) = simulate("User", "target");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Decision"], "Allow");
+    // A role likewise.
+    grant(&["ram:GetRole"], "acs:ram:*:*:role/deployer");
+    denied(simulate("Role", "deployer"), "ram:ListPoliciesForRole");
+    grant(&["ram:ListPoliciesForRole"], "acs:ram:*:*:role/deployer");
+    let (status, body) = simulate("Role", "deployer");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Decision"], "ImplicitDeny");
+}
