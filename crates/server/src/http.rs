@@ -679,3 +679,42 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: draining in-flight requests");
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stalled_write_fails_after_the_write_timeout() {
+        let (a, mut b) = tokio::io::duplex(64);
+        let mut guarded = StallGuard::new(a, Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        // Nobody reads: the buffer fills and the write stalls.
+        let err = guarded.write_all(&[0u8; 4096]).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(200) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+
+        // A reader that keeps up resets the timer at every write.
+        let (a, mut b2) = tokio::io::duplex(64);
+        let reader = tokio::spawn(async move {
+            let mut sink = Vec::new();
+            tokio::io::AsyncReadExt::read_to_end(&mut b2, &mut sink)
+                .await
+                .unwrap();
+            sink.len()
+        });
+        let mut guarded = StallGuard::new(a, Duration::from_millis(200));
+        guarded.write_all(&[1u8; 100_000]).await.unwrap();
+        guarded.shutdown().await.unwrap();
+        drop(guarded);
+        assert_eq!(reader.await.unwrap(), 100_000);
+        b.shutdown().await.unwrap();
+    }
+}

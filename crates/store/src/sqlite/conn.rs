@@ -154,6 +154,7 @@ impl SqliteStore {
                     lock_path.display()
                 ))
             })?;
+        restrict(&lock_path)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
