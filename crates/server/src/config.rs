@@ -54,7 +54,7 @@ pub struct ServeArgs {
     /// Time a response write may stall before the connection is closed [default: 30s].
     #[arg(long, env = "RAMPART_WRITE_TIMEOUT")]
     pub write_timeout: Option<String>,
-    /// Most connections open at once; more wait to be accepted [default: 1024].
+    /// Most connections open at once; more wait to be accepted [default: 512].
     #[arg(long, env = "RAMPART_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
     /// A TOML file with any of the keys above (`listen = "…"`, `data-dir = "…"`).
@@ -145,7 +145,7 @@ pub const DEFAULT_IDLE_TIMEOUT: &str = "60s";
 /// Default time a response write may stall.
 pub const DEFAULT_WRITE_TIMEOUT: &str = "30s";
 /// Default cap on open connections (lowered to fit the open-file limit).
-pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Parses `90s`, `10m`, `6h`, `2d` into seconds.
 pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
@@ -341,7 +341,7 @@ mod tests {
         assert_eq!(c.http.body_timeout, Duration::from_secs(30));
         assert_eq!(c.http.idle_timeout, Duration::from_secs(60));
         assert_eq!(c.http.write_timeout, Duration::from_secs(30));
-        assert_eq!(c.http.max_connections, 1024);
+        assert_eq!(c.http.max_connections, 512);
         let bad = ServeArgs {
             database: Some("mysql://x".into()),
             ..Default::default()

@@ -15,7 +15,9 @@
 //!   headers at most [`MAX_HEADER_BYTES`] together (431), its body at most
 //!   [`MAX_BODY_BYTES`] (413) and read whole within `body_timeout` (408);
 //!   all bodies being read hold at most [`MAX_BUFFERED_BODY_BYTES`] (503);
-//! - a response write that stalls for `write_timeout` closes the connection.
+//! - a response write that stalls for `write_timeout` closes the connection;
+//! - when fewer than a quarter of the slots are free, connections older
+//!   than [`SHED_AGE`] are shed, those without a request head first.
 //!
 //! A connection is served by [`Server::serve_connection`], generic over the
 //! byte stream, so that a TLS stream can take the TCP stream's place.
@@ -50,8 +52,9 @@ use crate::metrics::Metrics;
 /// Largest request body, in bytes (the gateway's own bound).
 pub const MAX_BODY_BYTES: usize = rampart_gateway::decode::MAX_BODY_BYTES;
 /// Most bytes of request bodies held at once by all connections together
-/// (64 MiB); a request whose body does not fit is answered 503.
-pub const MAX_BUFFERED_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// (16 MiB: 64 bodies of the largest size); a request whose body does not
+/// fit is answered 503.
+pub const MAX_BUFFERED_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Largest request head (request line and headers), in bytes: a query of
 /// [`rampart_gateway::decode::MAX_QUERY_BYTES`] plus [`MAX_HEADER_BYTES`].
 pub const MAX_HEAD_BYTES: usize = rampart_gateway::decode::MAX_QUERY_BYTES + MAX_HEADER_BYTES;
@@ -62,6 +65,11 @@ pub const MAX_HEADERS: usize = 64;
 /// Open files kept for the database, logs and the listener, besides
 /// connections.
 const RESERVED_FILES: usize = 64;
+/// When fewer than a quarter of the connection slots are free, connections
+/// open for this long are shed: one that has not sent a whole request head
+/// is closed, any other once its request in flight is answered (an idle one
+/// at once). Clients reconnect; slowly sending ones lose their slot first.
+pub const SHED_AGE: Duration = Duration::from_secs(1);
 /// Longest wait for open connections to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -276,6 +284,9 @@ impl Server {
         let first_head = tokio::time::sleep(self.limits.header_timeout);
         tokio::pin!(first_head);
         let (mut waiting_first, mut closing) = (true, false);
+        let opened = tokio::time::Instant::now();
+        let mut pressure = tokio::time::interval_at(opened + SHED_AGE, SHED_AGE / 2);
+        pressure.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 r = conn.as_mut() => {
@@ -295,8 +306,23 @@ impl Server {
                     conn.as_mut().graceful_shutdown();
                     closing = true;
                 }
+                _ = pressure.tick(), if !closing => {
+                    if self.under_pressure() {
+                        if !started.load(Ordering::Relaxed) {
+                            tracing::debug!(%peer, "connection slots nearly all taken: a connection without a request head closed");
+                            return;
+                        }
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                }
             }
         }
+    }
+
+    /// Whether fewer than a quarter of the connection slots are free.
+    fn under_pressure(&self) -> bool {
+        self.connections.available_permits() < self.limits.max_connections.div_ceil(4)
     }
 
     /// Reads the body within the bounds, then routes the request.
@@ -433,7 +459,9 @@ impl Server {
             rampart_gateway::encode::error(Format::Json, &request_id, "rampart", "Unknown", &e);
         self.metrics
             .request("Unknown", "-", code, started.elapsed().as_secs_f64());
-        tracing::info!(code, status, request_id = %request_id, "request refused before decoding");
+        if REFUSALS.admit() {
+            tracing::info!(code, status, request_id = %request_id, "request refused before decoding");
+        }
         let mut r = Response::new(Body::from(out.body));
         *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         let h = r.headers_mut();
@@ -443,6 +471,47 @@ impl Server {
             h.insert("x-acs-request-id", v);
         }
         r
+    }
+}
+
+/// Most log lines a second for requests refused without credentials; the
+/// others are counted, and the count is logged before the next line.
+pub const MAX_REFUSAL_LOGS_PER_SECOND: u32 = 20;
+
+/// Limits the log lines of refused requests without credentials, so that a
+/// flood of them cannot fill the disk through the log.
+struct LogLimiter {
+    /// The current one-second window: its start, lines logged, lines not.
+    window: std::sync::Mutex<(Option<std::time::Instant>, u32, u64)>,
+}
+
+static REFUSALS: LogLimiter = LogLimiter {
+    window: std::sync::Mutex::new((None, 0, 0)),
+};
+
+impl LogLimiter {
+    /// Whether to log one more line now.
+    fn admit(&self) -> bool {
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if w.0
+            .is_none_or(|start| now.duration_since(start) >= Duration::from_secs(1))
+        {
+            if w.2 > 0 {
+                tracing::info!(
+                    not_logged = w.2,
+                    "more requests without credentials were refused than are logged ({MAX_REFUSAL_LOGS_PER_SECOND} a second)"
+                );
+            }
+            *w = (Some(now), 0, 0);
+        }
+        if w.1 < MAX_REFUSAL_LOGS_PER_SECOND {
+            w.1 += 1;
+            true
+        } else {
+            w.2 += 1;
+            false
+        }
     }
 }
 
@@ -643,9 +712,10 @@ async fn rpc(
         500.. => {
             tracing::warn!(action, code, status = resp.status, request_id = %outcome.request_id, principal = outcome.principal.as_deref().unwrap_or("-"), "request failed")
         }
-        400.. => {
+        400.. if outcome.principal.is_some() || REFUSALS.admit() => {
             tracing::info!(action, code, status = resp.status, request_id = %outcome.request_id, principal = outcome.principal.as_deref().unwrap_or("-"), "request refused")
         }
+        400.. => {}
         _ => {
             tracing::debug!(action, status = resp.status, request_id = %outcome.request_id, "request served")
         }

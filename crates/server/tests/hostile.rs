@@ -96,7 +96,7 @@ fn time_to_close(s: &mut TcpStream, within: Duration) -> Duration {
     }
 }
 
-fn is_open(s: &mut TcpStream) -> bool {
+fn is_open(mut s: &TcpStream) -> bool {
     s.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
     let mut buf = [0u8; 1];
@@ -313,11 +313,8 @@ fn half_open_connections_are_closed_after_the_header_timeout() {
         let d = time_to_close(s, Duration::from_secs(10));
         assert!(d < Duration::from_secs(4), "{d:?}");
     }
-    let mut trickle = t.join().unwrap();
-    assert!(
-        !is_open(&mut trickle),
-        "the trickling connection was closed"
-    );
+    let trickle = t.join().unwrap();
+    assert!(!is_open(&trickle), "the trickling connection was closed");
 }
 
 #[test]
@@ -373,18 +370,24 @@ fn a_stalled_body_is_answered_408_and_closed() {
 #[test]
 fn open_connections_are_capped() {
     let dir = tempfile::tempdir().unwrap();
-    let p = Proc::start(
-        dir.path(),
-        &["--max-connections", "3", "--header-timeout", "30s"],
-    );
+    let p = Proc::start(dir.path(), &["--max-connections", "3"]);
     // Let the health check's connection go.
     std::thread::sleep(Duration::from_millis(300));
-    let mut held: Vec<TcpStream> = (0..3).map(|_| connect(&p)).collect();
+    // Three requests in flight (their bodies still coming) hold every slot;
+    // such connections are not shed.
+    let mut held: Vec<TcpStream> = (0..3)
+        .map(|_| {
+            let mut s = connect(&p);
+            s.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nAction=")
+                .unwrap();
+            s
+        })
+        .collect();
     std::thread::sleep(Duration::from_millis(300));
     let mut s = connect(&p);
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(800)))
+    s.set_read_timeout(Some(Duration::from_millis(2500)))
         .unwrap();
     let mut buf = [0u8; 1];
     let waiting = s.read(&mut buf);
@@ -396,7 +399,79 @@ fn open_connections_are_capped() {
     held.pop();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     assert_eq!(read_response(&mut s).0, 200);
-    assert!(is_open(&mut held[0]));
+    assert!(is_open(&held[0]));
+}
+
+#[test]
+fn connections_without_a_request_are_shed_when_slots_run_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Proc::start(dir.path(), &["--max-connections", "4"]);
+    std::thread::sleep(Duration::from_millis(300));
+    // Every slot taken by connections that send nothing (the header timeout
+    // is 10 s): past one second they are shed, and a new client is served.
+    let silent: Vec<TcpStream> = (0..4).map(|_| connect(&p)).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let mut s = connect(&p);
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut s).0, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    // Only as many as needed: the slot a shed connection freed went to
+    // the new client.
+    let shed = silent.iter().filter(|c| !is_open(c)).count();
+    assert!((1..4).contains(&shed), "{shed} shed");
+}
+
+#[test]
+fn request_bodies_share_a_bounded_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Proc::start(dir.path(), &[]);
+    // 70 bodies of 256 KiB, all but their last bytes sent: past the 16 MiB
+    // that bodies may hold together.
+    let len = 256 * 1024;
+    let part = vec![b'a'; len - 100];
+    let mut conns: Vec<TcpStream> = (0..70)
+        .map(|_| {
+            let mut s = connect(&p);
+            s.write_all(
+                format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {len}\r\n\r\n")
+                    .as_bytes(),
+            )
+            .unwrap();
+            let _ = s.write_all(&part);
+            s
+        })
+        .collect();
+    let mut busy = 0;
+    std::thread::sleep(Duration::from_millis(500));
+    for s in &mut conns {
+        s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let mut first = [0u8; 12];
+        if s.read_exact(&mut first).is_ok() {
+            assert_eq!(
+                &first,
+                b"HTTP/1.1 503",
+                "{}",
+                String::from_utf8_lossy(&first)
+            );
+            busy += 1;
+        }
+    }
+    assert!((1..=10).contains(&busy), "{busy} refused");
+    // The others are still being read, and finish normally.
+    let s = conns
+        .iter_mut()
+        .find(|s| is_open(s))
+        .expect("a body still being read");
+    s.write_all(&[b'a'; 100]).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let (status, _, _) = read_response(s);
+    assert_eq!(status, 400, "a whole body is served");
 }
 
 #[test]
