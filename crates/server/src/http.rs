@@ -303,6 +303,10 @@ impl Server {
                     waiting_first = false;
                 }
                 _ = close.changed(), if !closing => {
+                    if !started.load(Ordering::Relaxed) {
+                        // No request yet: nothing to finish.
+                        return;
+                    }
                     conn.as_mut().graceful_shutdown();
                     closing = true;
                 }
@@ -740,7 +744,10 @@ async fn shutdown_signal() {
             Ok(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
         }
     };
     tokio::select! {
