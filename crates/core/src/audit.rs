@@ -4,9 +4,18 @@
 //! flushes every 250 ms and at shutdown), to the store and, when configured,
 //! as JSON lines to a file or stdout. Request parameters are never recorded,
 //! so secret values and AccessKey secrets cannot reach the trail.
+//!
+//! What a caller without credentials can put in the trail is bounded: every
+//! field is cut to a fixed length, events without a principal (unsigned or
+//! badly signed calls) are recorded at most
+//! [`UNAUTHENTICATED_EVENTS_PER_SECOND`] a second on average, and at most
+//! [`MAX_BUFFERED_EVENTS`] wait for a flush. Events over a bound are counted
+//! in [`DROPPED_EVENTS`] instead.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use rampart_store::{AuditEvent, AuditQuery};
 use serde_json::{json, Value};
@@ -14,11 +23,128 @@ use serde_json::{json, Value};
 use crate::time::format as ts;
 use crate::{ApiError, Principal, Rampart};
 
+/// Longest id, name, code or address kept in an event field, in bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+/// Longest ARN, user name, resource name or user agent kept, in bytes.
+pub const MAX_TEXT_BYTES: usize = 512;
+/// Longest error message kept, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+/// Most events waiting in memory for the next flush; more are dropped
+/// (while the store cannot be written, say).
+pub const MAX_BUFFERED_EVENTS: usize = 50_000;
+/// Events without a principal recorded a second, on average.
+pub const UNAUTHENTICATED_EVENTS_PER_SECOND: u32 = 20;
+/// Events without a principal recorded in a burst.
+pub const UNAUTHENTICATED_EVENTS_BURST: u32 = 1000;
+/// Events deleted in one transaction by [`Rampart::purge_audit`].
+pub const PURGE_BATCH: u32 = 5000;
+
+/// Events not recorded because of a bound, since the process started.
+pub static DROPPED_EVENTS: AtomicU64 = AtomicU64::new(0);
+
+/// A token bucket for events without a principal.
+struct Bucket {
+    tokens: f64,
+    last: Option<Instant>,
+}
+
+impl Bucket {
+    fn take(&mut self, now: Instant) -> bool {
+        let rate = f64::from(UNAUTHENTICATED_EVENTS_PER_SECOND);
+        let burst = f64::from(UNAUTHENTICATED_EVENTS_BURST);
+        if let Some(last) = self.last {
+            let refill = now.saturating_duration_since(last).as_secs_f64() * rate;
+            self.tokens = (self.tokens + refill).min(burst);
+        }
+        self.last = Some(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// Buffered events and the optional JSON-lines sink.
-#[derive(Default)]
 pub struct AuditSink {
     buf: Mutex<Vec<AuditEvent>>,
     lines: Mutex<Option<Box<dyn Write + Send>>>,
+    unauthenticated: Mutex<Bucket>,
+    /// Dropped events not yet logged, and when they were last logged.
+    dropped: Mutex<(u64, Option<Instant>)>,
+}
+
+impl Default for AuditSink {
+    fn default() -> Self {
+        Self {
+            buf: Mutex::default(),
+            lines: Mutex::default(),
+            unauthenticated: Mutex::new(Bucket {
+                tokens: f64::from(UNAUTHENTICATED_EVENTS_BURST),
+                last: None,
+            }),
+            dropped: Mutex::default(),
+        }
+    }
+}
+
+impl AuditSink {
+    fn drop_event(&self) {
+        DROPPED_EVENTS.fetch_add(1, Ordering::Relaxed);
+        self.dropped.lock().unwrap_or_else(|e| e.into_inner()).0 += 1;
+    }
+
+    /// Logs dropped events, at most once a minute.
+    fn log_dropped(&self) {
+        let mut d = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
+        let due = d.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(60));
+        if d.0 > 0 && due {
+            tracing::warn!(
+                dropped = d.0,
+                "audit events not recorded: over the bound for unauthenticated calls ({UNAUTHENTICATED_EVENTS_PER_SECOND}/s) or the buffer ({MAX_BUFFERED_EVENTS})"
+            );
+            *d = (0, Some(Instant::now()));
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` bytes, at a character boundary.
+fn bound(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
+/// Cuts every field of an event to its bound.
+pub fn bound_event(e: &mut AuditEvent) {
+    for f in [
+        &mut e.event_id,
+        &mut e.event_name,
+        &mut e.service_name,
+        &mut e.event_source,
+        &mut e.identity_type,
+        &mut e.access_key_id,
+        &mut e.source_ip,
+        &mut e.event_rw,
+        &mut e.error_code,
+        &mut e.request_id,
+    ] {
+        bound(f, MAX_NAME_BYTES);
+    }
+    for f in [
+        &mut e.principal_arn,
+        &mut e.user_name,
+        &mut e.user_agent,
+        &mut e.resource_name,
+    ] {
+        bound(f, MAX_TEXT_BYTES);
+    }
+    bound(&mut e.error_message, MAX_MESSAGE_BYTES);
 }
 
 impl std::fmt::Debug for AuditSink {
@@ -91,13 +217,51 @@ impl Rampart {
         *self.audit.lines.lock().unwrap_or_else(|e| e.into_inner()) = Some(w);
     }
 
-    /// Buffers an event.
-    pub fn record(&self, e: AuditEvent) {
-        self.audit
-            .buf
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(e);
+    /// Buffers an event, its fields cut to their bounds. An event without
+    /// a principal beyond [`UNAUTHENTICATED_EVENTS_PER_SECOND`], or beyond
+    /// [`MAX_BUFFERED_EVENTS`] waiting, is counted in [`DROPPED_EVENTS`]
+    /// instead.
+    pub fn record(&self, mut e: AuditEvent) {
+        if e.principal_arn.is_empty()
+            && !self
+                .audit
+                .unauthenticated
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(Instant::now())
+        {
+            self.audit.drop_event();
+            return;
+        }
+        bound_event(&mut e);
+        let mut buf = self.audit.buf.lock().unwrap_or_else(|e| e.into_inner());
+        if buf.len() >= MAX_BUFFERED_EVENTS {
+            drop(buf);
+            self.audit.drop_event();
+            return;
+        }
+        buf.push(e);
+    }
+
+    /// Deletes the events older than `retention` seconds, in transactions
+    /// of [`PURGE_BATCH`] events; returns how many. A pass stops after 100
+    /// batches; the next pass goes on.
+    pub fn purge_audit(&self, retention: u64) -> Result<u64, ApiError> {
+        let cut = self
+            .now()
+            .saturating_sub(i64::try_from(retention).unwrap_or(i64::MAX));
+        let mut total = 0;
+        for _ in 0..100 {
+            let n = self
+                .store
+                .delete_audit_before(cut, PURGE_BATCH)
+                .map_err(ApiError::internal)?;
+            total += n;
+            if n < u64::from(PURGE_BATCH) {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     /// Records an action a principal took through Rampart itself (no request).
@@ -134,6 +298,7 @@ impl Rampart {
 
     /// Writes buffered events to the store (and the JSON-lines sink); returns how many.
     pub fn flush_audit(&self) -> Result<usize, ApiError> {
+        self.audit.log_dropped();
         let events: Vec<AuditEvent> =
             std::mem::take(&mut *self.audit.buf.lock().unwrap_or_else(|e| e.into_inner()));
         if events.is_empty() {
@@ -144,6 +309,11 @@ impl Rampart {
             let mut buf = self.audit.buf.lock().unwrap_or_else(|e| e.into_inner());
             let mut again = events;
             again.append(&mut buf);
+            if again.len() > MAX_BUFFERED_EVENTS {
+                let over = again.len() - MAX_BUFFERED_EVENTS;
+                again.truncate(MAX_BUFFERED_EVENTS);
+                DROPPED_EVENTS.fetch_add(over as u64, Ordering::Relaxed);
+            }
             *buf = again;
             return Err(ApiError::internal(e));
         }
@@ -169,5 +339,120 @@ impl Rampart {
     /// Queries the trail (ActionTrail `LookupEvents`).
     pub fn lookup_events(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, ApiError> {
         self.store.lookup_audit(q).map_err(ApiError::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use rampart_crypto::Keyring;
+    use rampart_store::{SqliteStore, Store};
+
+    use super::*;
+    use crate::{ManualClock, Settings};
+
+    fn rampart(dir: &tempfile::TempDir, now: i64) -> (Rampart, Arc<ManualClock>) {
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&dir.path().join("db.sqlite")).unwrap());
+        let keyring = Keyring::for_tests();
+        crate::account::initialize(store.as_ref(), &keyring, now).unwrap();
+        let clock = Arc::new(ManualClock::new(now));
+        let r = Rampart::open(store, keyring, clock.clone(), Settings::default()).unwrap();
+        (r, clock)
+    }
+
+    fn all(r: &Rampart) -> Vec<AuditEvent> {
+        r.lookup_events(&AuditQuery {
+            start: 0,
+            end: i64::MAX,
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn signed(id: &str, t: i64) -> AuditEvent {
+        AuditEvent {
+            event_id: id.into(),
+            event_time: t,
+            event_name: "ListUsers".into(),
+            principal_arn: "acs:ram::1:root".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn fields_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (r, _) = rampart(&dir, 1000);
+        let huge = "é".repeat(1_000_000);
+        r.record(AuditEvent {
+            event_id: "e1".into(),
+            event_time: 1000,
+            event_name: huge.clone(),
+            user_agent: huge.clone(),
+            source_ip: huge.clone(),
+            resource_name: huge.clone(),
+            error_message: huge.clone(),
+            principal_arn: huge,
+            ..Default::default()
+        });
+        r.flush_audit().unwrap();
+        let e = &all(&r)[0];
+        assert_eq!(e.event_name.len(), MAX_NAME_BYTES);
+        assert_eq!(e.source_ip.len(), MAX_NAME_BYTES);
+        assert_eq!(e.user_agent.len(), MAX_TEXT_BYTES);
+        assert_eq!(e.principal_arn.len(), MAX_TEXT_BYTES);
+        assert_eq!(e.resource_name.len(), MAX_TEXT_BYTES);
+        assert_eq!(e.error_message.len(), MAX_MESSAGE_BYTES);
+        let mut odd = "a".repeat(MAX_NAME_BYTES - 1) + "é";
+        bound(&mut odd, MAX_NAME_BYTES);
+        assert_eq!(odd.len(), MAX_NAME_BYTES - 1, "cut at a character boundary");
+    }
+
+    #[test]
+    fn unauthenticated_events_are_rate_limited() {
+        let dir = tempfile::tempdir().unwrap();
+        let (r, _) = rampart(&dir, 1000);
+        let before = DROPPED_EVENTS.load(Ordering::Relaxed);
+        let n = UNAUTHENTICATED_EVENTS_BURST as usize * 3;
+        for i in 0..n {
+            r.record(AuditEvent {
+                event_id: format!("u{i:06}"),
+                event_time: 1000,
+                ..Default::default()
+            });
+            r.record(signed(&format!("s{i:06}"), 1000));
+        }
+        r.flush_audit().unwrap();
+        let events = all(&r);
+        let unauth = events.iter().filter(|e| e.principal_arn.is_empty()).count();
+        assert!(unauth >= UNAUTHENTICATED_EVENTS_BURST as usize, "{unauth}");
+        assert!(unauth < n / 2, "{unauth}");
+        assert_eq!(events.len() - unauth, n, "signed calls are all recorded");
+        assert!(DROPPED_EVENTS.load(Ordering::Relaxed) - before >= (n - unauth) as u64);
+    }
+
+    #[test]
+    fn purge_deletes_only_old_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let (r, clock) = rampart(&dir, 100_000);
+        for i in 0..(PURGE_BATCH as i64 * 2 + 10) {
+            r.record(signed(&format!("old{i:06}"), 1000 + i % 50));
+        }
+        r.record(signed("recent", 99_000));
+        r.flush_audit().unwrap();
+        assert_eq!(
+            r.purge_audit(2000).unwrap(),
+            u64::from(PURGE_BATCH) * 2 + 10
+        );
+        let left = all(&r);
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].event_id, "recent");
+        clock.advance(2000);
+        assert_eq!(r.purge_audit(2000).unwrap(), 1);
+        assert!(all(&r).is_empty());
     }
 }

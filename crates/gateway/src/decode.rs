@@ -1,4 +1,9 @@
 //! Decoding an HTTP request into product, action, parameters and format.
+//!
+//! Every part of a request is bounded before it is kept: the query and the
+//! body by size, the parameters by count, name length and value length, and
+//! `Action` and `Version` by length. A request over a bound is refused with
+//! the error envelope, without echoing the oversized text.
 
 use rampart_core::ApiError;
 
@@ -58,6 +63,105 @@ impl RpcRequest {
         }
         out
     }
+
+    /// [`Self::pairs`] within the bounds: the query and body sizes, the
+    /// number of parameters, and each name's and value's length.
+    pub fn bounded_pairs(&self) -> Result<Vec<(String, String)>, ApiError> {
+        check_sizes(self)?;
+        let mut out = Vec::new();
+        add_bounded(&mut out, self.query.as_bytes())?;
+        if self.is_form_body() {
+            add_bounded(&mut out, &self.body)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Longest query string accepted, in bytes (64 KiB). The HTTP server
+/// refuses a longer request URI (65,534 bytes) with 414 before it gets here.
+/// A 30,720-byte binary `SecretData` (40,960 base64 characters) fits with
+/// room to spare.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+/// Largest request body accepted, in bytes (256 KiB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Most parameters in one request (query and form body together).
+pub const MAX_PARAMS: usize = 256;
+/// Longest parameter name, in bytes.
+pub const MAX_PARAM_NAME_BYTES: usize = 128;
+/// Longest parameter value after decoding, in bytes (64 KiB): a 30,720-byte
+/// `SecretData` in base64 and a 6,144-character `PolicyDocument` fit.
+pub const MAX_PARAM_VALUE_BYTES: usize = 64 * 1024;
+/// Longest `Action` (parameter or `x-acs-action` header), in bytes. The
+/// longest real action name is under 50 characters.
+pub const MAX_ACTION_BYTES: usize = 64;
+/// Longest `Version` (parameter or `x-acs-version` header), in bytes.
+pub const MAX_VERSION_BYTES: usize = 32;
+
+/// An error with a fixed code and a message that quotes no request text.
+fn too_large(status: u16, code: &'static str, message: String) -> ApiError {
+    ApiError::new(status, code, message)
+}
+
+/// Checks the sizes of the query and the body.
+pub fn check_sizes(req: &RpcRequest) -> Result<(), ApiError> {
+    if req.query.len() > MAX_QUERY_BYTES {
+        return Err(too_large(
+            414,
+            "Request.QueryTooLong",
+            format!(
+                "The query string is {} bytes; at most {MAX_QUERY_BYTES} are accepted. Send large parameters in a form body.",
+                req.query.len()
+            ),
+        ));
+    }
+    if req.body.len() > MAX_BODY_BYTES {
+        return Err(too_large(
+            413,
+            "Request.BodyTooLarge",
+            format!(
+                "The request body is {} bytes; at most {MAX_BODY_BYTES} are accepted.",
+                req.body.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A name fit to quote in a message: short, printable ASCII, or nothing.
+fn quotable(name: &str) -> Option<&str> {
+    (name.len() <= MAX_PARAM_NAME_BYTES && name.bytes().all(|b| b.is_ascii_graphic()))
+        .then_some(name)
+}
+
+/// Adds the pairs of one form-encoded source to `out`, within the bounds.
+fn add_bounded(out: &mut Vec<(String, String)>, src: &[u8]) -> Result<(), ApiError> {
+    for (k, v) in form_urlencoded::parse(src) {
+        if out.len() >= MAX_PARAMS {
+            return Err(too_large(
+                400,
+                "InvalidParameter.TooMany",
+                format!("The request has more than {MAX_PARAMS} parameters."),
+            ));
+        }
+        if k.len() > MAX_PARAM_NAME_BYTES {
+            return Err(too_large(
+                400,
+                "InvalidParameter.NameTooLong",
+                format!("A parameter name is longer than {MAX_PARAM_NAME_BYTES} bytes."),
+            ));
+        }
+        if v.len() > MAX_PARAM_VALUE_BYTES {
+            let message = match quotable(&k) {
+                Some(name) => format!(
+                    "The value of the parameter \"{name}\" is longer than {MAX_PARAM_VALUE_BYTES} bytes."
+                ),
+                None => format!("A parameter value is longer than {MAX_PARAM_VALUE_BYTES} bytes."),
+            };
+            return Err(too_large(400, "InvalidParameter.ValueTooLong", message));
+        }
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(())
 }
 
 /// Response encoding.
@@ -99,15 +203,20 @@ pub fn format_of(req: &RpcRequest) -> Format {
 
 /// Decodes product, action, parameters and format.
 pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
-    let params = Params::from_pairs(req.pairs());
+    let params = Params::from_pairs(req.bounded_pairs()?);
     let format = match params.get("Format") {
         Some(f) if f.eq_ignore_ascii_case("xml") => Format::Xml,
         Some(f) if f.eq_ignore_ascii_case("json") || f.is_empty() => Format::Json,
         Some(f) => {
+            let got = if f.len() <= 16 {
+                format!(", got `{f}`")
+            } else {
+                String::new()
+            };
             return Err(ApiError::invalid(
                 "Format",
-                format!("The parameter \"Format\" must be `JSON` or `XML`, got `{f}`."),
-            ))
+                format!("The parameter \"Format\" must be `JSON` or `XML`{got}."),
+            ));
         }
         None => format_of(req),
     };
@@ -116,6 +225,13 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
         .or_else(|| req.header("x-acs-version"))
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing("Version"))?;
+    if version.len() > MAX_VERSION_BYTES || !version.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::new(
+            400,
+            "InvalidVersion",
+            "Specified parameter Version is not valid: it is not a version served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, ActionTrail 2020-07-06).",
+        ));
+    }
     let product = Product::from_version(version).ok_or_else(|| {
         ApiError::new(
             400,
@@ -129,12 +245,147 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
         .get("Action")
         .or_else(|| req.header("x-acs-action"))
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| ApiError::missing("Action"))?
-        .to_string();
+        .ok_or_else(|| ApiError::missing("Action"))?;
+    if action.len() > MAX_ACTION_BYTES || !action.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::new(
+            404,
+            "InvalidAction.NotFound",
+            format!(
+                "Specified api is not found, please check your url and method. (An action of {} version {} is a name of letters and digits of at most {MAX_ACTION_BYTES} characters.)",
+                product.code(),
+                product.version()
+            ),
+        ));
+    }
+    let action = action.to_string();
     Ok(Decoded {
         product,
         action,
         params,
         format,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> RpcRequest {
+        RpcRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            query: form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+            ..Default::default()
+        }
+    }
+
+    fn code(req: &RpcRequest) -> String {
+        decode(req)
+            .err()
+            .map(|e| e.code.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn real_sizes_fit() {
+        // The largest binary SecretData (30,720 bytes, base64) in the query
+        // and the largest PolicyDocument in a form body.
+        use base64::Engine;
+        let bytes: Vec<u8> = (0..30720u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let secret = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let req = query(&[
+            ("Action", "CreateSecret"),
+            ("Version", "2016-01-20"),
+            ("SecretData", &secret),
+        ]);
+        assert!(req.query.len() <= MAX_QUERY_BYTES, "{}", req.query.len());
+        let d = decode(&req).unwrap();
+        assert_eq!(d.params.get("SecretData"), Some(secret.as_str()));
+        let policy = "x".repeat(6144);
+        let mut req = query(&[("Action", "CreatePolicy"), ("Version", "2015-05-01")]);
+        req.body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("PolicyDocument", &policy)
+            .finish()
+            .into_bytes();
+        assert_eq!(
+            decode(&req).unwrap().params.get("PolicyDocument"),
+            Some(policy.as_str())
+        );
+    }
+
+    #[test]
+    fn oversized_action_and_version_are_refused_without_echo() {
+        let long = "A".repeat(MAX_ACTION_BYTES + 1);
+        let req = query(&[("Action", &long), ("Version", "2015-05-01")]);
+        let e = decode(&req).unwrap_err();
+        assert_eq!(e.code, "InvalidAction.NotFound");
+        assert_eq!(e.status, 404);
+        assert!(!e.message.contains(&long));
+        let req = query(&[("Action", "List Users"), ("Version", "2015-05-01")]);
+        assert_eq!(code(&req), "InvalidAction.NotFound");
+        let long = "2".repeat(MAX_VERSION_BYTES + 1);
+        let req = query(&[("Action", "ListUsers"), ("Version", &long)]);
+        let e = decode(&req).unwrap_err();
+        assert_eq!(e.code, "InvalidVersion");
+        assert!(!e.message.contains(&long));
+        let mut req = query(&[("Version", "2015-05-01")]);
+        req.headers
+            .push(("x-acs-action".into(), "B".repeat(MAX_ACTION_BYTES + 1)));
+        assert_eq!(code(&req), "InvalidAction.NotFound");
+        let req = query(&[("Action", "ListUsers"), ("Version", "2015-05-01")]);
+        assert_eq!(decode(&req).unwrap().action, "ListUsers");
+    }
+
+    #[test]
+    fn parameter_bounds() {
+        let many: Vec<(String, String)> = (0..=MAX_PARAMS)
+            .map(|i| (format!("P{i}"), "v".to_string()))
+            .collect();
+        let refs: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(code(&query(&refs)), "InvalidParameter.TooMany");
+        assert!(decode(&query(&refs[..MAX_PARAMS - 2])).is_err()); // no Action
+        let name = "N".repeat(MAX_PARAM_NAME_BYTES + 1);
+        assert_eq!(
+            code(&query(&[(name.as_str(), "v")])),
+            "InvalidParameter.NameTooLong"
+        );
+        let value = "v".repeat(MAX_PARAM_VALUE_BYTES + 1);
+        let mut req = query(&[]);
+        req.body = format!("PolicyDocument={value}").into_bytes();
+        let e = decode(&req).unwrap_err();
+        assert_eq!(e.code, "InvalidParameter.ValueTooLong");
+        assert!(e.message.contains("PolicyDocument"));
+        // The body counts with the query.
+        let mut req = query(&refs[..MAX_PARAMS / 2]);
+        req.body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&refs[MAX_PARAMS / 2..])
+            .finish()
+            .into_bytes();
+        assert_eq!(code(&req), "InvalidParameter.TooMany");
+    }
+
+    #[test]
+    fn oversized_query_and_body_are_refused() {
+        let mut req = query(&[("Action", "ListUsers"), ("Version", "2015-05-01")]);
+        req.body = vec![b'a'; MAX_BODY_BYTES + 1];
+        let e = decode(&req).unwrap_err();
+        assert_eq!((e.status, e.code.as_ref()), (413, "Request.BodyTooLarge"));
+        let req = RpcRequest {
+            query: "a".repeat(MAX_QUERY_BYTES + 1),
+            ..Default::default()
+        };
+        assert_eq!(code(&req), "Request.QueryTooLong");
+        let req = query(&[
+            ("Action", "ListUsers"),
+            ("Version", "2015-05-01"),
+            ("Format", &"x".repeat(1000)),
+        ]);
+        let e = decode(&req).unwrap_err();
+        assert!(!e.message.contains("xxxxxxxxxxxxxxxxx"), "{}", e.message);
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -38,6 +39,24 @@ pub struct ServeArgs {
     /// Also write the audit trail as JSON lines to this file (`-` for stdout).
     #[arg(long, env = "RAMPART_AUDIT_LOG")]
     pub audit_log: Option<PathBuf>,
+    /// How long audit events are kept; older ones are deleted [default: 90d].
+    #[arg(long, env = "RAMPART_AUDIT_RETENTION")]
+    pub audit_retention: Option<String>,
+    /// Time a new connection has to send its first request head [default: 10s].
+    #[arg(long, env = "RAMPART_HEADER_TIMEOUT")]
+    pub header_timeout: Option<String>,
+    /// Time a request has to send its whole body after its head [default: 30s].
+    #[arg(long, env = "RAMPART_BODY_TIMEOUT")]
+    pub body_timeout: Option<String>,
+    /// Time a kept-alive connection may wait for, and then send, its next request head [default: 60s].
+    #[arg(long, env = "RAMPART_IDLE_TIMEOUT")]
+    pub idle_timeout: Option<String>,
+    /// Time a response write may stall before the connection is closed [default: 30s].
+    #[arg(long, env = "RAMPART_WRITE_TIMEOUT")]
+    pub write_timeout: Option<String>,
+    /// Most connections open at once; more wait to be accepted [default: 512].
+    #[arg(long, env = "RAMPART_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
     /// A TOML file with any of the keys above (`listen = "…"`, `data-dir = "…"`).
     #[arg(long, env = "RAMPART_CONFIG")]
     pub config: Option<PathBuf>,
@@ -55,6 +74,12 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     log_format: Option<String>,
     audit_log: Option<PathBuf>,
+    audit_retention: Option<String>,
+    header_timeout: Option<String>,
+    body_timeout: Option<String>,
+    idle_timeout: Option<String>,
+    write_timeout: Option<String>,
+    max_connections: Option<usize>,
 }
 
 /// Where the state lives.
@@ -87,7 +112,40 @@ pub struct Config {
     pub log_json: bool,
     /// Audit trail JSON-lines file (`-`: stdout).
     pub audit_log: Option<PathBuf>,
+    /// How long audit events are kept, seconds.
+    pub audit_retention: u64,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub http: HttpLimits,
 }
+
+/// What one client may hold of the HTTP server: time and connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// A new connection must send its first request head within this time.
+    pub header_timeout: Duration,
+    /// A request must send its whole body within this time after its head.
+    pub body_timeout: Duration,
+    /// A kept-alive connection is closed when its next request head has not
+    /// arrived whole within this time of the previous response.
+    pub idle_timeout: Duration,
+    /// A connection whose response cannot be written for this long is closed.
+    pub write_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
+}
+
+/// Audit events are kept 90 days by default, as ActionTrail keeps them.
+pub const DEFAULT_AUDIT_RETENTION: &str = "90d";
+/// Default time for a new connection's first request head.
+pub const DEFAULT_HEADER_TIMEOUT: &str = "10s";
+/// Default time for a request body.
+pub const DEFAULT_BODY_TIMEOUT: &str = "30s";
+/// Default keep-alive idle time.
+pub const DEFAULT_IDLE_TIMEOUT: &str = "60s";
+/// Default time a response write may stall.
+pub const DEFAULT_WRITE_TIMEOUT: &str = "30s";
+/// Default cap on open connections (lowered to fit the open-file limit).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Parses `90s`, `10m`, `6h`, `2d` into seconds.
 pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
@@ -175,6 +233,56 @@ impl Config {
             Some("json") => true,
             Some(other) => bail!("log format `{other}` must be `text` or `json`"),
         };
+        let positive = |name: &str, flag: Option<String>, file: Option<String>, default: &str| {
+            let text = flag.or(file).unwrap_or_else(|| default.into());
+            let secs = parse_duration(&text)?;
+            if secs == 0 {
+                bail!("--{name} `{text}` must be at least `1s`");
+            }
+            Ok::<u64, anyhow::Error>(secs)
+        };
+        let audit_retention = positive(
+            "audit-retention",
+            a.audit_retention,
+            f.audit_retention,
+            DEFAULT_AUDIT_RETENTION,
+        )?;
+        let timeout = |name: &str, flag: Option<String>, file: Option<String>, default: &str| {
+            positive(name, flag, file, default).map(Duration::from_secs)
+        };
+        let http = HttpLimits {
+            header_timeout: timeout(
+                "header-timeout",
+                a.header_timeout,
+                f.header_timeout,
+                DEFAULT_HEADER_TIMEOUT,
+            )?,
+            body_timeout: timeout(
+                "body-timeout",
+                a.body_timeout,
+                f.body_timeout,
+                DEFAULT_BODY_TIMEOUT,
+            )?,
+            idle_timeout: timeout(
+                "idle-timeout",
+                a.idle_timeout,
+                f.idle_timeout,
+                DEFAULT_IDLE_TIMEOUT,
+            )?,
+            write_timeout: timeout(
+                "write-timeout",
+                a.write_timeout,
+                f.write_timeout,
+                DEFAULT_WRITE_TIMEOUT,
+            )?,
+            max_connections: a
+                .max_connections
+                .or(f.max_connections)
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS),
+        };
+        if http.max_connections == 0 {
+            bail!("--max-connections must be at least 1");
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -185,6 +293,8 @@ impl Config {
             master_key_file,
             log_json,
             audit_log: a.audit_log.or(f.audit_log),
+            audit_retention,
+            http,
         })
     }
 }
@@ -226,6 +336,12 @@ mod tests {
             Database::Sqlite(PathBuf::from("./rampart-data/rampart.sqlite"))
         );
         assert_eq!(c.region, "cn-hangzhou");
+        assert_eq!(c.audit_retention, 90 * 86400);
+        assert_eq!(c.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.http.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.http.write_timeout, Duration::from_secs(30));
+        assert_eq!(c.http.max_connections, 512);
         let bad = ServeArgs {
             database: Some("mysql://x".into()),
             ..Default::default()
@@ -250,6 +366,25 @@ mod tests {
         .unwrap();
         assert_eq!(c.listen.port(), 9999);
         assert_eq!(c.region, "cn-beijing");
+        std::fs::write(
+            &p,
+            "audit-retention = \"7d\"\nheader-timeout = \"5s\"\nmax-connections = 10\n",
+        )
+        .unwrap();
+        let c = Config::resolve(ServeArgs {
+            config: Some(p.clone()),
+            header_timeout: Some("2s".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.audit_retention, 7 * 86400);
+        assert_eq!(c.http.header_timeout, Duration::from_secs(2));
+        assert_eq!(c.http.max_connections, 10);
+        assert!(Config::resolve(ServeArgs {
+            audit_retention: Some("0s".into()),
+            ..Default::default()
+        })
+        .is_err());
         std::fs::write(&p, "nope = 1\n").unwrap();
         assert!(Config::resolve(ServeArgs {
             config: Some(p),

@@ -3,8 +3,8 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::PathBuf;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
@@ -18,18 +18,43 @@ use crate::config::{Config, Database};
 /// The credentials file name inside the data dir.
 pub const CREDENTIALS_FILE: &str = "root-credentials.json";
 
-fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+/// The mode of the data dir: owner only (it holds the database, the master
+/// key and the root credentials).
+pub const DATA_DIR_MODE: u32 = 0o700;
+
+/// Creates `dir` (and its parents) owner-only, or tightens it to
+/// [`DATA_DIR_MODE`] if it exists with a looser mode.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
-        .mode(0o700)
-        .create(&cfg.data_dir)
-        .with_context(|| format!("cannot create data dir `{}`", cfg.data_dir.display()))?;
+        .mode(DATA_DIR_MODE)
+        .create(dir)
+        .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
+    let mode = fs::metadata(dir)
+        .with_context(|| format!("cannot read directory `{}`", dir.display()))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & !DATA_DIR_MODE != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(DATA_DIR_MODE)).with_context(|| {
+            format!(
+                "directory `{}` has mode {mode:o}; cannot restrict it to {DATA_DIR_MODE:o}",
+                dir.display()
+            )
+        })?;
+        tracing::info!(dir = %dir.display(), from = format!("{mode:o}"), "directory restricted to its owner (700)");
+    }
+    Ok(())
+}
+
+fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    private_dir(&cfg.data_dir)?;
     match &cfg.database {
         Database::Sqlite(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent).with_context(|| {
-                    format!("cannot create database dir `{}`", parent.display())
-                })?;
+                if !parent.exists() {
+                    private_dir(parent)?;
+                }
             }
             let store = SqliteStore::open_exclusive(path)
                 .with_context(|| format!("cannot open SQLite database `{}`", path.display()))?;
@@ -165,13 +190,30 @@ pub fn maintenance(cfg: &Config, op: Maintenance) -> anyhow::Result<()> {
                     cfg.master_key_file.display()
                 )
             })?;
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&cfg.data_dir)?;
+            private_dir(&cfg.data_dir)?;
             let staging = db.with_extension("restoring");
-            fs::copy(&from, &staging)
-                .with_context(|| format!("cannot read `{}`", from.display()))?;
+            let _ = fs::remove_file(&staging);
+            // Owner-only from its first byte (a copy would take the
+            // backup's mode).
+            let copied = (|| -> anyhow::Result<()> {
+                let mut src = fs::File::open(&from)
+                    .with_context(|| format!("cannot read `{}`", from.display()))?;
+                let mut dst = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&staging)
+                    .with_context(|| format!("cannot create `{}`", staging.display()))?;
+                fs::set_permissions(&staging, fs::Permissions::from_mode(0o600))?;
+                std::io::copy(&mut src, &mut dst)
+                    .with_context(|| format!("cannot copy `{}`", from.display()))?;
+                dst.sync_all()?;
+                Ok(())
+            })();
+            if let Err(e) = copied {
+                let _ = fs::remove_file(&staging);
+                return Err(e);
+            }
             // Check the backup opens and that this master key unseals it.
             let check = (|| -> anyhow::Result<()> {
                 let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&staging)?);

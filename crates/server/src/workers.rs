@@ -79,14 +79,24 @@ pub fn spawn(
     })
 }
 
-/// Flushes the audit buffer every 250 ms, and once more when stopped.
+/// How often old audit events are deleted: a quarter of the retention,
+/// between 1 s and 60 s.
+fn purge_period(retention: Duration) -> Duration {
+    (retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(60))
+}
+
+/// Flushes the audit buffer every 250 ms, and once more when stopped;
+/// deletes events older than `retention` at start and then every
+/// [`purge_period`].
 pub fn spawn_audit(
     rampart: Rampart,
     metrics: Arc<Metrics>,
+    retention: Duration,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut last_purge: Option<std::time::Instant> = None;
         loop {
             let stopping = tokio::select! {
                 _ = tick.tick() => false,
@@ -100,6 +110,21 @@ pub fn spawn_audit(
             }
             if stopping || *stop.borrow() {
                 break;
+            }
+            if last_purge.is_none_or(|t| t.elapsed() >= purge_period(retention)) {
+                last_purge = Some(std::time::Instant::now());
+                let r = rampart.clone();
+                let secs = retention.as_secs();
+                match tokio::task::spawn_blocking(move || r.purge_audit(secs)).await {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => {
+                        tracing::info!(deleted = n, "audit events past their retention deleted")
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "audit retention pass failed; will retry")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "audit retention pass panicked"),
+                }
             }
         }
     })

@@ -73,4 +73,8 @@ pub trait AuditStore {
     fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()>;
     /// Events matching `q`, newest first.
     fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
+    /// Deletes up to `limit` events older than `before` (`event_time <
+    /// before`), oldest first, in one transaction; returns how many it
+    /// deleted (retention: call again while it returns `limit`).
+    fn delete_audit_before(&self, before: i64, limit: u32) -> StoreResult<u64>;
 }

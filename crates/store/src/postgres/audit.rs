@@ -96,4 +96,16 @@ impl AuditStore for PostgresStore {
             rows.iter().map(row).collect::<Result<Vec<_>, _>>().map_err(TxError::from)
         })
     }
+
+    fn delete_audit_before(&self, before: i64, limit: u32) -> StoreResult<u64> {
+        let limit = i64::from(limit);
+        self.write(|tx| {
+            let n = tx.execute(
+                "DELETE FROM audit_events WHERE event_id IN \
+                 (SELECT event_id FROM audit_events WHERE event_time < $1 ORDER BY event_time LIMIT $2)",
+                &[&before, &limit],
+            )?;
+            Ok::<u64, TxError>(n)
+        })
+    }
 }

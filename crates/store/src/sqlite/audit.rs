@@ -99,4 +99,17 @@ impl AuditStore for SqliteStore {
             rows.collect::<Result<Vec<_>, _>>().map_err(backend)
         })
     }
+
+    fn delete_audit_before(&self, before: i64, limit: u32) -> StoreResult<u64> {
+        self.write_untracked(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "DELETE FROM audit_events WHERE rowid IN \
+                     (SELECT rowid FROM audit_events WHERE event_time < ?1 ORDER BY event_time LIMIT ?2)",
+                )
+                .and_then(|mut st| st.execute(params![before, limit]))
+                .map_err(backend)?;
+            Ok(n as u64)
+        })
+    }
 }

@@ -62,12 +62,83 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// The mode of every file of the database: owner only. They hold password
+/// hashes and sealed keys.
+const FILE_MODE: u32 = 0o600;
+
+/// The files SQLite keeps beside a database (`-wal`, `-shm`, `-journal`).
+fn companions(path: &Path) -> [std::path::PathBuf; 3] {
+    ["-wal", "-shm", "-journal"].map(|suffix| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        std::path::PathBuf::from(p)
+    })
+}
+
+/// Sets `path` to exactly [`FILE_MODE`] (whatever the umask) if it exists
+/// with another mode.
+fn restrict(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(StoreError::Backend(format!(
+                "cannot read `{}`: {e}",
+                path.display()
+            )))
+        }
+    };
+    if meta.permissions().mode() & 0o777 != FILE_MODE {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(FILE_MODE)).map_err(
+            |e| {
+                StoreError::Backend(format!(
+                    "cannot restrict `{}` to mode {FILE_MODE:o}: {e}",
+                    path.display()
+                ))
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Creates `path` empty with [`FILE_MODE`] unless it exists (then
+/// tightens it): SQLite creates a database file with mode 0644 less the
+/// umask, and gives the `-wal` and `-shm` files it creates the mode of the
+/// database file, so a database created here keeps all of them owner-only.
+fn create_private(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(StoreError::Backend(format!(
+                "cannot create `{}`: {e}",
+                path.display()
+            )))
+        }
+    }
+    restrict(path)
+}
+
+/// The database file and the files beside it, owner-only.
+fn restrict_database(path: &Path) -> StoreResult<()> {
+    restrict(path)?;
+    companions(path).iter().try_for_each(|p| restrict(p))
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and runs
     /// migrations, as the only process that may write to it: takes an
     /// exclusive lock on `<path>.lock`, or fails if another process holds
     /// it. Only such a store reports a [`crate::IamStore::generation`].
     pub fn open_exclusive(path: &Path) -> StoreResult<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
         let lock_path = std::path::PathBuf::from(lock_path);
@@ -75,6 +146,7 @@ impl SqliteStore {
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(FILE_MODE)
             .open(&lock_path)
             .map_err(|e| {
                 StoreError::Backend(format!(
@@ -82,6 +154,7 @@ impl SqliteStore {
                     lock_path.display()
                 ))
             })?;
+        restrict(&lock_path)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -104,10 +177,16 @@ impl SqliteStore {
     }
 
     /// Opens (creating if needed) the database at `path` and runs
-    /// migrations, sharing it with other processes (tools, backups).
+    /// migrations, sharing it with other processes (tools, backups). The
+    /// database and its `-wal`/`-shm` files are owner-only (0600), created
+    /// so or tightened.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        create_private(path)?;
+        restrict_database(path)?;
         let writer = open_conn(path, false)?;
         migrate(&writer)?;
+        // WAL mode has created the `-wal` and `-shm` files by now.
+        restrict_database(path)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             readers.push(Mutex::new(open_conn(path, true)?));
@@ -122,14 +201,30 @@ impl SqliteStore {
     }
 
     /// Writes a consistent copy of the whole database to `target` (which
-    /// must not exist), while the store stays in use (`VACUUM INTO`).
+    /// must not exist), while the store stays in use (`VACUUM INTO`). The
+    /// copy is created owner-only (0600) before anything is written to it.
     pub fn backup_to(&self, target: &Path) -> StoreResult<()> {
-        let conn = self.writer.lock();
+        use std::os::unix::fs::OpenOptionsExt;
         let path = target
             .to_str()
             .ok_or_else(|| StoreError::Backend("backup path is not UTF-8".into()))?;
-        conn.execute("VACUUM INTO ?1", [path]).map_err(backend)?;
-        Ok(())
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(FILE_MODE)
+            .open(target)
+            .map_err(|e| {
+                StoreError::Backend(format!("cannot create `{}`: {e}", target.display()))
+            })?;
+        let result = restrict(target).and_then(|()| {
+            let conn = self.writer.lock();
+            conn.execute("VACUUM INTO ?1", [path]).map_err(backend)
+        });
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(target);
+            return Err(e);
+        }
+        restrict_database(target)
     }
 
     /// Runs `f` on a reader connection.
@@ -317,6 +412,49 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn database_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let store = SqliteStore::open_exclusive(&path).unwrap();
+        store
+            .write(|tx| {
+                tx.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+                    .map_err(backend)
+            })
+            .unwrap();
+        let [wal, shm, _] = companions(&path);
+        let mut lock = path.as_os_str().to_owned();
+        lock.push(".lock");
+        for p in [&path, &wal, &shm, Path::new(&lock)] {
+            assert_eq!(mode(p), 0o600, "{}", p.display());
+        }
+        // A backup is owner-only from its first byte, and refuses an
+        // existing file.
+        let out = dir.path().join("backup.sqlite");
+        store.backup_to(&out).unwrap();
+        assert_eq!(mode(&out), 0o600);
+        assert!(std::fs::metadata(&out).unwrap().len() > 0);
+        assert!(store.backup_to(&out).is_err());
+        drop(store);
+        // Files an earlier version left world-readable are tightened.
+        let loose = std::fs::Permissions::from_mode(0o644);
+        std::fs::set_permissions(&path, loose.clone()).unwrap();
+        std::fs::write(&wal, b"").unwrap();
+        std::fs::set_permissions(&wal, loose).unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&wal), 0o600);
+        assert_eq!(mode(&shm), 0o600);
+        drop(store);
+    }
 
     #[test]
     fn rebuilding_the_secret_tables_keeps_their_rows() {

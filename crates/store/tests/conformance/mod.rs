@@ -51,6 +51,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     secrets_versions_stages(&*fresh());
     rotation_leases_and_commits(&*fresh());
     audit_trail(&*fresh());
+    audit_retention(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {
@@ -1079,4 +1080,45 @@ pub fn audit_trail(s: &dyn Store) {
         })
         .unwrap();
     assert!(by_user.is_empty(), "time range applies");
+}
+
+pub fn audit_retention(s: &dyn Store) {
+    let ev = |id: String, t: i64| AuditEvent {
+        event_id: id,
+        event_time: t,
+        event_name: "ListUsers".into(),
+        service_name: "Ram".into(),
+        event_rw: "Read".into(),
+        ..Default::default()
+    };
+    let events: Vec<AuditEvent> = (0..25).map(|i| ev(format!("e{i:02}"), 100 + i)).collect();
+    s.append_audit(&events).unwrap();
+    let ids = |s: &dyn Store| {
+        s.lookup_audit(&AuditQuery {
+            start: 0,
+            end: i64::MAX,
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_time)
+        .collect::<Vec<_>>()
+    };
+    // Nothing older than the cut: nothing deleted.
+    assert_eq!(s.delete_audit_before(100, 10).unwrap(), 0);
+    assert_eq!(ids(s).len(), 25);
+    // Oldest first, at most `limit` a call, strictly before the cut.
+    assert_eq!(s.delete_audit_before(120, 8).unwrap(), 8);
+    assert_eq!(ids(s).iter().min(), Some(&108));
+    assert_eq!(s.delete_audit_before(120, 8).unwrap(), 8);
+    assert_eq!(s.delete_audit_before(120, 8).unwrap(), 4);
+    assert_eq!(s.delete_audit_before(120, 8).unwrap(), 0);
+    let left = ids(s);
+    assert_eq!(left.len(), 5);
+    assert!(left.iter().all(|t| *t >= 120), "{left:?}");
+    // New events are appended as before.
+    s.append_audit(&[ev("late".into(), 50)]).unwrap();
+    assert_eq!(s.delete_audit_before(i64::MAX, 100).unwrap(), 6);
+    assert!(ids(s).is_empty());
 }
