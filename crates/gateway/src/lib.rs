@@ -150,7 +150,10 @@ impl Gateway {
         let arn = o.principal.clone().unwrap_or_default();
         let (itype, user) = rampart_core::audit::identity_of(&arn);
         let product = o.product.unwrap_or("Unknown");
-        let action = o.action.clone().unwrap_or_default();
+        let action = o
+            .action
+            .clone()
+            .unwrap_or_else(|| UNKNOWN_ACTION.to_string());
         self.rampart.record(rampart_store::AuditEvent {
             event_id: uuid::Uuid::now_v7().to_string(),
             event_time: self.rampart.now(),

@@ -77,7 +77,8 @@ pub fn host_id(product_code: &str, region: &str) -> String {
         "Ram" => "ram.aliyuncs.com".into(),
         "Sts" => "sts.aliyuncs.com".into(),
         "Actiontrail" => format!("actiontrail.{region}.aliyuncs.com"),
-        _ => format!("kms.{region}.aliyuncs.com"),
+        "Kms" => format!("kms.{region}.aliyuncs.com"),
+        _ => "rampart".into(),
     }
 }
 

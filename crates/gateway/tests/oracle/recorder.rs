@@ -608,4 +608,7 @@ impl AuditStore for Recorder {
     fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
         self.inner.lookup_audit(q)
     }
+    fn delete_audit_before(&self, before: i64, batch: u32) -> StoreResult<u64> {
+        self.inner.delete_audit_before(before, batch)
+    }
 }
