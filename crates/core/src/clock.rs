@@ -1,42 +1,68 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
-/// The source of "now" (Unix seconds), injectable so tests can move time.
+const NANOS: i128 = 1_000_000_000;
+
+/// The source of "now", injectable so tests can move time.
 pub trait Clock: Send + Sync + 'static {
-    /// Current Unix time in seconds.
+    /// Current Unix time in whole seconds (rounded down).
     fn now(&self) -> i64;
+
+    /// Current Unix time in nanoseconds, for comparisons that need the
+    /// exact instant (a request's timestamp against the clock window).
+    fn now_nanos(&self) -> i128 {
+        i128::from(self.now()) * NANOS
+    }
 }
 
 /// The system's wall clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
+impl SystemClock {
+    fn since_epoch() -> std::time::Duration {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
+            .unwrap_or_default()
     }
 }
 
-/// A clock that only moves when told to (tests).
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        i64::try_from(Self::since_epoch().as_secs()).unwrap_or(i64::MAX)
+    }
+
+    fn now_nanos(&self) -> i128 {
+        i128::try_from(Self::since_epoch().as_nanos()).unwrap_or(i128::MAX)
+    }
+}
+
+/// A clock that only moves when told to (tests), to the nanosecond.
 #[derive(Debug, Default)]
 pub struct ManualClock(AtomicI64);
 
 impl ManualClock {
-    /// A clock stopped at `now`.
+    /// A clock stopped at `now` (whole seconds).
     pub fn new(now: i64) -> Self {
-        Self(AtomicI64::new(now))
+        Self(AtomicI64::new(now.saturating_mul(1_000_000_000)))
     }
 
     /// Moves the clock forward by `secs`.
     pub fn advance(&self, secs: i64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
+        self.advance_nanos(secs.saturating_mul(1_000_000_000));
+    }
+
+    /// Moves the clock forward by `nanos` nanoseconds.
+    pub fn advance_nanos(&self, nanos: i64) {
+        self.0.fetch_add(nanos, Ordering::SeqCst);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
+        self.0.load(Ordering::SeqCst).div_euclid(1_000_000_000)
+    }
+
+    fn now_nanos(&self) -> i128 {
+        i128::from(self.0.load(Ordering::SeqCst))
     }
 }

@@ -94,6 +94,11 @@ impl Rampart {
         self.clock.now()
     }
 
+    /// Current Unix time in nanoseconds (the exact instant).
+    pub fn now_nanos(&self) -> i128 {
+        self.clock.now_nanos()
+    }
+
     /// The underlying store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

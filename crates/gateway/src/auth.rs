@@ -39,7 +39,7 @@ pub fn authenticate(
 ) -> Result<Principal, ApiError> {
     // One reading of the clock for the timestamp and the nonce, so a nonce is
     // remembered for as long as its timestamp passes.
-    let now = rampart.now();
+    let now = Now::read(rampart);
     let key = if let Some(h) = req
         .header("authorization")
         .filter(|h| h.starts_with("ACS3-"))
@@ -66,30 +66,52 @@ fn incomplete(detail: impl std::fmt::Display) -> ApiError {
     )
 }
 
-/// The timestamp of a request, refused unless it is within
-/// [`CLOCK_WINDOW_SECS`] of `now` (inclusive).
-fn check_timestamp(now: i64, name: &str, value: Option<&str>) -> Result<i64, ApiError> {
+/// One reading of the clock: the exact instant, and its whole second.
+#[derive(Debug, Clone, Copy)]
+struct Now {
+    /// Unix seconds, rounded down.
+    secs: i64,
+    /// Unix nanoseconds.
+    nanos: i128,
+}
+
+impl Now {
+    fn read(rampart: &Rampart) -> Self {
+        let nanos = rampart.now_nanos();
+        Self {
+            secs: i64::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or(i64::MAX),
+            nanos,
+        }
+    }
+}
+
+/// The timestamp of a request (whole seconds, rounded down), refused
+/// unless its exact instant is within [`CLOCK_WINDOW_SECS`] of `now`
+/// (inclusive). A fraction of a second of any length is accepted.
+fn check_timestamp(now: Now, name: &str, value: Option<&str>) -> Result<i64, ApiError> {
     let value = value
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing(name))?;
-    let ts = rampart_core::time::parse(value).ok_or_else(|| {
+    let ts = rampart_core::time::parse_nanos(value).ok_or_else(|| {
         ApiError::new(
             400,
             "InvalidTimeStamp.Format",
-            format!("Specified time stamp or date value is not well formatted: `{value}` is not `YYYY-MM-DDThh:mm:ssZ` (UTC)."),
+            format!("Specified time stamp or date value is not well formatted: `{}` is not `YYYY-MM-DDThh:mm:ss[.fraction]Z` (UTC).", crate::echo(value)),
         )
     })?;
-    if (now - ts).abs() > CLOCK_WINDOW_SECS {
+    if (now.nanos - ts).abs() > i128::from(CLOCK_WINDOW_SECS) * 1_000_000_000 {
         return Err(ApiError::new(
             400,
             "InvalidTimeStamp.Expired",
             format!(
-                "Specified time stamp or date value is expired: `{value}` is more than 15 minutes from the server time {}.",
-                rampart_core::time::format(now)
+                "Specified time stamp or date value is expired: `{}` is more than 15 minutes from the server time {}.",
+                crate::echo(value),
+                rampart_core::time::format(now.secs)
             ),
         ));
     }
-    Ok(ts)
+    i64::try_from(ts.div_euclid(1_000_000_000))
+        .map_err(|_| ApiError::invalid(name, format!("The parameter \"{name}\" is out of range.")))
 }
 
 fn lookup(
@@ -161,7 +183,7 @@ fn verify_v1(
     rampart: &Rampart,
     req: &RpcRequest,
     d: &Decoded,
-    now: i64,
+    now: Now,
 ) -> Result<ResolvedKey, ApiError> {
     let p = &d.params;
     let access_key_id = p.required("AccessKeyId")?;
@@ -197,7 +219,7 @@ fn verify_v1(
     if !ok {
         return Err(mismatch(&sts));
     }
-    check_nonce(rampart, &key, nonce, ts, now)?;
+    check_nonce(rampart, &key, nonce, ts, now.secs)?;
     Ok(key)
 }
 
@@ -281,7 +303,7 @@ fn verify_v3(
     req: &RpcRequest,
     d: &Decoded,
     header: &str,
-    now: i64,
+    now: Now,
 ) -> Result<ResolvedKey, ApiError> {
     let auth = v3::parse_authorization(header).ok_or_else(|| {
         incomplete("the `Authorization` header must be `ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<h1;h2>,Signature=<hex>`.")
@@ -355,6 +377,6 @@ fn verify_v3(
     if !ok {
         return Err(mismatch(&sts));
     }
-    check_nonce(rampart, &key, nonce, ts, now)?;
+    check_nonce(rampart, &key, nonce, ts, now.secs)?;
     Ok(key)
 }

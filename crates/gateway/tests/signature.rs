@@ -31,6 +31,11 @@ fn code(v: &Value) -> &str {
 
 /// A V1 ListUsers with a fixed nonce and timestamp.
 fn v1_fixed(c: &Creds, ts: i64, nonce: &str) -> RpcRequest {
+    v1_at(c, &rampart_core::time::format(ts), nonce)
+}
+
+/// A V1 ListUsers with a fixed nonce and timestamp text.
+fn v1_at(c: &Creds, ts: &str, nonce: &str) -> RpcRequest {
     let signer = client::Signer {
         id: &c.id,
         secret: &c.secret,
@@ -39,15 +44,7 @@ fn v1_fixed(c: &Creds, ts: i64, nonce: &str) -> RpcRequest {
     RpcRequest {
         method: "POST".into(),
         path: "/".into(),
-        query: client::v1_query(
-            &signer,
-            "POST",
-            "2015-05-01",
-            "ListUsers",
-            &[],
-            &rampart_core::time::format(ts),
-            nonce,
-        ),
+        query: client::v1_query(&signer, "POST", "2015-05-01", "ListUsers", &[], ts, nonce),
         source_ip: Some("127.0.0.1".into()),
         ..Default::default()
     }
@@ -55,6 +52,11 @@ fn v1_fixed(c: &Creds, ts: i64, nonce: &str) -> RpcRequest {
 
 /// A V3 ListUsers with a fixed nonce and timestamp.
 fn v3_fixed(c: &Creds, ts: i64, nonce: &str) -> RpcRequest {
+    v3_at(c, &rampart_core::time::format(ts), nonce)
+}
+
+/// A V3 ListUsers with a fixed nonce and timestamp text.
+fn v3_at(c: &Creds, ts: &str, nonce: &str) -> RpcRequest {
     let signer = client::Signer {
         id: &c.id,
         secret: &c.secret,
@@ -66,7 +68,7 @@ fn v3_fixed(c: &Creds, ts: i64, nonce: &str) -> RpcRequest {
         "2015-05-01",
         "ListUsers",
         &[],
-        &rampart_core::time::format(ts),
+        ts,
         nonce,
     );
     RpcRequest {
@@ -510,4 +512,75 @@ fn the_client_signer_signs_every_required_header() {
     }
     let (status, body) = s.call_v3(&s.root, "2015-05-01", "ListUsers", &[("Marker", "")]);
     assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn timestamps_with_a_fraction_of_any_length_are_accepted() {
+    let s = Server::new();
+    let t = rampart_core::time::format(NOW);
+    let whole = t.trim_end_matches('Z');
+    for fraction in ["", ".0", ".073", ".073123", ".073123456", ".0731234567891"] {
+        let ts = format!("{whole}{fraction}Z");
+        for (i, req) in [v1_at(&s.root, &ts, &nonce()), v3_at(&s.root, &ts, &nonce())]
+            .iter()
+            .enumerate()
+        {
+            let (st, body) = send(&s.gw, req);
+            assert_eq!(st, 200, "V{} `{ts}`: {body}", if i == 0 { 1 } else { 3 });
+        }
+    }
+    for bad in [
+        format!("{whole}.Z"),
+        format!("{whole}.5"),
+        format!("{whole},5Z"),
+    ] {
+        let (st, body) = send(&s.gw, &v1_at(&s.root, &bad, &nonce()));
+        assert_eq!(
+            (st, code(&body)),
+            (400, "InvalidTimeStamp.Format"),
+            "`{bad}`: {body}"
+        );
+    }
+}
+
+#[test]
+fn the_clock_window_applies_to_the_exact_instant() {
+    // A timestamp half a second past NOW, with the clock moved to each side
+    // of the window's edges by a fraction of a second.
+    let ts = format!(
+        "{}.5Z",
+        rampart_core::time::format(NOW).trim_end_matches('Z')
+    );
+    let ns = |secs: i64, frac: i64| secs * 1_000_000_000 + frac;
+    for (offset, ok) in [
+        (ns(WINDOW, 400_000_000), true),   // 899.9 s after the timestamp
+        (ns(WINDOW, 500_000_000), true),   // exactly 900 s after
+        (ns(WINDOW, 600_000_000), false),  // 900.1 s after
+        (ns(-WINDOW, 600_000_000), true),  // 899.9 s before
+        (ns(-WINDOW, 500_000_000), true),  // exactly 900 s before
+        (ns(-WINDOW, 400_000_000), false), // 900.1 s before
+    ] {
+        for v3 in [false, true] {
+            let s = Server::new();
+            s.clock.advance_nanos(offset);
+            let req = if v3 {
+                v3_at(&s.root, &ts, &nonce())
+            } else {
+                v1_at(&s.root, &ts, &nonce())
+            };
+            let (st, body) = send(&s.gw, &req);
+            if ok {
+                assert_eq!(st, 200, "offset {offset} ns, v3 {v3}: {body}");
+                // A replay at the same instant is refused.
+                let (st, body) = send(&s.gw, &req);
+                assert_eq!(code(&body), "SignatureNonceUsed", "{st} {body}");
+            } else {
+                assert_eq!(
+                    (st, code(&body)),
+                    (400, "InvalidTimeStamp.Expired"),
+                    "offset {offset} ns, v3 {v3}: {body}"
+                );
+            }
+        }
+    }
 }
