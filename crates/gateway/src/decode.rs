@@ -229,7 +229,7 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
         return Err(ApiError::new(
             400,
             "InvalidVersion",
-            "Specified parameter Version is not valid: it is not a version served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, ActionTrail 2020-07-06).",
+            "Specified parameter Version is not valid: it is not a version served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, IMS 2019-08-15, ActionTrail 2020-07-06).",
         ));
     }
     let product = Product::from_version(version).ok_or_else(|| {
@@ -237,7 +237,7 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
             400,
             "InvalidVersion",
             format!(
-                "Specified parameter Version is not valid: `{version}` is not served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, ActionTrail 2020-07-06)."
+                "Specified parameter Version is not valid: `{version}` is not served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, IMS 2019-08-15, ActionTrail 2020-07-06)."
             ),
         )
     })?;

@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 pub use decode::{Format, RpcRequest};
 pub use encode::RpcResponse;
 pub use params::Params;
-pub use products::{action_table, ActionSpec, Product, Support};
+pub use products::{action_table, known_actions, ActionSpec, Product, Support};
 
 /// What a handler sees: the domain, the verified caller, the authorized
 /// target, and the parameters except those that named the target.
