@@ -125,150 +125,12 @@ pub enum Sel {
     RamSecretUser,
 }
 
-/// An entity as stored.
-#[derive(Debug, Clone)]
-pub enum Entity {
-    /// A user (its stored name).
-    User(String),
-    /// A group (its stored name).
-    Group(String),
-    /// A role.
-    Role(Box<RoleRow>),
-    /// A policy (type and stored name).
-    Policy(PolicyType, String),
-    /// A key (its id).
-    Key(String),
-    /// An alias (its name).
-    Alias(String),
-    /// A secret (its name).
-    Secret(String),
-}
+mod lists;
+mod resolved;
 
-/// One secret of a batch read.
-#[derive(Debug, Clone)]
-pub struct BatchItem {
-    /// The secret's name.
-    pub name: String,
-    /// `VersionId`.
-    pub version_id: Option<String>,
-    /// `VersionStage`.
-    pub version_stage: Option<String>,
-    /// `FetchExtendedConfig`.
-    pub fetch_extended_config: bool,
-    /// Why this secret may not be read (denied or missing), if so.
-    pub refused: Option<ApiError>,
-}
-
-/// Everything a request acts on, resolved.
-#[derive(Debug, Default)]
-pub struct Target {
-    slots: Vec<(&'static str, Entity)>,
-    batch: Vec<BatchItem>,
-    resources: Vec<(TagResource, String)>,
-}
-
-fn unplanned(what: &str) -> ApiError {
-    ApiError::internal(format!("the action's target has no {what}"))
-}
-
-impl Target {
-    fn find(&self, pred: impl Fn(&Entity) -> bool) -> Option<&Entity> {
-        self.slots.iter().map(|(_, e)| e).find(|e| pred(e))
-    }
-
-    /// The entity a parameter named.
-    pub fn slot(&self, param: &str) -> Option<&Entity> {
-        self.slots.iter().find(|(p, _)| *p == param).map(|(_, e)| e)
-    }
-
-    /// The user (stored name).
-    pub fn user(&self) -> Result<&str, ApiError> {
-        match self.find(|e| matches!(e, Entity::User(_))) {
-            Some(Entity::User(n)) => Ok(n),
-            _ => Err(unplanned("user")),
-        }
-    }
-
-    /// The group (stored name).
-    pub fn group(&self) -> Result<&str, ApiError> {
-        match self.find(|e| matches!(e, Entity::Group(_))) {
-            Some(Entity::Group(n)) => Ok(n),
-            _ => Err(unplanned("group")),
-        }
-    }
-
-    /// The role.
-    pub fn role(&self) -> Result<&RoleRow, ApiError> {
-        match self.find(|e| matches!(e, Entity::Role(_))) {
-            Some(Entity::Role(r)) => Ok(r),
-            _ => Err(unplanned("role")),
-        }
-    }
-
-    /// The policy (type, stored name).
-    pub fn policy(&self) -> Result<(PolicyType, &str), ApiError> {
-        match self.find(|e| matches!(e, Entity::Policy(..))) {
-            Some(Entity::Policy(t, n)) => Ok((*t, n)),
-            _ => Err(unplanned("policy")),
-        }
-    }
-
-    /// The key a parameter named, if it named one.
-    pub fn key_opt(&self, param: &str) -> Option<&str> {
-        match self.slot(param) {
-            Some(Entity::Key(k)) => Some(k),
-            _ => None,
-        }
-    }
-
-    /// The key a parameter named.
-    pub fn key(&self, param: &str) -> Result<&str, ApiError> {
-        self.key_opt(param).ok_or_else(|| unplanned("key"))
-    }
-
-    /// The alias.
-    pub fn alias(&self) -> Result<&str, ApiError> {
-        match self.find(|e| matches!(e, Entity::Alias(_))) {
-            Some(Entity::Alias(n)) => Ok(n),
-            _ => Err(unplanned("alias")),
-        }
-    }
-
-    /// The secret (stored name).
-    pub fn secret(&self) -> Result<&str, ApiError> {
-        match self.find(|e| matches!(e, Entity::Secret(_))) {
-            Some(Entity::Secret(n)) => Ok(n),
-            _ => Err(unplanned("secret")),
-        }
-    }
-
-    /// The tagged resource of `TagResource`/`UntagResource`.
-    pub fn tagged(&self) -> Result<(TagResource, &str), ApiError> {
-        match self.find(|e| matches!(e, Entity::Key(_) | Entity::Secret(_))) {
-            Some(Entity::Key(k)) => Ok((TagResource::Key, k)),
-            Some(Entity::Secret(s)) => Ok((TagResource::Secret, s)),
-            _ => Err(unplanned("tagged resource")),
-        }
-    }
-
-    /// The secrets of a batch read.
-    pub fn batch(&self) -> &[BatchItem] {
-        &self.batch
-    }
-
-    /// The keys or secrets of `ResourceId.N`.
-    pub fn resources(&self) -> &[(TagResource, String)] {
-        &self.resources
-    }
-
-    pub(crate) fn refuse_item(&mut self, index: usize, e: ApiError) {
-        if let Some(item) = self.batch.get_mut(index) {
-            if item.refused.is_none() {
-                item.refused = Some(e);
-            }
-        }
-    }
-}
+pub use lists::resource_type;
+use lists::secrets_list;
+pub use resolved::{BatchItem, Entity, Target};
 
 /// What authorizing a check needs of its resource.
 #[derive(Debug, Clone, Default)]
@@ -325,7 +187,7 @@ pub struct Resolver<'a> {
     pub action: &'a str,
 }
 
-fn nonempty<'p>(params: &'p Params, name: &str) -> Option<&'p str> {
+pub(super) fn nonempty<'p>(params: &'p Params, name: &str) -> Option<&'p str> {
     params.get(name).filter(|s| !s.is_empty())
 }
 
@@ -874,61 +736,4 @@ impl Resolver<'_> {
         }
         Ok(Some(name.to_string()))
     }
-}
-
-/// `ResourceType`: `key` or `secret`.
-pub fn resource_type(params: &Params) -> Result<TagResource, ApiError> {
-    match params.required("ResourceType")? {
-        "key" => Ok(TagResource::Key),
-        "secret" => Ok(TagResource::Secret),
-        other => Err(ApiError::invalid(
-            "ResourceType",
-            format!("The specified parameter \"ResourceType\" is not valid: `{other}` must be `key` or `secret`."),
-        )),
-    }
-}
-
-/// Entries of `SecretsList` (a JSON array, or flattened `SecretsList.N.*`), 1 to 20.
-fn secrets_list(params: &Params) -> Result<Vec<BatchItem>, ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            "SecretsList",
-            "The specified parameter \"SecretsList\" is not valid: write `[{\"SecretName\":\"name\"}]` (at most 20).",
-        )
-    };
-    let item = |name: String, g: &dyn Fn(&str) -> Option<String>| BatchItem {
-        name,
-        version_id: g("VersionId").filter(|s| !s.is_empty()),
-        version_stage: g("VersionStage").filter(|s| !s.is_empty()),
-        fetch_extended_config: g("FetchExtendedConfig")
-            .is_some_and(|f| f.eq_ignore_ascii_case("true")),
-        refused: None,
-    };
-    let mut out = Vec::new();
-    if let Some(text) = nonempty(params, "SecretsList") {
-        let v: Value = serde_json::from_str(text).map_err(|_| bad())?;
-        let Value::Array(items) = v else {
-            return Err(bad());
-        };
-        if items.len() > 20 {
-            return Err(bad());
-        }
-        for it in items {
-            let g = |k: &str| it.get(k).and_then(Value::as_str).map(str::to_string);
-            let name = g("SecretName").filter(|s| !s.is_empty()).ok_or_else(bad)?;
-            out.push(item(name, &g));
-        }
-    } else {
-        for n in 1..=20 {
-            let Some(name) = nonempty(params, &format!("SecretsList.{n}.SecretName")) else {
-                break;
-            };
-            let g = |k: &str| params.opt(&format!("SecretsList.{n}.{k}"));
-            out.push(item(name.to_string(), &g));
-        }
-    }
-    if out.is_empty() {
-        return Err(bad());
-    }
-    Ok(out)
 }

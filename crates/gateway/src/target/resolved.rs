@@ -1,0 +1,149 @@
+//! The resolved target a handler receives: entities as stored.
+
+use rampart_core::ApiError;
+use rampart_store::{PolicyType, RoleRow, TagResource};
+
+/// An entity as stored.
+#[derive(Debug, Clone)]
+pub enum Entity {
+    /// A user (its stored name).
+    User(String),
+    /// A group (its stored name).
+    Group(String),
+    /// A role.
+    Role(Box<RoleRow>),
+    /// A policy (type and stored name).
+    Policy(PolicyType, String),
+    /// A key (its id).
+    Key(String),
+    /// An alias (its name).
+    Alias(String),
+    /// A secret (its name).
+    Secret(String),
+}
+
+/// One secret of a batch read.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    /// The secret's name.
+    pub name: String,
+    /// `VersionId`.
+    pub version_id: Option<String>,
+    /// `VersionStage`.
+    pub version_stage: Option<String>,
+    /// `FetchExtendedConfig`.
+    pub fetch_extended_config: bool,
+    /// Why this secret may not be read (denied or missing), if so.
+    pub refused: Option<ApiError>,
+}
+
+/// Everything a request acts on, resolved.
+#[derive(Debug, Default)]
+pub struct Target {
+    pub(super) slots: Vec<(&'static str, Entity)>,
+    pub(super) batch: Vec<BatchItem>,
+    pub(super) resources: Vec<(TagResource, String)>,
+}
+
+fn unplanned(what: &str) -> ApiError {
+    ApiError::internal(format!("the action's target has no {what}"))
+}
+
+impl Target {
+    fn find(&self, pred: impl Fn(&Entity) -> bool) -> Option<&Entity> {
+        self.slots.iter().map(|(_, e)| e).find(|e| pred(e))
+    }
+
+    /// The entity a parameter named.
+    pub fn slot(&self, param: &str) -> Option<&Entity> {
+        self.slots.iter().find(|(p, _)| *p == param).map(|(_, e)| e)
+    }
+
+    /// The user (stored name).
+    pub fn user(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::User(_))) {
+            Some(Entity::User(n)) => Ok(n),
+            _ => Err(unplanned("user")),
+        }
+    }
+
+    /// The group (stored name).
+    pub fn group(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Group(_))) {
+            Some(Entity::Group(n)) => Ok(n),
+            _ => Err(unplanned("group")),
+        }
+    }
+
+    /// The role.
+    pub fn role(&self) -> Result<&RoleRow, ApiError> {
+        match self.find(|e| matches!(e, Entity::Role(_))) {
+            Some(Entity::Role(r)) => Ok(r),
+            _ => Err(unplanned("role")),
+        }
+    }
+
+    /// The policy (type, stored name).
+    pub fn policy(&self) -> Result<(PolicyType, &str), ApiError> {
+        match self.find(|e| matches!(e, Entity::Policy(..))) {
+            Some(Entity::Policy(t, n)) => Ok((*t, n)),
+            _ => Err(unplanned("policy")),
+        }
+    }
+
+    /// The key a parameter named, if it named one.
+    pub fn key_opt(&self, param: &str) -> Option<&str> {
+        match self.slot(param) {
+            Some(Entity::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The key a parameter named.
+    pub fn key(&self, param: &str) -> Result<&str, ApiError> {
+        self.key_opt(param).ok_or_else(|| unplanned("key"))
+    }
+
+    /// The alias.
+    pub fn alias(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Alias(_))) {
+            Some(Entity::Alias(n)) => Ok(n),
+            _ => Err(unplanned("alias")),
+        }
+    }
+
+    /// The secret (stored name).
+    pub fn secret(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Secret(_))) {
+            Some(Entity::Secret(n)) => Ok(n),
+            _ => Err(unplanned("secret")),
+        }
+    }
+
+    /// The tagged resource of `TagResource`/`UntagResource`.
+    pub fn tagged(&self) -> Result<(TagResource, &str), ApiError> {
+        match self.find(|e| matches!(e, Entity::Key(_) | Entity::Secret(_))) {
+            Some(Entity::Key(k)) => Ok((TagResource::Key, k)),
+            Some(Entity::Secret(s)) => Ok((TagResource::Secret, s)),
+            _ => Err(unplanned("tagged resource")),
+        }
+    }
+
+    /// The secrets of a batch read.
+    pub fn batch(&self) -> &[BatchItem] {
+        &self.batch
+    }
+
+    /// The keys or secrets of `ResourceId.N`.
+    pub fn resources(&self) -> &[(TagResource, String)] {
+        &self.resources
+    }
+
+    pub(crate) fn refuse_item(&mut self, index: usize, e: ApiError) {
+        if let Some(item) = self.batch.get_mut(index) {
+            if item.refused.is_none() {
+                item.refused = Some(e);
+            }
+        }
+    }
+}
