@@ -177,8 +177,9 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
 ];
 
-fn obj(v: Value) -> Result<Output, ApiError> {
-    match v {
+/// A typed response as the handler's output.
+fn obj<T: serde::Serialize>(v: T) -> Result<Output, ApiError> {
+    match serde_json::to_value(v).map_err(ApiError::internal)? {
         Value::Object(m) => Ok(m),
         _ => Err(ApiError::internal("handler result is not an object")),
     }
@@ -197,10 +198,10 @@ fn page_params(ctx: &Ctx<'_>) -> Result<(u64, u32), ApiError> {
     Ok((u64::from(p), s))
 }
 
-fn paged(
+fn paged<T: serde::Serialize>(
     outer: &str,
     inner: &str,
-    items: Vec<Value>,
+    items: Vec<T>,
     total: u64,
     page: u64,
     size: u32,

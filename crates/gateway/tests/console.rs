@@ -232,19 +232,26 @@ fn an_unknown_user_costs_as_much_as_a_real_one() {
         assert_eq!(code(&r), "InvalidLogin");
         t.elapsed()
     };
-    // The fastest of a few tries (other tests share the machine): an unknown
+    // The fastest of several rounds, each timing every name once, so that
+    // other tests loading the machine slow all of them alike: an unknown
     // name costs an Argon2 verification too (without one it would cost a
     // thousandth of it).
-    let fastest = |name: String| (0..3).map(|i| time(&name, i)).min().unwrap();
-    let known = fastest(format!("carol@{acct}"));
-    for (what, name) in [
+    let names = [
+        ("real", format!("carol@{acct}")),
         ("unknown", format!("dave@{acct}")),
         ("no profile", format!("no-profile@{acct}")),
         ("other account", "carol@1111222233334444".to_string()),
-    ] {
-        let t = fastest(name);
+    ];
+    let mut fastest = vec![std::time::Duration::MAX; names.len()];
+    for round in 0..6 {
+        for (i, (_, name)) in names.iter().enumerate() {
+            fastest[i] = fastest[i].min(time(name, round));
+        }
+    }
+    let known = fastest[0];
+    for ((what, _), t) in names.iter().zip(&fastest).skip(1) {
         assert!(
-            t * 3 >= known,
+            *t * 5 >= known,
             "{what}: {t:?} against {known:?} for a real user"
         );
     }

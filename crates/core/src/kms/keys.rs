@@ -1,9 +1,11 @@
 //! KMS keys: lifecycle, aliases, rotation, and cryptographic operations.
 
+use super::views::{
+    AliasView, Ciphertext, KeyEntry, KeyMetadata, KeyVersionView, Plaintext, ReEncrypted,
+};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rampart_store::{AliasRow, KeyRow};
-use serde_json::{json, Value};
 
 use super::crypto::Blob;
 use super::{key_not_found, store_err};
@@ -116,35 +118,29 @@ impl Rampart {
     }
 
     /// `KeyMetadata` of a key.
-    pub fn key_metadata(&self, k: &KeyRow) -> Value {
-        let mut m = json!({
-            "KeyId": k.key_id,
-            "Arn": self.key_arn(&k.key_id),
-            "Description": k.description,
-            "KeySpec": k.key_spec,
-            "KeyUsage": k.key_usage,
-            "KeyState": k.key_state,
-            "Origin": k.origin,
-            "ProtectionLevel": k.protection_level,
-            "Creator": k.creator,
-            "CreationDate": ts(k.created_at),
-            "PrimaryKeyVersion": k.primary_version,
-            "LastRotationDate": ts(k.last_rotation_at),
-            "AutomaticRotation": if k.rotation_interval.is_some() { "Enabled" } else { "Disabled" },
-            "DeletionProtection": if k.deletion_protection { "Enabled" } else { "Disabled" },
-            "DeletionProtectionDescription": k.deletion_protection_description,
-            "MaterialExpireTime": "",
-        });
-        if let (Some(i), Value::Object(o)) = (k.rotation_interval, &mut m) {
-            o.insert("RotationInterval".into(), format!("{i}s").into());
-            if let Some(n) = k.next_rotation_at {
-                o.insert("NextRotationDate".into(), ts(n).into());
-            }
+    pub fn key_metadata(&self, k: &KeyRow) -> KeyMetadata {
+        let enabled = |on: bool| if on { "Enabled" } else { "Disabled" };
+        KeyMetadata {
+            key_id: k.key_id.clone(),
+            arn: self.key_arn(&k.key_id),
+            description: k.description.clone(),
+            key_spec: k.key_spec.clone(),
+            key_usage: k.key_usage.clone(),
+            key_state: k.key_state.clone(),
+            origin: k.origin.clone(),
+            protection_level: k.protection_level.clone(),
+            creator: k.creator.clone(),
+            creation_date: ts(k.created_at),
+            primary_key_version: k.primary_version.clone(),
+            last_rotation_date: ts(k.last_rotation_at),
+            automatic_rotation: enabled(k.rotation_interval.is_some()),
+            rotation_interval: k.rotation_interval.map(|i| format!("{i}s")),
+            next_rotation_date: k.rotation_interval.and(k.next_rotation_at).map(ts),
+            delete_date: k.delete_at.map(ts),
+            deletion_protection: enabled(k.deletion_protection),
+            deletion_protection_description: k.deletion_protection_description.clone(),
+            material_expire_time: String::new(),
         }
-        if let (Some(d), Value::Object(o)) = (k.delete_at, &mut m) {
-            o.insert("DeleteDate".into(), ts(d).into());
-        }
-        m
     }
 
     /// Creates a symmetric key.
@@ -244,14 +240,17 @@ impl Rampart {
     }
 
     /// Lists keys: `Keys{Key[{KeyId, KeyArn}]}`, paged.
-    pub fn list_keys(&self, page: u64, size: u32) -> Result<(Vec<Value>, u64), ApiError> {
+    pub fn list_keys(&self, page: u64, size: u32) -> Result<(Vec<KeyEntry>, u64), ApiError> {
         let (rows, total) = self
             .store
             .list_keys((page - 1) * u64::from(size), size)
             .map_err(store_err)?;
         Ok((
             rows.iter()
-                .map(|k| json!({"KeyId": k.key_id, "KeyArn": self.key_arn(&k.key_id)}))
+                .map(|k| KeyEntry {
+                    key_id: k.key_id.clone(),
+                    key_arn: self.key_arn(&k.key_id),
+                })
                 .collect(),
             total,
         ))
@@ -362,7 +361,7 @@ impl Rampart {
     }
 
     /// Creates a new primary version (manual rotation); old versions still decrypt.
-    pub fn create_key_version(&self, key_ref: &str) -> Result<Value, ApiError> {
+    pub fn create_key_version(&self, key_ref: &str) -> Result<KeyVersionView, ApiError> {
         let mut k = self.usable_key(key_ref)?;
         let now = self.now();
         let v = self.new_key_version(&k.key_id, now);
@@ -374,7 +373,11 @@ impl Rampart {
             k.next_rotation_at = Some(now + i);
             self.save_key(&k)?;
         }
-        Ok(json!({"KeyId": k.key_id, "KeyVersionId": v.version_id, "CreationDate": ts(now)}))
+        Ok(KeyVersionView {
+            key_id: k.key_id,
+            key_version_id: v.version_id,
+            creation_date: ts(now),
+        })
     }
 
     /// Rotates every key whose automatic rotation is due; returns how many.
@@ -404,7 +407,7 @@ impl Rampart {
         key_ref: &str,
         page: u64,
         size: u32,
-    ) -> Result<(Vec<Value>, u64), ApiError> {
+    ) -> Result<(Vec<KeyVersionView>, u64), ApiError> {
         let k = self.resolve_key(key_ref)?;
         let all = self.store.list_key_versions(&k.key_id).map_err(store_err)?;
         let total = all.len() as u64;
@@ -413,14 +416,22 @@ impl Rampart {
             all.iter()
                 .skip(start)
                 .take(size as usize)
-                .map(|v| json!({"KeyId": k.key_id, "KeyVersionId": v.version_id, "CreationDate": ts(v.created_at)}))
+                .map(|v| KeyVersionView {
+                    key_id: k.key_id.clone(),
+                    key_version_id: v.version_id.clone(),
+                    creation_date: ts(v.created_at),
+                })
                 .collect(),
             total,
         ))
     }
 
     /// One key version.
-    pub fn describe_key_version(&self, key_ref: &str, version_id: &str) -> Result<Value, ApiError> {
+    pub fn describe_key_version(
+        &self,
+        key_ref: &str,
+        version_id: &str,
+    ) -> Result<KeyVersionView, ApiError> {
         let k = self.resolve_key(key_ref)?;
         let v = self
             .store
@@ -433,9 +444,11 @@ impl Rampart {
                     "The specified Key version is not found.",
                 )
             })?;
-        Ok(
-            json!({"KeyId": k.key_id, "KeyVersionId": v.version_id, "CreationDate": ts(v.created_at)}),
-        )
+        Ok(KeyVersionView {
+            key_id: k.key_id,
+            key_version_id: v.version_id,
+            creation_date: ts(v.created_at),
+        })
     }
 
     /// Creates an alias for a key.
@@ -474,7 +487,7 @@ impl Rampart {
         key_ref: Option<&str>,
         page: u64,
         size: u32,
-    ) -> Result<(Vec<Value>, u64), ApiError> {
+    ) -> Result<(Vec<AliasView>, u64), ApiError> {
         let key_id = match key_ref {
             Some(r) => Some(self.resolve_key(r)?.key_id),
             None => None,
@@ -485,12 +498,13 @@ impl Rampart {
             .map_err(store_err)?;
         Ok((
             rows.iter()
-                .map(|a| {
-                    json!({
-                        "AliasName": a.alias_name,
-                        "KeyId": a.key_id,
-                        "AliasArn": format!("acs:kms:{}:{}:{}", self.settings.region, self.account_id, a.alias_name),
-                    })
+                .map(|a| AliasView {
+                    alias_name: a.alias_name.clone(),
+                    key_id: a.key_id.clone(),
+                    alias_arn: format!(
+                        "acs:kms:{}:{}:{}",
+                        self.settings.region, self.account_id, a.alias_name
+                    ),
                 })
                 .collect(),
             total,
@@ -503,7 +517,7 @@ impl Rampart {
         key_ref: &str,
         plaintext: &str,
         ctx: &[(String, String)],
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Ciphertext, ApiError> {
         if plaintext.len() > 6144 {
             return Err(ApiError::invalid(
                 "Plaintext",
@@ -512,7 +526,12 @@ impl Rampart {
         }
         let k = self.usable_key(key_ref)?;
         let blob = self.encrypt_blob(&k, plaintext.as_bytes(), ctx)?;
-        Ok(json!({"CiphertextBlob": blob, "KeyId": k.key_id, "KeyVersionId": k.primary_version}))
+        Ok(Ciphertext {
+            ciphertext_blob: blob,
+            key_id: k.key_id,
+            key_version_id: k.primary_version,
+            plaintext: None,
+        })
     }
 
     /// The blob, checked to be made under `key_id` (the key authorized).
@@ -533,14 +552,18 @@ impl Rampart {
         key_id: &str,
         blob: &str,
         ctx: &[(String, String)],
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Plaintext, ApiError> {
         let b = Self::blob_of(key_id, blob)?;
         let k = self.key_by_id(&b.key_id)?;
         check_usable(&k)?;
         let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, ctx)?);
         let text = String::from_utf8(plain.to_vec())
             .map_err(|_| ApiError::internal("decrypted text is not UTF-8"))?;
-        Ok(json!({"Plaintext": text, "KeyId": k.key_id, "KeyVersionId": b.key_version_id}))
+        Ok(Plaintext {
+            plaintext: text,
+            key_id: k.key_id.clone(),
+            key_version_id: b.key_version_id,
+        })
     }
 
     /// A fresh data key, returned in plaintext (base64) and encrypted.
@@ -551,7 +574,7 @@ impl Rampart {
         bytes: Option<u32>,
         ctx: &[(String, String)],
         with_plaintext: bool,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Ciphertext, ApiError> {
         let n = match (bytes, key_spec) {
             (Some(n), _) if (1..=1024).contains(&n) => n as usize,
             (Some(n), _) => {
@@ -575,14 +598,12 @@ impl Rampart {
         let dk = zeroize::Zeroizing::new(dk);
         let plaintext = zeroize::Zeroizing::new(STANDARD.encode(dk.as_slice()));
         let blob = self.encrypt_blob(&k, plaintext.as_bytes(), ctx)?;
-        let mut out =
-            json!({"CiphertextBlob": blob, "KeyId": k.key_id, "KeyVersionId": k.primary_version});
-        if with_plaintext {
-            if let Value::Object(o) = &mut out {
-                o.insert("Plaintext".into(), Value::String(plaintext.to_string()));
-            }
-        }
-        Ok(out)
+        Ok(Ciphertext {
+            ciphertext_blob: blob,
+            key_id: k.key_id,
+            key_version_id: k.primary_version,
+            plaintext: with_plaintext.then(|| plaintext.to_string()),
+        })
     }
 
     /// Decrypts under the source key and encrypts under the destination key.
@@ -593,20 +614,20 @@ impl Rampart {
         dest_ref: &str,
         src_ctx: &[(String, String)],
         dest_ctx: &[(String, String)],
-    ) -> Result<Value, ApiError> {
+    ) -> Result<ReEncrypted, ApiError> {
         let b = Self::blob_of(source_key_id, blob)?;
         let src = self.key_by_id(&b.key_id)?;
         check_usable(&src)?;
         let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, src_ctx)?);
         let dest = self.usable_key(dest_ref)?;
         let out = self.encrypt_blob(&dest, &plain, dest_ctx)?;
-        Ok(json!({
-            "CiphertextBlob": out,
-            "KeyId": dest.key_id,
-            "KeyVersionId": dest.primary_version,
-            "SourceKeyId": src.key_id,
-            "SourceKeyVersionId": b.key_version_id,
-        }))
+        Ok(ReEncrypted {
+            ciphertext_blob: out,
+            key_id: dest.key_id,
+            key_version_id: dest.primary_version,
+            source_key_id: src.key_id.clone(),
+            source_key_version_id: b.key_version_id,
+        })
     }
 }
 

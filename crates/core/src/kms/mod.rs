@@ -12,6 +12,7 @@ pub mod keys;
 pub mod ramsecret;
 pub mod secrets;
 pub mod tags;
+pub mod views;
 
 use rampart_store::{Entity, StoreError};
 

@@ -17,7 +17,9 @@
 
 use rampart_crypto::{ct_eq, open, Purpose};
 use rampart_store::{Entity, RotationCommit, SecretRow, StoreError};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+
+use super::views::{RotationState, SecretCreated, SecretNamed, SecretRotated};
 
 use super::keys::parse_interval;
 use super::secrets::{check_secret_name, check_version_id, CreateSecret};
@@ -169,7 +171,7 @@ impl Rampart {
     }
 
     /// Creates a RAM secret after checking the service role and the keys.
-    pub fn create_ram_secret(&self, req: CreateSecret) -> Result<Value, ApiError> {
+    pub fn create_ram_secret(&self, req: CreateSecret) -> Result<SecretCreated, ApiError> {
         let ext = parse_extended(req.extended_config.as_deref())?;
         let name = if req.secret_name == "$Auto" {
             format!("acs/ram/user/{}", ext.user_name)
@@ -410,7 +412,11 @@ impl Rampart {
     }
 
     /// `RotateSecret`: rotates a RAM secret immediately.
-    pub fn rotate_secret(&self, name_or_arn: &str, version_id: &str) -> Result<Value, ApiError> {
+    pub fn rotate_secret(
+        &self,
+        name_or_arn: &str,
+        version_id: &str,
+    ) -> Result<SecretRotated, ApiError> {
         check_version_id(version_id)?;
         let (row, ext) = self.ram_secret(name_or_arn)?;
         if row.planned_delete_at.is_some() {
@@ -423,7 +429,11 @@ impl Rampart {
             .map_err(store_err)?
             .is_some()
         {
-            return Ok(json!({"Arn": arn, "SecretName": row.secret_name, "VersionId": version_id}));
+            return Ok(SecretRotated {
+                arn,
+                secret_name: row.secret_name,
+                version_id: version_id.to_string(),
+            });
         }
         let owner = format!("api-{}", uuid::Uuid::new_v4());
         let now = self.now();
@@ -443,7 +453,11 @@ impl Rampart {
             self.note_failure(&row, &owner, e);
         }
         let _ = self.store.release_rotation(&row.secret_name, &owner);
-        result.map(|v| json!({"Arn": arn, "SecretName": row.secret_name, "VersionId": v}))
+        result.map(|version_id| SecretRotated {
+            arn,
+            secret_name: row.secret_name,
+            version_id,
+        })
     }
 
     fn note_failure(&self, row: &SecretRow, owner: &str, e: &ApiError) {
@@ -465,7 +479,7 @@ impl Rampart {
         name_or_arn: &str,
         enable: bool,
         interval: Option<&str>,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<SecretNamed, ApiError> {
         let (mut row, _) = self.ram_secret(name_or_arn)?;
         let now = self.now();
         if enable {
@@ -488,7 +502,9 @@ impl Rampart {
         }
         row.updated_at = now;
         self.store.update_secret(&row).map_err(store_err)?;
-        Ok(json!({"SecretName": row.secret_name}))
+        Ok(SecretNamed {
+            secret_name: row.secret_name,
+        })
     }
 
     /// Runs the rotation work that is due: new keys for due secrets, old
@@ -561,28 +577,15 @@ impl Rampart {
         result
     }
 
-    /// Adds the rotation state of a RAM secret to DescribeSecret.
-    pub(crate) fn add_rotation_status(
-        &self,
-        o: &mut Map<String, Value>,
-        row: &SecretRow,
-    ) -> Result<(), ApiError> {
-        if row.rotation_failures > 0 {
-            o.insert("AutomaticRotation".into(), "Invalid".into());
-            o.insert("RotationStatus".into(), "Failed".into());
-            if let Some(e) = &row.rotation_error {
-                o.insert("LastRotationError".into(), e.clone().into());
-            }
-            if let Some(r) = row.rotation_retry_at {
-                o.insert("NextRetryDate".into(), ts(r).into());
-            }
-        } else {
-            o.insert("RotationStatus".into(), "Normal".into());
+    /// The rotation state of a RAM secret, for DescribeSecret.
+    pub(crate) fn rotation_state(row: &SecretRow) -> RotationState {
+        let failed = row.rotation_failures > 0;
+        RotationState {
+            rotation_status: if failed { "Failed" } else { "Normal" },
+            last_rotation_error: row.rotation_error.clone().filter(|_| failed),
+            next_retry_date: row.rotation_retry_at.filter(|_| failed).map(ts),
+            previous_key_delete_date: row.pending_key_delete_at.map(ts),
         }
-        if let Some(at) = row.pending_key_delete_at {
-            o.insert("PreviousKeyDeleteDate".into(), ts(at).into());
-        }
-        Ok(())
     }
 }
 
