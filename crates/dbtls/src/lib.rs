@@ -96,15 +96,19 @@ fn take_ssl_params(url: &str) -> Result<(String, SslMode, Option<String>), Error
                 .map_err(|_| Error(format!("the URL's `{k}` is not UTF-8")))
         };
         match k {
-            "sslmode" => mode = match value()?.as_str() {
-                "disable" | "allow" | "prefer" => SslMode::Plain,
-                "require" => SslMode::Require,
-                "verify-ca" => SslMode::VerifyCa,
-                "verify-full" => SslMode::VerifyFull,
-                other => return Err(Error(format!(
+            "sslmode" => {
+                mode = match value()?.as_str() {
+                    "disable" | "allow" | "prefer" => SslMode::Plain,
+                    "require" => SslMode::Require,
+                    "verify-ca" => SslMode::VerifyCa,
+                    "verify-full" => SslMode::VerifyFull,
+                    other => {
+                        return Err(Error(format!(
                     "sslmode `{other}` must be disable, prefer, require, verify-ca or verify-full"
-                ))),
-            },
+                )))
+                    }
+                }
+            }
             "sslrootcert" => root = Some(value()?),
             _ => kept.push(pair),
         }
