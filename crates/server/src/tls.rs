@@ -499,7 +499,9 @@ impl LocalCa {
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, "rampart");
         params.distinguished_name = dn;
-        params.is_ca = IsCa::ExplicitNoCa;
+        // No basicConstraints at all: an explicit `cA FALSE` is the default
+        // value encoded, which strict DER parsers refuse.
+        params.is_ca = IsCa::NoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = true;
