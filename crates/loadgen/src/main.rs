@@ -6,6 +6,10 @@
 //! cargo build --release --bin rampart --bin rampart-loadgen
 //! target/release/rampart-loadgen --rampart target/release/rampart --preload 1000 --connections 16 --seconds 10
 //! ```
+//!
+//! With `--tls`: the same load against two servers with the same data, one
+//! over HTTPS (`--tls-auto`) and one over plain HTTP, in alternating phases,
+//! and the rate of new TLS handshakes (no session resumption).
 
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
@@ -63,6 +67,10 @@ struct Args {
     /// By default every read names another secret of all those stored.
     #[arg(long)]
     read_secrets: Option<usize>,
+    /// Instead of the bare server: compare HTTPS with HTTP (two servers,
+    /// same data), and measure TLS handshakes per second.
+    #[arg(long)]
+    tls: bool,
     /// Internal: run the bare hello server on this port.
     #[arg(long, hide = true)]
     bare_server: Option<u16>,
@@ -74,6 +82,88 @@ struct Target {
     secrets: usize,
     /// The server process, for its CPU time.
     pid: u32,
+    /// Over HTTPS: the connector trusting the server's CA.
+    tls: Option<tokio_rustls::TlsConnector>,
+}
+
+/// A keep-alive HTTP/1.1 connection to `t`, over TLS when it has a connector.
+async fn open(t: &Target) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", t.port)).await?;
+    stream.set_nodelay(true)?;
+    match &t.tls {
+        None => {
+            let (sender, conn) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            Ok(sender)
+        }
+        Some(connector) => {
+            let name = rustls::pki_types::ServerName::try_from("localhost")?;
+            let tls = connector.connect(name, stream).await?;
+            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            Ok(sender)
+        }
+    }
+}
+
+/// A connector trusting only the PEM certificate `ca`; `resume` keeps TLS
+/// sessions for resumption.
+fn connector(ca: &Path, resume: bool) -> anyhow::Result<tokio_rustls::TlsConnector> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(rustls::pki_types::CertificateDer::from_pem_file(ca)?)?;
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    if !resume {
+        config.resumption = rustls::client::Resumption::disabled();
+    }
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+/// New TLS connections (TCP connect and a full handshake, then close) over
+/// `conns` concurrent loops for `duration`: handshakes a second and the
+/// server's CPU per handshake (µs).
+async fn handshakes(
+    t: Arc<Target>,
+    conns: usize,
+    duration: Duration,
+) -> anyhow::Result<(f64, f64)> {
+    let connector = t.tls.clone().context("handshakes need TLS")?;
+    let cpu_before = cpu_seconds(t.pid);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (connector, port) = (connector.clone(), t.port);
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+                stream.set_nodelay(true)?;
+                let name = rustls::pki_types::ServerName::try_from("localhost")?;
+                let tls = connector.connect(name, stream).await?;
+                drop(tls);
+                n += 1;
+            }
+            Ok::<u64, anyhow::Error>(n)
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await??;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(t.pid) - cpu_before;
+    Ok((total as f64 / secs, cpu * 1e6 / (total.max(1) as f64)))
 }
 
 #[derive(Clone)]
@@ -125,12 +215,7 @@ async fn connection(
     max: usize,
     seed: u64,
 ) -> anyhow::Result<Vec<u32>> {
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", t.port)).await?;
-    stream.set_nodelay(true)?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
+    let mut sender = open(&t).await?;
     let mut lat = Vec::new();
     let mut n = seed;
     while Instant::now() < deadline && lat.len() < max {
@@ -403,8 +488,8 @@ fn in_process(dir: &Path, s: &Signer, secrets: usize, n: u64) -> anyhow::Result<
     Ok(())
 }
 
-/// Starts `rampart serve` on `dir`; returns its port.
-fn start(bin: &Path, dir: &Path) -> anyhow::Result<(u16, Kill)> {
+/// Starts `rampart serve` on `dir` (plus `extra` arguments); returns its port.
+fn start(bin: &Path, dir: &Path, extra: &[&str]) -> anyhow::Result<(u16, Kill)> {
     let port = free_port()?;
     let server = Kill(
         Command::new(bin)
@@ -415,6 +500,7 @@ fn start(bin: &Path, dir: &Path) -> anyhow::Result<(u16, Kill)> {
                 "--data-dir",
             ])
             .arg(dir)
+            .args(extra)
             .env("RAMPART_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -436,20 +522,22 @@ fn compare(
         &std::fs::read(other.join("root-credentials.json"))
             .context("--compare-dir must hold a store made by an earlier run with --data-dir")?,
     )?;
-    let (pa, server_a) = start(bin, dir)?;
-    let (pb, server_b) = start(bin, other)?;
+    let (pa, server_a) = start(bin, dir, &[])?;
+    let (pb, server_b) = start(bin, other, &[])?;
     let reads = |stored: usize| args.read_secrets.map_or(stored, |n| n.min(stored));
     let a = Arc::new(Target {
         port: pa,
         signer,
         secrets: reads(args.preload),
         pid: server_a.0.id(),
+        tls: None,
     });
     let b = Arc::new(Target {
         port: pb,
         signer: signer_of(&creds)?,
         secrets: reads(args.compare_secrets),
         pid: server_b.0.id(),
+        tls: None,
     });
     const ROUNDS: u64 = 10;
     let per_round = (args.latency_requests as u64 / ROUNDS).max(1);
@@ -511,7 +599,10 @@ fn main() -> anyhow::Result<()> {
     if let Some(other) = &args.compare_dir {
         return compare(&rt, &args, &bin, (dir, signer), other);
     }
-    let (rport, server) = start(&bin, dir)?;
+    if args.tls {
+        return https_vs_http(&rt, &args, &bin, (dir, signer));
+    }
+    let (rport, server) = start(&bin, dir, &[])?;
     let bport = free_port()?;
     let bare_server = Kill(
         Command::new(std::env::current_exe()?)
@@ -525,12 +616,14 @@ fn main() -> anyhow::Result<()> {
         signer: signer.clone(),
         secrets: args.preload,
         pid: server.0.id(),
+        tls: None,
     });
     let bare = Arc::new(Target {
         port: bport,
         signer,
         secrets: args.preload,
         pid: bare_server.0.id(),
+        tls: None,
     });
     rt.block_on(async {
         // Warm up both.
@@ -573,6 +666,80 @@ fn main() -> anyhow::Result<()> {
         println!(
             "single-connection latency: p50 {} µs  p99 {} µs ({} requests)",
             lat.p50, lat.p99, args.latency_requests
+        );
+        Ok::<(), anyhow::Error>(())
+    })
+}
+
+/// GetSecretValue over HTTPS and over HTTP, on two servers holding the same
+/// secrets, in alternating phases; then new TLS handshakes a second.
+fn https_vs_http(
+    rt: &tokio::runtime::Runtime,
+    args: &Args,
+    bin: &Path,
+    (dir, signer): (&Path, Signer),
+) -> anyhow::Result<()> {
+    let temp = tempfile::tempdir()?;
+    let tls_signer = preload(bin, temp.path(), args.preload)?;
+    let (hport, http_server) = start(bin, dir, &[])?;
+    let (sport, https_server) = start(bin, temp.path(), &["--tls-auto"])?;
+    let ca = temp.path().join("tls").join("ca.pem");
+    let http = Arc::new(Target {
+        port: hport,
+        signer,
+        secrets: args.preload,
+        pid: http_server.0.id(),
+        tls: None,
+    });
+    let https = Arc::new(Target {
+        port: sport,
+        signer: tls_signer,
+        secrets: args.preload,
+        pid: https_server.0.id(),
+        tls: Some(connector(&ca, true)?),
+    });
+    rt.block_on(async {
+        load(http.clone(), 2, 1, usize::MAX).await?;
+        load(https.clone(), 2, 1, usize::MAX).await?;
+        const ROUNDS: u32 = 8;
+        let phase = Duration::from_secs(args.seconds) / ROUNDS;
+        let (mut p, mut s) = (Sample::default(), Sample::default());
+        for round in 0..ROUNDS {
+            let order = if round % 2 == 0 { [&http, &https] } else { [&https, &http] };
+            for t in order {
+                let sample = sample(t.clone(), args.connections, phase, usize::MAX).await?;
+                if Arc::ptr_eq(t, &http) {
+                    p.add(sample);
+                } else {
+                    s.add(sample);
+                }
+            }
+        }
+        let (p, s) = (p.figures(), s.figures());
+        let fresh = Arc::new(Target {
+            port: https.port,
+            signer: https.signer.clone(),
+            secrets: https.secrets,
+            pid: https.pid,
+            tls: Some(connector(&ca, false)?),
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (hs, hs_cpu) =
+            handshakes(fresh, args.connections, Duration::from_secs(args.seconds / 2 + 1)).await?;
+        println!("secrets stored:            {}", args.preload);
+        println!("connections:               {} (keep-alive)", args.connections);
+        println!(
+            "GetSecretValue V3, HTTP:   {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs  server CPU {:>5.1} µs/req",
+            p.rps, p.p50, p.p99, p.cpu_us
+        );
+        println!(
+            "GetSecretValue V3, HTTPS:  {:>9.0} req/s  p50 {:>6} µs  p99 {:>6} µs  server CPU {:>5.1} µs/req",
+            s.rps, s.p50, s.p99, s.cpu_us
+        );
+        println!("ratio HTTPS / HTTP:        {:>9.1} %", 100.0 * s.rps / p.rps);
+        println!(
+            "new TLS handshakes:        {:>9.0} /s ({} loops, no resumption)  server CPU {:>6.1} µs/handshake",
+            hs, args.connections, hs_cpu
         );
         Ok::<(), anyhow::Error>(())
     })

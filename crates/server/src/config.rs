@@ -57,6 +57,27 @@ pub struct ServeArgs {
     /// Most connections open at once; more wait to be accepted [default: 512].
     #[arg(long, env = "RAMPART_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's first); needs --tls-key.
+    #[arg(long, env = "RAMPART_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert. Reloaded with the certificate on SIGHUP.
+    #[arg(long, env = "RAMPART_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate of a local CA made on first start
+    /// (<data-dir>/tls/ca.pem), for localhost and the region's Alibaba Cloud
+    /// endpoint host names; renewed before it expires.
+    #[arg(long, env = "RAMPART_TLS_AUTO", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_name = "BOOL",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub tls_auto: Option<bool>,
+    /// More host names or addresses for the --tls-auto certificate, comma-separated.
+    #[arg(long, env = "RAMPART_TLS_HOSTS", value_name = "A,B")]
+    pub tls_hosts: Option<String>,
+    /// Serve plain HTTP on a non-loopback --listen address (secrets then cross the network in clear).
+    #[arg(long, env = "RAMPART_INSECURE_HTTP", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_name = "BOOL",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub insecure_http: Option<bool>,
     /// A TOML file with any of the keys above (`listen = "…"`, `data-dir = "…"`).
     #[arg(long, env = "RAMPART_CONFIG")]
     pub config: Option<PathBuf>,
@@ -80,6 +101,45 @@ struct FileConfig {
     idle_timeout: Option<String>,
     write_timeout: Option<String>,
     max_connections: Option<usize>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_auto: Option<bool>,
+    tls_hosts: Option<HostList>,
+    insecure_http: Option<bool>,
+}
+
+/// `tls-hosts` in the TOML file: `"a,b"` or `["a", "b"]`.
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+enum HostList {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl HostList {
+    fn into_text(self) -> String {
+        match self {
+            HostList::Text(t) => t,
+            HostList::List(l) => l.join(","),
+        }
+    }
+}
+
+/// Where the HTTPS certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSource {
+    /// The operator's certificate chain and key (PEM files).
+    Files {
+        /// The certificate chain.
+        cert: PathBuf,
+        /// Its private key.
+        key: PathBuf,
+    },
+    /// A local CA in `<data-dir>/tls` and a certificate it signs.
+    Auto {
+        /// Names beyond the built-in ones (`--tls-hosts`).
+        hosts: Vec<String>,
+    },
 }
 
 /// Where the state lives.
@@ -116,6 +176,10 @@ pub struct Config {
     pub audit_retention: u64,
     /// Timeouts and the connection cap of the HTTP server.
     pub http: HttpLimits,
+    /// HTTPS, or plain HTTP when `None`.
+    pub tls: Option<TlsSource>,
+    /// Plain HTTP allowed on a non-loopback address.
+    pub insecure_http: bool,
 }
 
 /// What one client may hold of the HTTP server: time and connections.
@@ -283,6 +347,27 @@ impl Config {
         if http.max_connections == 0 {
             bail!("--max-connections must be at least 1");
         }
+        let tls_auto = a.tls_auto.or(f.tls_auto).unwrap_or(false);
+        let hosts = a.tls_hosts.or(f.tls_hosts.map(HostList::into_text));
+        let tls = match (a.tls_cert.or(f.tls_cert), a.tls_key.or(f.tls_key)) {
+            (Some(_), Some(_)) if tls_auto => {
+                bail!("--tls-auto and --tls-cert are two ways to serve HTTPS: give one")
+            }
+            (Some(cert), Some(key)) => Some(TlsSource::Files { cert, key }),
+            (Some(_), None) => bail!("--tls-cert needs --tls-key FILE (its private key)"),
+            (None, Some(_)) => bail!("--tls-key needs --tls-cert FILE (its certificate chain)"),
+            (None, None) if tls_auto => Some(TlsSource::Auto {
+                hosts: parse_hosts(hosts.as_deref().unwrap_or_default())?,
+            }),
+            (None, None) => None,
+        };
+        if hosts.is_some() && !matches!(tls, Some(TlsSource::Auto { .. })) {
+            bail!("--tls-hosts adds names to the --tls-auto certificate: give --tls-auto too");
+        }
+        let insecure_http = a.insecure_http.or(f.insecure_http).unwrap_or(false);
+        if insecure_http && tls.is_some() {
+            bail!("--insecure-http serves plain HTTP; it cannot go with --tls-auto or --tls-cert");
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -295,8 +380,60 @@ impl Config {
             audit_log: a.audit_log.or(f.audit_log),
             audit_retention,
             http,
+            tls,
+            insecure_http,
         })
     }
+
+    /// The safe default: plain HTTP only on a loopback address, unless
+    /// `--insecure-http` says otherwise.
+    pub fn check_plain_listen(&self) -> anyhow::Result<()> {
+        if self.tls.is_some() || self.insecure_http || is_loopback(self.listen.ip()) {
+            return Ok(());
+        }
+        bail!(
+            "refusing to serve plain HTTP on {}, which is not a loopback address: AccessKey secrets, \
+             STS tokens and secret values would cross the network in clear. Serve HTTPS with \
+             --tls-auto (a local CA and a certificate for this host and the Alibaba Cloud endpoint \
+             names, in {}) or --tls-cert FILE --tls-key FILE; or, to serve plain HTTP anyway \
+             (behind a TLS proxy on a trusted network), add --insecure-http",
+            self.listen,
+            self.data_dir.join("tls").display()
+        )
+    }
+}
+
+/// Whether `ip` reaches only this host (`127.0.0.0/8`, `::1`, and
+/// `::ffff:127.x.y.z`).
+pub fn is_loopback(ip: std::net::IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// The `--tls-hosts` list: host names (a leading `*.` allowed) or
+/// addresses, comma-separated.
+pub fn parse_hosts(text: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for h in text.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let h = h.to_ascii_lowercase();
+        let name = h.strip_prefix("*.").unwrap_or(&h);
+        let is_ip = h.parse::<std::net::IpAddr>().is_ok();
+        let is_name = !name.is_empty()
+            && h.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !is_ip && !is_name {
+            bail!("--tls-hosts: `{h}` is neither a host name nor an IP address");
+        }
+        if !out.contains(&h) {
+            out.push(h);
+        }
+    }
+    Ok(out)
 }
 
 /// Logs go to stderr; `RAMPART_LOG` sets the filter (default `info`).
@@ -347,6 +484,118 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::resolve(bad).is_err());
+    }
+
+    #[test]
+    fn tls_flags() {
+        let c = Config::resolve(ServeArgs::default()).unwrap();
+        assert_eq!((c.tls.clone(), c.insecure_http), (None, false));
+        assert!(c.check_plain_listen().is_ok(), "loopback stays plain");
+        let c = Config::resolve(ServeArgs {
+            tls_auto: Some(true),
+            tls_hosts: Some("Rampart.Example, 10.0.0.7,,*.svc.local".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            c.tls,
+            Some(TlsSource::Auto {
+                hosts: vec![
+                    "rampart.example".into(),
+                    "10.0.0.7".into(),
+                    "*.svc.local".into()
+                ]
+            })
+        );
+        let c = Config::resolve(ServeArgs {
+            tls_cert: Some("c.pem".into()),
+            tls_key: Some("k.pem".into()),
+            listen: Some("0.0.0.0:443".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.check_plain_listen().is_ok());
+        for bad in [
+            ServeArgs {
+                tls_cert: Some("c.pem".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                tls_key: Some("k.pem".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                tls_auto: Some(true),
+                tls_cert: Some("c.pem".into()),
+                tls_key: Some("k.pem".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                tls_hosts: Some("a.example".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                tls_auto: Some(true),
+                tls_hosts: Some("bad_name!".into()),
+                ..Default::default()
+            },
+            ServeArgs {
+                tls_auto: Some(true),
+                insecure_http: Some(true),
+                ..Default::default()
+            },
+        ] {
+            assert!(Config::resolve(bad).is_err());
+        }
+        let open = Config::resolve(ServeArgs {
+            listen: Some("0.0.0.0:7433".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let e = open.check_plain_listen().unwrap_err().to_string();
+        for flag in ["--tls-auto", "--tls-cert", "--insecure-http"] {
+            assert!(e.contains(flag), "{e}");
+        }
+        let c = Config::resolve(ServeArgs {
+            listen: Some("[::ffff:127.0.0.1]:7433".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.check_plain_listen().is_ok());
+        let c = Config::resolve(ServeArgs {
+            listen: Some("0.0.0.0:7433".into()),
+            insecure_http: Some(true),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.check_plain_listen().is_ok());
+        // The TOML file: `tls-auto = true`, `tls-hosts` as text or a list.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.toml");
+        std::fs::write(
+            &p,
+            "tls-auto = true\ntls-hosts = [\"a.example\", \"b.example\"]\n",
+        )
+        .unwrap();
+        let c = Config::resolve(ServeArgs {
+            config: Some(p.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            c.tls,
+            Some(TlsSource::Auto {
+                hosts: vec!["a.example".into(), "b.example".into()]
+            })
+        );
+        // A flag's `false` wins over the file.
+        let c = Config::resolve(ServeArgs {
+            config: Some(p),
+            tls_auto: Some(false),
+            tls_hosts: None,
+            ..Default::default()
+        });
+        assert!(c.is_err(), "tls-hosts without tls-auto");
     }
 
     #[test]

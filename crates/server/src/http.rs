@@ -20,7 +20,12 @@
 //!   than [`SHED_AGE`] are shed, those without a request head first.
 //!
 //! A connection is served by [`Server::serve_connection`], generic over the
-//! byte stream, so that a TLS stream can take the TCP stream's place.
+//! byte stream: with TLS (see [`crate::tls`]) the handshake runs first, in
+//! the connection's own task, within the header timeout (it counts towards
+//! the first request head's time); a connection whose first byte is not a
+//! TLS handshake record (plain HTTP on the TLS port) is closed without an
+//! answer. Requests over TLS are `acs:SecureTransport`, their responses
+//! carry `Strict-Transport-Security`, and the console's cookie is `Secure`.
 
 use std::convert::Infallible;
 use std::future::Future as _;
@@ -72,6 +77,24 @@ const RESERVED_FILES: usize = 64;
 pub const SHED_AGE: Duration = Duration::from_secs(1);
 /// Longest wait for open connections to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// `Strict-Transport-Security` of responses over TLS: a year, this host only.
+pub const HSTS: &str = "max-age=31536000";
+/// The first byte of a TLS record carrying a handshake message.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// How a request arrived (a request extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Transport {
+    /// Over TLS.
+    pub secure: bool,
+}
+
+impl Transport {
+    /// The transport of a request (plain when not recorded).
+    pub fn of(ext: &axum::http::Extensions) -> Self {
+        ext.get::<Transport>().copied().unwrap_or_default()
+    }
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -128,13 +151,25 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         inline: matches!(cfg.database, crate::config::Database::Sqlite(_)),
     };
     let limits = fit_open_files(cfg.http);
+    let tls_cfg = cfg.clone();
+    let tls = tokio::task::spawn_blocking(move || crate::tls::Tls::from_config(&tls_cfg)).await??;
+    let maintenance = tls
+        .clone()
+        .map(|t| crate::tls::spawn_maintenance(t, stop_tx.subscribe()));
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
-    tracing::info!(listen = %cfg.listen, max_connections = limits.max_connections, "rampart is serving RAM (2015-05-01), STS (2015-04-01) and KMS (2016-01-20)");
-    let server = Arc::new(Server::new(router(state), metrics, limits));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(listen = %cfg.listen, scheme, max_connections = limits.max_connections, "rampart is serving RAM (2015-05-01), STS (2015-04-01) and KMS (2016-01-20)");
+    if tls.is_none() && !crate::config::is_loopback(cfg.listen.ip()) {
+        tracing::warn!(listen = %cfg.listen, "serving plain HTTP on a non-loopback address (--insecure-http): secrets cross the network in clear");
+    }
+    let server = Arc::new(Server::new(router(state), metrics, limits, tls));
     server.run(listener, shutdown_signal()).await;
     let _ = stop_tx.send(true);
+    if let Some(m) = maintenance {
+        let _ = m.await;
+    }
     if tokio::time::timeout(Duration::from_secs(30), workers)
         .await
         .is_err()
@@ -188,6 +223,8 @@ pub struct Server {
     connections: Arc<Semaphore>,
     /// Request bodies being read: one permit a KiB.
     bodies: Arc<Semaphore>,
+    /// HTTPS, when configured.
+    tls: Option<Arc<crate::tls::Tls>>,
 }
 
 /// Why a request body was not read whole.
@@ -198,13 +235,19 @@ enum BodyError {
 }
 
 impl Server {
-    fn new(app: Router, metrics: Arc<Metrics>, limits: HttpLimits) -> Self {
+    fn new(
+        app: Router,
+        metrics: Arc<Metrics>,
+        limits: HttpLimits,
+        tls: Option<Arc<crate::tls::Tls>>,
+    ) -> Self {
         Self {
             app,
             metrics,
             limits,
             connections: Arc::new(Semaphore::new(limits.max_connections)),
             bodies: Arc::new(Semaphore::new(MAX_BUFFERED_BODY_BYTES / 1024)),
+            tls,
         }
     }
 
@@ -238,7 +281,7 @@ impl Server {
             let server = self.clone();
             let close = close_rx.clone();
             tokio::spawn(async move {
-                server.serve_connection(stream, peer, close).await;
+                server.accept(stream, peer, close).await;
                 drop(permit);
             });
         }
@@ -253,13 +296,66 @@ impl Server {
         }
     }
 
+    /// A new connection: the TLS handshake first, when configured, then
+    /// [`Self::serve_connection`]. The handshake and the first request head
+    /// share the header timeout.
+    async fn accept(
+        self: Arc<Self>,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        mut close: watch::Receiver<bool>,
+    ) {
+        let first_head_by = tokio::time::Instant::now() + self.limits.header_timeout;
+        let Some(tls) = self.tls.clone() else {
+            return self
+                .serve_connection(stream, peer, close, Transport::default(), first_head_by)
+                .await;
+        };
+        let handshake = async move {
+            let mut first = [0u8; 1];
+            let n = stream.peek(&mut first).await?;
+            if n == 0 || first[0] != TLS_HANDSHAKE_RECORD {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "not a TLS handshake (plain HTTP on the TLS port?); closed without an answer",
+                ));
+            }
+            tls.acceptor().accept(stream).await
+        };
+        let stream = tokio::select! {
+            r = tokio::time::timeout_at(first_head_by, handshake) => match r {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(%peer, "no TLS handshake within the header timeout; closed");
+                    return;
+                }
+            },
+            _ = close.changed() => return,
+        };
+        self.serve_connection(
+            stream,
+            peer,
+            close,
+            Transport { secure: true },
+            first_head_by,
+        )
+        .await
+    }
+
     /// Serves one connection until the client closes it, a timeout expires
     /// or `close` turns true (then the request in flight finishes first).
+    /// Its first request head must arrive by `first_head_by`.
     pub async fn serve_connection<S>(
         self: Arc<Self>,
         stream: S,
         peer: SocketAddr,
         mut close: watch::Receiver<bool>,
+        transport: Transport,
+        first_head_by: tokio::time::Instant,
     ) where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -269,7 +365,7 @@ impl Server {
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
             seen.store(true, Ordering::Relaxed);
             let server = server.clone();
-            async move { Ok::<_, Infallible>(server.handle(req, peer).await) }
+            async move { Ok::<_, Infallible>(server.handle(req, peer, transport).await) }
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -281,7 +377,7 @@ impl Server {
         let io = TokioIo::new(StallGuard::new(stream, self.limits.write_timeout));
         let conn = builder.serve_connection(io, service);
         tokio::pin!(conn);
-        let first_head = tokio::time::sleep(self.limits.header_timeout);
+        let first_head = tokio::time::sleep_until(first_head_by);
         tokio::pin!(first_head);
         let (mut waiting_first, mut closing) = (true, false);
         let opened = tokio::time::Instant::now();
@@ -329,8 +425,31 @@ impl Server {
         self.connections.available_permits() < self.limits.max_connections.div_ceil(4)
     }
 
+    /// Routes the request; over TLS, the response carries
+    /// `Strict-Transport-Security`.
+    async fn handle(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        transport: Transport,
+    ) -> Response {
+        let mut resp = self.handle_request(req, peer, transport).await;
+        if transport.secure {
+            resp.headers_mut().insert(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(HSTS),
+            );
+        }
+        resp
+    }
+
     /// Reads the body within the bounds, then routes the request.
-    async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Response {
+    async fn handle_request(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        transport: Transport,
+    ) -> Response {
         let started = std::time::Instant::now();
         let header_bytes: usize = req
             .headers()
@@ -393,6 +512,7 @@ impl Server {
         };
         let mut req = Request::from_parts(parts, Body::from(bytes));
         req.extensions_mut().insert(ConnectInfo(peer));
+        req.extensions_mut().insert(transport);
         let resp = match self.app.clone().oneshot(req).await {
             Ok(r) => r,
             Err(never) => match never {},
@@ -666,6 +786,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 async fn rpc(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(transport): axum::Extension<Transport>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -686,7 +807,7 @@ async fn rpc(
             .collect(),
         body: body.to_vec(),
         source_ip: Some(peer.ip().to_string()),
-        secure: false,
+        secure: transport.secure,
     };
     let gateway = state.gateway.clone();
     let started = std::time::Instant::now();

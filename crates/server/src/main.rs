@@ -6,6 +6,7 @@ mod console;
 mod http;
 mod metrics;
 mod setup;
+mod tls;
 mod workers;
 
 use std::process::ExitCode;
@@ -68,6 +69,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if serve {
+        if let Err(e) = cfg.check_plain_listen() {
+            eprintln!("rampart: {e:#}");
+            return ExitCode::from(2);
+        }
+    }
     config::init_tracing(&cfg);
     let result = match (serve, op) {
         (true, _) => serve_main(cfg),

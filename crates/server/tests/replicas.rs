@@ -1,9 +1,16 @@
 //! Three replicas on one PostgreSQL database under load; one is killed
 //! (`kill -9`) while rotations run. No rotation runs twice, none is lost
 //! (the dead replica's leases expire and another takes over), and every
-//! secret's current key works. Needs PostgreSQL (`RAMPART_TEST_POSTGRES_URL`,
+//! secret's current key works. The replicas reach the database over TLS
+//! with `sslmode=verify-full`. Needs PostgreSQL (`RAMPART_TEST_POSTGRES_URL`,
 //! default `postgres://postgres@127.0.0.1:5432/postgres`); set
 //! `RAMPART_TEST_POSTGRES=skip` to skip.
+//!
+//! TLS on the database: when the server runs on this host (its data
+//! directory is here), the test gives it a certificate for `127.0.0.1` and
+//! `localhost` signed by a CA of its own (kept in `rampart-test-tls` beside
+//! the data directory, made once) and turns `ssl` on with `ALTER SYSTEM` and
+//! a configuration reload: plain connections keep working.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod harness;
@@ -54,14 +61,174 @@ impl Drop for Db {
     }
 }
 
+/// The database server's TLS: a CA that signed its certificate for
+/// `127.0.0.1` and `localhost`, set up once (idempotent, safe while other
+/// tests connect). The CA's PEM file.
+fn postgres_tls_root() -> std::path::PathBuf {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mut c = postgres::Client::connect(&admin_url(), postgres::NoTls).unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL at {} is needed for the replica test: {e}",
+            admin_url()
+        )
+    });
+    let show = |c: &mut postgres::Client, name: &str| -> String {
+        c.query_one(&format!("SHOW {name}"), &[]).unwrap().get(0)
+    };
+    let data = std::path::PathBuf::from(show(&mut c, "data_directory"));
+    let owner = std::fs::metadata(&data).unwrap_or_else(|e| {
+        panic!(
+            "the PostgreSQL data directory {} is not on this host ({e}): the TLS replica test configures the server's certificate there",
+            data.display()
+        )
+    });
+    let dir = data.parent().unwrap().join("rampart-test-tls");
+    if !dir.join("ca.pem").exists() {
+        // Made whole in a directory of its own, then renamed into place:
+        // a concurrent run keeps the first one made.
+        let tmp = data.parent().unwrap().join(format!(
+            "rampart-test-tls.{}",
+            rampart_crypto::random_hex(6)
+        ));
+        std::fs::create_dir(&tmp).unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "Rampart test PostgreSQL CA");
+        ca.not_after = rcgen::date_time_ymd(2099, 1, 1);
+        let ca = ca.self_signed(&ca_key).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .unwrap();
+        leaf.not_after = rcgen::date_time_ymd(2099, 1, 1);
+        let leaf = leaf.signed_by(&key, &ca, &ca_key).unwrap();
+        std::fs::write(tmp.join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(tmp.join("server.crt"), leaf.pem()).unwrap();
+        let key_path = tmp.join("server.key");
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::chown(&key_path, Some(owner.uid()), Some(owner.gid())).unwrap();
+        if std::fs::rename(&tmp, &dir).is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+    }
+    let (cert, key) = (dir.join("server.crt"), dir.join("server.key"));
+    let (cert_s, key_s) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    if show(&mut c, "ssl") != "on"
+        || show(&mut c, "ssl_cert_file") != cert_s
+        || show(&mut c, "ssl_key_file") != key_s
+    {
+        for sql in [
+            format!("ALTER SYSTEM SET ssl_cert_file = '{cert_s}'"),
+            format!("ALTER SYSTEM SET ssl_key_file = '{key_s}'"),
+            "ALTER SYSTEM SET ssl = on".to_string(),
+            "SELECT pg_reload_conf()".to_string(),
+        ] {
+            c.batch_execute(&sql).unwrap();
+        }
+    }
+    dir.join("ca.pem")
+}
+
+/// `url` with `sslmode` and `sslrootcert`.
+fn with_tls(url: &str, mode: &str, root: &std::path::Path) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}sslmode={mode}&sslrootcert={}", root.display())
+}
+
+/// Whether a connection made from `url` is encrypted (as the server sees it).
+fn encrypted(url: &str) -> Result<bool, String> {
+    let (config, tls) = rampart_dbtls::postgres(url).map_err(|e| e.to_string())?;
+    let mut c = config.connect(tls).map_err(|e| format!("{e:?}"))?;
+    let row = c
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(row.get(0))
+}
+
+/// `sslmode` as libpq reads it: `require`, `verify-ca` and `verify-full`
+/// encrypt; verify-* refuse a certificate of another CA, verify-full one
+/// for another name; the default stays plain.
+#[test]
+fn postgres_sslmodes() {
+    if std::env::var("RAMPART_TEST_POSTGRES").as_deref() == Ok("skip") {
+        eprintln!("skipped: RAMPART_TEST_POSTGRES=skip");
+        return;
+    }
+    let root = postgres_tls_root();
+    let url = admin_url();
+    // The configuration reload is asynchronous.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while encrypted(&with_tls(&url, "verify-full", &root)) != Ok(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "PostgreSQL did not take the test certificate: {:?}",
+            encrypted(&with_tls(&url, "verify-full", &root))
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(encrypted(&url), Ok(false), "no sslmode: plain");
+    assert_eq!(encrypted(&format!("{url}?sslmode=prefer")), Ok(false));
+    assert_eq!(encrypted(&format!("{url}?sslmode=require")), Ok(true));
+    assert_eq!(encrypted(&with_tls(&url, "verify-ca", &root)), Ok(true));
+    // Another CA: refused by verify-ca and verify-full.
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = other.path().join("other.pem");
+    let k = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    std::fs::write(&other_ca, p.self_signed(&k).unwrap().pem()).unwrap();
+    for mode in ["verify-ca", "verify-full"] {
+        let e = encrypted(&with_tls(&url, mode, &other_ca)).unwrap_err();
+        assert!(e.to_lowercase().contains("certificate"), "{mode}: {e}");
+    }
+    // A name the certificate does not carry: verify-full refuses, verify-ca
+    // (the chain only) accepts.
+    // Another name (connecting to the same address): verify-full refuses,
+    // verify-ca (the chain only) accepts.
+    if let Some(rest) = url.strip_prefix("postgres://postgres@127.0.0.1") {
+        let by_name = format!("postgres://postgres@db.rampart.invalid{rest}?hostaddr=127.0.0.1");
+        let e = encrypted(&with_tls(&by_name, "verify-full", &root)).unwrap_err();
+        assert!(e.contains("NotValidForName"), "{e}");
+        assert_eq!(encrypted(&with_tls(&by_name, "verify-ca", &root)), Ok(true));
+    }
+    // And the store opens through it.
+    let db = Db::create();
+    let store_url = with_tls(&with_db(&url, &db.name), "verify-full", &root);
+    rampart_store::PostgresStore::open(&store_url).unwrap();
+    let e = rampart_store::PostgresStore::open(&with_tls(
+        &with_db(&url, &db.name),
+        "verify-full",
+        &other_ca,
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("cannot connect"), "{e}");
+}
+
 #[test]
 fn three_replicas_one_killed_mid_rotation() {
     if std::env::var("RAMPART_TEST_POSTGRES").as_deref() == Ok("skip") {
         eprintln!("skipped: RAMPART_TEST_POSTGRES=skip");
         return;
     }
+    let root_ca = postgres_tls_root();
     let db = Db::create();
-    let url = with_db(&admin_url(), &db.name);
+    let url = with_tls(&with_db(&admin_url(), &db.name), "verify-full", &root_ca);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while encrypted(&url) != Ok(true) {
+        assert!(
+            Instant::now() < deadline,
+            "PostgreSQL did not take the test certificate: {:?}",
+            encrypted(&url)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let common = [
         "--database",

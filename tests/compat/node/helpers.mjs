@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,9 +45,24 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** GET over HTTPS trusting only the PEM file `ca`: the status code. */
+function httpsStatus(url, ca) {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: fs.readFileSync(ca), timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
 /** Start `rampart serve` on a free port with a fresh data dir (plus extraArgs,
- * e.g. ['--rotation-grace-period', '20s']). */
-export async function startServer(extraArgs = []) {
+ * e.g. ['--rotation-grace-period', '20s']). With opts.tls, `--tls-auto`:
+ * the server speaks HTTPS and its clients trust `srv.ca` (the local CA). */
+export async function startServer(extraArgs = [], opts = {}) {
+  if (opts.tls) extraArgs = ['--tls-auto', ...extraArgs];
+  const scheme = opts.tls ? 'https' : 'http';
   const bin = process.env.RAMPART_BIN || path.join(REPO_ROOT, 'target', 'debug', 'rampart');
   if (!fs.existsSync(bin)) throw new Error(`server binary not found: ${bin} (set RAMPART_BIN)`);
   const port = await freePort();
@@ -61,6 +77,7 @@ export async function startServer(extraArgs = []) {
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
   const tail = () => fs.readFileSync(logPath, 'utf8').split('\n').slice(-60).join('\n');
+  const ca = opts.tls ? path.join(dataDir, 'tls', 'ca.pem') : null;
 
   const stop = async () => {
     if (exited === null) {
@@ -81,8 +98,15 @@ export async function startServer(extraArgs = []) {
       throw new Error(`server exited early (${JSON.stringify(exited)}); log:\n${t}`);
     }
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (r.status === 200) { ready = true; break; }
+      if (ca) {
+        if (fs.existsSync(ca) && await httpsStatus(`https://127.0.0.1:${port}/healthz`, ca) === 200) {
+          ready = true;
+          break;
+        }
+      } else {
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+        if (r.status === 200) { ready = true; break; }
+      }
     } catch { /* not up yet */ }
     await sleep(200);
   }
@@ -100,7 +124,9 @@ export async function startServer(extraArgs = []) {
     dataDir,
     logPath,
     endpoint: `127.0.0.1:${port}`,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${scheme}://127.0.0.1:${port}`,
+    scheme,
+    ca,
     creds,
     credentialsMode: mode,
     accessKeyId: creds.AccessKeyId,
@@ -167,7 +193,7 @@ export class TeaRam {
       accessKeyId: ak ?? srv.accessKeyId,
       accessKeySecret: sk ?? srv.accessKeySecret,
       endpoint: srv.endpoint,
-      protocol: 'http',
+      protocol: srv.scheme ?? 'http',
       regionId: REGION,
     };
     if (opts.securityToken) cfg.securityToken = opts.securityToken;

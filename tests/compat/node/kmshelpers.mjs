@@ -49,7 +49,7 @@ export class TeaKms {
       accessKeyId: ak ?? srv.accessKeyId,
       accessKeySecret: sk ?? srv.accessKeySecret,
       endpoint: srv.endpoint,
-      protocol: 'http',
+      protocol: srv.scheme ?? 'http',
       regionId: REGION,
     }));
     this.typedOnly = false;
@@ -90,11 +90,12 @@ export class TeaKms {
 export class OpenApiKms {
   constructor(srv, ak, sk) {
     this.flavour = 'openapi-v3';
+    this.scheme = srv.scheme ?? 'http';
     this.client = new OpenApi.default(new Config({
       accessKeyId: ak ?? srv.accessKeyId,
       accessKeySecret: sk ?? srv.accessKeySecret,
       endpoint: srv.endpoint,
-      protocol: 'http',
+      protocol: srv.scheme ?? 'http',
       regionId: REGION,
     }));
   }
@@ -107,7 +108,7 @@ export class OpenApiKms {
     for (const [k, v] of Object.entries(p)) (bodyKeys.includes(k) ? body : query)[k] = v;
     const req = new OpenApiRequest({ query: OpenApiUtil.query(query), body: OpenApiUtil.parseToMap(body) });
     const prm = new Params({
-      action, version: KMS_VERSION, protocol: 'HTTP', pathname: '/', method: 'POST',
+      action, version: KMS_VERSION, protocol: this.scheme.toUpperCase(), pathname: '/', method: 'POST',
       authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
     });
     let resp;

@@ -1,5 +1,6 @@
-"""Shared fixtures: a real Rampart server per test session, and RAM clients
-built from the official Alibaba Cloud Python SDKs.
+"""Shared fixtures: a real Rampart server per test session (plain HTTP, and
+HTTPS with `--tls-auto`), and RAM clients built from the official Alibaba
+Cloud Python SDKs.
 
 Environment:
   RAMPART_BIN  absolute path of the server binary
@@ -7,10 +8,12 @@ Environment:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -21,6 +24,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -45,6 +49,9 @@ class Server:
     access_key_secret: str
     credentials_mode: int
     log_path: Path
+    scheme: str = "http"
+    # Over HTTPS: the local CA's certificate, the only one clients trust.
+    ca: Optional[Path] = None
 
     @property
     def endpoint(self) -> str:
@@ -53,7 +60,7 @@ class Server:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def log_tail(self, n: int = 60) -> str:
         try:
@@ -72,10 +79,10 @@ def _rampart_bin() -> Path:
     return Path(os.environ.get("RAMPART_BIN") or REPO_ROOT / "target" / "debug" / "rampart")
 
 
-def start_server(*extra_args: str):
-    """Start `rampart serve` (plus extra_args) on a free port with a fresh
-    data dir; returns (Server, stop). stop() ends the process and removes the
-    temp dir unless RAMPART_KEEP_DATA=1."""
+def start_server(*extra_args: str, tls: bool = False):
+    """Start `rampart serve` (plus extra_args; with tls, --tls-auto) on a free
+    port with a fresh data dir; returns (Server, stop). stop() ends the
+    process and removes the temp dir unless RAMPART_KEEP_DATA=1."""
     binary = _rampart_bin()
     if not binary.is_file():
         pytest.fail(f"server binary not found: {binary} (set RAMPART_BIN)", pytrace=False)
@@ -86,6 +93,10 @@ def start_server(*extra_args: str):
     data_dir.mkdir()
     log_path = tmp / "server.log"
     log = open(log_path, "wb")
+    if tls:
+        extra_args = ("--tls-auto", *extra_args)
+    scheme = "https" if tls else "http"
+    ca_path = data_dir / "tls" / "ca.pem" if tls else None
     proc = subprocess.Popen(
         [str(binary), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(data_dir),
          *extra_args],
@@ -114,7 +125,7 @@ def start_server(*extra_args: str):
         log.flush()
         return "\n".join(log_path.read_text(errors="replace").splitlines()[-60:])
 
-    healthz = f"http://127.0.0.1:{port}/healthz"
+    healthz = f"{scheme}://127.0.0.1:{port}/healthz"
     deadline = time.monotonic() + 30
     ready = False
     while time.monotonic() < deadline:
@@ -123,7 +134,12 @@ def start_server(*extra_args: str):
             stop()
             pytest.fail(f"server exited early with code {proc.returncode}; log:\n{t}", pytrace=False)
         try:
-            with urllib.request.urlopen(healthz, timeout=2) as r:
+            context = None
+            if ca_path is not None:
+                if not ca_path.exists():
+                    raise OSError("no CA yet")
+                context = ssl.create_default_context(cafile=str(ca_path))
+            with urllib.request.urlopen(healthz, timeout=2, context=context) as r:
                 if r.status == 200:
                     ready = True
                     break
@@ -155,6 +171,8 @@ def start_server(*extra_args: str):
         access_key_secret=creds["AccessKeySecret"],
         credentials_mode=mode,
         log_path=log_path,
+        scheme=scheme,
+        ca=ca_path,
     )
     srv.root_credentials = creds  # type: ignore[attr-defined]
     srv.proc = proc  # type: ignore[attr-defined]
@@ -178,10 +196,55 @@ ROT_MIN_INTERVAL_SECONDS = 30
 
 
 @pytest.fixture(scope="session")
+def https_server():
+    """The same server over HTTPS (`--tls-auto`): clients trust only its ca.pem."""
+    srv, stop = start_server(tls=True)
+    try:
+        yield srv
+    finally:
+        stop()
+
+
+@contextlib.contextmanager
+def resolve_to(srv, *names: str):
+    """Inside this process only, the host names `names` reach `srv` (its
+    address and port, whatever port the client asks for), as a hosts-file or
+    DNS entry plus a port mapping would; no other Alibaba Cloud name
+    resolves, so nothing leaves the machine."""
+    real = socket.getaddrinfo
+    wanted = {n.lower() for n in names}
+
+    def fake(host, port, *args, **kwargs):
+        h = (host.decode() if isinstance(host, bytes) else host or "").lower()
+        if h in wanted:
+            return real("127.0.0.1", srv.port, *args, **kwargs)
+        if h.endswith(".aliyuncs.com"):
+            raise socket.gaierror(socket.EAI_NONAME, f"{h} is not resolved in tests")
+        return real(host, port, *args, **kwargs)
+
+    socket.getaddrinfo = fake
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real
+
+
+@pytest.fixture(scope="session")
 def rot_server():
     """A second server with short rotation times (grace 20 s, min interval 30 s)."""
     srv, stop = start_server("--rotation-grace-period", f"{ROT_GRACE_SECONDS}s",
                              "--min-rotation-interval", f"{ROT_MIN_INTERVAL_SECONDS}s")
+    try:
+        yield srv
+    finally:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def https_rot_server():
+    """rot_server over HTTPS."""
+    srv, stop = start_server("--rotation-grace-period", f"{ROT_GRACE_SECONDS}s",
+                             "--min-rotation-interval", f"{ROT_MIN_INTERVAL_SECONDS}s", tls=True)
     try:
         yield srv
     finally:

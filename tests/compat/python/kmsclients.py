@@ -46,8 +46,10 @@ def core_params(params: Dict[str, Any]) -> Dict[str, Any]:
 class CoreKms(CoreRam):
     """aliyunsdkcore AcsClient + CommonRequest, version 2016-01-20, RPC V1."""
 
-    def __init__(self, endpoint: str, ak: str, sk: str, security_token: Optional[str] = None):
-        super().__init__(endpoint, ak, sk, security_token=security_token, version=KMS_VERSION)
+    def __init__(self, endpoint: str, ak: str, sk: str, security_token: Optional[str] = None,
+                 protocol: str = "http", ca: Optional[str] = None):
+        super().__init__(endpoint, ak, sk, security_token=security_token, version=KMS_VERSION,
+                         protocol=protocol, ca=ca)
 
     def call(self, action: str, **params) -> Dict[str, Any]:
         return super().call(action, **core_params(params))
@@ -58,7 +60,8 @@ def make_kms(flavour: str, srv, ak: Optional[str] = None, sk: Optional[str] = No
     """A KMS client of one flavour (root key unless ak/sk are given)."""
     if flavour == "core":
         return CoreKms(srv.endpoint, ak or srv.access_key_id, sk or srv.access_key_secret,
-                       security_token=security_token)
+                       security_token=security_token, protocol=getattr(srv, "scheme", "http"),
+                       ca=getattr(srv, "ca", None))
     return make_client(flavour, srv, ak, sk, security_token=security_token, product="kms")
 
 

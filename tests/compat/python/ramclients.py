@@ -45,18 +45,21 @@ class CoreRam:
     flavour = "core"
 
     def __init__(self, endpoint: str, ak: str, sk: str, security_token: Optional[str] = None,
-                 version: str = RAM_VERSION):
+                 version: str = RAM_VERSION, protocol: str = "http", ca: Optional[str] = None):
         from aliyunsdkcore.client import AcsClient
 
         self.endpoint = endpoint
         self.version = version
+        self.protocol = protocol
+        # Over HTTPS the client trusts the CA file given (requests' verify=).
+        verify = str(ca) if ca else None
         if security_token:
             from aliyunsdkcore.auth.credentials import StsTokenCredential
 
             self.client = AcsClient(region_id=REGION, auto_retry=False, max_retry_time=0,
-                                    credential=StsTokenCredential(ak, sk, security_token))
+                                    credential=StsTokenCredential(ak, sk, security_token), verify=verify)
         else:
-            self.client = AcsClient(ak, sk, REGION, auto_retry=False, max_retry_time=0)
+            self.client = AcsClient(ak, sk, REGION, auto_retry=False, max_retry_time=0, verify=verify)
         self.last_raw: Optional[bytes] = None
 
     def call(self, action: str, **params) -> Dict[str, Any]:
@@ -65,7 +68,9 @@ class CoreRam:
 
         req = CommonRequest()
         req.set_domain(self.endpoint)
-        req.set_protocol_type("http")
+        # aliyunsdkcore compares the protocol with `is`: pass its own constant.
+        from aliyunsdkcore.http import protocol_type
+        req.set_protocol_type(protocol_type.HTTPS if self.protocol == "https" else protocol_type.HTTP)
         req.set_version(self.version)
         req.set_action_name(action)
         req.set_method("POST")
@@ -101,7 +106,8 @@ class TeaRam:
 
     def __init__(self, endpoint: str, ak: Optional[str], sk: Optional[str],
                  signature_algorithm: Optional[str] = None, security_token: Optional[str] = None,
-                 credential: Any = None, product: str = "ram"):
+                 credential: Any = None, product: str = "ram", protocol: str = "http",
+                 ca: Optional[str] = None):
         import importlib
 
         from alibabacloud_tea_openapi.utils_models import Config
@@ -110,7 +116,9 @@ class TeaRam:
                "kms": "alibabacloud_kms20160120"}[product]
         Client = importlib.import_module(f"{pkg}.client").Client
         self.models = importlib.import_module(f"{pkg}.models")
-        kw = dict(endpoint=endpoint, protocol="http", region_id=REGION)
+        kw = dict(endpoint=endpoint, protocol=protocol, region_id=REGION)
+        if ca:
+            kw["ca"] = str(ca)
         if credential is not None:
             kw["credential"] = credential
         else:
@@ -155,14 +163,15 @@ def make_client(flavour: str, srv, ak: Optional[str] = None, sk: Optional[str] =
     with the root key unless ak/sk (and security_token) are given."""
     ak = ak or srv.access_key_id
     sk = sk or srv.access_key_secret
+    tls = dict(protocol=getattr(srv, "scheme", "http"), ca=getattr(srv, "ca", None))
     if flavour == "core":
         version = {"ram": RAM_VERSION, "sts": STS_VERSION, "kms": KMS_VERSION}[product]
-        return CoreRam(srv.endpoint, ak, sk, security_token=security_token, version=version)
+        return CoreRam(srv.endpoint, ak, sk, security_token=security_token, version=version, **tls)
     if flavour == "tea_v3":
-        return TeaRam(srv.endpoint, ak, sk, security_token=security_token, product=product)
+        return TeaRam(srv.endpoint, ak, sk, security_token=security_token, product=product, **tls)
     if flavour == "tea_v2":
         return TeaRam(srv.endpoint, ak, sk, signature_algorithm="v2",
-                      security_token=security_token, product=product)
+                      security_token=security_token, product=product, **tls)
     raise ValueError(flavour)
 
 

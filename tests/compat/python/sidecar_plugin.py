@@ -3,7 +3,8 @@
 
 Configuration is the plug-in's documented one: managed_credentials_providers.properties
 in the working directory (written by the test). Arguments: secret name, RAM
-endpoint (host:port). Protocol on stdin/stdout, one JSON object per line:
+endpoint (host:port), protocol (http or https; over https aliyunsdkcore
+trusts ALIBABA_CLOUD_CA_BUNDLE). Protocol on stdin/stdout, one JSON object per line:
   {"op": "call"} -> {"ok": true, "ak": <AccessKeyId used>, "users": n}
                     or {"ok": false, "ak": ..., "code": ..., "error": ...}
   {"op": "quit"} -> exits after client.shutdown()
@@ -43,6 +44,9 @@ def current_ak(client):
 
 def main():
     secret_name, endpoint = sys.argv[1], sys.argv[2]
+    # aliyunsdkcore compares the protocol with `is`: pass its own constant.
+    from aliyunsdkcore.http import protocol_type
+    protocol = protocol_type.HTTPS if sys.argv[3:] == ["https"] else protocol_type.HTTP
     client = ProxyAcsClient(secret_name=secret_name, region_id="cn-hangzhou", auto_retry=False)
     print(json.dumps({"ready": True, "ak": current_ak(client)}), flush=True)
     try:
@@ -52,7 +56,7 @@ def main():
                 break
             req = CommonRequest()
             req.set_domain(endpoint)
-            req.set_protocol_type("http")
+            req.set_protocol_type(protocol)
             req.set_version("2015-05-01")
             req.set_action_name("ListUsers")
             req.set_method("POST")

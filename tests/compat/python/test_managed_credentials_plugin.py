@@ -29,8 +29,12 @@ class App:
     def __init__(self, srv, secret_name, cwd: Path):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("credentials_", "cache_client_"))}
         env["HOME"] = str(cwd)  # the plug-in logs to ~/secretsmanager/
+        if srv.ca:
+            # aliyunsdkcore's own CA setting, for the application's calls.
+            env["ALIBABA_CLOUD_CA_BUNDLE"] = str(srv.ca)
         self.proc = subprocess.Popen(
-            [str(PLUGIN_PYTHON), str(Path(__file__).with_name("sidecar_plugin.py")), secret_name, srv.endpoint],
+            [str(PLUGIN_PYTHON), str(Path(__file__).with_name("sidecar_plugin.py")), secret_name, srv.endpoint,
+             srv.scheme],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(cwd / "app.stderr", "wb"),
             text=True, cwd=cwd, env=env)
         self.cwd = cwd
@@ -60,10 +64,14 @@ class App:
                 self.proc.wait(timeout=10)
 
 
-def test_plugin_survives_rotation_and_old_key_deletion(rot_server, tmp_path, uniq):
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_plugin_survives_rotation_and_old_key_deletion(request, scheme, tmp_path, uniq):
+    """Over HTTPS the application's calls verify the server against ca.pem
+    (ALIBABA_CLOUD_CA_BUNDLE); the plug-in's own KMS client does not verify
+    certificates at all (it is built with verify=False)."""
     if not PLUGIN_PYTHON.exists():
         pytest.fail(f"{PLUGIN_PYTHON} missing: run tests/compat/run.sh to create .venv-plugin", pytrace=False)
-    srv = rot_server
+    srv = request.getfixturevalue("rot_server" if scheme == "http" else "https_rot_server")
     seed_kms_role(srv)
     user = uniq("app")
     keys = ram_user_with_keys(srv, user)  # with AliyunRAMReadOnlyAccess

@@ -5,7 +5,9 @@ a RAM secret each.
 - v1, `aliyun-secret-manager-client` 0.1.5: its dependency pins conflict with
   the main virtualenv, so it runs in `.venv-smc-v1` (python/sidecar_smc_v1.py).
 - v2, `alibabacloud-secretsmanager-client-v2` 2.0.0: in-process, in both the
-  RegionInfo form and the add_config(Config(..., protocol="http")) form.
+  RegionInfo form and the add_config(Config(..., protocol="http")) form; and
+  both again over HTTPS (`--tls-auto`), trusting only the server's ca.pem
+  (SSL_CERT_FILE for the RegionInfo form, Config(ca=...) for the other).
 
 Every client runs with a working directory that has no secretsmanager.properties.
 """
@@ -27,9 +29,7 @@ COMPAT = Path(__file__).resolve().parents[1]
 SMC_V1_PYTHON = Path(os.environ.get("RAMPART_SMC_V1_PYTHON") or COMPAT / ".venv-smc-v1" / "bin" / "python")
 
 
-@pytest.fixture(scope="module")
-def secrets(server_for_clients, tmp_path_factory):
-    srv = server_for_clients
+def _make_secrets(srv):
     kms = make_kms("tea_v3", srv)
     generic = "smc-generic-" + os.urandom(4).hex()
     kms.call("CreateSecret", SecretName=generic, VersionId="g1", SecretData='{"user":"app","password":"pw 1"}')
@@ -40,9 +40,20 @@ def secrets(server_for_clients, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def secrets(server_for_clients):
+    return _make_secrets(server_for_clients)
+
+
+@pytest.fixture(scope="module")
 def server_for_clients(rot_server):
     seed_kms_role(rot_server)
     return rot_server
+
+
+@pytest.fixture(scope="module")
+def https_clients(https_rot_server):
+    seed_kms_role(https_rot_server)
+    return https_rot_server, _make_secrets(https_rot_server)
 
 
 @pytest.fixture
@@ -98,6 +109,20 @@ def _v2_info(client, name):
 
 @pytest.mark.parametrize("form", ["region_info", "add_config"])
 def test_v2_client(server_for_clients, secrets, clean_cwd, form):
+    _v2_client(server_for_clients, secrets, form)
+
+
+@pytest.mark.parametrize("form", ["region_info", "add_config"])
+def test_v2_client_over_https(https_clients, clean_cwd, form, monkeypatch):
+    srv, secrets = https_clients
+    if form == "region_info":
+        # RegionInfo has no CA option for a custom endpoint: the default trust store.
+        monkeypatch.setenv("SSL_CERT_FILE", str(srv.ca))
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    _v2_client(srv, secrets, form)
+
+
+def _v2_client(srv, secrets, form):
     from alibabacloud_secretsmanager_client_v2.model.region_info import RegionInfo
     from alibabacloud_secretsmanager_client_v2.secret_manager_cache_client_builder import \
         SecretManagerCacheClientBuilder
@@ -105,14 +130,14 @@ def test_v2_client(server_for_clients, secrets, clean_cwd, form):
         DefaultSecretManagerClientBuilder
     from alibabacloud_tea_openapi.utils_models import Config
 
-    srv = server_for_clients
     b = DefaultSecretManagerClientBuilder.standard()
     if form == "region_info":
         b = b.with_access_key(srv.access_key_id, srv.access_key_secret).add_region_info(
             RegionInfo(REGION, endpoint=srv.base_url))
     else:
+        extra = {"ca": str(srv.ca)} if srv.ca else {}
         b = b.add_config(Config(access_key_id=srv.access_key_id, access_key_secret=srv.access_key_secret,
-                                endpoint=srv.endpoint, protocol="http", region_id=REGION))
+                                endpoint=srv.endpoint, protocol=srv.scheme, region_id=REGION, **extra))
     client = SecretManagerCacheClientBuilder.new_cache_client_builder(b.build()).build()
     try:
         _check_generic(_v2_info(client, secrets["generic"]), secrets["generic"])

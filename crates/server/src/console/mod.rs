@@ -67,10 +67,12 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
 /// longest, form-encoded, with room to spare.
 const LOGIN_BODY_MAX: usize = 4 * (MAX_LOGIN_NAME_LEN + MAX_PASSWORD_LEN) + 256;
 
-/// Rampart serves plain HTTP (TLS is terminated by a proxy in front of it,
-/// whose forwarding headers cannot be trusted blindly), so a request never
-/// arrives over TLS here and the cookie goes without `Secure`.
-const OVER_TLS: bool = false;
+/// Whether the request came over Rampart's own TLS: then the cookie is
+/// `Secure` and console calls are `acs:SecureTransport`. A TLS proxy in
+/// front does not count (its forwarding headers cannot be trusted blindly).
+fn over_tls(ext: &Extensions) -> bool {
+    crate::http::Transport::of(ext).secure
+}
 
 async fn security_headers(mut r: Response) -> Response {
     let h = r.headers_mut();
@@ -381,7 +383,7 @@ async fn login(
         StatusCode::OK,
         &json!({"Principal": info, "CsrfToken": s.csrf}),
     );
-    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, OVER_TLS)) {
+    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, over_tls(&ext))) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
@@ -395,7 +397,7 @@ fn logon_refused(e: &ApiError) -> Response {
 
 /// Logout needs the session's CSRF token but not a session that still
 /// stands: ending one is always allowed.
-async fn logout(State(state): State<Console>, headers: HeaderMap) -> Response {
+async fn logout(State(state): State<Console>, headers: HeaderMap, ext: Extensions) -> Response {
     if !same_origin(&headers) {
         return cross_origin();
     }
@@ -407,7 +409,7 @@ async fn logout(State(state): State<Console>, headers: HeaderMap) -> Response {
     }
     state.sessions.close(&token);
     let mut r = json_response(StatusCode::OK, &json!({"LoggedOut": true}));
-    if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(OVER_TLS)) {
+    if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(over_tls(&ext))) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
@@ -454,17 +456,11 @@ async fn call(
     }
     let params = Params::from_pairs(form(&body));
     let ip = source_ip(&ext);
+    let secure = over_tls(&ext);
     let gateway = state.gateway.clone();
     let principal = s.logon.principal;
     let ran = tokio::task::spawn_blocking(move || {
-        gateway.handle_as(
-            &principal,
-            product,
-            &action,
-            &params,
-            ip.as_deref(),
-            OVER_TLS,
-        )
+        gateway.handle_as(&principal, product, &action, &params, ip.as_deref(), secure)
     })
     .await;
     match ran {
@@ -513,6 +509,7 @@ fn authorize_simulation(
     kind: &str,
     name: &str,
     ip: Option<&str>,
+    secure: bool,
 ) -> Result<(), ApiError> {
     let rampart = gateway.rampart();
     let arn = |relative: &str| format!("acs:ram:*:{}:{relative}", rampart.account_id());
@@ -523,7 +520,7 @@ fn authorize_simulation(
                 action,
                 resource,
                 source_ip: ip,
-                secure_transport: OVER_TLS,
+                secure_transport: secure,
                 extra: None,
                 resource_policy: None,
             },
@@ -553,6 +550,7 @@ fn simulated_principal(
     kind: &str,
     name: &str,
     ip: Option<&str>,
+    secure: bool,
 ) -> Result<Principal, RpcResponse> {
     let account_id = gateway.rampart().account_id().to_string();
     let (action, param) = match kind {
@@ -560,7 +558,7 @@ fn simulated_principal(
         _ => ("GetUser", "UserName"),
     };
     let params = Params::from_pairs([(param.to_string(), name.to_string())]);
-    let (resp, _) = gateway.handle_as(caller, Product::Ram, action, &params, ip, OVER_TLS);
+    let (resp, _) = gateway.handle_as(caller, Product::Ram, action, &params, ip, secure);
     if resp.status != 200 {
         return Err(resp);
     }
@@ -594,7 +592,8 @@ fn simulated_principal(
         Principal::User { user_name, .. } => user_name.as_str(),
         Principal::Root { .. } => name,
     };
-    authorize_simulation(gateway, caller, kind, canonical_name, ip).map_err(|e| ram_error(&e))?;
+    authorize_simulation(gateway, caller, kind, canonical_name, ip, secure)
+        .map_err(|e| ram_error(&e))?;
     Ok(target)
 }
 
@@ -645,9 +644,16 @@ async fn simulate(
     }
     let gateway = state.gateway.clone();
     let caller_ip = source_ip(&ext);
+    let caller_secure = over_tls(&ext);
     let ran = tokio::task::spawn_blocking(move || {
-        let target =
-            simulated_principal(&gateway, &s.logon.principal, &kind, &name, caller_ip.as_deref())?;
+        let target = simulated_principal(
+            &gateway,
+            &s.logon.principal,
+            &kind,
+            &name,
+            caller_ip.as_deref(),
+            caller_secure,
+        )?;
         let req = AccessRequest {
             action: &action,
             resource: &resource,

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rampart_gateway::sign::client;
@@ -19,7 +20,26 @@ pub struct Proc {
     pub port: u16,
     pub data_dir: PathBuf,
     pub args: Vec<String>,
+    /// Over HTTPS: the CA certificate trusted (nothing else is).
+    pub ca: Option<PathBuf>,
     child: Option<Child>,
+}
+
+/// A rustls client configuration trusting only the PEM certificates in `ca`.
+pub fn trusting(ca: &Path) -> Option<Arc<rustls::ClientConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(ca).ok()? {
+        roots.add(cert.ok()?).ok()?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Some(Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .ok()?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ))
 }
 
 pub fn free_port() -> u16 {
@@ -32,15 +52,49 @@ pub fn free_port() -> u16 {
 
 impl Proc {
     /// Starts `rampart serve` with `args` on a free port and waits for /healthz.
+    /// With `--tls-auto` in `args`, calls go over HTTPS trusting only the
+    /// local CA's `ca.pem`.
     pub fn start(data_dir: &Path, args: &[&str]) -> Self {
+        let ca = args
+            .contains(&"--tls-auto")
+            .then(|| data_dir.join("tls").join("ca.pem"));
+        Self::start_with_ca(data_dir, args, ca)
+    }
+
+    /// Starts a server whose calls go over HTTPS trusting only `ca`, when
+    /// given.
+    pub fn start_with_ca(data_dir: &Path, args: &[&str], ca: Option<PathBuf>) -> Self {
         let mut p = Self {
             port: free_port(),
             data_dir: data_dir.to_path_buf(),
             args: args.iter().map(|s| s.to_string()).collect(),
+            ca,
             child: None,
         };
         p.spawn();
         p
+    }
+
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT`.
+    pub fn base_url(&self) -> String {
+        match self.ca {
+            Some(_) => format!("https://localhost:{}", self.port),
+            None => format!("http://127.0.0.1:{}", self.port),
+        }
+    }
+
+    /// An HTTP client for this server (over HTTPS, trusting only its CA).
+    pub fn agent(&self) -> ureq::Agent {
+        let b = ureq::AgentBuilder::new();
+        match self.ca.as_deref().and_then(trusting) {
+            Some(tls) => b.tls_config(tls).build(),
+            None => b.build(),
+        }
+    }
+
+    /// The process id, for signals.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     fn spawn(&mut self) {
@@ -63,7 +117,8 @@ impl Proc {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Ok(r) = ureq::get(&format!("http://127.0.0.1:{}/healthz", self.port)).call() {
+            let url = format!("{}/healthz", self.base_url());
+            if let Ok(r) = self.agent().get(&url).call() {
                 if r.status() == 200 {
                     return;
                 }
@@ -79,6 +134,7 @@ impl Proc {
             port,
             data_dir: data_dir.to_path_buf(),
             args: Vec::new(),
+            ca: None,
             child: None,
         }
     }
@@ -128,11 +184,16 @@ impl Proc {
             token: None,
         };
         let query = client::v1_query(&signer, "POST", version, action, params, &ts, &nonce);
-        let url = format!("http://127.0.0.1:{}/?{query}", self.port);
+        let url = format!("{}/?{query}", self.base_url());
         let parse = |r: ureq::Response| {
             serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null)
         };
-        match ureq::post(&url).timeout(Duration::from_secs(20)).call() {
+        match self
+            .agent()
+            .post(&url)
+            .timeout(Duration::from_secs(20))
+            .call()
+        {
             Ok(r) => (r.status(), parse(r)),
             Err(ureq::Error::Status(code, r)) => (code, parse(r)),
             Err(e) => (0, Value::String(e.to_string())),

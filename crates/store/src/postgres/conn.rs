@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use postgres::error::SqlState;
-use postgres::{Client, GenericClient, IsolationLevel, NoTls, Transaction};
+use postgres::{Client, GenericClient, IsolationLevel, Transaction};
 use r2d2::Pool;
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -37,7 +37,7 @@ const ATTEMPTS: u32 = 5;
 /// Expired nonces are pruned once every this many `use_nonce` calls.
 const PRUNE_EVERY: u64 = 1024;
 
-type Manager = PostgresConnectionManager<NoTls>;
+type Manager = PostgresConnectionManager<rampart_dbtls::MakeTls>;
 
 /// The store for several replicas: a pool of connections to one PostgreSQL
 /// database. The replay window is a table, so every replica sees every nonce.
@@ -163,18 +163,18 @@ pub(super) fn count(
 }
 
 impl PostgresStore {
-    /// Connects to the database at `url` (`postgres://user@host:port/db`) and
-    /// applies pending migrations.
+    /// Connects to the database at `url` (`postgres://user@host:port/db`,
+    /// with libpq's `sslmode` and `sslrootcert` for TLS) and applies pending
+    /// migrations.
     pub fn open(url: &str) -> StoreResult<Self> {
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+        let (mut config, tls) =
+            rampart_dbtls::postgres(url).map_err(|e| StoreError::Backend(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         // Migrate on a connection of its own first: a failure to connect is
         // reported here with its cause (the pool keeps only a summary).
-        let mut client = config.connect(NoTls).map_err(|e| {
+        let mut client = config.connect(tls.clone()).map_err(|e| {
             StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
         })?;
         migrate(&mut client).map_err(|e| match e {
@@ -189,7 +189,7 @@ impl PostgresStore {
             .max_size(POOL_SIZE)
             .min_idle(Some(POOL_MIN_IDLE))
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(PostgresConnectionManager::new(config, NoTls))
+            .build(PostgresConnectionManager::new(config, tls))
             .map_err(|e| {
                 StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
             })?;
