@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust unit/integration tests (the
-# store conformance suite on SQLite and PostgreSQL, the crash-safety and
-# replica tests), the official-SDK compatibility suite against a real
-# `rampart serve`, and the web console in headless Chromium. Installs what it
-# needs (a Python virtualenv and npm packages under tests/, Debian's chromium
-# if missing). PostgreSQL must be reachable at RAMPART_TEST_POSTGRES_URL
-# (default postgres://postgres@127.0.0.1:5432/postgres); set
-# RAMPART_TEST_POSTGRES=skip to skip those tests. Run: `./scripts/test.sh`.
+# store conformance suite on SQLite, PostgreSQL and MariaDB/MySQL, the
+# crash-safety and replica tests on each, the three-node Galera test), the
+# official-SDK compatibility suite against a real `rampart serve`, and the web
+# console in headless Chromium. Installs what it needs (a Python virtualenv
+# and npm packages under tests/, Debian's chromium, galera-4 and rsync if
+# missing). PostgreSQL must be reachable at RAMPART_TEST_POSTGRES_URL
+# (default postgres://postgres@127.0.0.1:5432/postgres), MariaDB or MySQL at
+# RAMPART_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306); set
+# RAMPART_TEST_POSTGRES=skip, RAMPART_TEST_MYSQL=skip or
+# RAMPART_TEST_GALERA=skip to skip those tests. Run: `./scripts/test.sh`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,6 +23,17 @@ cargo fmt --all -- --check
 
 step "clippy"
 cargo clippy --workspace "${EXCLUDE[@]}" --all-targets --locked -- -D warnings
+
+# The Galera test starts its own three MariaDB nodes: it needs Debian's
+# galera-4 (and rsync, with which a node copies the cluster's state).
+if [[ "${RAMPART_TEST_GALERA:-}" != skip ]] \
+  && { [[ ! -e /usr/lib/galera/libgalera_smm.so ]] || ! command -v rsync >/dev/null; } \
+  && [[ "$(id -u)" == 0 ]]; then
+  step "installing Debian's galera-4 and rsync"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq </dev/null
+  apt-get install -y -qq galera-4 rsync </dev/null >/dev/null
+fi
 
 step "rust tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -18,7 +18,7 @@ pub struct ServeArgs {
     /// Directory of the embedded database and the master key [default: ./rampart-data].
     #[arg(long, env = "RAMPART_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Database URL, `sqlite://PATH` or `postgres://…`; overrides the data-dir database.
+    /// Database URL, `sqlite://PATH`, `postgres://…` or `mysql://…`; overrides the data-dir database.
     #[arg(long, env = "RAMPART_DATABASE")]
     pub database: Option<String>,
     /// Region id used in ARNs and responses [default: cn-hangzhou].
@@ -149,6 +149,8 @@ pub enum Database {
     Sqlite(PathBuf),
     /// A PostgreSQL URL.
     Postgres(String),
+    /// A MariaDB/MySQL URL (one server, or a node of a Galera cluster).
+    Mysql(String),
 }
 
 /// The resolved configuration.
@@ -262,8 +264,10 @@ impl Config {
                     Database::Sqlite(PathBuf::from(path))
                 } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
                     Database::Postgres(url)
+                } else if url.starts_with("mysql://") {
+                    Database::Mysql(url)
                 } else {
-                    bail!("database URL must start with `sqlite://` or `postgres://`")
+                    bail!("database URL must start with `sqlite://`, `postgres://` or `mysql://`")
                 }
             }
         };
@@ -479,8 +483,16 @@ mod tests {
         assert_eq!(c.http.idle_timeout, Duration::from_secs(60));
         assert_eq!(c.http.write_timeout, Duration::from_secs(30));
         assert_eq!(c.http.max_connections, 512);
+        let mysql = ServeArgs {
+            database: Some("mysql://u:p@db:3306/rampart".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(mysql).unwrap().database,
+            Database::Mysql("mysql://u:p@db:3306/rampart".into())
+        );
         let bad = ServeArgs {
-            database: Some("mysql://x".into()),
+            database: Some("oracle://x".into()),
             ..Default::default()
         };
         assert!(Config::resolve(bad).is_err());

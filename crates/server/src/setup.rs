@@ -66,6 +66,11 @@ fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
                 .context("cannot open the configured PostgreSQL database")?;
             Ok(Arc::new(store))
         }
+        Database::Mysql(url) => {
+            let store = rampart_store::MysqlStore::open(url)
+                .context("cannot open the configured MySQL database")?;
+            Ok(Arc::new(store))
+        }
     }
 }
 

@@ -1,44 +1,78 @@
-//! Storage for Rampart: the [`Store`] trait, the rows it stores, and its
-//! SQLite implementation. Every trait method is atomic: it runs in one
-//! transaction and either applies whole or not at all. Dialect code stays in
-//! each implementation; the domain never sees SQL.
+//! Storage for Rampart: the store traits, the rows they hold, and their
+//! implementation on three databases.
+//!
+//! Every trait method is atomic: it runs in one transaction and either
+//! applies whole or not at all. The rules (limits, stage moves, version
+//! eviction, policy-version rotation, the rotation steps, deletion
+//! windows) and the queries are written once, in [`rules`], over a small
+//! dialect-neutral transaction interface ([`tx::Backend`], [`tx::Tx`]);
+//! the statements are `sea-query` statements rendered once per dialect
+//! ([`sql`]). Each database is a dialect module that says only what truly
+//! differs: how a transaction runs and is retried, locks, the replay
+//! window, migrations. [`SqliteStore`] is the embedded default;
+//! [`PostgresStore`] and [`MysqlStore`] (MariaDB, MySQL, Galera clusters)
+//! serve several replicas. All pass the conformance suite in
+//! `tests/conformance`.
 
 mod audit;
 mod error;
 mod kms;
+mod mysql;
 mod postgres;
 mod rows;
+pub mod rules;
+mod schema;
+pub mod sql;
 mod sqlite;
+pub mod tx;
 
 pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use error::{Entity, StoreError, StoreResult};
 pub use kms::*;
+pub use mysql::MysqlStore;
 pub use postgres::PostgresStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;
 
 /// The persistence boundary of Rampart: every part a backend must provide.
-/// Implementations: [`SqliteStore`] (embedded default); PostgreSQL for
-/// several replicas. Both must pass the conformance suite in
-/// `tests/conformance`.
+/// Every [`tx::Backend`] provides them all, through [`rules`].
 pub trait Store:
-    IamStore + KmsStore + SecretStore + RotationStore + AuditStore + Send + Sync + 'static
+    AccountStore
+    + UserStore
+    + GroupStore
+    + PolicyStore
+    + RoleStore
+    + KmsStore
+    + SecretStore
+    + RotationStore
+    + AuditStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
-impl<T: IamStore + KmsStore + SecretStore + RotationStore + AuditStore + Send + Sync + 'static>
-    Store for T
+impl<T> Store for T where
+    T: AccountStore
+        + UserStore
+        + GroupStore
+        + PolicyStore
+        + RoleStore
+        + KmsStore
+        + SecretStore
+        + RotationStore
+        + AuditStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 
-/// Identity: the account, the replay window, users, AccessKeys, groups,
-/// login profiles, policies, attachments and roles.
+/// The account and the request replay window.
 ///
 /// Names are the API's names (user names, group names); ids are internal.
-/// Times are Unix seconds (UTC).
-pub trait IamStore {
-    // ---- account ---------------------------------------------------------
-
+/// Times are Unix seconds (UTC), in every store trait.
+pub trait AccountStore {
     /// The account of this store, if it has been initialized.
     fn account(&self) -> StoreResult<Option<AccountRow>>;
 
@@ -54,8 +88,6 @@ pub trait IamStore {
     /// `Conflict(Account)` if it is already initialized.
     fn init_account(&self, account: &AccountRow, root_key: &AccessKeyRow) -> StoreResult<()>;
 
-    // ---- request replay window -----------------------------------------
-
     /// Records a signature nonce for `access_key_id` until `expires_at`
     /// inclusive: a recorded nonce is live while `now <= expires_at`.
     /// Returns `false` if the same nonce is recorded and live (a replay).
@@ -66,9 +98,10 @@ pub trait IamStore {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<bool>;
+}
 
-    // ---- users -----------------------------------------------------------
-
+/// RAM users, their AccessKeys and their login profiles.
+pub trait UserStore {
     /// Creates a user; `Conflict(User)` if the name is taken, `Limit(User)`
     /// beyond `max_users`.
     fn create_user(&self, user: &UserRow, max_users: u64) -> StoreResult<()>;
@@ -82,8 +115,6 @@ pub trait IamStore {
     fn delete_user(&self, user_name: &str) -> StoreResult<()>;
     /// Users ordered by name, strictly after `after`, at most `limit`.
     fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRow>>;
-
-    // ---- access keys -----------------------------------------------------
 
     /// Creates a key for a user (`NotFound(User)`; `Limit(AccessKey)` if the
     /// user already holds `max_per_user`).
@@ -112,8 +143,18 @@ pub trait IamStore {
     /// Records that a key was used at `now`.
     fn touch_access_key(&self, access_key_id: &str, now: i64) -> StoreResult<()>;
 
-    // ---- groups ----------------------------------------------------------
+    /// Creates a user's login profile (`NotFound(User)`, `Conflict(LoginProfile)`).
+    fn create_login_profile(&self, user_name: &str, profile: &LoginProfileRow) -> StoreResult<()>;
+    /// A user's login profile (`NotFound(User)`; `None` if it has none).
+    fn get_login_profile(&self, user_name: &str) -> StoreResult<Option<LoginProfileRow>>;
+    /// Replaces a user's login profile (`NotFound(User|LoginProfile)`).
+    fn update_login_profile(&self, user_name: &str, profile: &LoginProfileRow) -> StoreResult<()>;
+    /// Deletes a user's login profile (`NotFound(User|LoginProfile)`).
+    fn delete_login_profile(&self, user_name: &str) -> StoreResult<()>;
+}
 
+/// User groups and their members.
+pub trait GroupStore {
     /// Creates a group (`Conflict(Group)`, `Limit(Group)`).
     fn create_group(&self, group: &GroupRow, max_groups: u64) -> StoreResult<()>;
     /// A group by name.
@@ -145,20 +186,11 @@ pub trait IamStore {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<(UserRow, i64)>>;
+}
 
-    // ---- login profiles --------------------------------------------------
-
-    /// Creates a user's login profile (`NotFound(User)`, `Conflict(LoginProfile)`).
-    fn create_login_profile(&self, user_name: &str, profile: &LoginProfileRow) -> StoreResult<()>;
-    /// A user's login profile (`NotFound(User)`; `None` if it has none).
-    fn get_login_profile(&self, user_name: &str) -> StoreResult<Option<LoginProfileRow>>;
-    /// Replaces a user's login profile (`NotFound(User|LoginProfile)`).
-    fn update_login_profile(&self, user_name: &str, profile: &LoginProfileRow) -> StoreResult<()>;
-    /// Deletes a user's login profile (`NotFound(User|LoginProfile)`).
-    fn delete_login_profile(&self, user_name: &str) -> StoreResult<()>;
-
-    // ---- policies (custom; system policies live in the domain) ----------
-
+/// Custom policies (system policies live in the domain), their versions,
+/// and the attachments of every policy to users, groups and roles.
+pub trait PolicyStore {
     /// Creates a custom policy with its first version as default
     /// (`Conflict(Policy)`, `Limit(Policy)` beyond `max_policies`).
     fn create_policy(
@@ -212,8 +244,6 @@ pub trait IamStore {
         now: i64,
     ) -> StoreResult<()>;
 
-    // ---- attachments -----------------------------------------------------
-
     /// Attaches a policy (`NotFound(User|Group|Role|Policy)`, `Conflict(Attachment)`,
     /// `Limit(Attachment)`). A System policy's existence is the caller's to check.
     fn attach_policy(
@@ -251,9 +281,10 @@ pub trait IamStore {
     fn effective_policies_for_user(&self, user_id: &str) -> StoreResult<Vec<EffectivePolicy>>;
     /// Every policy attached to a role.
     fn effective_policies_for_role(&self, role_id: &str) -> StoreResult<Vec<EffectivePolicy>>;
+}
 
-    // ---- roles -----------------------------------------------------------
-
+/// RAM roles.
+pub trait RoleStore {
     /// Creates a role with the given system policies attached, in one
     /// transaction (`Conflict(Role)`, `Limit(Role)`).
     fn create_role(

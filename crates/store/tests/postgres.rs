@@ -1,6 +1,5 @@
 //! The conformance suite on PostgreSQL, and what only several replicas on one
-//! database can show: shared limits, a shared replay window, concurrent
-//! migrations.
+//! database can show (`replicas`).
 //!
 //! The server is `postgres://postgres@127.0.0.1:5432/postgres` unless
 //! `RAMPART_TEST_POSTGRES_URL` names another (its user must be allowed to
@@ -10,15 +9,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod conformance;
+mod replicas;
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rampart_store::{
-    AccessKeyRow, Entity, IamStore, KeyStatus, PostgresStore, Store, StoreError, UserRow,
-};
+use rampart_store::{PostgresStore, Store, UserRow, UserStore};
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -177,138 +175,46 @@ fn user(name: &str) -> UserRow {
     }
 }
 
-fn key(id: &str) -> AccessKeyRow {
-    AccessKeyRow {
-        access_key_id: id.into(),
-        user_name: None,
-        secret_sealed: vec![1],
-        status: KeyStatus::Active,
-        created_at: 1,
-        last_used_at: None,
-    }
-}
-
-const THREADS: usize = 8;
-
-/// Runs `f(store, thread)` on `THREADS` threads released together, the
-/// threads alternating between the two replicas; returns the results.
-fn race<T: Send + 'static>(
-    replicas: &[Arc<PostgresStore>; 2],
-    f: impl Fn(&PostgresStore, usize) -> T + Send + Sync + 'static,
-) -> Vec<T> {
-    let f = Arc::new(f);
-    let start = Arc::new(Barrier::new(THREADS));
-    let handles: Vec<_> = (0..THREADS)
-        .map(|i| {
-            let store = Arc::clone(&replicas[i % 2]);
-            let (f, start) = (Arc::clone(&f), Arc::clone(&start));
-            std::thread::spawn(move || {
-                start.wait();
-                f(&store, i)
-            })
-        })
-        .collect();
-    handles.into_iter().map(|h| h.join().unwrap()).collect()
-}
-
 #[test]
 fn replicas_share_limits() {
     let Some(db) = TestDb::create() else { return };
-    let replicas = [Arc::new(db.open()), Arc::new(db.open())];
-    for round in 0..10 {
-        let name = format!("u{round}");
-        replicas[0].create_user(&user(&name), 1000).unwrap();
-        let who = name.clone();
-        let results = race(&replicas, move |s, i| {
-            s.create_access_key(&who, &key(&format!("K{round}-{i}")), 2)
-        });
-        let created = results.iter().filter(|r| r.is_ok()).count();
-        for r in &results {
-            assert!(
-                matches!(r, Ok(()) | Err(StoreError::Limit(Entity::AccessKey))),
-                "unexpected outcome: {r:?}"
-            );
-        }
-        assert_eq!(created, 2, "round {round}: {results:?}");
-        assert_eq!(replicas[1].list_access_keys(&name).unwrap().len(), 2);
-    }
-    // An account-wide limit: 10 users exist; at most 13 allowed.
-    let results = race(&replicas, |s, i| s.create_user(&user(&format!("n{i}")), 13));
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
-    assert_eq!(replicas[0].list_users(None, 100).unwrap().len(), 13);
-    // Uniqueness across replicas: one name, one winner.
-    let results = race(&replicas, |s, _| s.create_user(&user("same"), 1000));
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    assert!(results
-        .iter()
-        .all(|r| matches!(r, Ok(()) | Err(StoreError::Conflict(Entity::User)))));
+    replicas::share_limits(&|| Arc::new(db.open()));
 }
 
 #[test]
 fn replicas_share_the_replay_window() {
     let Some(db) = TestDb::create() else { return };
-    let replicas = [Arc::new(db.open()), Arc::new(db.open())];
-    for round in 0..20 {
-        let nonce = format!("nonce-{round}");
-        let results = race(&replicas, move |s, _| {
-            s.use_nonce("AK", &nonce, 100, 200).unwrap()
-        });
-        assert_eq!(
-            results.iter().filter(|fresh| **fresh).count(),
-            1,
-            "round {round}: {results:?}"
-        );
-    }
-    // Seen by one replica, refused by the other up to and including its
-    // expiry second; free again after it.
-    assert!(replicas[0].use_nonce("AK", "x", 100, 200).unwrap());
-    assert!(!replicas[1].use_nonce("AK", "x", 199, 299).unwrap());
-    assert!(!replicas[1].use_nonce("AK", "x", 200, 300).unwrap());
-    assert!(replicas[1].use_nonce("AK", "x", 201, 301).unwrap());
-    // Expired entries are pruned as the window moves on.
-    for i in 0..2048 {
-        replicas[0]
-            .use_nonce("AK", &format!("p{i}"), 1000, 1001)
-            .unwrap();
-    }
-    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-    let left: i64 = c
-        .query_one("SELECT COUNT(*) FROM nonces WHERE expires_at < 1000", &[])
+    replicas::share_the_replay_window(&|| Arc::new(db.open()), &|before| {
+        let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        c.query_one(
+            "SELECT COUNT(*) FROM nonces WHERE expires_at < $1",
+            &[&before],
+        )
         .unwrap()
-        .get(0);
-    assert_eq!(left, 0, "expired nonces were pruned");
+        .get(0)
+    });
 }
 
 #[test]
 fn replicas_migrate_a_fresh_database_together() {
     for _ in 0..3 {
         let Some(db) = TestDb::create() else { return };
-        let url = Arc::new(db.url.clone());
-        let start = Arc::new(Barrier::new(4));
-        let handles: Vec<_> = (0..4)
-            .map(|_| {
-                let (url, start) = (Arc::clone(&url), Arc::clone(&start));
-                std::thread::spawn(move || {
-                    start.wait();
-                    PostgresStore::open(&url).map(|_| ())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap().unwrap();
-        }
-        let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-        let versions: Vec<i64> = c
-            .query(
-                "SELECT version FROM schema_migrations ORDER BY version",
-                &[],
-            )
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
-        assert!(versions.len() >= 3);
+        replicas::migrate_together(
+            &|| {
+                PostgresStore::open(&db.url).unwrap();
+            },
+            &|| {
+                let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+                c.query(
+                    "SELECT version FROM schema_migrations ORDER BY version",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+            },
+        );
     }
 }
 

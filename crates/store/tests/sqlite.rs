@@ -3,7 +3,7 @@
 
 mod conformance;
 
-use rampart_store::{IamStore, SqliteStore, Store};
+use rampart_store::{AccountStore, SqliteStore, Store, UserStore};
 
 #[test]
 fn sqlite_conformance() {

@@ -135,7 +135,7 @@ impl Recorder {
     }
 }
 
-impl IamStore for Recorder {
+impl AccountStore for Recorder {
     fn account(&self) -> StoreResult<Option<AccountRow>> {
         self.inner.account()
     }
@@ -145,6 +145,9 @@ impl IamStore for Recorder {
     fn use_nonce(&self, id: &str, nonce: &str, now: i64, exp: i64) -> StoreResult<bool> {
         self.inner.use_nonce(id, nonce, now, exp)
     }
+}
+
+impl UserStore for Recorder {
     fn create_user(&self, user: &UserRow, max: u64) -> StoreResult<()> {
         self.push(Thing::User(user.user_name.clone()), "create_user", true);
         self.inner.create_user(user, max)
@@ -205,6 +208,25 @@ impl IamStore for Recorder {
         }
         self.inner.touch_access_key(id, now)
     }
+    fn create_login_profile(&self, user: &str, p: &LoginProfileRow) -> StoreResult<()> {
+        self.user(user, "create_login_profile");
+        self.inner.create_login_profile(user, p)
+    }
+    fn get_login_profile(&self, user: &str) -> StoreResult<Option<LoginProfileRow>> {
+        self.user(user, "get_login_profile");
+        self.inner.get_login_profile(user)
+    }
+    fn update_login_profile(&self, user: &str, p: &LoginProfileRow) -> StoreResult<()> {
+        self.user(user, "update_login_profile");
+        self.inner.update_login_profile(user, p)
+    }
+    fn delete_login_profile(&self, user: &str) -> StoreResult<()> {
+        self.user(user, "delete_login_profile");
+        self.inner.delete_login_profile(user)
+    }
+}
+
+impl GroupStore for Recorder {
     fn create_group(&self, group: &GroupRow, max: u64) -> StoreResult<()> {
         self.push(Thing::Group(group.group_name.clone()), "create_group", true);
         self.inner.create_group(group, max)
@@ -250,22 +272,9 @@ impl IamStore for Recorder {
         self.group(group, "list_users_for_group");
         self.inner.list_users_for_group(group, after, limit)
     }
-    fn create_login_profile(&self, user: &str, p: &LoginProfileRow) -> StoreResult<()> {
-        self.user(user, "create_login_profile");
-        self.inner.create_login_profile(user, p)
-    }
-    fn get_login_profile(&self, user: &str) -> StoreResult<Option<LoginProfileRow>> {
-        self.user(user, "get_login_profile");
-        self.inner.get_login_profile(user)
-    }
-    fn update_login_profile(&self, user: &str, p: &LoginProfileRow) -> StoreResult<()> {
-        self.user(user, "update_login_profile");
-        self.inner.update_login_profile(user, p)
-    }
-    fn delete_login_profile(&self, user: &str) -> StoreResult<()> {
-        self.user(user, "delete_login_profile");
-        self.inner.delete_login_profile(user)
-    }
+}
+
+impl PolicyStore for Recorder {
     fn create_policy(&self, p: &PolicyRow, first: &PolicyVersionRow, max: u64) -> StoreResult<()> {
         self.push(
             Thing::Policy(PolicyType::Custom, p.policy_name.clone()),
@@ -365,6 +374,9 @@ impl IamStore for Recorder {
     fn effective_policies_for_role(&self, role_id: &str) -> StoreResult<Vec<EffectivePolicy>> {
         self.inner.effective_policies_for_role(role_id)
     }
+}
+
+impl RoleStore for Recorder {
     fn create_role(&self, role: &RoleRow, max: u64, system: &[&str]) -> StoreResult<()> {
         self.push(Thing::Role(role.role_name.clone()), "create_role", true);
         self.inner.create_role(role, max, system)

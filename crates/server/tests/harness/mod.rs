@@ -2,6 +2,7 @@
 //! replicas) and talks to them with V1-signed requests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -9,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use rampart_gateway::sign::client;
 use serde_json::Value;
+
+mod db;
+#[allow(unused_imports)]
+pub use db::{Shared, TestDb};
 
 #[derive(Clone, Debug)]
 pub struct Creds {
@@ -172,7 +177,18 @@ impl Proc {
         action: &str,
         params: &[(&str, &str)],
     ) -> (u16, Value) {
-        let nonce = rampart_crypto::random_hex(16);
+        self.call_with_nonce(c, version, action, params, &rampart_crypto::random_hex(16))
+    }
+
+    /// A V1-signed POST with the given signature nonce.
+    pub fn call_with_nonce(
+        &self,
+        c: &Creds,
+        version: &str,
+        action: &str,
+        params: &[(&str, &str)],
+        nonce: &str,
+    ) -> (u16, Value) {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -183,7 +199,7 @@ impl Proc {
             secret: &c.secret,
             token: None,
         };
-        let query = client::v1_query(&signer, "POST", version, action, params, &ts, &nonce);
+        let query = client::v1_query(&signer, "POST", version, action, params, &ts, nonce);
         let url = format!("{}/?{query}", self.base_url());
         let parse = |r: ureq::Response| {
             serde_json::from_str(&r.into_string().unwrap_or_default()).unwrap_or(Value::Null)
@@ -314,4 +330,93 @@ pub fn user_keys(p: &Proc, root: &Creds, user: &str) -> Vec<String> {
         .iter()
         .map(|k| k["AccessKeyId"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// Checks every secret: its current key works, its user holds at most two
+/// keys, the current one and at most the previous one (none orphaned).
+/// Returns the current key ids.
+pub fn check_invariants(p: &Proc, root: &Creds, names: &[String]) -> Vec<String> {
+    let mut currents = Vec::new();
+    for name in names {
+        let user = name.rsplit('/').next().unwrap();
+        // Rotations go on while this reads: judge the user's keys only
+        // between two identical readings of the secret (each rotation step
+        // changes the secret and the keys in one transaction).
+        let (current, previous, held) = (0..20)
+            .find_map(|_| {
+                let before = secret_keys(p, root, name);
+                let held = user_keys(p, root, user);
+                let after = secret_keys(p, root, name);
+                let same = before.0.id == after.0.id
+                    && before.1.as_ref().map(|k| &k.id) == after.1.as_ref().map(|k| &k.id);
+                same.then_some((before.0, before.1, held))
+            })
+            .expect("the secret kept changing while it was read");
+        let (st, body) = p.call(&current, STS, "GetCallerIdentity", &[]);
+        assert_eq!(st, 200, "the current key of {name} must work: {body}");
+        assert!(held.len() <= 2, "{user} holds {held:?}");
+        assert!(
+            held.contains(&current.id),
+            "{user}: current key {} missing from {held:?}",
+            current.id
+        );
+        for k in &held {
+            let is_prev = previous.as_ref().is_some_and(|pk| &pk.id == k);
+            assert!(
+                k == &current.id || is_prev,
+                "{user}: key {k} is orphaned (current {}, previous {previous:?})",
+                current.id
+            );
+        }
+        currents.push(current.id);
+    }
+    currents
+}
+
+/// Checks from the audit trail that no rotation ran twice: per user, the
+/// service role's `CreateAccessKey` calls are at least a second apart
+/// (rotation intervals are 2 s), and every one of `users` users was
+/// rotated. Returns how many rotations there were.
+pub fn rotated_once(p: &Proc, root: &Creds, users: usize) -> usize {
+    let mut times: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut token = String::new();
+    loop {
+        let mut params = vec![
+            ("LookupAttribute.1.Key", "EventName"),
+            ("LookupAttribute.1.Value", "CreateAccessKey"),
+            ("StartTime", "2020-01-01T00:00:00Z"),
+            ("EndTime", "2099-01-01T00:00:00Z"),
+            ("MaxResults", "50"),
+        ];
+        if !token.is_empty() {
+            params.push(("NextToken", token.as_str()));
+        }
+        let page = p.ok(root, "2020-07-06", "LookupEvents", &params);
+        for e in page["Events"].as_array().unwrap() {
+            if e["userIdentity"]["type"] == "assumed-role" && e.get("errorCode").is_none() {
+                let t = rampart_core::time::parse(e["eventTime"].as_str().unwrap()).unwrap();
+                times
+                    .entry(e["resourceName"].as_str().unwrap().to_string())
+                    .or_default()
+                    .push(t);
+            }
+        }
+        token = page["NextToken"].as_str().unwrap_or_default().to_string();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(times.len(), users, "every user's key was rotated");
+    let mut total = 0;
+    for (user, mut ts) in times {
+        ts.sort_unstable();
+        total += ts.len();
+        for w in ts.windows(2) {
+            assert!(
+                w[1] - w[0] >= 1,
+                "{user} rotated twice within a second: {ts:?}"
+            );
+        }
+    }
+    total
 }

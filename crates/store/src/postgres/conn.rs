@@ -2,30 +2,24 @@
 //! migrations.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, GenericClient, IsolationLevel, Transaction};
+use postgres::types::{IsNull, ToSql, Type};
+use postgres::{Client, GenericClient, IsolationLevel};
 use r2d2::Pool;
 use r2d2_postgres::PostgresConnectionManager;
 
-use crate::{Entity, StoreError, StoreResult};
-
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("0001_init.sql")),
-    (2, include_str!("0002_policies_roles.sql")),
-    (3, include_str!("0003_kms.sql")),
-    (4, include_str!("0004_rotation.sql")),
-    (5, include_str!("0005_audit.sql")),
-    (6, include_str!("0006_rotation_retry_index.sql")),
-];
+use crate::schema::{migrations, Types};
+use crate::sql::{Cell, Dialect, Param, Row, Stmt};
+use crate::tx::{retry, Backend, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult};
+use crate::{StoreError, StoreResult};
 
 /// Key of the advisory lock held while migrating ("rampart" + 1).
 const MIGRATION_LOCK: i64 = 0x7261_6d70_6172_7401;
-/// First key of the two-key advisory locks that guard account-wide limits.
-const LIMIT_LOCK_SPACE: i32 = 0x7261_6d70;
-/// First key of the two-key advisory locks that guard per-resource tag limits.
-const TAG_LOCK_SPACE: i32 = 0x7261_6d71;
+/// First key of the two-key advisory locks that guard transaction locks
+/// ([`Lock`]).
+const LOCK_SPACE: i32 = 0x7261_6d70;
 /// Connections kept at most per store.
 const POOL_SIZE: u32 = 16;
 /// Connections kept open while idle.
@@ -54,44 +48,23 @@ impl std::fmt::Debug for PostgresStore {
     }
 }
 
-/// Why a transaction body stopped: a business outcome to return as is, or a
-/// database error (retried if it is a serialization failure or a deadlock).
-#[derive(Debug)]
-pub(super) enum TxError {
-    /// A business outcome (not found, conflict, limit…): rolled back, returned.
-    Abort(StoreError),
-    /// The database failed.
-    Db(postgres::Error),
-}
-
-impl From<StoreError> for TxError {
-    fn from(e: StoreError) -> Self {
-        TxError::Abort(e)
-    }
-}
-
-impl From<postgres::Error> for TxError {
-    fn from(e: postgres::Error) -> Self {
-        TxError::Db(e)
-    }
-}
-
-impl TxError {
-    fn retryable(&self) -> bool {
-        matches!(self, TxError::Db(e) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE)
-            || e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED))
-    }
-}
-
-/// Maps a unique violation to `Conflict(entity)`, anything else to itself.
-pub(super) fn unique(entity: Entity) -> impl Fn(postgres::Error) -> TxError {
-    move |e| {
-        if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-            TxError::Abort(StoreError::Conflict(entity))
-        } else {
-            TxError::Db(e)
+/// Classifies a PostgreSQL error: unique violations, and the failures a
+/// second try may pass (serialization failures, deadlocks).
+fn db_error(e: postgres::Error) -> TxError {
+    let kind = match e.code() {
+        Some(c) if *c == SqlState::UNIQUE_VIOLATION => DbErrorKind::Unique,
+        Some(c)
+            if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
+            DbErrorKind::Retry
         }
-    }
+        _ => DbErrorKind::Other,
+    };
+    TxError::Db(DbError {
+        kind,
+        message: describe(&e),
+    })
 }
 
 /// An error with its causes, `outer: inner: …` (the driver's own message
@@ -112,54 +85,6 @@ fn describe(e: &dyn std::error::Error) -> String {
 
 fn backend(e: &dyn std::error::Error) -> StoreError {
     StoreError::Backend(describe(e))
-}
-
-/// The account-wide limits whose checks are serialized across replicas.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum LimitLock {
-    /// `max_users`.
-    Users = 1,
-    /// `max_groups`.
-    Groups = 2,
-    /// `max_policies`.
-    Policies = 3,
-    /// `max_roles`.
-    Roles = 4,
-    /// `max_keys`.
-    Keys = 5,
-    /// `max_secrets`.
-    Secrets = 6,
-    /// The single account default key.
-    DefaultKey = 7,
-}
-
-/// Takes the transaction-scoped advisory lock guarding `limit`: held until
-/// commit, so a concurrent creator counts after this one has inserted.
-pub(super) fn lock_limit(tx: &mut Transaction<'_>, limit: LimitLock) -> Result<(), TxError> {
-    tx.batch_execute(&format!(
-        "SELECT pg_advisory_xact_lock({LIMIT_LOCK_SPACE}, {})",
-        limit as i32
-    ))?;
-    Ok(())
-}
-
-/// Takes the advisory lock guarding the tag limit of one resource.
-pub(super) fn lock_tags(tx: &mut Transaction<'_>, resource: &str) -> Result<(), TxError> {
-    tx.execute(
-        "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-        &[&TAG_LOCK_SPACE, &resource],
-    )?;
-    Ok(())
-}
-
-/// A `COUNT(*)` query as `u64`.
-pub(super) fn count(
-    c: &mut impl GenericClient,
-    sql: &str,
-    params: &[&(dyn postgres::types::ToSql + Sync)],
-) -> Result<u64, TxError> {
-    let n: i64 = c.query_one(sql, params)?.try_get(0)?;
-    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 impl PostgresStore {
@@ -200,73 +125,152 @@ impl PostgresStore {
     }
 
     /// Runs `f` on a pooled connection, retrying serialization failures and
-    /// deadlocks with a short, growing, jittered pause.
-    fn with_client<T>(
-        &self,
-        mut f: impl FnMut(&mut Client) -> Result<T, TxError>,
-    ) -> StoreResult<T> {
+    /// deadlocks.
+    fn with_client<T>(&self, mut f: impl FnMut(&mut Client) -> TxResult<T>) -> StoreResult<T> {
         let mut conn = self.pool.get().map_err(|e| backend(&e))?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match f(&mut conn) {
-                Ok(v) => return Ok(v),
-                Err(e) if e.retryable() && attempt < ATTEMPTS => pause(attempt),
-                Err(TxError::Abort(e)) => return Err(e),
-                Err(TxError::Db(e)) => return Err(backend(&e)),
-            }
+        retry(ATTEMPTS, || f(&mut conn))
+    }
+}
+
+impl ToSql for Param<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match *self {
+            Param::Null => Ok(IsNull::Yes),
+            // Integers take the width of the column they meet.
+            Param::Int(n) if *ty == Type::INT2 => i16::try_from(n)?.to_sql(ty, out),
+            Param::Int(n) if *ty == Type::INT4 => i32::try_from(n)?.to_sql(ty, out),
+            Param::Int(n) if *ty == Type::BOOL => (n != 0).to_sql(ty, out),
+            Param::Int(n) => n.to_sql(ty, out),
+            Param::Bool(b) => b.to_sql(ty, out),
+            Param::Text(s) => s.to_sql(ty, out),
+            Param::Bytes(b) => b.to_sql(ty, out),
         }
     }
 
-    /// Runs `f` as one statement (or several) outside an explicit
-    /// transaction: for single statements, which are atomic on their own.
-    pub(super) fn single<T>(
-        &self,
-        f: impl FnMut(&mut Client) -> Result<T, TxError>,
-    ) -> StoreResult<T> {
-        self.with_client(f)
+    fn accepts(_: &Type) -> bool {
+        true
     }
 
-    /// Runs `f` in one read-write transaction; commits only if `f` succeeds.
-    pub(super) fn write<T>(
+    postgres::types::to_sql_checked!();
+}
+
+/// A connection, in a transaction or not, as a [`Tx`].
+struct PgTx<'a, C: GenericClient>(&'a mut C);
+
+impl<C: GenericClient> PgTx<'_, C> {
+    fn bind<'p>(stmt: &'p Stmt, params: &[Param<'p>]) -> TxResult<(&'p str, Vec<Param<'p>>)> {
+        let plan = stmt.plan(Dialect::Postgres);
+        let bound = plan
+            .binds
+            .iter()
+            .map(|b| Param::resolve(b, params))
+            .collect::<TxResult<Vec<_>>>()?;
+        Ok((&plan.sql, bound))
+    }
+}
+
+fn cell(row: &postgres::Row, i: usize) -> Result<Cell, postgres::Error> {
+    let ty = row.columns()[i].type_();
+    Ok(if *ty == Type::BOOL {
+        row.try_get::<_, Option<bool>>(i)?
+            .map_or(Cell::Null, |b| Cell::Int(i64::from(b)))
+    } else if *ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i)?
+            .map_or(Cell::Null, Cell::Int)
+    } else if *ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(i)?
+            .map_or(Cell::Null, |n| Cell::Int(i64::from(n)))
+    } else if *ty == Type::INT2 {
+        row.try_get::<_, Option<i16>>(i)?
+            .map_or(Cell::Null, |n| Cell::Int(i64::from(n)))
+    } else if *ty == Type::BYTEA {
+        row.try_get::<_, Option<Vec<u8>>>(i)?
+            .map_or(Cell::Null, Cell::Bytes)
+    } else {
+        row.try_get::<_, Option<String>>(i)?
+            .map_or(Cell::Null, Cell::Text)
+    })
+}
+
+impl<C: GenericClient> Tx for PgTx<'_, C> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn query(&mut self, stmt: &Stmt, params: &[Param<'_>]) -> TxResult<Vec<Row>> {
+        let (sql, bound) = Self::bind(stmt, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
+        let rows = self.0.query(sql, &refs).map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| cell(r, i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row)
+                    .map_err(db_error)
+            })
+            .collect()
+    }
+
+    fn execute(&mut self, stmt: &Stmt, params: &[Param<'_>]) -> TxResult<u64> {
+        let (sql, bound) = Self::bind(stmt, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
+        self.0.execute(sql, &refs).map_err(db_error)
+    }
+
+    fn lock(&mut self, lock: Lock<'_>) -> TxResult<()> {
+        if let Lock::Row(..) = lock {
+            // The row lock the rules took serves every replica.
+            return Ok(());
+        }
+        // A transaction-scoped advisory lock: held until commit, so a
+        // concurrent writer checks after this one has written.
+        let name = lock.name();
+        self.0
+            .execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&LOCK_SPACE, &name],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+impl Backend for PostgresStore {
+    fn transaction<T>(
         &self,
-        mut f: impl FnMut(&mut Transaction<'_>) -> Result<T, TxError>,
+        mode: Mode,
+        mut f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
     ) -> StoreResult<T> {
-        self.with_client(|c| {
-            let mut tx = c.transaction()?;
-            let out = f(&mut tx)?;
-            tx.commit()?;
-            Ok(out)
+        self.with_client(|c| match mode {
+            Mode::Single => f(&mut PgTx(c)),
+            Mode::Read => {
+                let mut tx = c
+                    .build_transaction()
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .map_err(db_error)?;
+                let out = f(&mut PgTx(&mut tx))?;
+                tx.commit().map_err(db_error)?;
+                Ok(out)
+            }
+            Mode::Write | Mode::WriteUntracked => {
+                let mut tx = c.transaction().map_err(db_error)?;
+                let out = f(&mut PgTx(&mut tx))?;
+                tx.commit().map_err(db_error)?;
+                Ok(out)
+            }
         })
     }
 
-    /// Runs `f` in one read-only transaction on one snapshot.
-    pub(super) fn read<T>(
-        &self,
-        mut f: impl FnMut(&mut Transaction<'_>) -> Result<T, TxError>,
-    ) -> StoreResult<T> {
-        self.with_client(|c| {
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let out = f(&mut tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-    }
-
-    /// Records a nonce in the shared window; prunes expired rows now and then.
-    pub(super) fn record_nonce(
-        &self,
-        key: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> StoreResult<bool> {
+    fn use_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
         let calls = self.nonce_calls.fetch_add(1, Ordering::Relaxed) + 1;
-        self.single(|c| {
+        self.with_client(|c| {
             // Inserts, or takes over a row whose window has passed; a live row
             // (even one a concurrent replica is inserting) returns nothing.
             let fresh = c
@@ -275,27 +279,25 @@ impl PostgresStore {
                      ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at \
                      WHERE nonces.expires_at < $4 RETURNING 1",
                     &[&key, &nonce, &expires_at, &now],
-                )?
+                )
+                .map_err(db_error)?
                 .is_some();
             if calls.is_multiple_of(PRUNE_EVERY) {
-                c.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])?;
+                c.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
+                    .map_err(db_error)?;
             }
             Ok(fresh)
         })
     }
 }
 
-fn pause(attempt: u32) {
-    let jitter = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::from(d.subsec_nanos() % 5_000))
-        .unwrap_or(0);
-    std::thread::sleep(Duration::from_micros(u64::from(attempt) * 5_000 + jitter));
-}
-
 /// Applies pending migrations in one transaction holding an advisory lock,
 /// so replicas starting together apply each migration once.
-fn migrate(c: &mut Client) -> Result<(), TxError> {
+fn migrate(c: &mut Client) -> TxResult<()> {
+    migrate_in(c).map_err(db_error)
+}
+
+fn migrate_in(c: &mut Client) -> Result<(), postgres::Error> {
     let mut tx = c.transaction()?;
     tx.batch_execute(&format!(
         "SELECT pg_advisory_xact_lock({MIGRATION_LOCK}); \
@@ -308,15 +310,15 @@ fn migrate(c: &mut Client) -> Result<(), TxError> {
             &[],
         )?
         .try_get(0)?;
-    for (version, sql) in MIGRATIONS {
-        if *version <= current {
+    for (version, sql) in migrations(Dialect::Postgres, Types::DEFAULT) {
+        if version <= current {
             continue;
         }
-        tx.batch_execute(sql)?;
+        tx.batch_execute(&sql)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) \
              VALUES ($1, EXTRACT(EPOCH FROM now())::BIGINT)",
-            &[version],
+            &[&version],
         )?;
     }
     tx.commit()?;

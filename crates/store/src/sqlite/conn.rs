@@ -4,19 +4,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::schema::{self, Types};
+use crate::sql::Dialect;
 use crate::{StoreError, StoreResult};
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("0001_init.sql")),
-    (2, include_str!("0002_policies_roles.sql")),
-    (3, include_str!("0003_kms.sql")),
-    (4, include_str!("0004_rotation.sql")),
-    (5, include_str!("0005_audit.sql")),
-    (6, include_str!("0006_counters.sql")),
-    (7, include_str!("0007_secret_tables_without_rowid.sql")),
-];
+/// The migrations, by version: the common schema, then SQLite's own.
+fn migrations() -> Vec<(i64, String)> {
+    let mut all = schema::migrations(Dialect::Sqlite, Types::DEFAULT);
+    all.push((6, include_str!("0006_counters.sql").to_string()));
+    all.push((
+        7,
+        include_str!("0007_secret_tables_without_rowid.sql").to_string(),
+    ));
+    all
+}
 const READERS: usize = 4;
 
 /// The embedded store: one SQLite file in WAL mode, one writer connection
@@ -227,9 +230,9 @@ impl SqliteStore {
         restrict_database(target)
     }
 
-    /// Runs `f` on a reader connection.
-    /// One read transaction: every statement of `f` sees one snapshot, and
-    /// the file locks are taken once instead of once per statement.
+    /// Runs `f` in one read transaction on a reader connection: every
+    /// statement of `f` sees one snapshot, and the file locks are taken
+    /// once instead of once per statement.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         in_read_tx(&self.reader(), f)
     }
@@ -251,27 +254,13 @@ impl SqliteStore {
         f(&self.reader())
     }
 
-    /// Runs `f` in one immediate write transaction; commits only if `f` succeeds.
+    /// Runs `f` in one immediate write transaction; commits only if `f`
+    /// succeeds. A `tracked` write that changed rows moves the generation
+    /// (the audit trail, which no reader keeps, is written untracked).
     pub(crate) fn write<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
-    ) -> StoreResult<T> {
-        self.write_inner(true, f)
-    }
-
-    /// [`Self::write`] for rows no reader keeps (the audit trail): the
-    /// generation stays.
-    pub(crate) fn write_untracked<T>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
-    ) -> StoreResult<T> {
-        self.write_inner(false, f)
-    }
-
-    fn write_inner<T>(
-        &self,
         tracked: bool,
-        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+        f: impl FnOnce(&Connection) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let mut conn = self.writer.lock();
         let before = conn.total_changes();
@@ -358,6 +347,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
     )
     .map_err(backend)?;
+    let migrations = migrations();
     let current: i64 = conn
         .query_row(
             "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
@@ -365,7 +355,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
             |r| r.get(0),
         )
         .map_err(backend)?;
-    if MIGRATIONS.iter().all(|(v, _)| *v <= current) {
+    if migrations.iter().all(|(v, _)| *v <= current) {
         return Ok(());
     }
     // A migration that rebuilds a table drops and renames tables that
@@ -375,7 +365,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
     conn.pragma_update(None, "foreign_keys", "OFF")
         .map_err(backend)?;
     let result = (|| {
-        for (version, sql) in MIGRATIONS {
+        for (version, sql) in &migrations {
             if *version <= current {
                 continue;
             }
@@ -425,7 +415,7 @@ mod tests {
         let path = dir.path().join("db.sqlite");
         let store = SqliteStore::open_exclusive(&path).unwrap();
         store
-            .write(|tx| {
+            .write(true, |tx| {
                 tx.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
                     .map_err(backend)
             })
@@ -465,7 +455,7 @@ mod tests {
             let conn = open_conn(&path, false).unwrap();
             conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
                 .unwrap();
-            for (version, sql) in &MIGRATIONS[..6] {
+            for (version, sql) in &migrations()[..6] {
                 conn.execute_batch(&format!(
                     "BEGIN; {sql}; INSERT INTO schema_migrations VALUES ({version}, 0); COMMIT;"
                 ))

@@ -1,3 +1,0 @@
--- Failed rotations waiting for their retry: with secrets_due and
--- secrets_pending_key, the scheduler finds due secrets without a scan.
-CREATE INDEX secrets_retry ON secrets(rotation_retry_at) WHERE rotation_retry_at IS NOT NULL;

@@ -1,0 +1,203 @@
+//! The audit trail: appended in batches, read newest first with keyset
+//! paging, deleted oldest first past the retention.
+
+use sea_query::{Cond, Expr, OnConflict, Order, Query};
+
+use super::{insert, map, select};
+use crate::sql::{lim, p, Row, Stmt};
+use crate::tx::{Backend, Mode, TxResult};
+use crate::{AuditEvent, AuditQuery, AuditStore, StoreResult};
+
+const COLS: [&str; 16] = [
+    "event_id",
+    "event_time",
+    "event_name",
+    "service_name",
+    "event_source",
+    "identity_type",
+    "principal_arn",
+    "user_name",
+    "access_key_id",
+    "source_ip",
+    "user_agent",
+    "resource_name",
+    "event_rw",
+    "error_code",
+    "error_message",
+    "request_id",
+];
+
+fn row(r: &mut Row) -> TxResult<AuditEvent> {
+    Ok(AuditEvent {
+        event_id: r.text(0)?,
+        event_time: r.int(1)?,
+        event_name: r.text(2)?,
+        service_name: r.text(3)?,
+        event_source: r.text(4)?,
+        identity_type: r.text(5)?,
+        principal_arn: r.text(6)?,
+        user_name: r.text(7)?,
+        access_key_id: r.text(8)?,
+        source_ip: r.text(9)?,
+        user_agent: r.text(10)?,
+        resource_name: r.text(11)?,
+        event_rw: r.text(12)?,
+        error_code: r.text(13)?,
+        error_message: r.text(14)?,
+        request_id: r.text(15)?,
+    })
+}
+
+/// An event recorded twice (a retried flush) is kept once.
+static APPEND: Stmt = Stmt::new(|_| {
+    insert("audit_events", &COLS)
+        .on_conflict(
+            OnConflict::column("event_id")
+                .do_nothing_on(["event_id"])
+                .to_owned(),
+        )
+        .to_owned()
+        .into()
+});
+
+/// Slots: start, end, six optional filters, then the keyset position
+/// (time, id; an empty id: none) and the limit.
+static LOOKUP: Stmt = Stmt::new(|d| {
+    let mut q = select("audit_events", &COLS)
+        .and_where(Expr::col("event_time").gte(p(0)))
+        .and_where(Expr::col("event_time").lte(p(1)))
+        .take();
+    for (i, col) in [
+        "event_name",
+        "user_name",
+        "resource_name",
+        "access_key_id",
+        "event_rw",
+        "service_name",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A missing filter (`NULL`) compares the column with itself.
+        let slot = u8::try_from(i + 2).unwrap_or(u8::MAX);
+        q.and_where(Expr::col(col).eq(d.cust(&format!("COALESCE(?, {col})"), [p(slot)])));
+    }
+    q.cond_where(
+        Cond::any().add(Expr::col("event_time").lt(p(8))).add(
+            Cond::all()
+                .add(Expr::col("event_time").eq(p(8)))
+                .add(d.cust("(? = '' OR event_id < ?)", [p(9), p(9)])),
+        ),
+    )
+    .order_by("event_time", Order::Desc)
+    .order_by("event_id", Order::Desc)
+    .limit(lim(10))
+    .into()
+});
+
+/// The `limit`-th oldest event before slot 0 (slot 1 is the offset).
+static CUTOFF: Stmt = Stmt::new(|_| {
+    select("audit_events", &["event_time", "event_id"])
+        .and_where(Expr::col("event_time").lt(p(0)))
+        .order_by("event_time", Order::Asc)
+        .order_by("event_id", Order::Asc)
+        .limit(1)
+        .offset(lim(1))
+        .into()
+});
+static DELETE_BEFORE: Stmt = Stmt::new(|_| {
+    Query::delete()
+        .from_table("audit_events")
+        .and_where(Expr::col("event_time").lt(p(0)))
+        .into()
+});
+static DELETE_THROUGH: Stmt = Stmt::new(|_| {
+    Query::delete()
+        .from_table("audit_events")
+        .and_where(Expr::col("event_time").lt(p(0)))
+        .cond_where(
+            Cond::any().add(Expr::col("event_time").lt(p(1))).add(
+                Cond::all()
+                    .add(Expr::col("event_time").eq(p(1)))
+                    .add(Expr::col("event_id").lte(p(2))),
+            ),
+        )
+        .into()
+});
+
+impl<B: Backend> AuditStore for B {
+    fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.transaction(Mode::WriteUntracked, |tx| {
+            for e in events {
+                tx.execute(
+                    &APPEND,
+                    &[
+                        (&e.event_id).into(),
+                        e.event_time.into(),
+                        (&e.event_name).into(),
+                        (&e.service_name).into(),
+                        (&e.event_source).into(),
+                        (&e.identity_type).into(),
+                        (&e.principal_arn).into(),
+                        (&e.user_name).into(),
+                        (&e.access_key_id).into(),
+                        (&e.source_ip).into(),
+                        (&e.user_agent).into(),
+                        (&e.resource_name).into(),
+                        (&e.event_rw).into(),
+                        (&e.error_code).into(),
+                        (&e.error_message).into(),
+                        (&e.request_id).into(),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+        let (bt, bid) = q.before.clone().unwrap_or((i64::MAX, String::new()));
+        self.transaction(Mode::Single, |tx| {
+            let rows = tx.query(
+                &LOOKUP,
+                &[
+                    q.start.into(),
+                    q.end.into(),
+                    (&q.event_name).into(),
+                    (&q.user_name).into(),
+                    (&q.resource_name).into(),
+                    (&q.access_key_id).into(),
+                    (&q.event_rw).into(),
+                    (&q.service_name).into(),
+                    bt.into(),
+                    bid.as_str().into(),
+                    q.limit.into(),
+                ],
+            )?;
+            map(rows, row)
+        })
+    }
+
+    fn delete_audit_before(&self, before: i64, limit: u32) -> StoreResult<u64> {
+        if limit == 0 {
+            return Ok(0);
+        }
+        self.transaction(Mode::WriteUntracked, |tx| {
+            let offset = u64::from(limit) - 1;
+            match tx.query_opt(&CUTOFF, &[before.into(), offset.into()])? {
+                // Fewer than `limit` are due: all of them go.
+                None => tx.execute(&DELETE_BEFORE, &[before.into()]),
+                Some(mut last) => {
+                    let (time, id) = (last.int(0)?, last.text(1)?);
+                    tx.execute(
+                        &DELETE_THROUGH,
+                        &[before.into(), time.into(), id.as_str().into()],
+                    )
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,8 @@
+//! The embedded SQLite dialect: one file, one writer at a time (so no lock
+//! is needed), the replay window in memory, and a write generation for
+//! the domain's read caches.
+
+mod conn;
+mod tx;
+
+pub use conn::SqliteStore;
