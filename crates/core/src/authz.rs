@@ -248,7 +248,12 @@ impl Rampart {
         } else {
             "ImplicitDeny"
         };
-        Err(no_permission(principal, req, kind, explanation))
+        let mut e = no_permission(principal, req, kind, explanation);
+        if let Some(d) = e.access_denied.as_mut() {
+            d.encoded_diagnostic_message =
+                self.encode_diagnostic(&self.diagnose(principal, req, &decision));
+        }
+        Err(e)
     }
 }
 
@@ -324,6 +329,7 @@ pub fn no_permission(
         auth_principal_owner_id: principal.account_id().to_string(),
         policy_type: "AccountLevelIdentityBasedPolicy",
         explanation,
+        encoded_diagnostic_message: String::new(),
     }));
     e
 }

@@ -35,6 +35,9 @@ pub struct AccessDeniedDetail {
     pub policy_type: &'static str,
     /// Which statements decided, for people.
     pub explanation: String,
+    /// The full diagnosis, sealed so that only the account can decode it
+    /// (`DecodeDiagnosticMessage`).
+    pub encoded_diagnostic_message: String,
 }
 
 impl ApiError {

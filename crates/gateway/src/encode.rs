@@ -72,7 +72,7 @@ pub fn error(
         detail.insert("AuthAction".into(), d.auth_action.clone().into());
         detail.insert(
             "EncodedDiagnosticMessage".into(),
-            d.explanation.clone().into(),
+            d.encoded_diagnostic_message.clone().into(),
         );
         body.insert("AccessDeniedDetail".into(), Value::Object(detail));
     }

@@ -175,7 +175,25 @@ pub static ACTIONS: &[ActionSpec] = &[
         &[Sel::TypedResources],
         list_tag_resources,
     ),
+    // Needs no permission in the real service: any authenticated caller.
+    ActionSpec::new("DescribeRegions", &[], describe_regions),
+    ActionSpec::new(
+        "DescribeAccountKmsStatus",
+        &[Sel::Container(Container::Kms)],
+        describe_account_kms_status,
+    ),
 ];
+
+/// The region this server serves, in the real response's shape.
+fn describe_regions(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let region = &ctx.rampart.settings().region;
+    obj(json!({ "Regions": { "Region": [{ "RegionId": region }] } }))
+}
+
+/// KMS is always enabled for the account here.
+fn describe_account_kms_status(_ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(json!({ "AccountStatus": "Enabled" }))
+}
 
 /// A typed response as the handler's output.
 fn obj<T: serde::Serialize>(v: T) -> Result<Output, ApiError> {

@@ -14,6 +14,7 @@ mod kms;
 mod params;
 mod products;
 mod ram;
+mod ram_tools;
 pub mod sign;
 mod sts;
 pub mod target;

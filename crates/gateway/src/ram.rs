@@ -154,6 +154,16 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("DeleteRole", &[ROLE], delete_role),
     ActionSpec::new("ListRoles", ROLES, list_roles),
     ActionSpec::new("CreateServiceLinkedRole", ROLES, create_service_linked_role),
+    ActionSpec::new(
+        "DeleteServiceLinkedRole",
+        &[ROLE],
+        crate::ram_tools::delete_service_linked_role,
+    ),
+    ActionSpec::new(
+        "DecodeDiagnosticMessage",
+        &[Sel::Container(Container::Account)],
+        crate::ram_tools::decode_diagnostic_message,
+    ),
 ];
 
 fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {

@@ -67,6 +67,8 @@ const RAM: &[&str] = &[
     "DeleteRole",
     "ListRoles",
     "CreateServiceLinkedRole",
+    "DeleteServiceLinkedRole",
+    "DecodeDiagnosticMessage",
 ];
 const STS: &[&str] = &["AssumeRole", "GetCallerIdentity"];
 const KMS: &[&str] = &[
@@ -114,10 +116,12 @@ const KMS: &[&str] = &[
     "TagResources",
     "UntagResources",
     "ListTagResources",
+    "DescribeRegions",
+    "DescribeAccountKmsStatus",
 ];
 const TRAIL: &[&str] = &["LookupEvents"];
 /// Actions every authenticated caller may make.
-const UNCONDITIONAL: &[&str] = &["GetCallerIdentity"];
+const UNCONDITIONAL: &[&str] = &["GetCallerIdentity", "DescribeRegions"];
 
 #[test]
 fn matrix_covers_every_action() {
@@ -191,6 +195,7 @@ fn params(account: &str) -> Vec<(&'static str, String)> {
         ("Tag.1.Key", "k".into()),
         ("Tag.1.Value", "v".into()),
         ("TagKey.1", "k".into()),
+        ("EncodedDiagnosticMessage", "RDM1.AAAA".into()),
     ]
 }
 

@@ -299,6 +299,16 @@ pub trait RoleStore {
     fn update_role(&self, role: &RoleRow) -> StoreResult<()>;
     /// Deletes a role (`NotFound(Role)`, `DeleteConflict(Attachment)` while policies are attached).
     fn delete_role(&self, role_name: &str) -> StoreResult<()>;
+    /// Deletes a role and every policy attachment it has, in one
+    /// transaction, unless secrets of type `unless_secret_type` exist: then
+    /// nothing changes and their names (at most `limit`) are returned
+    /// (`NotFound(Role)`).
+    fn delete_role_unless_used(
+        &self,
+        role_name: &str,
+        unless_secret_type: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<String>>;
     /// Roles ordered by name, strictly after `after`.
     fn list_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<RoleRow>>;
 }

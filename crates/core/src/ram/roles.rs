@@ -243,6 +243,54 @@ impl Rampart {
         })
     }
 
+    /// Deletes a service-linked role with its policies, unless its service
+    /// still uses it (RAM secrets for Secrets Manager's role). Returns the
+    /// deletion task id, `task/acs-service-role/<service>/<role>/<uuid>`.
+    pub fn delete_service_linked_role(&self, row: &RoleRow) -> Result<String, ApiError> {
+        let service = SERVICE_LINKED_ROLES
+            .iter()
+            .find(|(_, n, ..)| n.eq_ignore_ascii_case(&row.role_name))
+            .map(|(s, ..)| *s);
+        let (true, Some(service)) = (row.service_linked, service) else {
+            return Err(ApiError::new(
+                404,
+                "EntityNotExist.ServiceLinkedRole",
+                "This role exists but is not a Service Linked Role; delete it with DeleteRole.",
+            ));
+        };
+        let users = self
+            .store
+            .delete_role_unless_used(&row.role_name, "RAMCredentials", 4)
+            .map_err(store_err)?;
+        if !users.is_empty() {
+            let arns: Vec<String> = users
+                .iter()
+                .take(3)
+                .map(|s| {
+                    format!(
+                        "acs:kms:{}:{}:secret/{s}",
+                        self.settings.region, self.account_id
+                    )
+                })
+                .collect();
+            return Err(ApiError::new(
+                409,
+                "DeleteConflict.ServiceLinkedRole.InUse",
+                format!(
+                    "Service-Linked Role {} cannot be deleted as it is in use by {service}: delete its RAM secrets first ({}{}).",
+                    self.role_arn(&row.role_name),
+                    arns.join(", "),
+                    if users.len() > 3 { ", …" } else { "" }
+                ),
+            ));
+        }
+        Ok(format!(
+            "task/acs-service-role/{service}/{}/{}",
+            row.role_name,
+            uuid::Uuid::new_v4()
+        ))
+    }
+
     /// Lists roles by name.
     pub fn list_roles(
         &self,

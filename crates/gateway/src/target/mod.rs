@@ -34,6 +34,8 @@ pub enum Container {
     Roles,
     /// `acs:ram:*:<uid>:policy/*`.
     Policies,
+    /// `acs:ram:*:<uid>:*`: the account's RAM settings and diagnostics.
+    Account,
     /// `acs:kms:<region>:<uid>:key`.
     Keys,
     /// `acs:kms:<region>:<uid>:secret`.
@@ -333,6 +335,7 @@ impl Resolver<'_> {
                     Container::Groups => self.ram_arn("group/*"),
                     Container::Roles => self.ram_arn("role/*"),
                     Container::Policies => self.ram_arn("policy/*"),
+                    Container::Account => self.ram_arn("*"),
                     Container::Keys => self.kms_arn("key"),
                     Container::Secrets => self.kms_arn("secret"),
                     Container::Aliases => self.kms_arn("alias"),

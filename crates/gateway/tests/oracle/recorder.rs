@@ -393,6 +393,15 @@ impl RoleStore for Recorder {
         self.role(name, "delete_role");
         self.inner.delete_role(name)
     }
+    fn delete_role_unless_used(
+        &self,
+        name: &str,
+        secret_type: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<String>> {
+        self.role(name, "delete_role_unless_used");
+        self.inner.delete_role_unless_used(name, secret_type, limit)
+    }
     fn list_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<RoleRow>> {
         self.inner.list_roles(after, limit)
     }

@@ -4,7 +4,7 @@
 
 use sea_query::{Expr, Order, Query, SelectStatement, SimpleExpr};
 
-use super::{count_where, eq, hold, insert, map, select, RowLock};
+use super::{count_where, eq, hold, insert, map, select, texts, RowLock};
 use crate::sql::{lim, p, Dialect, Row, Stmt};
 use crate::tx::{unique, Backend, Limit, Lock, Mode, Tx, TxResult};
 use crate::{Entity, RoleRow, RoleStore, StoreError, StoreResult};
@@ -104,6 +104,20 @@ static DELETE_ROLE: Stmt = Stmt::new(|_| {
         .and_where(eq("role_id", 0))
         .into()
 });
+static DELETE_ROLE_ATTACHMENTS: Stmt = Stmt::new(|_| {
+    Query::delete()
+        .from_table("attachments")
+        .and_where(Expr::col("principal_kind").eq("Role"))
+        .and_where(eq("principal_id", 0))
+        .into()
+});
+static SECRETS_OF_TYPE: Stmt = Stmt::new(|_| {
+    select("secrets", &["secret_name"])
+        .and_where(eq("secret_type", 0))
+        .order_by("secret_name", Order::Asc)
+        .limit(lim(1))
+        .into()
+});
 static LIST_ROLES: Stmt = Stmt::new(|d| {
     let (name, arg) = folded(d, 0);
     select("roles", &ROLE_COLS)
@@ -191,6 +205,25 @@ impl<B: Backend> RoleStore for B {
             }
             tx.execute(&DELETE_ROLE, &[id.as_str().into()])?;
             Ok(())
+        })
+    }
+
+    fn delete_role_unless_used(
+        &self,
+        role_name: &str,
+        unless_secret_type: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<String>> {
+        self.transaction(Mode::Write, |tx| {
+            let id = role_id(tx, role_name, RowLock::Update)?;
+            let users =
+                texts(tx.query(&SECRETS_OF_TYPE, &[unless_secret_type.into(), limit.into()])?)?;
+            if !users.is_empty() {
+                return Ok(users);
+            }
+            tx.execute(&DELETE_ROLE_ATTACHMENTS, &[id.as_str().into()])?;
+            tx.execute(&DELETE_ROLE, &[id.as_str().into()])?;
+            Ok(Vec::new())
         })
     }
 

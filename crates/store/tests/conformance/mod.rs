@@ -589,6 +589,41 @@ fn roles(s: &dyn Store) {
         s.delete_role("Reader"),
         Err(StoreError::NotFound(Entity::Role))
     ));
+    // A role with policies goes with them, unless secrets of a type exist.
+    let ram_secret = SecretRow {
+        secret_name: "acs/ram/user/u".into(),
+        secret_type: "RAMCredentials".into(),
+        encryption_key_id: "k".into(),
+        created_at: 1,
+        updated_at: 1,
+        ..Default::default()
+    };
+    s.create_secret(&ram_secret, &secret_version("v1"), &[], 10)
+        .unwrap();
+    assert_eq!(
+        s.delete_role_unless_used("linked", "RAMCredentials", 4)
+            .unwrap(),
+        vec!["acs/ram/user/u".to_string()]
+    );
+    assert_eq!(
+        s.list_attachments(PrincipalKind::Role, "Linked")
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(s
+        .delete_role_unless_used("LINKED", "Generic", 4)
+        .unwrap()
+        .is_empty());
+    assert!(s.get_role("Linked").unwrap().is_none());
+    assert!(matches!(
+        s.list_attachments(PrincipalKind::Role, "Linked"),
+        Err(StoreError::NotFound(Entity::Role))
+    ));
+    assert!(matches!(
+        s.delete_role_unless_used("Linked", "Generic", 4),
+        Err(StoreError::NotFound(Entity::Role))
+    ));
 }
 
 fn kms_key(id: &str) -> (KeyRow, KeyVersionRow) {

@@ -1,0 +1,30 @@
+//! RAM actions that tools call around the entities: decoding a denial's
+//! diagnostic message, deleting a service-linked role.
+
+use rampart_core::ApiError;
+use serde_json::{json, Map, Value};
+
+use crate::{Ctx, Output};
+
+/// `DecodeDiagnosticMessage`: the diagnosis sealed in an
+/// `AccessDeniedDetail.EncodedDiagnosticMessage` of this account.
+pub(crate) fn decode_diagnostic_message(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let encoded = ctx.params.required("EncodedDiagnosticMessage")?;
+    let msg = ctx.rampart.decode_diagnostic_message(encoded)?;
+    let mut m = Map::new();
+    m.insert(
+        "DecodedDiagnosticMessage".into(),
+        serde_json::to_value(msg).map_err(ApiError::internal)?,
+    );
+    Ok(m)
+}
+
+/// `DeleteServiceLinkedRole`: deletes the role (with its policies) at
+/// once, unless its service still uses it.
+pub(crate) fn delete_service_linked_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let task = ctx.rampart.delete_service_linked_role(ctx.target.role()?)?;
+    match json!({ "DeletionTaskId": task }) {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::internal("not an object")),
+    }
+}
