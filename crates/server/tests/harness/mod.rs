@@ -169,6 +169,15 @@ impl Proc {
         }
     }
 
+    /// The account id, from the credentials file.
+    pub fn root_account_id(&self) -> String {
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(self.data_dir.join("root-credentials.json")).unwrap(),
+        )
+        .unwrap();
+        v["AccountId"].as_str().unwrap().into()
+    }
+
     /// A V1-signed POST; returns (status, body).
     pub fn call(
         &self,
