@@ -173,6 +173,39 @@ test('RAM role detail: edit the trust policy', async () => {
   }
 });
 
+test('Create RAM Role: the last step ends with Complete, which closes the wizard', async () => {
+  const role = unique('svc-role');
+  const b = await openBrowser();
+  const { page } = b;
+  const shot = screenshots(page, 'role-wizard');
+  try {
+    await logOnAsRoot(page);
+    await nav(page, 'RAM Roles');
+    await page.getByRole('button', { name: 'Create RAM Role' }).click();
+    const wizard = page.getByRole('region', { name: 'Create RAM Role' });
+    await wizard.getByRole('radio', { name: 'Alibaba Cloud Service' }).check();
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByRole('radio', { name: 'Normal Service Role' }).check();
+    await wizard.getByLabel('RAM Role Name').fill(role);
+    await wizard.getByLabel('Select Trusted Service').selectOption({ label: 'Key Management Service' });
+    await wizard.getByRole('button', { name: 'OK' }).click();
+    await wizard.getByText(`The RAM role ${role} has been created.`).waitFor();
+    assert.equal(await wizard.getByRole('listitem').filter({ hasText: 'Finish' }).getAttribute('aria-current'), 'step');
+    await shot('finish');
+    await wizard.getByRole('button', { name: 'Complete' }).click();
+    await wizard.waitFor({ state: 'detached' });
+    // Back on the role list, focused on its heading, with the new role listed.
+    await page.getByRole('table', { name: 'RAM roles' }).getByRole('link', { name: role }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.textContent), 'RAM Roles');
+    const got = await call('ram', 'GetRole', { RoleName: role });
+    assert.deepEqual(JSON.parse(got.Role.AssumeRolePolicyDocument).Statement[0].Principal, { Service: ['kms.aliyuncs.com'] });
+    await shot('completed');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});
+
 test('Secrets: generic secret, new version, delete with a recovery window, restore', async () => {
   const name = unique('app/db-password');
   const b = await openBrowser();

@@ -1121,10 +1121,19 @@ function createRolePanel(onCreated) {
         button('Add Permissions to RAM Role', () => showPanel(permHost,
           permissionPanel('Role', role.RoleName, 'Add Permissions to RAM Role'))),
         button('View RAM Role', () => { location.hash = `#/roles/${enc(role.RoleName)}`; }, 'secondary')),
-      permHost);
+      permHost,
+      // The last step ends with Complete, as the documented console steps say.
+      h('div', { class: 'buttons' }, button('Complete', complete)));
+  };
+  const complete = () => {
+    const view = wizard.parentElement;
+    wizard.remove();
+    const heading = view && view.querySelector('h1');
+    if (heading) heading.focus();
   };
   step1();
-  return panel('Create RAM Role', stepList, body);
+  const wizard = panel('Create RAM Role', stepList, body);
+  return wizard;
 }
 
 async function viewRole(name) {
