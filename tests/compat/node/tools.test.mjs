@@ -1,7 +1,7 @@
 // Actions tools call around the entities, through the Node SDKs: KMS
 // DescribeRegions and DescribeAccountKmsStatus (@alicloud/kms20160120,
 // openapi-core V3, pop-core), RAM DecodeDiagnosticMessage and
-// DeleteServiceLinkedRole (@alicloud/ram20150501 V3, pop-core V1).
+// DeleteServiceLinkedRole (@alicloud/ram20150501 V3, pop-core V1 POST and GET).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -16,7 +16,7 @@ for (const [flavour, make] of Object.entries(KMS_FLAVOURS)) {
   test(`KMS account actions ${flavour}`, async () => {
     const kms = make(srv);
     const r = await kms.call('DescribeRegions');
-    assert.deepEqual(r.Regions.Region, [{ RegionId: REGION }]);
+    assert.deepEqual(r.Regions.Region.map((x) => x.RegionId), [REGION]);
     assert.equal((await kms.call('DescribeAccountKmsStatus')).AccountStatus, 'Enabled');
   });
 }
@@ -49,9 +49,11 @@ describe('DecodeDiagnosticMessage', () => {
   }
 });
 
+// @alicloud/ram20150501 1.2.1 has no (Create|Delete)ServiceLinkedRole method:
+// pop-core only.
 test('DeleteServiceLinkedRole', async () => {
   const slr = 'AliyunKMSManageRAMCredentialsRole';
-  for (const flavour of FLAVOURS) {
+  for (const flavour of ['pop-core-post', 'pop-core-get']) {
     const ram = makeClient(flavour, srv);
     await ram.call('CreateServiceLinkedRole', { ServiceName: 'ramcredentials.kms.aliyuncs.com' });
     const task = (await ram.call('DeleteServiceLinkedRole', { RoleName: slr })).DeletionTaskId;
