@@ -328,7 +328,6 @@ pub fn no_permission(
         auth_principal_display_name: display,
         auth_principal_owner_id: principal.account_id().to_string(),
         policy_type: "AccountLevelIdentityBasedPolicy",
-        explanation,
         encoded_diagnostic_message: String::new(),
     }));
     e

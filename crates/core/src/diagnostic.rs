@@ -20,9 +20,9 @@ use crate::{ApiError, Principal, Rampart};
 /// Prefix of every encoded message (the format's version).
 const PREFIX: &str = "RDM1.";
 /// Longest encoded message accepted for decoding.
-pub const MAX_ENCODED: usize = 16 * 1024;
+pub const MAX_ENCODED: usize = 32 * 1024;
 /// Most matched policies and condition keys kept in one message.
-const MAX_ITEMS: usize = 32;
+const MAX_ITEMS: usize = 16;
 
 /// The decoded diagnosis, in the real response's shape
 /// (`DecodedDiagnosticMessage`).

@@ -33,8 +33,6 @@ pub struct AccessDeniedDetail {
     pub auth_principal_owner_id: String,
     /// The kind of policy that decided (`AccountLevelIdentityBasedPolicy`, …).
     pub policy_type: &'static str,
-    /// Which statements decided, for people.
-    pub explanation: String,
     /// The full diagnosis, sealed so that only the account can decode it
     /// (`DecodeDiagnosticMessage`).
     pub encoded_diagnostic_message: String,

@@ -151,7 +151,7 @@ fn diagnostic_message_is_sealed_and_decodes_for_the_account_only() {
             r.1
         );
     }
-    let long = "A".repeat(20_000);
+    let long = "A".repeat(40_000);
     let r = err(
         &s,
         &s.root,

@@ -649,11 +649,11 @@ fn kms_tags(tf: &Tf<'_>, rtype: &str, id: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut token = String::new();
     loop {
-        let mut p = vec![
-            ("RegionId", REGION),
-            ("ResourceType", rtype),
-            ("ResourceId.1", id),
-        ];
+        // Keys are read with `RegionId`, secrets without.
+        let mut p = vec![("ResourceType", rtype), ("ResourceId.1", id)];
+        if rtype == "key" {
+            p.push(("RegionId", REGION));
+        }
         if !token.is_empty() {
             p.push(("NextToken", token.as_str()));
         }
@@ -734,7 +734,7 @@ fn kms_key_alias_secret_and_data_sources() {
         KMS,
         "SetDeletionProtection",
         &[
-            ("ProtectedResourceArn", md["Arn"].as_str().unwrap()),
+            ("KeyId", &kid),
             ("EnableDeletionProtection", "true"),
             ("DeletionProtectionDescription", "kept"),
         ],
@@ -880,6 +880,31 @@ fn kms_key_alias_secret_and_data_sources() {
         (&d["Description"], &v["VersionId"]),
         (&"sd2".into(), &"v2".into())
     );
+    tf.post(
+        KMS,
+        "UntagResources",
+        &[
+            ("ResourceType", "secret"),
+            ("ResourceId.1", "tf/secret"),
+            ("TagKey.1", "app"),
+        ],
+    );
+    tf.post(
+        KMS,
+        "TagResources",
+        &[
+            ("ResourceType", "secret"),
+            ("ResourceId.1", "tf/secret"),
+            ("Tag.1.Key", "app"),
+            ("Tag.1.Value", "api"),
+            ("Tag.2.Key", "tier"),
+            ("Tag.2.Value", "2"),
+        ],
+    );
+    assert_eq!(
+        kms_tags(&tf, "secret", "tf/secret"),
+        [("app".into(), "api".into()), ("tier".into(), "2".into())]
+    );
 
     // data alicloud_kms_secret_versions with enable_details.
     let b = tf.post(
@@ -945,10 +970,7 @@ fn kms_key_alias_secret_and_data_sources() {
     tf.post(
         KMS,
         "SetDeletionProtection",
-        &[
-            ("ProtectedResourceArn", md["Arn"].as_str().unwrap()),
-            ("EnableDeletionProtection", "false"),
-        ],
+        &[("KeyId", &kid), ("EnableDeletionProtection", "false")],
     );
     tf.post(
         KMS,
