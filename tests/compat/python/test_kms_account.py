@@ -5,6 +5,7 @@ import pytest
 
 from iam import allow, user_with_key
 from kmsclients import FLAVOURS, make_kms
+from legacy import legacy_call
 from ramclients import REGION, expect_error
 
 
@@ -38,3 +39,11 @@ def test_ram_user_permissions(server, root_core, uniq, flavour):
     root_core.call("CreatePolicy", PolicyName=pol, PolicyDocument=allow("kms:DescribeAccountKmsStatus"))
     root_core.call("AttachPolicyToUser", PolicyType="Custom", PolicyName=pol, UserName=name)
     assert kms.call("DescribeAccountKmsStatus")["AccountStatus"] == "Enabled"
+
+
+def test_legacy_typed_requests(server):
+    from aliyunsdkkms.request.v20160120.DescribeAccountKmsStatusRequest import DescribeAccountKmsStatusRequest
+    from aliyunsdkkms.request.v20160120.DescribeRegionsRequest import DescribeRegionsRequest
+
+    assert legacy_call(server, DescribeRegionsRequest())["Regions"]["Region"] == [{"RegionId": REGION}]
+    assert legacy_call(server, DescribeAccountKmsStatusRequest())["AccountStatus"] == "Enabled"

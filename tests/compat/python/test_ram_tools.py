@@ -4,8 +4,9 @@ carries (only for this account, only with ram:DecodeDiagnosticMessage), and
 DeleteServiceLinkedRole deletes Secrets Manager's service-linked role."""
 import pytest
 
-from iam import allow, deny, policy_doc, statement, user_with_key
-from ramclients import FLAVOURS, CoreRam, expect_error, make_client
+from iam import allow, policy_doc, statement, user_with_key
+from legacy import legacy_call
+from ramclients import FLAVOURS, expect_error, make_client
 
 SLR = "AliyunKMSManageRAMCredentialsRole"
 SLR_SERVICE = "ramcredentials.kms.aliyuncs.com"
@@ -112,3 +113,14 @@ def test_service_linked_role_in_use_by_a_ram_secret(fresh_server):
     assert ram.call("GetRole", RoleName=SLR)["Role"]["IsServiceLinkedRole"] is True
     kms.call("DeleteSecret", SecretName="acs/ram/user/rotated", ForceDeleteWithoutRecovery="true")
     assert ram.call("DeleteServiceLinkedRole", RoleName=SLR)["DeletionTaskId"]
+
+
+def test_decode_with_the_legacy_typed_request(server, root_core, uniq):
+    from aliyunsdkram.request.v20150501.DecodeDiagnosticMessageRequest import DecodeDiagnosticMessageRequest
+
+    _, pol, _, detail = _denied_detail(server, root_core, uniq)
+    req = DecodeDiagnosticMessageRequest()
+    req.set_EncodedDiagnosticMessage(detail["EncodedDiagnosticMessage"])
+    m = legacy_call(server, req)["DecodedDiagnosticMessage"]
+    assert m["AuthAction"] == "ram:ListUsers"
+    assert m["MatchedPolicies"][0]["PolicyIdentifier"] == pol
