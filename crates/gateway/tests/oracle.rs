@@ -262,6 +262,13 @@ fn fixture() -> Fixture {
             ("PolicyName", "AliyunKMSManagedRAMCrendentialsRolePolicy"),
         ],
     );
+    // The service-linked role (in use by the RAM secret below).
+    e.ok(
+        &root,
+        ram,
+        "CreateServiceLinkedRole",
+        &[("ServiceName", "ramcredentials.kms.aliyuncs.com")],
+    );
     let key = |tags: &str| {
         let k = e.ok(&root, kms, "CreateKey", &[("Tags", tags)]);
         k["KeyMetadata"]["KeyId"].as_str().unwrap().to_string()
@@ -446,6 +453,7 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
         ],
         "UpdateSecretRotationPolicy" => vec![("SecretName", s("acs/ram/user/carol"))],
         "TagResource" | "UntagResource" => vec![("KeyId", None)],
+        "DeleteServiceLinkedRole" => vec![("RoleName", s(SERVICE_ROLES[1]))],
         _ => vec![],
     }
 }

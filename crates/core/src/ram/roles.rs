@@ -258,12 +258,12 @@ impl Rampart {
                 "This role exists but is not a Service Linked Role; delete it with DeleteRole.",
             ));
         };
-        let users = self
+        let secrets = self
             .store
             .delete_role_unless_used(&row.role_name, "RAMCredentials", 4)
             .map_err(store_err)?;
-        if !users.is_empty() {
-            let arns: Vec<String> = users
+        if !secrets.is_empty() {
+            let arns: Vec<String> = secrets
                 .iter()
                 .take(3)
                 .map(|s| {
@@ -280,7 +280,7 @@ impl Rampart {
                     "Service-Linked Role {} cannot be deleted as it is in use by {service}: delete its RAM secrets first ({}{}).",
                     self.role_arn(&row.role_name),
                     arns.join(", "),
-                    if users.len() > 3 { ", …" } else { "" }
+                    if secrets.len() > 3 { ", …" } else { "" }
                 ),
             ));
         }
