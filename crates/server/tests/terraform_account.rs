@@ -2,7 +2,7 @@
 //! tags on roles and policies (`CreateRole`/`CreatePolicy` with `Tag`,
 //! `ListTagResources` on every read, `UntagResources`/`TagResources` on
 //! update), `UnbindMFADevice` on a forced user delete, the account password
-//! policy and the account alias. Same client as `terraform.rs`.
+//! policy and the account alias. Same client as `terraform_ram.rs`.
 //!
 //! Ignored until those actions are merged: remove the `#[ignore]`s then.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
