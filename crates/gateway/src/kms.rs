@@ -85,6 +85,23 @@ pub static ACTIONS: &[ActionSpec] = &[
         list_aliases,
     ),
     ActionSpec::new("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    ActionSpec::new("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),
+    ActionSpec::new("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign),
+    ActionSpec::new(
+        "AsymmetricVerify",
+        &[KEY],
+        crate::kms_asym::asymmetric_verify,
+    ),
+    ActionSpec::new(
+        "AsymmetricEncrypt",
+        &[KEY],
+        crate::kms_asym::asymmetric_encrypt,
+    ),
+    ActionSpec::new(
+        "AsymmetricDecrypt",
+        &[KEY],
+        crate::kms_asym::asymmetric_decrypt,
+    ),
     ActionSpec::new("Encrypt", &[KEY], encrypt),
     ActionSpec::new("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
     ActionSpec::new("GenerateDataKey", &[KEY], generate_data_key),
@@ -178,7 +195,7 @@ pub static ACTIONS: &[ActionSpec] = &[
 ];
 
 /// A typed response as the handler's output.
-fn obj<T: serde::Serialize>(v: T) -> Result<Output, ApiError> {
+pub(crate) fn obj<T: serde::Serialize>(v: T) -> Result<Output, ApiError> {
     match serde_json::to_value(v).map_err(ApiError::internal)? {
         Value::Object(m) => Ok(m),
         _ => Err(ApiError::internal("handler result is not an object")),

@@ -128,6 +128,11 @@ struct Fixture {
     k2: String,
     blob_k1: String,
     blob_k2: String,
+    /// An RSA_2048 signing key, its first version, and an SM2 encryption key.
+    ka: String,
+    ka_version: String,
+    ke: String,
+    ke_version: String,
 }
 
 fn new_key(e: &Env, root: &Creds, product: Product, user: &str) -> Creds {
@@ -284,6 +289,23 @@ fn fixture() -> Fixture {
         b["CiphertextBlob"].as_str().unwrap().to_string()
     };
     let (blob_k1, blob_k2) = (blob(&k1), blob(&k2));
+    let asym = |spec: &str, usage: &str| {
+        let k = e.ok(
+            &root,
+            kms,
+            "CreateKey",
+            &[("KeySpec", spec), ("KeyUsage", usage)],
+        );
+        (
+            k["KeyMetadata"]["KeyId"].as_str().unwrap().to_string(),
+            k["KeyMetadata"]["PrimaryKeyVersion"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    let (ka, ka_version) = asym("RSA_2048", "SIGN/VERIFY");
+    let (ke, ke_version) = asym("EC_SM2", "ENCRYPT/DECRYPT");
     e.ok(
         &root,
         kms,
@@ -344,6 +366,10 @@ fn fixture() -> Fixture {
         k2,
         blob_k1,
         blob_k2,
+        ka,
+        ka_version,
+        ke,
+        ke_version,
     }
 }
 
@@ -446,6 +472,20 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
         ],
         "UpdateSecretRotationPolicy" => vec![("SecretName", s("acs/ram/user/carol"))],
         "TagResource" | "UntagResource" => vec![("KeyId", None)],
+        "GetPublicKey" | "AsymmetricSign" | "AsymmetricVerify" => vec![
+            ("KeyId", Some(fx.ka.clone())),
+            ("KeyVersionId", Some(fx.ka_version.clone())),
+            ("Algorithm", s("RSA_PSS_SHA_256")),
+            ("Digest", s("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")),
+            ("Value", s("AAAA")),
+        ],
+        "AsymmetricEncrypt" | "AsymmetricDecrypt" => vec![
+            ("KeyId", Some(fx.ke.clone())),
+            ("KeyVersionId", Some(fx.ke_version.clone())),
+            ("Algorithm", s("SM2PKE")),
+            ("Plaintext", s("aGVsbG8=")),
+            ("CiphertextBlob", s("MAA=")),
+        ],
         _ => vec![],
     }
 }

@@ -143,22 +143,9 @@ impl Rampart {
         }
     }
 
-    /// Creates a symmetric key.
+    /// Creates a key (symmetric, or asymmetric with its first key pair).
     pub fn create_key(&self, req: CreateKey) -> Result<KeyRow, ApiError> {
-        let spec = req.key_spec.unwrap_or_else(|| "Aliyun_AES_256".into());
-        if spec != "Aliyun_AES_256" {
-            return Err(ApiError::invalid(
-                "KeySpec",
-                format!("The specified parameter \"KeySpec\" is not valid: `{spec}` is not supported here; use `Aliyun_AES_256`."),
-            ));
-        }
-        let usage = req.key_usage.unwrap_or_else(|| "ENCRYPT/DECRYPT".into());
-        if usage != "ENCRYPT/DECRYPT" {
-            return Err(ApiError::invalid(
-                "KeyUsage",
-                format!("The specified parameter \"KeyUsage\" is not valid: `{usage}`; symmetric keys are `ENCRYPT/DECRYPT`."),
-            ));
-        }
+        let (spec, usage) = super::asym::spec_and_usage(req.key_spec, req.key_usage)?;
         let origin = req.origin.unwrap_or_else(|| "Aliyun_KMS".into());
         if origin != "Aliyun_KMS" {
             return Err(ApiError::new(
@@ -175,6 +162,13 @@ impl Rampart {
             ));
         }
         let now = self.now();
+        let asymmetric = rampart_crypto::asym::AsymSpec::parse(&spec).is_some();
+        if asymmetric && req.enable_automatic_rotation {
+            return Err(ApiError::invalid(
+                "EnableAutomaticRotation",
+                "The specified parameter \"EnableAutomaticRotation\" is not valid: asymmetric keys do not rotate automatically; create versions with CreateKeyVersion.",
+            ));
+        }
         let interval = if req.enable_automatic_rotation {
             let i = parse_interval(
                 "RotationInterval",
@@ -186,7 +180,7 @@ impl Rampart {
             None
         };
         let key_id = uuid::Uuid::new_v4().to_string();
-        let version = self.new_key_version(&key_id, now);
+        let version = self.new_key_version(&key_id, &spec, &usage, now)?;
         let row = KeyRow {
             key_id: key_id.clone(),
             description,
@@ -217,7 +211,7 @@ impl Rampart {
     pub fn default_key(&self) -> Result<KeyRow, ApiError> {
         let now = self.now();
         let key_id = uuid::Uuid::new_v4().to_string();
-        let version = self.new_key_version(&key_id, now);
+        let version = self.new_key_version(&key_id, "Aliyun_AES_256", "ENCRYPT/DECRYPT", now)?;
         let candidate = KeyRow {
             key_id,
             description: "Default key of Secrets Manager for secrets without an EncryptionKeyId."
@@ -345,6 +339,9 @@ impl Rampart {
         interval: Option<&str>,
     ) -> Result<(), ApiError> {
         let mut k = self.resolve_key(key_ref)?;
+        if enable && rampart_crypto::asym::AsymSpec::parse(&k.key_spec).is_some() {
+            return Err(super::asym::not_for_spec(&k.key_spec));
+        }
         if enable {
             let i = parse_interval(
                 "RotationInterval",
@@ -364,7 +361,7 @@ impl Rampart {
     pub fn create_key_version(&self, key_ref: &str) -> Result<KeyVersionView, ApiError> {
         let mut k = self.usable_key(key_ref)?;
         let now = self.now();
-        let v = self.new_key_version(&k.key_id, now);
+        let v = self.new_key_version(&k.key_id, &k.key_spec, &k.key_usage, now)?;
         self.store
             .add_key_version(&k.key_id, &v)
             .map_err(store_err)?;
@@ -556,7 +553,7 @@ impl Rampart {
         let b = Self::blob_of(key_id, blob)?;
         let k = self.key_by_id(&b.key_id)?;
         check_usable(&k)?;
-        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, ctx)?);
+        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&k.key_spec, &b, ctx)?);
         let text = String::from_utf8(plain.to_vec())
             .map_err(|_| ApiError::internal("decrypted text is not UTF-8"))?;
         Ok(Plaintext {
@@ -618,7 +615,7 @@ impl Rampart {
         let b = Self::blob_of(source_key_id, blob)?;
         let src = self.key_by_id(&b.key_id)?;
         check_usable(&src)?;
-        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, src_ctx)?);
+        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&src.key_spec, &b, src_ctx)?);
         let dest = self.usable_key(dest_ref)?;
         let out = self.encrypt_blob(&dest, &plain, dest_ctx)?;
         Ok(ReEncrypted {

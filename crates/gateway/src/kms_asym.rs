@@ -1,0 +1,61 @@
+//! KMS asymmetric actions: GetPublicKey, AsymmetricSign / Verify /
+//! Encrypt / Decrypt. Each acts on the key named by `KeyId`, resolved and
+//! authorized once by its selector.
+
+use rampart_core::ApiError;
+
+use crate::kms::obj;
+use crate::{Ctx, Output};
+
+fn key<'a>(ctx: &Ctx<'a>) -> Result<&'a str, ApiError> {
+    ctx.target.key("KeyId")
+}
+
+fn version<'a>(ctx: &Ctx<'a>) -> Result<&'a str, ApiError> {
+    ctx.params.required("KeyVersionId")
+}
+
+fn algorithm<'a>(ctx: &Ctx<'a>) -> Result<&'a str, ApiError> {
+    ctx.params.required("Algorithm")
+}
+
+pub(crate) fn get_public_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(ctx.rampart.get_public_key(key(ctx)?, version(ctx)?)?)
+}
+
+pub(crate) fn asymmetric_sign(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(ctx.rampart.asymmetric_sign(
+        key(ctx)?,
+        version(ctx)?,
+        algorithm(ctx)?,
+        ctx.params.required("Digest")?,
+    )?)
+}
+
+pub(crate) fn asymmetric_verify(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(ctx.rampart.asymmetric_verify(
+        key(ctx)?,
+        version(ctx)?,
+        algorithm(ctx)?,
+        ctx.params.required("Digest")?,
+        ctx.params.required("Value")?,
+    )?)
+}
+
+pub(crate) fn asymmetric_encrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(ctx.rampart.asymmetric_encrypt(
+        key(ctx)?,
+        version(ctx)?,
+        algorithm(ctx)?,
+        ctx.params.required("Plaintext")?,
+    )?)
+}
+
+pub(crate) fn asymmetric_decrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(ctx.rampart.asymmetric_decrypt(
+        key(ctx)?,
+        version(ctx)?,
+        algorithm(ctx)?,
+        ctx.params.required("CiphertextBlob")?,
+    )?)
+}
