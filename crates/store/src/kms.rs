@@ -29,6 +29,9 @@ pub struct KeyRow {
     pub deletion_protection: bool,
     /// Why deletion protection is on.
     pub deletion_protection_description: String,
+    /// The key policy (`None`: the default, which leaves access to the
+    /// identity policies).
+    pub policy: Option<String>,
     /// Automatic rotation period (seconds), if enabled.
     pub rotation_interval: Option<i64>,
     /// Next automatic rotation.

@@ -15,7 +15,7 @@ use crate::{
 /// Tags a new key or secret may carry.
 pub(crate) const CREATE_MAX_TAGS: u64 = 20;
 
-const KEY_COLS: [&str; 17] = [
+const KEY_COLS: [&str; 18] = [
     "key_id",
     "description",
     "key_spec",
@@ -33,6 +33,7 @@ const KEY_COLS: [&str; 17] = [
     "last_rotation_at",
     "primary_version",
     "is_default",
+    "policy",
 ];
 const VERSION_COLS: [&str; 4] = ["key_id", "version_id", "material_sealed", "created_at"];
 const ALIAS_COLS: [&str; 4] = ["alias_name", "key_id", "created_at", "updated_at"];
@@ -56,6 +57,7 @@ fn key_row(r: &mut Row) -> TxResult<KeyRow> {
         last_rotation_at: r.int(14)?,
         primary_version: r.text(15)?,
         is_default: r.boolean(16)?,
+        policy: r.opt_text(17)?,
     })
 }
 
@@ -100,6 +102,7 @@ fn insert_key(tx: &mut dyn Tx, k: &KeyRow, v: &KeyVersionRow) -> TxResult<()> {
             k.last_rotation_at.into(),
             (&v.version_id).into(),
             k.is_default.into(),
+            (&k.policy).into(),
         ],
     )
     .map_err(unique(Entity::Key))?;
@@ -224,6 +227,7 @@ static UPDATE_KEY: Stmt = Stmt::new(|_| {
             ("rotation_interval", p(6)),
             ("next_rotation_at", p(7)),
             ("last_rotation_at", p(8)),
+            ("policy", p(9)),
         ])
         .and_where(eq("key_id", 0))
         .into()
@@ -389,6 +393,7 @@ impl<B: Backend> KmsStore for B {
                     k.rotation_interval.into(),
                     k.next_rotation_at.into(),
                     k.last_rotation_at.into(),
+                    (&k.policy).into(),
                 ],
             )?;
             if n == 0 {

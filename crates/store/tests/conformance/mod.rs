@@ -658,6 +658,15 @@ pub fn kms_keys_aliases_tags(s: &dyn Store) {
         (k1.primary_version.as_str(), k1.last_rotation_at),
         ("k1-v2", 30)
     );
+    assert_eq!(k1.policy, None);
+    let with_policy = KeyRow {
+        policy: Some(r#"{"Version":"1","Statement":[]}"#.into()),
+        ..k1.clone()
+    };
+    s.update_key(&with_policy).unwrap();
+    assert_eq!(s.get_key("k1").unwrap().unwrap().policy, with_policy.policy);
+    s.update_key(&k1).unwrap();
+    assert_eq!(s.get_key("k1").unwrap().unwrap().policy, None);
     assert_eq!(s.list_key_versions("k1").unwrap().len(), 2);
     assert!(s.get_key_version("k1", "k1-v1").unwrap().is_some());
     let mut k1b = k1.clone();
