@@ -85,6 +85,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         list_aliases,
     ),
     ActionSpec::new("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    ActionSpec::new("GetKeyPolicy", &[KEY], crate::kms_asym::get_key_policy),
+    ActionSpec::new("SetKeyPolicy", &[KEY], crate::kms_asym::set_key_policy),
     ActionSpec::new("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),
     ActionSpec::new("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign),
     ActionSpec::new(
@@ -278,6 +280,7 @@ fn create_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         enable_automatic_rotation: flag(ctx, "EnableAutomaticRotation")?,
         rotation_interval: p.opt("RotationInterval").filter(|s| !s.is_empty()),
         tags,
+        policy: p.opt("Policy").filter(|s| !s.is_empty()),
     })?;
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }

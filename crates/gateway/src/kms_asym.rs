@@ -1,4 +1,4 @@
-//! KMS asymmetric actions: GetPublicKey, AsymmetricSign / Verify /
+//! KMS key policies and asymmetric actions: GetKeyPolicy, SetKeyPolicy, GetPublicKey, AsymmetricSign / Verify /
 //! Encrypt / Decrypt. Each acts on the key named by `KeyId`, resolved and
 //! authorized once by its selector.
 
@@ -58,4 +58,20 @@ pub(crate) fn asymmetric_decrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         algorithm(ctx)?,
         ctx.params.required("CiphertextBlob")?,
     )?)
+}
+
+pub(crate) fn get_key_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let policy = ctx
+        .rampart
+        .get_key_policy(key(ctx)?, ctx.params.get("PolicyName"))?;
+    obj(serde_json::json!({ "Policy": policy }))
+}
+
+pub(crate) fn set_key_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    ctx.rampart.set_key_policy(
+        key(ctx)?,
+        ctx.params.get("PolicyName"),
+        ctx.params.required("Policy")?,
+    )?;
+    Ok(serde_json::Map::new())
 }

@@ -259,3 +259,84 @@ fn sm4_keys_encrypt_decrypt_and_make_data_keys() {
         "x"
     );
 }
+
+#[test]
+fn key_policies_allow_and_deny_with_identity_policies() {
+    let s = Server::new();
+    let uid = s.account_id.clone();
+    let (id, v, _) = create(&s, "EC_P256", None);
+    let sign = [
+        ("KeyId", id.as_str()),
+        ("KeyVersionId", v.as_str()),
+        ("Algorithm", "ECDSA_SHA_256"),
+        ("Digest", DIGEST),
+    ];
+    let user = s.user_with_key("signer");
+    let status = |c: &common::Creds| s.call_v1(c, "2016-01-20", "AsymmetricSign", &sign).0;
+    // No identity policy, default key policy: denied.
+    assert_eq!(status(&user), 403);
+    // The default policy read and written back changes no one's access.
+    let default = s.kms("GetKeyPolicy", &[("KeyId", &id), ("PolicyName", "default")])["Policy"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(default.contains(&format!("acs:ram::{uid}:*")));
+    s.kms(
+        "SetKeyPolicy",
+        &[
+            ("KeyId", &id),
+            ("PolicyName", "default"),
+            ("Policy", &default),
+        ],
+    );
+    assert_eq!(status(&user), 403);
+    // A key policy naming the user allows what the identity policies do not.
+    let allow = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/signer"]}},"Action":["kms:AsymmetricSign"],"Resource":["*"]}}]}}"#
+    );
+    s.kms("SetKeyPolicy", &[("KeyId", &id), ("Policy", &allow)]);
+    assert_eq!(status(&user), 200);
+    assert_eq!(
+        s.kms("GetKeyPolicy", &[("KeyId", &id)])["Policy"],
+        allow.as_str()
+    );
+    // An explicit Deny in the key policy wins over an identity Allow.
+    s.grant(
+        "signer",
+        "AllKms",
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#,
+    );
+    let deny = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:*"]}},"Action":["kms:*"],"Resource":["*"]}},{{"Effect":"Deny","Principal":{{"RAM":["acs:ram::{uid}:user/signer"]}},"Action":["kms:AsymmetricSign"],"Resource":["*"]}}]}}"#
+    );
+    s.kms("SetKeyPolicy", &[("KeyId", &id), ("Policy", &deny)]);
+    let (st, body) = s.call_v1(&user, "2016-01-20", "AsymmetricSign", &sign);
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (403, Some("Forbidden.NoPermission")),
+        "{body}"
+    );
+    let (st, _) = s.call_v1(&user, "2016-01-20", "GetPublicKey", &sign[..2]);
+    assert_eq!(st, 200);
+    // A policy on CreateKey; bad policies and names are refused.
+    let k2 = s.kms("CreateKey", &[("Policy", &deny)])["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        s.kms("GetKeyPolicy", &[("KeyId", &k2)])["Policy"],
+        deny.as_str()
+    );
+    s.kms_err(
+        "SetKeyPolicy",
+        &[("KeyId", &id), ("Policy", "{")],
+        400,
+        "MalformedPolicyDocument",
+    );
+    s.kms_err(
+        "GetKeyPolicy",
+        &[("KeyId", &id), ("PolicyName", "other")],
+        400,
+        "InvalidParameter.PolicyName",
+    );
+}

@@ -463,6 +463,12 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
                 r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
             )),
         )],
+        "SetKeyPolicy" => vec![(
+            "Policy",
+            Some(format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
+            )),
+        )],
         "UpdateSecretVersionStage" => {
             vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
         }

@@ -32,6 +32,8 @@ pub struct CreateKey {
     pub rotation_interval: Option<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
+    /// The key policy (the default one if absent).
+    pub policy: Option<String>,
 }
 
 /// Parses `<n><d|h|m|s>` into seconds.
@@ -154,6 +156,9 @@ impl Rampart {
                 "This key origin is not valid for this api.",
             ));
         }
+        if let Some(p) = &req.policy {
+            super::keypolicy::check_policy(p)?;
+        }
         let description = req.description.unwrap_or_default();
         if description.chars().count() > 8192 {
             return Err(ApiError::invalid(
@@ -199,6 +204,7 @@ impl Rampart {
             last_rotation_at: now,
             primary_version: version.version_id.clone(),
             is_default: false,
+            policy: req.policy,
         };
         super::tags::check_tags(&req.tags)?;
         self.store
