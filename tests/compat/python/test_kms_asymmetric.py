@@ -13,8 +13,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from gmssl import sm2 as gm_sm2
 
+import json
+
+from iam import allow, user_with_key
 from kmsclients import FLAVOURS, make_kms
-from ramclients import expect_error, expect_error_prefix
+from ramclients import expect_error, expect_error_prefix, make_client
 
 
 @pytest.fixture(params=FLAVOURS)
@@ -214,3 +217,56 @@ def test_sm4_key_encrypts_and_makes_data_keys(kms):
     dk = kms.call("GenerateDataKey", KeyId=kid, NumberOfBytes=16)
     assert len(base64.b64decode(dk["Plaintext"])) == 16
     assert kms.call("Decrypt", CiphertextBlob=dk["CiphertextBlob"])["Plaintext"] == dk["Plaintext"]
+
+
+def test_key_policy_deny_wins_and_allow_grants(kms, server, uniq):
+    """A key policy is evaluated with the identity policies: an explicit Deny in it
+    refuses what the user's identity policy allows; an Allow naming the user grants
+    what no identity policy does; the default policy, read and written back, changes
+    nothing."""
+    root_ram = make_client("tea_v3", server)
+    acct = server.account_id
+    user = uniq("signer")
+    ak, sk = user_with_key(root_ram, user)
+    as_user = make_kms(kms.flavour, server, ak, sk)
+    kid, ver = _key(kms, "EC_P256", "SIGN/VERIFY")
+    digest = hashlib.sha256(b"contract").digest()
+
+    def user_sign():
+        return _sign(as_user, kid, ver, "ECDSA_SHA_256", digest)
+
+    expect_error(user_sign, 403, "Forbidden.NoPermission")
+    default = kms.call("GetKeyPolicy", KeyId=kid, PolicyName="default")["Policy"]
+    assert json.loads(default)["Statement"][0]["Principal"]["RAM"] == [f"acs:ram::{acct}:*"]
+    kms.call("SetKeyPolicy", KeyId=kid, PolicyName="default", Policy=default)
+    expect_error(user_sign, 403, "Forbidden.NoPermission")
+
+    grant = json.dumps({"Version": "1", "Statement": [{
+        "Effect": "Allow", "Action": ["kms:AsymmetricSign", "kms:GetPublicKey"], "Resource": ["*"],
+        "Principal": {"RAM": [f"acs:ram::{acct}:user/{user}"]}}]})
+    kms.call("SetKeyPolicy", KeyId=kid, PolicyName="default", Policy=grant)
+    assert json.loads(kms.call("GetKeyPolicy", KeyId=kid, PolicyName="default")["Policy"]) == json.loads(grant)
+    sig = user_sign()
+    public = serialization.load_pem_public_key(_pem(as_user, kid, ver))
+    public.verify(sig, b"contract", ec.ECDSA(hashes.SHA256()))
+
+    pol = uniq("kmsall")
+    root_ram.call("CreatePolicy", PolicyName=pol, PolicyDocument=allow("kms:*"))
+    root_ram.call("AttachPolicyToUser", PolicyType="Custom", PolicyName=pol, UserName=user)
+    deny = json.dumps({"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"],
+         "Principal": {"RAM": [f"acs:ram::{acct}:*"]}},
+        {"Effect": "Deny", "Action": ["kms:AsymmetricSign"], "Resource": ["*"],
+         "Principal": {"RAM": [f"acs:ram::{acct}:user/{user}"]}}]})
+    kms.call("SetKeyPolicy", KeyId=kid, PolicyName="default", Policy=deny)
+    e = expect_error(user_sign, 403, "Forbidden.NoPermission")
+    assert "kms:AsymmetricSign" in (e.message or "")
+    # The identity policy still allows what the key policy does not deny.
+    assert as_user.call("GetPublicKey", KeyId=kid, KeyVersionId=ver)["KeyId"] == kid
+    # The account itself is not bound by policies.
+    _sign(kms, kid, ver, "ECDSA_SHA_256", digest)
+    # A policy given at creation; malformed documents are refused.
+    k2 = kms.call("CreateKey", KeySpec="RSA_2048", Policy=deny)["KeyMetadata"]["KeyId"]
+    assert json.loads(kms.call("GetKeyPolicy", KeyId=k2, PolicyName="default")["Policy"]) == json.loads(deny)
+    expect_error(lambda: kms.call("SetKeyPolicy", KeyId=kid, PolicyName="default", Policy="{"), 400,
+                 "MalformedPolicyDocument")
