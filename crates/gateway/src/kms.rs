@@ -85,6 +85,21 @@ pub static ACTIONS: &[ActionSpec] = &[
         list_aliases,
     ),
     ActionSpec::new("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    ActionSpec::new(
+        "GetParametersForImport",
+        &[KEY],
+        crate::kms_asym::get_parameters_for_import,
+    ),
+    ActionSpec::new(
+        "ImportKeyMaterial",
+        &[KEY],
+        crate::kms_asym::import_key_material,
+    ),
+    ActionSpec::new(
+        "DeleteKeyMaterial",
+        &[KEY],
+        crate::kms_asym::delete_key_material,
+    ),
     ActionSpec::new("GetKeyPolicy", &[KEY], crate::kms_asym::get_key_policy),
     ActionSpec::new("SetKeyPolicy", &[KEY], crate::kms_asym::set_key_policy),
     ActionSpec::new("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),

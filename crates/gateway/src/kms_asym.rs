@@ -1,4 +1,5 @@
-//! KMS key policies and asymmetric actions: GetKeyPolicy, SetKeyPolicy, GetPublicKey, AsymmetricSign / Verify /
+//! KMS imported key material, key policies and asymmetric actions:
+//! GetParametersForImport, ImportKeyMaterial, DeleteKeyMaterial, GetKeyPolicy, SetKeyPolicy, GetPublicKey, AsymmetricSign / Verify /
 //! Encrypt / Decrypt. Each acts on the key named by `KeyId`, resolved and
 //! authorized once by its selector.
 
@@ -73,5 +74,37 @@ pub(crate) fn set_key_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         ctx.params.get("PolicyName"),
         ctx.params.required("Policy")?,
     )?;
+    Ok(serde_json::Map::new())
+}
+
+pub(crate) fn get_parameters_for_import(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    obj(ctx.rampart.get_parameters_for_import(
+        key(ctx)?,
+        ctx.params.required("WrappingAlgorithm")?,
+        ctx.params.required("WrappingKeySpec")?,
+    )?)
+}
+
+pub(crate) fn import_key_material(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let expire = match ctx.params.get("KeyMaterialExpireUnix").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(t) => Some(t.trim().parse::<i64>().map_err(|_| {
+            ApiError::invalid(
+                "KeyMaterialExpireUnix",
+                "The specified parameter \"KeyMaterialExpireUnix\" is not valid: it must be a Unix time in seconds.",
+            )
+        })?),
+    };
+    ctx.rampart.import_key_material(
+        key(ctx)?,
+        ctx.params.required("EncryptedKeyMaterial")?,
+        ctx.params.required("ImportToken")?,
+        expire,
+    )?;
+    Ok(serde_json::Map::new())
+}
+
+pub(crate) fn delete_key_material(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    ctx.rampart.delete_key_material(key(ctx)?)?;
     Ok(serde_json::Map::new())
 }

@@ -133,6 +133,8 @@ struct Fixture {
     ka_version: String,
     ke: String,
     ke_version: String,
+    /// A key for imported material.
+    kx: String,
 }
 
 fn new_key(e: &Env, root: &Creds, product: Product, user: &str) -> Creds {
@@ -306,6 +308,10 @@ fn fixture() -> Fixture {
     };
     let (ka, ka_version) = asym("RSA_2048", "SIGN/VERIFY");
     let (ke, ke_version) = asym("EC_SM2", "ENCRYPT/DECRYPT");
+    let kx = e.ok(&root, kms, "CreateKey", &[("Origin", "EXTERNAL")])["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     e.ok(
         &root,
         kms,
@@ -370,6 +376,7 @@ fn fixture() -> Fixture {
         ka_version,
         ke,
         ke_version,
+        kx,
     }
 }
 
@@ -463,6 +470,13 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
                 r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
             )),
         )],
+        "GetParametersForImport" | "ImportKeyMaterial" | "DeleteKeyMaterial" => vec![
+            ("KeyId", Some(fx.kx.clone())),
+            ("WrappingAlgorithm", s("RSAES_OAEP_SHA_256")),
+            ("WrappingKeySpec", s("RSA_2048")),
+            ("EncryptedKeyMaterial", s("AAAA")),
+            ("ImportToken", s("AAAA")),
+        ],
         "SetKeyPolicy" => vec![(
             "Policy",
             Some(format!(

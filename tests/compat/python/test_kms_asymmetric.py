@@ -270,3 +270,80 @@ def test_key_policy_deny_wins_and_allow_grants(kms, server, uniq):
     assert json.loads(kms.call("GetKeyPolicy", KeyId=k2, PolicyName="default")["Policy"]) == json.loads(deny)
     expect_error(lambda: kms.call("SetKeyPolicy", KeyId=kid, PolicyName="default", Policy="{"), 400,
                  "MalformedPolicyDocument")
+
+
+def test_import_flow_wrap_import_use_expire(kms, uniq):
+    """Origin=EXTERNAL: the material is wrapped locally with the wrapping public key
+    (cryptography, RSAES-OAEP), imported, used, expires, is imported again (the same
+    material only) and deleted."""
+    import time
+
+    md = kms.call("CreateKey", KeySpec="Aliyun_AES_256", Origin="EXTERNAL")["KeyMetadata"]
+    kid = md["KeyId"]
+    assert (md["Origin"], md["KeyState"]) == ("EXTERNAL", "PendingImport")
+    expect_error(lambda: kms.call("Encrypt", KeyId=kid, Plaintext="x"), 409, "Rejected.PendingImport")
+    material = os.urandom(32)
+
+    def wrap(alg="RSAES_OAEP_SHA_256", key=kid, data=material):
+        p = kms.call("GetParametersForImport", KeyId=key, WrappingAlgorithm=alg, WrappingKeySpec="RSA_2048")
+        assert p["KeyId"] == key and p["TokenExpireTime"]
+        public = serialization.load_der_public_key(base64.b64decode(p["PublicKey"]))
+        assert public.key_size == 2048
+        h = hashes.SHA1() if alg.endswith("SHA_1") else hashes.SHA256()
+        ct = public.encrypt(data, padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None))
+        return b64(ct), p["ImportToken"]
+
+    wrapped, token = wrap()
+    expires = int(time.time()) + 3
+    kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=wrapped, ImportToken=token,
+             KeyMaterialExpireUnix=expires)
+    md = kms.call("DescribeKey", KeyId=kid)["KeyMetadata"]
+    assert md["KeyState"] == "Enabled" and md.get("MaterialExpireTime")
+    blob = kms.call("Encrypt", KeyId=kid, Plaintext="imported")["CiphertextBlob"]
+    assert kms.call("Decrypt", CiphertextBlob=blob)["Plaintext"] == "imported"
+
+    # The material expires: the key is PendingImport and unusable.
+    time.sleep(max(0.0, expires - time.time()) + 1.2)
+    assert kms.call("DescribeKey", KeyId=kid)["KeyMetadata"]["KeyState"] == "PendingImport"
+    expect_error(lambda: kms.call("Decrypt", CiphertextBlob=blob), 409, "Rejected.PendingImport")
+    expect_error(lambda: kms.call("EnableKey", KeyId=kid), 409, "Rejected.PendingImport")
+
+    # Imported again (SHA-1 wrapping this time, no expiry): old ciphertexts decrypt.
+    wrapped, token = wrap("RSAES_OAEP_SHA_1")
+    kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=wrapped, ImportToken=token)
+    assert kms.call("Decrypt", CiphertextBlob=blob)["Plaintext"] == "imported"
+    # Other material, a token of another key, a bad expiry: refused.
+    other, token = wrap(data=os.urandom(32))
+    expect_error(lambda: kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=other, ImportToken=token),
+                 400, "InvalidParameter.EncryptedKeyMaterial")
+    k2 = kms.call("CreateKey", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    w2, t2 = wrap(key=k2)
+    expect_error(lambda: kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=w2, ImportToken=t2),
+                 400, "InvalidParameter.ImportToken")
+    expect_error(lambda: kms.call("ImportKeyMaterial", KeyId=k2, EncryptedKeyMaterial=w2, ImportToken=t2,
+                                  KeyMaterialExpireUnix=1000), 400, "InvalidParameter.KeyMaterialExpireUnix")
+    short, t3 = wrap(key=k2, data=os.urandom(16))
+    expect_error(lambda: kms.call("ImportKeyMaterial", KeyId=k2, EncryptedKeyMaterial=short, ImportToken=t3),
+                 400, "InvalidParameter.EncryptedKeyMaterial")
+    expect_error_prefix(lambda: kms.call("GetParametersForImport", KeyId=kid, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                         WrappingKeySpec="RSA_4096"), 400, "InvalidParameter")
+    generated = kms.call("CreateKey")["KeyMetadata"]["KeyId"]
+    expect_error(lambda: kms.call("GetParametersForImport", KeyId=generated, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                  WrappingKeySpec="RSA_2048"), 400, "Unsupported.Origin")
+
+    kms.call("DeleteKeyMaterial", KeyId=kid)
+    assert kms.call("DescribeKey", KeyId=kid)["KeyMetadata"]["KeyState"] == "PendingImport"
+    expect_error(lambda: kms.call("Encrypt", KeyId=kid, Plaintext="x"), 409, "Rejected.PendingImport")
+
+
+def test_import_into_sm4_key(kms):
+    kid = kms.call("CreateKey", KeySpec="Aliyun_SM4", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    p = kms.call("GetParametersForImport", KeyId=kid, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                 WrappingKeySpec="RSA_2048")
+    public = serialization.load_der_public_key(base64.b64decode(p["PublicKey"]))
+    ct = public.encrypt(os.urandom(16), padding.OAEP(mgf=padding.MGF1(hashes.SHA256()),
+                                                     algorithm=hashes.SHA256(), label=None))
+    kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=b64(ct), ImportToken=p["ImportToken"])
+    blob = kms.call("Encrypt", KeyId=kid, Plaintext="sm4 imported")["CiphertextBlob"]
+    assert kms.call("Decrypt", CiphertextBlob=blob)["Plaintext"] == "sm4 imported"
+    expect_error(lambda: kms.call("CreateKey", KeySpec="RSA_2048", Origin="EXTERNAL"), 400, "Unsupported.Origin")

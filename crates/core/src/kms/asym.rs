@@ -204,7 +204,7 @@ impl Rampart {
     ) -> Result<(KeyRow, Arc<AsymKey>), ApiError> {
         let k = self.resolve_key(key_ref)?;
         spec_of(&k)?;
-        check_usable(&k)?;
+        check_usable(&k, self.now())?;
         let pair = self.key_pair(&k, version_id)?;
         Ok((k, pair))
     }

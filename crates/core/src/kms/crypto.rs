@@ -170,6 +170,15 @@ impl Rampart {
         })
     }
 
+    /// Drops a key's cached material (after it was imported or deleted).
+    pub(crate) fn forget_material(&self, key_id: &str) {
+        self.materials
+            .map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(k, _), _| k != key_id);
+    }
+
     /// The unsealed material of a key version.
     pub(crate) fn material(
         &self,
