@@ -14,7 +14,7 @@ use aws_lc_rs::rsa::{
     PrivateDecryptingKey, OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256,
 };
 use aws_lc_rs::signature::{
-    EcdsaKeyPair, EcdsaSigningAlgorithm, KeyPair, RsaKeyPair, UnparsedPublicKey,
+    EcdsaKeyPair, EcdsaSigningAlgorithm, KeyPair, ParsedPublicKey, RsaKeyPair,
     VerificationAlgorithm, ECDSA_P256K1_SHA256_ASN1, ECDSA_P256K1_SHA256_ASN1_SIGNING,
     ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_2048_8192_SHA256,
     RSA_PKCS1_SHA256, RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256,
@@ -227,10 +227,21 @@ fn ec_alg(spec: AsymSpec) -> &'static EcdsaSigningAlgorithm {
 }
 
 enum Inner {
-    RsaSign(RsaKeyPair),
+    /// The key pair, and its public key parsed for PSS and for PKCS #1.
+    RsaSign(RsaKeyPair, ParsedPublicKey, ParsedPublicKey),
     RsaDecrypt(OaepPrivateDecryptingKey, OaepPublicEncryptingKey),
-    Ec(EcdsaKeyPair),
-    Sm2(sm2::SecretKey),
+    Ec(EcdsaKeyPair, ParsedPublicKey),
+    /// One signing or decrypting key made once: the `sm2` crate's keys do
+    /// not zeroize their scalar, so none is made per operation.
+    Sm2Sign(sm2::dsa::SigningKey),
+    Sm2Decrypt(sm2::pke::DecryptingKey),
+}
+
+fn parsed(
+    alg: &'static dyn VerificationAlgorithm,
+    der: &[u8],
+) -> Result<ParsedPublicKey, AsymError> {
+    ParsedPublicKey::new(alg, der).map_err(|_| AsymError::Material)
 }
 
 /// A loaded private key with its public half.
@@ -263,7 +274,9 @@ impl AsymKey {
                 let pubder: PublicKeyX509Der<'static> =
                     k.public_key().as_der().map_err(|_| AsymError::Material)?;
                 let p = pubder.as_ref().to_vec();
-                (Inner::RsaSign(k), p)
+                let pss = parsed(&RSA_PSS_2048_8192_SHA256, &p)?;
+                let pkcs1 = parsed(&RSA_PKCS1_2048_8192_SHA256, &p)?;
+                (Inner::RsaSign(k, pss, pkcs1), p)
             }
             (AsymSpec::Rsa2048 | AsymSpec::Rsa3072, AsymUsage::Encrypt) => {
                 let k = PrivateDecryptingKey::from_pkcs8(material).map_err(bad)?;
@@ -283,7 +296,13 @@ impl AsymKey {
                 let pubder: PublicKeyX509Der<'static> =
                     k.public_key().as_der().map_err(|_| AsymError::Material)?;
                 let p = pubder.as_ref().to_vec();
-                (Inner::Ec(k), p)
+                let v: &'static dyn VerificationAlgorithm = if spec == AsymSpec::EcP256K {
+                    &ECDSA_P256K1_SHA256_ASN1
+                } else {
+                    &ECDSA_P256_SHA256_ASN1
+                };
+                let verifier = parsed(v, &p)?;
+                (Inner::Ec(k, verifier), p)
             }
             (AsymSpec::EcSm2, _) => {
                 let k = sm2::SecretKey::from_slice(material).map_err(|_| AsymError::Material)?;
@@ -293,7 +312,18 @@ impl AsymKey {
                     .map_err(|_| AsymError::Material)?
                     .as_bytes()
                     .to_vec();
-                (Inner::Sm2(k), p)
+                let inner = if usage == AsymUsage::Sign {
+                    Inner::Sm2Sign(
+                        sm2::dsa::SigningKey::new(SM2_DEFAULT_ID, &k)
+                            .map_err(|_| AsymError::Material)?,
+                    )
+                } else {
+                    Inner::Sm2Decrypt(sm2::pke::DecryptingKey::new_with_mode(
+                        k.to_nonzero_scalar(),
+                        sm2::pke::Mode::C1C3C2,
+                    ))
+                };
+                (inner, p)
             }
             (AsymSpec::EcP256 | AsymSpec::EcP256K, AsymUsage::Encrypt) => {
                 return Err(AsymError::Algorithm)
@@ -338,7 +368,7 @@ impl AsymKey {
             return Err(AsymError::Digest);
         }
         match &self.inner {
-            Inner::RsaSign(k) => {
+            Inner::RsaSign(k, ..) => {
                 let d = Digest::import_less_safe(digest, &SHA256).map_err(|_| AsymError::Digest)?;
                 let mut sig = vec![0u8; k.public_modulus_len()];
                 let enc: &'static dyn aws_lc_rs::signature::RsaEncoding =
@@ -351,20 +381,18 @@ impl AsymKey {
                     .map_err(|_| AsymError::Internal)?;
                 Ok(sig)
             }
-            Inner::Ec(k) => {
+            Inner::Ec(k, _) => {
                 let d = Digest::import_less_safe(digest, &SHA256).map_err(|_| AsymError::Digest)?;
                 let s = k.sign_digest(&d).map_err(|_| AsymError::Internal)?;
                 Ok(s.as_ref().to_vec())
             }
-            Inner::Sm2(k) => {
+            Inner::Sm2Sign(sk) => {
                 use sm2::dsa::signature::hazmat::PrehashSigner;
-                let sk = sm2::dsa::SigningKey::new(SM2_DEFAULT_ID, k)
-                    .map_err(|_| AsymError::Material)?;
                 let s: sm2::dsa::Signature =
                     sk.sign_prehash(digest).map_err(|_| AsymError::Internal)?;
                 Ok(s.to_der().as_bytes().to_vec())
             }
-            Inner::RsaDecrypt(..) => Err(AsymError::Algorithm),
+            Inner::RsaDecrypt(..) | Inner::Sm2Decrypt(_) => Err(AsymError::Algorithm),
         }
     }
 
@@ -380,27 +408,22 @@ impl AsymKey {
         if digest.len() != 32 {
             return Err(AsymError::Digest);
         }
-        let with = |v: &'static dyn VerificationAlgorithm| -> Result<bool, AsymError> {
+        let with = |v: &ParsedPublicKey| -> Result<bool, AsymError> {
             let d = Digest::import_less_safe(digest, &SHA256).map_err(|_| AsymError::Digest)?;
-            Ok(UnparsedPublicKey::new(v, &self.public_der)
-                .verify_digest(&d, signature)
-                .is_ok())
+            Ok(v.verify_digest_sig(&d, signature).is_ok())
         };
         match (&self.inner, alg) {
-            (Inner::RsaSign(_), AsymAlgorithm::RsaPssSha256) => with(&RSA_PSS_2048_8192_SHA256),
-            (Inner::RsaSign(_), _) => with(&RSA_PKCS1_2048_8192_SHA256),
-            (Inner::Ec(_), _) if self.spec == AsymSpec::EcP256K => with(&ECDSA_P256K1_SHA256_ASN1),
-            (Inner::Ec(_), _) => with(&ECDSA_P256_SHA256_ASN1),
-            (Inner::Sm2(k), _) => {
+            (Inner::RsaSign(_, pss, _), AsymAlgorithm::RsaPssSha256) => with(pss),
+            (Inner::RsaSign(_, _, pkcs1), _) => with(pkcs1),
+            (Inner::Ec(_, v), _) => with(v),
+            (Inner::Sm2Sign(sk), _) => {
                 use sm2::dsa::signature::hazmat::PrehashVerifier;
-                let vk = sm2::dsa::VerifyingKey::new(SM2_DEFAULT_ID, k.public_key())
-                    .map_err(|_| AsymError::Material)?;
                 let Ok(sig) = sm2::dsa::Signature::from_der(signature) else {
                     return Ok(false);
                 };
-                Ok(vk.verify_prehash(digest, &sig).is_ok())
+                Ok(sk.verifying_key().verify_prehash(digest, &sig).is_ok())
             }
-            (Inner::RsaDecrypt(..), _) => Err(AsymError::Algorithm),
+            (Inner::RsaDecrypt(..) | Inner::Sm2Decrypt(_), _) => Err(AsymError::Algorithm),
         }
     }
 
@@ -421,17 +444,16 @@ impl AsymKey {
                 out.truncate(n);
                 Ok(out)
             }
-            Inner::Sm2(k) => {
+            Inner::Sm2Decrypt(dec) => {
                 if plaintext.len() > SM2_MAX_PLAINTEXT {
                     return Err(AsymError::TooLong);
                 }
-                let enc =
-                    sm2::pke::EncryptingKey::new_with_mode(k.public_key(), sm2::pke::Mode::C1C3C2);
-                enc.encrypt_der(
-                    &mut sm2::elliptic_curve::common::getrandom::SysRng,
-                    plaintext,
-                )
-                .map_err(|_| AsymError::Internal)
+                dec.encrypting_key()
+                    .encrypt_der(
+                        &mut sm2::elliptic_curve::common::getrandom::SysRng,
+                        plaintext,
+                    )
+                    .map_err(|_| AsymError::Internal)
             }
             _ => Err(AsymError::Algorithm),
         }
@@ -455,15 +477,10 @@ impl AsymKey {
                 out.truncate(n);
                 Ok(out)
             }
-            Inner::Sm2(k) => {
-                let dec = sm2::pke::DecryptingKey::new_with_mode(
-                    k.to_nonzero_scalar(),
-                    sm2::pke::Mode::C1C3C2,
-                );
-                dec.decrypt_der(ciphertext)
-                    .map(Zeroizing::new)
-                    .map_err(|_| AsymError::Decrypt)
-            }
+            Inner::Sm2Decrypt(dec) => dec
+                .decrypt_der(ciphertext)
+                .map(Zeroizing::new)
+                .map_err(|_| AsymError::Decrypt),
             _ => Err(AsymError::Algorithm),
         }
     }

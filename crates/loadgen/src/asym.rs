@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::digest::{Digest, SHA256};
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    EcdsaKeyPair, KeyPair, RsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1,
+    EcdsaKeyPair, KeyPair, ParsedPublicKey, RsaKeyPair, ECDSA_P256_SHA256_ASN1,
     ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PSS_2048_8192_SHA256, RSA_PSS_SHA256,
 };
 use base64::engine::general_purpose::STANDARD;
@@ -53,7 +53,8 @@ fn bare(spec: &str, digest: [u8; 32]) -> anyhow::Result<Bare> {
             let d = Digest::import_less_safe(&digest, &SHA256).map_err(err)?;
             let mut sig = vec![0u8; k.public_modulus_len()];
             k.sign_digest(&RSA_PSS_SHA256, &d, &mut sig).map_err(err)?;
-            let public = k.public_key().as_ref().to_vec();
+            let public = ParsedPublicKey::new(&RSA_PSS_2048_8192_SHA256, k.public_key().as_ref())
+                .map_err(|_| anyhow::anyhow!("library error"))?;
             let k2 = k.clone();
             Bare {
                 sign: Box::new(move || {
@@ -64,9 +65,7 @@ fn bare(spec: &str, digest: [u8; 32]) -> anyhow::Result<Bare> {
                 }),
                 verify: Box::new(move || {
                     let d = Digest::import_less_safe(&digest, &SHA256).map_err(err)?;
-                    UnparsedPublicKey::new(&RSA_PSS_2048_8192_SHA256, &public)
-                        .verify_digest(&d, &sig)
-                        .map_err(err)
+                    public.verify_digest_sig(&d, &sig).map_err(err)
                 }),
             }
         }
@@ -74,7 +73,8 @@ fn bare(spec: &str, digest: [u8; 32]) -> anyhow::Result<Bare> {
             let k = Arc::new(EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).map_err(err)?);
             let d = Digest::import_less_safe(&digest, &SHA256).map_err(err)?;
             let sig = k.sign_digest(&d).map_err(err)?.as_ref().to_vec();
-            let public = k.public_key().as_ref().to_vec();
+            let public = ParsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, k.public_key().as_ref())
+                .map_err(|_| anyhow::anyhow!("library error"))?;
             let k2 = k.clone();
             Bare {
                 sign: Box::new(move || {
@@ -84,9 +84,7 @@ fn bare(spec: &str, digest: [u8; 32]) -> anyhow::Result<Bare> {
                 }),
                 verify: Box::new(move || {
                     let d = Digest::import_less_safe(&digest, &SHA256).map_err(err)?;
-                    UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &public)
-                        .verify_digest(&d, &sig)
-                        .map_err(err)
+                    public.verify_digest_sig(&d, &sig).map_err(err)
                 }),
             }
         }

@@ -202,7 +202,12 @@ impl Rampart {
         key_ref: &str,
         version_id: &str,
     ) -> Result<(KeyRow, Arc<AsymKey>), ApiError> {
-        let k = self.resolve_key(key_ref)?;
+        // The gateway hands over the resolved key id: read it through the
+        // cache of store reads; an alias or ARN is resolved.
+        let k = match self.key_by_id(key_ref) {
+            Ok(k) => (*k).clone(),
+            Err(_) => self.resolve_key(key_ref)?,
+        };
         spec_of(&k)?;
         check_usable(&k, self.now())?;
         let pair = self.key_pair(&k, version_id)?;
