@@ -28,16 +28,32 @@ use sm2::elliptic_curve::Generate;
 
 const NOW: i64 = 1_767_225_600;
 
-/// Operations per second of `f` over `secs`.
-fn rate(secs: f64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<f64> {
-    let limit = Duration::from_secs_f64(secs);
-    let t = Instant::now();
-    let mut n = 0u64;
-    while t.elapsed() < limit {
-        f()?;
-        n += 1;
+/// Operations per second of `a` and of `b`, measured in alternating slices
+/// of 100 ms over `secs` each, so both see the same machine load.
+fn rates(
+    secs: f64,
+    mut a: impl FnMut() -> anyhow::Result<()>,
+    mut b: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<(f64, f64)> {
+    let slice = Duration::from_millis(100);
+    let rounds = ((secs / 0.1).ceil() as usize).max(1);
+    let (mut na, mut nb) = (0u64, 0u64);
+    let (mut ta, mut tb) = (0f64, 0f64);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        while t.elapsed() < slice {
+            a()?;
+            na += 1;
+        }
+        ta += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        while t.elapsed() < slice {
+            b()?;
+            nb += 1;
+        }
+        tb += t.elapsed().as_secs_f64();
     }
-    Ok(n as f64 / t.elapsed().as_secs_f64())
+    Ok((na as f64 / ta, nb as f64 / tb))
 }
 
 struct Bare {
@@ -162,16 +178,20 @@ fn main() -> anyhow::Result<()> {
                 .value
         );
         let mut b = bare(spec, digest)?;
-        let bare_sign = rate(secs, &mut b.sign)?;
-        let sign = rate(secs, || {
-            r.asymmetric_sign(&id, &v, alg, &d64).map(drop).map_err(e)
-        })?;
-        let bare_verify = rate(secs, &mut b.verify)?;
-        let verify = rate(secs, || {
-            r.asymmetric_verify(&id, &v, alg, &d64, &sig)
-                .map(drop)
-                .map_err(e)
-        })?;
+        let (sign, bare_sign) = rates(
+            secs,
+            || r.asymmetric_sign(&id, &v, alg, &d64).map(drop).map_err(e),
+            &mut b.sign,
+        )?;
+        let (verify, bare_verify) = rates(
+            secs,
+            || {
+                r.asymmetric_verify(&id, &v, alg, &d64, &sig)
+                    .map(drop)
+                    .map_err(e)
+            },
+            &mut b.verify,
+        )?;
         println!(
             "{spec:<9} {alg:<16} {sign:>13.0} {bare_sign:>13.0} {:>6.2} {verify:>15.0} {bare_verify:>15.0} {:>6.2}",
             sign / bare_sign,
