@@ -118,8 +118,8 @@ pub(crate) struct Reads {
     pub(crate) secret_versions: GenCache<Option<std::sync::Arc<SecretWithVersion>>>,
     /// A secret's condition keys and resource policy, by name.
     pub(crate) secret_auth: GenCache<std::sync::Arc<crate::kms::secrets::SecretAuth>>,
-    /// A key's condition keys, by key id.
-    pub(crate) key_auth: GenCache<std::sync::Arc<rampart_policy::Context>>,
+    /// A key's condition keys and key policy, by key id.
+    pub(crate) key_auth: GenCache<std::sync::Arc<crate::resolve::KeyAuth>>,
 }
 
 /// A secret row and the version a read selected.

@@ -15,6 +15,7 @@ pub mod kms;
 mod principal;
 pub mod ram;
 mod resolve;
+pub use resolve::KeyAuth;
 mod service;
 pub mod sts;
 pub mod time;

@@ -26,6 +26,18 @@ use crate::ram::roles::role_name;
 use crate::ram::validate as v;
 use crate::{ApiError, Rampart};
 
+/// What authorizing an action on a key needs: its condition keys and its
+/// key policy (evaluated with the identity policies: either may allow, an
+/// explicit deny in either wins).
+#[derive(Debug, Default)]
+pub struct KeyAuth {
+    /// `kms:tag/<k>`.
+    pub context: Context,
+    /// The key policy, if one was set (the default leaves access to the
+    /// identity policies).
+    pub policy: Option<Arc<rampart_policy::PolicyDocument>>,
+}
+
 impl Rampart {
     /// The user stored under exactly `name` (checked for form first).
     pub fn find_user(&self, name: &str) -> Result<Option<UserRow>, ApiError> {
@@ -118,7 +130,7 @@ impl Rampart {
     }
 
     /// A key's condition keys (`kms:tag/<k>`), for authorization.
-    pub fn key_auth(&self, key_id: &str) -> Result<Arc<Context>, ApiError> {
+    pub fn key_auth(&self, key_id: &str) -> Result<Arc<KeyAuth>, ApiError> {
         self.reads
             .key_auth
             .get_or_load(self.store.generation(), key_id, || {
@@ -126,7 +138,19 @@ impl Rampart {
                 for (k, v) in self.tags_of(TagResource::Key, key_id)? {
                     context.push(&format!("kms:tag/{k}"), v);
                 }
-                Ok(Arc::new(context))
+                let policy = match self.store.get_key(key_id).map_err(crate::kms::store_err)? {
+                    Some(KeyRow {
+                        policy: Some(p), ..
+                    }) => match crate::kms::keypolicy::effective_policy(&self.account_id, &p) {
+                        Some(text) => Some(
+                            self.policy_cache
+                                .get(rampart_policy::DocumentKind::Resource, &text)?,
+                        ),
+                        None => None,
+                    },
+                    _ => None,
+                };
+                Ok(Arc::new(KeyAuth { context, policy }))
             })
     }
 }

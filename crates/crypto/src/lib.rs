@@ -3,6 +3,7 @@
 //! primitives of the Alibaba signature schemes, password hashing, random
 //! identifiers, and secret types that zeroize on drop and never print.
 
+pub mod asym;
 mod envelope;
 mod mac;
 mod master;
@@ -10,7 +11,7 @@ mod password;
 mod random;
 mod secret;
 
-pub use envelope::{open, seal, DataKey, SealError};
+pub use envelope::{open, open_sm4, seal, seal_sm4, DataKey, SealError};
 pub use mac::{ct_eq, hmac_sha1, hmac_sha256, hmac_sm3, sha256_hex, sm3_hex};
 pub use master::{Keyring, MasterKey, MasterKeyError, Purpose};
 pub use password::{hash_password, verify_password, PasswordError};

@@ -53,7 +53,10 @@ pub(crate) fn authorize(
         };
         match &c.auth {
             ResourceAuth::None => {}
-            ResourceAuth::Key(context) => access.extra = Some(context),
+            ResourceAuth::Key(auth) => {
+                access.extra = Some(&auth.context);
+                access.resource_policy = auth.policy.as_deref();
+            }
             ResourceAuth::Secret(auth) => {
                 access.extra = Some(&auth.context);
                 access.resource_policy = auth.policy.as_deref();

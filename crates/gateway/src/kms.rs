@@ -85,6 +85,40 @@ pub static ACTIONS: &[ActionSpec] = &[
         list_aliases,
     ),
     ActionSpec::new("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    ActionSpec::new(
+        "GetParametersForImport",
+        &[KEY],
+        crate::kms_asym::get_parameters_for_import,
+    ),
+    ActionSpec::new(
+        "ImportKeyMaterial",
+        &[KEY],
+        crate::kms_asym::import_key_material,
+    ),
+    ActionSpec::new(
+        "DeleteKeyMaterial",
+        &[KEY],
+        crate::kms_asym::delete_key_material,
+    ),
+    ActionSpec::new("GetKeyPolicy", &[KEY], crate::kms_asym::get_key_policy),
+    ActionSpec::new("SetKeyPolicy", &[KEY], crate::kms_asym::set_key_policy),
+    ActionSpec::new("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),
+    ActionSpec::new("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign),
+    ActionSpec::new(
+        "AsymmetricVerify",
+        &[KEY],
+        crate::kms_asym::asymmetric_verify,
+    ),
+    ActionSpec::new(
+        "AsymmetricEncrypt",
+        &[KEY],
+        crate::kms_asym::asymmetric_encrypt,
+    ),
+    ActionSpec::new(
+        "AsymmetricDecrypt",
+        &[KEY],
+        crate::kms_asym::asymmetric_decrypt,
+    ),
     ActionSpec::new("Encrypt", &[KEY], encrypt),
     ActionSpec::new("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
     ActionSpec::new("GenerateDataKey", &[KEY], generate_data_key),
@@ -196,7 +230,7 @@ fn describe_account_kms_status(_ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 /// A typed response as the handler's output.
-fn obj<T: serde::Serialize>(v: T) -> Result<Output, ApiError> {
+pub(crate) fn obj<T: serde::Serialize>(v: T) -> Result<Output, ApiError> {
     match serde_json::to_value(v).map_err(ApiError::internal)? {
         Value::Object(m) => Ok(m),
         _ => Err(ApiError::internal("handler result is not an object")),
@@ -279,6 +313,7 @@ fn create_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         enable_automatic_rotation: flag(ctx, "EnableAutomaticRotation")?,
         rotation_interval: p.opt("RotationInterval").filter(|s| !s.is_empty()),
         tags,
+        policy: p.opt("Policy").filter(|s| !s.is_empty()),
     })?;
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }

@@ -11,6 +11,7 @@ pub mod authorize;
 pub mod decode;
 pub mod encode;
 mod kms;
+mod kms_asym;
 mod params;
 mod products;
 mod ram;

@@ -198,7 +198,7 @@ fn is_name(v: &str) -> bool {
 fn parse_ram(v: &str) -> Result<Ram, String> {
     let bad = || {
         format!(
-            "principal `RAM` value `{v}` must be an account id, `acs:ram::<account-id>:root`, \
+            "principal `RAM` value `{v}` must be an account id, `acs:ram::<account-id>:root` (or `:*`), \
              `acs:ram::<account-id>:user/<name>` or `acs:ram::<account-id>:role/<name>`"
         )
     };
@@ -220,7 +220,8 @@ fn parse_ram(v: &str) -> Result<Ram, String> {
     let parts: Vec<&str> = relative.split('/').collect();
     let name = |s: &str| Pattern::new(s, false);
     match parts.as_slice() {
-        ["root"] => Ok(Ram::Account(uid)),
+        // `acs:ram::<uid>:*` (as KMS key policies write it): the account.
+        ["root"] | ["*"] => Ok(Ram::Account(uid)),
         ["user", n] if is_name(n) => Ok(Ram::User(uid, name(n))),
         ["role", n] if is_name(n) => Ok(Ram::Role(uid, name(n))),
         ["assumed-role", r, s] if is_name(r) && is_name(s) => {

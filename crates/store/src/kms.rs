@@ -29,6 +29,11 @@ pub struct KeyRow {
     pub deletion_protection: bool,
     /// Why deletion protection is on.
     pub deletion_protection_description: String,
+    /// The key policy (`None`: the default, which leaves access to the
+    /// identity policies).
+    pub policy: Option<String>,
+    /// When imported key material expires (`Origin=EXTERNAL`; `None`: never).
+    pub material_expire_at: Option<i64>,
     /// Automatic rotation period (seconds), if enabled.
     pub rotation_interval: Option<i64>,
     /// Next automatic rotation.
@@ -194,6 +199,10 @@ pub trait KmsStore {
     fn list_keys(&self, offset: u64, limit: u32) -> StoreResult<(Vec<KeyRow>, u64)>;
     /// Replaces a key's mutable fields (`NotFound(Key)`).
     fn update_key(&self, key: &KeyRow) -> StoreResult<()>;
+    /// Replaces a version's sealed material (empty: none, for imported key
+    /// material deleted) and the key's mutable fields, in one transaction
+    /// (`NotFound(KeyVersion)`).
+    fn set_key_material(&self, key: &KeyRow, version_id: &str, sealed: &[u8]) -> StoreResult<()>;
     /// Adds a version and makes it primary (`NotFound(Key)`).
     fn add_key_version(&self, key_id: &str, version: &KeyVersionRow) -> StoreResult<()>;
     /// One version of a key.

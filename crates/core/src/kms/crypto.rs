@@ -5,7 +5,8 @@ use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use rampart_crypto::{open, seal, DataKey, Purpose};
+use rampart_crypto::asym::{generate, AsymKey, AsymSpec, AsymUsage};
+use rampart_crypto::{open, open_sm4, seal, seal_sm4, DataKey, Purpose, SealError};
 use rampart_store::{KeyRow, KeyVersionRow};
 
 use super::{key_not_found, store_err};
@@ -17,6 +18,7 @@ const BLOB_V1: u8 = 1;
 #[derive(Default)]
 pub struct MaterialCache {
     map: RwLock<HashMap<(String, String), Arc<DataKey>>>,
+    pub(super) asym: RwLock<HashMap<(String, String), Arc<AsymKey>>>,
 }
 
 impl std::fmt::Debug for MaterialCache {
@@ -25,7 +27,37 @@ impl std::fmt::Debug for MaterialCache {
     }
 }
 
-fn material_aad(key_id: &str, version_id: &str) -> Vec<u8> {
+/// Whether a symmetric spec is SM4; an asymmetric key is refused.
+fn sm4(spec: &str) -> Result<bool, ApiError> {
+    match spec {
+        "Aliyun_AES_256" => Ok(false),
+        "Aliyun_SM4" => Ok(true),
+        other => Err(super::asym::not_for_spec(other)),
+    }
+}
+
+fn seal_with(spec: &str, key: &DataKey, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, ApiError> {
+    Ok(if sm4(spec)? {
+        seal_sm4(key, plaintext, aad)
+    } else {
+        seal(key, plaintext, aad)
+    })
+}
+
+fn open_with(
+    spec: &str,
+    key: &DataKey,
+    blob: &[u8],
+    aad: &[u8],
+) -> Result<Result<Vec<u8>, SealError>, ApiError> {
+    Ok(if sm4(spec)? {
+        open_sm4(key, blob, aad)
+    } else {
+        open(key, blob, aad)
+    })
+}
+
+pub(super) fn material_aad(key_id: &str, version_id: &str) -> Vec<u8> {
     format!("rampart/kms-material/{key_id}/{version_id}").into_bytes()
 }
 
@@ -104,20 +136,47 @@ impl Blob {
 }
 
 impl Rampart {
-    /// New sealed material for a key version.
-    pub(crate) fn new_key_version(&self, key_id: &str, now: i64) -> KeyVersionRow {
+    /// New sealed material for a key version: 256 random bits for a
+    /// symmetric key, a fresh private key (PKCS#8 or SM2 scalar) for an
+    /// asymmetric one.
+    pub(crate) fn new_key_version(
+        &self,
+        key_id: &str,
+        spec: &str,
+        usage: &str,
+        now: i64,
+    ) -> Result<KeyVersionRow, ApiError> {
         let version_id = uuid::Uuid::new_v4().to_string();
-        let material = DataKey::generate();
-        let sealed = seal(
-            self.keyring.key(Purpose::KeyMaterial),
-            material.expose(),
-            &material_aad(key_id, &version_id),
-        );
-        KeyVersionRow {
+        let aad = material_aad(key_id, &version_id);
+        let sealed = match (AsymSpec::parse(spec), AsymUsage::parse(usage)) {
+            (Some(spec), Some(usage)) => {
+                let private = generate(spec, usage)
+                    .map_err(|e| ApiError::internal(format!("key generation failed: {e}")))?;
+                seal(self.keyring.key(Purpose::KeyMaterial), &private, &aad)
+            }
+            _ => {
+                let material = DataKey::generate();
+                seal(
+                    self.keyring.key(Purpose::KeyMaterial),
+                    material.expose(),
+                    &aad,
+                )
+            }
+        };
+        Ok(KeyVersionRow {
             version_id,
             material_sealed: sealed,
             created_at: now,
-        }
+        })
+    }
+
+    /// Drops a key's cached material (after it was imported or deleted).
+    pub(crate) fn forget_material(&self, key_id: &str) {
+        self.materials
+            .map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(k, _), _| k != key_id);
     }
 
     /// The unsealed material of a key version.
@@ -175,27 +234,32 @@ impl Rampart {
         plaintext: &[u8],
         ctx: &[(String, String)],
     ) -> Result<String, ApiError> {
+        sm4(&key.key_spec)?;
         let material = self.material(&key.key_id, &key.primary_version)?;
-        let sealed = seal(
+        let sealed = seal_with(
+            &key.key_spec,
             &material,
             plaintext,
             &blob_aad(&key.key_id, &key.primary_version, &canonical_context(ctx)),
-        );
+        )?;
         Ok(Blob::encode(&key.key_id, &key.primary_version, &sealed))
     }
 
     /// Decrypts a blob (the key must be usable).
     pub(crate) fn decrypt_blob(
         &self,
+        spec: &str,
         blob: &Blob,
         ctx: &[(String, String)],
     ) -> Result<Vec<u8>, ApiError> {
+        sm4(spec)?;
         let material = self.material(&blob.key_id, &blob.key_version_id)?;
-        open(
+        open_with(
+            spec,
             &material,
             &blob.sealed,
             &blob_aad(&blob.key_id, &blob.key_version_id, &canonical_context(ctx)),
-        )
+        )?
         .map_err(|_| {
             invalid_blob("it failed authentication (tampered, or a different EncryptionContext)")
         })
@@ -210,14 +274,16 @@ impl Rampart {
         version_id: &str,
         value: &[u8],
     ) -> Result<(String, Vec<u8>, Vec<u8>), ApiError> {
+        sm4(&key.key_spec)?;
         let material = self.material(&key.key_id, &key.primary_version)?;
         let dk = DataKey::generate();
         let aad = format!("rampart/secret/{arn}/{version_id}");
-        let wrapped = seal(
+        let wrapped = seal_with(
+            &key.key_spec,
             &material,
             dk.expose(),
             format!("{aad}/dk/{}", key.key_id).as_bytes(),
-        );
+        )?;
         let ct = seal(&dk, value, aad.as_bytes());
         Ok((key.primary_version.clone(), wrapped, ct))
     }
@@ -232,10 +298,17 @@ impl Rampart {
         wrapped: &[u8],
         ct: &[u8],
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, ApiError> {
+        let spec = self.key_by_id(key_id)?.key_spec.clone();
         let material = self.material(key_id, key_version_id)?;
         let aad = format!("rampart/secret/{arn}/{version_id}");
         let dk_bytes = zeroize::Zeroizing::new(
-            open(&material, wrapped, format!("{aad}/dk/{key_id}").as_bytes()).map_err(|e| {
+            open_with(
+                &spec,
+                &material,
+                wrapped,
+                format!("{aad}/dk/{key_id}").as_bytes(),
+            )?
+            .map_err(|e| {
                 ApiError::internal(format!(
                     "data key of secret version cannot be unsealed: {e}"
                 ))

@@ -32,6 +32,8 @@ pub struct CreateKey {
     pub rotation_interval: Option<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
+    /// The key policy (the default one if absent).
+    pub policy: Option<String>,
 }
 
 /// Parses `<n><d|h|m|s>` into seconds.
@@ -113,7 +115,7 @@ impl Rampart {
     /// A key that may be used for cryptography now.
     pub fn usable_key(&self, key_ref: &str) -> Result<KeyRow, ApiError> {
         let k = self.resolve_key(key_ref)?;
-        check_usable(&k)?;
+        check_usable(&k, self.now())?;
         Ok(k)
     }
 
@@ -126,7 +128,7 @@ impl Rampart {
             description: k.description.clone(),
             key_spec: k.key_spec.clone(),
             key_usage: k.key_usage.clone(),
-            key_state: k.key_state.clone(),
+            key_state: effective_state(k, self.now()).to_string(),
             origin: k.origin.clone(),
             protection_level: k.protection_level.clone(),
             creator: k.creator.clone(),
@@ -139,33 +141,39 @@ impl Rampart {
             delete_date: k.delete_at.map(ts),
             deletion_protection: enabled(k.deletion_protection),
             deletion_protection_description: k.deletion_protection_description.clone(),
-            material_expire_time: String::new(),
+            material_expire_time: k.material_expire_at.map(ts).unwrap_or_default(),
         }
     }
 
-    /// Creates a symmetric key.
+    /// Creates a key (symmetric, or asymmetric with its first key pair).
     pub fn create_key(&self, req: CreateKey) -> Result<KeyRow, ApiError> {
-        let spec = req.key_spec.unwrap_or_else(|| "Aliyun_AES_256".into());
-        if spec != "Aliyun_AES_256" {
-            return Err(ApiError::invalid(
-                "KeySpec",
-                format!("The specified parameter \"KeySpec\" is not valid: `{spec}` is not supported here; use `Aliyun_AES_256`."),
-            ));
-        }
-        let usage = req.key_usage.unwrap_or_else(|| "ENCRYPT/DECRYPT".into());
-        if usage != "ENCRYPT/DECRYPT" {
-            return Err(ApiError::invalid(
-                "KeyUsage",
-                format!("The specified parameter \"KeyUsage\" is not valid: `{usage}`; symmetric keys are `ENCRYPT/DECRYPT`."),
-            ));
-        }
+        let (spec, usage) = super::asym::spec_and_usage(req.key_spec, req.key_usage)?;
         let origin = req.origin.unwrap_or_else(|| "Aliyun_KMS".into());
-        if origin != "Aliyun_KMS" {
-            return Err(ApiError::new(
-                400,
-                "Unsupported.Origin",
-                "This key origin is not valid for this api.",
+        let external = match origin.as_str() {
+            "Aliyun_KMS" => false,
+            "EXTERNAL" if rampart_crypto::asym::AsymSpec::parse(&spec).is_none() => true,
+            "EXTERNAL" => {
+                return Err(ApiError::new(
+                    400,
+                    "Unsupported.Origin",
+                    "Importing asymmetric key material is not supported here; import material into Aliyun_AES_256 or Aliyun_SM4 keys.",
+                ))
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "Origin",
+                    format!("The specified parameter \"Origin\" is not valid: `{origin}`; use Aliyun_KMS or EXTERNAL."),
+                ))
+            }
+        };
+        if external && req.enable_automatic_rotation {
+            return Err(ApiError::invalid(
+                "EnableAutomaticRotation",
+                "The specified parameter \"EnableAutomaticRotation\" is not valid: keys with imported material do not rotate.",
             ));
+        }
+        if let Some(p) = &req.policy {
+            super::keypolicy::check_policy(p)?;
         }
         let description = req.description.unwrap_or_default();
         if description.chars().count() > 8192 {
@@ -175,6 +183,13 @@ impl Rampart {
             ));
         }
         let now = self.now();
+        let asymmetric = rampart_crypto::asym::AsymSpec::parse(&spec).is_some();
+        if asymmetric && req.enable_automatic_rotation {
+            return Err(ApiError::invalid(
+                "EnableAutomaticRotation",
+                "The specified parameter \"EnableAutomaticRotation\" is not valid: asymmetric keys do not rotate automatically; create versions with CreateKeyVersion.",
+            ));
+        }
         let interval = if req.enable_automatic_rotation {
             let i = parse_interval(
                 "RotationInterval",
@@ -186,7 +201,15 @@ impl Rampart {
             None
         };
         let key_id = uuid::Uuid::new_v4().to_string();
-        let version = self.new_key_version(&key_id, now);
+        let version = if external {
+            rampart_store::KeyVersionRow {
+                version_id: uuid::Uuid::new_v4().to_string(),
+                material_sealed: Vec::new(),
+                created_at: now,
+            }
+        } else {
+            self.new_key_version(&key_id, &spec, &usage, now)?
+        };
         let row = KeyRow {
             key_id: key_id.clone(),
             description,
@@ -194,7 +217,7 @@ impl Rampart {
             key_usage: usage,
             origin,
             protection_level: "SOFTWARE".into(),
-            key_state: "Enabled".into(),
+            key_state: if external { "PendingImport" } else { "Enabled" }.into(),
             creator: self.account_id.clone(),
             created_at: now,
             delete_at: None,
@@ -205,6 +228,8 @@ impl Rampart {
             last_rotation_at: now,
             primary_version: version.version_id.clone(),
             is_default: false,
+            policy: req.policy,
+            material_expire_at: None,
         };
         super::tags::check_tags(&req.tags)?;
         self.store
@@ -217,7 +242,7 @@ impl Rampart {
     pub fn default_key(&self) -> Result<KeyRow, ApiError> {
         let now = self.now();
         let key_id = uuid::Uuid::new_v4().to_string();
-        let version = self.new_key_version(&key_id, now);
+        let version = self.new_key_version(&key_id, "Aliyun_AES_256", "ENCRYPT/DECRYPT", now)?;
         let candidate = KeyRow {
             key_id,
             description: "Default key of Secrets Manager for secrets without an EncryptionKeyId."
@@ -272,6 +297,9 @@ impl Rampart {
         let mut k = self.resolve_key(key_ref)?;
         if k.key_state == "PendingDeletion" {
             return Err(pending_deletion());
+        }
+        if effective_state(&k, self.now()) == "PendingImport" {
+            return Err(pending_import());
         }
         k.key_state = if enabled { "Enabled" } else { "Disabled" }.into();
         self.save_key(&k)
@@ -345,6 +373,9 @@ impl Rampart {
         interval: Option<&str>,
     ) -> Result<(), ApiError> {
         let mut k = self.resolve_key(key_ref)?;
+        if enable && rampart_crypto::asym::AsymSpec::parse(&k.key_spec).is_some() {
+            return Err(super::asym::not_for_spec(&k.key_spec));
+        }
         if enable {
             let i = parse_interval(
                 "RotationInterval",
@@ -363,8 +394,11 @@ impl Rampart {
     /// Creates a new primary version (manual rotation); old versions still decrypt.
     pub fn create_key_version(&self, key_ref: &str) -> Result<KeyVersionView, ApiError> {
         let mut k = self.usable_key(key_ref)?;
+        if k.origin == "EXTERNAL" {
+            return Err(super::asym::not_for_spec(&k.key_spec));
+        }
         let now = self.now();
-        let v = self.new_key_version(&k.key_id, now);
+        let v = self.new_key_version(&k.key_id, &k.key_spec, &k.key_usage, now)?;
         self.store
             .add_key_version(&k.key_id, &v)
             .map_err(store_err)?;
@@ -555,8 +589,8 @@ impl Rampart {
     ) -> Result<Plaintext, ApiError> {
         let b = Self::blob_of(key_id, blob)?;
         let k = self.key_by_id(&b.key_id)?;
-        check_usable(&k)?;
-        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, ctx)?);
+        check_usable(&k, self.now())?;
+        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&k.key_spec, &b, ctx)?);
         let text = String::from_utf8(plain.to_vec())
             .map_err(|_| ApiError::internal("decrypted text is not UTF-8"))?;
         Ok(Plaintext {
@@ -617,8 +651,8 @@ impl Rampart {
     ) -> Result<ReEncrypted, ApiError> {
         let b = Self::blob_of(source_key_id, blob)?;
         let src = self.key_by_id(&b.key_id)?;
-        check_usable(&src)?;
-        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&b, src_ctx)?);
+        check_usable(&src, self.now())?;
+        let plain = zeroize::Zeroizing::new(self.decrypt_blob(&src.key_spec, &b, src_ctx)?);
         let dest = self.usable_key(dest_ref)?;
         let out = self.encrypt_blob(&dest, &plain, dest_ctx)?;
         Ok(ReEncrypted {
@@ -639,10 +673,28 @@ fn pending_deletion() -> ApiError {
     )
 }
 
-/// Refuses a key that is disabled or pending deletion.
-pub(crate) fn check_usable(k: &KeyRow) -> Result<(), ApiError> {
-    match k.key_state.as_str() {
+/// The state a key is in now: imported material past its expiry leaves the
+/// key `PendingImport`.
+pub(crate) fn effective_state(k: &KeyRow, now: i64) -> &str {
+    match k.material_expire_at {
+        Some(t) if t <= now && k.key_state != "PendingDeletion" => "PendingImport",
+        _ => &k.key_state,
+    }
+}
+
+fn pending_import() -> ApiError {
+    ApiError::new(
+        409,
+        "Rejected.PendingImport",
+        "The request was rejected because the key state is PendingImport: import its key material first (GetParametersForImport, ImportKeyMaterial).",
+    )
+}
+
+/// Refuses a key that is disabled, pending deletion, or without material.
+pub(crate) fn check_usable(k: &KeyRow, now: i64) -> Result<(), ApiError> {
+    match effective_state(k, now) {
         "Enabled" => Ok(()),
+        "PendingImport" => Err(pending_import()),
         "PendingDeletion" => Err(pending_deletion()),
         _ => Err(ApiError::new(
             409,

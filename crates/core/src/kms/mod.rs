@@ -7,7 +7,10 @@
 //! secret's ARN and version id) → the secret value (sealed under the data key,
 //! bound the same way).
 
+pub mod asym;
 pub mod crypto;
+pub mod import;
+pub mod keypolicy;
 pub mod keys;
 pub mod ramsecret;
 pub mod secrets;

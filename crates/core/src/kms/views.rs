@@ -333,3 +333,57 @@ pub struct SecretRotated {
     pub secret_name: String,
     pub version_id: String,
 }
+
+/// GetPublicKey's answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublicKeyView {
+    pub key_id: String,
+    pub key_version_id: String,
+    pub public_key: String,
+}
+
+/// AsymmetricSign's answer (`Value`: the signature, base64).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Signed {
+    pub key_id: String,
+    pub key_version_id: String,
+    pub value: String,
+}
+
+/// AsymmetricVerify's answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Verified {
+    pub key_id: String,
+    pub key_version_id: String,
+    pub value: bool,
+}
+
+/// AsymmetricEncrypt's answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsymCiphertext {
+    pub key_id: String,
+    pub key_version_id: String,
+    pub ciphertext_blob: String,
+}
+
+/// AsymmetricDecrypt's answer.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AsymPlaintext {
+    pub key_id: String,
+    pub key_version_id: String,
+    pub plaintext: String,
+}
+
+impl std::fmt::Debug for AsymPlaintext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsymPlaintext")
+            .field("key_id", &self.key_id)
+            .field("plaintext", &"[REDACTED]")
+            .finish()
+    }
+}

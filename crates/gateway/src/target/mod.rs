@@ -17,7 +17,6 @@ use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::secrets::SecretAuth;
 use rampart_core::ram::policies::parse_policy_type;
 use rampart_core::{ApiError, Principal, Rampart};
-use rampart_policy::Context;
 use rampart_store::{PolicyType, RoleRow, TagResource};
 use serde_json::Value;
 
@@ -140,8 +139,8 @@ pub enum ResourceAuth {
     /// Nothing beyond the request.
     #[default]
     None,
-    /// A key's condition keys.
-    Key(Arc<Context>),
+    /// A key's condition keys and key policy.
+    Key(Arc<rampart_core::KeyAuth>),
     /// A secret's condition keys and resource policy.
     Secret(Arc<SecretAuth>),
 }

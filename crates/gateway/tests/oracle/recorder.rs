@@ -434,6 +434,10 @@ impl KmsStore for Recorder {
         self.key(&key.key_id, "update_key");
         self.inner.update_key(key)
     }
+    fn set_key_material(&self, key: &KeyRow, v: &str, sealed: &[u8]) -> StoreResult<()> {
+        self.key(&key.key_id, "set_key_material");
+        self.inner.set_key_material(key, v, sealed)
+    }
     fn add_key_version(&self, id: &str, v: &KeyVersionRow) -> StoreResult<()> {
         self.key(id, "add_key_version");
         self.inner.add_key_version(id, v)

@@ -31,6 +31,7 @@ use session::{Session, Sessions};
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
+const KEYS_JS: &str = include_str!("assets/keys.js");
 
 /// The console's state: the gateway and the live sessions.
 #[derive(Clone)]
@@ -50,6 +51,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/login", get(index))
         .route("/assets/app.js", get(app_js))
         .route("/assets/app.css", get(app_css))
+        .route("/assets/keys.js", get(keys_js))
         .route("/api/session", get(session_info))
         .route(
             "/api/login",
@@ -115,6 +117,10 @@ async fn index() -> Response {
 
 async fn app_js() -> Response {
     asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+async fn keys_js() -> Response {
+    asset("text/javascript; charset=utf-8", KEYS_JS)
 }
 
 async fn app_css() -> Response {

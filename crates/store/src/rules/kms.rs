@@ -15,7 +15,7 @@ use crate::{
 /// Tags a new key or secret may carry.
 pub(crate) const CREATE_MAX_TAGS: u64 = 20;
 
-const KEY_COLS: [&str; 17] = [
+const KEY_COLS: [&str; 19] = [
     "key_id",
     "description",
     "key_spec",
@@ -33,6 +33,8 @@ const KEY_COLS: [&str; 17] = [
     "last_rotation_at",
     "primary_version",
     "is_default",
+    "policy",
+    "material_expire_at",
 ];
 const VERSION_COLS: [&str; 4] = ["key_id", "version_id", "material_sealed", "created_at"];
 const ALIAS_COLS: [&str; 4] = ["alias_name", "key_id", "created_at", "updated_at"];
@@ -56,6 +58,8 @@ fn key_row(r: &mut Row) -> TxResult<KeyRow> {
         last_rotation_at: r.int(14)?,
         primary_version: r.text(15)?,
         is_default: r.boolean(16)?,
+        policy: r.opt_text(17)?,
+        material_expire_at: r.opt_int(18)?,
     })
 }
 
@@ -100,6 +104,8 @@ fn insert_key(tx: &mut dyn Tx, k: &KeyRow, v: &KeyVersionRow) -> TxResult<()> {
             k.last_rotation_at.into(),
             (&v.version_id).into(),
             k.is_default.into(),
+            (&k.policy).into(),
+            k.material_expire_at.into(),
         ],
     )
     .map_err(unique(Entity::Key))?;
@@ -224,8 +230,18 @@ static UPDATE_KEY: Stmt = Stmt::new(|_| {
             ("rotation_interval", p(6)),
             ("next_rotation_at", p(7)),
             ("last_rotation_at", p(8)),
+            ("policy", p(9)),
+            ("material_expire_at", p(10)),
         ])
         .and_where(eq("key_id", 0))
+        .into()
+});
+static SET_MATERIAL: Stmt = Stmt::new(|_| {
+    Query::update()
+        .table("kms_key_versions")
+        .values([("material_sealed", p(2))])
+        .and_where(eq("key_id", 0))
+        .and_where(eq("version_id", 1))
         .into()
 });
 static SET_PRIMARY: Stmt = Stmt::new(|_| {
@@ -389,11 +405,42 @@ impl<B: Backend> KmsStore for B {
                     k.rotation_interval.into(),
                     k.next_rotation_at.into(),
                     k.last_rotation_at.into(),
+                    (&k.policy).into(),
+                    k.material_expire_at.into(),
                 ],
             )?;
             if n == 0 {
                 return Err(StoreError::NotFound(Entity::Key).into());
             }
+            Ok(())
+        })
+    }
+
+    fn set_key_material(&self, k: &KeyRow, version_id: &str, sealed: &[u8]) -> StoreResult<()> {
+        self.transaction(Mode::Write, |tx| {
+            let n = tx.execute(
+                &SET_MATERIAL,
+                &[(&k.key_id).into(), version_id.into(), sealed.into()],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(Entity::KeyVersion).into());
+            }
+            tx.execute(
+                &UPDATE_KEY,
+                &[
+                    (&k.key_id).into(),
+                    (&k.description).into(),
+                    (&k.key_state).into(),
+                    k.delete_at.into(),
+                    k.deletion_protection.into(),
+                    (&k.deletion_protection_description).into(),
+                    k.rotation_interval.into(),
+                    k.next_rotation_at.into(),
+                    k.last_rotation_at.into(),
+                    (&k.policy).into(),
+                    k.material_expire_at.into(),
+                ],
+            )?;
             Ok(())
         })
     }

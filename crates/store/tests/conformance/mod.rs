@@ -693,6 +693,46 @@ pub fn kms_keys_aliases_tags(s: &dyn Store) {
         (k1.primary_version.as_str(), k1.last_rotation_at),
         ("k1-v2", 30)
     );
+    assert_eq!(k1.policy, None);
+    let with_policy = KeyRow {
+        policy: Some(r#"{"Version":"1","Statement":[]}"#.into()),
+        ..k1.clone()
+    };
+    s.update_key(&with_policy).unwrap();
+    assert_eq!(s.get_key("k1").unwrap().unwrap().policy, with_policy.policy);
+    s.update_key(&k1).unwrap();
+    assert_eq!(s.get_key("k1").unwrap().unwrap().policy, None);
+    // Imported material: the version's material and the key's fields together.
+    let imported = KeyRow {
+        key_state: "PendingImport".into(),
+        material_expire_at: Some(99),
+        ..k1.clone()
+    };
+    s.set_key_material(&imported, "k1-v2", &[]).unwrap();
+    let got = s.get_key("k1").unwrap().unwrap();
+    assert_eq!(
+        (got.key_state.as_str(), got.material_expire_at),
+        ("PendingImport", Some(99))
+    );
+    assert!(s
+        .get_key_version("k1", "k1-v2")
+        .unwrap()
+        .unwrap()
+        .material_sealed
+        .is_empty());
+    assert!(matches!(
+        s.set_key_material(&imported, "nope", &[1]),
+        Err(StoreError::NotFound(Entity::KeyVersion))
+    ));
+    s.set_key_material(&k1, "k1-v2", &[1]).unwrap();
+    assert_eq!(
+        s.get_key_version("k1", "k1-v2")
+            .unwrap()
+            .unwrap()
+            .material_sealed,
+        vec![1]
+    );
+    assert_eq!(s.get_key("k1").unwrap().unwrap(), k1);
     assert_eq!(s.list_key_versions("k1").unwrap().len(), 2);
     assert!(s.get_key_version("k1", "k1-v1").unwrap().is_some());
     let mut k1b = k1.clone();

@@ -129,6 +129,8 @@ pub fn migrate_together(open: &(dyn Fn() + Sync), versions: &dyn Fn() -> Vec<i64
         }
     });
     let versions = versions();
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
-    assert!(versions.len() >= 3);
+    // Each version once, in order (versions may leave gaps: each feature
+    // has its own numbers).
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    assert_eq!(versions[..5], [1, 2, 3, 4, 5]);
 }

@@ -277,7 +277,7 @@ impl Rampart {
         v: &SecretVersionRow,
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, ApiError> {
         let key = self.key_by_id(&v.key_id)?;
-        super::keys::check_usable(&key)?;
+        super::keys::check_usable(&key, self.now())?;
         self.open_secret_value(
             &v.key_id,
             &v.key_version_id,
