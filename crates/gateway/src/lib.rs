@@ -14,6 +14,7 @@ mod kms;
 mod params;
 mod products;
 mod ram;
+mod ram_account;
 pub mod sign;
 mod sts;
 pub mod target;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
+use crate::ram_account as acct;
 use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
 
@@ -18,6 +19,7 @@ const USERS: &[Sel] = &[Sel::Container(Container::Users)];
 const GROUPS: &[Sel] = &[Sel::Container(Container::Groups)];
 const ROLES: &[Sel] = &[Sel::Container(Container::Roles)];
 const POLICIES: &[Sel] = &[Sel::Container(Container::Policies)];
+const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
 /// `UserName`, or the calling RAM user when absent.
 const USER: Sel = Sel::User {
     param: "UserName",
@@ -154,6 +156,22 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("DeleteRole", &[ROLE], delete_role),
     ActionSpec::new("ListRoles", ROLES, list_roles),
     ActionSpec::new("CreateServiceLinkedRole", ROLES, create_service_linked_role),
+    ActionSpec::new("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
+    ActionSpec::new("SetPasswordPolicy", ACCOUNT, acct::set_password_policy),
+    ActionSpec::new(
+        "GetSecurityPreference",
+        ACCOUNT,
+        acct::get_security_preference,
+    ),
+    ActionSpec::new(
+        "SetSecurityPreference",
+        ACCOUNT,
+        acct::set_security_preference,
+    ),
+    ActionSpec::new("GetAccountAlias", ACCOUNT, acct::get_account_alias),
+    ActionSpec::new("SetAccountAlias", ACCOUNT, acct::set_account_alias),
+    ActionSpec::new("ClearAccountAlias", ACCOUNT, acct::clear_account_alias),
+    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password),
 ];
 
 fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {

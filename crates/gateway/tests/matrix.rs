@@ -67,6 +67,14 @@ const RAM: &[&str] = &[
     "DeleteRole",
     "ListRoles",
     "CreateServiceLinkedRole",
+    "GetPasswordPolicy",
+    "SetPasswordPolicy",
+    "GetSecurityPreference",
+    "SetSecurityPreference",
+    "GetAccountAlias",
+    "SetAccountAlias",
+    "ClearAccountAlias",
+    "ChangePassword",
 ];
 const STS: &[&str] = &["AssumeRole", "GetCallerIdentity"];
 const KMS: &[&str] = &[
@@ -118,6 +126,19 @@ const KMS: &[&str] = &[
 const TRAIL: &[&str] = &["LookupEvents"];
 /// Actions every authenticated caller may make.
 const UNCONDITIONAL: &[&str] = &["GetCallerIdentity"];
+/// Actions only a RAM user may make, on itself (others are refused before
+/// authorization).
+const RAM_USER_ONLY: &[&str] = &["ChangePassword"];
+
+/// `otherwise`, or the refusal of a RAM-user-only action for a caller that
+/// is no RAM user.
+fn not_user(a: &str, otherwise: Expect) -> Expect {
+    if RAM_USER_ONLY.contains(&a) {
+        Expect::Refused("Forbidden.NotRAMUser")
+    } else {
+        otherwise
+    }
+}
 
 #[test]
 fn matrix_covers_every_action() {
@@ -289,9 +310,11 @@ fn authorization_matrix() {
     let expiring = s.assume(&s.root, "admin-role", &[("DurationSeconds", "900")]);
 
     let unconditional = |a: &str| UNCONDITIONAL.contains(&a);
-    check(&s, "root", &s.root.clone(), |_| Expect::Pass);
+    check(&s, "root", &s.root.clone(), |a| not_user(a, Expect::Pass));
     check(&s, "user without policy", &none, |a| {
-        if unconditional(a) {
+        // The default security preference lets users change their own
+        // passwords.
+        if unconditional(a) || a == "ChangePassword" {
             Expect::Pass
         } else {
             Expect::Denied("ImplicitDeny")
@@ -307,7 +330,7 @@ fn authorization_matrix() {
             Expect::Denied("ExplicitDeny")
         }
     });
-    check(&s, "role session", &session, |_| Expect::Pass);
+    check(&s, "role session", &session, |a| not_user(a, Expect::Pass));
     check(
         &s,
         "role session narrowed by a session policy",
@@ -316,7 +339,7 @@ fn authorization_matrix() {
             if unconditional(a) {
                 Expect::Pass
             } else {
-                Expect::Denied("ImplicitDeny")
+                not_user(a, Expect::Denied("ImplicitDeny"))
             }
         },
     );

@@ -487,7 +487,8 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
         )
     };
     match *sel {
-        Sel::Container(_) => vec![],
+        // Named by no parameter: nothing to spell otherwise.
+        Sel::Container(_) | Sel::Caller => vec![],
         Sel::User {
             param,
             self_default,
@@ -655,6 +656,7 @@ fn arns(fx: &Fixture, t: &Thing) -> (Vec<String>, Option<String>) {
         Thing::Key(id) => (vec![kms(&format!("key/{id}"))], Some(kms("key"))),
         Thing::Alias(n) => (vec![kms(n)], Some(kms("alias"))),
         Thing::Secret(n) => (vec![kms(&format!("secret/{n}"))], Some(kms("secret"))),
+        Thing::Account => (vec![ram("*")], None),
     }
 }
 
@@ -666,6 +668,11 @@ fn exempt(t: &Touch, caller: Option<&str>) -> bool {
         (Thing::User(u), "touch_access_key") => Some(u.as_str()) == caller,
         (Thing::Role(r), "get_role") => SERVICE_ROLES.contains(&r.as_str()),
         (Thing::Key(_), _) => t.default_key,
+        // The account-wide rules every request is subject to (the password
+        // policy a new password must meet, the security preference a user
+        // acting on itself falls under) are applied, not handed out; only
+        // changing them needs `acs:ram:*:<uid>:*`.
+        (Thing::Account, "get_setting") => true,
         _ => false,
     }
 }

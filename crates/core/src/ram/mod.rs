@@ -5,13 +5,14 @@ mod keys;
 mod login;
 pub mod policies;
 pub mod roles;
+pub mod settings;
 pub mod system;
 mod users;
 pub mod validate;
 mod views;
 
 pub use groups::{CreateGroup, UpdateGroup};
-pub use login::LoginProfileInput;
+pub use login::{not_a_user, LoginProfileInput};
 pub use policies::{AttachedPolicyView, PolicyEntities, PolicyVersionView, PolicyView};
 pub use roles::{CreateRole, RoleView, UpdateRole};
 pub use users::{CreateUser, UpdateUser};

@@ -44,6 +44,9 @@ pub enum Container {
     Kms,
     /// `acs:actiontrail:<region>:<uid>:*`.
     Trail,
+    /// `acs:ram:*:<uid>:*`: account-wide RAM settings (password policy,
+    /// security preference, alias).
+    RamAccount,
 }
 
 /// How `PolicyName` selects a policy.
@@ -70,6 +73,9 @@ pub enum Sel {
         /// Whether an absent parameter means the caller.
         self_default: bool,
     },
+    /// The calling RAM user itself, named by no parameter (`ChangePassword`);
+    /// any other caller is refused.
+    Caller,
     /// A group by name.
     Group(&'static str),
     /// A role by name (any case).
@@ -266,6 +272,10 @@ impl Resolver<'_> {
             | Sel::NewGroupName(_)
             | Sel::RamSecretUser
             | Sel::SecretsList => Ok(()),
+            Sel::Caller => match self.principal {
+                Principal::User { .. } => Ok(()),
+                _ => Err(rampart_core::ram::not_a_user()),
+            },
             Sel::User {
                 param,
                 self_default,
@@ -337,6 +347,7 @@ impl Resolver<'_> {
                     Container::Secrets => self.kms_arn("secret"),
                     Container::Aliases => self.kms_arn("alias"),
                     Container::Kms => self.kms_arn("*"),
+                    Container::RamAccount => self.ram_arn("*"),
                     Container::Trail => format!(
                         "acs:actiontrail:{}:{}:*",
                         self.rampart.settings().region,
@@ -357,6 +368,14 @@ impl Resolver<'_> {
                 };
                 if let Some(n) = self.user(plan, name, None)? {
                     plan.target.slots.push((param, Entity::User(n)));
+                }
+            }
+            Sel::Caller => {
+                let Principal::User { user_name, .. } = self.principal else {
+                    return Err(rampart_core::ram::not_a_user());
+                };
+                if let Some(n) = self.user(plan, user_name, None)? {
+                    plan.target.slots.push(("", Entity::User(n)));
                 }
             }
             Sel::Group(param) => {

@@ -17,6 +17,8 @@ pub enum Thing {
     Key(String),
     Alias(String),
     Secret(String),
+    /// An account-wide setting (password policy, security preference, alias).
+    Account,
 }
 
 /// One read or write of an entity.
@@ -144,6 +146,17 @@ impl AccountStore for Recorder {
     }
     fn use_nonce(&self, id: &str, nonce: &str, now: i64, exp: i64) -> StoreResult<bool> {
         self.inner.use_nonce(id, nonce, now, exp)
+    }
+}
+
+impl SettingsStore for Recorder {
+    fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
+        self.note(Thing::Account, "get_setting");
+        self.inner.get_setting(name)
+    }
+    fn put_setting(&self, name: &str, value: Option<&str>, now: i64) -> StoreResult<()> {
+        self.note(Thing::Account, "put_setting");
+        self.inner.put_setting(name, value, now)
     }
 }
 

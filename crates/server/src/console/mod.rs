@@ -311,7 +311,11 @@ async fn session_info(State(state): State<Console>, headers: HeaderMap) -> Respo
     match session_of(&state, &headers).await {
         Some((_, s)) => json_response(
             StatusCode::OK,
-            &json!({"Principal": principal_info(&s.logon.principal), "CsrfToken": s.csrf}),
+            &json!({
+                "Principal": principal_info(&s.logon.principal),
+                "CsrfToken": s.csrf,
+                "MustChangePassword": s.logon.must_change_password,
+            }),
         ),
         None => error(
             StatusCode::UNAUTHORIZED,
@@ -378,12 +382,14 @@ async fn login(
     }
     tracing::info!(principal = %logon.principal.arn(), "console logon");
     let info = principal_info(&logon.principal);
+    let must_change = logon.must_change_password;
+    let max_age = u64::try_from(logon.expires_at - state.gateway.rampart().now()).unwrap_or(0);
     let (token, s) = state.sessions.open(logon);
     let mut r = json_response(
         StatusCode::OK,
-        &json!({"Principal": info, "CsrfToken": s.csrf}),
+        &json!({"Principal": info, "CsrfToken": s.csrf, "MustChangePassword": must_change}),
     );
-    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, over_tls(&ext))) {
+    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, over_tls(&ext), max_age)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
@@ -452,6 +458,19 @@ async fn call(
             StatusCode::BAD_REQUEST,
             "InvalidAction.NotFound",
             "The action name is not valid.",
+        );
+    }
+    // A password that must be changed (reset required, or expired under a
+    // soft expiry) allows nothing else.
+    let allowed_before_change = matches!(
+        action.as_str(),
+        "ChangePassword" | "GetPasswordPolicy" | "GetCallerIdentity"
+    );
+    if s.logon.must_change_password && !allowed_before_change {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Console.PasswordChangeRequired",
+            "Change your password first (ChangePassword); then log on again.",
         );
     }
     let params = Params::from_pairs(form(&body));
