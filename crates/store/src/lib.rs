@@ -39,6 +39,7 @@ pub use sqlite::SqliteStore;
 pub trait Store:
     AccountStore
     + SettingsStore
+    + MfaStore
     + UserStore
     + GroupStore
     + PolicyStore
@@ -56,6 +57,7 @@ pub trait Store:
 impl<T> Store for T where
     T: AccountStore
         + SettingsStore
+        + MfaStore
         + UserStore
         + GroupStore
         + PolicyStore
@@ -109,6 +111,36 @@ pub trait SettingsStore {
     fn get_setting(&self, name: &str) -> StoreResult<Option<String>>;
     /// Replaces a setting's document; `None` removes it.
     fn put_setting(&self, name: &str, value: Option<&str>, now: i64) -> StoreResult<()>;
+}
+
+/// Virtual MFA devices and the users they are bound to (one each).
+pub trait MfaStore {
+    /// Creates an unbound device (`Conflict(MfaDevice)` if the serial number
+    /// is taken, `Limit(MfaDevice)` beyond `max_devices`).
+    fn create_mfa_device(&self, device: &MfaDeviceRow, max_devices: u64) -> StoreResult<()>;
+    /// A device by serial number.
+    fn get_mfa_device(&self, serial_number: &str) -> StoreResult<Option<MfaDeviceRow>>;
+    /// Every device, by serial number.
+    fn list_mfa_devices(&self) -> StoreResult<Vec<MfaDeviceRow>>;
+    /// Deletes an unbound device (`NotFound(MfaDevice)`; `DeleteConflict(MfaDevice)` while bound).
+    fn delete_mfa_device(&self, serial_number: &str) -> StoreResult<()>;
+    /// The device bound to a user (`NotFound(User)`).
+    fn user_mfa_device(&self, user_name: &str) -> StoreResult<Option<MfaDeviceRow>>;
+    /// Binds an unbound device to a user without one, recording the time
+    /// step of the codes that proved it (`NotFound(User|MfaDevice)`;
+    /// `Conflict(MfaDevice)` if either is already bound).
+    fn bind_mfa_device(
+        &self,
+        user_name: &str,
+        serial_number: &str,
+        now: i64,
+        step: i64,
+    ) -> StoreResult<()>;
+    /// Unbinds a user's device; returns it (`NotFound(User|MfaDevice)`).
+    fn unbind_mfa_device(&self, user_name: &str) -> StoreResult<MfaDeviceRow>;
+    /// Records that a code of time step `step` was used, if it is later than
+    /// the last one; `false` if it is not (a replayed code).
+    fn use_mfa_step(&self, serial_number: &str, step: i64) -> StoreResult<bool>;
 }
 
 /// RAM users, their AccessKeys and their login profiles.

@@ -4,13 +4,14 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 6] = [
+const COMMON: [(i64, &str); 7] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
     (4, include_str!("schema/0004_rotation.sql")),
     (5, include_str!("schema/0005_audit.sql")),
     (8, include_str!("schema/0008_account_settings.sql")),
+    (9, include_str!("schema/0009_mfa_devices.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and

@@ -11,6 +11,7 @@
 mod audit;
 mod groups;
 mod kms;
+mod mfa;
 mod policies;
 mod roles;
 mod rotation;

@@ -251,7 +251,7 @@ static UPDATE_USER: Stmt = Stmt::new(|_| {
         .and_where(eq("user_id", 0))
         .into()
 });
-static USER_DEPENDENTS: [(Stmt, Entity); 4] = [
+static USER_DEPENDENTS: [(Stmt, Entity); 5] = [
     (
         Stmt::new(|_| {
             select("access_keys", &[])
@@ -288,6 +288,15 @@ static USER_DEPENDENTS: [(Stmt, Entity); 4] = [
                 .into()
         }),
         Entity::Attachment,
+    ),
+    (
+        Stmt::new(|_| {
+            select("mfa_devices", &[])
+                .expr(Expr::cust("COUNT(*)"))
+                .and_where(eq("user_id", 0))
+                .into()
+        }),
+        Entity::MfaDevice,
     ),
 ];
 static DELETE_USER: Stmt = Stmt::new(|_| {

@@ -45,6 +45,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     groups_and_membership(&*fresh());
     login_profiles(&*fresh());
     account_settings(&*fresh());
+    mfa_devices(&*fresh());
     policies_and_versions(&*fresh());
     attachments_and_effective_policies(&*fresh());
     roles(&*fresh());
@@ -329,6 +330,88 @@ fn account_settings(s: &dyn Store) {
     s.put_setting("AccountAlias", None, 3).unwrap();
     assert_eq!(s.get_setting("AccountAlias").unwrap(), None);
     s.put_setting("AccountAlias", None, 3).unwrap();
+}
+
+fn mfa_device(serial: &str) -> MfaDeviceRow {
+    MfaDeviceRow {
+        serial_number: serial.into(),
+        seed_sealed: vec![1, 2, 3],
+        user: None,
+        created_at: 5,
+        activated_at: None,
+        last_step: 0,
+    }
+}
+
+fn mfa_devices(s: &dyn Store) {
+    s.create_user(&user("m1"), 1000).unwrap();
+    s.create_user(&user("m2"), 1000).unwrap();
+    s.create_mfa_device(&mfa_device("acs:ram::1:mfa/a"), 2).unwrap();
+    assert!(matches!(
+        s.create_mfa_device(&mfa_device("acs:ram::1:mfa/a"), 2),
+        Err(StoreError::Conflict(Entity::MfaDevice))
+    ));
+    s.create_mfa_device(&mfa_device("acs:ram::1:mfa/b"), 2).unwrap();
+    assert!(matches!(
+        s.create_mfa_device(&mfa_device("acs:ram::1:mfa/c"), 2),
+        Err(StoreError::Limit(Entity::MfaDevice))
+    ));
+    assert_eq!(
+        s.get_mfa_device("acs:ram::1:mfa/a").unwrap().unwrap(),
+        mfa_device("acs:ram::1:mfa/a")
+    );
+    assert!(s.user_mfa_device("m1").unwrap().is_none());
+    assert!(matches!(
+        s.bind_mfa_device("nobody", "acs:ram::1:mfa/a", 9, 100),
+        Err(StoreError::NotFound(Entity::User))
+    ));
+    assert!(matches!(
+        s.bind_mfa_device("m1", "acs:ram::1:mfa/zz", 9, 100),
+        Err(StoreError::NotFound(Entity::MfaDevice))
+    ));
+    s.bind_mfa_device("m1", "acs:ram::1:mfa/a", 9, 100).unwrap();
+    // A bound device, a user with a device: both refused.
+    assert!(matches!(
+        s.bind_mfa_device("m2", "acs:ram::1:mfa/a", 9, 100),
+        Err(StoreError::Conflict(Entity::MfaDevice))
+    ));
+    assert!(matches!(
+        s.bind_mfa_device("m1", "acs:ram::1:mfa/b", 9, 100),
+        Err(StoreError::Conflict(Entity::MfaDevice))
+    ));
+    let d = s.user_mfa_device("m1").unwrap().unwrap();
+    assert_eq!(d.serial_number, "acs:ram::1:mfa/a");
+    assert_eq!(d.activated_at, Some(9));
+    assert_eq!(d.last_step, 100);
+    assert_eq!(d.user.as_ref().map(|u| u.1.as_str()), Some("m1"));
+    let all = s.list_mfa_devices().unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all[1].user.is_none());
+    // A code is good once: only later steps.
+    assert!(!s.use_mfa_step("acs:ram::1:mfa/a", 100).unwrap());
+    assert!(s.use_mfa_step("acs:ram::1:mfa/a", 101).unwrap());
+    assert!(matches!(
+        s.delete_mfa_device("acs:ram::1:mfa/a"),
+        Err(StoreError::DeleteConflict(Entity::MfaDevice))
+    ));
+    assert!(matches!(
+        s.delete_user("m1"),
+        Err(StoreError::DeleteConflict(Entity::MfaDevice))
+    ));
+    assert_eq!(
+        s.unbind_mfa_device("m1").unwrap().serial_number,
+        "acs:ram::1:mfa/a"
+    );
+    assert!(matches!(
+        s.unbind_mfa_device("m1"),
+        Err(StoreError::NotFound(Entity::MfaDevice))
+    ));
+    s.delete_user("m1").unwrap();
+    s.delete_mfa_device("acs:ram::1:mfa/a").unwrap();
+    assert!(matches!(
+        s.delete_mfa_device("acs:ram::1:mfa/a"),
+        Err(StoreError::NotFound(Entity::MfaDevice))
+    ));
 }
 
 fn policy(name: &str) -> (PolicyRow, PolicyVersionRow) {
