@@ -250,8 +250,10 @@ impl Rampart {
         let Some(("ram" | "ims", action)) = req.action.split_once(':') else {
             return Ok(false);
         };
+        // Its own user, or the MFA device named after it.
         let own = format!("acs:ram:*:{account_id}:user/{user_name}");
-        if req.resource != own {
+        let own_mfa = format!("acs:ram:*:{account_id}:mfa/{user_name}");
+        if req.resource != own && req.resource != own_mfa {
             return Ok(false);
         }
         let kind = match action {
@@ -268,6 +270,9 @@ impl Rampart {
             | "GetUserMFAInfo" => 2,
             _ => return Ok(false),
         };
+        if req.resource == own_mfa && kind != 2 {
+            return Ok(false);
+        }
         let pref = self.security_preference()?;
         Ok(match kind {
             0 => pref.allow_user_to_manage_access_keys,

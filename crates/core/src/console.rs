@@ -442,6 +442,20 @@ impl Rampart {
         password: &str,
         source: Option<&str>,
     ) -> Result<ConsoleLogon, ApiError> {
+        self.console_login_mfa(login_name, password, source, None)
+    }
+
+    /// [`Rampart::console_login`] with the code of the user's MFA device:
+    /// a user with a bound device is refused (401
+    /// `InvalidLogin.MFARequired`) until the right password comes with a
+    /// current code (a wrong code is a failed logon).
+    pub fn console_login_mfa(
+        &self,
+        login_name: &str,
+        password: &str,
+        source: Option<&str>,
+        mfa_code: Option<&str>,
+    ) -> Result<ConsoleLogon, ApiError> {
         if login_name.len() > MAX_LOGIN_NAME_LEN || password.len() > MAX_PASSWORD_LEN {
             return Err(denied());
         }
@@ -485,6 +499,31 @@ impl Rampart {
                 t.hourly_failed(&subject, now);
             }
             return Err(denied());
+        }
+        // The second factor of a user with a bound MFA device.
+        if let Target::User { row, .. } = &target {
+            if self.user_has_mfa(&row.user_name)? {
+                let Some(code) = mfa_code.filter(|c| !c.is_empty()) else {
+                    guard.tables().failed(&addr, &subject, self.now());
+                    return Err(ApiError::new(
+                        401,
+                        "InvalidLogin.MFARequired",
+                        "Enter the 6-digit code your MFA device shows.",
+                    ));
+                };
+                if !self.check_mfa_code(&row.user_name, code.trim())? {
+                    let mut t = guard.tables();
+                    t.failed(&addr, &subject, self.now());
+                    if max_attempts > 0 {
+                        t.hourly_failed(&subject, now);
+                    }
+                    return Err(ApiError::new(
+                        401,
+                        "InvalidLogin.MFACode",
+                        "The MFA code is wrong or was used already; enter the code the device shows now.",
+                    ));
+                }
+            }
         }
         guard.tables().succeeded(&addr, &subject);
         let fp = fingerprint(hash);

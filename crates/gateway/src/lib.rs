@@ -13,6 +13,7 @@ pub mod encode;
 mod kms;
 mod params;
 mod products;
+mod qr;
 mod ram;
 mod ram_account;
 pub mod sign;

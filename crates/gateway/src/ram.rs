@@ -172,6 +172,28 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("SetAccountAlias", ACCOUNT, acct::set_account_alias),
     ActionSpec::new("ClearAccountAlias", ACCOUNT, acct::clear_account_alias),
     ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password),
+    ActionSpec::new(
+        "CreateVirtualMFADevice",
+        &[Sel::Mfa("VirtualMFADeviceName")],
+        acct::create_virtual_mfa_device,
+    ),
+    ActionSpec::new(
+        "ListVirtualMFADevices",
+        &[Sel::Container(Container::MfaDevices)],
+        acct::list_virtual_mfa_devices,
+    ),
+    ActionSpec::new(
+        "DeleteVirtualMFADevice",
+        &[Sel::Mfa("SerialNumber")],
+        acct::delete_virtual_mfa_device,
+    ),
+    ActionSpec::new(
+        "BindMFADevice",
+        &[USER, Sel::Mfa("SerialNumber")],
+        acct::bind_mfa_device,
+    ),
+    ActionSpec::new("UnbindMFADevice", &[USER], acct::unbind_mfa_device),
+    ActionSpec::new("GetUserMFAInfo", &[USER], acct::get_user_mfa_info),
 ];
 
 fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {

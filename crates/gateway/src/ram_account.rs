@@ -120,3 +120,51 @@ pub(crate) fn change_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         .change_password(ctx.target.user()?, &old, &new)?;
     Ok(Map::new())
 }
+
+pub(crate) fn create_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let name = ctx.target.mfa()?.rsplit('/').next().unwrap_or_default();
+    let d = ctx.rampart.create_virtual_mfa_device(name)?;
+    one(
+        "VirtualMFADevice",
+        json!({
+            "SerialNumber": d.serial_number,
+            "Base32StringSeed": d.base32_string_seed,
+            "QRCodePNG": crate::qr::png_base64(&d.otpauth_url)?,
+        }),
+    )
+}
+
+pub(crate) fn list_virtual_mfa_devices(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let all = ctx.rampart.list_virtual_mfa_devices()?;
+    let v = serde_json::to_value(all).map_err(ApiError::internal)?;
+    one("VirtualMFADevices", json!({ "VirtualMFADevice": v }))
+}
+
+pub(crate) fn delete_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    ctx.rampart.delete_virtual_mfa_device(ctx.target.mfa()?)?;
+    Ok(Map::new())
+}
+
+pub(crate) fn bind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    ctx.rampart.bind_mfa_device(
+        ctx.target.user()?,
+        ctx.target.mfa()?,
+        p.required("AuthenticationCode1")?,
+        p.required("AuthenticationCode2")?,
+    )?;
+    Ok(Map::new())
+}
+
+pub(crate) fn unbind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.unbind_mfa_device(ctx.target.user()?)?;
+    one("MFADevice", json!({ "SerialNumber": serial }))
+}
+
+pub(crate) fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.user_mfa_info(ctx.target.user()?)?;
+    one(
+        "MFADevice",
+        json!({ "SerialNumber": serial, "Type": "VMFA" }),
+    )
+}

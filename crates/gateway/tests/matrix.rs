@@ -75,6 +75,12 @@ const RAM: &[&str] = &[
     "SetAccountAlias",
     "ClearAccountAlias",
     "ChangePassword",
+    "CreateVirtualMFADevice",
+    "ListVirtualMFADevices",
+    "DeleteVirtualMFADevice",
+    "BindMFADevice",
+    "UnbindMFADevice",
+    "GetUserMFAInfo",
 ];
 const STS: &[&str] = &["AssumeRole", "GetCallerIdentity"];
 const KMS: &[&str] = &[
@@ -212,6 +218,10 @@ fn params(account: &str) -> Vec<(&'static str, String)> {
         ("Tag.1.Key", "k".into()),
         ("Tag.1.Value", "v".into()),
         ("TagKey.1", "k".into()),
+        ("VirtualMFADeviceName", "ghost-mfa".into()),
+        ("SerialNumber", format!("acs:ram::{account}:mfa/ghost-mfa")),
+        ("AuthenticationCode1", "123456".into()),
+        ("AuthenticationCode2", "654321".into()),
     ]
 }
 

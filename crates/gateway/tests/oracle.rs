@@ -128,6 +128,8 @@ struct Fixture {
     k2: String,
     blob_k1: String,
     blob_k2: String,
+    /// Two consecutive codes of the unbound device `spare` at `NOW`.
+    spare_codes: (String, String),
 }
 
 fn new_key(e: &Env, root: &Creds, product: Product, user: &str) -> Creds {
@@ -331,6 +333,38 @@ fn fixture() -> Fixture {
             ),
         ],
     );
+    // MFA devices: `alice-mfa` bound to alice, `spare` unbound.
+    let codes = |name: &str| {
+        let d = e.ok(
+            &root,
+            ram,
+            "CreateVirtualMFADevice",
+            &[("VirtualMFADeviceName", name)],
+        );
+        let b32 = d["VirtualMFADevice"]["Base32StringSeed"].as_str().unwrap();
+        let seed = data_encoding::BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+        let step = rampart_crypto::totp_step(NOW);
+        (
+            rampart_crypto::totp_code(&seed, step - 1),
+            rampart_crypto::totp_code(&seed, step),
+        )
+    };
+    let (c1, c2) = codes("alice-mfa");
+    e.ok(
+        &root,
+        ram,
+        "BindMFADevice",
+        &[
+            ("UserName", "alice"),
+            (
+                "SerialNumber",
+                &format!("acs:ram::{account_id}:mfa/alice-mfa"),
+            ),
+            ("AuthenticationCode1", &c1),
+            ("AuthenticationCode2", &c2),
+        ],
+    );
+    let spare_codes = codes("spare");
     let Env { gw, _dir: dir, .. } = e;
     drop(gw);
     Fixture {
@@ -344,6 +378,7 @@ fn fixture() -> Fixture {
         k2,
         blob_k1,
         blob_k2,
+        spare_codes,
     }
 }
 
@@ -415,6 +450,13 @@ fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
         ("TagKey.1", "env".into()),
         ("RecoveryWindowInDays", "7".into()),
         ("Description", "d".into()),
+        ("VirtualMFADeviceName", "newmfa".into()),
+        ("SerialNumber", format!("acs:ram::{uid}:mfa/spare")),
+        ("AuthenticationCode1", fx.spare_codes.0.clone()),
+        ("AuthenticationCode2", fx.spare_codes.1.clone()),
+        ("OldPassword", "Sup3r-Secret!1".into()),
+        ("NewPassword", "An0ther-Secret!".into()),
+        ("AccountAlias", "oracle-corp".into()),
     ])
 }
 
@@ -430,6 +472,7 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
         "CreateAlias" => vec![("AliasName", s("alias/new"))],
         "CreateSecret" => vec![("SecretName", s("new/secret"))],
         "DeleteUser" => vec![("UserName", s("dave"))],
+        "BindMFADevice" => vec![("UserName", s("carol"))],
         "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
         "SetSecretPolicy" => vec![(
             "Policy",
@@ -540,6 +583,16 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
             v
         }
         Sel::NewUserName(p) => one(p, &["renamed".into(), "ALICE".into(), "carol".into()]),
+        Sel::Mfa("SerialNumber") => one(
+            "SerialNumber",
+            &[
+                format!("acs:ram::{uid}:mfa/SPARE"),
+                format!("acs:ram::{uid}:mfa/alice-mfa"),
+                "acs:ram::1111111111111111:mfa/spare".into(),
+                format!("acs:ram::{uid}:mfa/missing"),
+            ],
+        ),
+        Sel::Mfa(p) => one(p, &["NEWMFA".into(), "spare".into()]),
         Sel::NewGroupName(p) => one(p, &["renamed-group".into(), "DEVS".into()]),
         Sel::Key {
             param, fallback, ..
@@ -657,6 +710,7 @@ fn arns(fx: &Fixture, t: &Thing) -> (Vec<String>, Option<String>) {
         Thing::Alias(n) => (vec![kms(n)], Some(kms("alias"))),
         Thing::Secret(n) => (vec![kms(&format!("secret/{n}"))], Some(kms("secret"))),
         Thing::Account => (vec![ram("*")], None),
+        Thing::Mfa(n) => (vec![ram(&format!("mfa/{n}"))], Some(ram("mfa/*"))),
     }
 }
 

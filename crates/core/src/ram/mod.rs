@@ -3,6 +3,7 @@
 mod groups;
 mod keys;
 mod login;
+pub mod mfa;
 pub mod policies;
 pub mod roles;
 pub mod settings;
@@ -124,6 +125,11 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             "DeleteConflict.Group.User",
             "The group still has members; remove them before deleting the group.",
         ),
+        StoreError::DeleteConflict(MfaDevice) => ApiError::new(
+            409,
+            "DeleteConflict.User.MFADevice",
+            "The user has an MFA device bound; unbind it before deleting the user.",
+        ),
         StoreError::DeleteConflict(other) => {
             ApiError::internal(format!("unexpected delete conflict {other:?}"))
         }
@@ -146,6 +152,21 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             409,
             "LimitExceeded.User.Group",
             "The count of groups that the user joined beyond the current limits.",
+        ),
+        StoreError::NotFound(MfaDevice) => ApiError::new(
+            404,
+            "EntityNotExist.User.MFADevice",
+            "The user has no MFA device bound.",
+        ),
+        StoreError::Conflict(MfaDevice) => ApiError::new(
+            409,
+            "EntityAlreadyExists.User.MFADevice",
+            "The user already has an MFA device bound.",
+        ),
+        StoreError::Limit(MfaDevice) => ApiError::new(
+            409,
+            "LimitExceeded.VirtualMFADevice",
+            "The count of virtual MFA devices beyond the current limits.",
         ),
         StoreError::Limit(other) => ApiError::internal(format!("unexpected limit {other:?}")),
         StoreError::Backend(msg) => ApiError::internal(msg),

@@ -47,6 +47,8 @@ pub enum Container {
     /// `acs:ram:*:<uid>:*`: account-wide RAM settings (password policy,
     /// security preference, alias).
     RamAccount,
+    /// `acs:ram:*:<uid>:mfa/*`.
+    MfaDevices,
 }
 
 /// How `PolicyName` selects a policy.
@@ -76,6 +78,9 @@ pub enum Sel {
     /// The calling RAM user itself, named by no parameter (`ChangePassword`);
     /// any other caller is refused.
     Caller,
+    /// A virtual MFA device: by `VirtualMFADeviceName` (a new one), or by
+    /// `SerialNumber` (`acs:ram::<uid>:mfa/<name>`, an existing one).
+    Mfa(&'static str),
     /// A group by name.
     Group(&'static str),
     /// A role by name (any case).
@@ -272,6 +277,7 @@ impl Resolver<'_> {
             | Sel::NewGroupName(_)
             | Sel::RamSecretUser
             | Sel::SecretsList => Ok(()),
+            Sel::Mfa(param) => self.mfa_name(param).map(|_| ()),
             Sel::Caller => match self.principal {
                 Principal::User { .. } => Ok(()),
                 _ => Err(rampart_core::ram::not_a_user()),
@@ -348,6 +354,7 @@ impl Resolver<'_> {
                     Container::Aliases => self.kms_arn("alias"),
                     Container::Kms => self.kms_arn("*"),
                     Container::RamAccount => self.ram_arn("*"),
+                    Container::MfaDevices => self.ram_arn("mfa/*"),
                     Container::Trail => format!(
                         "acs:actiontrail:{}:{}:*",
                         self.rampart.settings().region,
@@ -369,6 +376,18 @@ impl Resolver<'_> {
                 if let Some(n) = self.user(plan, name, None)? {
                     plan.target.slots.push((param, Entity::User(n)));
                 }
+            }
+            Sel::Mfa(param) => {
+                plan.consumed.push(param);
+                let name = self.mfa_name(param)?;
+                let serial = format!("acs:ram::{}:mfa/{name}", self.uid());
+                self.check(
+                    plan,
+                    None,
+                    self.ram_arn(&format!("mfa/{name}")),
+                    ResourceAuth::None,
+                );
+                plan.target.slots.push((param, Entity::Mfa(serial)));
             }
             Sel::Caller => {
                 let Principal::User { user_name, .. } = self.principal else {
@@ -636,6 +655,24 @@ impl Resolver<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The device name a `Sel::Mfa` parameter names.
+    fn mfa_name<'p>(&'p self, param: &str) -> Result<&'p str, ApiError> {
+        let v = self.params.required(param)?;
+        if param != "SerialNumber" {
+            rampart_core::ram::mfa::device_name(v)?;
+            return Ok(v);
+        }
+        let prefix = format!("acs:ram::{}:mfa/", self.uid());
+        match v.strip_prefix(&prefix) {
+            Some(name) if rampart_core::ram::mfa::device_name(name).is_ok() => Ok(name),
+            _ => Err(ApiError::new(
+                400,
+                "InvalidParameter.SerialNumber.Format",
+                format!("The parameter \"SerialNumber\" must be a device of this account: {prefix}<device name>."),
+            )),
+        }
     }
 
     fn user(

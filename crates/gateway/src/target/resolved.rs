@@ -20,6 +20,8 @@ pub enum Entity {
     Alias(String),
     /// A secret (its name).
     Secret(String),
+    /// A virtual MFA device (its serial number).
+    Mfa(String),
 }
 
 /// One secret of a batch read.
@@ -64,6 +66,14 @@ impl Target {
         match self.find(|e| matches!(e, Entity::User(_))) {
             Some(Entity::User(n)) => Ok(n),
             _ => Err(unplanned("user")),
+        }
+    }
+
+    /// The MFA device (serial number).
+    pub fn mfa(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Mfa(_))) {
+            Some(Entity::Mfa(n)) => Ok(n),
+            _ => Err(unplanned("MFA device")),
         }
     }
 

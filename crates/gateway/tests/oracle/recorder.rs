@@ -19,6 +19,8 @@ pub enum Thing {
     Secret(String),
     /// An account-wide setting (password policy, security preference, alias).
     Account,
+    /// A virtual MFA device, by name.
+    Mfa(String),
 }
 
 /// One read or write of an entity.
@@ -157,6 +159,49 @@ impl SettingsStore for Recorder {
     fn put_setting(&self, name: &str, value: Option<&str>, now: i64) -> StoreResult<()> {
         self.note(Thing::Account, "put_setting");
         self.inner.put_setting(name, value, now)
+    }
+}
+
+fn mfa_name(serial: &str) -> Thing {
+    Thing::Mfa(serial.rsplit('/').next().unwrap_or_default().to_string())
+}
+
+impl MfaStore for Recorder {
+    fn create_mfa_device(&self, d: &MfaDeviceRow, max: u64) -> StoreResult<()> {
+        self.push(mfa_name(&d.serial_number), "create_mfa_device", true);
+        self.inner.create_mfa_device(d, max)
+    }
+    fn get_mfa_device(&self, serial: &str) -> StoreResult<Option<MfaDeviceRow>> {
+        self.note(mfa_name(serial), "get_mfa_device");
+        self.inner.get_mfa_device(serial)
+    }
+    fn list_mfa_devices(&self) -> StoreResult<Vec<MfaDeviceRow>> {
+        let all = self.inner.list_mfa_devices()?;
+        for d in &all {
+            self.note(mfa_name(&d.serial_number), "list_mfa_devices");
+        }
+        Ok(all)
+    }
+    fn delete_mfa_device(&self, serial: &str) -> StoreResult<()> {
+        self.note(mfa_name(serial), "delete_mfa_device");
+        self.inner.delete_mfa_device(serial)
+    }
+    fn user_mfa_device(&self, user: &str) -> StoreResult<Option<MfaDeviceRow>> {
+        self.user(user, "user_mfa_device");
+        self.inner.user_mfa_device(user)
+    }
+    fn bind_mfa_device(&self, user: &str, serial: &str, now: i64, step: i64) -> StoreResult<()> {
+        self.user(user, "bind_mfa_device");
+        self.note(mfa_name(serial), "bind_mfa_device");
+        self.inner.bind_mfa_device(user, serial, now, step)
+    }
+    fn unbind_mfa_device(&self, user: &str) -> StoreResult<MfaDeviceRow> {
+        self.user(user, "unbind_mfa_device");
+        self.inner.unbind_mfa_device(user)
+    }
+    fn use_mfa_step(&self, serial: &str, step: i64) -> StoreResult<bool> {
+        self.note(mfa_name(serial), "use_mfa_step");
+        self.inner.use_mfa_step(serial, step)
     }
 }
 

@@ -348,6 +348,7 @@ async fn login(
         .unwrap_or_default()
         .to_string();
     let password = form_get(&pairs, "Password").unwrap_or_default().to_string();
+    let mfa_code = form_get(&pairs, "MFACode").map(|c| c.chars().take(16).collect::<String>());
     drop(pairs);
     if name.trim().is_empty() || password.is_empty() {
         return error(
@@ -361,7 +362,7 @@ async fn login(
     let checked = tokio::task::spawn_blocking(move || {
         gateway
             .rampart()
-            .console_login(&name, &password, ip.as_deref())
+            .console_login_mfa(&name, &password, ip.as_deref(), mfa_code.as_deref())
     })
     .await;
     let logon = match checked {

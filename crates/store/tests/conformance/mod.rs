@@ -346,12 +346,14 @@ fn mfa_device(serial: &str) -> MfaDeviceRow {
 fn mfa_devices(s: &dyn Store) {
     s.create_user(&user("m1"), 1000).unwrap();
     s.create_user(&user("m2"), 1000).unwrap();
-    s.create_mfa_device(&mfa_device("acs:ram::1:mfa/a"), 2).unwrap();
+    s.create_mfa_device(&mfa_device("acs:ram::1:mfa/a"), 2)
+        .unwrap();
     assert!(matches!(
         s.create_mfa_device(&mfa_device("acs:ram::1:mfa/a"), 2),
         Err(StoreError::Conflict(Entity::MfaDevice))
     ));
-    s.create_mfa_device(&mfa_device("acs:ram::1:mfa/b"), 2).unwrap();
+    s.create_mfa_device(&mfa_device("acs:ram::1:mfa/b"), 2)
+        .unwrap();
     assert!(matches!(
         s.create_mfa_device(&mfa_device("acs:ram::1:mfa/c"), 2),
         Err(StoreError::Limit(Entity::MfaDevice))

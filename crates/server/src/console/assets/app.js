@@ -1576,10 +1576,22 @@ async function login(ev) {
   const btn = ev.target.querySelector('button[type=submit]');
   btn.disabled = true;
   try {
-    const r = await post('/console/api/login', { LoginName: $('#login-name').value, Password: $('#login-password').value });
+    const mfaField = $('#login-mfa-field');
+    const params = { LoginName: $('#login-name').value, Password: $('#login-password').value };
+    if (!mfaField.hidden) params.MFACode = $('#login-mfa').value.trim();
+    const r = await post('/console/api/login', params);
     $('#login-password').value = '';
+    $('#login-mfa').value = '';
+    mfaField.hidden = true;
     showApp(r);
   } catch (e) {
+    const code = e instanceof ApiError ? e.body.Code : '';
+    if (code === 'InvalidLogin.MFARequired' || code === 'InvalidLogin.MFACode') {
+      // The second step: the password stays, the code is asked for.
+      $('#login-mfa-field').hidden = false;
+      $('#login-mfa').value = '';
+      $('#login-mfa').focus();
+    }
     err.replaceChildren(errorBox(e));
   } finally {
     btn.disabled = false;
