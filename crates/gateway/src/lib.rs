@@ -16,6 +16,7 @@ mod products;
 mod qr;
 mod ram;
 mod ram_account;
+mod ram_tags;
 pub mod sign;
 mod sts;
 pub mod target;

@@ -194,6 +194,21 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
     ActionSpec::new("UnbindMFADevice", &[USER], acct::unbind_mfa_device),
     ActionSpec::new("GetUserMFAInfo", &[USER], acct::get_user_mfa_info),
+    ActionSpec::new(
+        "TagResources",
+        &[Sel::RamTagged],
+        crate::ram_tags::tag_resources,
+    ),
+    ActionSpec::new(
+        "UntagResources",
+        &[Sel::RamTagged],
+        crate::ram_tags::untag_resources,
+    ),
+    ActionSpec::new(
+        "ListTagResources",
+        &[Sel::RamTagged],
+        crate::ram_tags::list_tag_resources,
+    ),
 ];
 
 fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {

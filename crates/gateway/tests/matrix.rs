@@ -81,6 +81,9 @@ const RAM: &[&str] = &[
     "BindMFADevice",
     "UnbindMFADevice",
     "GetUserMFAInfo",
+    "TagResources",
+    "UntagResources",
+    "ListTagResources",
 ];
 const STS: &[&str] = &["AssumeRole", "GetCallerIdentity"];
 const KMS: &[&str] = &[
@@ -254,6 +257,26 @@ fn check(server: &Server, who: &str, creds: &Creds, expect_for: impl Fn(&str) ->
                     !(*k == "KeyId" && (*action == "TagResource" || *action == "UntagResource"))
                 })
                 .collect();
+            // RAM's tag actions name roles or policies in a JSON array.
+            let ram_tags = version == "2015-05-01"
+                && matches!(
+                    *action,
+                    "TagResources" | "UntagResources" | "ListTagResources"
+                );
+            let p: Vec<(&str, &str)> = if ram_tags {
+                p.iter()
+                    .copied()
+                    .filter(|(k, _)| !matches!(*k, "ResourceType" | "TagKeys"))
+                    .chain([
+                        ("ResourceType", "role"),
+                        ("ResourceNames", r#"["ghost-role"]"#),
+                        ("Tag", r#"[{"Key":"k","Value":"v"}]"#),
+                        ("TagKeys", r#"["k"]"#),
+                    ])
+                    .collect()
+            } else {
+                p
+            };
             let (status, body) = server.call_v1(creds, version, action, &p);
             let code = body["Code"].as_str().unwrap_or("");
             match expect_for(action) {

@@ -461,7 +461,7 @@ fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
 }
 
 /// What an action needs beyond the defaults to get past validation.
-fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
+fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrides {
     let uid = &fx.account_id;
     let s = |v: &str| Some(v.to_string());
     match action {
@@ -473,6 +473,11 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
         "CreateSecret" => vec![("SecretName", s("new/secret"))],
         "DeleteUser" => vec![("UserName", s("dave"))],
         "BindMFADevice" => vec![("UserName", s("carol"))],
+        "TagResources" | "UntagResources" | "ListTagResources" if product == Product::Ram => vec![
+            ("ResourceType", s("role")),
+            ("ResourceNames", s(r#"["ProtectedAdmin"]"#)),
+            ("Tag", s(r#"[{"Key":"team","Value":"a"}]"#)),
+        ],
         "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
         "SetSecretPolicy" => vec![(
             "Policy",
@@ -666,6 +671,24 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
             }
             v
         }
+        Sel::RamTagged => {
+            let mut v: Vec<Overrides> = [
+                r#"["protectedadmin"]"#,
+                r#"["PROTECTEDADMIN","ProtectedAdmin"]"#,
+                r#"["missing-role"]"#,
+            ]
+            .iter()
+            .map(|n| vec![("ResourceType", s("role")), ("ResourceNames", s(n))])
+            .collect();
+            for n in [
+                r#"["GUARD"]"#,
+                r#"["guard","OracleAll"]"#,
+                r#"["AdministratorAccess"]"#,
+            ] {
+                v.push(vec![("ResourceType", s("policy")), ("ResourceNames", s(n))]);
+            }
+            v
+        }
         Sel::RamSecretUser => ["dave", "DAVE", "Dave"]
             .iter()
             .map(|u| {
@@ -766,7 +789,7 @@ fn every_touched_entity_was_authorized() {
                     "only GetCallerIdentity is unauthorized"
                 );
             }
-            let fixed = action_overrides(&fx, spec.name);
+            let fixed = action_overrides(&fx, product, spec.name);
             let mut sets: Vec<Overrides> = vec![vec![]];
             for sel in spec.targets {
                 sets.extend(variants(&fx, sel));

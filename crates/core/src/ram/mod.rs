@@ -8,6 +8,7 @@ pub mod policies;
 pub mod roles;
 pub mod settings;
 pub mod system;
+pub mod tags;
 mod users;
 pub mod validate;
 mod views;

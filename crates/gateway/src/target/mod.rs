@@ -131,6 +131,9 @@ pub enum Sel {
     Tagged,
     /// `ResourceType` and `ResourceId.N`: keys or secrets.
     TypedResources,
+    /// RAM's `ResourceType` (`role` or `policy`) and `ResourceNames` (a JSON
+    /// array): each role or custom policy named is a target.
+    RamTagged,
     /// The RAM user a RAM secret holds (`ExtendedConfig.UserName` when
     /// `SecretType` is `RAMCredentials`), authorized with `ram:GetUser`.
     RamSecretUser,
@@ -337,6 +340,15 @@ impl Resolver<'_> {
             Sel::TypedResources => {
                 resource_type(p)?;
                 p.required("ResourceId.1").map(|_| ())
+            }
+            Sel::RamTagged => {
+                rampart_core::ram::tags::resource_type(p.required("ResourceType")?)?;
+                rampart_core::ram::tags::names(
+                    "ResourceNames",
+                    p.required("ResourceNames")?,
+                    rampart_core::ram::tags::MAX_RESOURCES,
+                )
+                .map(|_| ())
             }
         }
     }
@@ -628,9 +640,60 @@ impl Resolver<'_> {
                     let found = match kind {
                         TagResource::Key => self.key(plan, id, None)?,
                         TagResource::Secret => self.secret(plan, id, None, None)?,
+                        TagResource::Role | TagResource::Policy => None,
                     };
                     if let Some(found) = found {
                         plan.target.resources.push((kind, found));
+                    }
+                }
+            }
+            Sel::RamTagged => {
+                plan.consumed.push("ResourceType");
+                plan.consumed.push("ResourceNames");
+                let kind =
+                    rampart_core::ram::tags::resource_type(self.params.required("ResourceType")?)?;
+                let names = rampart_core::ram::tags::names(
+                    "ResourceNames",
+                    self.params.required("ResourceNames")?,
+                    rampart_core::ram::tags::MAX_RESOURCES,
+                )?;
+                for name in &names {
+                    match kind {
+                        TagResource::Role => {
+                            let arn_of = |n: &str| self.ram_arn(&format!("role/{n}"));
+                            if let Some(r) = self.role(plan, name, arn_of)? {
+                                plan.target
+                                    .slots
+                                    .push(("ResourceNames", Entity::Role(Box::new(r))));
+                            }
+                        }
+                        _ => {
+                            rampart_core::ram::policies::policy_name("ResourceNames", name)?;
+                            let stored = self
+                                .rampart
+                                .find_custom_policy(name)?
+                                .map(|p| p.policy_name);
+                            let arn_name = stored.as_deref().unwrap_or(name);
+                            self.check(
+                                plan,
+                                None,
+                                self.ram_arn(&format!("policy/{arn_name}")),
+                                ResourceAuth::None,
+                            );
+                            match stored {
+                                Some(n) => plan
+                                    .target
+                                    .slots
+                                    .push(("ResourceNames", Entity::Policy(PolicyType::Custom, n))),
+                                None => Self::note_missing(
+                                    plan,
+                                    entity_missing(
+                                        "EntityNotExist.Policy",
+                                        "The policy does not exist.",
+                                    ),
+                                ),
+                            }
+                        }
                     }
                 }
             }

@@ -69,6 +69,23 @@ impl Target {
         }
     }
 
+    /// The roles and custom policies of RAM's tag actions: (kind, stored
+    /// id, name).
+    pub fn ram_tagged(&self) -> Vec<(TagResource, String, String)> {
+        self.slots
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Entity::Role(r) => {
+                    Some((TagResource::Role, r.role_id.clone(), r.role_name.clone()))
+                }
+                Entity::Policy(PolicyType::Custom, n) => {
+                    Some((TagResource::Policy, n.clone(), n.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The MFA device (serial number).
     pub fn mfa(&self) -> Result<&str, ApiError> {
         match self.find(|e| matches!(e, Entity::Mfa(_))) {

@@ -117,6 +117,16 @@ impl Recorder {
         match kind {
             TagResource::Key => self.key(id, via),
             TagResource::Secret => self.secret(id, via),
+            TagResource::Role => {
+                let name = self
+                    .inner
+                    .list_roles(None, 10_000)
+                    .ok()
+                    .and_then(|all| all.into_iter().find(|r| r.role_id == id))
+                    .map_or_else(|| id.to_string(), |r| r.role_name);
+                self.note(Thing::Role(name), via);
+            }
+            TagResource::Policy => self.policy(PolicyType::Custom, id, via),
         }
     }
 
@@ -545,6 +555,27 @@ impl KmsStore for Recorder {
     fn list_tags(&self, kind: TagResource, id: &str) -> StoreResult<Vec<(String, String)>> {
         self.tagged(kind, id, "list_tags");
         self.inner.list_tags(kind, id)
+    }
+    fn tag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        tags: &[(String, String)],
+        max: u64,
+    ) -> StoreResult<()> {
+        for (kind, id) in items {
+            self.tagged(*kind, id, "tag_resources");
+        }
+        self.inner.tag_resources(items, tags, max)
+    }
+    fn untag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        keys: Option<&[String]>,
+    ) -> StoreResult<()> {
+        for (kind, id) in items {
+            self.tagged(*kind, id, "untag_resources");
+        }
+        self.inner.untag_resources(items, keys)
     }
 }
 

@@ -446,6 +446,7 @@ impl<B: Backend> PolicyStore for B {
             for stmt in &DELETE_POLICY {
                 tx.execute(stmt, &[policy_name.into()])?;
             }
+            super::kms::delete_tags(tx, crate::TagResource::Policy, &p.policy_name)?;
             Ok(())
         })
     }

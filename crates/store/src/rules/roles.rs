@@ -190,6 +190,7 @@ impl<B: Backend> RoleStore for B {
                 return Err(StoreError::DeleteConflict(Entity::Attachment).into());
             }
             tx.execute(&DELETE_ROLE, &[id.as_str().into()])?;
+            super::kms::delete_tags(tx, crate::TagResource::Role, &id)?;
             Ok(())
         })
     }

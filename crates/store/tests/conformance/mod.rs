@@ -46,6 +46,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     login_profiles(&*fresh());
     account_settings(&*fresh());
     mfa_devices(&*fresh());
+    ram_tags(&*fresh());
     policies_and_versions(&*fresh());
     attachments_and_effective_policies(&*fresh());
     roles(&*fresh());
@@ -330,6 +331,38 @@ fn account_settings(s: &dyn Store) {
     s.put_setting("AccountAlias", None, 3).unwrap();
     assert_eq!(s.get_setting("AccountAlias").unwrap(), None);
     s.put_setting("AccountAlias", None, 3).unwrap();
+}
+
+fn ram_tags(s: &dyn Store) {
+    s.create_role(&role("Tagged"), 10, &[]).unwrap();
+    let rid = s.get_role("Tagged").unwrap().unwrap().role_id;
+    let (p, v) = policy("tp");
+    s.create_policy(&p, &v, 10).unwrap();
+    let items = [
+        (TagResource::Role, rid.clone()),
+        (TagResource::Policy, "tp".to_string()),
+    ];
+    let t = |k: &str, v: &str| (k.to_string(), v.to_string());
+    s.tag_resources(&items, &[t("a", "1"), t("b", "2")], 3)
+        .unwrap();
+    // One resource over the limit: nothing changes anywhere.
+    s.tag_resource(TagResource::Policy, "tp", &[t("c", "3")], 3)
+        .unwrap();
+    assert!(matches!(
+        s.tag_resources(&items, &[t("d", "4")], 3),
+        Err(StoreError::Limit(Entity::Tag))
+    ));
+    assert_eq!(s.list_tags(TagResource::Role, &rid).unwrap().len(), 2);
+    s.untag_resources(&items, Some(&["a".to_string()])).unwrap();
+    assert_eq!(s.list_tags(TagResource::Role, &rid).unwrap(), [t("b", "2")]);
+    s.untag_resources(&items[1..], None).unwrap();
+    assert!(s.list_tags(TagResource::Policy, "tp").unwrap().is_empty());
+    // Tags go with their role or policy.
+    s.tag_resources(&items, &[t("x", "y")], 3).unwrap();
+    s.delete_role("Tagged").unwrap();
+    s.delete_policy("tp", true).unwrap();
+    assert!(s.list_tags(TagResource::Role, &rid).unwrap().is_empty());
+    assert!(s.list_tags(TagResource::Policy, "tp").unwrap().is_empty());
 }
 
 fn mfa_device(serial: &str) -> MfaDeviceRow {
