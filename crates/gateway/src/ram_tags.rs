@@ -18,6 +18,9 @@ fn items(ctx: &Ctx<'_>) -> Vec<(TagResource, String)> {
 
 pub(crate) fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let t = tags::tags("Tag", ctx.params.required("Tag")?)?;
+    if t.is_empty() {
+        return Err(ApiError::missing("Tag"));
+    }
     ctx.rampart.tag_ram_resources(&items(ctx), &t)?;
     Ok(Map::new())
 }
@@ -26,11 +29,13 @@ pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let all = p.bool("All")?.unwrap_or(false);
     let keys = match p.get("TagKeys").filter(|s| !s.is_empty()) {
-        Some(text) => Some(tags::names("TagKeys", text, tags::MAX_TAGS)?),
-        None if all => None,
-        None => return Err(ApiError::missing("TagKeys")),
+        Some(text) => tags::names("TagKeys", text, tags::MAX_TAGS)?,
+        None => Vec::new(),
     };
-    let keys = if all { None } else { keys };
+    if !all && keys.is_empty() {
+        return Err(ApiError::missing("TagKeys"));
+    }
+    let keys = if all { None } else { Some(keys) };
     ctx.rampart
         .untag_ram_resources(&items(ctx), keys.as_deref())?;
     Ok(Map::new())
@@ -42,7 +47,7 @@ const DEFAULT_PAGE: usize = 50;
 pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let filter = match p.get("Tag").filter(|s| !s.is_empty()) {
-        Some(text) => Some(tags::tags("Tag", text)?),
+        Some(text) => Some(tags::tags("Tag", text)?).filter(|f| !f.is_empty()),
         None => None,
     };
     let page = match p.u32("PageSize")? {

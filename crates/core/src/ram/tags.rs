@@ -36,11 +36,12 @@ pub fn resource_type(v: &str) -> Result<TagResource, ApiError> {
     }
 }
 
-/// A JSON array of 1 to `max` non-empty strings (`ResourceNames`, `TagKeys`).
+/// A JSON array of at most `max` non-empty strings (`ResourceNames`,
+/// `TagKeys`); the Tea clients send `[]` for a list left out.
 pub fn names(param: &str, text: &str, max: usize) -> Result<Vec<String>, ApiError> {
     let items = json_array(param, text)?;
-    if items.is_empty() || items.len() > max {
-        return Err(bad(param, &format!("give 1 to {max} names")));
+    if items.len() > max {
+        return Err(bad(param, &format!("give at most {max} names")));
     }
     items
         .into_iter()
@@ -54,11 +55,11 @@ pub fn names(param: &str, text: &str, max: usize) -> Result<Vec<String>, ApiErro
         .collect()
 }
 
-/// `Tag`: `[{"Key":"k","Value":"v"}]`, 1 to 20; keys 1–128 characters, not
-/// starting with `acs:` or `aliyun`; values at most 256.
+/// `Tag`: `[{"Key":"k","Value":"v"}]`, at most 20 (`[]`: none); keys 1–128
+/// characters, not starting with `acs:` or `aliyun`; values at most 256.
 pub fn tags(param: &str, text: &str) -> Result<Vec<(String, String)>, ApiError> {
     let items = json_array(param, text)?;
-    if items.is_empty() || items.len() > MAX_TAGS {
+    if items.len() > MAX_TAGS {
         return Err(bad(
             param,
             "give 1 to 20 tags as [{\"Key\":\"k\",\"Value\":\"v\"}]",

@@ -343,12 +343,15 @@ impl Resolver<'_> {
             }
             Sel::RamTagged => {
                 rampart_core::ram::tags::resource_type(p.required("ResourceType")?)?;
-                rampart_core::ram::tags::names(
+                let names = rampart_core::ram::tags::names(
                     "ResourceNames",
                     p.required("ResourceNames")?,
                     rampart_core::ram::tags::MAX_RESOURCES,
-                )
-                .map(|_| ())
+                )?;
+                if names.is_empty() {
+                    return Err(ApiError::missing("ResourceNames"));
+                }
+                Ok(())
             }
         }
     }
