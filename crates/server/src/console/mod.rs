@@ -30,6 +30,7 @@ use session::{Session, Sessions};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
+const SETTINGS_JS: &str = include_str!("assets/settings.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 
 /// The console's state: the gateway and the live sessions.
@@ -49,6 +50,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/", get(index))
         .route("/login", get(index))
         .route("/assets/app.js", get(app_js))
+        .route("/assets/settings.js", get(settings_js))
         .route("/assets/app.css", get(app_css))
         .route("/api/session", get(session_info))
         .route(
@@ -115,6 +117,10 @@ async fn index() -> Response {
 
 async fn app_js() -> Response {
     asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+async fn settings_js() -> Response {
+    asset("text/javascript; charset=utf-8", SETTINGS_JS)
 }
 
 async fn app_css() -> Response {

@@ -706,6 +706,7 @@ async function viewUser(name) {
   view.append(perms);
   perms.append(h('div', { class: 'toolbar' }, button('Add Permissions', () => showPanel(perms, permissionPanel('User', name, 'Add Permissions', reload)))));
   await attempt(null, () => attachedPolicies(perms, 'User', name, reload));
+  await mfaSection(view, name);
 }
 
 // Groups ------------------------------------------------------------------
@@ -934,6 +935,7 @@ async function viewPolicy(type, name) {
       { label: 'Attached', render: (e) => e.date || '' },
     ], rows, 'The policy is not attached to anyone.'));
   });
+  if (type === 'Custom') await tagsSection(view, 'policy', name);
 }
 
 // Grants ------------------------------------------------------------------
@@ -1159,6 +1161,7 @@ async function viewRole(name) {
     await api('ram', 'UpdateRole', { RoleName: name, NewAssumeRolePolicyDocument: ed.textarea.value });
     notice('The trust policy was updated.');
   }))));
+  await tagsSection(view, 'role', name);
 }
 
 // Secrets -----------------------------------------------------------------
@@ -1560,12 +1563,16 @@ function showLogin(message) {
 function showApp(info) {
   state.csrf = info.CsrfToken;
   state.principal = info.Principal;
+  state.mustChangePassword = Boolean(info.MustChangePassword);
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   $('#logout').hidden = false;
   $('#whoami').textContent = `Logged on as ${info.Principal.DisplayName}`;
   state.focusOnRoute = false;
-  if (!location.hash || location.hash === '#') location.hash = '#/users';
+  if (state.mustChangePassword) {
+    if (location.hash === '#/password') route();
+    else location.hash = '#/password';
+  } else if (!location.hash || location.hash === '#') location.hash = '#/users';
   else route();
 }
 
