@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authorize;
 pub mod decode;
 pub mod encode;
+mod ims;
 mod kms;
 mod params;
 mod products;

@@ -457,6 +457,7 @@ fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
         ("OldPassword", "Sup3r-Secret!1".into()),
         ("NewPassword", "An0ther-Secret!".into()),
         ("AccountAlias", "oracle-corp".into()),
+        ("UserPrincipalName", format!("alice@{uid}.onaliyun.com")),
     ])
 }
 
@@ -472,7 +473,13 @@ fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrides {
         "CreateAlias" => vec![("AliasName", s("alias/new"))],
         "CreateSecret" => vec![("SecretName", s("new/secret"))],
         "DeleteUser" => vec![("UserName", s("dave"))],
-        "BindMFADevice" => vec![("UserName", s("carol"))],
+        "BindMFADevice" => vec![
+            ("UserName", s("carol")),
+            (
+                "UserPrincipalName",
+                Some(format!("carol@{uid}.onaliyun.com")),
+            ),
+        ],
         "TagResources" | "UntagResources" | "ListTagResources" if product == Product::Ram => vec![
             ("ResourceType", s("role")),
             ("ResourceNames", s(r#"["ProtectedAdmin"]"#)),
@@ -598,6 +605,22 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
             ],
         ),
         Sel::Mfa(p) => one(p, &["NEWMFA".into(), "spare".into()]),
+        Sel::Upn { self_default } => {
+            let mut v = one(
+                "UserPrincipalName",
+                &[
+                    format!("ALICE@{uid}.onaliyun.com"),
+                    format!("alice@{uid}.ONALIYUN.COM"),
+                    format!("carol@{uid}.onaliyun.com"),
+                    "alice@1111111111111111.onaliyun.com".into(),
+                    "alice".into(),
+                ],
+            );
+            if self_default {
+                v.push(vec![("UserPrincipalName", None)]);
+            }
+            v
+        }
         Sel::NewGroupName(p) => one(p, &["renamed-group".into(), "DEVS".into()]),
         Sel::Key {
             param, fallback, ..

@@ -81,6 +81,13 @@ pub enum Sel {
     /// A virtual MFA device: by `VirtualMFADeviceName` (a new one), or by
     /// `SerialNumber` (`acs:ram::<uid>:mfa/<name>`, an existing one).
     Mfa(&'static str),
+    /// A user by IMS `UserPrincipalName` (`<name>@<account id or
+    /// alias>.onaliyun.com`); with `self_default`, an absent one means the
+    /// calling RAM user.
+    Upn {
+        /// Whether an absent parameter means the caller.
+        self_default: bool,
+    },
     /// A group by name.
     Group(&'static str),
     /// A role by name (any case).
@@ -281,6 +288,11 @@ impl Resolver<'_> {
             | Sel::RamSecretUser
             | Sel::SecretsList => Ok(()),
             Sel::Mfa(param) => self.mfa_name(param).map(|_| ()),
+            Sel::Upn { self_default } => match (nonempty(p, "UserPrincipalName"), self.principal) {
+                (Some(upn), _) => self.upn_user(upn).map(|_| ()),
+                (None, Principal::User { .. }) if self_default => Ok(()),
+                (None, _) => Err(ApiError::missing("UserPrincipalName")),
+            },
             Sel::Caller => match self.principal {
                 Principal::User { .. } => Ok(()),
                 _ => Err(rampart_core::ram::not_a_user()),
@@ -390,6 +402,19 @@ impl Resolver<'_> {
                 };
                 if let Some(n) = self.user(plan, name, None)? {
                     plan.target.slots.push((param, Entity::User(n)));
+                }
+            }
+            Sel::Upn { .. } => {
+                plan.consumed.push("UserPrincipalName");
+                let name = match (nonempty(self.params, "UserPrincipalName"), self.principal) {
+                    (Some(upn), _) => self.upn_user(upn)?,
+                    (None, Principal::User { user_name, .. }) => user_name.as_str(),
+                    (None, _) => return Err(ApiError::missing("UserPrincipalName")),
+                };
+                if let Some(n) = self.user(plan, name, None)? {
+                    plan.target
+                        .slots
+                        .push(("UserPrincipalName", Entity::User(n)));
                 }
             }
             Sel::Mfa(param) => {
@@ -721,6 +746,26 @@ impl Resolver<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The user name of a `UserPrincipalName` of this account.
+    fn upn_user<'p>(&self, upn: &'p str) -> Result<&'p str, ApiError> {
+        let bad = || {
+            ApiError::new(
+                400,
+                "InvalidParameter.UserPrincipalName.Format",
+                "The parameter \"UserPrincipalName\" must be <user name>@<account id or alias>.onaliyun.com of this account.",
+            )
+        };
+        let (name, domain) = upn.rsplit_once('@').ok_or_else(bad)?;
+        let domain = domain.to_ascii_lowercase();
+        let host = domain.strip_suffix(".onaliyun.com").ok_or_else(bad)?;
+        let ours = host == self.uid() || self.rampart.account_alias()?.eq_ignore_ascii_case(host);
+        if !ours {
+            return Err(bad());
+        }
+        rampart_core::ram::validate::user_name("UserPrincipalName", name)?;
+        Ok(name)
     }
 
     /// The device name a `Sel::Mfa` parameter names.
