@@ -8,12 +8,19 @@ use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
+use crate::ram;
 use crate::ram_account as acct;
 use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
 
 const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
+const USERS: &[Sel] = &[Sel::Container(Container::Users)];
+/// `UserPrincipalName`, or the calling RAM user when absent.
 const UPN: Sel = Sel::Upn { self_default: true };
+/// `UserPrincipalName`, required.
+const NAMED: Sel = Sel::Upn {
+    self_default: false,
+};
 
 /// The implemented IMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -45,11 +52,40 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
     ActionSpec::new("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
     ActionSpec::new("GetUserMFAInfo", &[UPN], get_user_mfa_info),
+    ActionSpec::new("CreateUser", USERS, crate::ims_users::create_user),
+    ActionSpec::new("GetUser", &[NAMED], crate::ims_users::get_user),
+    ActionSpec::new("DeleteUser", &[NAMED], ram::delete_user),
+    ActionSpec::new("ListUsers", USERS, crate::ims_users::list_users),
+    ActionSpec::new(
+        "CreateLoginProfile",
+        &[NAMED],
+        crate::ims_users::create_login_profile,
+    ),
+    ActionSpec::new(
+        "GetLoginProfile",
+        &[NAMED],
+        crate::ims_users::get_login_profile,
+    ),
+    ActionSpec::new(
+        "UpdateLoginProfile",
+        &[NAMED],
+        crate::ims_users::update_login_profile,
+    ),
+    ActionSpec::new("DeleteLoginProfile", &[NAMED], ram::delete_login_profile),
+    ActionSpec::new("CreateAccessKey", &[UPN], ram::create_access_key),
+    ActionSpec::new("ListAccessKeys", &[UPN], ram::list_access_keys),
+    ActionSpec::new("UpdateAccessKey", &[UPN], ram::update_access_key),
+    ActionSpec::new("DeleteAccessKey", &[UPN], ram::delete_access_key),
+    ActionSpec::new(
+        "GetAccessKeyLastUsed",
+        &[UPN],
+        ram::get_access_key_last_used,
+    ),
 ];
 
 /// Refuses IMS parameters whose rules Rampart does not enforce, rather
 /// than keeping them without effect.
-fn unsupported(ctx: &Ctx<'_>, names: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn unsupported(ctx: &Ctx<'_>, names: &[&str]) -> Result<(), ApiError> {
     for n in names {
         if ctx.params.get(n).is_some_and(|v| !v.is_empty()) {
             return Err(ApiError::invalid(

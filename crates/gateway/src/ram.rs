@@ -272,7 +272,7 @@ fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field("User", u)
 }
 
-fn delete_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_user(ctx.target.user()?)?;
     empty()
 }
@@ -287,14 +287,14 @@ fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-fn create_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "AccessKey",
         ctx.rampart.create_access_key(ctx.target.user()?)?,
     )
 }
 
-fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     list(
         "AccessKeys",
         "AccessKey",
@@ -302,7 +302,7 @@ fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart.update_access_key(
         ctx.target.user()?,
@@ -312,13 +312,13 @@ fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     empty()
 }
 
-fn delete_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
         .delete_access_key(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
     empty()
 }
 
-fn get_access_key_last_used(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_access_key_last_used(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let last = ctx
         .rampart
         .access_key_last_used(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
@@ -410,28 +410,28 @@ fn login_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
     })
 }
 
-fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
         ctx.rampart.create_login_profile(login_input(ctx)?)?,
     )
 }
 
-fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
         ctx.rampart.get_login_profile(ctx.target.user()?)?,
     )
 }
 
-fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
         ctx.rampart.update_login_profile(login_input(ctx)?)?,
     )
 }
 
-fn delete_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_login_profile(ctx.target.user()?)?;
     empty()
 }

@@ -466,13 +466,26 @@ fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrides {
     let uid = &fx.account_id;
     let s = |v: &str| Some(v.to_string());
     match action {
-        "CreateUser" => vec![("UserName", s("newuser"))],
+        "CreateUser" => vec![
+            ("UserName", s("newuser")),
+            (
+                "UserPrincipalName",
+                Some(format!("newuser@{uid}.onaliyun.com")),
+            ),
+            ("DisplayName", s("New User")),
+        ],
         "CreateGroup" => vec![("GroupName", s("newgroup"))],
         "CreateRole" => vec![("RoleName", s("NewRole"))],
         "CreatePolicy" => vec![("PolicyName", s("newpolicy"))],
         "CreateAlias" => vec![("AliasName", s("alias/new"))],
         "CreateSecret" => vec![("SecretName", s("new/secret"))],
-        "DeleteUser" => vec![("UserName", s("dave"))],
+        "DeleteUser" => vec![
+            ("UserName", s("dave")),
+            (
+                "UserPrincipalName",
+                Some(format!("dave@{uid}.onaliyun.com")),
+            ),
+        ],
         "BindMFADevice" => vec![
             ("UserName", s("carol")),
             (

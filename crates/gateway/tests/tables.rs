@@ -19,9 +19,9 @@ fn every_real_action_is_served_or_answers_not_implemented() {
         (Product::Kms, "ListKmsInstances"),
         (Product::Sts, "GenerateSessionAccessKey"),
         (Product::Ram, "GetServiceLinkedRoleTemplate"),
-        (Product::Ims, "GetUser"),
+        (Product::Ims, "UpdateUser"),
         (Product::Ims, "ListOIDCProviders"),
-        (Product::Ims, "GetLoginProfile"),
+        (Product::Ims, "ListGroups"),
     ];
     for (product, action) in samples {
         assert!(

@@ -78,3 +78,40 @@ def test_ims_account_settings_and_mfa(fresh_server, flavour):
                  400, "InvalidParameter.OldPassword")
     # Not yet served: answered as such.
     expect_error(lambda: ims.call("ListOIDCProviders"), 400, "InvalidAction.NotImplemented")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_users_login_profiles_and_keys(server, flavour, uniq):
+    ims = make_client(flavour, server, product="ims")
+    ram = make_client(flavour, server)
+    name = uniq("imsu")
+    upn = f"{name}@{server.account_id}.onaliyun.com"
+    u = ims.call("CreateUser", UserPrincipalName=upn, DisplayName="IMS User", Comments="made by IMS")["User"]
+    assert u["UserPrincipalName"] == upn and u["DisplayName"] == "IMS User"
+    assert ram.call("GetUser", UserName=name)["User"]["UserId"] == u["UserId"]
+    got = ims.call("GetUser", UserPrincipalName=f"{name}@{server.account_id}.ONALIYUN.COM")["User"]
+    assert got["UserPrincipalName"] == upn and got["UserId"] == u["UserId"]
+    expect_error(lambda: ims.call("CreateUser", UserPrincipalName=f"{name}@elsewhere.onaliyun.com",
+                                  DisplayName="x"), 400, "InvalidParameter.UserPrincipalName.Format")
+    listed = ims.call("ListUsers", MaxItems=1000)["Users"]["User"]
+    assert any(x["UserPrincipalName"] == upn and x["Status"] == "active" for x in listed)
+
+    lp = ims.call("CreateLoginProfile", UserPrincipalName=upn, Password="Ims-Users-Passw0rd!",
+                  PasswordResetRequired=True)["LoginProfile"]
+    assert lp["UserPrincipalName"] == upn and lp["PasswordResetRequired"] is True
+    assert lp["Status"] == "Active"
+    ims.call("UpdateLoginProfile", UserPrincipalName=upn, PasswordResetRequired=False)
+    assert ims.call("GetLoginProfile", UserPrincipalName=upn)["LoginProfile"]["PasswordResetRequired"] is False
+    expect_error(lambda: ims.call("UpdateLoginProfile", UserPrincipalName=upn, Status="Inactive"), 400,
+                 "InvalidParameter.Status")
+
+    k = ims.call("CreateAccessKey", UserPrincipalName=upn)["AccessKey"]
+    assert k["AccessKeySecret"] and k["Status"] == "Active"
+    keys = ims.call("ListAccessKeys", UserPrincipalName=upn)["AccessKeys"]["AccessKey"]
+    assert [x["AccessKeyId"] for x in keys] == [k["AccessKeyId"]]
+    ims.call("UpdateAccessKey", UserPrincipalName=upn, UserAccessKeyId=k["AccessKeyId"], Status="Inactive")
+    ims.call("DeleteAccessKey", UserPrincipalName=upn, UserAccessKeyId=k["AccessKeyId"])
+    expect_error(lambda: ims.call("DeleteUser", UserPrincipalName=upn), 409, "DeleteConflict.User.LoginProfile")
+    ims.call("DeleteLoginProfile", UserPrincipalName=upn)
+    ims.call("DeleteUser", UserPrincipalName=upn)
+    expect_error(lambda: ims.call("GetUser", UserPrincipalName=upn), 404, "EntityNotExist.User")
