@@ -438,10 +438,11 @@ pub(crate) fn delete_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 fn create_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
-    let v = ctx.rampart.create_policy(
+    let v = ctx.rampart.create_policy_tagged(
         p.required("PolicyName")?,
         p.required("PolicyDocument")?,
         p.get("Description"),
+        &first_tags(ctx)?,
     )?;
     let mut m = field("Policy", &v)?;
     if let Some(Value::Object(pol)) = m.get_mut("Policy") {
@@ -469,6 +470,7 @@ fn delete_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn list_policies(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    no_tag_filter(ctx)?;
     let p = ctx.params;
     let ptype = match p.get("PolicyType").filter(|s| !s.is_empty()) {
         Some(t) => Some(parse_policy_type(t)?),
@@ -642,8 +644,29 @@ fn create_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         assume_role_policy_document: p.required("AssumeRolePolicyDocument")?.to_string(),
         description: p.opt("Description"),
         max_session_duration: i64_param(ctx, "MaxSessionDuration")?,
+        tags: first_tags(ctx)?,
     })?;
     role_field(v, false)
+}
+
+/// ListRoles and ListPolicies do not filter by `Tag` here: a filter is
+/// refused rather than ignored (the Tea clients send `[]` for none).
+fn no_tag_filter(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    if first_tags(ctx)?.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "Tag",
+        "Listing by tags is not supported by this server; list without `Tag` and use ListTagResources.",
+    ))
+}
+
+/// `Tag` of CreateRole and CreatePolicy (a JSON string), if given.
+fn first_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, ApiError> {
+    match ctx.params.get("Tag").filter(|s| !s.is_empty()) {
+        Some(text) => rampart_core::ram::tags::tags("Tag", text),
+        None => Ok(Vec::new()),
+    }
 }
 
 fn get_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -669,6 +692,7 @@ fn delete_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn list_roles(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    no_tag_filter(ctx)?;
     let p = ctx.params;
     page(
         "Roles",

@@ -176,3 +176,58 @@ fn roles_and_policies_carry_tags() {
     );
     assert!(tags_of(&s, "policy", r#"["tagged-policy"]"#).is_empty());
 }
+
+#[test]
+fn tags_given_at_creation_and_list_filters_refused() {
+    let s = Server::new();
+    s.ram(
+        "CreateRole",
+        &[
+            ("RoleName", "Born"),
+            ("AssumeRolePolicyDocument", TRUST),
+            ("Tag", r#"[{"Key":"env","Value":"prod"}]"#),
+        ],
+    );
+    s.ram(
+        "CreatePolicy",
+        &[
+            ("PolicyName", "born-policy"),
+            ("PolicyDocument", DOC),
+            ("Tag", r#"[{"Key":"team","Value":"b"}]"#),
+        ],
+    );
+    assert_eq!(
+        tags_of(&s, "role", r#"["Born"]"#),
+        [("Born".into(), "env".into(), "prod".into())]
+    );
+    assert_eq!(
+        tags_of(&s, "policy", r#"["born-policy"]"#),
+        [("born-policy".into(), "team".into(), "b".into())]
+    );
+    // A bad tag refuses the creation itself.
+    assert_eq!(
+        code(
+            &s,
+            "CreateRole",
+            &[
+                ("RoleName", "Unborn"),
+                ("AssumeRolePolicyDocument", TRUST),
+                ("Tag", r#"[{"Key":"aliyun-x","Value":"v"}]"#)
+            ]
+        ),
+        "InvalidParameter.Tag"
+    );
+    assert_eq!(
+        code(&s, "GetRole", &[("RoleName", "Unborn")]),
+        "EntityNotExist.Role"
+    );
+    assert_eq!(code(&s, "ListRoles", &[("Tag", "[]")]), "OK");
+    assert_eq!(
+        code(
+            &s,
+            "ListRoles",
+            &[("Tag", r#"[{"Key":"env","Value":"prod"}]"#)]
+        ),
+        "InvalidParameter.Tag"
+    );
+}

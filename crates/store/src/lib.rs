@@ -242,6 +242,15 @@ pub trait PolicyStore {
         first: &PolicyVersionRow,
         max_policies: u64,
     ) -> StoreResult<()>;
+    /// [`PolicyStore::create_policy`] with its first tags, in the same
+    /// transaction (`Limit(Tag)` beyond 20).
+    fn create_policy_with_tags(
+        &self,
+        policy: &PolicyRow,
+        first: &PolicyVersionRow,
+        max_policies: u64,
+        tags: &[(String, String)],
+    ) -> StoreResult<()>;
     /// A custom policy by name.
     fn get_policy(&self, policy_name: &str) -> StoreResult<Option<PolicyRow>>;
     /// Custom policies ordered by name, strictly after `after`.
@@ -335,6 +344,15 @@ pub trait RoleStore {
         role: &RoleRow,
         max_roles: u64,
         system_policies: &[&str],
+    ) -> StoreResult<()>;
+    /// [`RoleStore::create_role`] with its first tags, in the same
+    /// transaction (`Limit(Tag)` beyond 20).
+    fn create_role_with_tags(
+        &self,
+        role: &RoleRow,
+        max_roles: u64,
+        system_policies: &[&str],
+        tags: &[(String, String)],
     ) -> StoreResult<()>;
     /// A role by name (case-insensitive).
     fn get_role(&self, role_name: &str) -> StoreResult<Option<RoleRow>>;

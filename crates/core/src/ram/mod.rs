@@ -169,6 +169,11 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             "LimitExceeded.VirtualMFADevice",
             "The count of virtual MFA devices beyond the current limits.",
         ),
+        StoreError::Limit(Tag) => ApiError::new(
+            409,
+            "LimitExceeded.Tag",
+            "A resource would have more than 20 tags; remove some first.",
+        ),
         StoreError::Limit(other) => ApiError::internal(format!("unexpected limit {other:?}")),
         StoreError::Backend(msg) => ApiError::internal(msg),
     }

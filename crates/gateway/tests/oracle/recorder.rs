@@ -351,6 +351,20 @@ impl PolicyStore for Recorder {
         );
         self.inner.create_policy(p, first, max)
     }
+    fn create_policy_with_tags(
+        &self,
+        p: &PolicyRow,
+        first: &PolicyVersionRow,
+        max: u64,
+        tags: &[(String, String)],
+    ) -> StoreResult<()> {
+        self.push(
+            Thing::Policy(PolicyType::Custom, p.policy_name.clone()),
+            "create_policy",
+            true,
+        );
+        self.inner.create_policy_with_tags(p, first, max, tags)
+    }
     fn get_policy(&self, name: &str) -> StoreResult<Option<PolicyRow>> {
         self.policy(PolicyType::Custom, name, "get_policy");
         self.inner.get_policy(name)
@@ -448,6 +462,16 @@ impl RoleStore for Recorder {
     fn create_role(&self, role: &RoleRow, max: u64, system: &[&str]) -> StoreResult<()> {
         self.push(Thing::Role(role.role_name.clone()), "create_role", true);
         self.inner.create_role(role, max, system)
+    }
+    fn create_role_with_tags(
+        &self,
+        role: &RoleRow,
+        max: u64,
+        system: &[&str],
+        tags: &[(String, String)],
+    ) -> StoreResult<()> {
+        self.push(Thing::Role(role.role_name.clone()), "create_role", true);
+        self.inner.create_role_with_tags(role, max, system, tags)
     }
     fn get_role(&self, name: &str) -> StoreResult<Option<RoleRow>> {
         self.role(name, "get_role");

@@ -363,6 +363,20 @@ fn ram_tags(s: &dyn Store) {
     s.delete_policy("tp", true).unwrap();
     assert!(s.list_tags(TagResource::Role, &rid).unwrap().is_empty());
     assert!(s.list_tags(TagResource::Policy, "tp").unwrap().is_empty());
+    // Tags given at creation are part of it.
+    s.create_role_with_tags(&role("Born"), 10, &[], &[t("k", "v")])
+        .unwrap();
+    assert_eq!(
+        s.list_tags(TagResource::Role, "rid-Born").unwrap(),
+        [t("k", "v")]
+    );
+    let (p, v) = policy("bp");
+    s.create_policy_with_tags(&p, &v, 10, &[t("k", "v")])
+        .unwrap();
+    assert_eq!(
+        s.list_tags(TagResource::Policy, "bp").unwrap(),
+        [t("k", "v")]
+    );
 }
 
 fn mfa_device(serial: &str) -> MfaDeviceRow {
