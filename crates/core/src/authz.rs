@@ -217,10 +217,68 @@ impl Rampart {
             );
             decision = decision.intersect(session);
         }
+        if decision.effect == Effect::ImplicitDeny && self.self_service(principal, req)? {
+            decision = Decision {
+                effect: Effect::Allow,
+                reasons: Vec::new(),
+            };
+        }
         if decision.is_allowed() {
             ledger::note(req.action, req.resource);
         }
         Ok(decision)
+    }
+
+    /// Whether the security preference lets a RAM user do this to itself
+    /// without a policy: manage its own AccessKeys
+    /// (`AllowUserToManageAccessKeys`), its own MFA device
+    /// (`AllowUserToManageMFADevices`), change its own password
+    /// (`AllowUserToChangePassword`). An explicit deny still wins.
+    fn self_service(
+        &self,
+        principal: &Principal,
+        req: &AccessRequest<'_>,
+    ) -> Result<bool, ApiError> {
+        let Principal::User {
+            account_id,
+            user_name,
+            ..
+        } = principal
+        else {
+            return Ok(false);
+        };
+        let Some(("ram" | "ims", action)) = req.action.split_once(':') else {
+            return Ok(false);
+        };
+        // Its own user, or the MFA device named after it.
+        let own = format!("acs:ram:*:{account_id}:user/{user_name}");
+        let own_mfa = format!("acs:ram:*:{account_id}:mfa/{user_name}");
+        if req.resource != own && req.resource != own_mfa {
+            return Ok(false);
+        }
+        let kind = match action {
+            "CreateAccessKey"
+            | "DeleteAccessKey"
+            | "UpdateAccessKey"
+            | "ListAccessKeys"
+            | "GetAccessKeyLastUsed" => 0,
+            "ChangePassword" => 1,
+            "CreateVirtualMFADevice"
+            | "BindMFADevice"
+            | "UnbindMFADevice"
+            | "DeleteVirtualMFADevice"
+            | "GetUserMFAInfo" => 2,
+            _ => return Ok(false),
+        };
+        if req.resource == own_mfa && kind != 2 {
+            return Ok(false);
+        }
+        let pref = self.security_preference()?;
+        Ok(match kind {
+            0 => pref.allow_user_to_manage_access_keys,
+            1 => pref.allow_user_to_change_password,
+            _ => pref.allow_user_to_manage_mfa_devices,
+        })
     }
 
     /// Decides a request; `Err(NoPermission)` explains a denial.

@@ -1,7 +1,14 @@
 //! Console logon: the account (account id + console password) or a RAM user
-//! with a login profile (`<user>@<account id>`, or
-//! `<user>@<account id>.onaliyun.com`), with a brake on repeated failures,
-//! and the check that keeps a console session valid.
+//! with a login profile (`<user>@<account id or alias>`, or
+//! `<user>@<account id or alias>.onaliyun.com`), with a brake on repeated
+//! failures, and the check that keeps a console session valid.
+//!
+//! A RAM user's logon also follows the account's settings: the password
+//! policy (`MaxLoginAttemps` failures within an hour lock the user out for
+//! the rest of it, whatever the address, until a new password is set; an
+//! expired password refuses the logon under `HardExpiry`, else it must be
+//! changed first, as must one whose login profile asks for a reset) and
+//! the security preference (`LoginNetworkMasks`, `LoginSessionDuration`).
 //!
 //! # The brake on failed logons
 //!
@@ -153,9 +160,45 @@ struct Tables {
     by_principal: HashMap<Subject, Brake>,
     /// Per unknown name (hashed), capped apart so it cannot evict the above.
     by_unknown: HashMap<Subject, Brake>,
+    /// The password policy's `MaxLoginAttemps`: failures per principal
+    /// (unknown names too, so a lockout tells nothing) in the hour since
+    /// the first of them.
+    hourly: HashMap<Subject, Count>,
 }
 
+/// The window of the password policy's `MaxLoginAttemps`, seconds.
+pub const LOCKOUT_WINDOW_SECS: i64 = 3600;
+
 impl Tables {
+    /// Whether `s` has used up `max` failures in the current hour; the
+    /// seconds left of that hour.
+    fn hourly_locked(&self, s: &Subject, max: u32, now: i64) -> Option<i64> {
+        let c = self.hourly.get(s)?;
+        let left = c.last_failure + LOCKOUT_WINDOW_SECS - now;
+        (max > 0 && c.failures >= max && left > 0).then_some(left)
+    }
+
+    /// Counts a failure of `s` in its hour (`last_failure` holds the
+    /// hour's start).
+    fn hourly_failed(&mut self, s: &Subject, now: i64) {
+        let entry = self.hourly.get(s).copied();
+        let mut c = match entry {
+            Some(c) if now - c.last_failure < LOCKOUT_WINDOW_SECS => c,
+            _ => Count {
+                failures: 0,
+                last_failure: now,
+            },
+        };
+        c.failures = c.failures.saturating_add(1);
+        if !self.hourly.contains_key(s) && self.hourly.len() >= MAX_ENTRIES {
+            self.hourly
+                .retain(|_, c| now - c.last_failure < LOCKOUT_WINDOW_SECS);
+        }
+        if self.hourly.len() < MAX_ENTRIES || self.hourly.contains_key(s) {
+            self.hourly.insert(s.clone(), c);
+        }
+    }
+
     fn brakes(&mut self, s: &Subject) -> &mut HashMap<Subject, Brake> {
         if s.is_known() {
             &mut self.by_principal
@@ -281,6 +324,14 @@ impl LoginGuard {
         Subject::Unknown(h)
     }
 
+    /// A user's password changed: its hourly failures are forgotten (the
+    /// password policy's rule).
+    pub fn password_changed(&self, user_id: &str) {
+        self.tables()
+            .hourly
+            .remove(&Subject::User(user_id.to_string()));
+    }
+
     /// How many counts each table holds: (per address, per principal, per
     /// unknown name).
     pub fn table_sizes(&self) -> (usize, usize, usize) {
@@ -316,12 +367,23 @@ pub struct ConsoleLogon {
     pub principal: Principal,
     /// SHA-256 of the stored password hash the logon matched.
     fingerprint: String,
+    /// The password must be changed before anything else (the login
+    /// profile says so, or the password expired under a soft expiry).
+    pub must_change_password: bool,
+    /// When the session ends (Unix seconds): the security preference's
+    /// `LoginSessionDuration` for RAM users.
+    pub expires_at: i64,
 }
+
+/// How long the account's own console sessions last, seconds.
+pub const ROOT_SESSION_SECS: i64 = 8 * 3600;
 
 impl std::fmt::Debug for ConsoleLogon {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsoleLogon")
             .field("principal", &self.principal)
+            .field("must_change_password", &self.must_change_password)
+            .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
 }
@@ -347,6 +409,16 @@ fn locked(wait: i64, own_address: bool) -> ApiError {
     )
 }
 
+fn policy_locked(max: u32, left: i64) -> ApiError {
+    ApiError::new(
+        429,
+        "InvalidLogin.Locked",
+        format!(
+            "{max} failed logons within an hour (the password policy's MaxLoginAttemps); try again in {left} s or ask an administrator to set a new password."
+        ),
+    )
+}
+
 /// Whom a logon name names, read from the store (no password checked yet).
 enum Target {
     Root {
@@ -354,7 +426,7 @@ enum Target {
     },
     User {
         row: rampart_store::UserRow,
-        password_hash: Option<String>,
+        profile: Option<Box<rampart_store::LoginProfileRow>>,
     },
     Nobody {
         canonical: String,
@@ -370,6 +442,20 @@ impl Rampart {
         password: &str,
         source: Option<&str>,
     ) -> Result<ConsoleLogon, ApiError> {
+        self.console_login_mfa(login_name, password, source, None)
+    }
+
+    /// [`Rampart::console_login`] with the code of the user's MFA device:
+    /// a user with a bound device is refused (401
+    /// `InvalidLogin.MFARequired`) until the right password comes with a
+    /// current code (a wrong code is a failed logon).
+    pub fn console_login_mfa(
+        &self,
+        login_name: &str,
+        password: &str,
+        source: Option<&str>,
+        mfa_code: Option<&str>,
+    ) -> Result<ConsoleLogon, ApiError> {
         if login_name.len() > MAX_LOGIN_NAME_LEN || password.len() > MAX_PASSWORD_LEN {
             return Err(denied());
         }
@@ -383,6 +469,16 @@ impl Rampart {
             Target::User { row, .. } => Subject::User(row.user_id.clone()),
             Target::Nobody { canonical } => guard.unknown(canonical),
         };
+        // The password policy's lockout applies to RAM users (and, alike,
+        // to names that name no one).
+        let policy = match subject {
+            Subject::Root => None,
+            _ => Some(self.password_policy()?),
+        };
+        let max_attempts = policy.as_ref().map_or(0, |p| p.max_login_attempts);
+        if let Some(left) = guard.tables().hourly_locked(&subject, max_attempts, now) {
+            return Err(policy_locked(max_attempts, left));
+        }
         guard
             .tables()
             .begin(&addr, &subject, now)
@@ -390,25 +486,77 @@ impl Rampart {
         let (hash, real) = match &target {
             Target::Root { password_hash } => (password_hash.as_str(), true),
             Target::User {
-                password_hash: Some(h),
-                ..
-            } => (h.as_str(), true),
+                profile: Some(p), ..
+            } => (p.password_hash.as_str(), true),
             _ => (dummy, false),
         };
         // Same work for every name: one Argon2 verification.
         let matched = verify_password(password, hash).unwrap_or(false) && real;
         if !matched {
-            guard.tables().failed(&addr, &subject, self.now());
+            let mut t = guard.tables();
+            t.failed(&addr, &subject, self.now());
+            if max_attempts > 0 {
+                t.hourly_failed(&subject, now);
+            }
             return Err(denied());
+        }
+        // The second factor of a user with a bound MFA device.
+        if let Target::User { row, .. } = &target {
+            if self.user_has_mfa(&row.user_name)? {
+                let Some(code) = mfa_code.filter(|c| !c.is_empty()) else {
+                    guard.tables().failed(&addr, &subject, self.now());
+                    return Err(ApiError::new(
+                        401,
+                        "InvalidLogin.MFARequired",
+                        "Enter the 6-digit code your MFA device shows.",
+                    ));
+                };
+                if !self.check_mfa_code(&row.user_name, code.trim())? {
+                    let mut t = guard.tables();
+                    t.failed(&addr, &subject, self.now());
+                    if max_attempts > 0 {
+                        t.hourly_failed(&subject, now);
+                    }
+                    return Err(ApiError::new(
+                        401,
+                        "InvalidLogin.MFACode",
+                        "The MFA code is wrong or was used already; enter the code the device shows now.",
+                    ));
+                }
+            }
         }
         guard.tables().succeeded(&addr, &subject);
         let fp = fingerprint(hash);
+        let mut must_change_password = false;
+        let mut expires_at = now + ROOT_SESSION_SECS;
         let principal = match target {
             Target::Root { .. } => Principal::Root {
                 account_id: self.account_id.clone(),
                 access_key_id: String::new(),
             },
-            Target::User { mut row, .. } => {
+            Target::User { mut row, profile } => {
+                let pref = self.security_preference()?;
+                if !pref.allows_network(source) {
+                    return Err(ApiError::new(
+                        403,
+                        "InvalidLogin.NetworkNotAllowed",
+                        "The security preference does not allow console logons from this address (LoginNetworkMasks).",
+                    ));
+                }
+                if let (Some(policy), Some(profile)) = (&policy, &profile) {
+                    if policy.expired(profile.password_changed_at, now) {
+                        if policy.hard_expiry {
+                            return Err(ApiError::new(
+                                403,
+                                "InvalidLogin.PasswordExpired",
+                                "The password has expired; ask an administrator to set a new one (UpdateLoginProfile).",
+                            ));
+                        }
+                        must_change_password = true;
+                    }
+                    must_change_password |= profile.password_reset_required;
+                }
+                expires_at = now + i64::from(pref.login_session_duration.clamp(1, 24)) * 3600;
                 row.last_login_at = Some(self.now());
                 if let Err(e) = self.store.update_user(&row) {
                     tracing::warn!(error = %e, "could not record the logon time");
@@ -425,11 +573,13 @@ impl Rampart {
         Ok(ConsoleLogon {
             principal,
             fingerprint: fp,
+            must_change_password,
+            expires_at,
         })
     }
 
-    /// Resolves a logon name: the account id, or `<user>@<account id>` with
-    /// an optional `.onaliyun.com` (the domain in any case).
+    /// Resolves a logon name: the account id, or `<user>@<account id or
+    /// alias>` with an optional `.onaliyun.com` (the domain in any case).
     fn logon_target(&self, name: &str) -> Result<Target, ApiError> {
         if name == self.account_id {
             let acct = self.store.account().map_err(ApiError::internal)?;
@@ -454,7 +604,11 @@ impl Rampart {
             && user
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-        if domain != self.account_id || !valid_user {
+        let ours = domain == self.account_id
+            || self
+                .alias_set()?
+                .is_some_and(|a| a.eq_ignore_ascii_case(domain));
+        if !ours || !valid_user {
             return nobody(canonical);
         }
         // Both reads whether or not the user exists.
@@ -467,7 +621,7 @@ impl Rampart {
         Ok(match row {
             Some(row) => Target::User {
                 row,
-                password_hash: profile.map(|p| p.password_hash),
+                profile: profile.map(Box::new),
             },
             None => Target::Nobody { canonical },
         })
@@ -485,6 +639,9 @@ impl Rampart {
     /// one the logon matched. A changed password, a deleted login profile,
     /// a deleted or renamed user all end the session.
     pub fn console_session_valid(&self, logon: &ConsoleLogon) -> Result<bool, ApiError> {
+        if self.now() >= logon.expires_at {
+            return Ok(false);
+        }
         let current = match &logon.principal {
             Principal::Root { account_id, .. } if *account_id == self.account_id => self
                 .store

@@ -44,6 +44,8 @@ pub enum Purpose {
     KeyMaterial,
     /// STS session tokens.
     SessionToken,
+    /// Seeds of virtual MFA devices.
+    MfaSeed,
 }
 
 impl Purpose {
@@ -52,6 +54,7 @@ impl Purpose {
             Purpose::AccessKeySecret => b"rampart/v1/access-key-secret",
             Purpose::KeyMaterial => b"rampart/v1/key-material",
             Purpose::SessionToken => b"rampart/v1/session-token",
+            Purpose::MfaSeed => b"rampart/v1/mfa-seed",
         }
     }
 }
@@ -111,6 +114,7 @@ pub struct Keyring {
     access_key_secret: DataKey,
     key_material: DataKey,
     session_token: DataKey,
+    mfa_seed: DataKey,
 }
 
 impl Keyring {
@@ -126,6 +130,7 @@ impl Keyring {
             access_key_secret: sub(Purpose::AccessKeySecret),
             key_material: sub(Purpose::KeyMaterial),
             session_token: sub(Purpose::SessionToken),
+            mfa_seed: sub(Purpose::MfaSeed),
         }
     }
 
@@ -140,6 +145,7 @@ impl Keyring {
             Purpose::AccessKeySecret => &self.access_key_secret,
             Purpose::KeyMaterial => &self.key_material,
             Purpose::SessionToken => &self.session_token,
+            Purpose::MfaSeed => &self.mfa_seed,
         }
     }
 }

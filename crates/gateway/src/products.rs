@@ -56,13 +56,13 @@ impl Product {
     }
 
     /// The service prefix of action names in policies (`ram`, `sts`, `kms`).
+    /// IMS is RAM's second API: its actions are RAM's (`ram:GetDefaultDomain`).
     pub fn service(self) -> &'static str {
         match self {
-            Product::Ram => "ram",
+            Product::Ram | Product::Ims => "ram",
             Product::Sts => "sts",
             Product::Kms => "kms",
             Product::Actiontrail => "actiontrail",
-            Product::Ims => "ims",
         }
     }
 
@@ -133,7 +133,7 @@ pub fn action_table(product: Product) -> &'static [ActionSpec] {
         Product::Sts => crate::sts::ACTIONS,
         Product::Kms => crate::kms::ACTIONS,
         Product::Actiontrail => crate::trail::ACTIONS,
-        Product::Ims => &[],
+        Product::Ims => crate::ims::ACTIONS,
     }
 }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
+use crate::ram_account as acct;
 use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
 
@@ -18,6 +19,7 @@ const USERS: &[Sel] = &[Sel::Container(Container::Users)];
 const GROUPS: &[Sel] = &[Sel::Container(Container::Groups)];
 const ROLES: &[Sel] = &[Sel::Container(Container::Roles)];
 const POLICIES: &[Sel] = &[Sel::Container(Container::Policies)];
+const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
 /// `UserName`, or the calling RAM user when absent.
 const USER: Sel = Sel::User {
     param: "UserName",
@@ -164,6 +166,59 @@ pub static ACTIONS: &[ActionSpec] = &[
         &[Sel::Container(Container::Account)],
         crate::ram_tools::decode_diagnostic_message,
     ),
+    ActionSpec::new("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
+    ActionSpec::new("SetPasswordPolicy", ACCOUNT, acct::set_password_policy),
+    ActionSpec::new(
+        "GetSecurityPreference",
+        ACCOUNT,
+        acct::get_security_preference,
+    ),
+    ActionSpec::new(
+        "SetSecurityPreference",
+        ACCOUNT,
+        acct::set_security_preference,
+    ),
+    ActionSpec::new("GetAccountAlias", ACCOUNT, acct::get_account_alias),
+    ActionSpec::new("SetAccountAlias", ACCOUNT, acct::set_account_alias),
+    ActionSpec::new("ClearAccountAlias", ACCOUNT, acct::clear_account_alias),
+    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password),
+    ActionSpec::new(
+        "CreateVirtualMFADevice",
+        &[Sel::Mfa("VirtualMFADeviceName")],
+        acct::create_virtual_mfa_device,
+    ),
+    ActionSpec::new(
+        "ListVirtualMFADevices",
+        &[Sel::Container(Container::MfaDevices)],
+        acct::list_virtual_mfa_devices,
+    ),
+    ActionSpec::new(
+        "DeleteVirtualMFADevice",
+        &[Sel::Mfa("SerialNumber")],
+        acct::delete_virtual_mfa_device,
+    ),
+    ActionSpec::new(
+        "BindMFADevice",
+        &[USER, Sel::Mfa("SerialNumber")],
+        acct::bind_mfa_device,
+    ),
+    ActionSpec::new("UnbindMFADevice", &[USER], acct::unbind_mfa_device),
+    ActionSpec::new("GetUserMFAInfo", &[USER], acct::get_user_mfa_info),
+    ActionSpec::new(
+        "TagResources",
+        &[Sel::RamTagged],
+        crate::ram_tags::tag_resources,
+    ),
+    ActionSpec::new(
+        "UntagResources",
+        &[Sel::RamTagged],
+        crate::ram_tags::untag_resources,
+    ),
+    ActionSpec::new(
+        "ListTagResources",
+        &[Sel::RamTagged],
+        crate::ram_tags::list_tag_resources,
+    ),
 ];
 
 fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {
@@ -227,7 +282,7 @@ fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field("User", u)
 }
 
-fn delete_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_user(ctx.target.user()?)?;
     empty()
 }
@@ -242,14 +297,14 @@ fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-fn create_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "AccessKey",
         ctx.rampart.create_access_key(ctx.target.user()?)?,
     )
 }
 
-fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     list(
         "AccessKeys",
         "AccessKey",
@@ -257,7 +312,7 @@ fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart.update_access_key(
         ctx.target.user()?,
@@ -267,13 +322,13 @@ fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     empty()
 }
 
-fn delete_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
         .delete_access_key(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
     empty()
 }
 
-fn get_access_key_last_used(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_access_key_last_used(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let last = ctx
         .rampart
         .access_key_last_used(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
@@ -365,38 +420,39 @@ fn login_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
     })
 }
 
-fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
         ctx.rampart.create_login_profile(login_input(ctx)?)?,
     )
 }
 
-fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
         ctx.rampart.get_login_profile(ctx.target.user()?)?,
     )
 }
 
-fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
         ctx.rampart.update_login_profile(login_input(ctx)?)?,
     )
 }
 
-fn delete_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_login_profile(ctx.target.user()?)?;
     empty()
 }
 
 fn create_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
-    let v = ctx.rampart.create_policy(
+    let v = ctx.rampart.create_policy_tagged(
         p.required("PolicyName")?,
         p.required("PolicyDocument")?,
         p.get("Description"),
+        &first_tags(ctx)?,
     )?;
     let mut m = field("Policy", &v)?;
     if let Some(Value::Object(pol)) = m.get_mut("Policy") {
@@ -424,6 +480,7 @@ fn delete_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn list_policies(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    no_tag_filter(ctx)?;
     let p = ctx.params;
     let ptype = match p.get("PolicyType").filter(|s| !s.is_empty()) {
         Some(t) => Some(parse_policy_type(t)?),
@@ -597,8 +654,29 @@ fn create_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         assume_role_policy_document: p.required("AssumeRolePolicyDocument")?.to_string(),
         description: p.opt("Description"),
         max_session_duration: i64_param(ctx, "MaxSessionDuration")?,
+        tags: first_tags(ctx)?,
     })?;
     role_field(v, false)
+}
+
+/// ListRoles and ListPolicies do not filter by `Tag` here: a filter is
+/// refused rather than ignored (the Tea clients send `[]` for none).
+fn no_tag_filter(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    if first_tags(ctx)?.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "Tag",
+        "Listing by tags is not supported by this server; list without `Tag` and use ListTagResources.",
+    ))
+}
+
+/// `Tag` of CreateRole and CreatePolicy (a JSON string), if given.
+fn first_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, ApiError> {
+    match ctx.params.get("Tag").filter(|s| !s.is_empty()) {
+        Some(text) => rampart_core::ram::tags::tags("Tag", text),
+        None => Ok(Vec::new()),
+    }
 }
 
 fn get_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -624,6 +702,7 @@ fn delete_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn list_roles(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    no_tag_filter(ctx)?;
     let p = ctx.params;
     page(
         "Roles",

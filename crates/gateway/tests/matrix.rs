@@ -69,6 +69,23 @@ const RAM: &[&str] = &[
     "CreateServiceLinkedRole",
     "DeleteServiceLinkedRole",
     "DecodeDiagnosticMessage",
+    "GetPasswordPolicy",
+    "SetPasswordPolicy",
+    "GetSecurityPreference",
+    "SetSecurityPreference",
+    "GetAccountAlias",
+    "SetAccountAlias",
+    "ClearAccountAlias",
+    "ChangePassword",
+    "CreateVirtualMFADevice",
+    "ListVirtualMFADevices",
+    "DeleteVirtualMFADevice",
+    "BindMFADevice",
+    "UnbindMFADevice",
+    "GetUserMFAInfo",
+    "TagResources",
+    "UntagResources",
+    "ListTagResources",
 ];
 const STS: &[&str] = &["AssumeRole", "GetCallerIdentity"];
 const KMS: &[&str] = &[
@@ -132,6 +149,19 @@ const KMS: &[&str] = &[
 const TRAIL: &[&str] = &["LookupEvents"];
 /// Actions every authenticated caller may make.
 const UNCONDITIONAL: &[&str] = &["GetCallerIdentity", "DescribeRegions"];
+/// Actions only a RAM user may make, on itself (others are refused before
+/// authorization).
+const RAM_USER_ONLY: &[&str] = &["ChangePassword"];
+
+/// `otherwise`, or the refusal of a RAM-user-only action for a caller that
+/// is no RAM user.
+fn not_user(a: &str, otherwise: Expect) -> Expect {
+    if RAM_USER_ONLY.contains(&a) {
+        Expect::Refused("Forbidden.NotRAMUser")
+    } else {
+        otherwise
+    }
+}
 
 #[test]
 fn matrix_covers_every_action() {
@@ -206,6 +236,10 @@ fn params(account: &str) -> Vec<(&'static str, String)> {
         ("Tag.1.Value", "v".into()),
         ("TagKey.1", "k".into()),
         ("EncodedDiagnosticMessage", "RDM1.AAAA".into()),
+        ("VirtualMFADeviceName", "ghost-mfa".into()),
+        ("SerialNumber", format!("acs:ram::{account}:mfa/ghost-mfa")),
+        ("AuthenticationCode1", "123456".into()),
+        ("AuthenticationCode2", "654321".into()),
     ]
 }
 
@@ -238,6 +272,26 @@ fn check(server: &Server, who: &str, creds: &Creds, expect_for: impl Fn(&str) ->
                     !(*k == "KeyId" && (*action == "TagResource" || *action == "UntagResource"))
                 })
                 .collect();
+            // RAM's tag actions name roles or policies in a JSON array.
+            let ram_tags = version == "2015-05-01"
+                && matches!(
+                    *action,
+                    "TagResources" | "UntagResources" | "ListTagResources"
+                );
+            let p: Vec<(&str, &str)> = if ram_tags {
+                p.iter()
+                    .copied()
+                    .filter(|(k, _)| !matches!(*k, "ResourceType" | "TagKeys"))
+                    .chain([
+                        ("ResourceType", "role"),
+                        ("ResourceNames", r#"["ghost-role"]"#),
+                        ("Tag", r#"[{"Key":"k","Value":"v"}]"#),
+                        ("TagKeys", r#"["k"]"#),
+                    ])
+                    .collect()
+            } else {
+                p
+            };
             let (status, body) = server.call_v1(creds, version, action, &p);
             let code = body["Code"].as_str().unwrap_or("");
             match expect_for(action) {
@@ -304,9 +358,11 @@ fn authorization_matrix() {
     let expiring = s.assume(&s.root, "admin-role", &[("DurationSeconds", "900")]);
 
     let unconditional = |a: &str| UNCONDITIONAL.contains(&a);
-    check(&s, "root", &s.root.clone(), |_| Expect::Pass);
+    check(&s, "root", &s.root.clone(), |a| not_user(a, Expect::Pass));
     check(&s, "user without policy", &none, |a| {
-        if unconditional(a) {
+        // The default security preference lets users change their own
+        // passwords.
+        if unconditional(a) || a == "ChangePassword" {
             Expect::Pass
         } else {
             Expect::Denied("ImplicitDeny")
@@ -322,7 +378,7 @@ fn authorization_matrix() {
             Expect::Denied("ExplicitDeny")
         }
     });
-    check(&s, "role session", &session, |_| Expect::Pass);
+    check(&s, "role session", &session, |a| not_user(a, Expect::Pass));
     check(
         &s,
         "role session narrowed by a session policy",
@@ -331,7 +387,7 @@ fn authorization_matrix() {
             if unconditional(a) {
                 Expect::Pass
             } else {
-                Expect::Denied("ImplicitDeny")
+                not_user(a, Expect::Denied("ImplicitDeny"))
             }
         },
     );

@@ -14,13 +14,15 @@
 //! added to a table joins through its selectors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "oracle/params.rs"]
+mod params;
 #[path = "oracle/recorder.rs"]
 mod recorder;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use params::{action_overrides, defaults, Overrides};
 use rampart_core::{ManualClock, Rampart, Settings};
 use rampart_crypto::Keyring;
 use rampart_gateway::sign::client;
@@ -135,6 +137,8 @@ struct Fixture {
     ke_version: String,
     /// A key for imported material.
     kx: String,
+    /// Two consecutive codes of the unbound device `spare` at `NOW`.
+    spare_codes: (String, String),
 }
 
 fn new_key(e: &Env, root: &Creds, product: Product, user: &str) -> Creds {
@@ -366,6 +370,38 @@ fn fixture() -> Fixture {
             ),
         ],
     );
+    // MFA devices: `alice-mfa` bound to alice, `spare` unbound.
+    let codes = |name: &str| {
+        let d = e.ok(
+            &root,
+            ram,
+            "CreateVirtualMFADevice",
+            &[("VirtualMFADeviceName", name)],
+        );
+        let b32 = d["VirtualMFADevice"]["Base32StringSeed"].as_str().unwrap();
+        let seed = data_encoding::BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+        let step = rampart_crypto::totp_step(NOW);
+        (
+            rampart_crypto::totp_code(&seed, step - 1),
+            rampart_crypto::totp_code(&seed, step),
+        )
+    };
+    let (c1, c2) = codes("alice-mfa");
+    e.ok(
+        &root,
+        ram,
+        "BindMFADevice",
+        &[
+            ("UserName", "alice"),
+            (
+                "SerialNumber",
+                &format!("acs:ram::{account_id}:mfa/alice-mfa"),
+            ),
+            ("AuthenticationCode1", &c1),
+            ("AuthenticationCode2", &c2),
+        ],
+    );
+    let spare_codes = codes("spare");
     let Env { gw, _dir: dir, .. } = e;
     drop(gw);
     Fixture {
@@ -384,6 +420,7 @@ fn fixture() -> Fixture {
         ke,
         ke_version,
         kx,
+        spare_codes,
     }
 }
 
@@ -405,117 +442,6 @@ fn fresh(fx: &Fixture) -> Env {
         }
     }
     Env::open(dir, true)
-}
-
-type Overrides = Vec<(&'static str, Option<String>)>;
-
-/// Parameter values every request starts from.
-fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
-    let uid = &fx.account_id;
-    let trust = format!(
-        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{uid}:root"]}}}}]}}"#
-    );
-    BTreeMap::from([
-        ("UserName", "alice".to_string()),
-        ("GroupName", "devs".into()),
-        ("RoleName", "ProtectedAdmin".into()),
-        ("PolicyName", "guard".into()),
-        ("PolicyType", "Custom".into()),
-        ("PolicyDocument", ALLOW_ALL.into()),
-        ("AssumeRolePolicyDocument", trust),
-        ("NewAssumeRolePolicyDocument", ALLOW_ALL.into()),
-        ("UserAccessKeyId", fx.alice_key.clone()),
-        ("Status", "Inactive".into()),
-        ("VersionId", "v2".into()),
-        ("Password", "An0ther-Secret!".into()),
-        ("NewDescription", "changed".into()),
-        ("ServiceName", "ramcredentials.kms.aliyuncs.com".into()),
-        ("RoleArn", format!("acs:ram::{uid}:role/ProtectedAdmin")),
-        ("RoleSessionName", "oracle".into()),
-        ("KeyId", fx.k1.clone()),
-        ("DestinationKeyId", fx.k2.clone()),
-        ("AliasName", "alias/k1".into()),
-        ("Plaintext", "hello".into()),
-        ("CiphertextBlob", fx.blob_k1.clone()),
-        ("PendingWindowInDays", "7".into()),
-        ("EnableDeletionProtection", "true".into()),
-        ("EnableAutomaticRotation", "false".into()),
-        ("SecretName", "app/db".into()),
-        ("SecretData", "value".into()),
-        ("SecretsList", r#"[{"SecretName":"app/db"}]"#.into()),
-        ("VersionStage", "ACSCurrent".into()),
-        ("MoveToVersion", "v1".into()),
-        ("RemoveFromVersion", "v2".into()),
-        ("Tags", r#"[{"TagKey":"k","TagValue":"v"}]"#.into()),
-        ("TagKeys", r#"["env"]"#.into()),
-        ("ResourceType", "secret".into()),
-        ("ResourceId.1", "app/db".into()),
-        ("Tag.1.Key", "k".into()),
-        ("Tag.1.Value", "v".into()),
-        ("TagKey.1", "env".into()),
-        ("RecoveryWindowInDays", "7".into()),
-        ("Description", "d".into()),
-    ])
-}
-
-/// What an action needs beyond the defaults to get past validation.
-fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
-    let uid = &fx.account_id;
-    let s = |v: &str| Some(v.to_string());
-    match action {
-        "CreateUser" => vec![("UserName", s("newuser"))],
-        "CreateGroup" => vec![("GroupName", s("newgroup"))],
-        "CreateRole" => vec![("RoleName", s("NewRole"))],
-        "CreatePolicy" => vec![("PolicyName", s("newpolicy"))],
-        "CreateAlias" => vec![("AliasName", s("alias/new"))],
-        "CreateSecret" => vec![("SecretName", s("new/secret"))],
-        "DeleteUser" => vec![("UserName", s("dave"))],
-        "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
-        "SetSecretPolicy" => vec![(
-            "Policy",
-            Some(format!(
-                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
-            )),
-        )],
-        "GetParametersForImport" | "ImportKeyMaterial" | "DeleteKeyMaterial" => vec![
-            ("KeyId", Some(fx.kx.clone())),
-            ("WrappingAlgorithm", s("RSAES_OAEP_SHA_256")),
-            ("WrappingKeySpec", s("RSA_2048")),
-            ("EncryptedKeyMaterial", s("AAAA")),
-            ("ImportToken", s("AAAA")),
-        ],
-        "SetKeyPolicy" => vec![(
-            "Policy",
-            Some(format!(
-                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
-            )),
-        )],
-        "UpdateSecretVersionStage" => {
-            vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
-        }
-        "RotateSecret" => vec![
-            ("SecretName", s("acs/ram/user/carol")),
-            ("VersionId", s("r1")),
-        ],
-        "UpdateSecretRotationPolicy" => vec![("SecretName", s("acs/ram/user/carol"))],
-        "TagResource" | "UntagResource" => vec![("KeyId", None)],
-        "DeleteServiceLinkedRole" => vec![("RoleName", s(SERVICE_ROLES[1]))],
-        "GetPublicKey" | "AsymmetricSign" | "AsymmetricVerify" => vec![
-            ("KeyId", Some(fx.ka.clone())),
-            ("KeyVersionId", Some(fx.ka_version.clone())),
-            ("Algorithm", s("RSA_PSS_SHA_256")),
-            ("Digest", s("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")),
-            ("Value", s("AAAA")),
-        ],
-        "AsymmetricEncrypt" | "AsymmetricDecrypt" => vec![
-            ("KeyId", Some(fx.ke.clone())),
-            ("KeyVersionId", Some(fx.ke_version.clone())),
-            ("Algorithm", s("SM2PKE")),
-            ("Plaintext", s("aGVsbG8=")),
-            ("CiphertextBlob", s("MAA=")),
-        ],
-        _ => vec![],
-    }
 }
 
 /// Every other spelling of a selector's target, one override set each.
@@ -555,7 +481,8 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
         )
     };
     match *sel {
-        Sel::Container(_) => vec![],
+        // Named by no parameter: nothing to spell otherwise.
+        Sel::Container(_) | Sel::Caller => vec![],
         Sel::User {
             param,
             self_default,
@@ -607,6 +534,32 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
             v
         }
         Sel::NewUserName(p) => one(p, &["renamed".into(), "ALICE".into(), "carol".into()]),
+        Sel::Mfa("SerialNumber") => one(
+            "SerialNumber",
+            &[
+                format!("acs:ram::{uid}:mfa/SPARE"),
+                format!("acs:ram::{uid}:mfa/alice-mfa"),
+                "acs:ram::1111111111111111:mfa/spare".into(),
+                format!("acs:ram::{uid}:mfa/missing"),
+            ],
+        ),
+        Sel::Mfa(p) => one(p, &["NEWMFA".into(), "spare".into()]),
+        Sel::Upn { self_default } => {
+            let mut v = one(
+                "UserPrincipalName",
+                &[
+                    format!("ALICE@{uid}.onaliyun.com"),
+                    format!("alice@{uid}.ONALIYUN.COM"),
+                    format!("carol@{uid}.onaliyun.com"),
+                    "alice@1111111111111111.onaliyun.com".into(),
+                    "alice".into(),
+                ],
+            );
+            if self_default {
+                v.push(vec![("UserPrincipalName", None)]);
+            }
+            v
+        }
         Sel::NewGroupName(p) => one(p, &["renamed-group".into(), "DEVS".into()]),
         Sel::Key {
             param, fallback, ..
@@ -680,6 +633,24 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
             }
             v
         }
+        Sel::RamTagged => {
+            let mut v: Vec<Overrides> = [
+                r#"["protectedadmin"]"#,
+                r#"["PROTECTEDADMIN","ProtectedAdmin"]"#,
+                r#"["missing-role"]"#,
+            ]
+            .iter()
+            .map(|n| vec![("ResourceType", s("role")), ("ResourceNames", s(n))])
+            .collect();
+            for n in [
+                r#"["GUARD"]"#,
+                r#"["guard","OracleAll"]"#,
+                r#"["AdministratorAccess"]"#,
+            ] {
+                v.push(vec![("ResourceType", s("policy")), ("ResourceNames", s(n))]);
+            }
+            v
+        }
         Sel::RamSecretUser => ["dave", "DAVE", "Dave"]
             .iter()
             .map(|u| {
@@ -723,6 +694,8 @@ fn arns(fx: &Fixture, t: &Thing) -> (Vec<String>, Option<String>) {
         Thing::Key(id) => (vec![kms(&format!("key/{id}"))], Some(kms("key"))),
         Thing::Alias(n) => (vec![kms(n)], Some(kms("alias"))),
         Thing::Secret(n) => (vec![kms(&format!("secret/{n}"))], Some(kms("secret"))),
+        Thing::Account => (vec![ram("*")], None),
+        Thing::Mfa(n) => (vec![ram(&format!("mfa/{n}"))], Some(ram("mfa/*"))),
     }
 }
 
@@ -734,6 +707,11 @@ fn exempt(t: &Touch, caller: Option<&str>) -> bool {
         (Thing::User(u), "touch_access_key") => Some(u.as_str()) == caller,
         (Thing::Role(r), "get_role") => SERVICE_ROLES.contains(&r.as_str()),
         (Thing::Key(_), _) => t.default_key,
+        // The account-wide rules every request is subject to (the password
+        // policy a new password must meet, the security preference a user
+        // acting on itself falls under) are applied, not handed out; only
+        // changing them needs `acs:ram:*:<uid>:*`.
+        (Thing::Account, "get_setting") => true,
         _ => false,
     }
 }
@@ -775,7 +753,7 @@ fn every_touched_entity_was_authorized() {
                     spec.name
                 );
             }
-            let fixed = action_overrides(&fx, spec.name);
+            let fixed = action_overrides(&fx, product, spec.name);
             let mut sets: Vec<Overrides> = vec![vec![]];
             for sel in spec.targets {
                 sets.extend(variants(&fx, sel));

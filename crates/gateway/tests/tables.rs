@@ -18,11 +18,10 @@ fn every_real_action_is_served_or_answers_not_implemented() {
         (Product::Kms, "GenerateAndExportDataKey"),
         (Product::Kms, "ListKmsInstances"),
         (Product::Sts, "GenerateSessionAccessKey"),
-        (Product::Ram, "GetPasswordPolicy"),
         (Product::Ram, "GetServiceLinkedRoleTemplate"),
-        (Product::Ims, "GetUser"),
+        (Product::Ims, "UpdateUser"),
         (Product::Ims, "ListOIDCProviders"),
-        (Product::Ims, "GetPasswordPolicy"),
+        (Product::Ims, "ListGroups"),
     ];
     for (product, action) in samples {
         assert!(

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 /// An address block; a plain address is a /32 or /128.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct IpNet {
+pub struct IpNet {
     /// The network bits, as a 128-bit number (IPv4 in the low 32 bits).
     network: u128,
     /// The prefix length in bits (≤ 32 for IPv4, ≤ 128 for IPv6).
@@ -15,7 +15,7 @@ pub(crate) struct IpNet {
 impl IpNet {
     /// Parses `10.0.0.0/8`, `10.1.2.3`, `2001:db8::/32` or `::1`. Host bits set below
     /// the prefix are ignored (`10.1.2.3/8` is `10.0.0.0/8`).
-    pub(crate) fn parse(text: &str) -> Option<Self> {
+    pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         let (addr, prefix) = match text.split_once('/') {
             Some((a, p)) => {
@@ -40,7 +40,7 @@ impl IpNet {
     }
 
     /// Whether `addr` is in this block; an IPv4-mapped IPv6 address counts as IPv4.
-    pub(crate) fn contains(&self, addr: IpAddr) -> bool {
+    pub fn contains(&self, addr: IpAddr) -> bool {
         let addr = match addr {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
             v4 => v4,

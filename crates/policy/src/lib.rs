@@ -112,6 +112,7 @@ pub use error::{codes, PolicyError};
 pub use eval::{
     evaluate, evaluate_as, evaluate_trust, Decision, Effect, NamedPolicy, Reason, Request,
 };
+pub use ip::IpNet;
 pub use parse::parse;
 pub use pattern::Pattern;
 pub use principal::{Caller, Principal};

@@ -3,8 +3,6 @@
 //! `ListTagResources` on every read, `UntagResources`/`TagResources` on
 //! update), `UnbindMFADevice` on a forced user delete, the account password
 //! policy and the account alias. Same client as `terraform_ram.rs`.
-//!
-//! Ignored until those actions are merged: remove the `#[ignore]`s then.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod harness;
@@ -91,7 +89,6 @@ const DOC: &str =
     r#"{"Statement":[{"Action":"oss:GetObject","Effect":"Allow","Resource":"*"}],"Version":"1"}"#;
 
 #[test]
-#[ignore = "needs tags, MFA, password policy and account alias (feat/acct)"]
 fn ram_role_and_policy_tags() {
     let (_d, p) = server();
     let tf = Tf::root(&p);
@@ -172,7 +169,6 @@ fn totp(seed_b32: &str, step: u64) -> String {
 }
 
 #[test]
-#[ignore = "needs tags, MFA, password policy and account alias (feat/acct)"]
 fn ram_user_forced_delete_unbinds_mfa() {
     let (_d, p) = server();
     let tf = Tf::root(&p);
@@ -232,7 +228,6 @@ fn ram_user_forced_delete_unbinds_mfa() {
 }
 
 #[test]
-#[ignore = "needs tags, MFA, password policy and account alias (feat/acct)"]
 fn ram_account_password_policy_and_alias() {
     let (_d, p) = server();
     let tf = Tf::root(&p);

@@ -39,6 +39,8 @@ pub enum Entity {
     SecretVersion,
     /// A version stage label.
     Stage,
+    /// A virtual MFA device (or, for a user, its bound device).
+    MfaDevice,
 }
 
 /// A store operation failed. Business outcomes (not found, conflict, limit)

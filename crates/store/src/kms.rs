@@ -77,6 +77,10 @@ pub enum TagResource {
     Key,
     /// A secret (by name).
     Secret,
+    /// A RAM role (by role id).
+    Role,
+    /// A custom RAM policy (by name).
+    Policy,
 }
 
 impl TagResource {
@@ -85,6 +89,8 @@ impl TagResource {
         match self {
             TagResource::Key => "key",
             TagResource::Secret => "secret",
+            TagResource::Role => "ram-role",
+            TagResource::Policy => "ram-policy",
         }
     }
 }
@@ -239,6 +245,21 @@ pub trait KmsStore {
     fn untag_resource(&self, kind: TagResource, id: &str, keys: &[String]) -> StoreResult<()>;
     /// A resource's tags, by key.
     fn list_tags(&self, kind: TagResource, id: &str) -> StoreResult<Vec<(String, String)>>;
+    /// Adds or replaces `tags` on every resource, in one transaction
+    /// (`Limit(Tag)` if one would hold more than `max`: then none changes).
+    fn tag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        tags: &[(String, String)],
+        max: u64,
+    ) -> StoreResult<()>;
+    /// Removes tags by key (`None`: every tag) from every resource, in one
+    /// transaction.
+    fn untag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        keys: Option<&[String]>,
+    ) -> StoreResult<()>;
 }
 
 /// One rotation's atomic change: a new AccessKey for the user and the

@@ -38,6 +38,8 @@ pub use sqlite::SqliteStore;
 /// Every [`tx::Backend`] provides them all, through [`rules`].
 pub trait Store:
     AccountStore
+    + SettingsStore
+    + MfaStore
     + UserStore
     + GroupStore
     + PolicyStore
@@ -54,6 +56,8 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AccountStore
+        + SettingsStore
+        + MfaStore
         + UserStore
         + GroupStore
         + PolicyStore
@@ -98,6 +102,45 @@ pub trait AccountStore {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<bool>;
+}
+
+/// Account-wide settings (the password policy, the security preference,
+/// the account alias): one document each, by name, written whole.
+pub trait SettingsStore {
+    /// A setting's document, if it was ever set.
+    fn get_setting(&self, name: &str) -> StoreResult<Option<String>>;
+    /// Replaces a setting's document; `None` removes it.
+    fn put_setting(&self, name: &str, value: Option<&str>, now: i64) -> StoreResult<()>;
+}
+
+/// Virtual MFA devices and the users they are bound to (one each).
+pub trait MfaStore {
+    /// Creates an unbound device (`Conflict(MfaDevice)` if the serial number
+    /// is taken, `Limit(MfaDevice)` beyond `max_devices`).
+    fn create_mfa_device(&self, device: &MfaDeviceRow, max_devices: u64) -> StoreResult<()>;
+    /// A device by serial number.
+    fn get_mfa_device(&self, serial_number: &str) -> StoreResult<Option<MfaDeviceRow>>;
+    /// Every device, by serial number.
+    fn list_mfa_devices(&self) -> StoreResult<Vec<MfaDeviceRow>>;
+    /// Deletes an unbound device (`NotFound(MfaDevice)`; `DeleteConflict(MfaDevice)` while bound).
+    fn delete_mfa_device(&self, serial_number: &str) -> StoreResult<()>;
+    /// The device bound to a user (`NotFound(User)`).
+    fn user_mfa_device(&self, user_name: &str) -> StoreResult<Option<MfaDeviceRow>>;
+    /// Binds an unbound device to a user without one, recording the time
+    /// step of the codes that proved it (`NotFound(User|MfaDevice)`;
+    /// `Conflict(MfaDevice)` if either is already bound).
+    fn bind_mfa_device(
+        &self,
+        user_name: &str,
+        serial_number: &str,
+        now: i64,
+        step: i64,
+    ) -> StoreResult<()>;
+    /// Unbinds a user's device; returns it (`NotFound(User|MfaDevice)`).
+    fn unbind_mfa_device(&self, user_name: &str) -> StoreResult<MfaDeviceRow>;
+    /// Records that a code of time step `step` was used, if it is later than
+    /// the last one; `false` if it is not (a replayed code).
+    fn use_mfa_step(&self, serial_number: &str, step: i64) -> StoreResult<bool>;
 }
 
 /// RAM users, their AccessKeys and their login profiles.
@@ -199,6 +242,15 @@ pub trait PolicyStore {
         first: &PolicyVersionRow,
         max_policies: u64,
     ) -> StoreResult<()>;
+    /// [`PolicyStore::create_policy`] with its first tags, in the same
+    /// transaction (`Limit(Tag)` beyond 20).
+    fn create_policy_with_tags(
+        &self,
+        policy: &PolicyRow,
+        first: &PolicyVersionRow,
+        max_policies: u64,
+        tags: &[(String, String)],
+    ) -> StoreResult<()>;
     /// A custom policy by name.
     fn get_policy(&self, policy_name: &str) -> StoreResult<Option<PolicyRow>>;
     /// Custom policies ordered by name, strictly after `after`.
@@ -292,6 +344,15 @@ pub trait RoleStore {
         role: &RoleRow,
         max_roles: u64,
         system_policies: &[&str],
+    ) -> StoreResult<()>;
+    /// [`RoleStore::create_role`] with its first tags, in the same
+    /// transaction (`Limit(Tag)` beyond 20).
+    fn create_role_with_tags(
+        &self,
+        role: &RoleRow,
+        max_roles: u64,
+        system_policies: &[&str],
+        tags: &[(String, String)],
     ) -> StoreResult<()>;
     /// A role by name (case-insensitive).
     fn get_role(&self, role_name: &str) -> StoreResult<Option<RoleRow>>;

@@ -105,6 +105,38 @@ pub struct LoginProfileRow {
     pub created_at: i64,
     /// Last update time.
     pub updated_at: i64,
+    /// When the password was last set.
+    pub password_changed_at: i64,
+    /// Hashes of the passwords the profile had before, newest first (the
+    /// domain keeps as many as the password policy's
+    /// `PasswordReusePrevention`).
+    pub previous_hashes: Vec<String>,
+}
+
+/// A virtual MFA device.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaDeviceRow {
+    /// `acs:ram::<account id>:mfa/<device name>`.
+    pub serial_number: String,
+    /// The TOTP seed, sealed.
+    pub seed_sealed: Vec<u8>,
+    /// The user it is bound to, if any (with its id and display name).
+    pub user: Option<(String, String, String)>,
+    /// Creation time.
+    pub created_at: i64,
+    /// When it was bound.
+    pub activated_at: Option<i64>,
+    /// The last TOTP time step a code was accepted for.
+    pub last_step: i64,
+}
+
+impl std::fmt::Debug for MfaDeviceRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MfaDeviceRow")
+            .field("serial_number", &self.serial_number)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A custom policy (system policies are built into the domain).

@@ -4,12 +4,14 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 7] = [
+const COMMON: [(i64, &str); 9] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
     (4, include_str!("schema/0004_rotation.sql")),
     (5, include_str!("schema/0005_audit.sql")),
+    (8, include_str!("schema/0008_account_settings.sql")),
+    (9, include_str!("schema/0009_mfa_devices.sql")),
     (10, include_str!("schema/0010_key_policies.sql")),
     (11, include_str!("schema/0011_key_material_expiry.sql")),
 ];
@@ -20,7 +22,7 @@ const RETRY_INDEX: &str = include_str!("schema/0006_rotation_retry_index.sql");
 
 /// The migrations written once, for `dialect`: the common ones, and on
 /// PostgreSQL and MySQL the retry index as migration 6 (SQLite adds its
-/// own 6 and 7).
+/// own 6 and 7; [`in_order`] puts every list in version order).
 pub(crate) fn migrations(dialect: Dialect, types: Types) -> Vec<(i64, String)> {
     let mut all: Vec<(i64, String)> = COMMON
         .iter()
@@ -29,6 +31,12 @@ pub(crate) fn migrations(dialect: Dialect, types: Types) -> Vec<(i64, String)> {
     if dialect != Dialect::Sqlite {
         all.push((6, render(RETRY_INDEX, dialect, types)));
     }
+    in_order(all)
+}
+
+/// Migrations sorted by version: they are applied in this order, each
+/// once, and a store records only the highest version it has.
+pub(crate) fn in_order(mut all: Vec<(i64, String)>) -> Vec<(i64, String)> {
     all.sort_by_key(|(v, _)| *v);
     all
 }

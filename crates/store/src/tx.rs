@@ -149,6 +149,8 @@ pub enum Limit {
     Secrets = 6,
     /// The single account default key.
     DefaultKey = 7,
+    /// `max_mfa_devices`.
+    MfaDevices = 8,
 }
 
 /// A lock held until the transaction ends, for a check that a row lock

@@ -9,6 +9,7 @@ REGION = "cn-hangzhou"
 RAM_VERSION = "2015-05-01"
 STS_VERSION = "2015-04-01"
 KMS_VERSION = "2016-01-20"
+IMS_VERSION = "2019-08-15"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
@@ -113,7 +114,7 @@ class TeaRam:
         from alibabacloud_tea_openapi.utils_models import Config
 
         pkg = {"ram": "alibabacloud_ram20150501", "sts": "alibabacloud_sts20150401",
-               "kms": "alibabacloud_kms20160120"}[product]
+               "kms": "alibabacloud_kms20160120", "ims": "alibabacloud_ims20190815"}[product]
         Client = importlib.import_module(f"{pkg}.client").Client
         self.models = importlib.import_module(f"{pkg}.models")
         kw = dict(endpoint=endpoint, protocol=protocol, region_id=REGION)
@@ -165,7 +166,8 @@ def make_client(flavour: str, srv, ak: Optional[str] = None, sk: Optional[str] =
     sk = sk or srv.access_key_secret
     tls = dict(protocol=getattr(srv, "scheme", "http"), ca=getattr(srv, "ca", None))
     if flavour == "core":
-        version = {"ram": RAM_VERSION, "sts": STS_VERSION, "kms": KMS_VERSION}[product]
+        version = {"ram": RAM_VERSION, "sts": STS_VERSION, "kms": KMS_VERSION,
+                   "ims": IMS_VERSION}[product]
         return CoreRam(srv.endpoint, ak, sk, security_token=security_token, version=version, **tls)
     if flavour == "tea_v3":
         return TeaRam(srv.endpoint, ak, sk, security_token=security_token, product=product, **tls)

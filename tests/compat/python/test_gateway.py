@@ -195,14 +195,14 @@ def test_unknown_action(raw):
 
 
 def test_not_implemented_action(raw):
-    req = raw.request("CreateVirtualMFADevice", {"VirtualMFADeviceName": "compat-mfa"})
+    req = raw.request("GetServiceLinkedRoleTemplate", {"ServiceName": "ecs.aliyuncs.com"})
     error_body(req.send(), 400, "InvalidAction.NotImplemented", req)
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_not_implemented_action_sdk(server, flavour):
     client = make_client(flavour, server)
-    expect_error(lambda: client.call("CreateVirtualMFADevice", VirtualMFADeviceName="compat-mfa"),
+    expect_error(lambda: client.call("GetServiceLinkedRoleTemplate", ServiceName="ecs.aliyuncs.com"),
                  400, "InvalidAction.NotImplemented")
 
 

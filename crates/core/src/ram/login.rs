@@ -1,6 +1,7 @@
-use rampart_crypto::{hash_password, SecretString};
+use rampart_crypto::{hash_password, verify_password, SecretString};
 use rampart_store::{Entity, LoginProfileRow, StoreError};
 
+use super::settings::{PasswordPolicy, MAX_REUSE_PREVENTION};
 use super::validate as v;
 use super::{store_err, LoginProfileView};
 use crate::{ApiError, Rampart};
@@ -18,9 +19,41 @@ pub struct LoginProfileInput {
     pub mfa_bind_required: Option<bool>,
 }
 
-fn hash(p: &SecretString) -> Result<String, ApiError> {
-    v::password(p.expose())?;
+fn hash(policy: &PasswordPolicy, p: &SecretString) -> Result<String, ApiError> {
+    policy.check(p.expose())?;
     hash_password(p.expose()).map_err(ApiError::internal)
+}
+
+/// Whether `password` is the current one or one of the latest the policy
+/// forbids reusing.
+fn reused(policy: &PasswordPolicy, row: &LoginProfileRow, password: &str) -> bool {
+    let n = policy.password_reuse_prevention as usize;
+    if n == 0 {
+        return false;
+    }
+    std::iter::once(&row.password_hash)
+        .chain(row.previous_hashes.iter().take(n - 1))
+        .any(|h| verify_password(password, h).unwrap_or(false))
+}
+
+fn reuse_refused(n: u32) -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidParameter.Password",
+        format!(
+            "The password does not meet the password policy: it cannot be one of the last {n} passwords."
+        ),
+    )
+}
+
+/// `row` with a new password: the old one goes to its history.
+fn with_password(mut row: LoginProfileRow, new_hash: String, now: i64) -> LoginProfileRow {
+    let old = std::mem::replace(&mut row.password_hash, new_hash);
+    row.previous_hashes.insert(0, old);
+    row.previous_hashes.truncate(MAX_REUSE_PREVENTION as usize);
+    row.password_changed_at = now;
+    row.updated_at = now;
+    row
 }
 
 impl Rampart {
@@ -36,11 +69,13 @@ impl Rampart {
             .ok_or_else(|| ApiError::missing("Password"))?;
         let now = self.now();
         let row = LoginProfileRow {
-            password_hash: hash(password)?,
+            password_hash: hash(&self.password_policy()?, password)?,
             password_reset_required: req.password_reset_required.unwrap_or(false),
             mfa_bind_required: req.mfa_bind_required.unwrap_or(false),
             created_at: now,
             updated_at: now,
+            password_changed_at: now,
+            previous_hashes: Vec::new(),
         };
         self.store
             .create_login_profile(&req.user_name, &row)
@@ -70,8 +105,14 @@ impl Rampart {
         req: LoginProfileInput,
     ) -> Result<LoginProfileView, ApiError> {
         let mut row = self.login_row(&req.user_name)?;
+        let now = self.now();
         if let Some(p) = &req.password {
-            row.password_hash = hash(p)?;
+            let policy = self.password_policy()?;
+            let new_hash = hash(&policy, p)?;
+            if reused(&policy, &row, p.expose()) {
+                return Err(reuse_refused(policy.password_reuse_prevention));
+            }
+            row = with_password(row, new_hash, now);
         }
         if let Some(b) = req.password_reset_required {
             row.password_reset_required = b;
@@ -79,11 +120,46 @@ impl Rampart {
         if let Some(b) = req.mfa_bind_required {
             row.mfa_bind_required = b;
         }
-        row.updated_at = self.now();
+        row.updated_at = now;
         self.store
             .update_login_profile(&req.user_name, &row)
             .map_err(store_err)?;
+        if req.password.is_some() {
+            self.login_guard
+                .password_changed(&row_user_id(self, &req.user_name));
+        }
         Ok(LoginProfileView::new(&req.user_name, &row))
+    }
+
+    /// `ChangePassword`: the calling RAM user changes its own console
+    /// password, giving the old one. The user must change it no more.
+    pub fn change_password(
+        &self,
+        user_name: &str,
+        old: &SecretString,
+        new: &SecretString,
+    ) -> Result<(), ApiError> {
+        let row = self.login_row(user_name)?;
+        if !verify_password(old.expose(), &row.password_hash).unwrap_or(false) {
+            return Err(ApiError::new(
+                400,
+                "InvalidParameter.OldPassword",
+                "The parameter \"OldPassword\" is not the current password.",
+            ));
+        }
+        let policy = self.password_policy()?;
+        let new_hash = hash(&policy, new)?;
+        if reused(&policy, &row, new.expose()) {
+            return Err(reuse_refused(policy.password_reuse_prevention));
+        }
+        let mut row = with_password(row, new_hash, self.now());
+        row.password_reset_required = false;
+        self.store
+            .update_login_profile(user_name, &row)
+            .map_err(store_err)?;
+        self.login_guard
+            .password_changed(&row_user_id(self, user_name));
+        Ok(())
     }
 
     /// Removes a user's console access.
@@ -93,4 +169,23 @@ impl Rampart {
             .delete_login_profile(user_name)
             .map_err(store_err)
     }
+}
+
+/// `ChangePassword` by anyone but a RAM user.
+pub fn not_a_user() -> ApiError {
+    ApiError::new(
+        403,
+        "Forbidden.NotRAMUser",
+        "Only a RAM user can change its own password; the account and role sessions have none.",
+    )
+}
+
+/// A user's id, for the logon counts (empty if it cannot be read).
+fn row_user_id(r: &Rampart, user_name: &str) -> String {
+    r.store
+        .get_user(user_name)
+        .ok()
+        .flatten()
+        .map(|u| u.user_id)
+        .unwrap_or_default()
 }

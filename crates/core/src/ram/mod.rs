@@ -3,15 +3,18 @@
 mod groups;
 mod keys;
 mod login;
+pub mod mfa;
 pub mod policies;
 pub mod roles;
+pub mod settings;
 pub mod system;
+pub mod tags;
 mod users;
 pub mod validate;
 mod views;
 
 pub use groups::{CreateGroup, UpdateGroup};
-pub use login::LoginProfileInput;
+pub use login::{not_a_user, LoginProfileInput};
 pub use policies::{AttachedPolicyView, PolicyEntities, PolicyVersionView, PolicyView};
 pub use roles::{CreateRole, RoleView, UpdateRole};
 pub use users::{CreateUser, UpdateUser};
@@ -123,6 +126,11 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             "DeleteConflict.Group.User",
             "The group still has members; remove them before deleting the group.",
         ),
+        StoreError::DeleteConflict(MfaDevice) => ApiError::new(
+            409,
+            "DeleteConflict.User.MFADevice",
+            "The user has an MFA device bound; unbind it before deleting the user.",
+        ),
         StoreError::DeleteConflict(other) => {
             ApiError::internal(format!("unexpected delete conflict {other:?}"))
         }
@@ -145,6 +153,26 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             409,
             "LimitExceeded.User.Group",
             "The count of groups that the user joined beyond the current limits.",
+        ),
+        StoreError::NotFound(MfaDevice) => ApiError::new(
+            404,
+            "EntityNotExist.User.MFADevice",
+            "The user has no MFA device bound.",
+        ),
+        StoreError::Conflict(MfaDevice) => ApiError::new(
+            409,
+            "EntityAlreadyExists.User.MFADevice",
+            "The user already has an MFA device bound.",
+        ),
+        StoreError::Limit(MfaDevice) => ApiError::new(
+            409,
+            "LimitExceeded.VirtualMFADevice",
+            "The count of virtual MFA devices beyond the current limits.",
+        ),
+        StoreError::Limit(Tag) => ApiError::new(
+            409,
+            "LimitExceeded.Tag",
+            "A resource would have more than 20 tags; remove some first.",
         ),
         StoreError::Limit(other) => ApiError::internal(format!("unexpected limit {other:?}")),
         StoreError::Backend(msg) => ApiError::internal(msg),

@@ -180,6 +180,17 @@ impl Rampart {
         document: &str,
         description: Option<&str>,
     ) -> Result<PolicyView, ApiError> {
+        self.create_policy_tagged(name, document, description, &[])
+    }
+
+    /// [`Rampart::create_policy`] with its first tags (`Tag`).
+    pub fn create_policy_tagged(
+        &self,
+        name: &str,
+        document: &str,
+        description: Option<&str>,
+        tags: &[(String, String)],
+    ) -> Result<PolicyView, ApiError> {
         policy_name("PolicyName", name)?;
         let description = description.unwrap_or_default();
         v::check("Description", description, 0, 1024, |_| true, "text")?;
@@ -201,7 +212,7 @@ impl Rampart {
             created_at: now,
         };
         self.store
-            .create_policy(&row, &first, MAX_CUSTOM_POLICIES)
+            .create_policy_with_tags(&row, &first, MAX_CUSTOM_POLICIES, tags)
             .map_err(store_err)?;
         self.custom_view(&row)
     }

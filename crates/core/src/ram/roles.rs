@@ -52,6 +52,8 @@ pub struct CreateRole {
     pub description: Option<String>,
     /// 3600–43200 (default 3600).
     pub max_session_duration: Option<i64>,
+    /// Its first tags (`Tag`), given with it.
+    pub tags: Vec<(String, String)>,
 }
 
 /// `UpdateRole` input.
@@ -162,7 +164,7 @@ impl Rampart {
             updated_at: now,
         };
         self.store
-            .create_role(&row, MAX_ROLES, &[])
+            .create_role_with_tags(&row, MAX_ROLES, &[], &req.tags)
             .map_err(store_err)?;
         Ok(self.role_view(&row))
     }

@@ -45,6 +45,11 @@ pub enum Container {
     Kms,
     /// `acs:actiontrail:<region>:<uid>:*`.
     Trail,
+    /// `acs:ram:*:<uid>:*`: account-wide RAM settings (password policy,
+    /// security preference, alias).
+    RamAccount,
+    /// `acs:ram:*:<uid>:mfa/*`.
+    MfaDevices,
 }
 
 /// How `PolicyName` selects a policy.
@@ -68,6 +73,19 @@ pub enum Sel {
     User {
         /// The parameter.
         param: &'static str,
+        /// Whether an absent parameter means the caller.
+        self_default: bool,
+    },
+    /// The calling RAM user itself, named by no parameter (`ChangePassword`);
+    /// any other caller is refused.
+    Caller,
+    /// A virtual MFA device: by `VirtualMFADeviceName` (a new one), or by
+    /// `SerialNumber` (`acs:ram::<uid>:mfa/<name>`, an existing one).
+    Mfa(&'static str),
+    /// A user by IMS `UserPrincipalName` (`<name>@<account id or
+    /// alias>.onaliyun.com`); with `self_default`, an absent one means the
+    /// calling RAM user.
+    Upn {
         /// Whether an absent parameter means the caller.
         self_default: bool,
     },
@@ -121,11 +139,15 @@ pub enum Sel {
     Tagged,
     /// `ResourceType` and `ResourceId.N`: keys or secrets.
     TypedResources,
+    /// RAM's `ResourceType` (`role` or `policy`) and `ResourceNames` (a JSON
+    /// array): each role or custom policy named is a target.
+    RamTagged,
     /// The RAM user a RAM secret holds (`ExtendedConfig.UserName` when
     /// `SecretType` is `RAMCredentials`), authorized with `ram:GetUser`.
     RamSecretUser,
 }
 
+mod account;
 mod lists;
 mod resolved;
 
@@ -267,6 +289,16 @@ impl Resolver<'_> {
             | Sel::NewGroupName(_)
             | Sel::RamSecretUser
             | Sel::SecretsList => Ok(()),
+            Sel::Mfa(param) => self.mfa_name(param).map(|_| ()),
+            Sel::Upn { self_default } => match (nonempty(p, "UserPrincipalName"), self.principal) {
+                (Some(upn), _) => self.upn_user(upn).map(|_| ()),
+                (None, Principal::User { .. }) if self_default => Ok(()),
+                (None, _) => Err(ApiError::missing("UserPrincipalName")),
+            },
+            Sel::Caller => match self.principal {
+                Principal::User { .. } => Ok(()),
+                _ => Err(rampart_core::ram::not_a_user()),
+            },
             Sel::User {
                 param,
                 self_default,
@@ -323,6 +355,7 @@ impl Resolver<'_> {
                 resource_type(p)?;
                 p.required("ResourceId.1").map(|_| ())
             }
+            Sel::RamTagged => self.ram_tagged_names().map(|_| ()),
         }
     }
 
@@ -339,6 +372,8 @@ impl Resolver<'_> {
                     Container::Secrets => self.kms_arn("secret"),
                     Container::Aliases => self.kms_arn("alias"),
                     Container::Kms => self.kms_arn("*"),
+                    Container::RamAccount => self.ram_arn("*"),
+                    Container::MfaDevices => self.ram_arn("mfa/*"),
                     Container::Trail => format!(
                         "acs:actiontrail:{}:{}:*",
                         self.rampart.settings().region,
@@ -361,6 +396,9 @@ impl Resolver<'_> {
                     plan.target.slots.push((param, Entity::User(n)));
                 }
             }
+            Sel::Upn { .. } => self.resolve_upn(plan)?,
+            Sel::Mfa(param) => self.resolve_mfa(param, plan)?,
+            Sel::Caller => self.resolve_caller(plan)?,
             Sel::Group(param) => {
                 plan.consumed.push(param);
                 let name = self.params.required(param)?;
@@ -592,12 +630,14 @@ impl Resolver<'_> {
                     let found = match kind {
                         TagResource::Key => self.key(plan, id, None)?,
                         TagResource::Secret => self.secret(plan, id, None, None)?,
+                        TagResource::Role | TagResource::Policy => None,
                     };
                     if let Some(found) = found {
                         plan.target.resources.push((kind, found));
                     }
                 }
             }
+            Sel::RamTagged => self.resolve_ram_tagged(plan)?,
             Sel::RamSecretUser => {
                 if self.params.get("SecretType") != Some("RAMCredentials") {
                     return Ok(());
@@ -621,7 +661,7 @@ impl Resolver<'_> {
         Ok(())
     }
 
-    fn user(
+    pub(super) fn user(
         &self,
         plan: &mut Plan,
         name: &str,
@@ -644,7 +684,7 @@ impl Resolver<'_> {
         Ok(stored)
     }
 
-    fn role(
+    pub(super) fn role(
         &self,
         plan: &mut Plan,
         name: &str,

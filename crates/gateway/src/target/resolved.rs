@@ -20,6 +20,8 @@ pub enum Entity {
     Alias(String),
     /// A secret (its name).
     Secret(String),
+    /// A virtual MFA device (its serial number).
+    Mfa(String),
 }
 
 /// One secret of a batch read.
@@ -64,6 +66,31 @@ impl Target {
         match self.find(|e| matches!(e, Entity::User(_))) {
             Some(Entity::User(n)) => Ok(n),
             _ => Err(unplanned("user")),
+        }
+    }
+
+    /// The roles and custom policies of RAM's tag actions: (kind, stored
+    /// id, name).
+    pub fn ram_tagged(&self) -> Vec<(TagResource, String, String)> {
+        self.slots
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Entity::Role(r) => {
+                    Some((TagResource::Role, r.role_id.clone(), r.role_name.clone()))
+                }
+                Entity::Policy(PolicyType::Custom, n) => {
+                    Some((TagResource::Policy, n.clone(), n.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The MFA device (serial number).
+    pub fn mfa(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Mfa(_))) {
+            Some(Entity::Mfa(n)) => Ok(n),
+            _ => Err(unplanned("MFA device")),
         }
     }
 

@@ -17,6 +17,10 @@ pub enum Thing {
     Key(String),
     Alias(String),
     Secret(String),
+    /// An account-wide setting (password policy, security preference, alias).
+    Account,
+    /// A virtual MFA device, by name.
+    Mfa(String),
 }
 
 /// One read or write of an entity.
@@ -113,6 +117,16 @@ impl Recorder {
         match kind {
             TagResource::Key => self.key(id, via),
             TagResource::Secret => self.secret(id, via),
+            TagResource::Role => {
+                let name = self
+                    .inner
+                    .list_roles(None, 10_000)
+                    .ok()
+                    .and_then(|all| all.into_iter().find(|r| r.role_id == id))
+                    .map_or_else(|| id.to_string(), |r| r.role_name);
+                self.note(Thing::Role(name), via);
+            }
+            TagResource::Policy => self.policy(PolicyType::Custom, id, via),
         }
     }
 
@@ -144,6 +158,60 @@ impl AccountStore for Recorder {
     }
     fn use_nonce(&self, id: &str, nonce: &str, now: i64, exp: i64) -> StoreResult<bool> {
         self.inner.use_nonce(id, nonce, now, exp)
+    }
+}
+
+impl SettingsStore for Recorder {
+    fn get_setting(&self, name: &str) -> StoreResult<Option<String>> {
+        self.note(Thing::Account, "get_setting");
+        self.inner.get_setting(name)
+    }
+    fn put_setting(&self, name: &str, value: Option<&str>, now: i64) -> StoreResult<()> {
+        self.note(Thing::Account, "put_setting");
+        self.inner.put_setting(name, value, now)
+    }
+}
+
+fn mfa_name(serial: &str) -> Thing {
+    Thing::Mfa(serial.rsplit('/').next().unwrap_or_default().to_string())
+}
+
+impl MfaStore for Recorder {
+    fn create_mfa_device(&self, d: &MfaDeviceRow, max: u64) -> StoreResult<()> {
+        self.push(mfa_name(&d.serial_number), "create_mfa_device", true);
+        self.inner.create_mfa_device(d, max)
+    }
+    fn get_mfa_device(&self, serial: &str) -> StoreResult<Option<MfaDeviceRow>> {
+        self.note(mfa_name(serial), "get_mfa_device");
+        self.inner.get_mfa_device(serial)
+    }
+    fn list_mfa_devices(&self) -> StoreResult<Vec<MfaDeviceRow>> {
+        let all = self.inner.list_mfa_devices()?;
+        for d in &all {
+            self.note(mfa_name(&d.serial_number), "list_mfa_devices");
+        }
+        Ok(all)
+    }
+    fn delete_mfa_device(&self, serial: &str) -> StoreResult<()> {
+        self.note(mfa_name(serial), "delete_mfa_device");
+        self.inner.delete_mfa_device(serial)
+    }
+    fn user_mfa_device(&self, user: &str) -> StoreResult<Option<MfaDeviceRow>> {
+        self.user(user, "user_mfa_device");
+        self.inner.user_mfa_device(user)
+    }
+    fn bind_mfa_device(&self, user: &str, serial: &str, now: i64, step: i64) -> StoreResult<()> {
+        self.user(user, "bind_mfa_device");
+        self.note(mfa_name(serial), "bind_mfa_device");
+        self.inner.bind_mfa_device(user, serial, now, step)
+    }
+    fn unbind_mfa_device(&self, user: &str) -> StoreResult<MfaDeviceRow> {
+        self.user(user, "unbind_mfa_device");
+        self.inner.unbind_mfa_device(user)
+    }
+    fn use_mfa_step(&self, serial: &str, step: i64) -> StoreResult<bool> {
+        self.note(mfa_name(serial), "use_mfa_step");
+        self.inner.use_mfa_step(serial, step)
     }
 }
 
@@ -283,6 +351,20 @@ impl PolicyStore for Recorder {
         );
         self.inner.create_policy(p, first, max)
     }
+    fn create_policy_with_tags(
+        &self,
+        p: &PolicyRow,
+        first: &PolicyVersionRow,
+        max: u64,
+        tags: &[(String, String)],
+    ) -> StoreResult<()> {
+        self.push(
+            Thing::Policy(PolicyType::Custom, p.policy_name.clone()),
+            "create_policy",
+            true,
+        );
+        self.inner.create_policy_with_tags(p, first, max, tags)
+    }
     fn get_policy(&self, name: &str) -> StoreResult<Option<PolicyRow>> {
         self.policy(PolicyType::Custom, name, "get_policy");
         self.inner.get_policy(name)
@@ -380,6 +462,16 @@ impl RoleStore for Recorder {
     fn create_role(&self, role: &RoleRow, max: u64, system: &[&str]) -> StoreResult<()> {
         self.push(Thing::Role(role.role_name.clone()), "create_role", true);
         self.inner.create_role(role, max, system)
+    }
+    fn create_role_with_tags(
+        &self,
+        role: &RoleRow,
+        max: u64,
+        system: &[&str],
+        tags: &[(String, String)],
+    ) -> StoreResult<()> {
+        self.push(Thing::Role(role.role_name.clone()), "create_role", true);
+        self.inner.create_role_with_tags(role, max, system, tags)
     }
     fn get_role(&self, name: &str) -> StoreResult<Option<RoleRow>> {
         self.role(name, "get_role");
@@ -500,6 +592,27 @@ impl KmsStore for Recorder {
     fn list_tags(&self, kind: TagResource, id: &str) -> StoreResult<Vec<(String, String)>> {
         self.tagged(kind, id, "list_tags");
         self.inner.list_tags(kind, id)
+    }
+    fn tag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        tags: &[(String, String)],
+        max: u64,
+    ) -> StoreResult<()> {
+        for (kind, id) in items {
+            self.tagged(*kind, id, "tag_resources");
+        }
+        self.inner.tag_resources(items, tags, max)
+    }
+    fn untag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        keys: Option<&[String]>,
+    ) -> StoreResult<()> {
+        for (kind, id) in items {
+            self.tagged(*kind, id, "untag_resources");
+        }
+        self.inner.untag_resources(items, keys)
     }
 }
 

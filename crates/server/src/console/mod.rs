@@ -30,6 +30,7 @@ use session::{Session, Sessions};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
+const SETTINGS_JS: &str = include_str!("assets/settings.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 const KEYS_JS: &str = include_str!("assets/keys.js");
 
@@ -50,6 +51,7 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/", get(index))
         .route("/login", get(index))
         .route("/assets/app.js", get(app_js))
+        .route("/assets/settings.js", get(settings_js))
         .route("/assets/app.css", get(app_css))
         .route("/assets/keys.js", get(keys_js))
         .route("/api/session", get(session_info))
@@ -121,6 +123,10 @@ async fn app_js() -> Response {
 
 async fn keys_js() -> Response {
     asset("text/javascript; charset=utf-8", KEYS_JS)
+}
+
+async fn settings_js() -> Response {
+    asset("text/javascript; charset=utf-8", SETTINGS_JS)
 }
 
 async fn app_css() -> Response {
@@ -317,7 +323,11 @@ async fn session_info(State(state): State<Console>, headers: HeaderMap) -> Respo
     match session_of(&state, &headers).await {
         Some((_, s)) => json_response(
             StatusCode::OK,
-            &json!({"Principal": principal_info(&s.logon.principal), "CsrfToken": s.csrf}),
+            &json!({
+                "Principal": principal_info(&s.logon.principal),
+                "CsrfToken": s.csrf,
+                "MustChangePassword": s.logon.must_change_password,
+            }),
         ),
         None => error(
             StatusCode::UNAUTHORIZED,
@@ -350,6 +360,7 @@ async fn login(
         .unwrap_or_default()
         .to_string();
     let password = form_get(&pairs, "Password").unwrap_or_default().to_string();
+    let mfa_code = form_get(&pairs, "MFACode").map(|c| c.chars().take(16).collect::<String>());
     drop(pairs);
     if name.trim().is_empty() || password.is_empty() {
         return error(
@@ -363,7 +374,7 @@ async fn login(
     let checked = tokio::task::spawn_blocking(move || {
         gateway
             .rampart()
-            .console_login(&name, &password, ip.as_deref())
+            .console_login_mfa(&name, &password, ip.as_deref(), mfa_code.as_deref())
     })
     .await;
     let logon = match checked {
@@ -384,12 +395,14 @@ async fn login(
     }
     tracing::info!(principal = %logon.principal.arn(), "console logon");
     let info = principal_info(&logon.principal);
+    let must_change = logon.must_change_password;
+    let max_age = u64::try_from(logon.expires_at - state.gateway.rampart().now()).unwrap_or(0);
     let (token, s) = state.sessions.open(logon);
     let mut r = json_response(
         StatusCode::OK,
-        &json!({"Principal": info, "CsrfToken": s.csrf}),
+        &json!({"Principal": info, "CsrfToken": s.csrf, "MustChangePassword": must_change}),
     );
-    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, over_tls(&ext))) {
+    if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, over_tls(&ext), max_age)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
@@ -458,6 +471,19 @@ async fn call(
             StatusCode::BAD_REQUEST,
             "InvalidAction.NotFound",
             "The action name is not valid.",
+        );
+    }
+    // A password that must be changed (reset required, or expired under a
+    // soft expiry) allows nothing else.
+    let allowed_before_change = matches!(
+        action.as_str(),
+        "ChangePassword" | "GetPasswordPolicy" | "GetCallerIdentity"
+    );
+    if s.logon.must_change_password && !allowed_before_change {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Console.PasswordChangeRequired",
+            "Change your password first (ChangePassword); then log on again.",
         );
     }
     let params = Params::from_pairs(form(&body));

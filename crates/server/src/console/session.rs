@@ -13,8 +13,10 @@ use rampart_crypto::{ct_eq, random_hex, sha256_hex};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "rampart_console";
-/// How long a session lasts from logon (absolute, not sliding).
-pub const LIFETIME: Duration = Duration::from_secs(8 * 3600);
+/// The longest a session lasts from logon (absolute, not sliding); a RAM
+/// user's ends sooner, after the security preference's
+/// `LoginSessionDuration` (checked with the logon on every use).
+pub const LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// At most this many live sessions; the oldest goes first beyond it.
 const MAX_SESSIONS: usize = 10_000;
 
@@ -95,8 +97,8 @@ impl Sessions {
 /// The `Set-Cookie` value that opens a session. `Secure` is added when the
 /// request came over TLS; Rampart itself serves plain HTTP (put a TLS proxy
 /// in front of it), so today that is never the case.
-pub fn set_cookie(token: &str, secure: bool) -> String {
-    let max_age = LIFETIME.as_secs();
+pub fn set_cookie(token: &str, secure: bool, max_age: u64) -> String {
+    let max_age = max_age.min(LIFETIME.as_secs());
     let secure = if secure { "; Secure" } else { "" };
     format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/console; Max-Age={max_age}{secure}")
 }
@@ -129,11 +131,12 @@ mod tests {
         );
         assert_eq!(token_from_cookie("rampart_console="), None);
         assert_eq!(token_from_cookie("x=1"), None);
-        let c = set_cookie("t", false);
+        let c = set_cookie("t", false, 3600);
+        assert!(c.contains("Max-Age=3600"));
         assert!(
             c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Path=/console")
         );
         assert!(!c.contains("Secure"));
-        assert!(set_cookie("t", true).ends_with("; Secure"));
+        assert!(set_cookie("t", true, u64::MAX).ends_with("Max-Age=86400; Secure"));
     }
 }

@@ -579,6 +579,43 @@ impl<B: Backend> KmsStore for B {
         })
     }
 
+    fn tag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        tags: &[(String, String)],
+        max: u64,
+    ) -> StoreResult<()> {
+        self.transaction(Mode::Write, |tx| {
+            for (kind, id) in items {
+                put_tags(tx, *kind, id, tags, max)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn untag_resources(
+        &self,
+        items: &[(TagResource, String)],
+        keys: Option<&[String]>,
+    ) -> StoreResult<()> {
+        self.transaction(Mode::Write, |tx| {
+            for (kind, id) in items {
+                match keys {
+                    None => delete_tags(tx, *kind, id)?,
+                    Some(keys) => {
+                        for k in keys {
+                            tx.execute(
+                                &DELETE_TAG,
+                                &[kind.as_str().into(), id.as_str().into(), k.into()],
+                            )?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
     fn list_tags(&self, kind: TagResource, id: &str) -> StoreResult<Vec<(String, String)>> {
         self.transaction(Mode::Single, |tx| {
             map(

@@ -11,10 +11,12 @@
 mod audit;
 mod groups;
 mod kms;
+mod mfa;
 mod policies;
 mod roles;
 mod rotation;
 mod secrets;
+mod settings;
 mod users;
 
 use sea_query::{Expr, InsertStatement, Query, SelectStatement, SimpleExpr};

@@ -352,7 +352,21 @@ impl<B: Backend> PolicyStore for B {
         first: &PolicyVersionRow,
         max_policies: u64,
     ) -> StoreResult<()> {
+        self.create_policy_with_tags(p, first, max_policies, &[])
+    }
+
+    fn create_policy_with_tags(
+        &self,
+        p: &PolicyRow,
+        first: &PolicyVersionRow,
+        max_policies: u64,
+        tags: &[(String, String)],
+    ) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
+            if !tags.is_empty() {
+                // Left by nothing: a deleted policy's tags go with it.
+                super::kms::put_tags(tx, crate::TagResource::Policy, &p.policy_name, tags, 20)?;
+            }
             tx.lock(Lock::Limit(Limit::Policies))?;
             if tx.count(&COUNT_POLICIES, &[])? >= max_policies {
                 return Err(StoreError::Limit(Entity::Policy).into());
@@ -446,6 +460,7 @@ impl<B: Backend> PolicyStore for B {
             for stmt in &DELETE_POLICY {
                 tx.execute(stmt, &[policy_name.into()])?;
             }
+            super::kms::delete_tags(tx, crate::TagResource::Policy, &p.policy_name)?;
             Ok(())
         })
     }

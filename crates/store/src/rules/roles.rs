@@ -134,7 +134,20 @@ impl<B: Backend> RoleStore for B {
         max_roles: u64,
         system_policies: &[&str],
     ) -> StoreResult<()> {
+        self.create_role_with_tags(role, max_roles, system_policies, &[])
+    }
+
+    fn create_role_with_tags(
+        &self,
+        role: &RoleRow,
+        max_roles: u64,
+        system_policies: &[&str],
+        tags: &[(String, String)],
+    ) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
+            if !tags.is_empty() {
+                super::kms::put_tags(tx, crate::TagResource::Role, &role.role_id, tags, 20)?;
+            }
             tx.lock(Lock::Limit(Limit::Roles))?;
             if tx.count(&COUNT_ROLES, &[])? >= max_roles {
                 return Err(StoreError::Limit(Entity::Role).into());
@@ -204,6 +217,7 @@ impl<B: Backend> RoleStore for B {
                 return Err(StoreError::DeleteConflict(Entity::Attachment).into());
             }
             tx.execute(&DELETE_ROLE, &[id.as_str().into()])?;
+            super::kms::delete_tags(tx, crate::TagResource::Role, &id)?;
             Ok(())
         })
     }

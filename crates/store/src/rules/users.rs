@@ -28,14 +28,32 @@ const KEY_COLS: [&str; 5] = [
     "status",
     "created_at",
 ];
-const PROFILE_COLS: [&str; 6] = [
+const PROFILE_COLS: [&str; 8] = [
     "user_id",
     "password_hash",
     "password_reset_required",
     "mfa_bind_required",
     "created_at",
     "updated_at",
+    "password_changed_at",
+    "password_history",
 ];
+
+/// Previous password hashes as stored: one a line (PHC strings hold no
+/// line breaks).
+fn history_text(hashes: &[String]) -> String {
+    hashes.join("\n")
+}
+
+fn history_of(text: Option<String>) -> Vec<String> {
+    text.map(|t| {
+        t.lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
 
 pub(crate) fn user_row(r: &mut Row) -> TxResult<UserRow> {
     user_row_at(r, 0)
@@ -233,7 +251,7 @@ static UPDATE_USER: Stmt = Stmt::new(|_| {
         .and_where(eq("user_id", 0))
         .into()
 });
-static USER_DEPENDENTS: [(Stmt, Entity); 4] = [
+static USER_DEPENDENTS: [(Stmt, Entity); 5] = [
     (
         Stmt::new(|_| {
             select("access_keys", &[])
@@ -270,6 +288,15 @@ static USER_DEPENDENTS: [(Stmt, Entity); 4] = [
                 .into()
         }),
         Entity::Attachment,
+    ),
+    (
+        Stmt::new(|_| {
+            select("mfa_devices", &[])
+                .expr(Expr::cust("COUNT(*)"))
+                .and_where(eq("user_id", 0))
+                .into()
+        }),
+        Entity::MfaDevice,
     ),
 ];
 static DELETE_USER: Stmt = Stmt::new(|_| {
@@ -354,6 +381,8 @@ static UPDATE_PROFILE: Stmt = Stmt::new(|_| {
             ("password_reset_required", p(2)),
             ("mfa_bind_required", p(3)),
             ("updated_at", p(4)),
+            ("password_changed_at", p(5)),
+            ("password_history", p(6)),
         ])
         .and_where(eq("user_id", 0))
         .into()
@@ -528,6 +557,8 @@ impl<B: Backend> UserStore for B {
                     p.mfa_bind_required.into(),
                     p.created_at.into(),
                     p.updated_at.into(),
+                    p.password_changed_at.into(),
+                    history_text(&p.previous_hashes).as_str().into(),
                 ],
             )
             .map_err(unique(Entity::LoginProfile))?;
@@ -547,6 +578,8 @@ impl<B: Backend> UserStore for B {
                 mfa_bind_required: r.boolean(2)?,
                 created_at: r.int(3)?,
                 updated_at: r.int(4)?,
+                password_changed_at: r.opt_int(5)?.unwrap_or(0),
+                previous_hashes: history_of(r.opt_text(6)?),
             }))
         })
     }
@@ -562,6 +595,8 @@ impl<B: Backend> UserStore for B {
                     p.password_reset_required.into(),
                     p.mfa_bind_required.into(),
                     p.updated_at.into(),
+                    p.password_changed_at.into(),
+                    history_text(&p.previous_hashes).as_str().into(),
                 ],
             )?;
             if n == 0 {

@@ -3,6 +3,9 @@
 
 use rampart_store::*;
 
+mod account;
+use account::{account_settings, mfa_devices, ram_tags};
+
 fn user(name: &str) -> UserRow {
     UserRow {
         user_id: format!("id-{name}"),
@@ -44,6 +47,9 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     delete_user_conflicts(&*fresh());
     groups_and_membership(&*fresh());
     login_profiles(&*fresh());
+    account_settings(&*fresh());
+    mfa_devices(&*fresh());
+    ram_tags(&*fresh());
     policies_and_versions(&*fresh());
     attachments_and_effective_policies(&*fresh());
     roles(&*fresh());
@@ -206,6 +212,8 @@ fn delete_user_conflicts(s: &dyn Store) {
         mfa_bind_required: false,
         created_at: 1,
         updated_at: 1,
+        password_changed_at: 1,
+        previous_hashes: vec![],
     };
     s.create_login_profile("x", &p).unwrap();
     assert!(matches!(
@@ -290,14 +298,19 @@ fn login_profiles(s: &dyn Store) {
         mfa_bind_required: false,
         created_at: 1,
         updated_at: 1,
+        password_changed_at: 1,
+        previous_hashes: vec![],
     };
     s.create_login_profile("l", &p).unwrap();
+    assert_eq!(s.get_login_profile("l").unwrap().unwrap(), p);
     assert!(matches!(
         s.create_login_profile("l", &p),
         Err(StoreError::Conflict(Entity::LoginProfile))
     ));
+    p.previous_hashes = vec![p.password_hash.clone(), "h0".into()];
     p.password_hash = "h2".into();
     p.updated_at = 2;
+    p.password_changed_at = 2;
     s.update_login_profile("l", &p).unwrap();
     assert_eq!(s.get_login_profile("l").unwrap().unwrap(), p);
     s.delete_login_profile("l").unwrap();

@@ -706,6 +706,7 @@ async function viewUser(name) {
   view.append(perms);
   perms.append(h('div', { class: 'toolbar' }, button('Add Permissions', () => showPanel(perms, permissionPanel('User', name, 'Add Permissions', reload)))));
   await attempt(null, () => attachedPolicies(perms, 'User', name, reload));
+  await mfaSection(view, name);
 }
 
 // Groups ------------------------------------------------------------------
@@ -934,6 +935,7 @@ async function viewPolicy(type, name) {
       { label: 'Attached', render: (e) => e.date || '' },
     ], rows, 'The policy is not attached to anyone.'));
   });
+  if (type === 'Custom') await tagsSection(view, 'policy', name);
 }
 
 // Grants ------------------------------------------------------------------
@@ -1168,6 +1170,7 @@ async function viewRole(name) {
     await api('ram', 'UpdateRole', { RoleName: name, NewAssumeRolePolicyDocument: ed.textarea.value });
     notice('The trust policy was updated.');
   }))));
+  await tagsSection(view, 'role', name);
 }
 
 // Secrets -----------------------------------------------------------------
@@ -1571,12 +1574,16 @@ function showLogin(message) {
 function showApp(info) {
   state.csrf = info.CsrfToken;
   state.principal = info.Principal;
+  state.mustChangePassword = Boolean(info.MustChangePassword);
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   $('#logout').hidden = false;
   $('#whoami').textContent = `Logged on as ${info.Principal.DisplayName}`;
   state.focusOnRoute = false;
-  if (!location.hash || location.hash === '#') location.hash = '#/users';
+  if (state.mustChangePassword) {
+    if (location.hash === '#/password') route();
+    else location.hash = '#/password';
+  } else if (!location.hash || location.hash === '#') location.hash = '#/users';
   else route();
 }
 
@@ -1587,10 +1594,22 @@ async function login(ev) {
   const btn = ev.target.querySelector('button[type=submit]');
   btn.disabled = true;
   try {
-    const r = await post('/console/api/login', { LoginName: $('#login-name').value, Password: $('#login-password').value });
+    const mfaField = $('#login-mfa-field');
+    const params = { LoginName: $('#login-name').value, Password: $('#login-password').value };
+    if (!mfaField.hidden) params.MFACode = $('#login-mfa').value.trim();
+    const r = await post('/console/api/login', params);
     $('#login-password').value = '';
+    $('#login-mfa').value = '';
+    mfaField.hidden = true;
     showApp(r);
   } catch (e) {
+    const code = e instanceof ApiError ? e.body.Code : '';
+    if (code === 'InvalidLogin.MFARequired' || code === 'InvalidLogin.MFACode') {
+      // The second step: the password stays, the code is asked for.
+      $('#login-mfa-field').hidden = false;
+      $('#login-mfa').value = '';
+      $('#login-mfa').focus();
+    }
     err.replaceChildren(errorBox(e));
   } finally {
     btn.disabled = false;

@@ -1,0 +1,119 @@
+//! Tags on RAM roles and custom policies (`TagResources`, `UntagResources`,
+//! `ListTagResources`): RAM sends `ResourceNames`, `Tag` and `TagKeys` as
+//! JSON strings.
+
+use rampart_store::TagResource;
+use serde_json::Value;
+
+use super::store_err;
+use crate::{ApiError, Rampart};
+
+/// Most resources named in one call.
+pub const MAX_RESOURCES: usize = 50;
+/// Most tags per resource, and per call.
+pub const MAX_TAGS: usize = 20;
+
+fn bad(param: &str, why: &str) -> ApiError {
+    ApiError::invalid(
+        param,
+        format!("The parameter \"{param}\" is not valid: {why}."),
+    )
+}
+
+fn json_array(param: &str, text: &str) -> Result<Vec<Value>, ApiError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(a)) => Ok(a),
+        _ => Err(bad(param, "write a JSON array, such as [\"a\",\"b\"]")),
+    }
+}
+
+/// `ResourceType`: `role` or `policy`.
+pub fn resource_type(v: &str) -> Result<TagResource, ApiError> {
+    match v {
+        "role" => Ok(TagResource::Role),
+        "policy" => Ok(TagResource::Policy),
+        _ => Err(bad("ResourceType", "it must be `role` or `policy`")),
+    }
+}
+
+/// A JSON array of at most `max` non-empty strings (`ResourceNames`,
+/// `TagKeys`); the Tea clients send `[]` for a list left out.
+pub fn names(param: &str, text: &str, max: usize) -> Result<Vec<String>, ApiError> {
+    let items = json_array(param, text)?;
+    if items.len() > max {
+        return Err(bad(param, &format!("give at most {max} names")));
+    }
+    items
+        .into_iter()
+        .map(|v| match v {
+            Value::String(s) if !s.is_empty() && s.chars().count() <= 128 => Ok(s),
+            _ => Err(bad(
+                param,
+                "each entry must be a string of 1 to 128 characters",
+            )),
+        })
+        .collect()
+}
+
+/// `Tag`: `[{"Key":"k","Value":"v"}]`, at most 20 (`[]`: none); keys 1–128
+/// characters, not starting with `acs:` or `aliyun`; values at most 256.
+pub fn tags(param: &str, text: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let items = json_array(param, text)?;
+    if items.len() > MAX_TAGS {
+        return Err(bad(
+            param,
+            "give 1 to 20 tags as [{\"Key\":\"k\",\"Value\":\"v\"}]",
+        ));
+    }
+    let mut out: Vec<(String, String)> = Vec::with_capacity(items.len());
+    for it in items {
+        let key = it.get("Key").and_then(Value::as_str).unwrap_or_default();
+        let value = it.get("Value").and_then(Value::as_str).unwrap_or_default();
+        if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
+            return Err(bad(
+                param,
+                "each tag needs a `Key` of 1 to 128 characters and a `Value` of at most 256",
+            ));
+        }
+        if key.starts_with("acs:") || key.starts_with("aliyun") {
+            return Err(bad(param, "tag keys may not start with `acs:` or `aliyun`"));
+        }
+        out.retain(|(k, _)| k != key);
+        out.push((key.to_string(), value.to_string()));
+    }
+    Ok(out)
+}
+
+impl Rampart {
+    /// Adds (or replaces) tags on every resource, all or none.
+    pub fn tag_ram_resources(
+        &self,
+        items: &[(TagResource, String)],
+        tags: &[(String, String)],
+    ) -> Result<(), ApiError> {
+        self.store
+            .tag_resources(items, tags, MAX_TAGS as u64)
+            .map_err(|e| match e {
+                rampart_store::StoreError::Limit(_) => ApiError::new(
+                    409,
+                    "LimitExceeded.Tag",
+                    "A resource would have more than 20 tags; remove some first.",
+                ),
+                e => store_err(e),
+            })
+    }
+
+    /// Removes tags by key (`None`: all) from every resource.
+    pub fn untag_ram_resources(
+        &self,
+        items: &[(TagResource, String)],
+        keys: Option<&[String]>,
+    ) -> Result<(), ApiError> {
+        self.store.untag_resources(items, keys).map_err(store_err)
+    }
+
+    /// A resource's tags, by key.
+    pub fn ram_tags(&self, kind: TagResource, id: &str) -> Result<Vec<(String, String)>, ApiError> {
+        self.store.list_tags(kind, id).map_err(store_err)
+    }
+}

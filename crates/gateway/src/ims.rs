@@ -1,0 +1,220 @@
+//! IMS (2019-08-15), RAM's second API, on the same domain code: the
+//! account settings, `ChangePassword`, the default domain and virtual MFA,
+//! with IMS's own parameter and response shapes (users by
+//! `UserPrincipalName`, `HardExpire`, paged MFA listing). Its actions are
+//! authorized as RAM's (`ram:<Action>`).
+
+use rampart_core::ApiError;
+use serde_json::{json, Map, Value};
+
+use crate::products::ActionSpec;
+use crate::ram;
+use crate::ram_account as acct;
+use crate::target::{Container, Sel};
+use crate::{Ctx, Output};
+
+const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
+const USERS: &[Sel] = &[Sel::Container(Container::Users)];
+/// `UserPrincipalName`, or the calling RAM user when absent.
+const UPN: Sel = Sel::Upn { self_default: true };
+/// `UserPrincipalName`, required.
+const NAMED: Sel = Sel::Upn {
+    self_default: false,
+};
+
+/// The implemented IMS actions.
+pub static ACTIONS: &[ActionSpec] = &[
+    ActionSpec::new("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
+    ActionSpec::new("SetPasswordPolicy", ACCOUNT, set_password_policy),
+    ActionSpec::new("GetSecurityPreference", ACCOUNT, get_security_preference),
+    ActionSpec::new("SetSecurityPreference", ACCOUNT, set_security_preference),
+    ActionSpec::new("GetDefaultDomain", ACCOUNT, get_default_domain),
+    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password),
+    ActionSpec::new(
+        "CreateVirtualMFADevice",
+        &[Sel::Mfa("VirtualMFADeviceName")],
+        acct::create_virtual_mfa_device,
+    ),
+    ActionSpec::new(
+        "DeleteVirtualMFADevice",
+        &[Sel::Mfa("SerialNumber")],
+        acct::delete_virtual_mfa_device,
+    ),
+    ActionSpec::new(
+        "ListVirtualMFADevices",
+        &[Sel::Container(Container::MfaDevices)],
+        list_virtual_mfa_devices,
+    ),
+    ActionSpec::new(
+        "BindMFADevice",
+        &[UPN, Sel::Mfa("SerialNumber")],
+        acct::bind_mfa_device,
+    ),
+    ActionSpec::new("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
+    ActionSpec::new("GetUserMFAInfo", &[UPN], get_user_mfa_info),
+    ActionSpec::new("CreateUser", USERS, crate::ims_users::create_user),
+    ActionSpec::new("GetUser", &[NAMED], crate::ims_users::get_user),
+    ActionSpec::new("DeleteUser", &[NAMED], ram::delete_user),
+    ActionSpec::new("ListUsers", USERS, crate::ims_users::list_users),
+    ActionSpec::new(
+        "CreateLoginProfile",
+        &[NAMED],
+        crate::ims_users::create_login_profile,
+    ),
+    ActionSpec::new(
+        "GetLoginProfile",
+        &[NAMED],
+        crate::ims_users::get_login_profile,
+    ),
+    ActionSpec::new(
+        "UpdateLoginProfile",
+        &[NAMED],
+        crate::ims_users::update_login_profile,
+    ),
+    ActionSpec::new("DeleteLoginProfile", &[NAMED], ram::delete_login_profile),
+    ActionSpec::new("CreateAccessKey", &[UPN], ram::create_access_key),
+    ActionSpec::new("ListAccessKeys", &[UPN], ram::list_access_keys),
+    ActionSpec::new("UpdateAccessKey", &[UPN], ram::update_access_key),
+    ActionSpec::new("DeleteAccessKey", &[UPN], ram::delete_access_key),
+    ActionSpec::new(
+        "GetAccessKeyLastUsed",
+        &[UPN],
+        ram::get_access_key_last_used,
+    ),
+];
+
+/// Refuses IMS parameters whose rules Rampart does not enforce, rather
+/// than keeping them without effect.
+pub(crate) fn unsupported(ctx: &Ctx<'_>, names: &[&str]) -> Result<(), ApiError> {
+    for n in names {
+        if ctx.params.get(n).is_some_and(|v| !v.is_empty()) {
+            return Err(ApiError::invalid(
+                n,
+                format!("The parameter \"{n}\" is not supported by this server; leave it out."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn set_password_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    unsupported(
+        ctx,
+        &[
+            "InitialPasswordAge",
+            "InterceptRiskPasswordOnApi",
+            "MinimumPasswordDifferentCharacter",
+            "PasswordNotContainUserName",
+        ],
+    )?;
+    acct::set_password_policy(ctx)
+}
+
+/// IMS's shape of the preference (no public keys; the rest as RAM's).
+fn preference(p: &rampart_core::ram::settings::SecurityPreference) -> Output {
+    let mut v = acct::preference_view(p);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("PublicKeyPreference");
+    }
+    let mut m = Map::new();
+    m.insert("SecurityPreference".into(), v);
+    m
+}
+
+fn get_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.rampart.security_preference()?;
+    Ok(preference(&p))
+}
+
+fn set_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    unsupported(
+        ctx,
+        &[
+            "AllowUserToLoginWithPasskey",
+            "AllowUserToManagePersonalDingTalk",
+            "AllowUserToManageServiceCredentials",
+            "MFAOperationForLogin",
+            "OperationForRiskLogin",
+            "VerificationTypes",
+            "MaxIdleDaysForAccessKeys",
+            "MaxIdleDaysForUsers",
+        ],
+    )?;
+    acct::set_security_preference(ctx)?;
+    get_security_preference(ctx)
+}
+
+fn get_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let mut m = Map::new();
+    m.insert(
+        "DefaultDomainName".into(),
+        Value::String(ctx.rampart.default_domain()?),
+    );
+    Ok(m)
+}
+
+fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.user_mfa_info(ctx.target.user()?)?;
+    let mut m = Map::new();
+    m.insert("IsMFAEnable".into(), Value::Bool(true));
+    m.insert(
+        "MFADevice".into(),
+        json!({ "SerialNumber": serial, "Type": "VMFA" }),
+    );
+    Ok(m)
+}
+
+/// Paged by `Marker` (the last serial number of the previous page) and
+/// `MaxItems` (1–100, default 100); users by `UserPrincipalName`.
+fn list_virtual_mfa_devices(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let max = match p.u32("MaxItems")? {
+        None => 100,
+        Some(n) if (1..=100).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(ApiError::invalid(
+                "MaxItems",
+                format!("The parameter \"MaxItems\" must be from 1 to 100, got {n}."),
+            ))
+        }
+    };
+    let marker = p.get("Marker").filter(|m| !m.is_empty());
+    let domain = ctx.rampart.default_domain()?;
+    let all: Vec<_> = ctx
+        .rampart
+        .list_virtual_mfa_devices()?
+        .into_iter()
+        .filter(|d| marker.is_none_or(|m| d.serial_number.as_str() > m))
+        .collect();
+    let truncated = all.len() > max;
+    let page: Vec<Value> = all
+        .into_iter()
+        .take(max)
+        .map(|d| {
+            let mut v = json!({ "SerialNumber": d.serial_number });
+            if let Some(a) = d.activate_date {
+                v["ActivateDate"] = Value::String(a);
+            }
+            if let Some(u) = d.user {
+                v["User"] = json!({
+                    "UserId": u.user_id,
+                    "UserPrincipalName": format!("{}@{domain}", u.user_name),
+                    "DisplayName": u.display_name,
+                });
+            }
+            v
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("IsTruncated".into(), Value::Bool(truncated));
+    if truncated {
+        if let Some(last) = page.last().and_then(|v| v["SerialNumber"].as_str()) {
+            m.insert("Marker".into(), Value::String(last.to_string()));
+        }
+    }
+    m.insert(
+        "VirtualMFADevices".into(),
+        json!({ "VirtualMFADevice": page }),
+    );
+    Ok(m)
+}

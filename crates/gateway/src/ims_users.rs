@@ -1,0 +1,153 @@
+//! IMS users and login profiles by `UserPrincipalName`, on the RAM domain
+//! code, in IMS's response shapes.
+
+use rampart_core::ram::{CreateUser, LoginProfileInput, UserView};
+use rampart_core::ApiError;
+use serde_json::{Map, Value};
+
+use crate::ims::unsupported;
+use crate::{Ctx, Output};
+
+/// A user as IMS shows it: RAM's fields, its logon name, how it was made.
+fn user_json(ctx: &Ctx<'_>, u: UserView) -> Result<Value, ApiError> {
+    let domain = ctx.rampart.default_domain()?;
+    let mut v = serde_json::to_value(&u).map_err(ApiError::internal)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "UserPrincipalName".into(),
+            Value::String(format!("{}@{domain}", u.user_name)),
+        );
+        o.insert("ProvisionType".into(), Value::String("Manual".into()));
+    }
+    Ok(v)
+}
+
+fn one(name: &str, v: Value) -> Result<Output, ApiError> {
+    let mut m = Map::new();
+    m.insert(name.into(), v);
+    Ok(m)
+}
+
+/// The user name of a `UserPrincipalName` of this account (for a user not
+/// made yet: no target names it).
+fn new_user_name(ctx: &Ctx<'_>, upn: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::new(
+            400,
+            "InvalidParameter.UserPrincipalName.Format",
+            "The parameter \"UserPrincipalName\" must be <user name>@<account id or alias>.onaliyun.com of this account.",
+        )
+    };
+    let (name, domain) = upn.rsplit_once('@').ok_or_else(bad)?;
+    let ours = domain.eq_ignore_ascii_case(&ctx.rampart.default_domain()?)
+        || domain.eq_ignore_ascii_case(&format!("{}.onaliyun.com", ctx.rampart.account_id()));
+    if !ours {
+        return Err(bad());
+    }
+    Ok(name.to_string())
+}
+
+pub(crate) fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    unsupported(ctx, &["Tag.1.Key", "Tag.1.Value"])?;
+    let u = ctx.rampart.create_user(CreateUser {
+        user_name: new_user_name(ctx, p.required("UserPrincipalName")?)?,
+        display_name: Some(p.required("DisplayName")?.to_string()),
+        mobile_phone: p.opt("MobilePhone"),
+        email: p.opt("Email"),
+        comments: p.opt("Comments"),
+    })?;
+    one("User", user_json(ctx, u)?)
+}
+
+pub(crate) fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let u = ctx.rampart.get_user(ctx.target.user()?)?;
+    one("User", user_json(ctx, u)?)
+}
+
+pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    unsupported(ctx, &["Tag.1.Key", "Tag.1.Value"])?;
+    match p.get("Status").filter(|s| !s.is_empty()) {
+        None | Some("active") | Some("active,freeze") | Some("freeze,active") => {}
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "Status",
+                "The parameter \"Status\" must be `active`, `freeze` or `active,freeze`; users here are never frozen.",
+            ))
+        }
+    }
+    // A marker is a user name (the part before `@`).
+    let marker = p.get("Marker").filter(|m| !m.is_empty());
+    let page = ctx.rampart.list_users(marker, p.u32("MaxItems")?)?;
+    let mut users = Vec::with_capacity(page.items.len());
+    for u in page.items {
+        let mut v = user_json(ctx, u)?;
+        v["Status"] = Value::String("active".into());
+        users.push(v);
+    }
+    let mut m = Map::new();
+    m.insert("Users".into(), serde_json::json!({ "User": users }));
+    m.insert(
+        "IsTruncated".into(),
+        Value::Bool(page.next_marker.is_some()),
+    );
+    if let Some(mk) = page.next_marker {
+        m.insert("Marker".into(), Value::String(mk));
+    }
+    Ok(m)
+}
+
+/// `Status`: console logon is `Active`; `Inactive` (kept but disabled) is
+/// not supported — delete the login profile instead.
+fn status(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    match ctx.params.get("Status").filter(|s| !s.is_empty()) {
+        None | Some("Active") => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            "Status",
+            "The parameter \"Status\" can only be `Active` here; to stop console logon, delete the login profile.",
+        )),
+    }
+}
+
+fn profile_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
+    let p = ctx.params;
+    Ok(LoginProfileInput {
+        user_name: ctx.target.user()?.to_string(),
+        password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
+        password_reset_required: p.bool("PasswordResetRequired")?,
+        mfa_bind_required: p.bool("MFABindRequired")?,
+    })
+}
+
+fn profile_json(ctx: &Ctx<'_>, v: impl serde::Serialize) -> Result<Output, ApiError> {
+    let domain = ctx.rampart.default_domain()?;
+    let mut v = serde_json::to_value(v).map_err(ApiError::internal)?;
+    if let Some(o) = v.as_object_mut() {
+        if let Some(Value::String(name)) = o.remove("UserName") {
+            o.insert(
+                "UserPrincipalName".into(),
+                Value::String(format!("{name}@{domain}")),
+            );
+        }
+        o.insert("Status".into(), Value::String("Active".into()));
+    }
+    one("LoginProfile", v)
+}
+
+pub(crate) fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    status(ctx)?;
+    let v = ctx.rampart.create_login_profile(profile_input(ctx)?)?;
+    profile_json(ctx, v)
+}
+
+pub(crate) fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let v = ctx.rampart.get_login_profile(ctx.target.user()?)?;
+    profile_json(ctx, v)
+}
+
+pub(crate) fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    status(ctx)?;
+    let v = ctx.rampart.update_login_profile(profile_input(ctx)?)?;
+    profile_json(ctx, v)
+}

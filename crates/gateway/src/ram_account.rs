@@ -1,0 +1,170 @@
+//! RAM account-wide settings: the password policy, the security preference,
+//! the account alias; and `ChangePassword`, a RAM user's own.
+
+use rampart_core::ram::settings::{
+    PasswordPolicy, SecurityPreference, SetPasswordPolicy, SetSecurityPreference,
+};
+use rampart_core::ApiError;
+use serde_json::{json, Map, Value};
+
+use crate::{Ctx, Output, Product};
+
+fn one(name: &str, v: Value) -> Result<Output, ApiError> {
+    let mut m = Map::new();
+    m.insert(name.into(), v);
+    Ok(m)
+}
+
+/// The policy as the product spells it: IMS calls `HardExpiry`
+/// `HardExpire`.
+pub(crate) fn policy_view(product: Product, p: &PasswordPolicy) -> Result<Value, ApiError> {
+    let mut v = serde_json::to_value(p).map_err(ApiError::internal)?;
+    if product == Product::Ims {
+        if let Some(o) = v.as_object_mut() {
+            if let Some(h) = o.remove("HardExpiry") {
+                o.insert("HardExpire".into(), h);
+            }
+        }
+    }
+    Ok(v)
+}
+
+pub(crate) fn get_password_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.rampart.password_policy()?;
+    one("PasswordPolicy", policy_view(ctx.product, &p)?)
+}
+
+pub(crate) fn set_password_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let hard = if ctx.product == Product::Ims {
+        "HardExpire"
+    } else {
+        "HardExpiry"
+    };
+    let policy = ctx.rampart.set_password_policy(&SetPasswordPolicy {
+        minimum_password_length: p.u32("MinimumPasswordLength")?,
+        require_lowercase_characters: p.bool("RequireLowercaseCharacters")?,
+        require_uppercase_characters: p.bool("RequireUppercaseCharacters")?,
+        require_numbers: p.bool("RequireNumbers")?,
+        require_symbols: p.bool("RequireSymbols")?,
+        hard_expiry: p.bool(hard)?,
+        max_password_age: p.u32("MaxPasswordAge")?,
+        password_reuse_prevention: p.u32("PasswordReusePrevention")?,
+        max_login_attempts: p.u32("MaxLoginAttemps")?,
+    })?;
+    one("PasswordPolicy", policy_view(ctx.product, &policy)?)
+}
+
+/// RAM's nested shape of the security preference.
+pub(crate) fn preference_view(p: &SecurityPreference) -> Value {
+    json!({
+        "LoginProfilePreference": {
+            "AllowUserToChangePassword": p.allow_user_to_change_password,
+            "EnableSaveMFATicket": p.enable_save_mfa_ticket,
+            "LoginNetworkMasks": p.login_network_masks,
+            "LoginSessionDuration": p.login_session_duration,
+        },
+        "AccessKeyPreference": {
+            "AllowUserToManageAccessKeys": p.allow_user_to_manage_access_keys,
+        },
+        "MFAPreference": {
+            "AllowUserToManageMFADevices": p.allow_user_to_manage_mfa_devices,
+        },
+        "PublicKeyPreference": {
+            "AllowUserToManagePublicKeys": p.allow_user_to_manage_public_keys,
+        },
+    })
+}
+
+pub(crate) fn get_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.rampart.security_preference()?;
+    one("SecurityPreference", preference_view(&p))
+}
+
+pub(crate) fn set_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let pref = ctx
+        .rampart
+        .set_security_preference(&SetSecurityPreference {
+            allow_user_to_change_password: p.bool("AllowUserToChangePassword")?,
+            allow_user_to_manage_access_keys: p.bool("AllowUserToManageAccessKeys")?,
+            allow_user_to_manage_mfa_devices: p.bool("AllowUserToManageMFADevices")?,
+            allow_user_to_manage_public_keys: p.bool("AllowUserToManagePublicKeys")?,
+            enable_save_mfa_ticket: p.bool("EnableSaveMFATicket")?,
+            login_network_masks: p.opt("LoginNetworkMasks"),
+            login_session_duration: p.u32("LoginSessionDuration")?,
+        })?;
+    one("SecurityPreference", preference_view(&pref))
+}
+
+pub(crate) fn get_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    one("AccountAlias", Value::String(ctx.rampart.account_alias()?))
+}
+
+pub(crate) fn set_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    ctx.rampart
+        .set_account_alias(ctx.params.required("AccountAlias")?)?;
+    Ok(Map::new())
+}
+
+pub(crate) fn clear_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    ctx.rampart.clear_account_alias()?;
+    Ok(Map::new())
+}
+
+pub(crate) fn change_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let old = p.required("OldPassword")?.to_string().into();
+    let new = p.required("NewPassword")?.to_string().into();
+    ctx.rampart
+        .change_password(ctx.target.user()?, &old, &new)?;
+    Ok(Map::new())
+}
+
+pub(crate) fn create_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let name = ctx.target.mfa()?.rsplit('/').next().unwrap_or_default();
+    let d = ctx.rampart.create_virtual_mfa_device(name)?;
+    one(
+        "VirtualMFADevice",
+        json!({
+            "SerialNumber": d.serial_number,
+            "Base32StringSeed": d.base32_string_seed,
+            "QRCodePNG": crate::qr::png_base64(&d.otpauth_url)?,
+        }),
+    )
+}
+
+pub(crate) fn list_virtual_mfa_devices(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let all = ctx.rampart.list_virtual_mfa_devices()?;
+    let v = serde_json::to_value(all).map_err(ApiError::internal)?;
+    one("VirtualMFADevices", json!({ "VirtualMFADevice": v }))
+}
+
+pub(crate) fn delete_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    ctx.rampart.delete_virtual_mfa_device(ctx.target.mfa()?)?;
+    Ok(Map::new())
+}
+
+pub(crate) fn bind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    ctx.rampart.bind_mfa_device(
+        ctx.target.user()?,
+        ctx.target.mfa()?,
+        p.required("AuthenticationCode1")?,
+        p.required("AuthenticationCode2")?,
+    )?;
+    Ok(Map::new())
+}
+
+pub(crate) fn unbind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.unbind_mfa_device(ctx.target.user()?)?;
+    one("MFADevice", json!({ "SerialNumber": serial }))
+}
+
+pub(crate) fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.user_mfa_info(ctx.target.user()?)?;
+    one(
+        "MFADevice",
+        json!({ "SerialNumber": serial, "Type": "VMFA" }),
+    )
+}

@@ -1,0 +1,263 @@
+//! Virtual MFA devices: create (seed, QR code), bind with two consecutive
+//! RFC 6238 codes, unbind, delete, the exact error codes, users managing
+//! their own device, and the console logon's second step.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Creds, Server, NOW};
+use rampart_crypto::{totp_code, totp_step};
+use serde_json::Value;
+
+const RAM: &str = "2015-05-01";
+const PW: &str = "Mfa-Passw0rd!";
+
+fn call(s: &Server, who: &Creds, action: &str, p: &[(&str, &str)]) -> (u16, String, Value) {
+    let (status, body) = s.call_v1(who, RAM, action, p);
+    let code = body["Code"].as_str().unwrap_or("OK").to_string();
+    (status, code, body)
+}
+
+fn create(s: &Server, who: &Creds, name: &str) -> (String, Vec<u8>) {
+    let (st, code, body) = call(
+        s,
+        who,
+        "CreateVirtualMFADevice",
+        &[("VirtualMFADeviceName", name)],
+    );
+    assert_eq!((st, code.as_str()), (200, "OK"), "{body}");
+    let d = &body["VirtualMFADevice"];
+    let seed = data_encoding::BASE32_NOPAD
+        .decode(d["Base32StringSeed"].as_str().unwrap().as_bytes())
+        .unwrap();
+    (d["SerialNumber"].as_str().unwrap().to_string(), seed)
+}
+
+fn codes(seed: &[u8], now: i64) -> (String, String) {
+    let step = totp_step(now);
+    (totp_code(seed, step - 1), totp_code(seed, step))
+}
+
+#[test]
+fn devices_bind_with_two_consecutive_codes() {
+    let s = Server::new();
+    s.ram("CreateUser", &[("UserName", "alice")]);
+    let root = s.root.clone();
+    let (serial, seed) = create(&s, &root, "alice-phone");
+    assert_eq!(serial, format!("acs:ram::{}:mfa/alice-phone", s.account_id));
+    assert_eq!(seed.len(), 20);
+    // The QR code is a PNG of the otpauth URL.
+    let (_, _, body) = call(
+        &s,
+        &root,
+        "CreateVirtualMFADevice",
+        &[("VirtualMFADeviceName", "second")],
+    );
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(body["VirtualMFADevice"]["QRCodePNG"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+    assert_eq!(
+        call(
+            &s,
+            &root,
+            "CreateVirtualMFADevice",
+            &[("VirtualMFADeviceName", "alice-phone")]
+        )
+        .1,
+        "EntityAlreadyExists.VirtualMFADevice"
+    );
+    assert_eq!(
+        call(
+            &s,
+            &root,
+            "CreateVirtualMFADevice",
+            &[("VirtualMFADeviceName", "bad/name")]
+        )
+        .1,
+        "InvalidParameter.VirtualMFADeviceName.InvalidChars"
+    );
+
+    // Not bound yet: Terraform's "gone" code.
+    assert_eq!(
+        call(&s, &root, "UnbindMFADevice", &[("UserName", "alice")]).1,
+        "EntityNotExist.User.MFADevice"
+    );
+    assert_eq!(
+        call(&s, &root, "GetUserMFAInfo", &[("UserName", "alice")]).1,
+        "EntityNotExist.User.MFADevice"
+    );
+    let (c1, c2) = codes(&seed, NOW);
+    let bind = |c1: &str, c2: &str| {
+        call(
+            &s,
+            &root,
+            "BindMFADevice",
+            &[
+                ("UserName", "alice"),
+                ("SerialNumber", &serial),
+                ("AuthenticationCode1", c1),
+                ("AuthenticationCode2", c2),
+            ],
+        )
+        .1
+    };
+    // The codes must be consecutive and in order.
+    assert_eq!(bind(&c2, &c1), "InvalidParameter.AuthenticationCode");
+    assert_eq!(
+        bind("12345", &c2),
+        "InvalidParameter.AuthenticationCode1.Format"
+    );
+    assert_eq!(bind(&c1, &c2), "OK");
+    assert_eq!(bind(&c1, &c2), "EntityAlreadyExists.User.MFADevice");
+    let info = call(&s, &root, "GetUserMFAInfo", &[("UserName", "alice")]).2;
+    assert_eq!(info["MFADevice"]["SerialNumber"], serial.as_str());
+    assert_eq!(info["MFADevice"]["Type"], "VMFA");
+    let list = call(&s, &root, "ListVirtualMFADevices", &[]).2;
+    let all = list["VirtualMFADevices"]["VirtualMFADevice"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(all.len(), 2);
+    let bound = all
+        .iter()
+        .find(|d| d["SerialNumber"] == serial.as_str())
+        .unwrap();
+    assert_eq!(bound["User"]["UserName"], "alice");
+    assert!(bound["ActivateDate"].as_str().unwrap().ends_with('Z'));
+    assert!(!list.to_string().contains("Base32StringSeed"));
+
+    // A bound device cannot be deleted, nor its user.
+    assert_eq!(
+        call(
+            &s,
+            &root,
+            "DeleteVirtualMFADevice",
+            &[("SerialNumber", &serial)]
+        )
+        .1,
+        "DeleteConflict.VirtualMFADevice.User"
+    );
+    assert_eq!(
+        call(&s, &root, "DeleteUser", &[("UserName", "alice")]).1,
+        "DeleteConflict.User.MFADevice"
+    );
+    let unbound = call(&s, &root, "UnbindMFADevice", &[("UserName", "alice")]).2;
+    assert_eq!(unbound["MFADevice"]["SerialNumber"], serial.as_str());
+    assert_eq!(
+        call(
+            &s,
+            &root,
+            "DeleteVirtualMFADevice",
+            &[("SerialNumber", &serial)]
+        )
+        .1,
+        "OK"
+    );
+    assert_eq!(
+        call(
+            &s,
+            &root,
+            "DeleteVirtualMFADevice",
+            &[("SerialNumber", &serial)]
+        )
+        .1,
+        "EntityNotExist.VirtualMFADevice"
+    );
+    assert_eq!(
+        call(
+            &s,
+            &root,
+            "DeleteVirtualMFADevice",
+            &[("SerialNumber", "acs:ram::1111111111111111:mfa/x")]
+        )
+        .1,
+        "InvalidParameter.SerialNumber.Format"
+    );
+    assert_eq!(
+        call(&s, &root, "DeleteUser", &[("UserName", "alice")]).1,
+        "OK"
+    );
+}
+
+#[test]
+fn users_manage_their_own_device_and_log_on_with_it() {
+    let s = Server::new();
+    let bob = s.user_with_key("bob");
+    s.ram(
+        "CreateLoginProfile",
+        &[("UserName", "bob"), ("Password", PW)],
+    );
+    // The default preference lets a user manage the device named after it
+    // (and no other).
+    let (serial, seed) = create(&s, &bob, "bob");
+    assert_eq!(
+        call(
+            &s,
+            &bob,
+            "CreateVirtualMFADevice",
+            &[("VirtualMFADeviceName", "other")]
+        )
+        .1,
+        "NoPermission"
+    );
+    let (c1, c2) = codes(&seed, NOW);
+    let (st, code, body) = call(
+        &s,
+        &bob,
+        "BindMFADevice",
+        &[
+            ("SerialNumber", &serial),
+            ("AuthenticationCode1", &c1),
+            ("AuthenticationCode2", &c2),
+        ],
+    );
+    assert_eq!((st, code.as_str()), (200, "OK"), "{body}");
+    assert_eq!(call(&s, &bob, "GetUserMFAInfo", &[]).1, "OK");
+
+    // The console logon asks for a code, once the password is right.
+    let name = format!("bob@{}", s.account_id);
+    let r = s.gw.rampart();
+    let login = |code: Option<&str>| {
+        r.console_login_mfa(&name, PW, None, code)
+            .map(|_| ())
+            .map_err(|e| e.code.to_string())
+    };
+    assert_eq!(
+        r.console_login(&name, "Wrong-Passw0rd", None)
+            .map(|_| ())
+            .map_err(|e| e.code.to_string()),
+        Err("InvalidLogin".into())
+    );
+    assert_eq!(login(None), Err("InvalidLogin.MFARequired".into()));
+    assert_eq!(login(Some("000000")), Err("InvalidLogin.MFACode".into()));
+    // The binding used the current code: the next one works, once.
+    s.clock.advance(30);
+    let next = totp_code(&seed, totp_step(NOW + 30));
+    assert_eq!(login(Some(&next)), Ok(()));
+    assert_eq!(login(Some(&next)), Err("InvalidLogin.MFACode".into()));
+
+    // Without the preference, the user's own device is the administrator's.
+    s.ram(
+        "SetSecurityPreference",
+        &[("AllowUserToManageMFADevices", "false")],
+    );
+    assert_eq!(call(&s, &bob, "UnbindMFADevice", &[]).1, "NoPermission");
+    s.ram(
+        "SetSecurityPreference",
+        &[("AllowUserToManageMFADevices", "true")],
+    );
+    assert_eq!(call(&s, &bob, "UnbindMFADevice", &[]).1, "OK");
+    assert_eq!(
+        call(
+            &s,
+            &bob,
+            "DeleteVirtualMFADevice",
+            &[("SerialNumber", &serial)]
+        )
+        .1,
+        "OK"
+    );
+    assert_eq!(login(None), Ok(()));
+}

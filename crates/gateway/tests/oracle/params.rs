@@ -1,0 +1,152 @@
+//! The oracle's request parameters: the values every request starts from,
+//! and what each action needs beyond them to get past validation.
+
+use std::collections::BTreeMap;
+
+use rampart_gateway::Product;
+
+use super::{Fixture, ALLOW_ALL, SERVICE_ROLES};
+
+pub type Overrides = Vec<(&'static str, Option<String>)>;
+
+/// Parameter values every request starts from.
+pub fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
+    let uid = &fx.account_id;
+    let trust = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{uid}:root"]}}}}]}}"#
+    );
+    BTreeMap::from([
+        ("UserName", "alice".to_string()),
+        ("GroupName", "devs".into()),
+        ("RoleName", "ProtectedAdmin".into()),
+        ("PolicyName", "guard".into()),
+        ("PolicyType", "Custom".into()),
+        ("PolicyDocument", ALLOW_ALL.into()),
+        ("AssumeRolePolicyDocument", trust),
+        ("NewAssumeRolePolicyDocument", ALLOW_ALL.into()),
+        ("UserAccessKeyId", fx.alice_key.clone()),
+        ("Status", "Inactive".into()),
+        ("VersionId", "v2".into()),
+        ("Password", "An0ther-Secret!".into()),
+        ("NewDescription", "changed".into()),
+        ("ServiceName", "ramcredentials.kms.aliyuncs.com".into()),
+        ("RoleArn", format!("acs:ram::{uid}:role/ProtectedAdmin")),
+        ("RoleSessionName", "oracle".into()),
+        ("KeyId", fx.k1.clone()),
+        ("DestinationKeyId", fx.k2.clone()),
+        ("AliasName", "alias/k1".into()),
+        ("Plaintext", "hello".into()),
+        ("CiphertextBlob", fx.blob_k1.clone()),
+        ("PendingWindowInDays", "7".into()),
+        ("EnableDeletionProtection", "true".into()),
+        ("EnableAutomaticRotation", "false".into()),
+        ("SecretName", "app/db".into()),
+        ("SecretData", "value".into()),
+        ("SecretsList", r#"[{"SecretName":"app/db"}]"#.into()),
+        ("VersionStage", "ACSCurrent".into()),
+        ("MoveToVersion", "v1".into()),
+        ("RemoveFromVersion", "v2".into()),
+        ("Tags", r#"[{"TagKey":"k","TagValue":"v"}]"#.into()),
+        ("TagKeys", r#"["env"]"#.into()),
+        ("ResourceType", "secret".into()),
+        ("ResourceId.1", "app/db".into()),
+        ("Tag.1.Key", "k".into()),
+        ("Tag.1.Value", "v".into()),
+        ("TagKey.1", "env".into()),
+        ("RecoveryWindowInDays", "7".into()),
+        ("Description", "d".into()),
+        ("VirtualMFADeviceName", "newmfa".into()),
+        ("SerialNumber", format!("acs:ram::{uid}:mfa/spare")),
+        ("AuthenticationCode1", fx.spare_codes.0.clone()),
+        ("AuthenticationCode2", fx.spare_codes.1.clone()),
+        ("OldPassword", "Sup3r-Secret!1".into()),
+        ("NewPassword", "An0ther-Secret!".into()),
+        ("AccountAlias", "oracle-corp".into()),
+        ("UserPrincipalName", format!("alice@{uid}.onaliyun.com")),
+    ])
+}
+
+/// What an action needs beyond the defaults to get past validation.
+pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrides {
+    let uid = &fx.account_id;
+    let s = |v: &str| Some(v.to_string());
+    match action {
+        "CreateUser" => vec![
+            ("UserName", s("newuser")),
+            (
+                "UserPrincipalName",
+                Some(format!("newuser@{uid}.onaliyun.com")),
+            ),
+            ("DisplayName", s("New User")),
+        ],
+        "CreateGroup" => vec![("GroupName", s("newgroup"))],
+        "CreateRole" => vec![("RoleName", s("NewRole"))],
+        "CreatePolicy" => vec![("PolicyName", s("newpolicy"))],
+        "CreateAlias" => vec![("AliasName", s("alias/new"))],
+        "CreateSecret" => vec![("SecretName", s("new/secret"))],
+        "DeleteUser" => vec![
+            ("UserName", s("dave")),
+            (
+                "UserPrincipalName",
+                Some(format!("dave@{uid}.onaliyun.com")),
+            ),
+        ],
+        "BindMFADevice" => vec![
+            ("UserName", s("carol")),
+            (
+                "UserPrincipalName",
+                Some(format!("carol@{uid}.onaliyun.com")),
+            ),
+        ],
+        "TagResources" | "UntagResources" | "ListTagResources" if product == Product::Ram => vec![
+            ("ResourceType", s("role")),
+            ("ResourceNames", s(r#"["ProtectedAdmin"]"#)),
+            ("Tag", s(r#"[{"Key":"team","Value":"a"}]"#)),
+        ],
+        "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
+        "SetSecretPolicy" => vec![(
+            "Policy",
+            Some(format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
+            )),
+        )],
+        "GetParametersForImport" | "ImportKeyMaterial" | "DeleteKeyMaterial" => vec![
+            ("KeyId", Some(fx.kx.clone())),
+            ("WrappingAlgorithm", s("RSAES_OAEP_SHA_256")),
+            ("WrappingKeySpec", s("RSA_2048")),
+            ("EncryptedKeyMaterial", s("AAAA")),
+            ("ImportToken", s("AAAA")),
+        ],
+        "SetKeyPolicy" => vec![(
+            "Policy",
+            Some(format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
+            )),
+        )],
+        "UpdateSecretVersionStage" => {
+            vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
+        }
+        "RotateSecret" => vec![
+            ("SecretName", s("acs/ram/user/carol")),
+            ("VersionId", s("r1")),
+        ],
+        "UpdateSecretRotationPolicy" => vec![("SecretName", s("acs/ram/user/carol"))],
+        "TagResource" | "UntagResource" => vec![("KeyId", None)],
+        "DeleteServiceLinkedRole" => vec![("RoleName", s(SERVICE_ROLES[1]))],
+        "GetPublicKey" | "AsymmetricSign" | "AsymmetricVerify" => vec![
+            ("KeyId", Some(fx.ka.clone())),
+            ("KeyVersionId", Some(fx.ka_version.clone())),
+            ("Algorithm", s("RSA_PSS_SHA_256")),
+            ("Digest", s("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")),
+            ("Value", s("AAAA")),
+        ],
+        "AsymmetricEncrypt" | "AsymmetricDecrypt" => vec![
+            ("KeyId", Some(fx.ke.clone())),
+            ("KeyVersionId", Some(fx.ke_version.clone())),
+            ("Algorithm", s("SM2PKE")),
+            ("Plaintext", s("aGVsbG8=")),
+            ("CiphertextBlob", s("MAA=")),
+        ],
+        _ => vec![],
+    }
+}

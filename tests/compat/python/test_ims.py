@@ -1,0 +1,117 @@
+"""IMS (2019-08-15) on the same port, through the Tea client
+(alibabacloud_ims20190815, V3 and V2) and aliyunsdkcore CommonRequest (V1):
+the account settings in IMS's shapes (HardExpire), the default domain,
+ChangePassword, and virtual MFA by UserPrincipalName."""
+import base64
+import hashlib
+import hmac
+import struct
+import time
+
+import pytest
+
+from ramclients import FLAVOURS, expect_error, make_client
+
+
+def totp(seed_b32: str, step: int) -> str:
+    seed = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    mac = hmac.new(seed, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_account_settings_and_mfa(fresh_server, flavour):
+    srv = fresh_server()
+    ims = make_client(flavour, srv, product="ims")
+    ram = make_client(flavour, srv)
+
+    assert ims.call("GetDefaultDomain")["DefaultDomainName"] == f"{srv.account_id}.onaliyun.com"
+    ram.call("SetAccountAlias", AccountAlias="ims-corp")
+    assert ims.call("GetDefaultDomain")["DefaultDomainName"] == "ims-corp.onaliyun.com"
+
+    # One policy, two spellings of its expiry flag.
+    p = ims.call("SetPasswordPolicy", MinimumPasswordLength=10, HardExpire=True, MaxLoginAttemps=3,
+                 MaxPasswordAge=30, RequireNumbers=True)["PasswordPolicy"]
+    assert (p["HardExpire"], p["MaxLoginAttemps"], p["MinimumPasswordLength"]) == (True, 3, 10)
+    assert ram.call("GetPasswordPolicy")["PasswordPolicy"]["HardExpiry"] is True
+    assert ims.call("GetPasswordPolicy")["PasswordPolicy"]["HardExpire"] is True
+    expect_error(lambda: ims.call("SetPasswordPolicy", PasswordNotContainUserName=True), 400,
+                 "InvalidParameter.PasswordNotContainUserName")
+
+    pref = ims.call("SetSecurityPreference", AllowUserToManageAccessKeys=True,
+                    LoginSessionDuration=5)["SecurityPreference"]
+    assert pref["AccessKeyPreference"]["AllowUserToManageAccessKeys"] is True
+    assert pref["LoginProfilePreference"]["LoginSessionDuration"] == 5
+    assert ims.call("GetSecurityPreference")["SecurityPreference"] == pref
+    expect_error(lambda: ims.call("SetSecurityPreference", MaxIdleDaysForUsers=90), 400,
+                 "InvalidParameter.MaxIdleDaysForUsers")
+
+    # Virtual MFA by UserPrincipalName (the alias or the account id).
+    ram.call("CreateUser", UserName="imsuser")
+    upn = "imsuser@ims-corp.onaliyun.com"
+    expect_error(lambda: ims.call("GetUserMFAInfo", UserPrincipalName=upn), 404,
+                 "EntityNotExist.User.MFADevice")
+    d = ims.call("CreateVirtualMFADevice", VirtualMFADeviceName="imsuser")["VirtualMFADevice"]
+    step = int(time.time()) // 30
+    ims.call("BindMFADevice", UserPrincipalName=upn, SerialNumber=d["SerialNumber"],
+             AuthenticationCode1=totp(d["Base32StringSeed"], step - 1),
+             AuthenticationCode2=totp(d["Base32StringSeed"], step))
+    info = ims.call("GetUserMFAInfo", UserPrincipalName=f"imsuser@{srv.account_id}.onaliyun.com")
+    assert info["IsMFAEnable"] is True and info["MFADevice"]["SerialNumber"] == d["SerialNumber"]
+    page = ims.call("ListVirtualMFADevices", MaxItems=1)
+    devices = page["VirtualMFADevices"]["VirtualMFADevice"]
+    assert devices[0]["User"]["UserPrincipalName"] == upn
+    assert page["IsTruncated"] is False
+    expect_error(lambda: ims.call("GetUserMFAInfo", UserPrincipalName="imsuser@other.onaliyun.com"), 400,
+                 "InvalidParameter.UserPrincipalName.Format")
+    ims.call("UnbindMFADevice", UserPrincipalName=upn)
+    ims.call("DeleteVirtualMFADevice", SerialNumber=d["SerialNumber"])
+
+    # ChangePassword through IMS: the caller's own.
+    ram.call("SetPasswordPolicy")
+    ram.call("CreateLoginProfile", UserName="imsuser", Password="Ims-Passw0rd!")
+    k = ram.call("CreateAccessKey", UserName="imsuser")["AccessKey"]
+    me = make_client(flavour, srv, k["AccessKeyId"], k["AccessKeySecret"], product="ims")
+    me.call("ChangePassword", OldPassword="Ims-Passw0rd!", NewPassword="Ims-Passw0rd!2")
+    expect_error(lambda: me.call("ChangePassword", OldPassword="Ims-Passw0rd!", NewPassword="Ims-Passw0rd!3"),
+                 400, "InvalidParameter.OldPassword")
+    # Not yet served: answered as such.
+    expect_error(lambda: ims.call("ListOIDCProviders"), 400, "InvalidAction.NotImplemented")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_users_login_profiles_and_keys(server, flavour, uniq):
+    ims = make_client(flavour, server, product="ims")
+    ram = make_client(flavour, server)
+    name = uniq("imsu")
+    upn = f"{name}@{server.account_id}.onaliyun.com"
+    u = ims.call("CreateUser", UserPrincipalName=upn, DisplayName="IMS User", Comments="made by IMS")["User"]
+    assert u["UserPrincipalName"] == upn and u["DisplayName"] == "IMS User"
+    assert ram.call("GetUser", UserName=name)["User"]["UserId"] == u["UserId"]
+    got = ims.call("GetUser", UserPrincipalName=f"{name}@{server.account_id}.ONALIYUN.COM")["User"]
+    assert got["UserPrincipalName"] == upn and got["UserId"] == u["UserId"]
+    expect_error(lambda: ims.call("CreateUser", UserPrincipalName=f"{name}@elsewhere.onaliyun.com",
+                                  DisplayName="x"), 400, "InvalidParameter.UserPrincipalName.Format")
+    listed = ims.call("ListUsers", MaxItems=1000)["Users"]["User"]
+    assert any(x["UserPrincipalName"] == upn and x["Status"] == "active" for x in listed)
+
+    lp = ims.call("CreateLoginProfile", UserPrincipalName=upn, Password="Ims-Users-Passw0rd!",
+                  PasswordResetRequired=True)["LoginProfile"]
+    assert lp["UserPrincipalName"] == upn and lp["PasswordResetRequired"] is True
+    assert lp["Status"] == "Active"
+    ims.call("UpdateLoginProfile", UserPrincipalName=upn, PasswordResetRequired=False)
+    assert ims.call("GetLoginProfile", UserPrincipalName=upn)["LoginProfile"]["PasswordResetRequired"] is False
+    expect_error(lambda: ims.call("UpdateLoginProfile", UserPrincipalName=upn, Status="Inactive"), 400,
+                 "InvalidParameter.Status")
+
+    k = ims.call("CreateAccessKey", UserPrincipalName=upn)["AccessKey"]
+    assert k["AccessKeySecret"] and k["Status"] == "Active"
+    keys = ims.call("ListAccessKeys", UserPrincipalName=upn)["AccessKeys"]["AccessKey"]
+    assert [x["AccessKeyId"] for x in keys] == [k["AccessKeyId"]]
+    ims.call("UpdateAccessKey", UserPrincipalName=upn, UserAccessKeyId=k["AccessKeyId"], Status="Inactive")
+    ims.call("DeleteAccessKey", UserPrincipalName=upn, UserAccessKeyId=k["AccessKeyId"])
+    expect_error(lambda: ims.call("DeleteUser", UserPrincipalName=upn), 409, "DeleteConflict.User.LoginProfile")
+    ims.call("DeleteLoginProfile", UserPrincipalName=upn)
+    ims.call("DeleteUser", UserPrincipalName=upn)
+    expect_error(lambda: ims.call("GetUser", UserPrincipalName=upn), 404, "EntityNotExist.User")
