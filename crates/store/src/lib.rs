@@ -30,8 +30,13 @@ pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use error::{Entity, StoreError, StoreResult};
 pub use kms::*;
 pub use mysql::MysqlStore;
-pub use postgres::PostgresStore;
+pub use postgres::{
+    PostgresStore, DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, STALENESS as POSTGRES_STALENESS,
+};
 pub use rows::*;
+pub use sqlite::window::{
+    MAX_MEMORY_BYTES as NONCE_WINDOW_MAX_BYTES, MAX_NONCES as NONCE_WINDOW_MAX_NONCES,
+};
 pub use sqlite::SqliteStore;
 
 /// The persistence boundary of Rampart: every part a backend must provide.

@@ -2,6 +2,7 @@
 //! migrations.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::error::SqlState;
@@ -10,6 +11,7 @@ use postgres::{Client, GenericClient, IsolationLevel};
 use r2d2::Pool;
 use r2d2_postgres::PostgresConnectionManager;
 
+use super::listen::{self, Generation, CHANNEL};
 use crate::schema::{migrations, Types};
 use crate::sql::{Cell, Dialect, Param, Row, Stmt};
 use crate::tx::{retry, Backend, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult};
@@ -20,8 +22,8 @@ const MIGRATION_LOCK: i64 = 0x7261_6d70_6172_7401;
 /// First key of the two-key advisory locks that guard transaction locks
 /// ([`Lock`]).
 const LOCK_SPACE: i32 = 0x7261_6d70;
-/// Connections kept at most per store.
-const POOL_SIZE: u32 = 16;
+/// Connections kept at most per store, unless told otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
 /// Connections kept open while idle.
 const POOL_MIN_IDLE: u32 = 2;
 /// How long a caller waits for a free connection (or a first connect).
@@ -37,7 +39,18 @@ type Manager = PostgresConnectionManager<rampart_dbtls::MakeTls>;
 /// database. The replay window is a table, so every replica sees every nonce.
 pub struct PostgresStore {
     pool: Pool<Manager>,
+    /// Connections whose commits do not wait for the disk
+    /// (`synchronous_commit = off`), for the replay window only.
+    nonce_pool: Pool<Manager>,
     nonce_calls: AtomicU64,
+    /// The write generation, pushed by the other replicas' notifications.
+    generation: Arc<Generation>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.generation.stop();
+    }
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -92,6 +105,12 @@ impl PostgresStore {
     /// with libpq's `sslmode` and `sslrootcert` for TLS) and applies pending
     /// migrations.
     pub fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with(url, DEFAULT_POOL_SIZE)
+    }
+
+    /// [`Self::open`] with at most `pool_size` pooled connections (one
+    /// more listens for the other replicas' writes).
+    pub fn open_with(url: &str, pool_size: u32) -> StoreResult<Self> {
         let (mut config, tls) =
             rampart_dbtls::postgres(url).map_err(|e| StoreError::Backend(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
@@ -111,16 +130,34 @@ impl PostgresStore {
         })?;
         drop(client);
         let pool = Pool::builder()
-            .max_size(POOL_SIZE)
-            .min_idle(Some(POOL_MIN_IDLE))
+            .max_size(pool_size.max(1))
+            .min_idle(Some(POOL_MIN_IDLE.min(pool_size.max(1))))
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(PostgresConnectionManager::new(config, tls))
+            .build(PostgresConnectionManager::new(config.clone(), tls.clone()))
             .map_err(|e| {
                 StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
             })?;
+        let mut async_config = config.clone();
+        let options = match config.get_options() {
+            Some(o) => format!("{o} -c synchronous_commit=off"),
+            None => "-c synchronous_commit=off".to_string(),
+        };
+        async_config.options(&options);
+        let nonce_pool = Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(POOL_MIN_IDLE.min(pool_size.max(1))))
+            .connection_timeout(CONNECT_TIMEOUT)
+            .build(PostgresConnectionManager::new(async_config, tls.clone()))
+            .map_err(|e| {
+                StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+            })?;
+        let generation = listen::start(move || config.connect(tls.clone()))
+            .map_err(|e| StoreError::Backend(format!("cannot start listening: {e}")))?;
         Ok(Self {
             pool,
+            nonce_pool,
             nonce_calls: AtomicU64::new(0),
+            generation,
         })
     }
 
@@ -158,8 +195,9 @@ impl ToSql for Param<'_> {
     postgres::types::to_sql_checked!();
 }
 
-/// A connection, in a transaction or not, as a [`Tx`].
-struct PgTx<'a, C: GenericClient>(&'a mut C);
+/// A connection, in a transaction or not, as a [`Tx`], and whether a
+/// statement run on it changed rows.
+struct PgTx<'a, C: GenericClient>(&'a mut C, bool);
 
 impl<C: GenericClient> PgTx<'_, C> {
     fn bind<'p>(stmt: &'p Stmt, params: &[Param<'p>]) -> TxResult<(&'p str, Vec<Param<'p>>)> {
@@ -205,6 +243,10 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         let (sql, bound) = Self::bind(stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
         let rows = self.0.query(sql, &refs).map_err(db_error)?;
+        if !sql.starts_with("SELECT") {
+            // A write returning rows (`… RETURNING`).
+            self.1 = true;
+        }
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -219,7 +261,11 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
     fn execute(&mut self, stmt: &Stmt, params: &[Param<'_>]) -> TxResult<u64> {
         let (sql, bound) = Self::bind(stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
-        self.0.execute(sql, &refs).map_err(db_error)
+        let n = self.0.execute(sql, &refs).map_err(db_error)?;
+        if n > 0 {
+            self.1 = true;
+        }
+        Ok(n)
     }
 
     fn lock(&mut self, lock: Lock<'_>) -> TxResult<()> {
@@ -246,8 +292,19 @@ impl Backend for PostgresStore {
         mode: Mode,
         mut f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
     ) -> StoreResult<T> {
-        self.with_client(|c| match mode {
-            Mode::Single => f(&mut PgTx(c)),
+        let notify = format!("NOTIFY {CHANNEL}");
+        let out = self.with_client(|c| match mode {
+            Mode::Single => {
+                let (out, changed) = {
+                    let mut tx = PgTx(&mut *c, false);
+                    let out = f(&mut tx)?;
+                    (out, tx.1)
+                };
+                if changed {
+                    c.batch_execute(&notify).map_err(db_error)?;
+                }
+                Ok((out, changed))
+            }
             Mode::Read => {
                 let mut tx = c
                     .build_transaction()
@@ -255,22 +312,51 @@ impl Backend for PostgresStore {
                     .read_only(true)
                     .start()
                     .map_err(db_error)?;
-                let out = f(&mut PgTx(&mut tx))?;
+                let out = f(&mut PgTx(&mut tx, false))?;
                 tx.commit().map_err(db_error)?;
-                Ok(out)
+                Ok((out, false))
             }
             Mode::Write | Mode::WriteUntracked => {
                 let mut tx = c.transaction().map_err(db_error)?;
-                let out = f(&mut PgTx(&mut tx))?;
+                let mut t = PgTx(&mut tx, false);
+                let out = f(&mut t)?;
+                let changed = t.1 && mode == Mode::Write;
+                if changed {
+                    // Delivered to every replica if, and once, this commits.
+                    tx.batch_execute(&notify).map_err(db_error)?;
+                }
                 tx.commit().map_err(db_error)?;
+                Ok((out, changed))
+            }
+        });
+        // Whatever this replica read before is stale from now on (the
+        // notification may take a moment to come back).
+        match out {
+            Ok((out, changed)) => {
+                if changed {
+                    self.generation.bump();
+                }
                 Ok(out)
             }
-        })
+            Err(e) => {
+                // A commit whose outcome is unknown may have changed rows.
+                if mode == Mode::Write && matches!(e, StoreError::Backend(_)) {
+                    self.generation.bump();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn generation(&self) -> Option<u64> {
+        self.generation.current()
     }
 
     fn use_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
         let calls = self.nonce_calls.fetch_add(1, Ordering::Relaxed) + 1;
-        self.with_client(|c| {
+        let mut conn = self.nonce_pool.get().map_err(|e| backend(&e))?;
+        retry(ATTEMPTS, || {
+            let c = &mut *conn;
             // Inserts, or takes over a row whose window has passed; a live row
             // (even one a concurrent replica is inserting) returns nothing.
             let fresh = c
