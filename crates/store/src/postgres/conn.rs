@@ -11,7 +11,7 @@ use postgres::{Client, GenericClient, IsolationLevel};
 use r2d2::Pool;
 use r2d2_postgres::PostgresConnectionManager;
 
-use super::listen::{self, Generation, CHANNEL};
+use super::listen::{self, Generation};
 use crate::schema::{migrations, Types};
 use crate::sql::{Cell, Dialect, Param, Row, Stmt};
 use crate::tx::{retry, Backend, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult};
@@ -292,7 +292,7 @@ impl Backend for PostgresStore {
         mode: Mode,
         mut f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
     ) -> StoreResult<T> {
-        let notify = format!("NOTIFY {CHANNEL}");
+        let (notify, seq) = self.generation.notify();
         let out = self.with_client(|c| match mode {
             Mode::Single => {
                 let (out, changed) = {
@@ -335,6 +335,7 @@ impl Backend for PostgresStore {
             Ok((out, changed)) => {
                 if changed {
                     self.generation.bump();
+                    self.generation.wait_echo(seq);
                 }
                 Ok(out)
             }

@@ -16,9 +16,15 @@
 //! practice the notification arrives within a millisecond of the commit.
 //! While the connection is down, no generation is reported (nothing is
 //! cached) and the generation moves when listening resumes.
+//!
+//! A replica's write returns only once its own notification has come back
+//! to it (or after [`ECHO_WAIT`]): PostgreSQL signals every listener at the
+//! same commit, so by the time the writer answers, the other replicas have
+//! almost always heard it too, and the client's next request, wherever it
+//! goes, sees the write.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
@@ -33,6 +39,8 @@ pub(crate) const HEARTBEAT: Duration = Duration::from_millis(100);
 pub const STALENESS: Duration = Duration::from_millis(300);
 /// How long a check may take before the connection is given up.
 const CHECK_TIMEOUT: Duration = Duration::from_millis(250);
+/// The longest a write waits for its own notification to come back.
+const ECHO_WAIT: Duration = Duration::from_millis(50);
 /// Pause before listening again after a failure.
 const RECONNECT: Duration = Duration::from_millis(200);
 
@@ -44,6 +52,12 @@ pub(crate) struct Generation {
     valid_until: AtomicU64,
     base: Instant,
     stop: AtomicBool,
+    /// This replica's tag in the notifications it sends.
+    replica: String,
+    /// The last sequence number sent, and the last one heard back.
+    sent: AtomicU64,
+    echoed: Mutex<u64>,
+    echo: Condvar,
 }
 
 impl Generation {
@@ -53,6 +67,55 @@ impl Generation {
             valid_until: AtomicU64::new(0),
             base: Instant::now(),
             stop: AtomicBool::new(false),
+            replica: {
+                use std::hash::BuildHasher;
+                let random = std::collections::hash_map::RandomState::new().hash_one(0u8);
+                format!("{:x}.{random:016x}", std::process::id())
+            },
+            sent: AtomicU64::new(0),
+            echoed: Mutex::new(0),
+            echo: Condvar::new(),
+        }
+    }
+
+    /// The statement a write transaction runs before it commits, and its
+    /// sequence number for [`Self::wait_echo`].
+    pub(crate) fn notify(&self) -> (String, u64) {
+        let seq = self.sent.fetch_add(1, Ordering::AcqRel) + 1;
+        (format!("NOTIFY {CHANNEL}, '{}:{seq}'", self.replica), seq)
+    }
+
+    /// After the commit of the write `seq`: waits (at most [`ECHO_WAIT`])
+    /// until its notification has come back, while listening works.
+    pub(crate) fn wait_echo(&self, seq: u64) {
+        if self.current().is_none() {
+            return;
+        }
+        let deadline = Instant::now() + ECHO_WAIT;
+        let mut echoed = self.echoed.lock().unwrap_or_else(|e| e.into_inner());
+        while *echoed < seq {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            echoed = match self.echo.wait_timeout(echoed, left) {
+                Ok((g, _)) => g,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
+
+    /// A notification arrived with `payload`.
+    fn heard(&self, payload: &str) {
+        self.bump();
+        let own = payload
+            .split_once(':')
+            .filter(|(replica, _)| *replica == self.replica)
+            .and_then(|(_, seq)| seq.parse::<u64>().ok());
+        if let Some(seq) = own {
+            let mut echoed = self.echoed.lock().unwrap_or_else(|e| e.into_inner());
+            *echoed = (*echoed).max(seq);
+            self.echo.notify_all();
         }
     }
 
@@ -126,16 +189,12 @@ fn listen(g: &Generation, mut client: Client) {
             return;
         }
         // The notifications that arrived before the answer.
-        let mut heard = false;
         loop {
             match client.notifications().iter().next() {
-                Ok(Some(_)) => heard = true,
+                Ok(Some(n)) => g.heard(n.payload()),
                 Ok(None) => break,
                 Err(_) => return,
             }
-        }
-        if heard {
-            g.bump();
         }
         g.trust_from(started);
         let deadline = started + HEARTBEAT;
@@ -145,7 +204,7 @@ fn listen(g: &Generation, mut client: Client) {
                 break;
             }
             match client.notifications().timeout_iter(left).next() {
-                Ok(Some(_)) => g.bump(),
+                Ok(Some(n)) => g.heard(n.payload()),
                 Ok(None) => break,
                 Err(_) => return,
             }
