@@ -326,6 +326,44 @@ impl std::fmt::Debug for ConsoleLogon {
     }
 }
 
+impl ConsoleLogon {
+    /// The fingerprint of the password the logon matched, to store with a
+    /// session ([`Rampart::console_logon_of`] takes it back).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+impl Rampart {
+    /// A logon as stored with a console session: the account itself (an
+    /// empty `user_id`) or a user. Every use checks it again
+    /// ([`Rampart::console_session_valid`]).
+    pub fn console_logon_of(
+        &self,
+        user_id: &str,
+        user_name: &str,
+        fingerprint: &str,
+    ) -> ConsoleLogon {
+        let principal = if user_id.is_empty() {
+            Principal::Root {
+                account_id: self.account_id.clone(),
+                access_key_id: String::new(),
+            }
+        } else {
+            Principal::User {
+                account_id: self.account_id.clone(),
+                user_id: user_id.to_string(),
+                user_name: user_name.to_string(),
+                access_key_id: String::new(),
+            }
+        };
+        ConsoleLogon {
+            principal,
+            fingerprint: fingerprint.to_string(),
+        }
+    }
+}
+
 fn fingerprint(password_hash: &str) -> String {
     sha256_hex(password_hash.as_bytes())
 }

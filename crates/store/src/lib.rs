@@ -22,6 +22,7 @@ mod postgres;
 mod rows;
 pub mod rules;
 mod schema;
+mod sessions;
 pub mod sql;
 mod sqlite;
 pub mod tx;
@@ -34,6 +35,7 @@ pub use postgres::{
     PostgresStore, DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, STALENESS as POSTGRES_STALENESS,
 };
 pub use rows::*;
+pub use sessions::{ConsoleSessionRow, ConsoleSessionStore};
 pub use sqlite::window::{
     MAX_MEMORY_BYTES as NONCE_WINDOW_MAX_BYTES, MAX_NONCES as NONCE_WINDOW_MAX_NONCES,
 };
@@ -51,6 +53,7 @@ pub trait Store:
     + SecretStore
     + RotationStore
     + AuditStore
+    + ConsoleSessionStore
     + Send
     + Sync
     + 'static
@@ -67,6 +70,7 @@ impl<T> Store for T where
         + SecretStore
         + RotationStore
         + AuditStore
+        + ConsoleSessionStore
         + Send
         + Sync
         + 'static

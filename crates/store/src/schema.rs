@@ -4,12 +4,13 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 5] = [
+const COMMON: [(i64, &str); 6] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
     (4, include_str!("schema/0004_rotation.sql")),
     (5, include_str!("schema/0005_audit.sql")),
+    (12, include_str!("schema/0012_console_sessions.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and
@@ -27,6 +28,7 @@ pub(crate) fn migrations(dialect: Dialect, types: Types) -> Vec<(i64, String)> {
     if dialect != Dialect::Sqlite {
         all.push((6, render(RETRY_INDEX, dialect, types)));
     }
+    all.sort_by_key(|(v, _)| *v);
     all
 }
 

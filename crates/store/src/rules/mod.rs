@@ -15,6 +15,7 @@ mod policies;
 mod roles;
 mod rotation;
 mod secrets;
+mod sessions;
 mod users;
 
 use sea_query::{Expr, InsertStatement, Query, SelectStatement, SimpleExpr};

@@ -18,6 +18,7 @@ fn migrations() -> Vec<(i64, String)> {
         7,
         include_str!("0007_secret_tables_without_rowid.sql").to_string(),
     ));
+    all.sort_by_key(|(v, _)| *v);
     all
 }
 const READERS: usize = 4;

@@ -3,6 +3,8 @@
 
 use rampart_store::*;
 
+mod sessions;
+
 fn user(name: &str) -> UserRow {
     UserRow {
         user_id: format!("id-{name}"),
@@ -52,6 +54,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     rotation_leases_and_commits(&*fresh());
     audit_trail(&*fresh());
     audit_retention(&*fresh());
+    sessions::console_sessions(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {
