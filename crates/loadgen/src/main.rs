@@ -30,6 +30,7 @@ use hyper_util::rt::TokioIo;
 use rampart_gateway::sign::client;
 
 mod modes;
+mod soak;
 
 #[derive(Parser, Debug)]
 #[command(about = "Load generator for rampart's GetSecretValue")]
@@ -86,6 +87,10 @@ struct Args {
     /// before and after, instead of the rounds.
     #[arg(long)]
     rss: bool,
+    /// With `--postgres`: instead, the soak (two replicas, mixed reads,
+    /// writes and rotations) for this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    soak: Option<u64>,
     /// Internal: run the bare hello server on this port.
     #[arg(long, hide = true)]
     bare_server: Option<u16>,
@@ -598,6 +603,9 @@ fn main() -> anyhow::Result<()> {
         return rt.block_on(bare_server(port));
     }
     let bin = args.rampart.clone().context("--rampart PATH is required")?;
+    if let (Some(seconds), Some(admin)) = (args.soak, &args.postgres) {
+        return soak::soak(&rt, &bin, admin, seconds);
+    }
     let temp = tempfile::tempdir()?;
     let dir = args.data_dir.as_deref().unwrap_or(temp.path());
     let signer = if dir.join("root-credentials.json").exists() {

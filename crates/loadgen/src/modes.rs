@@ -13,13 +13,13 @@ use super::{load, sample, signer_of, start, Args, Kill, Sample, Signer, Target};
 
 /// A database made for the run on the PostgreSQL server of `admin`,
 /// dropped at the end.
-struct Database {
+pub(crate) struct Database {
     admin: String,
     name: String,
 }
 
 impl Database {
-    fn create(admin: &str) -> anyhow::Result<Self> {
+    pub(crate) fn create(admin: &str) -> anyhow::Result<Self> {
         let name = format!("rampart_bench_{}", rampart_crypto::random_hex(6));
         let mut c = postgres::Client::connect(admin, postgres::NoTls)
             .with_context(|| format!("cannot connect to PostgreSQL at {admin}"))?;
@@ -31,7 +31,7 @@ impl Database {
     }
 
     /// The database's URL: `admin` with its database replaced.
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let scheme_end = self.admin.find("://").map_or(0, |i| i + 3);
         let authority_end = self.admin[scheme_end..]
             .find('/')
@@ -88,7 +88,7 @@ fn preload_postgres(bin: &Path, dir: &Path, url: &str, n: usize) -> anyhow::Resu
 }
 
 /// A process's resident memory, in MB.
-fn rss_mb(pid: u32) -> f64 {
+pub(crate) fn rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
