@@ -115,12 +115,30 @@ fn postgres_cpu() -> f64 {
         .sum()
 }
 
+/// The bench database's counters so far: transactions (committed and
+/// rolled back), table reads (scans) and rows written.
+fn database_counters(url: &str) -> anyhow::Result<[i64; 3]> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+    let xact: i64 = c
+        .query_one(
+            "SELECT (xact_commit + xact_rollback)::BIGINT FROM pg_stat_database WHERE datname = current_database()",
+            &[],
+        )?
+        .get(0);
+    let row = c.query_one(
+        "SELECT COALESCE(SUM(seq_scan + COALESCE(idx_scan, 0)), 0)::BIGINT, \
+         COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0)::BIGINT FROM pg_stat_user_tables",
+        &[],
+    )?;
+    Ok([xact, row.get(0), row.get(1)])
+}
+
 /// The two servers: embedded on `dir`, PostgreSQL on a fresh database.
 struct Pair {
     embedded: Arc<Target>,
     postgres: Arc<Target>,
     _servers: (Kill, Kill),
-    _db: Database,
+    db: Database,
     _dir: tempfile::TempDir,
 }
 
@@ -149,7 +167,7 @@ fn pair(
         embedded: target(eport, signer, embedded_server.0.id()),
         postgres: target(pport, pg_signer, postgres_server.0.id()),
         _servers: (embedded_server, postgres_server),
-        _db: db,
+        db,
         _dir: pg_dir,
     })
 }
@@ -187,6 +205,9 @@ pub(crate) fn embedded_vs_postgres(
         }
         const ROUNDS: u32 = 8;
         let phase = Duration::from_secs(args.seconds) / ROUNDS;
+        // The statistics reach the counters within a second or so.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let counters_before = database_counters(&p.db.url())?;
         let (mut se, mut sg) = (Sample::default(), Sample::default());
         let mut database_cpu = 0.0;
         for round in 0..ROUNDS {
@@ -203,6 +224,10 @@ pub(crate) fn embedded_vs_postgres(
             }
         }
         let requests = sg.latencies.len().max(1) as f64;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let counters_after = database_counters(&p.db.url())?;
+        let per_request =
+            |i: usize| (counters_after[i] - counters_before[i]) as f64 / requests;
         let (fe, fg) = (se.figures(), sg.figures());
         println!("secrets stored:            {}", args.preload);
         println!("connections:               {}", args.connections);
@@ -215,6 +240,12 @@ pub(crate) fn embedded_vs_postgres(
         println!(
             "PostgreSQL server CPU:     {:>9.1} µs/req (all its processes)",
             database_cpu * 1e6 / requests
+        );
+        println!(
+            "PostgreSQL per request:    {:>9.2} transactions, {:.2} table reads, {:.2} rows written",
+            per_request(0),
+            per_request(1),
+            per_request(2)
         );
         println!("ratio PostgreSQL / embedded: {:>7.2}x", fg.rps / fe.rps.max(1e-9));
         Ok(())
