@@ -207,7 +207,7 @@ pub(crate) fn embedded_vs_postgres(
         let phase = Duration::from_secs(args.seconds) / ROUNDS;
         // The statistics reach the counters within a second or so.
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let counters_before = database_counters(&p.db.url())?;
+        let counters_before = tokio::task::block_in_place(|| database_counters(&p.db.url()))?;
         let (mut se, mut sg) = (Sample::default(), Sample::default());
         let mut database_cpu = 0.0;
         for round in 0..ROUNDS {
@@ -225,7 +225,7 @@ pub(crate) fn embedded_vs_postgres(
         }
         let requests = sg.latencies.len().max(1) as f64;
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let counters_after = database_counters(&p.db.url())?;
+        let counters_after = tokio::task::block_in_place(|| database_counters(&p.db.url()))?;
         let per_request =
             |i: usize| (counters_after[i] - counters_before[i]) as f64 / requests;
         let (fe, fg) = (se.figures(), sg.figures());

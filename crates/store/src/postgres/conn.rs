@@ -12,6 +12,7 @@ use r2d2::Pool;
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::listen::{self, Generation};
+use super::nonces;
 use crate::schema::{migrations, Types};
 use crate::sql::{Cell, Dialect, Param, Row, Stmt};
 use crate::tx::{retry, Backend, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult};
@@ -42,6 +43,8 @@ pub struct PostgresStore {
     /// Connections whose commits do not wait for the disk
     /// (`synchronous_commit = off`), for the replay window only.
     nonce_pool: Pool<Manager>,
+    /// Nonces waiting to be written together.
+    nonces: nonces::Batcher,
     nonce_calls: AtomicU64,
     /// The write generation, pushed by the other replicas' notifications.
     generation: Arc<Generation>,
@@ -63,7 +66,7 @@ impl std::fmt::Debug for PostgresStore {
 
 /// Classifies a PostgreSQL error: unique violations, and the failures a
 /// second try may pass (serialization failures, deadlocks).
-fn db_error(e: postgres::Error) -> TxError {
+pub(crate) fn db_error(e: postgres::Error) -> TxError {
     let kind = match e.code() {
         Some(c) if *c == SqlState::UNIQUE_VIOLATION => DbErrorKind::Unique,
         Some(c)
@@ -132,6 +135,9 @@ impl PostgresStore {
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(POOL_MIN_IDLE.min(pool_size.max(1))))
+            // No round trip on every checkout: a broken connection fails
+            // its statement and is dropped (`has_broken`).
+            .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
             .build(PostgresConnectionManager::new(config.clone(), tls.clone()))
             .map_err(|e| {
@@ -146,6 +152,9 @@ impl PostgresStore {
         let nonce_pool = Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(POOL_MIN_IDLE.min(pool_size.max(1))))
+            // No round trip on every checkout: a broken connection fails
+            // its statement and is dropped (`has_broken`).
+            .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
             .build(PostgresConnectionManager::new(async_config, tls.clone()))
             .map_err(|e| {
@@ -156,16 +165,30 @@ impl PostgresStore {
         Ok(Self {
             pool,
             nonce_pool,
+            nonces: nonces::Batcher::default(),
             nonce_calls: AtomicU64::new(0),
             generation,
         })
     }
 
     /// Runs `f` on a pooled connection, retrying serialization failures and
-    /// deadlocks.
-    fn with_client<T>(&self, mut f: impl FnMut(&mut Client) -> TxResult<T>) -> StoreResult<T> {
+    /// deadlocks. Pooled connections are not checked before use (that
+    /// would cost a round trip each time): a read that fails because its
+    /// connection was closed (the server restarted) runs once more on a new
+    /// one; a write is not run again (its commit may have happened).
+    fn with_client<T>(
+        &self,
+        rerun: bool,
+        mut f: impl FnMut(&mut Client) -> TxResult<T>,
+    ) -> StoreResult<T> {
         let mut conn = self.pool.get().map_err(|e| backend(&e))?;
-        retry(ATTEMPTS, || f(&mut conn))
+        let out = retry(ATTEMPTS, || f(&mut conn));
+        if out.is_err() && rerun && conn.is_closed() {
+            drop(conn);
+            let mut conn = self.pool.get().map_err(|e| backend(&e))?;
+            return retry(ATTEMPTS, || f(&mut conn));
+        }
+        out
     }
 }
 
@@ -293,7 +316,7 @@ impl Backend for PostgresStore {
         mut f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
     ) -> StoreResult<T> {
         let (notify, seq) = self.generation.notify();
-        let out = self.with_client(|c| match mode {
+        let out = self.with_client(mode == Mode::Read, |c| match mode {
             Mode::Single => {
                 let (out, changed) = {
                     let mut tx = PgTx(&mut *c, false);
@@ -355,26 +378,19 @@ impl Backend for PostgresStore {
 
     fn use_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
         let calls = self.nonce_calls.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut conn = self.nonce_pool.get().map_err(|e| backend(&e))?;
-        retry(ATTEMPTS, || {
-            let c = &mut *conn;
-            // Inserts, or takes over a row whose window has passed; a live row
-            // (even one a concurrent replica is inserting) returns nothing.
-            let fresh = c
-                .query_opt(
-                    "INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at \
-                     WHERE nonces.expires_at < $4 RETURNING 1",
-                    &[&key, &nonce, &expires_at, &now],
-                )
-                .map_err(db_error)?
-                .is_some();
-            if calls.is_multiple_of(PRUNE_EVERY) {
-                c.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
-                    .map_err(db_error)?;
-            }
-            Ok(fresh)
-        })
+        let fresh = self
+            .nonces
+            .record(key, nonce, now, expires_at, |batch| {
+                let mut conn = self.nonce_pool.get().map_err(|e| describe(&e))?;
+                retry(ATTEMPTS, || nonces::write(&mut conn, batch)).map_err(|e| e.to_string())
+            })
+            .map_err(StoreError::Backend)?;
+        if calls.is_multiple_of(PRUNE_EVERY) {
+            let mut conn = self.nonce_pool.get().map_err(|e| backend(&e))?;
+            conn.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
+                .map_err(|e| backend(&e))?;
+        }
+        Ok(fresh)
     }
 }
 

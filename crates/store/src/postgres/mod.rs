@@ -10,6 +10,7 @@
 
 mod conn;
 mod listen;
+mod nonces;
 
 pub use conn::{PostgresStore, DEFAULT_POOL_SIZE};
 pub use listen::STALENESS;

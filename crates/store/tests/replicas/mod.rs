@@ -129,6 +129,8 @@ pub fn migrate_together(open: &(dyn Fn() + Sync), versions: &dyn Fn() -> Vec<i64
         }
     });
     let versions = versions();
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+    // Each once (the numbers need not be contiguous).
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    assert_eq!(versions.first(), Some(&1));
     assert!(versions.len() >= 3);
 }
