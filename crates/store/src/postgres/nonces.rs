@@ -5,8 +5,8 @@
 //! (`synchronous_commit = off`: a PostgreSQL crash can forget the nonces of
 //! the last few hundred milliseconds, never those of a clean shutdown).
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Condvar, Mutex};
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Condvar, Mutex};
 
 use postgres::Client;
 
@@ -15,29 +15,48 @@ use crate::tx::TxResult;
 /// The most nonces written by one statement.
 const MAX_BATCH: usize = 512;
 
-/// One request's nonce.
+/// One request's nonce, and where its answer goes.
 struct Entry {
-    id: u64,
     key: String,
     nonce: String,
     now: i64,
     expires_at: i64,
+    slot: Arc<Slot>,
+}
+
+/// What a waiting request is told.
+enum Told {
+    Wait,
+    /// Write the next batch.
+    Lead,
+    /// Fresh or not, or the failure.
+    Done(Result<bool, String>),
+}
+
+struct Slot {
+    told: Mutex<Told>,
+    changed: Condvar,
+}
+
+impl Slot {
+    fn tell(&self, t: Told) {
+        *self.told.lock().unwrap_or_else(|e| e.into_inner()) = t;
+        self.changed.notify_one();
+    }
 }
 
 #[derive(Default)]
 struct State {
-    queue: Vec<Entry>,
+    queue: VecDeque<Entry>,
+    /// Whether a request is writing a batch (and will hand over to the
+    /// next one queued).
     writing: bool,
-    next_id: u64,
-    /// Answers not yet taken, by request: fresh or not, or the failure.
-    done: HashMap<u64, Result<bool, String>>,
 }
 
 /// See the module documentation.
 #[derive(Default)]
 pub(crate) struct Batcher {
     state: Mutex<State>,
-    answered: Condvar,
 }
 
 impl std::fmt::Debug for Batcher {
@@ -47,8 +66,8 @@ impl std::fmt::Debug for Batcher {
 }
 
 impl Batcher {
-    /// Records a nonce; `false` if it is live already. `write` runs one
-    /// batch on a connection it takes.
+    /// Records a nonce; `false` if it is live already. `write` writes one
+    /// batch (on a connection it takes).
     pub(crate) fn record(
         &self,
         key: &str,
@@ -57,34 +76,57 @@ impl Batcher {
         expires_at: i64,
         write: impl Fn(&Batch<'_>) -> Result<Fresh, String>,
     ) -> Result<bool, String> {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let id = s.next_id;
-        s.next_id += 1;
-        s.queue.push(Entry {
-            id,
-            key: key.to_string(),
-            nonce: nonce.to_string(),
-            now,
-            expires_at,
+        let slot = Arc::new(Slot {
+            told: Mutex::new(Told::Wait),
+            changed: Condvar::new(),
         });
-        loop {
-            if let Some(answer) = s.done.remove(&id) {
-                return answer;
+        let lead = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.queue.push_back(Entry {
+                key: key.to_string(),
+                nonce: nonce.to_string(),
+                now,
+                expires_at,
+                slot: slot.clone(),
+            });
+            !std::mem::replace(&mut s.writing, true)
+        };
+        if !lead {
+            let mut told = slot.told.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                match std::mem::replace(&mut *told, Told::Wait) {
+                    Told::Done(answer) => return answer,
+                    Told::Lead => break,
+                    Told::Wait => {
+                        told = slot.changed.wait(told).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
             }
-            if s.writing {
-                s = self.answered.wait(s).unwrap_or_else(|e| e.into_inner());
-                continue;
-            }
-            s.writing = true;
-            let take = s.queue.len().min(MAX_BATCH);
-            let batch: Vec<Entry> = s.queue.drain(..take).collect();
-            drop(s);
-            let answers = answer(&batch, &write);
-            s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            s.writing = false;
-            s.done.extend(answers);
-            self.answered.notify_all();
         }
+        // Write what is queued (this request's nonce among it), answer
+        // everyone in it, and hand over to the first of those queued since.
+        let batch: Vec<Entry> = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let take = s.queue.len().min(MAX_BATCH);
+            s.queue.drain(..take).collect()
+        };
+        // The leader's own entry is first in the queue (it was empty when
+        // it began, or it was told to lead as the first queued), so first
+        // in the batch.
+        let mut own = Err("the nonce was not written".to_string());
+        for (e, answer) in batch.iter().zip(answer(&batch, &write)) {
+            if Arc::ptr_eq(&e.slot, &slot) {
+                own = answer;
+            } else {
+                e.slot.tell(Told::Done(answer));
+            }
+        }
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match s.queue.front() {
+            Some(next) => next.slot.tell(Told::Lead),
+            None => s.writing = false,
+        }
+        own
     }
 }
 
@@ -92,7 +134,7 @@ impl Batcher {
 fn answer(
     batch: &[Entry],
     write: &impl Fn(&Batch<'_>) -> Result<Fresh, String>,
-) -> Vec<(u64, Result<bool, String>)> {
+) -> Vec<Result<bool, String>> {
     // A nonce twice in one batch: the second is a replay of the first.
     let mut seen = HashSet::new();
     let mut first = Vec::with_capacity(batch.len());
@@ -116,12 +158,9 @@ fn answer(
     batch
         .iter()
         .zip(first)
-        .map(|(e, first)| {
-            let answer = match &written {
-                Ok(fresh) => Ok(first && fresh.contains(&(e.key.clone(), e.nonce.clone()))),
-                Err(m) => Err(m.clone()),
-            };
-            (e.id, answer)
+        .map(|(e, first)| match &written {
+            Ok(fresh) => Ok(first && fresh.contains(&(e.key.clone(), e.nonce.clone()))),
+            Err(m) => Err(m.clone()),
         })
         .collect()
 }
