@@ -310,7 +310,7 @@ pub(crate) fn soak(
                             }
                             tokio::time::sleep(Duration::from_millis(5)).await;
                         }
-                        if n % 4 == 0 {
+                        if n.is_multiple_of(4) {
                             let user = format!("soak-user-{n}");
                             callers[w].call(RAM, "CreateUser", &[("UserName", &user)]).await?;
                             callers[r].call(RAM, "GetUser", &[("UserName", &user)]).await?;
