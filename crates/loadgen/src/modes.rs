@@ -190,6 +190,9 @@ pub(crate) fn embedded_vs_postgres(
         load(g.clone(), 2, 1, usize::MAX).await?;
         if rss {
             for (name, t) in [("embedded SQLite", e), ("PostgreSQL", g)] {
+                // Up to speed first (threads, pools, caches): what is
+                // measured is what the load adds over time.
+                load(t.clone(), args.connections, 2, usize::MAX).await?;
                 let before = rss_mb(t.pid);
                 let f = load(t.clone(), args.connections, 20, usize::MAX).await?;
                 // What the load left behind, once its audit trail is written.
