@@ -3,7 +3,8 @@
 # store conformance suite on SQLite, PostgreSQL and MariaDB/MySQL, the
 # crash-safety and replica tests on each, the three-node Galera test), the
 # official-SDK compatibility suite against a real `rampart serve`, and the web
-# console in headless Chromium. Installs what it needs (a Python virtualenv
+# console in headless Chromium, and a 60 s soak on two PostgreSQL replicas
+# (`scripts/soak.sh`). Installs what it needs (a Python virtualenv
 # and npm packages under tests/, Debian's chromium, galera-4 and rsync if
 # missing). PostgreSQL must be reachable at RAMPART_TEST_POSTGRES_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres), MariaDB or MySQL at
@@ -40,6 +41,11 @@ if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace "${EXCLUDE[@]}" --locked --no-fail-fast
 else
   cargo test --workspace "${EXCLUDE[@]}" --locked --no-fail-fast
+fi
+
+if [[ "${RAMPART_TEST_POSTGRES:-}" != skip ]]; then
+  step "soak: two PostgreSQL replicas, 60 s"
+  RAMPART_SOAK_PROFILE=debug bash scripts/soak.sh 60
 fi
 
 step "official SDK compatibility suite"

@@ -2,7 +2,11 @@
 //! (rotation steps as the service-role session). Events are buffered in
 //! memory and written in batches by [`Rampart::flush_audit`] (the server
 //! flushes every 250 ms and at shutdown), to the store and, when configured,
-//! as JSON lines to a file or stdout. Request parameters are never recorded,
+//! as JSON lines to a file or stdout. A call that changes something waits
+//! for its event to be written ([`Rampart::record_durable`]): calls made at
+//! the same time share one write (group commit), so their records are in
+//! the store before their answers leave, at the cost of one transaction per
+//! group; reads stay batched. Request parameters are never recorded,
 //! so secret values and AccessKey secrets cannot reach the trail.
 //!
 //! What a caller without credentials can put in the trail is bounded: every
@@ -66,9 +70,21 @@ impl Bucket {
     }
 }
 
+/// Events waiting to be written, and the sequence number of the last one
+/// buffered.
+#[derive(Default)]
+struct Pending {
+    events: Vec<AuditEvent>,
+    last: u64,
+}
+
 /// Buffered events and the optional JSON-lines sink.
 pub struct AuditSink {
-    buf: Mutex<Vec<AuditEvent>>,
+    buf: Mutex<Pending>,
+    /// Held while a batch is written: batches are written in order.
+    flushing: Mutex<()>,
+    /// The sequence number of the last event written.
+    flushed: AtomicU64,
     lines: Mutex<Option<Box<dyn Write + Send>>>,
     unauthenticated: Mutex<Bucket>,
     /// Dropped events not yet logged, and when they were last logged.
@@ -79,6 +95,8 @@ impl Default for AuditSink {
     fn default() -> Self {
         Self {
             buf: Mutex::default(),
+            flushing: Mutex::default(),
+            flushed: AtomicU64::new(0),
             lines: Mutex::default(),
             unauthenticated: Mutex::new(Bucket {
                 tokens: f64::from(UNAUTHENTICATED_EVENTS_BURST),
@@ -221,7 +239,31 @@ impl Rampart {
     /// a principal beyond [`UNAUTHENTICATED_EVENTS_PER_SECOND`], or beyond
     /// [`MAX_BUFFERED_EVENTS`] waiting, is counted in [`DROPPED_EVENTS`]
     /// instead.
-    pub fn record(&self, mut e: AuditEvent) {
+    pub fn record(&self, e: AuditEvent) {
+        self.buffer(e);
+    }
+
+    /// [`Self::record`], then waits until the event is in the store (its
+    /// sequence number written by this flush or a concurrent one). An
+    /// event over a bound is counted, not waited for.
+    pub fn record_durable(&self, e: AuditEvent) -> Result<(), ApiError> {
+        let Some(seq) = self.buffer(e) else {
+            return Ok(());
+        };
+        let _writing = self
+            .audit
+            .flushing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if self.audit.flushed.load(Ordering::Acquire) >= seq {
+            return Ok(());
+        }
+        self.flush_in_order()?;
+        Ok(())
+    }
+
+    /// Buffers an event; its sequence number, or `None` if dropped.
+    fn buffer(&self, mut e: AuditEvent) -> Option<u64> {
         if e.principal_arn.is_empty()
             && !self
                 .audit
@@ -231,16 +273,18 @@ impl Rampart {
                 .take(Instant::now())
         {
             self.audit.drop_event();
-            return;
+            return None;
         }
         bound_event(&mut e);
         let mut buf = self.audit.buf.lock().unwrap_or_else(|e| e.into_inner());
-        if buf.len() >= MAX_BUFFERED_EVENTS {
+        if buf.events.len() >= MAX_BUFFERED_EVENTS {
             drop(buf);
             self.audit.drop_event();
-            return;
+            return None;
         }
-        buf.push(e);
+        buf.events.push(e);
+        buf.last += 1;
+        Some(buf.last)
     }
 
     /// Deletes the events older than `retention` seconds, in transactions
@@ -299,24 +343,38 @@ impl Rampart {
     /// Writes buffered events to the store (and the JSON-lines sink); returns how many.
     pub fn flush_audit(&self) -> Result<usize, ApiError> {
         self.audit.log_dropped();
-        let events: Vec<AuditEvent> =
-            std::mem::take(&mut *self.audit.buf.lock().unwrap_or_else(|e| e.into_inner()));
+        let _writing = self
+            .audit
+            .flushing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        self.flush_in_order()
+    }
+
+    /// Writes the buffered events, holding `flushing`.
+    fn flush_in_order(&self) -> Result<usize, ApiError> {
+        let (events, last) = {
+            let mut buf = self.audit.buf.lock().unwrap_or_else(|e| e.into_inner());
+            (std::mem::take(&mut buf.events), buf.last)
+        };
         if events.is_empty() {
+            self.audit.flushed.fetch_max(last, Ordering::AcqRel);
             return Ok(0);
         }
         if let Err(e) = self.store.append_audit(&events) {
             // Put them back so the next flush retries.
             let mut buf = self.audit.buf.lock().unwrap_or_else(|e| e.into_inner());
             let mut again = events;
-            again.append(&mut buf);
+            again.append(&mut buf.events);
             if again.len() > MAX_BUFFERED_EVENTS {
                 let over = again.len() - MAX_BUFFERED_EVENTS;
                 again.truncate(MAX_BUFFERED_EVENTS);
                 DROPPED_EVENTS.fetch_add(over as u64, Ordering::Relaxed);
             }
-            *buf = again;
+            buf.events = again;
             return Err(ApiError::internal(e));
         }
+        self.audit.flushed.fetch_max(last, Ordering::AcqRel);
         if let Some(w) = self
             .audit
             .lines
@@ -433,6 +491,36 @@ mod tests {
         assert!(unauth < n / 2, "{unauth}");
         assert_eq!(events.len() - unauth, n, "signed calls are all recorded");
         assert!(DROPPED_EVENTS.load(Ordering::Relaxed) - before >= (n - unauth) as u64);
+    }
+
+    #[test]
+    fn durable_events_are_written_before_record_durable_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let (r, _) = rampart(&dir, 1000);
+        r.record(signed("read", 1000));
+        r.record_durable(signed("write", 1000)).unwrap();
+        // The write and everything buffered before it, without a flush.
+        let mut ids: Vec<String> = all(&r).into_iter().map(|e| e.event_id).collect();
+        ids.sort();
+        assert_eq!(ids, ["read", "write"]);
+        // Concurrent writers share flushes and all end up written.
+        let r = Arc::new(r);
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    for i in 0..20 {
+                        r.record_durable(signed(&format!("w{t}-{i}"), 1000))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(all(&r).len(), 2 + 8 * 20);
+        assert_eq!(r.flush_audit().unwrap(), 0);
     }
 
     #[test]

@@ -388,6 +388,54 @@ impl std::fmt::Debug for ConsoleLogon {
     }
 }
 
+impl ConsoleLogon {
+    /// The fingerprint of the password the logon matched, to store with a
+    /// session ([`Rampart::console_logon_of`] takes it back).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The logon with what its stored session kept: whether the password
+    /// must be changed first, and when the session ends.
+    pub fn with_session(mut self, must_change_password: bool, expires_at: i64) -> Self {
+        self.must_change_password = must_change_password;
+        self.expires_at = expires_at;
+        self
+    }
+}
+
+impl Rampart {
+    /// A logon as stored with a console session: the account itself (an
+    /// empty `user_id`) or a user. Every use checks it again
+    /// ([`Rampart::console_session_valid`]).
+    pub fn console_logon_of(
+        &self,
+        user_id: &str,
+        user_name: &str,
+        fingerprint: &str,
+    ) -> ConsoleLogon {
+        let principal = if user_id.is_empty() {
+            Principal::Root {
+                account_id: self.account_id.clone(),
+                access_key_id: String::new(),
+            }
+        } else {
+            Principal::User {
+                account_id: self.account_id.clone(),
+                user_id: user_id.to_string(),
+                user_name: user_name.to_string(),
+                access_key_id: String::new(),
+            }
+        };
+        ConsoleLogon {
+            principal,
+            fingerprint: fingerprint.to_string(),
+            must_change_password: false,
+            expires_at: self.now().saturating_add(ROOT_SESSION_SECS),
+        }
+    }
+}
+
 fn fingerprint(password_hash: &str) -> String {
     sha256_hex(password_hash.as_bytes())
 }

@@ -159,7 +159,9 @@ fn check_nonce_form(name: &str, nonce: &str) -> Result<(), ApiError> {
 
 /// Records the nonce until the last second at which a request with timestamp
 /// `ts` can still pass [`check_timestamp`] (`ts + CLOCK_WINDOW_SECS`), and a
-/// margin beyond; the store keeps it while `now <= expires`.
+/// margin beyond; the store keeps it while `now <= expires`. The expiry
+/// depends on the signed timestamp only, so a replay carries the expiry of
+/// the original (a bounded window may rely on it).
 fn check_nonce(
     rampart: &Rampart,
     key: &ResolvedKey,
@@ -167,7 +169,7 @@ fn check_nonce(
     ts: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let expires = ts.max(now) + CLOCK_WINDOW_SECS + NONCE_MARGIN_SECS;
+    let expires = ts + CLOCK_WINDOW_SECS + NONCE_MARGIN_SECS;
     if rampart.use_nonce(key.principal.access_key_id(), nonce, now, expires)? {
         Ok(())
     } else {

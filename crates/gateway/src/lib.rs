@@ -161,10 +161,11 @@ impl Gateway {
             .action
             .clone()
             .unwrap_or_else(|| UNKNOWN_ACTION.to_string());
-        self.rampart.record(rampart_store::AuditEvent {
+        let rw = rampart_core::audit::event_rw(&action);
+        let event = rampart_store::AuditEvent {
             event_id: uuid::Uuid::now_v7().to_string(),
             event_time: self.rampart.now(),
-            event_rw: rampart_core::audit::event_rw(&action).to_string(),
+            event_rw: rw.to_string(),
             event_name: action,
             service_name: product.to_string(),
             event_source: products::host_id(product, &self.rampart.settings().region),
@@ -178,7 +179,15 @@ impl Gateway {
             error_code: o.error_code.clone().unwrap_or_default(),
             error_message: String::new(),
             request_id: o.request_id.clone(),
-        });
+        };
+        // A change is on record before it is answered; reads are batched.
+        if rw == "Write" && o.error_code.is_none() {
+            if let Err(e) = self.rampart.record_durable(event) {
+                tracing::warn!(error = %e.message, "the audit event of a change is not written yet; it stays buffered");
+            }
+        } else {
+            self.rampart.record(event);
+        }
     }
 
     fn dispatch(

@@ -7,6 +7,10 @@
 //! target/release/rampart-loadgen --rampart target/release/rampart --preload 1000 --connections 16 --seconds 10
 //! ```
 //!
+//! With `--postgres URL`: the same load against the embedded store and
+//! PostgreSQL in alternating rounds (see [`modes`]); with `--rss` too, the
+//! servers' memory under 20 s of load.
+//!
 //! With `--tls`: the same load against two servers with the same data, one
 //! over HTTPS (`--tls-auto`) and one over plain HTTP, in alternating phases,
 //! and the rate of new TLS handshakes (no session resumption).
@@ -24,6 +28,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use rampart_gateway::sign::client;
+
+mod modes;
+mod soak;
 
 #[derive(Parser, Debug)]
 #[command(about = "Load generator for rampart's GetSecretValue")]
@@ -71,6 +78,19 @@ struct Args {
     /// same data), and measure TLS handshakes per second.
     #[arg(long)]
     tls: bool,
+    /// Instead of the bare server: compare the embedded store with
+    /// PostgreSQL (a fresh database made on the server of this URL, e.g.
+    /// `postgres://postgres@127.0.0.1:5432/postgres`), in alternating rounds.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// With `--postgres`: 20 s of load on each and their memory (RSS)
+    /// before and after, instead of the rounds.
+    #[arg(long)]
+    rss: bool,
+    /// With `--postgres`: instead, the soak (two replicas, mixed reads,
+    /// writes and rotations) for this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    soak: Option<u64>,
     /// Internal: run the bare hello server on this port.
     #[arg(long, hide = true)]
     bare_server: Option<u16>,
@@ -583,6 +603,9 @@ fn main() -> anyhow::Result<()> {
         return rt.block_on(bare_server(port));
     }
     let bin = args.rampart.clone().context("--rampart PATH is required")?;
+    if let (Some(seconds), Some(admin)) = (args.soak, &args.postgres) {
+        return soak::soak(&rt, &bin, admin, seconds);
+    }
     let temp = tempfile::tempdir()?;
     let dir = args.data_dir.as_deref().unwrap_or(temp.path());
     let signer = if dir.join("root-credentials.json").exists() {
@@ -598,6 +621,9 @@ fn main() -> anyhow::Result<()> {
     }
     if let Some(other) = &args.compare_dir {
         return compare(&rt, &args, &bin, (dir, signer), other);
+    }
+    if let Some(admin) = &args.postgres {
+        return modes::embedded_vs_postgres(&rt, &args, &bin, (dir, signer), admin, args.rss);
     }
     if args.tls {
         return https_vs_http(&rt, &args, &bin, (dir, signer));

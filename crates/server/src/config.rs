@@ -9,6 +9,12 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde::Deserialize;
 
+/// Connections to a shared database per replica, by default: enough for
+/// the requests a few cores serve at once while one waits on the network.
+pub const DEFAULT_DB_POOL_SIZE: u32 = 16;
+/// The largest `--db-pool-size` accepted.
+pub const MAX_DB_POOL_SIZE: u32 = 1000;
+
 /// Options of `rampart serve` and `rampart init`.
 #[derive(Args, Debug, Default)]
 pub struct ServeArgs {
@@ -21,6 +27,9 @@ pub struct ServeArgs {
     /// Database URL, `sqlite://PATH`, `postgres://…` or `mysql://…`; overrides the data-dir database.
     #[arg(long, env = "RAMPART_DATABASE")]
     pub database: Option<String>,
+    /// Most connections to a PostgreSQL or MySQL database, per replica [default: 16].
+    #[arg(long, env = "RAMPART_DB_POOL_SIZE", value_name = "N")]
+    pub db_pool_size: Option<u32>,
     /// Region id used in ARNs and responses [default: cn-hangzhou].
     #[arg(long, env = "RAMPART_REGION")]
     pub region: Option<String>,
@@ -89,6 +98,7 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database: Option<String>,
+    db_pool_size: Option<u32>,
     region: Option<String>,
     rotation_grace_period: Option<String>,
     min_rotation_interval: Option<String>,
@@ -162,6 +172,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Database.
     pub database: Database,
+    /// Most connections to a shared database (PostgreSQL, MySQL).
+    pub db_pool_size: u32,
     /// Region id.
     pub region: String,
     /// Grace period of a rotated key, seconds.
@@ -271,6 +283,13 @@ impl Config {
                 }
             }
         };
+        let db_pool_size = a
+            .db_pool_size
+            .or(f.db_pool_size)
+            .unwrap_or(DEFAULT_DB_POOL_SIZE);
+        if !(1..=MAX_DB_POOL_SIZE).contains(&db_pool_size) {
+            bail!("--db-pool-size must be between 1 and {MAX_DB_POOL_SIZE} (got {db_pool_size})");
+        }
         let region = a
             .region
             .or(f.region)
@@ -376,6 +395,7 @@ impl Config {
             listen,
             data_dir,
             database,
+            db_pool_size,
             region,
             rotation_grace_period: grace,
             min_rotation_interval: min_rot,

@@ -91,8 +91,16 @@ fn main() -> ExitCode {
 }
 
 fn serve_main(cfg: config::Config) -> anyhow::Result<()> {
+    // On a shared database each request runs on a blocking thread while it
+    // waits for the database: as many as there are connections to it, and
+    // a few more for the background work; more would only wait for a
+    // connection, and each thread keeps memory of its own.
+    let blocking = usize::try_from(cfg.db_pool_size)
+        .unwrap_or(512)
+        .saturating_add(8);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(blocking)
         .build()?;
     runtime.block_on(http::serve(cfg))
 }

@@ -62,12 +62,12 @@ fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
         }
         Database::Postgres(url) => {
             // The URL may hold a password: name only what is safe to log.
-            let store = rampart_store::PostgresStore::open(url)
+            let store = rampart_store::PostgresStore::open_with(url, cfg.db_pool_size)
                 .context("cannot open the configured PostgreSQL database")?;
             Ok(Arc::new(store))
         }
         Database::Mysql(url) => {
-            let store = rampart_store::MysqlStore::open(url)
+            let store = rampart_store::MysqlStore::open_with(url, cfg.db_pool_size)
                 .context("cannot open the configured MySQL database")?;
             Ok(Arc::new(store))
         }

@@ -22,6 +22,7 @@ mod postgres;
 mod rows;
 pub mod rules;
 mod schema;
+mod sessions;
 pub mod sql;
 mod sqlite;
 pub mod tx;
@@ -30,8 +31,14 @@ pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use error::{Entity, StoreError, StoreResult};
 pub use kms::*;
 pub use mysql::MysqlStore;
-pub use postgres::PostgresStore;
+pub use postgres::{
+    PostgresStore, DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, STALENESS as POSTGRES_STALENESS,
+};
 pub use rows::*;
+pub use sessions::{ConsoleSessionRow, ConsoleSessionStore};
+pub use sqlite::window::{
+    MAX_MEMORY_BYTES as NONCE_WINDOW_MAX_BYTES, MAX_NONCES as NONCE_WINDOW_MAX_NONCES,
+};
 pub use sqlite::SqliteStore;
 
 /// The persistence boundary of Rampart: every part a backend must provide.
@@ -48,6 +55,7 @@ pub trait Store:
     + SecretStore
     + RotationStore
     + AuditStore
+    + ConsoleSessionStore
     + Send
     + Sync
     + 'static
@@ -66,6 +74,7 @@ impl<T> Store for T where
         + SecretStore
         + RotationStore
         + AuditStore
+        + ConsoleSessionStore
         + Send
         + Sync
         + 'static

@@ -4,7 +4,7 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 9] = [
+const COMMON: [(i64, &str); 10] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
@@ -14,6 +14,7 @@ const COMMON: [(i64, &str); 9] = [
     (9, include_str!("schema/0009_mfa_devices.sql")),
     (10, include_str!("schema/0010_key_policies.sql")),
     (11, include_str!("schema/0011_key_material_expiry.sql")),
+    (12, include_str!("schema/0012_console_sessions.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and

@@ -739,6 +739,18 @@ impl RotationStore for Recorder {
     }
 }
 
+impl ConsoleSessionStore for Recorder {
+    fn open_console_session(&self, row: &ConsoleSessionRow, now: i64, max: u64) -> StoreResult<()> {
+        self.inner.open_console_session(row, now, max)
+    }
+    fn get_console_session(&self, hash: &str, now: i64) -> StoreResult<Option<ConsoleSessionRow>> {
+        self.inner.get_console_session(hash, now)
+    }
+    fn close_console_session(&self, hash: &str) -> StoreResult<()> {
+        self.inner.close_console_session(hash)
+    }
+}
+
 impl AuditStore for Recorder {
     fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
         self.inner.append_audit(events)

@@ -44,8 +44,8 @@ struct Console {
 /// The console's routes (mounted under `/console`).
 pub fn router(gateway: Arc<Gateway>) -> Router {
     let state = Console {
+        sessions: Arc::new(Sessions::new(gateway.rampart().clone())),
         gateway,
-        sessions: Arc::new(Sessions::default()),
     };
     Router::new()
         .route("/", get(index))
@@ -211,16 +211,38 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 /// The session of the request's cookie as stored, not checked again.
-fn stored_session(state: &Console, headers: &HeaderMap) -> Option<(String, Session)> {
-    let token = session::token_from_cookie(header_str(headers, "cookie")?)?;
-    state.sessions.get(token).map(|s| (token.to_string(), s))
+async fn stored_session(state: &Console, headers: &HeaderMap) -> Option<(String, Session)> {
+    let token = session::token_from_cookie(header_str(headers, "cookie")?)?.to_string();
+    let sessions = state.sessions.clone();
+    let t = token.clone();
+    match tokio::task::spawn_blocking(move || sessions.get(&t)).await {
+        Ok(Ok(s)) => s.map(|s| (token, s)),
+        Ok(Err(e)) => {
+            tracing::warn!(code = %e.code, "could not read a console session");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console session read failed");
+            None
+        }
+    }
+}
+
+/// Ends the session of `token`.
+async fn close_session(state: &Console, token: String) {
+    let sessions = state.sessions.clone();
+    match tokio::task::spawn_blocking(move || sessions.close(&token)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(code = %e.code, "could not end a console session"),
+        Err(e) => tracing::error!(error = %e, "ending a console session failed"),
+    }
 }
 
 /// The session of the request's cookie, if it still stands: the principal's
 /// password (or login profile, or the user itself) has not changed since
 /// logon. A session that no longer stands is closed.
 async fn session_of(state: &Console, headers: &HeaderMap) -> Option<(String, Session)> {
-    let (token, s) = stored_session(state, headers)?;
+    let (token, s) = stored_session(state, headers).await?;
     let gateway = state.gateway.clone();
     let logon = s.logon.clone();
     let valid =
@@ -229,7 +251,7 @@ async fn session_of(state: &Console, headers: &HeaderMap) -> Option<(String, Ses
         Ok(Ok(true)) => Some((token, s)),
         Ok(Ok(false)) => {
             tracing::info!(principal = %s.logon.principal.arn(), "console session ended: the logon no longer stands");
-            state.sessions.close(&token);
+            close_session(state, token).await;
             None
         }
         Ok(Err(e)) => {
@@ -390,14 +412,33 @@ async fn login(
         }
     };
     // A fresh token on every logon (no session fixation); the old one ends.
-    if let Some((old, _)) = stored_session(&state, &headers) {
-        state.sessions.close(&old);
+    if let Some((old, _)) = stored_session(&state, &headers).await {
+        close_session(&state, old).await;
     }
     tracing::info!(principal = %logon.principal.arn(), "console logon");
     let info = principal_info(&logon.principal);
     let must_change = logon.must_change_password;
     let max_age = u64::try_from(logon.expires_at - state.gateway.rampart().now()).unwrap_or(0);
-    let (token, s) = state.sessions.open(logon);
+    let sessions = state.sessions.clone();
+    let (token, s) = match tokio::task::spawn_blocking(move || sessions.open(logon)).await {
+        Ok(Ok(opened)) => opened,
+        Ok(Err(e)) => {
+            tracing::warn!(code = %e.code, "could not store a console session");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "The session could not be stored; try again.",
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "storing a console session failed");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "An internal error occurred.",
+            );
+        }
+    };
     let mut r = json_response(
         StatusCode::OK,
         &json!({"Principal": info, "CsrfToken": s.csrf, "MustChangePassword": must_change}),
@@ -420,13 +461,13 @@ async fn logout(State(state): State<Console>, headers: HeaderMap, ext: Extension
     if !same_origin(&headers) {
         return cross_origin();
     }
-    let Some((token, s)) = stored_session(&state, &headers) else {
+    let Some((token, s)) = stored_session(&state, &headers).await else {
         return not_logged_on();
     };
     if !s.csrf_ok(header_str(&headers, "x-csrf-token").unwrap_or_default()) {
         return csrf_refused();
     }
-    state.sessions.close(&token);
+    close_session(&state, token).await;
     let mut r = json_response(StatusCode::OK, &json!({"LoggedOut": true}));
     if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(over_tls(&ext))) {
         r.headers_mut().insert(header::SET_COOKIE, v);

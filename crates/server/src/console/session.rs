@@ -1,15 +1,16 @@
-//! Console sessions: kept in memory, found by the SHA-256 of a random token
+//! Console sessions: kept in the store (every replica serves every
+//! session: no sticky sessions), found by the SHA-256 of a random token
 //! carried in an `HttpOnly; SameSite=Strict` cookie, each with its own CSRF
 //! token. A session keeps the [`ConsoleLogon`] it was opened with, which the
 //! console checks against the store on every use
 //! ([`rampart_core::Rampart::console_session_valid`]).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rampart_core::console::ConsoleLogon;
+use rampart_core::{ApiError, Rampart};
 use rampart_crypto::{ct_eq, random_hex, sha256_hex};
+use rampart_store::ConsoleSessionRow;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "rampart_console";
@@ -18,7 +19,7 @@ pub const COOKIE: &str = "rampart_console";
 /// `LoginSessionDuration` (checked with the logon on every use).
 pub const LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// At most this many live sessions; the oldest goes first beyond it.
-const MAX_SESSIONS: usize = 10_000;
+const MAX_SESSIONS: u64 = 10_000;
 
 /// One logged-on console user.
 #[derive(Debug, Clone)]
@@ -27,8 +28,6 @@ pub struct Session {
     pub logon: ConsoleLogon,
     /// The token every POST must echo in `X-CSRF-Token`.
     pub csrf: String,
-    /// When the session was opened.
-    pub created: Instant,
 }
 
 impl Session {
@@ -38,59 +37,75 @@ impl Session {
     }
 }
 
-/// The live sessions.
-#[derive(Debug, Default)]
+/// The sessions, in the store.
+#[derive(Debug)]
 pub struct Sessions {
-    by_hash: Mutex<HashMap<String, Session>>,
+    rampart: Rampart,
 }
 
 impl Sessions {
+    /// The sessions of `rampart`'s store.
+    pub fn new(rampart: Rampart) -> Self {
+        Self { rampart }
+    }
+
     /// Opens a session for a logon; returns the cookie token and the session.
-    pub fn open(&self, logon: ConsoleLogon) -> (String, Session) {
+    pub fn open(&self, logon: ConsoleLogon) -> Result<(String, Session), ApiError> {
         let token = random_hex(32);
         let session = Session {
             logon,
             csrf: random_hex(32),
-            created: Instant::now(),
         };
-        let mut map = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_SESSIONS {
-            map.retain(|_, s| s.created.elapsed() < LIFETIME);
-        }
-        if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, s)| s.created)
-                .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
-        }
-        map.insert(sha256_hex(token.as_bytes()), session.clone());
-        (token, session)
+        let now = self.rampart.now();
+        let (user_id, user_name) = match &session.logon.principal {
+            rampart_core::Principal::User {
+                user_id, user_name, ..
+            } => (user_id.clone(), user_name.clone()),
+            _ => (String::new(), String::new()),
+        };
+        let lifetime = i64::try_from(LIFETIME.as_secs()).unwrap_or(i64::MAX);
+        self.rampart
+            .store()
+            .open_console_session(
+                &ConsoleSessionRow {
+                    token_hash: sha256_hex(token.as_bytes()),
+                    user_id,
+                    user_name,
+                    fingerprint: session.logon.fingerprint().to_string(),
+                    csrf: session.csrf.clone(),
+                    must_change_password: session.logon.must_change_password,
+                    created_at: now,
+                    expires_at: now.saturating_add(lifetime).min(session.logon.expires_at),
+                },
+                now,
+                MAX_SESSIONS,
+            )
+            .map_err(ApiError::internal)?;
+        Ok((token, session))
     }
 
-    /// The live session of a cookie token, if any (an expired one is dropped).
-    pub fn get(&self, token: &str) -> Option<Session> {
-        let key = sha256_hex(token.as_bytes());
-        let mut map = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&key) {
-            Some(s) if s.created.elapsed() < LIFETIME => Some(s.clone()),
-            Some(_) => {
-                map.remove(&key);
-                None
-            }
-            None => None,
-        }
+    /// The live session of a cookie token, if any.
+    pub fn get(&self, token: &str) -> Result<Option<Session>, ApiError> {
+        let row = self
+            .rampart
+            .store()
+            .get_console_session(&sha256_hex(token.as_bytes()), self.rampart.now())
+            .map_err(ApiError::internal)?;
+        Ok(row.map(|r| Session {
+            logon: self
+                .rampart
+                .console_logon_of(&r.user_id, &r.user_name, &r.fingerprint)
+                .with_session(r.must_change_password, r.expires_at),
+            csrf: r.csrf,
+        }))
     }
 
     /// Ends a session.
-    pub fn close(&self, token: &str) {
-        let key = sha256_hex(token.as_bytes());
-        self.by_hash
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&key);
+    pub fn close(&self, token: &str) -> Result<(), ApiError> {
+        self.rampart
+            .store()
+            .close_console_session(&sha256_hex(token.as_bytes()))
+            .map_err(ApiError::internal)
     }
 }
 

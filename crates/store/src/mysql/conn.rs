@@ -15,7 +15,7 @@ use crate::sql::{Cell, Dialect, Param, Row, Stmt};
 use crate::tx::{retry, Backend, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult};
 use crate::{StoreError, StoreResult};
 
-/// Connections kept at most per store.
+/// Connections kept at most per store, unless told otherwise.
 const POOL_MAX: usize = 16;
 /// Connections kept open while idle.
 const POOL_MIN: usize = 2;
@@ -85,9 +85,15 @@ impl MysqlStore {
     /// Connects to the database at `url` (`mysql://user:pass@host:port/db`)
     /// and applies pending migrations.
     pub fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with(url, POOL_MAX as u32)
+    }
+
+    /// [`Self::open`] with at most `pool_size` pooled connections.
+    pub fn open_with(url: &str, pool_size: u32) -> StoreResult<Self> {
+        let max = usize::try_from(pool_size.max(1)).unwrap_or(POOL_MAX);
         let opts = Opts::from_url(url)
             .map_err(|e| StoreError::Backend(format!("invalid MySQL URL: {e}")))?;
-        let constraints = PoolConstraints::new(POOL_MIN, POOL_MAX)
+        let constraints = PoolConstraints::new(POOL_MIN.min(max), max)
             .ok_or_else(|| StoreError::Backend("invalid pool size".into()))?;
         let mut init = vec![
             "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,\

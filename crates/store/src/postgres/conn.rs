@@ -2,6 +2,7 @@
 //! migrations.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::error::SqlState;
@@ -10,6 +11,8 @@ use postgres::{Client, GenericClient, IsolationLevel};
 use r2d2::Pool;
 use r2d2_postgres::PostgresConnectionManager;
 
+use super::listen::{self, Generation};
+use super::nonces;
 use crate::schema::{migrations, Types};
 use crate::sql::{Cell, Dialect, Param, Row, Stmt};
 use crate::tx::{retry, Backend, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult};
@@ -20,8 +23,8 @@ const MIGRATION_LOCK: i64 = 0x7261_6d70_6172_7401;
 /// First key of the two-key advisory locks that guard transaction locks
 /// ([`Lock`]).
 const LOCK_SPACE: i32 = 0x7261_6d70;
-/// Connections kept at most per store.
-const POOL_SIZE: u32 = 16;
+/// Connections kept at most per store, unless told otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
 /// Connections kept open while idle.
 const POOL_MIN_IDLE: u32 = 2;
 /// How long a caller waits for a free connection (or a first connect).
@@ -37,7 +40,20 @@ type Manager = PostgresConnectionManager<rampart_dbtls::MakeTls>;
 /// database. The replay window is a table, so every replica sees every nonce.
 pub struct PostgresStore {
     pool: Pool<Manager>,
+    /// Connections whose commits do not wait for the disk
+    /// (`synchronous_commit = off`), for the replay window only.
+    nonce_pool: Pool<Manager>,
+    /// Nonces waiting to be written together.
+    nonces: nonces::Batcher,
     nonce_calls: AtomicU64,
+    /// The write generation, pushed by the other replicas' notifications.
+    generation: Arc<Generation>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.generation.stop();
+    }
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -50,7 +66,7 @@ impl std::fmt::Debug for PostgresStore {
 
 /// Classifies a PostgreSQL error: unique violations, and the failures a
 /// second try may pass (serialization failures, deadlocks).
-fn db_error(e: postgres::Error) -> TxError {
+pub(crate) fn db_error(e: postgres::Error) -> TxError {
     let kind = match e.code() {
         Some(c) if *c == SqlState::UNIQUE_VIOLATION => DbErrorKind::Unique,
         Some(c)
@@ -92,6 +108,12 @@ impl PostgresStore {
     /// with libpq's `sslmode` and `sslrootcert` for TLS) and applies pending
     /// migrations.
     pub fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with(url, DEFAULT_POOL_SIZE)
+    }
+
+    /// [`Self::open`] with at most `pool_size` pooled connections (one
+    /// more listens for the other replicas' writes).
+    pub fn open_with(url: &str, pool_size: u32) -> StoreResult<Self> {
         let (mut config, tls) =
             rampart_dbtls::postgres(url).map_err(|e| StoreError::Backend(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
@@ -111,24 +133,62 @@ impl PostgresStore {
         })?;
         drop(client);
         let pool = Pool::builder()
-            .max_size(POOL_SIZE)
-            .min_idle(Some(POOL_MIN_IDLE))
+            .max_size(pool_size.max(1))
+            .min_idle(Some(POOL_MIN_IDLE.min(pool_size.max(1))))
+            // No round trip on every checkout: a broken connection fails
+            // its statement and is dropped (`has_broken`).
+            .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(PostgresConnectionManager::new(config, tls))
+            .build(PostgresConnectionManager::new(config.clone(), tls.clone()))
             .map_err(|e| {
                 StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
             })?;
+        let mut async_config = config.clone();
+        let options = match config.get_options() {
+            Some(o) => format!("{o} -c synchronous_commit=off"),
+            None => "-c synchronous_commit=off".to_string(),
+        };
+        async_config.options(&options);
+        let nonce_pool = Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(POOL_MIN_IDLE.min(pool_size.max(1))))
+            // No round trip on every checkout: a broken connection fails
+            // its statement and is dropped (`has_broken`).
+            .test_on_check_out(false)
+            .connection_timeout(CONNECT_TIMEOUT)
+            .build(PostgresConnectionManager::new(async_config, tls.clone()))
+            .map_err(|e| {
+                StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+            })?;
+        let generation = listen::start(move || config.connect(tls.clone()))
+            .map_err(|e| StoreError::Backend(format!("cannot start listening: {e}")))?;
         Ok(Self {
             pool,
+            nonce_pool,
+            nonces: nonces::Batcher::default(),
             nonce_calls: AtomicU64::new(0),
+            generation,
         })
     }
 
     /// Runs `f` on a pooled connection, retrying serialization failures and
-    /// deadlocks.
-    fn with_client<T>(&self, mut f: impl FnMut(&mut Client) -> TxResult<T>) -> StoreResult<T> {
+    /// deadlocks. Pooled connections are not checked before use (that
+    /// would cost a round trip each time): a read that fails because its
+    /// connection was closed (the server restarted) runs once more on a new
+    /// one; a write is not run again (its commit may have happened).
+    fn with_client<T>(
+        &self,
+        rerun: bool,
+        mut f: impl FnMut(&mut Client) -> TxResult<T>,
+    ) -> StoreResult<T> {
         let mut conn = self.pool.get().map_err(|e| backend(&e))?;
-        retry(ATTEMPTS, || f(&mut conn))
+        let out = retry(ATTEMPTS, || f(&mut conn));
+        if out.is_err() && rerun && conn.is_closed() {
+            drop(conn);
+            let mut conn = self.pool.get().map_err(|e| backend(&e))?;
+            return retry(ATTEMPTS, || f(&mut conn));
+        }
+        out
     }
 }
 
@@ -158,8 +218,9 @@ impl ToSql for Param<'_> {
     postgres::types::to_sql_checked!();
 }
 
-/// A connection, in a transaction or not, as a [`Tx`].
-struct PgTx<'a, C: GenericClient>(&'a mut C);
+/// A connection, in a transaction or not, as a [`Tx`], and whether a
+/// statement run on it changed rows.
+struct PgTx<'a, C: GenericClient>(&'a mut C, bool);
 
 impl<C: GenericClient> PgTx<'_, C> {
     fn bind<'p>(stmt: &'p Stmt, params: &[Param<'p>]) -> TxResult<(&'p str, Vec<Param<'p>>)> {
@@ -205,6 +266,10 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         let (sql, bound) = Self::bind(stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
         let rows = self.0.query(sql, &refs).map_err(db_error)?;
+        if !sql.starts_with("SELECT") {
+            // A write returning rows (`… RETURNING`).
+            self.1 = true;
+        }
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -219,7 +284,11 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
     fn execute(&mut self, stmt: &Stmt, params: &[Param<'_>]) -> TxResult<u64> {
         let (sql, bound) = Self::bind(stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
-        self.0.execute(sql, &refs).map_err(db_error)
+        let n = self.0.execute(sql, &refs).map_err(db_error)?;
+        if n > 0 {
+            self.1 = true;
+        }
+        Ok(n)
     }
 
     fn lock(&mut self, lock: Lock<'_>) -> TxResult<()> {
@@ -246,8 +315,19 @@ impl Backend for PostgresStore {
         mode: Mode,
         mut f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
     ) -> StoreResult<T> {
-        self.with_client(|c| match mode {
-            Mode::Single => f(&mut PgTx(c)),
+        let (notify, seq) = self.generation.notify();
+        let out = self.with_client(mode == Mode::Read, |c| match mode {
+            Mode::Single => {
+                let (out, changed) = {
+                    let mut tx = PgTx(&mut *c, false);
+                    let out = f(&mut tx)?;
+                    (out, tx.1)
+                };
+                if changed {
+                    c.batch_execute(&notify).map_err(db_error)?;
+                }
+                Ok((out, changed))
+            }
             Mode::Read => {
                 let mut tx = c
                     .build_transaction()
@@ -255,39 +335,62 @@ impl Backend for PostgresStore {
                     .read_only(true)
                     .start()
                     .map_err(db_error)?;
-                let out = f(&mut PgTx(&mut tx))?;
+                let out = f(&mut PgTx(&mut tx, false))?;
                 tx.commit().map_err(db_error)?;
-                Ok(out)
+                Ok((out, false))
             }
             Mode::Write | Mode::WriteUntracked => {
                 let mut tx = c.transaction().map_err(db_error)?;
-                let out = f(&mut PgTx(&mut tx))?;
+                let mut t = PgTx(&mut tx, false);
+                let out = f(&mut t)?;
+                let changed = t.1 && mode == Mode::Write;
+                if changed {
+                    // Delivered to every replica if, and once, this commits.
+                    tx.batch_execute(&notify).map_err(db_error)?;
+                }
                 tx.commit().map_err(db_error)?;
+                Ok((out, changed))
+            }
+        });
+        // Whatever this replica read before is stale from now on (the
+        // notification may take a moment to come back).
+        match out {
+            Ok((out, changed)) => {
+                if changed {
+                    self.generation.bump();
+                    self.generation.wait_echo(seq);
+                }
                 Ok(out)
             }
-        })
+            Err(e) => {
+                // A commit whose outcome is unknown may have changed rows.
+                if mode == Mode::Write && matches!(e, StoreError::Backend(_)) {
+                    self.generation.bump();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn generation(&self) -> Option<u64> {
+        self.generation.current()
     }
 
     fn use_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
         let calls = self.nonce_calls.fetch_add(1, Ordering::Relaxed) + 1;
-        self.with_client(|c| {
-            // Inserts, or takes over a row whose window has passed; a live row
-            // (even one a concurrent replica is inserting) returns nothing.
-            let fresh = c
-                .query_opt(
-                    "INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at \
-                     WHERE nonces.expires_at < $4 RETURNING 1",
-                    &[&key, &nonce, &expires_at, &now],
-                )
-                .map_err(db_error)?
-                .is_some();
-            if calls.is_multiple_of(PRUNE_EVERY) {
-                c.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
-                    .map_err(db_error)?;
-            }
-            Ok(fresh)
-        })
+        let fresh = self
+            .nonces
+            .record(key, nonce, now, expires_at, |batch| {
+                let mut conn = self.nonce_pool.get().map_err(|e| describe(&e))?;
+                retry(ATTEMPTS, || nonces::write(&mut conn, batch)).map_err(|e| e.to_string())
+            })
+            .map_err(StoreError::Backend)?;
+        if calls.is_multiple_of(PRUNE_EVERY) {
+            let mut conn = self.nonce_pool.get().map_err(|e| backend(&e))?;
+            conn.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
+                .map_err(|e| backend(&e))?;
+        }
+        Ok(fresh)
     }
 }
 

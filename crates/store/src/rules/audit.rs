@@ -4,7 +4,7 @@
 use sea_query::{Cond, Expr, OnConflict, Order, Query};
 
 use super::{insert, map, select};
-use crate::sql::{lim, p, Row, Stmt};
+use crate::sql::{lim, p, Param, Row, Stmt};
 use crate::tx::{Backend, Mode, TxResult};
 use crate::{AuditEvent, AuditQuery, AuditStore, StoreResult};
 
@@ -59,6 +59,50 @@ static APPEND: Stmt = Stmt::new(|_| {
         .to_owned()
         .into()
 });
+
+/// Events written by one statement of [`APPEND_BATCH`] (16 slots each; a
+/// slot number is a byte).
+const BATCH: usize = 15;
+
+/// [`APPEND`] for [`BATCH`] events at once: one round trip instead of 15.
+static APPEND_BATCH: Stmt = Stmt::new(|_| {
+    let mut q = Query::insert();
+    q.into_table("audit_events").columns(COLS);
+    for row in 0..BATCH {
+        // The values match the columns one for one, so this cannot fail.
+        let _ = q.values(
+            (0..COLS.len()).map(|c| p(u8::try_from(row * COLS.len() + c).unwrap_or(u8::MAX))),
+        );
+    }
+    q.on_conflict(
+        OnConflict::column("event_id")
+            .do_nothing_on(["event_id"])
+            .to_owned(),
+    )
+    .to_owned()
+    .into()
+});
+
+fn params(e: &AuditEvent) -> [Param<'_>; 16] {
+    [
+        (&e.event_id).into(),
+        e.event_time.into(),
+        (&e.event_name).into(),
+        (&e.service_name).into(),
+        (&e.event_source).into(),
+        (&e.identity_type).into(),
+        (&e.principal_arn).into(),
+        (&e.user_name).into(),
+        (&e.access_key_id).into(),
+        (&e.source_ip).into(),
+        (&e.user_agent).into(),
+        (&e.resource_name).into(),
+        (&e.event_rw).into(),
+        (&e.error_code).into(),
+        (&e.error_message).into(),
+        (&e.request_id).into(),
+    ]
+}
 
 /// Slots: start, end, six optional filters, then the keyset position
 /// (time, id; an empty id: none) and the limit.
@@ -131,28 +175,13 @@ impl<B: Backend> AuditStore for B {
             return Ok(());
         }
         self.transaction(Mode::WriteUntracked, |tx| {
-            for e in events {
-                tx.execute(
-                    &APPEND,
-                    &[
-                        (&e.event_id).into(),
-                        e.event_time.into(),
-                        (&e.event_name).into(),
-                        (&e.service_name).into(),
-                        (&e.event_source).into(),
-                        (&e.identity_type).into(),
-                        (&e.principal_arn).into(),
-                        (&e.user_name).into(),
-                        (&e.access_key_id).into(),
-                        (&e.source_ip).into(),
-                        (&e.user_agent).into(),
-                        (&e.resource_name).into(),
-                        (&e.event_rw).into(),
-                        (&e.error_code).into(),
-                        (&e.error_message).into(),
-                        (&e.request_id).into(),
-                    ],
-                )?;
+            let mut chunks = events.chunks_exact(BATCH);
+            for chunk in &mut chunks {
+                let all: Vec<Param<'_>> = chunk.iter().flat_map(params).collect();
+                tx.execute(&APPEND_BATCH, &all)?;
+            }
+            for e in chunks.remainder() {
+                tx.execute(&APPEND, &params(e))?;
             }
             Ok(())
         })

@@ -16,6 +16,7 @@ mod policies;
 mod roles;
 mod rotation;
 mod secrets;
+mod sessions;
 mod settings;
 mod users;
 

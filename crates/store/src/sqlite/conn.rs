@@ -1,4 +1,3 @@
-use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -6,6 +5,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use super::window::NonceWindow;
 use crate::schema::{self, Types};
 use crate::sql::Dialect;
 use crate::{StoreError, StoreResult};
@@ -24,7 +24,7 @@ const READERS: usize = 4;
 
 /// The embedded store: one SQLite file in WAL mode, one writer connection
 /// and a few reader connections. The replay window is kept in memory (one
-/// process owns the file).
+/// process owns the file), within a fixed bound ([`super::window`]).
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
@@ -37,28 +37,6 @@ pub struct SqliteStore {
     /// The lock on `<database>.lock` held by [`SqliteStore::open_exclusive`]
     /// (released when the store is dropped or the process dies).
     exclusive: Option<std::fs::File>,
-}
-
-/// The replay window: a set of (key, nonce) hashes and a queue of their
-/// expiry times in arrival order, pruned from the front (O(1) amortized).
-/// 128-bit keyed hashes keep memory small (a false match is ~2^-128).
-#[derive(Default)]
-struct NonceWindow {
-    seen: HashSet<u128>,
-    queue: VecDeque<(i64, u128)>,
-    keys: (
-        std::collections::hash_map::RandomState,
-        std::collections::hash_map::RandomState,
-    ),
-}
-
-impl NonceWindow {
-    fn hash(&self, key: &str, nonce: &str) -> u128 {
-        use std::hash::BuildHasher;
-        let a = self.keys.0.hash_one((key, nonce));
-        let b = self.keys.1.hash_one((key, nonce));
-        (u128::from(a) << 64) | u128::from(b)
-    }
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
@@ -291,23 +269,7 @@ impl SqliteStore {
     }
 
     pub(crate) fn record_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> bool {
-        let mut w = self.nonces.lock();
-        // Live while `now <= expires_at` (see `IamStore::use_nonce`).
-        while let Some(&(exp, h)) = w.queue.front() {
-            if exp >= now {
-                break;
-            }
-            w.queue.pop_front();
-            w.seen.remove(&h);
-        }
-        let h = w.hash(key, nonce);
-        if !w.seen.insert(h) {
-            return false;
-        }
-        // Expiries arrive nearly in order; a later-expiring entry behind an
-        // earlier one is only kept a little longer than needed.
-        w.queue.push_back((expires_at, h));
-        true
+        self.nonces.lock().record(key, nonce, now, expires_at)
     }
 }
 

@@ -5,6 +5,7 @@ use rampart_store::*;
 
 mod account;
 use account::{account_settings, mfa_devices, ram_tags};
+mod sessions;
 
 fn user(name: &str) -> UserRow {
     UserRow {
@@ -58,6 +59,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     rotation_leases_and_commits(&*fresh());
     audit_trail(&*fresh());
     audit_retention(&*fresh());
+    sessions::console_sessions(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {

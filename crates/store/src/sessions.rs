@@ -1,0 +1,48 @@
+//! Console sessions, kept in the store so that any replica serves them.
+
+use crate::StoreResult;
+
+/// One console session. An empty `user_id` is the account (root) itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConsoleSessionRow {
+    /// SHA-256 (hex) of the cookie's token.
+    pub token_hash: String,
+    /// The user's stable id; empty for the account.
+    pub user_id: String,
+    /// The user's name at logon; empty for the account.
+    pub user_name: String,
+    /// The fingerprint of the password the logon matched.
+    pub fingerprint: String,
+    /// The token every POST must echo.
+    pub csrf: String,
+    /// The password must be changed before anything else.
+    pub must_change_password: bool,
+    /// When the session was opened (Unix seconds).
+    pub created_at: i64,
+    /// When it ends (Unix seconds).
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for ConsoleSessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleSessionRow")
+            .field("user_name", &self.user_name)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Console sessions.
+pub trait ConsoleSessionStore {
+    /// Stores a new session; beyond `max` live sessions, the oldest go
+    /// first. Expired sessions are deleted on the way.
+    fn open_console_session(&self, row: &ConsoleSessionRow, now: i64, max: u64) -> StoreResult<()>;
+    /// A session by token hash, if it is live at `now`.
+    fn get_console_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<ConsoleSessionRow>>;
+    /// Ends a session (nothing if there is none).
+    fn close_console_session(&self, token_hash: &str) -> StoreResult<()>;
+}

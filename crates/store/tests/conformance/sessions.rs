@@ -1,0 +1,40 @@
+//! Console sessions: stored by token hash, live until they expire, the
+//! oldest dropped beyond the cap.
+
+use rampart_store::*;
+
+fn session(hash: &str, created_at: i64) -> ConsoleSessionRow {
+    ConsoleSessionRow {
+        token_hash: hash.into(),
+        user_id: "U1".into(),
+        user_name: "alice".into(),
+        fingerprint: "fp".into(),
+        csrf: "csrf".into(),
+        must_change_password: created_at % 2 == 1,
+        created_at,
+        expires_at: created_at + 100,
+    }
+}
+
+pub fn console_sessions(s: &dyn Store) {
+    s.open_console_session(&session("a", 10), 10, 2).unwrap();
+    assert_eq!(
+        s.get_console_session("a", 20).unwrap(),
+        Some(session("a", 10))
+    );
+    assert_eq!(s.get_console_session("nope", 20).unwrap(), None);
+    // Expired at its end.
+    assert_eq!(s.get_console_session("a", 110).unwrap(), None);
+    // Beyond the cap the oldest goes.
+    s.open_console_session(&session("b", 20), 20, 2).unwrap();
+    s.open_console_session(&session("c", 30), 30, 2).unwrap();
+    assert_eq!(s.get_console_session("a", 40).unwrap(), None);
+    assert!(s.get_console_session("b", 40).unwrap().is_some());
+    assert!(s.get_console_session("c", 40).unwrap().is_some());
+    s.close_console_session("b").unwrap();
+    s.close_console_session("b").unwrap();
+    assert_eq!(s.get_console_session("b", 40).unwrap(), None);
+    // Expired sessions are deleted when another opens.
+    s.open_console_session(&session("d", 500), 500, 2).unwrap();
+    assert_eq!(s.get_console_session("c", 40).unwrap(), None);
+}
