@@ -14,6 +14,8 @@
 //! added to a table joins through its selectors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "oracle/keys.rs"]
+mod keys;
 #[path = "oracle/recorder.rs"]
 mod recorder;
 
@@ -128,13 +130,7 @@ struct Fixture {
     k2: String,
     blob_k1: String,
     blob_k2: String,
-    /// An RSA_2048 signing key, its first version, and an SM2 encryption key.
-    ka: String,
-    ka_version: String,
-    ke: String,
-    ke_version: String,
-    /// A key for imported material.
-    kx: String,
+    asym: keys::AsymFixture,
 }
 
 fn new_key(e: &Env, root: &Creds, product: Product, user: &str) -> Creds {
@@ -291,27 +287,7 @@ fn fixture() -> Fixture {
         b["CiphertextBlob"].as_str().unwrap().to_string()
     };
     let (blob_k1, blob_k2) = (blob(&k1), blob(&k2));
-    let asym = |spec: &str, usage: &str| {
-        let k = e.ok(
-            &root,
-            kms,
-            "CreateKey",
-            &[("KeySpec", spec), ("KeyUsage", usage)],
-        );
-        (
-            k["KeyMetadata"]["KeyId"].as_str().unwrap().to_string(),
-            k["KeyMetadata"]["PrimaryKeyVersion"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        )
-    };
-    let (ka, ka_version) = asym("RSA_2048", "SIGN/VERIFY");
-    let (ke, ke_version) = asym("EC_SM2", "ENCRYPT/DECRYPT");
-    let kx = e.ok(&root, kms, "CreateKey", &[("Origin", "EXTERNAL")])["KeyMetadata"]["KeyId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let asym = keys::AsymFixture::create(|p| e.ok(&root, kms, "CreateKey", p));
     e.ok(
         &root,
         kms,
@@ -372,11 +348,7 @@ fn fixture() -> Fixture {
         k2,
         blob_k1,
         blob_k2,
-        ka,
-        ka_version,
-        ke,
-        ke_version,
-        kx,
+        asym,
     }
 }
 
@@ -455,6 +427,9 @@ fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
 fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
     let uid = &fx.account_id;
     let s = |v: &str| Some(v.to_string());
+    if let Some(o) = fx.asym.overrides(uid, action) {
+        return o;
+    }
     match action {
         "CreateUser" => vec![("UserName", s("newuser"))],
         "CreateGroup" => vec![("GroupName", s("newgroup"))],
@@ -470,19 +445,6 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
                 r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
             )),
         )],
-        "GetParametersForImport" | "ImportKeyMaterial" | "DeleteKeyMaterial" => vec![
-            ("KeyId", Some(fx.kx.clone())),
-            ("WrappingAlgorithm", s("RSAES_OAEP_SHA_256")),
-            ("WrappingKeySpec", s("RSA_2048")),
-            ("EncryptedKeyMaterial", s("AAAA")),
-            ("ImportToken", s("AAAA")),
-        ],
-        "SetKeyPolicy" => vec![(
-            "Policy",
-            Some(format!(
-                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
-            )),
-        )],
         "UpdateSecretVersionStage" => {
             vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
         }
@@ -492,20 +454,6 @@ fn action_overrides(fx: &Fixture, action: &str) -> Overrides {
         ],
         "UpdateSecretRotationPolicy" => vec![("SecretName", s("acs/ram/user/carol"))],
         "TagResource" | "UntagResource" => vec![("KeyId", None)],
-        "GetPublicKey" | "AsymmetricSign" | "AsymmetricVerify" => vec![
-            ("KeyId", Some(fx.ka.clone())),
-            ("KeyVersionId", Some(fx.ka_version.clone())),
-            ("Algorithm", s("RSA_PSS_SHA_256")),
-            ("Digest", s("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")),
-            ("Value", s("AAAA")),
-        ],
-        "AsymmetricEncrypt" | "AsymmetricDecrypt" => vec![
-            ("KeyId", Some(fx.ke.clone())),
-            ("KeyVersionId", Some(fx.ke_version.clone())),
-            ("Algorithm", s("SM2PKE")),
-            ("Plaintext", s("aGVsbG8=")),
-            ("CiphertextBlob", s("MAA=")),
-        ],
         _ => vec![],
     }
 }
