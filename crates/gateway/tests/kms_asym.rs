@@ -340,3 +340,109 @@ fn key_policies_allow_and_deny_with_identity_policies() {
         "InvalidParameter.PolicyName",
     );
 }
+
+/// Wraps `material` with the wrapping public key of GetParametersForImport.
+fn wrap(params: &Value, material: &[u8], sha1: bool) -> String {
+    use aws_lc_rs::rsa::{
+        OaepPublicEncryptingKey, PublicEncryptingKey, OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256,
+    };
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(params["PublicKey"].as_str().unwrap())
+        .unwrap();
+    let key = OaepPublicEncryptingKey::new(PublicEncryptingKey::from_der(&der).unwrap()).unwrap();
+    let alg = if sha1 {
+        &OAEP_SHA1_MGF1SHA1
+    } else {
+        &OAEP_SHA256_MGF1SHA256
+    };
+    let mut out = vec![0u8; key.ciphertext_size()];
+    let n = key.encrypt(alg, material, &mut out, None).unwrap().len();
+    base64::engine::general_purpose::STANDARD.encode(&out[..n])
+}
+
+#[test]
+fn imported_material_expires_and_tokens_expire() {
+    let s = Server::new();
+    let id = s.kms("CreateKey", &[("Origin", "EXTERNAL")])["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let params = |alg: &str| {
+        s.kms(
+            "GetParametersForImport",
+            &[
+                ("KeyId", &id),
+                ("WrappingAlgorithm", alg),
+                ("WrappingKeySpec", "RSA_2048"),
+            ],
+        )
+    };
+    let material = [7u8; 32];
+    // A token older than 24 hours is refused.
+    let old = params("RSAES_OAEP_SHA_256");
+    s.clock.advance(86_401);
+    s.kms_err(
+        "ImportKeyMaterial",
+        &[
+            ("KeyId", &id),
+            ("EncryptedKeyMaterial", &wrap(&old, &material, false)),
+            ("ImportToken", old["ImportToken"].as_str().unwrap()),
+        ],
+        400,
+        "InvalidParameter.ImportToken",
+    );
+    let p = params("RSAES_OAEP_SHA_1");
+    let expire = (common::NOW + 86_401 + 3600).to_string();
+    s.kms(
+        "ImportKeyMaterial",
+        &[
+            ("KeyId", &id),
+            ("EncryptedKeyMaterial", &wrap(&p, &material, true)),
+            ("ImportToken", p["ImportToken"].as_str().unwrap()),
+            ("KeyMaterialExpireUnix", &expire),
+        ],
+    );
+    let blob = s.kms("Encrypt", &[("KeyId", &id), ("Plaintext", "x")])["CiphertextBlob"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // An hour later the material has expired: PendingImport, unusable.
+    s.clock.advance(3600);
+    let md = s.kms("DescribeKey", &[("KeyId", &id)])["KeyMetadata"].clone();
+    assert_eq!(md["KeyState"], "PendingImport");
+    assert!(!md["MaterialExpireTime"].as_str().unwrap().is_empty());
+    s.kms_err(
+        "Decrypt",
+        &[("CiphertextBlob", &blob)],
+        409,
+        "Rejected.PendingImport",
+    );
+    // The same material again, without expiry: the old ciphertext decrypts.
+    let p = params("RSAES_OAEP_SHA_256");
+    s.kms(
+        "ImportKeyMaterial",
+        &[
+            ("KeyId", &id),
+            ("EncryptedKeyMaterial", &wrap(&p, &material, false)),
+            ("ImportToken", p["ImportToken"].as_str().unwrap()),
+        ],
+    );
+    assert_eq!(
+        s.kms("Decrypt", &[("CiphertextBlob", &blob)])["Plaintext"],
+        "x"
+    );
+    s.kms_err(
+        "CreateKeyVersion",
+        &[("KeyId", &id)],
+        400,
+        "UnsupportedOperation",
+    );
+    s.kms("DeleteKeyMaterial", &[("KeyId", &id)]);
+    s.kms_err(
+        "Decrypt",
+        &[("CiphertextBlob", &blob)],
+        409,
+        "Rejected.PendingImport",
+    );
+}

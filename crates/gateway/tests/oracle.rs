@@ -14,6 +14,8 @@
 //! added to a table joins through its selectors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "oracle/keys.rs"]
+mod keys;
 #[path = "oracle/params.rs"]
 mod params;
 #[path = "oracle/recorder.rs"]
@@ -130,13 +132,7 @@ struct Fixture {
     k2: String,
     blob_k1: String,
     blob_k2: String,
-    /// An RSA_2048 signing key, its first version, and an SM2 encryption key.
-    ka: String,
-    ka_version: String,
-    ke: String,
-    ke_version: String,
-    /// A key for imported material.
-    kx: String,
+    asym: keys::AsymFixture,
     /// Two consecutive codes of the unbound device `spare` at `NOW`.
     spare_codes: (String, String),
 }
@@ -302,27 +298,7 @@ fn fixture() -> Fixture {
         b["CiphertextBlob"].as_str().unwrap().to_string()
     };
     let (blob_k1, blob_k2) = (blob(&k1), blob(&k2));
-    let asym = |spec: &str, usage: &str| {
-        let k = e.ok(
-            &root,
-            kms,
-            "CreateKey",
-            &[("KeySpec", spec), ("KeyUsage", usage)],
-        );
-        (
-            k["KeyMetadata"]["KeyId"].as_str().unwrap().to_string(),
-            k["KeyMetadata"]["PrimaryKeyVersion"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        )
-    };
-    let (ka, ka_version) = asym("RSA_2048", "SIGN/VERIFY");
-    let (ke, ke_version) = asym("EC_SM2", "ENCRYPT/DECRYPT");
-    let kx = e.ok(&root, kms, "CreateKey", &[("Origin", "EXTERNAL")])["KeyMetadata"]["KeyId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let asym = keys::AsymFixture::create(|p| e.ok(&root, kms, "CreateKey", p));
     e.ok(
         &root,
         kms,
@@ -415,11 +391,7 @@ fn fixture() -> Fixture {
         k2,
         blob_k1,
         blob_k2,
-        ka,
-        ka_version,
-        ke,
-        ke_version,
-        kx,
+        asym,
         spare_codes,
     }
 }

@@ -70,6 +70,9 @@ pub fn defaults(fx: &Fixture) -> BTreeMap<&'static str, String> {
 pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrides {
     let uid = &fx.account_id;
     let s = |v: &str| Some(v.to_string());
+    if let Some(o) = fx.asym.overrides(uid, action) {
+        return o;
+    }
     match action {
         "CreateUser" => vec![
             ("UserName", s("newuser")),
@@ -110,19 +113,6 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
                 r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
             )),
         )],
-        "GetParametersForImport" | "ImportKeyMaterial" | "DeleteKeyMaterial" => vec![
-            ("KeyId", Some(fx.kx.clone())),
-            ("WrappingAlgorithm", s("RSAES_OAEP_SHA_256")),
-            ("WrappingKeySpec", s("RSA_2048")),
-            ("EncryptedKeyMaterial", s("AAAA")),
-            ("ImportToken", s("AAAA")),
-        ],
-        "SetKeyPolicy" => vec![(
-            "Policy",
-            Some(format!(
-                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
-            )),
-        )],
         "UpdateSecretVersionStage" => {
             vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
         }
@@ -133,20 +123,6 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
         "UpdateSecretRotationPolicy" => vec![("SecretName", s("acs/ram/user/carol"))],
         "TagResource" | "UntagResource" => vec![("KeyId", None)],
         "DeleteServiceLinkedRole" => vec![("RoleName", s(SERVICE_ROLES[1]))],
-        "GetPublicKey" | "AsymmetricSign" | "AsymmetricVerify" => vec![
-            ("KeyId", Some(fx.ka.clone())),
-            ("KeyVersionId", Some(fx.ka_version.clone())),
-            ("Algorithm", s("RSA_PSS_SHA_256")),
-            ("Digest", s("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")),
-            ("Value", s("AAAA")),
-        ],
-        "AsymmetricEncrypt" | "AsymmetricDecrypt" => vec![
-            ("KeyId", Some(fx.ke.clone())),
-            ("KeyVersionId", Some(fx.ke_version.clone())),
-            ("Algorithm", s("SM2PKE")),
-            ("Plaintext", s("aGVsbG8=")),
-            ("CiphertextBlob", s("MAA=")),
-        ],
         _ => vec![],
     }
 }
