@@ -307,3 +307,41 @@ fn the_simulator_needs_the_right_to_read_the_targets_policies() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["Decision"], "ImplicitDeny");
 }
+
+#[test]
+fn a_password_due_for_a_change_allows_only_changing_it() {
+    let t = start();
+    t.user_with_logon("carol");
+    t.api(
+        "UpdateLoginProfile",
+        &[("UserName", "carol"), ("PasswordResetRequired", "true")],
+    );
+    let s = t.user_session("carol");
+    let (status, body) = t.get(&s, "/api/session");
+    assert_eq!(
+        (status, &body["MustChangePassword"]),
+        (200, &Value::Bool(true))
+    );
+    let (status, body) = t.post(&s, "/api/ram/ListUsers", &[]);
+    assert_eq!(
+        (status, body["Code"].as_str()),
+        (403, Some("Console.PasswordChangeRequired")),
+        "{body}"
+    );
+    let (status, body) = t.post(
+        &s,
+        "/api/ram/ChangePassword",
+        &[
+            ("OldPassword", PASSWORD),
+            ("NewPassword", "Changed-Passw0rd!"),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    // The change ends the session; the next logon is a normal one.
+    assert_eq!(t.get(&s, "/api/session").0, 401);
+    let (status, body, _) = t.login(&format!("carol@{}", t.account_id), "Changed-Passw0rd!");
+    assert_eq!(
+        (status, &body["MustChangePassword"]),
+        (200, &Value::Bool(false))
+    );
+}
