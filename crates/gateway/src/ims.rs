@@ -53,7 +53,19 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
     ActionSpec::new("GetUserMFAInfo", &[UPN], get_user_mfa_info),
     ActionSpec::new("CreateUser", USERS, crate::ims_users::create_user),
-    ActionSpec::new("GetUser", &[NAMED], crate::ims_users::get_user),
+    ActionSpec::new(
+        "GetUser",
+        &[Sel::ImsUser { access_key: true }],
+        crate::ims_users::get_user,
+    ),
+    ActionSpec::new(
+        "UpdateUser",
+        &[
+            Sel::ImsUser { access_key: false },
+            Sel::NewUserName("NewUserPrincipalName"),
+        ],
+        crate::ims_users::update_user,
+    ),
     ActionSpec::new("DeleteUser", &[NAMED], ram::delete_user),
     ActionSpec::new("ListUsers", USERS, crate::ims_users::list_users),
     ActionSpec::new(

@@ -1,7 +1,7 @@
 //! IMS users and login profiles by `UserPrincipalName`, on the RAM domain
 //! code, in IMS's response shapes.
 
-use rampart_core::ram::{CreateUser, LoginProfileInput, UserView};
+use rampart_core::ram::{CreateUser, LoginProfileInput, UpdateUser, UserView};
 use rampart_core::ApiError;
 use serde_json::{Map, Value};
 
@@ -62,6 +62,25 @@ pub(crate) fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 pub(crate) fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let u = ctx.rampart.get_user(ctx.target.user()?)?;
+    one("User", user_json(ctx, u)?)
+}
+
+/// `NewUserPrincipalName` renames the user (its name part; the domain is
+/// the account's); the other fields as RAM's `UpdateUser`.
+pub(crate) fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let new_user_name = match p.get("NewUserPrincipalName").filter(|s| !s.is_empty()) {
+        Some(upn) => Some(new_user_name(ctx, upn)?),
+        None => None,
+    };
+    let u = ctx.rampart.update_user(UpdateUser {
+        user_name: ctx.target.user()?.to_string(),
+        new_user_name,
+        new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
+        new_mobile_phone: p.opt("NewMobilePhone"),
+        new_email: p.opt("NewEmail"),
+        new_comments: p.opt("NewComments"),
+    })?;
     one("User", user_json(ctx, u)?)
 }
 

@@ -159,6 +159,8 @@ pub trait UserStore {
     fn create_user(&self, user: &UserRow, max_users: u64) -> StoreResult<()>;
     /// A user by name.
     fn get_user(&self, user_name: &str) -> StoreResult<Option<UserRow>>;
+    /// A user by its id.
+    fn get_user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRow>>;
     /// Replaces a user's attributes (the row's `user_id` selects it; the name
     /// may change); `NotFound(User)`, `Conflict(User)` on a taken new name.
     fn update_user(&self, user: &UserRow) -> StoreResult<()>;

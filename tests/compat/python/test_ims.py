@@ -115,3 +115,31 @@ def test_ims_users_login_profiles_and_keys(server, flavour, uniq):
     ims.call("DeleteLoginProfile", UserPrincipalName=upn)
     ims.call("DeleteUser", UserPrincipalName=upn)
     expect_error(lambda: ims.call("GetUser", UserPrincipalName=upn), 404, "EntityNotExist.User")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_get_user_by_id_or_key_and_update_user(server, flavour, uniq):
+    ims = make_client(flavour, server, product="ims")
+    ram = make_client(flavour, server)
+    name = uniq("imsupd")
+    domain = f"{server.account_id}.onaliyun.com"
+    u = ims.call("CreateUser", UserPrincipalName=f"{name}@{domain}", DisplayName="Before")["User"]
+    k = ram.call("CreateAccessKey", UserName=name)["AccessKey"]
+    assert ims.call("GetUser", UserId=u["UserId"])["User"]["UserName"] == name
+    assert ims.call("GetUser", UserAccessKeyId=k["AccessKeyId"])["User"]["UserId"] == u["UserId"]
+    expect_error(lambda: ims.call("GetUser", UserId="no-such-user"), 404, "EntityNotExist.User")
+
+    renamed = name + "-r"
+    got = ims.call("UpdateUser", UserPrincipalName=f"{name}@{domain}",
+                   NewUserPrincipalName=f"{renamed}@{domain}", NewDisplayName="After",
+                   NewComments="updated by IMS")["User"]
+    assert got["UserPrincipalName"] == f"{renamed}@{domain}"
+    assert (got["DisplayName"], got["Comments"]) == ("After", "updated by IMS")
+    got = ims.call("UpdateUser", UserId=u["UserId"], NewEmail="after@example.com")["User"]
+    assert got["Email"] == "after@example.com" and got["UserPrincipalName"] == f"{renamed}@{domain}"
+    assert ram.call("GetUser", UserName=renamed)["User"]["DisplayName"] == "After"
+    expect_error(lambda: ims.call("UpdateUser", UserId=u["UserId"],
+                                  NewUserPrincipalName=f"{renamed}@elsewhere.onaliyun.com"),
+                 400, "InvalidParameter.UserPrincipalName.Format")
+    ram.call("DeleteAccessKey", UserName=renamed, UserAccessKeyId=k["AccessKeyId"])
+    ims.call("DeleteUser", UserPrincipalName=f"{renamed}@{domain}")

@@ -89,6 +89,12 @@ pub enum Sel {
         /// Whether an absent parameter means the caller.
         self_default: bool,
     },
+    /// An IMS user by exactly one of `UserPrincipalName`, `UserId` and
+    /// (with `access_key`) `UserAccessKeyId`.
+    ImsUser {
+        /// Whether `UserAccessKeyId` may name the user.
+        access_key: bool,
+    },
     /// A group by name.
     Group(&'static str),
     /// A role by name (any case).
@@ -148,6 +154,7 @@ pub enum Sel {
 }
 
 mod account;
+mod ims;
 mod lists;
 mod resolved;
 
@@ -285,7 +292,6 @@ impl Resolver<'_> {
         let p = self.params;
         match sel {
             Sel::Container(_)
-            | Sel::NewUserName(_)
             | Sel::NewGroupName(_)
             | Sel::RamSecretUser
             | Sel::SecretsList => Ok(()),
@@ -295,6 +301,8 @@ impl Resolver<'_> {
                 (None, Principal::User { .. }) if self_default => Ok(()),
                 (None, _) => Err(ApiError::missing("UserPrincipalName")),
             },
+            Sel::ImsUser { access_key } => self.ims_user_form(access_key),
+            Sel::NewUserName(param) => self.new_user_name(param).map(|_| ()),
             Sel::Caller => match self.principal {
                 Principal::User { .. } => Ok(()),
                 _ => Err(rampart_core::ram::not_a_user()),
@@ -397,6 +405,7 @@ impl Resolver<'_> {
                 }
             }
             Sel::Upn { .. } => self.resolve_upn(plan)?,
+            Sel::ImsUser { access_key } => self.resolve_ims_user(access_key, plan)?,
             Sel::Mfa(param) => self.resolve_mfa(param, plan)?,
             Sel::Caller => self.resolve_caller(plan)?,
             Sel::Group(param) => {
@@ -474,7 +483,7 @@ impl Resolver<'_> {
                 }
             }
             Sel::NewUserName(param) => {
-                if let Some(n) = nonempty(self.params, param) {
+                if let Some(n) = self.new_user_name(param)? {
                     self.check(
                         plan,
                         None,

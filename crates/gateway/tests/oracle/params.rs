@@ -106,6 +106,7 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
             ("ResourceNames", s(r#"["ProtectedAdmin"]"#)),
             ("Tag", s(r#"[{"Key":"team","Value":"a"}]"#)),
         ],
+        "GetUser" | "UpdateUser" if product == Product::Ims => vec![("UserAccessKeyId", None)],
         "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
         "SetSecretPolicy" => vec![(
             "Policy",

@@ -224,6 +224,13 @@ impl UserStore for Recorder {
         self.user(name, "get_user");
         self.inner.get_user(name)
     }
+    fn get_user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRow>> {
+        let row = self.inner.get_user_by_id(user_id)?;
+        if let Some(u) = &row {
+            self.user(&u.user_name, "get_user_by_id");
+        }
+        Ok(row)
+    }
     fn update_user(&self, user: &UserRow) -> StoreResult<()> {
         if let Some(old) = self.user_name_of(&user.user_id) {
             self.user(&old, "update_user");

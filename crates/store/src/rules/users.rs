@@ -236,6 +236,11 @@ static GET_USER: Stmt = Stmt::new(|_| {
         .and_where(eq("user_name", 0))
         .into()
 });
+static GET_USER_BY_ID: Stmt = Stmt::new(|_| {
+    select("users", &USER_COLS)
+        .and_where(eq("user_id", 0))
+        .into()
+});
 static UPDATE_USER: Stmt = Stmt::new(|_| {
     Query::update()
         .table("users")
@@ -423,6 +428,14 @@ impl<B: Backend> UserStore for B {
     fn get_user(&self, user_name: &str) -> StoreResult<Option<UserRow>> {
         self.transaction(Mode::Single, |tx| {
             tx.query_opt(&GET_USER, &[user_name.into()])?
+                .map(|mut r| user_row(&mut r))
+                .transpose()
+        })
+    }
+
+    fn get_user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRow>> {
+        self.transaction(Mode::Single, |tx| {
+            tx.query_opt(&GET_USER_BY_ID, &[user_id.into()])?
                 .map(|mut r| user_row(&mut r))
                 .transpose()
         })
