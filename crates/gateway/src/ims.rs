@@ -67,6 +67,21 @@ pub static ACTIONS: &[ActionSpec] = &[
         crate::ims_users::update_user,
     ),
     ActionSpec::new("DeleteUser", &[NAMED], ram::delete_user),
+    ActionSpec::new(
+        "TagResources",
+        &[Sel::ImsTagged],
+        crate::ims_tags::tag_resources,
+    ),
+    ActionSpec::new(
+        "UntagResources",
+        &[Sel::ImsTagged],
+        crate::ims_tags::untag_resources,
+    ),
+    ActionSpec::new(
+        "ListTagResources",
+        &[Sel::ImsTagged],
+        crate::ims_tags::list_tag_resources,
+    ),
     ActionSpec::new("ListUsers", USERS, crate::ims_users::list_users),
     ActionSpec::new(
         "CreateLoginProfile",

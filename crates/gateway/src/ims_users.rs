@@ -3,6 +3,7 @@
 
 use rampart_core::ram::{CreateUser, LoginProfileInput, UpdateUser, UserView};
 use rampart_core::ApiError;
+use rampart_store::TagResource;
 use serde_json::{Map, Value};
 
 use crate::ims::unsupported;
@@ -49,20 +50,33 @@ fn new_user_name(ctx: &Ctx<'_>, upn: &str) -> Result<String, ApiError> {
 
 pub(crate) fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
-    unsupported(ctx, &["Tag.1.Key", "Tag.1.Value"])?;
-    let u = ctx.rampart.create_user(CreateUser {
-        user_name: new_user_name(ctx, p.required("UserPrincipalName")?)?,
-        display_name: Some(p.required("DisplayName")?.to_string()),
-        mobile_phone: p.opt("MobilePhone"),
-        email: p.opt("Email"),
-        comments: p.opt("Comments"),
-    })?;
+    let tags = crate::ims_tags::flattened_tags(ctx)?;
+    let u = ctx.rampart.create_user_tagged(
+        CreateUser {
+            user_name: new_user_name(ctx, p.required("UserPrincipalName")?)?,
+            display_name: Some(p.required("DisplayName")?.to_string()),
+            mobile_phone: p.opt("MobilePhone"),
+            email: p.opt("Email"),
+            comments: p.opt("Comments"),
+        },
+        &tags,
+    )?;
     one("User", user_json(ctx, u)?)
 }
 
+/// The user, with its tags.
 pub(crate) fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let u = ctx.rampart.get_user(ctx.target.user()?)?;
-    one("User", user_json(ctx, u)?)
+    let tags = ctx.rampart.ram_tags(TagResource::User, &u.user_id)?;
+    let mut v = user_json(ctx, u)?;
+    if !tags.is_empty() {
+        let tags: Vec<Value> = tags
+            .into_iter()
+            .map(|(k, val)| serde_json::json!({ "TagKey": k, "TagValue": val }))
+            .collect();
+        v["Tags"] = serde_json::json!({ "Tag": tags });
+    }
+    one("User", v)
 }
 
 /// `NewUserPrincipalName` renames the user (its name part; the domain is

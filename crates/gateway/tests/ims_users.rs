@@ -151,3 +151,161 @@ fn update_user_renames_and_changes_fields() {
         (400, "MissingParameter".into())
     );
 }
+
+fn user_tags(s: &Server, upn: &str) -> Vec<(String, String)> {
+    let body = ok(
+        s,
+        "ListTagResources",
+        &[("ResourceType", "user"), ("ResourcePrincipalName.1", upn)],
+    );
+    body["TagResources"]["TagResource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let g = |k: &str| t[k].as_str().unwrap().to_string();
+            (g("TagKey"), g("TagValue"))
+        })
+        .collect()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn user_tags_are_all_or_nothing_and_go_with_the_user() {
+    let s = Server::new();
+    let uid = s.account_id.clone();
+    let (a, b) = (
+        format!("ta@{uid}.onaliyun.com"),
+        format!("tb@{uid}.onaliyun.com"),
+    );
+    let made = ok(
+        &s,
+        "CreateUser",
+        &[
+            ("UserPrincipalName", &a),
+            ("DisplayName", "A"),
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+        ],
+    );
+    let a_id = made["User"]["UserId"].as_str().unwrap().to_string();
+    ok(
+        &s,
+        "CreateUser",
+        &[("UserPrincipalName", &b), ("DisplayName", "B")],
+    );
+    let got = ok(&s, "GetUser", &[("UserPrincipalName", &a)]);
+    assert_eq!(got["User"]["Tags"]["Tag"][0]["TagKey"], "env");
+    // Both users at once; by id as well as by logon name.
+    ok(
+        &s,
+        "TagResources",
+        &[
+            ("ResourceType", "user"),
+            ("ResourcePrincipalName.1", &a),
+            ("ResourcePrincipalName.2", &b),
+            ("Tag.1.Key", "team"),
+            ("Tag.1.Value", "x"),
+        ],
+    );
+    assert_eq!(user_tags(&s, &a), pairs(&[("env", "prod"), ("team", "x")]));
+    let by_id = ok(
+        &s,
+        "ListTagResources",
+        &[("ResourceType", "user"), ("ResourceId.1", &a_id)],
+    );
+    assert_eq!(
+        by_id["TagResources"]["TagResource"][0]["ResourceId"],
+        a_id.as_str()
+    );
+    // 20 tags per user: a call that would pass it changes no user.
+    let mut many: Vec<(String, String)> = Vec::new();
+    for n in 1..=19 {
+        many.push((format!("Tag.{n}.Key"), format!("k{n}")));
+        many.push((format!("Tag.{n}.Value"), "v".into()));
+    }
+    let mut p: Vec<(&str, &str)> = vec![
+        ("ResourceType", "user"),
+        ("ResourcePrincipalName.1", &b),
+        ("ResourcePrincipalName.2", &a),
+    ];
+    p.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    assert_eq!(err(&s, &s.root, "TagResources", &p).0, 409);
+    assert_eq!(user_tags(&s, &b), pairs(&[("team", "x")]));
+    // A caller allowed on one user only changes neither.
+    let tagger = s.user_with_key("tagger");
+    let doc = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"ram:TagResources","Resource":"acs:ram:*:{uid}:user/tb"}}]}}"#
+    );
+    s.grant("tagger", "tag-b", &doc);
+    let two = [
+        ("ResourceType", "user"),
+        ("ResourcePrincipalName.1", b.as_str()),
+        ("ResourcePrincipalName.2", a.as_str()),
+        ("Tag.1.Key", "owner"),
+        ("Tag.1.Value", "t"),
+    ];
+    assert_eq!(err(&s, &tagger, "TagResources", &two).0, 403);
+    assert_eq!(user_tags(&s, &b), pairs(&[("team", "x")]));
+    // Untag by key, then all.
+    ok(
+        &s,
+        "UntagResources",
+        &[
+            ("ResourceType", "user"),
+            ("ResourcePrincipalName.1", &a),
+            ("TagKey.1", "team"),
+        ],
+    );
+    assert_eq!(user_tags(&s, &a), pairs(&[("env", "prod")]));
+    ok(
+        &s,
+        "UntagResources",
+        &[
+            ("ResourceType", "user"),
+            ("ResourcePrincipalName.1", &a),
+            ("All", "true"),
+        ],
+    );
+    assert!(user_tags(&s, &a).is_empty());
+    // Bad input.
+    assert_eq!(
+        err(
+            &s,
+            &s.root,
+            "TagResources",
+            &[
+                ("ResourceType", "role"),
+                ("ResourcePrincipalName.1", &a),
+                ("Tag.1.Key", "k")
+            ]
+        ),
+        (400, "InvalidParameter.ResourceType".into())
+    );
+    assert_eq!(
+        err(
+            &s,
+            &s.root,
+            "TagResources",
+            &[
+                ("ResourceType", "user"),
+                ("ResourcePrincipalName.1", &a),
+                ("Tag.1.Key", "acs:x")
+            ]
+        ),
+        (400, "InvalidParameter.Tag".into())
+    );
+    // Tags go with their user.
+    ok(&s, "DeleteUser", &[("UserPrincipalName", &b)]);
+    ok(
+        &s,
+        "CreateUser",
+        &[("UserPrincipalName", &b), ("DisplayName", "B")],
+    );
+    assert!(user_tags(&s, &b).is_empty());
+}

@@ -545,6 +545,31 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
             }
             v
         }
+        Sel::ImsTagged => {
+            let upn = |n: &str| Some(format!("{n}@{uid}.onaliyun.com"));
+            let names = |a: Option<String>, b: Option<String>| -> Overrides {
+                vec![
+                    ("ResourcePrincipalName.1", a),
+                    ("ResourcePrincipalName.2", b),
+                    ("ResourceId.1", None),
+                ]
+            };
+            let ids = |a: &str| -> Overrides {
+                vec![
+                    ("ResourcePrincipalName.1", None),
+                    ("ResourceId.1", Some(a.to_string())),
+                ]
+            };
+            vec![
+                names(upn("ALICE"), None),
+                names(upn("alice"), upn("carol")),
+                names(upn("carol"), upn("missing")),
+                names(s("alice@1111111111111111.onaliyun.com"), None),
+                ids(&fx.user_ids.0),
+                ids(&fx.user_ids.1),
+                ids("no-such-user"),
+            ]
+        }
         Sel::NewUserName(p) => one(p, &["renamed".into(), "ALICE".into(), "carol".into()]),
         Sel::Mfa("SerialNumber") => one(
             "SerialNumber",

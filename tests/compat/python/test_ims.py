@@ -143,3 +143,59 @@ def test_ims_get_user_by_id_or_key_and_update_user(server, flavour, uniq):
                  400, "InvalidParameter.UserPrincipalName.Format")
     ram.call("DeleteAccessKey", UserName=renamed, UserAccessKeyId=k["AccessKeyId"])
     ims.call("DeleteUser", UserPrincipalName=f"{renamed}@{domain}")
+
+
+def _lists(flavour, **params):
+    """Lists as the SDK takes them: the Tea models take lists (of dicts),
+    CommonRequest the flattened names (`X.N`, `Tag.N.Key`)."""
+    if flavour != "core":
+        return params
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, list):
+            for i, item in enumerate(v, 1):
+                if isinstance(item, dict):
+                    for sub, val in item.items():
+                        out[f"{k}.{i}.{sub}"] = val
+                else:
+                    out[f"{k}.{i}"] = item
+        else:
+            out[k] = v
+    return out
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_user_tags(server, flavour, uniq):
+    ims = make_client(flavour, server, product="ims")
+    domain = f"{server.account_id}.onaliyun.com"
+    a, b = f"{uniq('imstag')}@{domain}", f"{uniq('imstag')}@{domain}"
+    ua = ims.call("CreateUser", **_lists(flavour, UserPrincipalName=a, DisplayName="A",
+                                         Tag=[{"Key": "env", "Value": "prod"}]))["User"]
+    ims.call("CreateUser", UserPrincipalName=b, DisplayName="B")
+    tags = ims.call("GetUser", UserPrincipalName=a)["User"]["Tags"]["Tag"]
+    assert tags == [{"TagKey": "env", "TagValue": "prod"}]
+
+    ims.call("TagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[a, b],
+                                      Tag=[{"Key": "team", "Value": "blue"}]))
+    listed = ims.call("ListTagResources", **_lists(flavour, ResourceType="user",
+                                                   ResourcePrincipalName=[a]))
+    got = [(t["ResourceId"], t["TagKey"], t["TagValue"]) for t in listed["TagResources"]["TagResource"]]
+    assert got == [(ua["UserId"], "env", "prod"), (ua["UserId"], "team", "blue")]
+    assert listed["IsTruncated"] is False
+    by_id = ims.call("ListTagResources", **_lists(flavour, ResourceType="user", ResourceId=[ua["UserId"]],
+                                                  Tag=[{"Key": "env", "Value": "prod"}]))
+    assert len(by_id["TagResources"]["TagResource"]) == 2
+
+    ims.call("UntagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[a, b],
+                                        TagKey=["team"]))
+    listed = ims.call("ListTagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[b]))
+    assert listed["TagResources"]["TagResource"] == []
+    expect_error(lambda: ims.call("TagResources", **_lists(
+        flavour, ResourceType="user", ResourcePrincipalName=[a],
+        Tag=[{"Key": f"k{n}", "Value": "v"} for n in range(20)])), 409, "LimitExceeded.Tag")
+    expect_error(lambda: ims.call("TagResources", **_lists(
+        flavour, ResourceType="user", ResourcePrincipalName=[f"nobody@{domain}"],
+        Tag=[{"Key": "k", "Value": "v"}])), 404, "EntityNotExist.User")
+    ims.call("UntagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[a], All=True))
+    ims.call("DeleteUser", UserPrincipalName=a)
+    ims.call("DeleteUser", UserPrincipalName=b)

@@ -65,10 +65,35 @@ pub fn tags(param: &str, text: &str) -> Result<Vec<(String, String)>, ApiError> 
             "give 1 to 20 tags as [{\"Key\":\"k\",\"Value\":\"v\"}]",
         ));
     }
-    let mut out: Vec<(String, String)> = Vec::with_capacity(items.len());
-    for it in items {
-        let key = it.get("Key").and_then(Value::as_str).unwrap_or_default();
-        let value = it.get("Value").and_then(Value::as_str).unwrap_or_default();
+    let pairs = items.iter().map(|it| {
+        let g = |k: &str| it.get(k).and_then(Value::as_str).unwrap_or_default();
+        (g("Key"), g("Value"))
+    });
+    checked(param, pairs)
+}
+
+/// Flattened `Tag.N.Key` / `Tag.N.Value` (IMS), N from 1, at most 20.
+pub fn flattened(get: impl Fn(&str) -> Option<String>) -> Result<Vec<(String, String)>, ApiError> {
+    let mut pairs = Vec::new();
+    for n in 1..=MAX_TAGS + 1 {
+        let Some(key) = get(&format!("Tag.{n}.Key")) else {
+            break;
+        };
+        if n > MAX_TAGS {
+            return Err(bad("Tag", "give at most 20 tags (Tag.1 to Tag.20)"));
+        }
+        pairs.push((key, get(&format!("Tag.{n}.Value")).unwrap_or_default()));
+    }
+    checked("Tag", pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// Tags checked for form; a repeated key keeps its last value.
+fn checked<'a>(
+    param: &str,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (key, value) in pairs {
         if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
             return Err(bad(
                 param,

@@ -5,8 +5,11 @@ use rampart_core::ApiError;
 
 use super::{entity_missing, nonempty, Entity, Plan, Resolver, ResourceAuth};
 
+/// Most users named in one tag call.
+const MAX_TAGGED: usize = 50;
+
 /// How a request names an IMS user.
-enum ImsRef<'p> {
+pub(super) enum ImsRef<'p> {
     /// The user name of a `UserPrincipalName`.
     Name(&'p str),
     /// A `UserId`.
@@ -85,6 +88,82 @@ impl Resolver<'_> {
             plan.target
                 .slots
                 .push(("UserPrincipalName", Entity::User(n)));
+        }
+        Ok(())
+    }
+
+    /// The users of an IMS tag call: `ResourcePrincipalName.N` (logon
+    /// names) or `ResourceId.N` (user ids), 1 to 50, not both.
+    pub(super) fn ims_tagged_refs(&self) -> Result<Vec<ImsRef<'_>>, ApiError> {
+        let p = self.params;
+        match p.required("ResourceType")? {
+            "user" => {}
+            other => {
+                return Err(ApiError::invalid(
+                    "ResourceType",
+                    format!("The parameter \"ResourceType\" must be `user`, got `{other}`."),
+                ))
+            }
+        }
+        let numbered = |prefix: &str| -> Result<Vec<&str>, ApiError> {
+            let mut out = Vec::new();
+            for n in 1..=MAX_TAGGED + 1 {
+                let Some(v) = nonempty(p, &format!("{prefix}.{n}")) else {
+                    break;
+                };
+                if n > MAX_TAGGED {
+                    return Err(ApiError::invalid(
+                        prefix,
+                        format!("The parameter \"{prefix}\" names at most {MAX_TAGGED} users."),
+                    ));
+                }
+                out.push(v);
+            }
+            Ok(out)
+        };
+        let names = numbered("ResourcePrincipalName")?;
+        let ids = numbered("ResourceId")?;
+        match (names.is_empty(), ids.is_empty()) {
+            (false, true) => names
+                .into_iter()
+                .map(|u| self.upn_user(u).map(ImsRef::Name))
+                .collect(),
+            (true, false) => ids.into_iter().map(|i| Ok(ImsRef::Id(i))).collect(),
+            (true, true) => Err(ApiError::missing("ResourcePrincipalName.1")),
+            (false, false) => Err(ApiError::invalid(
+                "ResourcePrincipalName",
+                "Give either ResourcePrincipalName.N or ResourceId.N, not both.",
+            )),
+        }
+    }
+
+    /// Each user of an IMS tag call, authorized on its own.
+    pub(super) fn resolve_ims_tagged(&self, plan: &mut Plan) -> Result<(), ApiError> {
+        plan.consumed.push("ResourceType");
+        plan.consumed_prefixes.push("ResourcePrincipalName.");
+        plan.consumed_prefixes.push("ResourceId.");
+        for r in self.ims_tagged_refs()? {
+            let (stored, arn_name) = match r {
+                ImsRef::Name(n) => (self.rampart.find_user(n)?, Some(n)),
+                ImsRef::Id(i) => (self.rampart.find_user_by_id("ResourceId", i)?, None),
+                ImsRef::Key(_) => (None, None),
+            };
+            let arn = match (&stored, arn_name) {
+                (Some(u), _) => format!("user/{}", u.user_name),
+                (None, Some(n)) => format!("user/{n}"),
+                (None, None) => "user/*".to_string(),
+            };
+            self.check(plan, None, self.ram_arn(&arn), ResourceAuth::None);
+            match stored {
+                Some(u) => plan.target.slots.push((
+                    "ResourcePrincipalName",
+                    Entity::TaggedUser(u.user_id, u.user_name),
+                )),
+                None => Self::note_missing(
+                    plan,
+                    entity_missing("EntityNotExist.User", "The user does not exist."),
+                ),
+            }
         }
         Ok(())
     }

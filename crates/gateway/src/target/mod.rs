@@ -95,6 +95,10 @@ pub enum Sel {
         /// Whether `UserAccessKeyId` may name the user.
         access_key: bool,
     },
+    /// The users of IMS's tag actions: `ResourceType=user` and
+    /// `ResourcePrincipalName.N` or `ResourceId.N` (1 to 50), each
+    /// authorized on its own.
+    ImsTagged,
     /// A group by name.
     Group(&'static str),
     /// A role by name (any case).
@@ -302,6 +306,7 @@ impl Resolver<'_> {
                 (None, _) => Err(ApiError::missing("UserPrincipalName")),
             },
             Sel::ImsUser { access_key } => self.ims_user_form(access_key),
+            Sel::ImsTagged => self.ims_tagged_refs().map(|_| ()),
             Sel::NewUserName(param) => self.new_user_name(param).map(|_| ()),
             Sel::Caller => match self.principal {
                 Principal::User { .. } => Ok(()),
@@ -406,6 +411,7 @@ impl Resolver<'_> {
             }
             Sel::Upn { .. } => self.resolve_upn(plan)?,
             Sel::ImsUser { access_key } => self.resolve_ims_user(access_key, plan)?,
+            Sel::ImsTagged => self.resolve_ims_tagged(plan)?,
             Sel::Mfa(param) => self.resolve_mfa(param, plan)?,
             Sel::Caller => self.resolve_caller(plan)?,
             Sel::Group(param) => {
@@ -639,7 +645,7 @@ impl Resolver<'_> {
                     let found = match kind {
                         TagResource::Key => self.key(plan, id, None)?,
                         TagResource::Secret => self.secret(plan, id, None, None)?,
-                        TagResource::Role | TagResource::Policy => None,
+                        TagResource::Role | TagResource::Policy | TagResource::User => None,
                     };
                     if let Some(found) = found {
                         plan.target.resources.push((kind, found));

@@ -107,6 +107,14 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
             ("Tag", s(r#"[{"Key":"team","Value":"a"}]"#)),
         ],
         "GetUser" | "UpdateUser" if product == Product::Ims => vec![("UserAccessKeyId", None)],
+        "TagResources" | "UntagResources" | "ListTagResources" if product == Product::Ims => vec![
+            ("ResourceType", s("user")),
+            (
+                "ResourcePrincipalName.1",
+                Some(format!("alice@{uid}.onaliyun.com")),
+            ),
+            ("ResourceId.1", None),
+        ],
         "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
         "SetSecretPolicy" => vec![(
             "Policy",

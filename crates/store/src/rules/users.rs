@@ -401,6 +401,16 @@ static DELETE_PROFILE: Stmt = Stmt::new(|_| {
 
 impl<B: Backend> UserStore for B {
     fn create_user(&self, user: &UserRow, max_users: u64) -> StoreResult<()> {
+        self.create_user_with_tags(user, max_users, &[], 0)
+    }
+
+    fn create_user_with_tags(
+        &self,
+        user: &UserRow,
+        max_users: u64,
+        tags: &[(String, String)],
+        max_tags: u64,
+    ) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
             tx.lock(Lock::Limit(Limit::Users))?;
             if tx.count(&COUNT_USERS, &[])? >= max_users {
@@ -421,6 +431,9 @@ impl<B: Backend> UserStore for B {
                 ],
             )
             .map_err(unique(Entity::User))?;
+            if !tags.is_empty() {
+                super::kms::put_tags(tx, crate::TagResource::User, &user.user_id, tags, max_tags)?;
+            }
             Ok(())
         })
     }
@@ -473,6 +486,7 @@ impl<B: Backend> UserStore for B {
                     return Err(StoreError::DeleteConflict(*dependent).into());
                 }
             }
+            super::kms::delete_tags(tx, crate::TagResource::User, &id)?;
             tx.execute(&DELETE_USER, &[id.as_str().into()])?;
             Ok(())
         })
