@@ -520,56 +520,8 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
                 "carol@1111111111111111.onaliyun.com".into(),
             ],
         ),
-        Sel::ImsUser { access_key } => {
-            let only = |p: &'static str, v: String| -> Overrides {
-                ["UserPrincipalName", "UserId", "UserAccessKeyId"]
-                    .into_iter()
-                    .map(|q| (q, (q == p).then(|| v.clone())))
-                    .collect()
-            };
-            let mut v: Vec<Overrides> = [
-                format!("ALICE@{uid}.onaliyun.com"),
-                format!("carol@{uid}.onaliyun.com"),
-                "alice@1111111111111111.onaliyun.com".into(),
-            ]
-            .into_iter()
-            .map(|u| only("UserPrincipalName", u))
-            .collect();
-            for id in [&fx.user_ids.0, &fx.user_ids.1, "no-such-user"] {
-                v.push(only("UserId", id.to_string()));
-            }
-            if access_key {
-                for k in [&fx.alice_key, &fx.dave_key.id, &fx.root.id, "LTAInone"] {
-                    v.push(only("UserAccessKeyId", k.to_string()));
-                }
-            }
-            v
-        }
-        Sel::ImsTagged => {
-            let upn = |n: &str| Some(format!("{n}@{uid}.onaliyun.com"));
-            let names = |a: Option<String>, b: Option<String>| -> Overrides {
-                vec![
-                    ("ResourcePrincipalName.1", a),
-                    ("ResourcePrincipalName.2", b),
-                    ("ResourceId.1", None),
-                ]
-            };
-            let ids = |a: &str| -> Overrides {
-                vec![
-                    ("ResourcePrincipalName.1", None),
-                    ("ResourceId.1", Some(a.to_string())),
-                ]
-            };
-            vec![
-                names(upn("ALICE"), None),
-                names(upn("alice"), upn("carol")),
-                names(upn("carol"), upn("missing")),
-                names(s("alice@1111111111111111.onaliyun.com"), None),
-                ids(&fx.user_ids.0),
-                ids(&fx.user_ids.1),
-                ids("no-such-user"),
-            ]
-        }
+        Sel::ImsUser { access_key } => params::ims_user_variants(fx, access_key),
+        Sel::ImsTagged => params::ims_tagged_variants(fx),
         Sel::NewUserName(p) => one(p, &["renamed".into(), "ALICE".into(), "carol".into()]),
         Sel::Mfa("SerialNumber") => one(
             "SerialNumber",
