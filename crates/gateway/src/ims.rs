@@ -84,6 +84,11 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
     ActionSpec::new("ListUsers", USERS, crate::ims_users::list_users),
     ActionSpec::new(
+        "ListUserBasicInfos",
+        USERS,
+        crate::ims_users::list_user_basic_infos,
+    ),
+    ActionSpec::new(
         "CreateLoginProfile",
         &[NAMED],
         crate::ims_users::create_login_profile,

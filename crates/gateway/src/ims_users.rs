@@ -98,7 +98,9 @@ pub(crate) fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     one("User", user_json(ctx, u)?)
 }
 
-pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+/// A page of users (`Marker`, `MaxItems`, `Status`); the `Tag.N` filter
+/// is not supported.
+fn user_page(ctx: &Ctx<'_>) -> Result<rampart_core::ram::Page<UserView>, ApiError> {
     let p = ctx.params;
     unsupported(ctx, &["Tag.1.Key", "Tag.1.Value"])?;
     match p.get("Status").filter(|s| !s.is_empty()) {
@@ -112,7 +114,42 @@ pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     }
     // A marker is a user name (the part before `@`).
     let marker = p.get("Marker").filter(|m| !m.is_empty());
-    let page = ctx.rampart.list_users(marker, p.u32("MaxItems")?)?;
+    ctx.rampart.list_users(marker, p.u32("MaxItems")?)
+}
+
+/// Each user's logon name, id, display name and status.
+pub(crate) fn list_user_basic_infos(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let page = user_page(ctx)?;
+    let domain = ctx.rampart.default_domain()?;
+    let users: Vec<Value> = page
+        .items
+        .into_iter()
+        .map(|u| {
+            serde_json::json!({
+                "UserPrincipalName": format!("{}@{domain}", u.user_name),
+                "UserId": u.user_id,
+                "DisplayName": u.display_name,
+                "Status": "active",
+            })
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert(
+        "UserBasicInfos".into(),
+        serde_json::json!({ "UserBasicInfo": users }),
+    );
+    m.insert(
+        "IsTruncated".into(),
+        Value::Bool(page.next_marker.is_some()),
+    );
+    if let Some(mk) = page.next_marker {
+        m.insert("Marker".into(), Value::String(mk));
+    }
+    Ok(m)
+}
+
+pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let page = user_page(ctx)?;
     let mut users = Vec::with_capacity(page.items.len());
     for u in page.items {
         let mut v = user_json(ctx, u)?;

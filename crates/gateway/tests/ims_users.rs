@@ -309,3 +309,31 @@ fn user_tags_are_all_or_nothing_and_go_with_the_user() {
     );
     assert!(user_tags(&s, &b).is_empty());
 }
+
+#[test]
+fn list_user_basic_infos_pages() {
+    let s = Server::new();
+    for n in ["u1", "u2", "u3"] {
+        s.ram("CreateUser", &[("UserName", n), ("DisplayName", n)]);
+    }
+    let first = ok(&s, "ListUserBasicInfos", &[("MaxItems", "2")]);
+    let infos = first["UserBasicInfos"]["UserBasicInfo"].as_array().unwrap();
+    assert_eq!(infos.len(), 2);
+    assert_eq!(
+        infos[0]["UserPrincipalName"],
+        format!("u1@{}.onaliyun.com", s.account_id).as_str()
+    );
+    assert_eq!(infos[0]["Status"], "active");
+    assert_eq!(first["IsTruncated"], true);
+    let marker = first["Marker"].as_str().unwrap();
+    let rest = ok(&s, "ListUserBasicInfos", &[("Marker", marker)]);
+    assert_eq!(
+        rest["UserBasicInfos"]["UserBasicInfo"][0]["DisplayName"],
+        "u3"
+    );
+    assert_eq!(rest["IsTruncated"], false);
+    assert_eq!(
+        err(&s, &s.root, "ListUserBasicInfos", &[("Status", "gone")]),
+        (400, "InvalidParameter.Status".into())
+    );
+}

@@ -199,3 +199,19 @@ def test_ims_user_tags(server, flavour, uniq):
     ims.call("UntagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[a], All=True))
     ims.call("DeleteUser", UserPrincipalName=a)
     ims.call("DeleteUser", UserPrincipalName=b)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_list_user_basic_infos(fresh_server, flavour):
+    srv = fresh_server()
+    ims = make_client(flavour, srv, product="ims")
+    for n in ("basic1", "basic2", "basic3"):
+        ims.call("CreateUser", UserPrincipalName=f"{n}@{srv.account_id}.onaliyun.com", DisplayName=n)
+    first = ims.call("ListUserBasicInfos", MaxItems=2)
+    infos = first["UserBasicInfos"]["UserBasicInfo"]
+    assert [i["UserPrincipalName"] for i in infos] == [f"basic{n}@{srv.account_id}.onaliyun.com" for n in (1, 2)]
+    assert infos[0]["UserId"] and infos[0]["Status"] == "active"
+    assert first["IsTruncated"] is True
+    rest = ims.call("ListUserBasicInfos", Marker=first["Marker"])
+    assert [i["DisplayName"] for i in rest["UserBasicInfos"]["UserBasicInfo"]] == ["basic3"]
+    assert rest["IsTruncated"] is False
