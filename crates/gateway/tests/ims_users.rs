@@ -308,6 +308,23 @@ fn user_tags_are_all_or_nothing_and_go_with_the_user() {
         &[("UserPrincipalName", &b), ("DisplayName", "B")],
     );
     assert!(user_tags(&s, &b).is_empty());
+    // A user named twice is listed once.
+    let twice = [
+        ("ResourceType", "user"),
+        ("ResourcePrincipalName.1", b.as_str()),
+        ("ResourcePrincipalName.2", b.as_str()),
+    ];
+    let mut tag = twice.to_vec();
+    tag.extend([("Tag.1.Key", "k"), ("Tag.1.Value", "v")]);
+    ok(&s, "TagResources", &tag);
+    let listed = ok(&s, "ListTagResources", &twice);
+    assert_eq!(
+        listed["TagResources"]["TagResource"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]

@@ -142,3 +142,43 @@ impl Rampart {
         self.store.list_tags(kind, id).map_err(store_err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn get<'a>(p: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            p.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn flattened_tags() {
+        let p = [
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+            ("Tag.2.Key", "team"),
+            ("Tag.3.Key", "env"),
+            ("Tag.3.Value", "dev"),
+            ("Tag.5.Key", "after-a-gap"),
+        ];
+        assert_eq!(
+            flattened(get(&p)).unwrap(),
+            [
+                ("team".to_string(), String::new()),
+                ("env".to_string(), "dev".to_string())
+            ]
+        );
+        assert!(flattened(get(&[])).unwrap().is_empty());
+        assert!(flattened(get(&[("Tag.1.Key", "acs:x")])).is_err());
+        assert!(flattened(get(&[("Tag.1.Key", "")])).is_err());
+        let keys: Vec<String> = (1..=21).map(|n| format!("Tag.{n}.Key")).collect();
+        let many: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "k")).collect();
+        assert!(flattened(get(&many)).is_err());
+        assert_eq!(flattened(get(&many[..20])).unwrap().len(), 1);
+    }
+}

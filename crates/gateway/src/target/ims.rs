@@ -154,7 +154,15 @@ impl Resolver<'_> {
                 (None, None) => "user/*".to_string(),
             };
             self.check(plan, None, self.ram_arn(&arn), ResourceAuth::None);
+            let seen = |id: &str| {
+                plan.target
+                    .slots
+                    .iter()
+                    .any(|(_, e)| matches!(e, Entity::TaggedUser(i, _) if i == id))
+            };
             match stored {
+                // A user named twice is changed and listed once.
+                Some(u) if seen(&u.user_id) => {}
                 Some(u) => plan.target.slots.push((
                     "ResourcePrincipalName",
                     Entity::TaggedUser(u.user_id, u.user_name),
