@@ -45,6 +45,29 @@ impl Rampart {
         self.store.get_user(name).map_err(ApiError::internal)
     }
 
+    /// The user whose id is `user_id` (`param` names it in errors).
+    pub fn find_user_by_id(&self, param: &str, user_id: &str) -> Result<Option<UserRow>, ApiError> {
+        bounded_id(param, user_id)?;
+        self.store
+            .get_user_by_id(user_id)
+            .map_err(ApiError::internal)
+    }
+
+    /// The name of the RAM user owning the AccessKey `access_key_id`;
+    /// `None` for no such key or the account's own key.
+    pub fn access_key_user(
+        &self,
+        param: &str,
+        access_key_id: &str,
+    ) -> Result<Option<String>, ApiError> {
+        bounded_id(param, access_key_id)?;
+        Ok(self
+            .store
+            .get_access_key(access_key_id)
+            .map_err(ApiError::internal)?
+            .and_then(|k| k.user_name))
+    }
+
     /// The group stored under exactly `name`.
     pub fn find_group(&self, name: &str) -> Result<Option<GroupRow>, ApiError> {
         v::group_name("GroupName", name)?;
@@ -153,4 +176,15 @@ impl Rampart {
                 Ok(Arc::new(KeyAuth { context, policy }))
             })
     }
+}
+
+/// An id given by the network: 1 to 64 characters.
+fn bounded_id(param: &str, id: &str) -> Result<(), ApiError> {
+    if id.is_empty() || id.len() > 64 {
+        return Err(ApiError::invalid(
+            param,
+            format!("The parameter \"{param}\" must be 1 to 64 characters long."),
+        ));
+    }
+    Ok(())
 }

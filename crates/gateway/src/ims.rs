@@ -53,9 +53,41 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
     ActionSpec::new("GetUserMFAInfo", &[UPN], get_user_mfa_info),
     ActionSpec::new("CreateUser", USERS, crate::ims_users::create_user),
-    ActionSpec::new("GetUser", &[NAMED], crate::ims_users::get_user),
+    ActionSpec::new(
+        "GetUser",
+        &[Sel::ImsUser { access_key: true }],
+        crate::ims_users::get_user,
+    ),
+    ActionSpec::new(
+        "UpdateUser",
+        &[
+            Sel::ImsUser { access_key: false },
+            Sel::NewUserName("NewUserPrincipalName"),
+        ],
+        crate::ims_users::update_user,
+    ),
     ActionSpec::new("DeleteUser", &[NAMED], ram::delete_user),
+    ActionSpec::new(
+        "TagResources",
+        &[Sel::ImsTagged],
+        crate::ims_tags::tag_resources,
+    ),
+    ActionSpec::new(
+        "UntagResources",
+        &[Sel::ImsTagged],
+        crate::ims_tags::untag_resources,
+    ),
+    ActionSpec::new(
+        "ListTagResources",
+        &[Sel::ImsTagged],
+        crate::ims_tags::list_tag_resources,
+    ),
     ActionSpec::new("ListUsers", USERS, crate::ims_users::list_users),
+    ActionSpec::new(
+        "ListUserBasicInfos",
+        USERS,
+        crate::ims_users::list_user_basic_infos,
+    ),
     ActionSpec::new(
         "CreateLoginProfile",
         &[NAMED],

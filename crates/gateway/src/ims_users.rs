@@ -1,8 +1,9 @@
 //! IMS users and login profiles by `UserPrincipalName`, on the RAM domain
 //! code, in IMS's response shapes.
 
-use rampart_core::ram::{CreateUser, LoginProfileInput, UserView};
+use rampart_core::ram::{CreateUser, LoginProfileInput, UpdateUser, UserView};
 use rampart_core::ApiError;
+use rampart_store::TagResource;
 use serde_json::{Map, Value};
 
 use crate::ims::unsupported;
@@ -49,23 +50,57 @@ fn new_user_name(ctx: &Ctx<'_>, upn: &str) -> Result<String, ApiError> {
 
 pub(crate) fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
-    unsupported(ctx, &["Tag.1.Key", "Tag.1.Value"])?;
-    let u = ctx.rampart.create_user(CreateUser {
-        user_name: new_user_name(ctx, p.required("UserPrincipalName")?)?,
-        display_name: Some(p.required("DisplayName")?.to_string()),
-        mobile_phone: p.opt("MobilePhone"),
-        email: p.opt("Email"),
-        comments: p.opt("Comments"),
+    let tags = crate::ims_tags::flattened_tags(ctx)?;
+    let u = ctx.rampart.create_user_tagged(
+        CreateUser {
+            user_name: new_user_name(ctx, p.required("UserPrincipalName")?)?,
+            display_name: Some(p.required("DisplayName")?.to_string()),
+            mobile_phone: p.opt("MobilePhone"),
+            email: p.opt("Email"),
+            comments: p.opt("Comments"),
+        },
+        &tags,
+    )?;
+    one("User", user_json(ctx, u)?)
+}
+
+/// The user, with its tags.
+pub(crate) fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let u = ctx.rampart.get_user(ctx.target.user()?)?;
+    let tags = ctx.rampart.ram_tags(TagResource::User, &u.user_id)?;
+    let mut v = user_json(ctx, u)?;
+    if !tags.is_empty() {
+        let tags: Vec<Value> = tags
+            .into_iter()
+            .map(|(k, val)| serde_json::json!({ "TagKey": k, "TagValue": val }))
+            .collect();
+        v["Tags"] = serde_json::json!({ "Tag": tags });
+    }
+    one("User", v)
+}
+
+/// `NewUserPrincipalName` renames the user (its name part; the domain is
+/// the account's); the other fields as RAM's `UpdateUser`.
+pub(crate) fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let new_user_name = match p.get("NewUserPrincipalName").filter(|s| !s.is_empty()) {
+        Some(upn) => Some(new_user_name(ctx, upn)?),
+        None => None,
+    };
+    let u = ctx.rampart.update_user(UpdateUser {
+        user_name: ctx.target.user()?.to_string(),
+        new_user_name,
+        new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
+        new_mobile_phone: p.opt("NewMobilePhone"),
+        new_email: p.opt("NewEmail"),
+        new_comments: p.opt("NewComments"),
     })?;
     one("User", user_json(ctx, u)?)
 }
 
-pub(crate) fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let u = ctx.rampart.get_user(ctx.target.user()?)?;
-    one("User", user_json(ctx, u)?)
-}
-
-pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+/// A page of users (`Marker`, `MaxItems`, `Status`); the `Tag.N` filter
+/// is not supported.
+fn user_page(ctx: &Ctx<'_>) -> Result<rampart_core::ram::Page<UserView>, ApiError> {
     let p = ctx.params;
     unsupported(ctx, &["Tag.1.Key", "Tag.1.Value"])?;
     match p.get("Status").filter(|s| !s.is_empty()) {
@@ -79,7 +114,42 @@ pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     }
     // A marker is a user name (the part before `@`).
     let marker = p.get("Marker").filter(|m| !m.is_empty());
-    let page = ctx.rampart.list_users(marker, p.u32("MaxItems")?)?;
+    ctx.rampart.list_users(marker, p.u32("MaxItems")?)
+}
+
+/// Each user's logon name, id, display name and status.
+pub(crate) fn list_user_basic_infos(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let page = user_page(ctx)?;
+    let domain = ctx.rampart.default_domain()?;
+    let users: Vec<Value> = page
+        .items
+        .into_iter()
+        .map(|u| {
+            serde_json::json!({
+                "UserPrincipalName": format!("{}@{domain}", u.user_name),
+                "UserId": u.user_id,
+                "DisplayName": u.display_name,
+                "Status": "active",
+            })
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert(
+        "UserBasicInfos".into(),
+        serde_json::json!({ "UserBasicInfo": users }),
+    );
+    m.insert(
+        "IsTruncated".into(),
+        Value::Bool(page.next_marker.is_some()),
+    );
+    if let Some(mk) = page.next_marker {
+        m.insert("Marker".into(), Value::String(mk));
+    }
+    Ok(m)
+}
+
+pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let page = user_page(ctx)?;
     let mut users = Vec::with_capacity(page.items.len());
     for u in page.items {
         let mut v = user_json(ctx, u)?;

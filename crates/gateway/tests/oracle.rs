@@ -128,6 +128,8 @@ struct Fixture {
     admin: Creds,
     alice_key: String,
     dave_key: Creds,
+    /// The user ids of alice and carol.
+    user_ids: (String, String),
     k1: String,
     k2: String,
     blob_k1: String,
@@ -163,9 +165,12 @@ fn fixture() -> Fixture {
     let trust = format!(
         r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{account_id}:root"]}}}}]}}"#
     );
+    let mut ids = Vec::new();
     for u in ["alice", "carol", "dave", "oracle-admin"] {
-        e.ok(&root, ram, "CreateUser", &[("UserName", u)]);
+        let made = e.ok(&root, ram, "CreateUser", &[("UserName", u)]);
+        ids.push(made["User"]["UserId"].as_str().unwrap().to_string());
     }
+    let user_ids = (ids[0].clone(), ids[1].clone());
     let alice_key = new_key(&e, &root, ram, "alice").id;
     let carol_key = new_key(&e, &root, ram, "carol");
     let dave_key = new_key(&e, &root, ram, "dave");
@@ -387,6 +392,7 @@ fn fixture() -> Fixture {
         admin,
         alice_key,
         dave_key,
+        user_ids,
         k1,
         k2,
         blob_k1,
@@ -505,6 +511,17 @@ fn variants(fx: &Fixture, sel: &Sel) -> Vec<Overrides> {
             }
             v
         }
+        Sel::NewUserName("NewUserPrincipalName") => one(
+            "NewUserPrincipalName",
+            &[
+                format!("renamed@{uid}.onaliyun.com"),
+                format!("ALICE@{uid}.onaliyun.com"),
+                format!("carol@{uid}.onaliyun.com"),
+                "carol@1111111111111111.onaliyun.com".into(),
+            ],
+        ),
+        Sel::ImsUser { access_key } => params::ims_user_variants(fx, access_key),
+        Sel::ImsTagged => params::ims_tagged_variants(fx),
         Sel::NewUserName(p) => one(p, &["renamed".into(), "ALICE".into(), "carol".into()]),
         Sel::Mfa("SerialNumber") => one(
             "SerialNumber",

@@ -81,6 +81,8 @@ pub enum TagResource {
     Role,
     /// A custom RAM policy (by name).
     Policy,
+    /// A RAM user (by user id).
+    User,
 }
 
 impl TagResource {
@@ -91,6 +93,7 @@ impl TagResource {
             TagResource::Secret => "secret",
             TagResource::Role => "ram-role",
             TagResource::Policy => "ram-policy",
+            TagResource::User => "ram-user",
         }
     }
 }

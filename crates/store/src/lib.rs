@@ -157,8 +157,19 @@ pub trait UserStore {
     /// Creates a user; `Conflict(User)` if the name is taken, `Limit(User)`
     /// beyond `max_users`.
     fn create_user(&self, user: &UserRow, max_users: u64) -> StoreResult<()>;
+    /// Creates a user with its tags (at most `max_tags`, else
+    /// `Limit(Tag)`), in one transaction.
+    fn create_user_with_tags(
+        &self,
+        user: &UserRow,
+        max_users: u64,
+        tags: &[(String, String)],
+        max_tags: u64,
+    ) -> StoreResult<()>;
     /// A user by name.
     fn get_user(&self, user_name: &str) -> StoreResult<Option<UserRow>>;
+    /// A user by its id.
+    fn get_user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRow>>;
     /// Replaces a user's attributes (the row's `user_id` selects it; the name
     /// may change); `NotFound(User)`, `Conflict(User)` on a taken new name.
     fn update_user(&self, user: &UserRow) -> StoreResult<()>;

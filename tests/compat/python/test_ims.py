@@ -115,3 +115,103 @@ def test_ims_users_login_profiles_and_keys(server, flavour, uniq):
     ims.call("DeleteLoginProfile", UserPrincipalName=upn)
     ims.call("DeleteUser", UserPrincipalName=upn)
     expect_error(lambda: ims.call("GetUser", UserPrincipalName=upn), 404, "EntityNotExist.User")
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_get_user_by_id_or_key_and_update_user(server, flavour, uniq):
+    ims = make_client(flavour, server, product="ims")
+    ram = make_client(flavour, server)
+    name = uniq("imsupd")
+    domain = f"{server.account_id}.onaliyun.com"
+    u = ims.call("CreateUser", UserPrincipalName=f"{name}@{domain}", DisplayName="Before")["User"]
+    k = ram.call("CreateAccessKey", UserName=name)["AccessKey"]
+    assert ims.call("GetUser", UserId=u["UserId"])["User"]["UserName"] == name
+    assert ims.call("GetUser", UserAccessKeyId=k["AccessKeyId"])["User"]["UserId"] == u["UserId"]
+    expect_error(lambda: ims.call("GetUser", UserId="no-such-user"), 404, "EntityNotExist.User")
+
+    renamed = name + "-r"
+    got = ims.call("UpdateUser", UserPrincipalName=f"{name}@{domain}",
+                   NewUserPrincipalName=f"{renamed}@{domain}", NewDisplayName="After",
+                   NewComments="updated by IMS")["User"]
+    assert got["UserPrincipalName"] == f"{renamed}@{domain}"
+    assert (got["DisplayName"], got["Comments"]) == ("After", "updated by IMS")
+    got = ims.call("UpdateUser", UserId=u["UserId"], NewEmail="after@example.com")["User"]
+    assert got["Email"] == "after@example.com" and got["UserPrincipalName"] == f"{renamed}@{domain}"
+    assert ram.call("GetUser", UserName=renamed)["User"]["DisplayName"] == "After"
+    expect_error(lambda: ims.call("UpdateUser", UserId=u["UserId"],
+                                  NewUserPrincipalName=f"{renamed}@elsewhere.onaliyun.com"),
+                 400, "InvalidParameter.UserPrincipalName.Format")
+    ram.call("DeleteAccessKey", UserName=renamed, UserAccessKeyId=k["AccessKeyId"])
+    ims.call("DeleteUser", UserPrincipalName=f"{renamed}@{domain}")
+
+
+def _lists(flavour, **params):
+    """Lists as the SDK takes them: the Tea models take lists (of dicts),
+    CommonRequest the flattened names (`X.N`, `Tag.N.Key`)."""
+    if flavour != "core":
+        return params
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, list):
+            for i, item in enumerate(v, 1):
+                if isinstance(item, dict):
+                    for sub, val in item.items():
+                        out[f"{k}.{i}.{sub}"] = val
+                else:
+                    out[f"{k}.{i}"] = item
+        else:
+            out[k] = v
+    return out
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_user_tags(server, flavour, uniq):
+    ims = make_client(flavour, server, product="ims")
+    domain = f"{server.account_id}.onaliyun.com"
+    a, b = f"{uniq('imstag')}@{domain}", f"{uniq('imstag')}@{domain}"
+    ua = ims.call("CreateUser", **_lists(flavour, UserPrincipalName=a, DisplayName="A",
+                                         Tag=[{"Key": "env", "Value": "prod"}]))["User"]
+    ims.call("CreateUser", UserPrincipalName=b, DisplayName="B")
+    tags = ims.call("GetUser", UserPrincipalName=a)["User"]["Tags"]["Tag"]
+    assert tags == [{"TagKey": "env", "TagValue": "prod"}]
+
+    ims.call("TagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[a, b],
+                                      Tag=[{"Key": "team", "Value": "blue"}]))
+    listed = ims.call("ListTagResources", **_lists(flavour, ResourceType="user",
+                                                   ResourcePrincipalName=[a]))
+    got = [(t["ResourceId"], t["TagKey"], t["TagValue"]) for t in listed["TagResources"]["TagResource"]]
+    assert got == [(ua["UserId"], "env", "prod"), (ua["UserId"], "team", "blue")]
+    assert listed["IsTruncated"] is False
+    by_id = ims.call("ListTagResources", **_lists(flavour, ResourceType="user", ResourceId=[ua["UserId"]],
+                                                  Tag=[{"Key": "env", "Value": "prod"}]))
+    assert len(by_id["TagResources"]["TagResource"]) == 2
+
+    ims.call("UntagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[a, b],
+                                        TagKey=["team"]))
+    listed = ims.call("ListTagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[b]))
+    assert listed["TagResources"]["TagResource"] == []
+    expect_error(lambda: ims.call("TagResources", **_lists(
+        flavour, ResourceType="user", ResourcePrincipalName=[a],
+        Tag=[{"Key": f"k{n}", "Value": "v"} for n in range(20)])), 409, "LimitExceeded.Tag")
+    expect_error(lambda: ims.call("TagResources", **_lists(
+        flavour, ResourceType="user", ResourcePrincipalName=[f"nobody@{domain}"],
+        Tag=[{"Key": "k", "Value": "v"}])), 404, "EntityNotExist.User")
+    ims.call("UntagResources", **_lists(flavour, ResourceType="user", ResourcePrincipalName=[a], All=True))
+    ims.call("DeleteUser", UserPrincipalName=a)
+    ims.call("DeleteUser", UserPrincipalName=b)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_list_user_basic_infos(fresh_server, flavour):
+    srv = fresh_server()
+    ims = make_client(flavour, srv, product="ims")
+    for n in ("basic1", "basic2", "basic3"):
+        ims.call("CreateUser", UserPrincipalName=f"{n}@{srv.account_id}.onaliyun.com", DisplayName=n)
+    first = ims.call("ListUserBasicInfos", MaxItems=2)
+    infos = first["UserBasicInfos"]["UserBasicInfo"]
+    assert [i["UserPrincipalName"] for i in infos] == [f"basic{n}@{srv.account_id}.onaliyun.com" for n in (1, 2)]
+    assert infos[0]["UserId"] and infos[0]["Status"] == "active"
+    assert first["IsTruncated"] is True
+    rest = ims.call("ListUserBasicInfos", Marker=first["Marker"])
+    assert [i["DisplayName"] for i in rest["UserBasicInfos"]["UserBasicInfo"]] == ["basic3"]
+    assert rest["IsTruncated"] is False

@@ -65,10 +65,35 @@ pub fn tags(param: &str, text: &str) -> Result<Vec<(String, String)>, ApiError> 
             "give 1 to 20 tags as [{\"Key\":\"k\",\"Value\":\"v\"}]",
         ));
     }
-    let mut out: Vec<(String, String)> = Vec::with_capacity(items.len());
-    for it in items {
-        let key = it.get("Key").and_then(Value::as_str).unwrap_or_default();
-        let value = it.get("Value").and_then(Value::as_str).unwrap_or_default();
+    let pairs = items.iter().map(|it| {
+        let g = |k: &str| it.get(k).and_then(Value::as_str).unwrap_or_default();
+        (g("Key"), g("Value"))
+    });
+    checked(param, pairs)
+}
+
+/// Flattened `Tag.N.Key` / `Tag.N.Value` (IMS), N from 1, at most 20.
+pub fn flattened(get: impl Fn(&str) -> Option<String>) -> Result<Vec<(String, String)>, ApiError> {
+    let mut pairs = Vec::new();
+    for n in 1..=MAX_TAGS + 1 {
+        let Some(key) = get(&format!("Tag.{n}.Key")) else {
+            break;
+        };
+        if n > MAX_TAGS {
+            return Err(bad("Tag", "give at most 20 tags (Tag.1 to Tag.20)"));
+        }
+        pairs.push((key, get(&format!("Tag.{n}.Value")).unwrap_or_default()));
+    }
+    checked("Tag", pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// Tags checked for form; a repeated key keeps its last value.
+fn checked<'a>(
+    param: &str,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (key, value) in pairs {
         if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
             return Err(bad(
                 param,
@@ -115,5 +140,45 @@ impl Rampart {
     /// A resource's tags, by key.
     pub fn ram_tags(&self, kind: TagResource, id: &str) -> Result<Vec<(String, String)>, ApiError> {
         self.store.list_tags(kind, id).map_err(store_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn get<'a>(p: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            p.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn flattened_tags() {
+        let p = [
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+            ("Tag.2.Key", "team"),
+            ("Tag.3.Key", "env"),
+            ("Tag.3.Value", "dev"),
+            ("Tag.5.Key", "after-a-gap"),
+        ];
+        assert_eq!(
+            flattened(get(&p)).unwrap(),
+            [
+                ("team".to_string(), String::new()),
+                ("env".to_string(), "dev".to_string())
+            ]
+        );
+        assert!(flattened(get(&[])).unwrap().is_empty());
+        assert!(flattened(get(&[("Tag.1.Key", "acs:x")])).is_err());
+        assert!(flattened(get(&[("Tag.1.Key", "")])).is_err());
+        let keys: Vec<String> = (1..=21).map(|n| format!("Tag.{n}.Key")).collect();
+        let many: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "k")).collect();
+        assert!(flattened(get(&many)).is_err());
+        assert_eq!(flattened(get(&many[..20])).unwrap().len(), 1);
     }
 }

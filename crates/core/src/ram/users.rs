@@ -40,6 +40,15 @@ pub struct UpdateUser {
 impl Rampart {
     /// Creates a RAM user.
     pub fn create_user(&self, req: CreateUser) -> Result<UserView, ApiError> {
+        self.create_user_tagged(req, &[])
+    }
+
+    /// Creates a user with its tags (checked already), all or nothing.
+    pub fn create_user_tagged(
+        &self,
+        req: CreateUser,
+        tags: &[(String, String)],
+    ) -> Result<UserView, ApiError> {
         v::user_name("UserName", &req.user_name)?;
         let display = req.display_name.unwrap_or_else(|| req.user_name.clone());
         v::display_name("DisplayName", &display)?;
@@ -62,7 +71,12 @@ impl Rampart {
             last_login_at: None,
         };
         self.store
-            .create_user(&row, self.settings.limits.users)
+            .create_user_with_tags(
+                &row,
+                self.settings.limits.users,
+                tags,
+                super::tags::MAX_TAGS as u64,
+            )
             .map_err(store_err)?;
         Ok(UserView::from(&row))
     }

@@ -89,6 +89,16 @@ pub enum Sel {
         /// Whether an absent parameter means the caller.
         self_default: bool,
     },
+    /// An IMS user by exactly one of `UserPrincipalName`, `UserId` and
+    /// (with `access_key`) `UserAccessKeyId`.
+    ImsUser {
+        /// Whether `UserAccessKeyId` may name the user.
+        access_key: bool,
+    },
+    /// The users of IMS's tag actions: `ResourceType=user` and
+    /// `ResourcePrincipalName.N` or `ResourceId.N` (1 to 50), each
+    /// authorized on its own.
+    ImsTagged,
     /// A group by name.
     Group(&'static str),
     /// A role by name (any case).
@@ -148,6 +158,7 @@ pub enum Sel {
 }
 
 mod account;
+mod ims;
 mod lists;
 mod resolved;
 
@@ -285,7 +296,6 @@ impl Resolver<'_> {
         let p = self.params;
         match sel {
             Sel::Container(_)
-            | Sel::NewUserName(_)
             | Sel::NewGroupName(_)
             | Sel::RamSecretUser
             | Sel::SecretsList => Ok(()),
@@ -295,6 +305,9 @@ impl Resolver<'_> {
                 (None, Principal::User { .. }) if self_default => Ok(()),
                 (None, _) => Err(ApiError::missing("UserPrincipalName")),
             },
+            Sel::ImsUser { access_key } => self.ims_user_form(access_key),
+            Sel::ImsTagged => self.ims_tagged_refs().map(|_| ()),
+            Sel::NewUserName(param) => self.new_user_name(param).map(|_| ()),
             Sel::Caller => match self.principal {
                 Principal::User { .. } => Ok(()),
                 _ => Err(rampart_core::ram::not_a_user()),
@@ -397,6 +410,8 @@ impl Resolver<'_> {
                 }
             }
             Sel::Upn { .. } => self.resolve_upn(plan)?,
+            Sel::ImsUser { access_key } => self.resolve_ims_user(access_key, plan)?,
+            Sel::ImsTagged => self.resolve_ims_tagged(plan)?,
             Sel::Mfa(param) => self.resolve_mfa(param, plan)?,
             Sel::Caller => self.resolve_caller(plan)?,
             Sel::Group(param) => {
@@ -474,7 +489,7 @@ impl Resolver<'_> {
                 }
             }
             Sel::NewUserName(param) => {
-                if let Some(n) = nonempty(self.params, param) {
+                if let Some(n) = self.new_user_name(param)? {
                     self.check(
                         plan,
                         None,
@@ -630,7 +645,7 @@ impl Resolver<'_> {
                     let found = match kind {
                         TagResource::Key => self.key(plan, id, None)?,
                         TagResource::Secret => self.secret(plan, id, None, None)?,
-                        TagResource::Role | TagResource::Policy => None,
+                        TagResource::Role | TagResource::Policy | TagResource::User => None,
                     };
                     if let Some(found) = found {
                         plan.target.resources.push((kind, found));

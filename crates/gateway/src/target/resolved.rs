@@ -22,6 +22,8 @@ pub enum Entity {
     Secret(String),
     /// A virtual MFA device (its serial number).
     Mfa(String),
+    /// A user whose tags a call reads or changes (id, stored name).
+    TaggedUser(String, String),
 }
 
 /// One secret of a batch read.
@@ -69,7 +71,8 @@ impl Target {
         }
     }
 
-    /// The roles and custom policies of RAM's tag actions: (kind, stored
+    /// The roles and custom policies of RAM's tag actions, or the users of
+    /// IMS's: (kind, stored
     /// id, name).
     pub fn ram_tagged(&self) -> Vec<(TagResource, String, String)> {
         self.slots
@@ -81,6 +84,7 @@ impl Target {
                 Entity::Policy(PolicyType::Custom, n) => {
                     Some((TagResource::Policy, n.clone(), n.clone()))
                 }
+                Entity::TaggedUser(id, n) => Some((TagResource::User, id.clone(), n.clone())),
                 _ => None,
             })
             .collect()

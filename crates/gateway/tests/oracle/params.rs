@@ -106,6 +106,15 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
             ("ResourceNames", s(r#"["ProtectedAdmin"]"#)),
             ("Tag", s(r#"[{"Key":"team","Value":"a"}]"#)),
         ],
+        "GetUser" | "UpdateUser" if product == Product::Ims => vec![("UserAccessKeyId", None)],
+        "TagResources" | "UntagResources" | "ListTagResources" if product == Product::Ims => vec![
+            ("ResourceType", s("user")),
+            (
+                "ResourcePrincipalName.1",
+                Some(format!("alice@{uid}.onaliyun.com")),
+            ),
+            ("ResourceId.1", None),
+        ],
         "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
         "SetSecretPolicy" => vec![(
             "Policy",
@@ -125,4 +134,62 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
         "DeleteServiceLinkedRole" => vec![("RoleName", s(SERVICE_ROLES[1]))],
         _ => vec![],
     }
+}
+
+/// The spellings of an IMS user (`Sel::ImsUser`): by logon name, user id
+/// and (with `access_key`) AccessKey id, exactly one each time.
+pub fn ims_user_variants(fx: &Fixture, access_key: bool) -> Vec<Overrides> {
+    let uid = &fx.account_id;
+    let only = |p: &'static str, v: String| -> Overrides {
+        ["UserPrincipalName", "UserId", "UserAccessKeyId"]
+            .into_iter()
+            .map(|q| (q, (q == p).then(|| v.clone())))
+            .collect()
+    };
+    let mut v: Vec<Overrides> = [
+        format!("ALICE@{uid}.onaliyun.com"),
+        format!("carol@{uid}.onaliyun.com"),
+        "alice@1111111111111111.onaliyun.com".into(),
+    ]
+    .into_iter()
+    .map(|u| only("UserPrincipalName", u))
+    .collect();
+    for id in [&fx.user_ids.0, &fx.user_ids.1, "no-such-user"] {
+        v.push(only("UserId", id.to_string()));
+    }
+    if access_key {
+        for k in [&fx.alice_key, &fx.dave_key.id, &fx.root.id, "LTAInone"] {
+            v.push(only("UserAccessKeyId", k.to_string()));
+        }
+    }
+    v
+}
+
+/// The users of IMS's tag actions (`Sel::ImsTagged`): by logon names (one
+/// or two, existing or not, of this account or not) or by user ids.
+pub fn ims_tagged_variants(fx: &Fixture) -> Vec<Overrides> {
+    let uid = &fx.account_id;
+    let upn = |n: &str| Some(format!("{n}@{uid}.onaliyun.com"));
+    let names = |a: Option<String>, b: Option<String>| -> Overrides {
+        vec![
+            ("ResourcePrincipalName.1", a),
+            ("ResourcePrincipalName.2", b),
+            ("ResourceId.1", None),
+        ]
+    };
+    let ids = |a: &str| -> Overrides {
+        vec![
+            ("ResourcePrincipalName.1", None),
+            ("ResourceId.1", Some(a.to_string())),
+        ]
+    };
+    vec![
+        names(upn("ALICE"), None),
+        names(upn("alice"), upn("carol")),
+        names(upn("carol"), upn("missing")),
+        names(Some("alice@1111111111111111.onaliyun.com".into()), None),
+        ids(&fx.user_ids.0),
+        ids(&fx.user_ids.1),
+        ids("no-such-user"),
+    ]
 }

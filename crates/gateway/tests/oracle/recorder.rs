@@ -127,6 +127,10 @@ impl Recorder {
                 self.note(Thing::Role(name), via);
             }
             TagResource::Policy => self.policy(PolicyType::Custom, id, via),
+            TagResource::User => {
+                let name = self.user_name_of(id).unwrap_or_else(|| id.to_string());
+                self.user(&name, via);
+            }
         }
     }
 
@@ -220,9 +224,30 @@ impl UserStore for Recorder {
         self.push(Thing::User(user.user_name.clone()), "create_user", true);
         self.inner.create_user(user, max)
     }
+    fn create_user_with_tags(
+        &self,
+        user: &UserRow,
+        max: u64,
+        tags: &[(String, String)],
+        max_tags: u64,
+    ) -> StoreResult<()> {
+        self.push(
+            Thing::User(user.user_name.clone()),
+            "create_user_with_tags",
+            true,
+        );
+        self.inner.create_user_with_tags(user, max, tags, max_tags)
+    }
     fn get_user(&self, name: &str) -> StoreResult<Option<UserRow>> {
         self.user(name, "get_user");
         self.inner.get_user(name)
+    }
+    fn get_user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRow>> {
+        let row = self.inner.get_user_by_id(user_id)?;
+        if let Some(u) = &row {
+            self.user(&u.user_name, "get_user_by_id");
+        }
+        Ok(row)
     }
     fn update_user(&self, user: &UserRow) -> StoreResult<()> {
         if let Some(old) = self.user_name_of(&user.user_id) {

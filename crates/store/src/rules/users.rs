@@ -236,6 +236,11 @@ static GET_USER: Stmt = Stmt::new(|_| {
         .and_where(eq("user_name", 0))
         .into()
 });
+static GET_USER_BY_ID: Stmt = Stmt::new(|_| {
+    select("users", &USER_COLS)
+        .and_where(eq("user_id", 0))
+        .into()
+});
 static UPDATE_USER: Stmt = Stmt::new(|_| {
     Query::update()
         .table("users")
@@ -396,6 +401,16 @@ static DELETE_PROFILE: Stmt = Stmt::new(|_| {
 
 impl<B: Backend> UserStore for B {
     fn create_user(&self, user: &UserRow, max_users: u64) -> StoreResult<()> {
+        self.create_user_with_tags(user, max_users, &[], 0)
+    }
+
+    fn create_user_with_tags(
+        &self,
+        user: &UserRow,
+        max_users: u64,
+        tags: &[(String, String)],
+        max_tags: u64,
+    ) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
             tx.lock(Lock::Limit(Limit::Users))?;
             if tx.count(&COUNT_USERS, &[])? >= max_users {
@@ -416,6 +431,9 @@ impl<B: Backend> UserStore for B {
                 ],
             )
             .map_err(unique(Entity::User))?;
+            if !tags.is_empty() {
+                super::kms::put_tags(tx, crate::TagResource::User, &user.user_id, tags, max_tags)?;
+            }
             Ok(())
         })
     }
@@ -423,6 +441,14 @@ impl<B: Backend> UserStore for B {
     fn get_user(&self, user_name: &str) -> StoreResult<Option<UserRow>> {
         self.transaction(Mode::Single, |tx| {
             tx.query_opt(&GET_USER, &[user_name.into()])?
+                .map(|mut r| user_row(&mut r))
+                .transpose()
+        })
+    }
+
+    fn get_user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRow>> {
+        self.transaction(Mode::Single, |tx| {
+            tx.query_opt(&GET_USER_BY_ID, &[user_id.into()])?
                 .map(|mut r| user_row(&mut r))
                 .transpose()
         })
@@ -460,6 +486,7 @@ impl<B: Backend> UserStore for B {
                     return Err(StoreError::DeleteConflict(*dependent).into());
                 }
             }
+            super::kms::delete_tags(tx, crate::TagResource::User, &id)?;
             tx.execute(&DELETE_USER, &[id.as_str().into()])?;
             Ok(())
         })

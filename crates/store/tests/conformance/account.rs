@@ -65,6 +65,21 @@ pub fn ram_tags(s: &dyn Store) {
         s.list_tags(TagResource::Policy, "bp").unwrap(),
         [t("k", "v")]
     );
+    // Users: tags at creation (over the limit: no user), gone with the user.
+    let u = user("tagged-user");
+    let three = [t("a", "1"), t("b", "2"), t("c", "3")];
+    assert!(matches!(
+        s.create_user_with_tags(&u, 10, &three, 2),
+        Err(StoreError::Limit(Entity::Tag))
+    ));
+    assert!(s.get_user("tagged-user").unwrap().is_none());
+    s.create_user_with_tags(&u, 10, &three[..2], 2).unwrap();
+    assert_eq!(s.list_tags(TagResource::User, &u.user_id).unwrap().len(), 2);
+    s.delete_user("tagged-user").unwrap();
+    assert!(s
+        .list_tags(TagResource::User, &u.user_id)
+        .unwrap()
+        .is_empty());
 }
 
 fn mfa_device(serial: &str) -> MfaDeviceRow {

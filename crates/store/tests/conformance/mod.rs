@@ -125,6 +125,9 @@ fn users_crud_and_paging(s: &dyn Store) {
     a.email = "a@example.com".into();
     s.update_user(&a).unwrap();
     assert!(s.get_user("alice").unwrap().is_none());
+    let by_id = s.get_user_by_id(&a.user_id).unwrap().unwrap();
+    assert_eq!(by_id.user_name, "alicia");
+    assert!(s.get_user_by_id("no-such-id").unwrap().is_none());
     assert_eq!(
         s.get_user("alicia").unwrap().unwrap().email,
         "a@example.com"

@@ -1,0 +1,107 @@
+//! IMS tags on RAM users: `TagResources`, `UntagResources`,
+//! `ListTagResources` with flattened `Tag.N.Key` / `Tag.N.Value` and
+//! `TagKey.N`; stored with RAM's tags, by user id.
+
+use rampart_core::ram::tags;
+use rampart_core::ApiError;
+use rampart_store::TagResource;
+use serde_json::{json, Map, Value};
+
+use crate::{Ctx, Output};
+
+/// `Tag.N.Key` / `Tag.N.Value`, checked.
+pub(crate) fn flattened_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, ApiError> {
+    tags::flattened(|name| ctx.params.opt(name))
+}
+
+fn items(ctx: &Ctx<'_>) -> Vec<(TagResource, String)> {
+    ctx.target
+        .ram_tagged()
+        .into_iter()
+        .map(|(k, id, _)| (k, id))
+        .collect()
+}
+
+pub(crate) fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let t = flattened_tags(ctx)?;
+    if t.is_empty() {
+        return Err(ApiError::missing("Tag.1.Key"));
+    }
+    ctx.rampart.tag_ram_resources(&items(ctx), &t)?;
+    Ok(Map::new())
+}
+
+pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let mut keys = Vec::new();
+    for n in 1..=tags::MAX_TAGS + 1 {
+        let Some(k) = p.get(&format!("TagKey.{n}")).filter(|s| !s.is_empty()) else {
+            break;
+        };
+        if n > tags::MAX_TAGS || k.chars().count() > 128 {
+            return Err(ApiError::invalid(
+                "TagKey",
+                "The parameter \"TagKey\" takes at most 20 keys (TagKey.1 to TagKey.20) of at most 128 characters.",
+            ));
+        }
+        keys.push(k.to_string());
+    }
+    let all = p.bool("All")?.unwrap_or(false);
+    if keys.is_empty() && !all {
+        return Err(ApiError::missing("TagKey.1"));
+    }
+    let keys = if keys.is_empty() { None } else { Some(keys) };
+    ctx.rampart
+        .untag_ram_resources(&items(ctx), keys.as_deref())?;
+    Ok(Map::new())
+}
+
+pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let filter = flattened_tags(ctx)?;
+    let page = match p.u32("PageSize")? {
+        None => 100,
+        Some(n) if (1..=100).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(ApiError::invalid(
+                "PageSize",
+                format!("The parameter \"PageSize\" must be from 1 to 100, got {n}."),
+            ))
+        }
+    };
+    let start: usize = match p.get("NextToken").filter(|s| !s.is_empty()) {
+        Some(t) => t.parse().map_err(|_| {
+            ApiError::invalid(
+                "NextToken",
+                "The parameter \"NextToken\" is not one this API returned.",
+            )
+        })?,
+        None => 0,
+    };
+    let mut all: Vec<Value> = Vec::new();
+    for (kind, id, _) in ctx.target.ram_tagged() {
+        let tags = ctx.rampart.ram_tags(kind, &id)?;
+        // A user matches when it has every tag of the filter.
+        if !filter.iter().all(|t| tags.contains(t)) {
+            continue;
+        }
+        for (k, v) in tags {
+            all.push(json!({
+                "ResourceId": id,
+                "ResourceType": "user",
+                "TagKey": k,
+                "TagValue": v,
+            }));
+        }
+    }
+    let end = start.saturating_add(page).min(all.len());
+    let truncated = end < all.len();
+    let mut m = Map::new();
+    m.insert("IsTruncated".into(), Value::Bool(truncated));
+    if truncated {
+        m.insert("NextToken".into(), Value::String(end.to_string()));
+    }
+    let items: Vec<Value> = all.into_iter().skip(start).take(page).collect();
+    m.insert("TagResources".into(), json!({ "TagResource": items }));
+    Ok(m)
+}
