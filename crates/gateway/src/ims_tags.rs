@@ -57,27 +57,8 @@ pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let filter = flattened_tags(ctx)?;
-    let page = match p.u32("PageSize")? {
-        None => 100,
-        Some(n) if (1..=100).contains(&n) => n as usize,
-        Some(n) => {
-            return Err(ApiError::invalid(
-                "PageSize",
-                format!("The parameter \"PageSize\" must be from 1 to 100, got {n}."),
-            ))
-        }
-    };
-    let start: usize = match p.get("NextToken").filter(|s| !s.is_empty()) {
-        Some(t) => t.parse().map_err(|_| {
-            ApiError::invalid(
-                "NextToken",
-                "The parameter \"NextToken\" is not one this API returned.",
-            )
-        })?,
-        None => 0,
-    };
+    let (start, page) = crate::ram_tags::page_window(ctx, 100)?;
     let mut all: Vec<Value> = Vec::new();
     for (kind, id, _) in ctx.target.ram_tagged() {
         let tags = ctx.rampart.ram_tags(kind, &id)?;
@@ -94,14 +75,12 @@ pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             }));
         }
     }
-    let end = start.saturating_add(page).min(all.len());
-    let truncated = end < all.len();
+    let (items, next) = crate::ram_tags::page_of(all, start, page);
     let mut m = Map::new();
-    m.insert("IsTruncated".into(), Value::Bool(truncated));
-    if truncated {
-        m.insert("NextToken".into(), Value::String(end.to_string()));
+    m.insert("IsTruncated".into(), Value::Bool(next.is_some()));
+    if let Some(next) = next {
+        m.insert("NextToken".into(), Value::String(next));
     }
-    let items: Vec<Value> = all.into_iter().skip(start).take(page).collect();
     m.insert("TagResources".into(), json!({ "TagResource": items }));
     Ok(m)
 }

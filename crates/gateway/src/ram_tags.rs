@@ -50,25 +50,7 @@ pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         Some(text) => Some(tags::tags("Tag", text)?).filter(|f| !f.is_empty()),
         None => None,
     };
-    let page = match p.u32("PageSize")? {
-        None => DEFAULT_PAGE,
-        Some(n) if (1..=100).contains(&n) => n as usize,
-        Some(n) => {
-            return Err(ApiError::invalid(
-                "PageSize",
-                format!("The parameter \"PageSize\" must be from 1 to 100, got {n}."),
-            ))
-        }
-    };
-    let start: usize = match p.get("NextToken").filter(|s| !s.is_empty()) {
-        Some(t) => t.parse().map_err(|_| {
-            ApiError::invalid(
-                "NextToken",
-                "The parameter \"NextToken\" is not one this API returned.",
-            )
-        })?,
-        None => 0,
-    };
+    let (start, page) = page_window(ctx, DEFAULT_PAGE)?;
     let mut all: Vec<Value> = Vec::new();
     for (kind, id, name) in ctx.target.ram_tagged() {
         let kind_name = if kind == TagResource::Policy {
@@ -92,12 +74,44 @@ pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             }));
         }
     }
-    let end = (start + page).min(all.len());
+    let (items, next) = page_of(all, start, page);
     let mut m = Map::new();
-    if end < all.len() {
-        m.insert("NextToken".into(), Value::String(end.to_string()));
+    if let Some(next) = next {
+        m.insert("NextToken".into(), Value::String(next));
     }
-    let items: Vec<Value> = all.into_iter().skip(start).take(page).collect();
     m.insert("TagResources".into(), Value::Array(items));
     Ok(m)
+}
+
+/// `NextToken` (an offset this API returned) and `PageSize` (1 to 100,
+/// `default` when absent) of a tag listing, as (start, page).
+pub(crate) fn page_window(ctx: &Ctx<'_>, default: usize) -> Result<(usize, usize), ApiError> {
+    let p = ctx.params;
+    let page = match p.u32("PageSize")? {
+        None => default,
+        Some(n) if (1..=100).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(ApiError::invalid(
+                "PageSize",
+                format!("The parameter \"PageSize\" must be from 1 to 100, got {n}."),
+            ))
+        }
+    };
+    let start: usize = match p.get("NextToken").filter(|s| !s.is_empty()) {
+        Some(t) => t.parse().map_err(|_| {
+            ApiError::invalid(
+                "NextToken",
+                "The parameter \"NextToken\" is not one this API returned.",
+            )
+        })?,
+        None => 0,
+    };
+    Ok((start, page))
+}
+
+/// The page of `all` from `start`, and the token of the next page if any.
+pub(crate) fn page_of(all: Vec<Value>, start: usize, page: usize) -> (Vec<Value>, Option<String>) {
+    let end = start.saturating_add(page).min(all.len());
+    let next = (end < all.len()).then(|| end.to_string());
+    (all.into_iter().skip(start).take(page).collect(), next)
 }

@@ -84,6 +84,18 @@ fn roles_and_policies_carry_tags() {
     );
     assert_eq!(body["TagResources"].as_array().unwrap().len(), 1);
     assert_eq!(body["NextToken"], "1");
+    // A token past the end (even the largest offset) is an empty last page.
+    let body = s.ram(
+        "ListTagResources",
+        &[
+            ("ResourceType", "role"),
+            ("ResourceNames", r#"["Tagged"]"#),
+            ("PageSize", "100"),
+            ("NextToken", "18446744073709551615"),
+        ],
+    );
+    assert_eq!(body["TagResources"], Value::Array(vec![]));
+    assert!(body.get("NextToken").is_none(), "{body}");
 
     // Errors: type, names, tags, missing resources, the limit of 20.
     for (p, want) in [
