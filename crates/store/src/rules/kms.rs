@@ -6,7 +6,7 @@
 use sea_query::{Expr, OnConflict, Order, Query, SelectStatement};
 
 use super::{count_where, eq, hold, insert, locked, map, select, texts, RowLock};
-use crate::sql::{lim, p, Row, Stmt};
+use crate::sql::{lim, p, Param, Row, Stmt};
 use crate::tx::{unique, Backend, Limit, Lock, Mode, Tx, TxResult};
 use crate::{
     AliasRow, Entity, KeyRow, KeyVersionRow, KmsStore, StoreError, StoreResult, TagResource,
@@ -346,6 +346,23 @@ static LIST_ALIASES: [Stmt; 2] = [
     }),
 ];
 
+/// `UPDATE_KEY`'s parameters: the key's id, then every field it sets.
+fn key_update(k: &KeyRow) -> [Param<'_>; 11] {
+    [
+        (&k.key_id).into(),
+        (&k.description).into(),
+        (&k.key_state).into(),
+        k.delete_at.into(),
+        k.deletion_protection.into(),
+        (&k.deletion_protection_description).into(),
+        k.rotation_interval.into(),
+        k.next_rotation_at.into(),
+        k.last_rotation_at.into(),
+        (&k.policy).into(),
+        k.material_expire_at.into(),
+    ]
+}
+
 impl<B: Backend> KmsStore for B {
     fn create_key(
         &self,
@@ -393,22 +410,7 @@ impl<B: Backend> KmsStore for B {
 
     fn update_key(&self, k: &KeyRow) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
-            let n = tx.execute(
-                &UPDATE_KEY,
-                &[
-                    (&k.key_id).into(),
-                    (&k.description).into(),
-                    (&k.key_state).into(),
-                    k.delete_at.into(),
-                    k.deletion_protection.into(),
-                    (&k.deletion_protection_description).into(),
-                    k.rotation_interval.into(),
-                    k.next_rotation_at.into(),
-                    k.last_rotation_at.into(),
-                    (&k.policy).into(),
-                    k.material_expire_at.into(),
-                ],
-            )?;
+            let n = tx.execute(&UPDATE_KEY, &key_update(k))?;
             if n == 0 {
                 return Err(StoreError::NotFound(Entity::Key).into());
             }
@@ -425,22 +427,7 @@ impl<B: Backend> KmsStore for B {
             if n == 0 {
                 return Err(StoreError::NotFound(Entity::KeyVersion).into());
             }
-            tx.execute(
-                &UPDATE_KEY,
-                &[
-                    (&k.key_id).into(),
-                    (&k.description).into(),
-                    (&k.key_state).into(),
-                    k.delete_at.into(),
-                    k.deletion_protection.into(),
-                    (&k.deletion_protection_description).into(),
-                    k.rotation_interval.into(),
-                    k.next_rotation_at.into(),
-                    k.last_rotation_at.into(),
-                    (&k.policy).into(),
-                    k.material_expire_at.into(),
-                ],
-            )?;
+            tx.execute(&UPDATE_KEY, &key_update(k))?;
             Ok(())
         })
     }
