@@ -190,6 +190,13 @@ pub trait Tx {
     /// at a time runs anyway).
     fn lock(&mut self, lock: Lock<'_>) -> TxResult<()>;
 
+    /// Inserts `rows` with one statement binding whole columns, where the
+    /// backend can (PostgreSQL's arrays); `false` where it cannot, and the
+    /// caller inserts them by its own statements.
+    fn insert_columns(&mut self, _rows: &ColumnInsert<'_>) -> TxResult<bool> {
+        Ok(false)
+    }
+
     /// The first row of a query, if any.
     fn query_opt(&mut self, stmt: &Stmt, params: &[Param<'_>]) -> TxResult<Option<Row>> {
         Ok(self.query(stmt, params)?.into_iter().next())
@@ -202,6 +209,62 @@ pub trait Tx {
             None => 0,
         };
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Rows to insert as whole columns (see [`Tx::insert_columns`]); rows
+/// whose `unique` column is taken already are skipped.
+pub struct ColumnInsert<'a> {
+    pub table: &'static str,
+    pub unique: &'static str,
+    pub columns: Vec<(&'static str, Column<'a>)>,
+}
+
+/// One column's values, row by row.
+pub enum Column<'a> {
+    Int(Vec<i64>),
+    Text(Vec<&'a str>),
+}
+
+impl<'a> ColumnInsert<'a> {
+    /// The columns of `rows` (each row's values in the order of `names`);
+    /// `None` unless every value is an integer or text, and each column
+    /// holds one kind.
+    pub fn from_rows<const N: usize>(
+        table: &'static str,
+        names: &[&'static str; N],
+        unique: &'static str,
+        rows: &[[Param<'a>; N]],
+    ) -> Option<Self> {
+        let first = rows.first()?;
+        let mut columns = Vec::with_capacity(N);
+        for (i, name) in names.iter().enumerate() {
+            let column = match first[i] {
+                Param::Int(_) => Column::Int(
+                    rows.iter()
+                        .map(|r| match r[i] {
+                            Param::Int(n) => Some(n),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                ),
+                Param::Text(_) => Column::Text(
+                    rows.iter()
+                        .map(|r| match r[i] {
+                            Param::Text(t) => Some(t),
+                            _ => None,
+                        })
+                        .collect::<Option<_>>()?,
+                ),
+                _ => return None,
+            };
+            columns.push((*name, column));
+        }
+        Some(Self {
+            table,
+            unique,
+            columns,
+        })
     }
 }
 

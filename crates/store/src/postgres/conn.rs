@@ -9,13 +9,15 @@ use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, GenericClient, IsolationLevel};
 use r2d2::Pool;
-use r2d2_postgres::PostgresConnectionManager;
 
 use super::listen::{self, Generation};
 use super::nonces;
+use super::pool::{Conn, Manager, Statements};
 use crate::schema::{migrations, Types};
 use crate::sql::{Cell, Dialect, Param, Row, Stmt};
-use crate::tx::{retry, Backend, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult};
+use crate::tx::{
+    retry, Backend, Column, ColumnInsert, DbError, DbErrorKind, Lock, Mode, Tx, TxError, TxResult,
+};
 use crate::{StoreError, StoreResult};
 
 /// Key of the advisory lock held while migrating ("rampart" + 1).
@@ -33,8 +35,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const ATTEMPTS: u32 = 5;
 /// Expired nonces are pruned once every this many `use_nonce` calls.
 const PRUNE_EVERY: u64 = 1024;
-
-type Manager = PostgresConnectionManager<rampart_dbtls::MakeTls>;
 
 /// The store for several replicas: a pool of connections to one PostgreSQL
 /// database. The replay window is a table, so every replica sees every nonce.
@@ -139,7 +139,7 @@ impl PostgresStore {
             // its statement and is dropped (`has_broken`).
             .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(PostgresConnectionManager::new(config.clone(), tls.clone()))
+            .build(Manager::new(config.clone(), tls.clone()))
             .map_err(|e| {
                 StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
             })?;
@@ -156,7 +156,7 @@ impl PostgresStore {
             // its statement and is dropped (`has_broken`).
             .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
-            .build(PostgresConnectionManager::new(async_config, tls.clone()))
+            .build(Manager::new(async_config, tls.clone()))
             .map_err(|e| {
                 StoreError::Backend(format!("cannot connect to PostgreSQL: {}", describe(&e)))
             })?;
@@ -179,11 +179,11 @@ impl PostgresStore {
     fn with_client<T>(
         &self,
         rerun: bool,
-        mut f: impl FnMut(&mut Client) -> TxResult<T>,
+        mut f: impl FnMut(&mut Conn) -> TxResult<T>,
     ) -> StoreResult<T> {
         let mut conn = self.pool.get().map_err(|e| backend(&e))?;
         let out = retry(ATTEMPTS, || f(&mut conn));
-        if out.is_err() && rerun && conn.is_closed() {
+        if out.is_err() && rerun && conn.client.is_closed() {
             drop(conn);
             let mut conn = self.pool.get().map_err(|e| backend(&e))?;
             return retry(ATTEMPTS, || f(&mut conn));
@@ -218,11 +218,42 @@ impl ToSql for Param<'_> {
     postgres::types::to_sql_checked!();
 }
 
-/// A connection, in a transaction or not, as a [`Tx`], and whether a
-/// statement run on it changed rows.
-struct PgTx<'a, C: GenericClient>(&'a mut C, bool);
+/// A connection, in a transaction or not, as a [`Tx`]: the statements
+/// prepared on it, and whether a statement run on it changed rows.
+struct PgTx<'a, C: GenericClient> {
+    client: &'a mut C,
+    statements: &'a mut Statements,
+    changed: bool,
+}
 
-impl<C: GenericClient> PgTx<'_, C> {
+impl<'a, C: GenericClient> PgTx<'a, C> {
+    fn new(client: &'a mut C, statements: &'a mut Statements) -> Self {
+        Self {
+            client,
+            statements,
+            changed: false,
+        }
+    }
+
+    /// `sql` prepared on this connection (once).
+    fn prepared(&mut self, sql: &str) -> TxResult<postgres::Statement> {
+        self.statements
+            .get(self.client, sql)
+            .map_err(|e| self.failed(e))
+    }
+
+    /// `e` classified; stale plans (a migration ran meanwhile) are dropped
+    /// and the transaction tried again.
+    fn failed(&mut self, e: postgres::Error) -> TxError {
+        if self.statements.forget_if_stale(&e) {
+            return TxError::Db(DbError {
+                kind: DbErrorKind::Retry,
+                message: describe(&e),
+            });
+        }
+        db_error(e)
+    }
+
     fn bind<'p>(stmt: &'p Stmt, params: &[Param<'p>]) -> TxResult<(&'p str, Vec<Param<'p>>)> {
         let plan = stmt.plan(Dialect::Postgres);
         let bound = plan
@@ -265,10 +296,14 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
     fn query(&mut self, stmt: &Stmt, params: &[Param<'_>]) -> TxResult<Vec<Row>> {
         let (sql, bound) = Self::bind(stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
-        let rows = self.0.query(sql, &refs).map_err(db_error)?;
+        let prepared = self.prepared(sql)?;
+        let rows = self
+            .client
+            .query(&prepared, &refs)
+            .map_err(|e| self.failed(e))?;
         if !sql.starts_with("SELECT") {
             // A write returning rows (`… RETURNING`).
-            self.1 = true;
+            self.changed = true;
         }
         rows.iter()
             .map(|r| {
@@ -284,11 +319,54 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
     fn execute(&mut self, stmt: &Stmt, params: &[Param<'_>]) -> TxResult<u64> {
         let (sql, bound) = Self::bind(stmt, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
-        let n = self.0.execute(sql, &refs).map_err(db_error)?;
+        let prepared = self.prepared(sql)?;
+        let n = self
+            .client
+            .execute(&prepared, &refs)
+            .map_err(|e| self.failed(e))?;
         if n > 0 {
-            self.1 = true;
+            self.changed = true;
         }
         Ok(n)
+    }
+
+    fn insert_columns(&mut self, rows: &ColumnInsert<'_>) -> TxResult<bool> {
+        // `INSERT … SELECT * FROM unnest($1::text[], $2::bigint[], …)`: one
+        // statement, prepared once, for any number of rows.
+        let names: Vec<&str> = rows.columns.iter().map(|(n, _)| *n).collect();
+        let arrays: Vec<String> = rows
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, c))| match c {
+                Column::Int(_) => format!("${}::bigint[]", i + 1),
+                Column::Text(_) => format!("${}::text[]", i + 1),
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) SELECT * FROM unnest({}) ON CONFLICT ({}) DO NOTHING",
+            rows.table,
+            names.join(", "),
+            arrays.join(", "),
+            rows.unique
+        );
+        let values: Vec<&(dyn ToSql + Sync)> = rows
+            .columns
+            .iter()
+            .map(|(_, c)| match c {
+                Column::Int(v) => v as &(dyn ToSql + Sync),
+                Column::Text(v) => v as &(dyn ToSql + Sync),
+            })
+            .collect();
+        let prepared = self.prepared(&sql)?;
+        let n = self
+            .client
+            .execute(&prepared, &values)
+            .map_err(|e| self.failed(e))?;
+        if n > 0 {
+            self.changed = true;
+        }
+        Ok(true)
     }
 
     fn lock(&mut self, lock: Lock<'_>) -> TxResult<()> {
@@ -299,12 +377,10 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
         // A transaction-scoped advisory lock: held until commit, so a
         // concurrent writer checks after this one has written.
         let name = lock.name();
-        self.0
-            .execute(
-                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-                &[&LOCK_SPACE, &name],
-            )
-            .map_err(db_error)?;
+        let prepared = self.prepared("SELECT pg_advisory_xact_lock($1, hashtext($2))")?;
+        self.client
+            .execute(&prepared, &[&LOCK_SPACE, &name])
+            .map_err(|e| self.failed(e))?;
         Ok(())
     }
 }
@@ -316,34 +392,37 @@ impl Backend for PostgresStore {
         mut f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
     ) -> StoreResult<T> {
         let (notify, seq) = self.generation.notify();
-        let out = self.with_client(mode == Mode::Read, |c| match mode {
+        let out = self.with_client(mode == Mode::Read, |conn| match mode {
             Mode::Single => {
+                let Conn { client, statements } = conn;
                 let (out, changed) = {
-                    let mut tx = PgTx(&mut *c, false);
+                    let mut tx = PgTx::new(client, statements);
                     let out = f(&mut tx)?;
-                    (out, tx.1)
+                    (out, tx.changed)
                 };
                 if changed {
-                    c.batch_execute(&notify).map_err(db_error)?;
+                    client.batch_execute(&notify).map_err(db_error)?;
                 }
                 Ok((out, changed))
             }
             Mode::Read => {
-                let mut tx = c
+                let Conn { client, statements } = conn;
+                let mut tx = client
                     .build_transaction()
                     .isolation_level(IsolationLevel::RepeatableRead)
                     .read_only(true)
                     .start()
                     .map_err(db_error)?;
-                let out = f(&mut PgTx(&mut tx, false))?;
+                let out = f(&mut PgTx::new(&mut tx, statements))?;
                 tx.commit().map_err(db_error)?;
                 Ok((out, false))
             }
             Mode::Write | Mode::WriteUntracked => {
-                let mut tx = c.transaction().map_err(db_error)?;
-                let mut t = PgTx(&mut tx, false);
+                let Conn { client, statements } = conn;
+                let mut tx = client.transaction().map_err(db_error)?;
+                let mut t = PgTx::new(&mut tx, statements);
                 let out = f(&mut t)?;
-                let changed = t.1 && mode == Mode::Write;
+                let changed = t.changed && mode == Mode::Write;
                 if changed {
                     // Delivered to every replica if, and once, this commits.
                     tx.batch_execute(&notify).map_err(db_error)?;
@@ -387,7 +466,7 @@ impl Backend for PostgresStore {
             .map_err(StoreError::Backend)?;
         if calls.is_multiple_of(PRUNE_EVERY) {
             let mut conn = self.nonce_pool.get().map_err(|e| backend(&e))?;
-            conn.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
+            conn.client.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
                 .map_err(|e| backend(&e))?;
         }
         Ok(fresh)

@@ -11,6 +11,7 @@
 mod conn;
 mod listen;
 mod nonces;
+mod pool;
 
 pub use conn::{PostgresStore, DEFAULT_POOL_SIZE};
 pub use listen::STALENESS;

@@ -8,8 +8,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 
-use postgres::Client;
-
+use super::pool::Conn;
 use crate::tx::TxResult;
 
 /// The most nonces written by one statement.
@@ -183,9 +182,14 @@ pub(crate) const INSERT: &str = "INSERT INTO nonces (access_key_id, nonce, expir
      WHERE nonces.expires_at < $4 RETURNING access_key_id, nonce";
 
 /// Writes `b` on `c`.
-pub(crate) fn write(c: &mut Client, b: &Batch<'_>) -> TxResult<Fresh> {
+pub(crate) fn write(c: &mut Conn, b: &Batch<'_>) -> TxResult<Fresh> {
+    let insert = c
+        .statements
+        .get(&mut c.client, INSERT)
+        .map_err(super::conn::db_error)?;
     let rows = c
-        .query(INSERT, &[&b.keys, &b.nonces, &b.expiries, &b.now])
+        .client
+        .query(&insert, &[&b.keys, &b.nonces, &b.expiries, &b.now])
         .map_err(super::conn::db_error)?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))

@@ -5,7 +5,7 @@ use sea_query::{Cond, Expr, OnConflict, Order, Query};
 
 use super::{insert, map, select};
 use crate::sql::{lim, p, Param, Row, Stmt};
-use crate::tx::{Backend, Mode, TxResult};
+use crate::tx::{Backend, ColumnInsert, Mode, TxResult};
 use crate::{AuditEvent, AuditQuery, AuditStore, StoreResult};
 
 const COLS: [&str; 16] = [
@@ -174,7 +174,14 @@ impl<B: Backend> AuditStore for B {
         if events.is_empty() {
             return Ok(());
         }
+        let rows: Vec<[Param<'_>; 16]> = events.iter().map(params).collect();
+        let columns = ColumnInsert::from_rows("audit_events", &COLS, "event_id", &rows);
         self.transaction(Mode::WriteUntracked, |tx| {
+            if let Some(c) = &columns {
+                if tx.insert_columns(c)? {
+                    return Ok(());
+                }
+            }
             let mut chunks = events.chunks_exact(BATCH);
             for chunk in &mut chunks {
                 let all: Vec<Param<'_>> = chunk.iter().flat_map(params).collect();
