@@ -236,6 +236,20 @@ impl Rampart {
             .map_err(ApiError::internal)
     }
 
+    /// [`Self::use_nonce`], answered now or once the nonce is written:
+    /// the caller may go on meanwhile if it changes nothing, and must not
+    /// answer before the verdict.
+    pub fn submit_nonce(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> rampart_store::NonceCheck {
+        self.store
+            .submit_nonce(access_key_id, nonce, now, expires_at)
+    }
+
     /// Records a key's use (at most once a minute per key, to spare writes).
     pub fn note_key_used(&self, key: &ResolvedKey) {
         if matches!(key.principal, Principal::AssumedRole { .. }) {

@@ -250,6 +250,12 @@ impl Rampart {
         let Some(seq) = self.buffer(e) else {
             return Ok(());
         };
+        // Waits for a flush (its own or another's) without stalling the
+        // other tasks of a runtime worker it runs on.
+        rampart_store::blocking(|| self.await_flush(seq))
+    }
+
+    fn await_flush(&self, seq: u64) -> Result<(), ApiError> {
         let _writing = self
             .audit
             .flushing

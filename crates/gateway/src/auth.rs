@@ -4,6 +4,7 @@
 
 use rampart_core::account::ResolvedKey;
 use rampart_core::{ApiError, Principal, Rampart};
+use rampart_store::{NonceCheck, StoreResult};
 
 use crate::decode::{Decoded, RpcRequest};
 use crate::sign::{v1, v3};
@@ -32,15 +33,18 @@ pub const V3_REQUIRED_SIGNED: [&str; 5] = [
 ];
 
 /// Verifies a request's signature, freshness and nonce; returns its principal.
+/// With `defer`, the nonce's verdict may be left to come (the caller must
+/// not answer before it); otherwise it is awaited here.
 pub fn authenticate(
     rampart: &Rampart,
     req: &RpcRequest,
     d: &Decoded,
-) -> Result<Principal, ApiError> {
+    defer: bool,
+) -> Result<(Principal, Option<NonceCheck>), ApiError> {
     // One reading of the clock for the timestamp and the nonce, so a nonce is
     // remembered for as long as its timestamp passes.
     let now = Now::read(rampart);
-    let key = if let Some(h) = req
+    let (key, check) = if let Some(h) = req
         .header("authorization")
         .filter(|h| h.starts_with("ACS3-"))
     {
@@ -54,8 +58,14 @@ pub fn authenticate(
             "The request signature does not conform to Alibaba Cloud standards: sign it with the `Signature` parameter (V1) or an `Authorization: ACS3-HMAC-SHA256 …` header (V3).",
         ));
     };
+    let pending = if defer {
+        Some(check)
+    } else {
+        settle(check.wait())?;
+        None
+    };
     rampart.note_key_used(&key);
-    Ok(key.principal)
+    Ok((key.principal, pending))
 }
 
 fn incomplete(detail: impl std::fmt::Display) -> ApiError {
@@ -162,22 +172,28 @@ fn check_nonce_form(name: &str, nonce: &str) -> Result<(), ApiError> {
 /// margin beyond; the store keeps it while `now <= expires`. The expiry
 /// depends on the signed timestamp only, so a replay carries the expiry of
 /// the original (a bounded window may rely on it).
-fn check_nonce(
+fn submit_nonce(
     rampart: &Rampart,
     key: &ResolvedKey,
     nonce: &str,
     ts: i64,
     now: i64,
-) -> Result<(), ApiError> {
+) -> NonceCheck {
     let expires = ts + CLOCK_WINDOW_SECS + NONCE_MARGIN_SECS;
-    if rampart.use_nonce(key.principal.access_key_id(), nonce, now, expires)? {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+    rampart.submit_nonce(key.principal.access_key_id(), nonce, now, expires)
+}
+
+/// A nonce's verdict as the request's outcome: a nonce seen already is a
+/// replay.
+pub(crate) fn settle(verdict: StoreResult<bool>) -> Result<(), ApiError> {
+    match verdict {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::new(
             400,
             "SignatureNonceUsed",
             "Specified signature nonce was used already.",
-        ))
+        )),
+        Err(e) => Err(ApiError::internal(e)),
     }
 }
 
@@ -186,7 +202,7 @@ fn verify_v1(
     req: &RpcRequest,
     d: &Decoded,
     now: Now,
-) -> Result<ResolvedKey, ApiError> {
+) -> Result<(ResolvedKey, NonceCheck), ApiError> {
     let p = &d.params;
     let access_key_id = p.required("AccessKeyId")?;
     match p.get("SignatureMethod") {
@@ -221,8 +237,8 @@ fn verify_v1(
     if !ok {
         return Err(mismatch(&sts));
     }
-    check_nonce(rampart, &key, nonce, ts, now.secs)?;
-    Ok(key)
+    let check = submit_nonce(rampart, &key, nonce, ts, now.secs);
+    Ok((key, check))
 }
 
 /// The one value of a header the V3 rules need: present once, not empty.
@@ -306,7 +322,7 @@ fn verify_v3(
     d: &Decoded,
     header: &str,
     now: Now,
-) -> Result<ResolvedKey, ApiError> {
+) -> Result<(ResolvedKey, NonceCheck), ApiError> {
     let auth = v3::parse_authorization(header).ok_or_else(|| {
         incomplete("the `Authorization` header must be `ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<h1;h2>,Signature=<hex>`.")
     })?;
@@ -379,6 +395,6 @@ fn verify_v3(
     if !ok {
         return Err(mismatch(&sts));
     }
-    check_nonce(rampart, &key, nonce, ts, now.secs)?;
-    Ok(key)
+    let check = submit_nonce(rampart, &key, nonce, ts, now.secs);
+    Ok((key, check))
 }

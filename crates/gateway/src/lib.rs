@@ -112,6 +112,17 @@ impl Gateway {
 
     /// Handles one RPC request from start to end.
     pub fn handle(&self, req: &RpcRequest) -> (RpcResponse, Outcome) {
+        match self.handle_deferred(req) {
+            Handled::Done(resp, outcome) => (resp, outcome),
+            Handled::Awaiting(nonce, unsettled) => self.settle(unsettled, nonce.wait()),
+        }
+    }
+
+    /// [`Self::handle`], except that an action that changes nothing
+    /// ([`changes_nothing`]) runs while its nonce is being written: its
+    /// answer comes back with the nonce's verdict to await, then
+    /// [`Self::settle`] it (a replay is refused then).
+    pub fn handle_deferred(&self, req: &RpcRequest) -> Handled {
         let request_id = new_request_id();
         let decoded = decode::decode(req);
         let format = decoded
@@ -122,6 +133,7 @@ impl Gateway {
             request_id: request_id.clone(),
             ..Default::default()
         };
+        let mut nonce = None;
         let result = decoded.and_then(|d| {
             outcome.product = Some(d.product.code());
             // Only a name of the product's action table reaches the audit
@@ -129,7 +141,8 @@ impl Gateway {
             let known = products::known_name(d.product, &d.action);
             outcome.action = Some(known.unwrap_or(UNKNOWN_ACTION).to_string());
             let _span = tracing::info_span!("request", product = d.product.code(), action = known.unwrap_or(UNKNOWN_ACTION), request_id = %request_id).entered();
-            self.dispatch(req, &d, &mut outcome).map(|out| (d, out))
+            self.dispatch(req, &d, &mut outcome, &mut nonce)
+                .map(|out| (d, out))
         });
         let host_id = outcome
             .product
@@ -148,8 +161,54 @@ impl Gateway {
                 )
             }
         };
+        let unsettled = Unsettled {
+            resp,
+            outcome,
+            format,
+            host_id,
+            source_ip: req.source_ip.clone(),
+            user_agent: req.header("user-agent").map(str::to_string),
+        };
+        match nonce {
+            Some(n) => Handled::Awaiting(n, unsettled),
+            None => {
+                let (resp, outcome) = self.conclude(unsettled);
+                Handled::Done(resp, outcome)
+            }
+        }
+    }
+
+    /// The answer to a request of [`Self::handle_deferred`] once its
+    /// nonce's verdict is in: a replay is refused, whatever the action
+    /// answered.
+    pub fn settle(
+        &self,
+        mut u: Unsettled,
+        verdict: rampart_store::StoreResult<bool>,
+    ) -> (RpcResponse, Outcome) {
+        if let Err(e) = auth::settle(verdict) {
+            u.outcome.error_code = Some(e.code.to_string());
+            u.resp = encode::error(
+                u.format,
+                &u.outcome.request_id,
+                &u.host_id,
+                u.outcome.product.unwrap_or("Unknown"),
+                &e,
+            );
+        }
+        self.conclude(u)
+    }
+
+    fn conclude(&self, u: Unsettled) -> (RpcResponse, Outcome) {
+        let Unsettled {
+            resp,
+            mut outcome,
+            source_ip,
+            user_agent,
+            ..
+        } = u;
         outcome.status = resp.status;
-        self.audit(&outcome, req.source_ip.as_deref(), req.header("user-agent"));
+        self.audit(&outcome, source_ip.as_deref(), user_agent.as_deref());
         (resp, outcome)
     }
 
@@ -196,9 +255,12 @@ impl Gateway {
         req: &RpcRequest,
         d: &decode::Decoded,
         outcome: &mut Outcome,
+        nonce: &mut Option<rampart_store::NonceCheck>,
     ) -> Result<Output, ApiError> {
         let spec = lookup(d.product, &d.action)?;
-        let principal = auth::authenticate(&self.rampart, req, d)?;
+        let defer = changes_nothing(d.product, spec.name);
+        let (principal, pending) = auth::authenticate(&self.rampart, req, d, defer)?;
+        *nonce = pending;
         let call = Call {
             spec,
             product: d.product,
@@ -306,6 +368,39 @@ impl Gateway {
         self.audit(&outcome, source_ip, Some("rampart-console"));
         (resp, outcome)
     }
+}
+
+/// A request handled, answered or waiting for its nonce's verdict.
+#[derive(Debug)]
+pub enum Handled {
+    /// The answer.
+    Done(RpcResponse, Outcome),
+    /// The answer once the verdict is in ([`Gateway::settle`]).
+    Awaiting(rampart_store::NonceCheck, Unsettled),
+}
+
+/// An answer that waits for its nonce's verdict.
+#[derive(Debug)]
+pub struct Unsettled {
+    resp: RpcResponse,
+    outcome: Outcome,
+    format: Format,
+    host_id: String,
+    source_ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+/// Actions whose names read as reads but that change state: their nonce
+/// is settled before they run.
+const READS_THAT_WRITE: [&str; 0] = [];
+
+/// Whether an action changes nothing the store keeps (the audit trail
+/// aside), so that it may run before its nonce is known to be fresh: a
+/// replay of it is refused before anything is answered. The authorization
+/// oracle checks every such action of every product against the store.
+pub fn changes_nothing(product: Product, action: &str) -> bool {
+    let _ = product;
+    rampart_core::audit::event_rw(action) == "Read" && !READS_THAT_WRITE.contains(&action)
 }
 
 /// The action name recorded for a request whose action the product does

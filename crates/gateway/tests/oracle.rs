@@ -29,8 +29,8 @@ use rampart_core::{ManualClock, Rampart, Settings};
 use rampart_crypto::Keyring;
 use rampart_gateway::sign::client;
 use rampart_gateway::target::{PolicyKind, Sel};
-use rampart_gateway::{action_table, Gateway, Outcome, Product, RpcRequest};
-use rampart_store::{PolicyType, SqliteStore, Store};
+use rampart_gateway::{action_table, changes_nothing, Gateway, Outcome, Product, RpcRequest};
+use rampart_store::{AccountStore, PolicyType, SqliteStore, Store};
 use recorder::{Recorder, Thing, Touch};
 use serde_json::Value;
 
@@ -383,6 +383,9 @@ fn fixture() -> Fixture {
         ],
     );
     let spare_codes = codes("spare");
+    // Both callers' keys are marked used at `NOW` already, so a request of
+    // the oracle writes nothing to authenticate.
+    e.ok(&admin, Product::Sts, "GetCallerIdentity", &[]);
     let Env { gw, _dir: dir, .. } = e;
     drop(gw);
     Fixture {
@@ -765,8 +768,19 @@ fn every_touched_entity_was_authorized() {
                     let env = fresh(&fx);
                     let recorder = env.recorder.clone().unwrap();
                     recorder.take();
+                    let before = recorder.inner.generation();
                     let (status, body, outcome) = env.call(creds, product, spec.name, &params);
                     requests += 1;
+                    // An action served before its nonce is known fresh
+                    // must change nothing: a replay of it is refused only
+                    // once it has run.
+                    if changes_nothing(product, spec.name) && recorder.inner.generation() != before
+                    {
+                        failures.push(format!(
+                            "{who} {} {set:?} → {status}: runs before its nonce is settled (`changes_nothing`) but changed the store",
+                            spec.name
+                        ));
+                    }
                     let authorized: Vec<&str> =
                         outcome.authorized.iter().map(|(_, r)| r.as_str()).collect();
                     let log = recorder.take();

@@ -46,7 +46,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rampart_core::ApiError;
-use rampart_gateway::{Format, Gateway, RpcRequest};
+use rampart_gateway::{Format, Gateway, Handled, RpcRequest};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
@@ -148,7 +148,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let state = AppState {
         gateway: Arc::new(Gateway::new(rampart)),
         metrics: metrics.clone(),
-        inline: matches!(cfg.database, crate::config::Database::Sqlite(_)),
+        // MySQL's driver waits on the calling thread: its requests run on
+        // blocking threads.
+        inline: !matches!(cfg.database, crate::config::Database::Mysql(_)),
     };
     let limits = fit_open_files(cfg.http);
     let tls_cfg = cfg.clone();
@@ -811,13 +813,22 @@ async fn rpc(
     };
     let gateway = state.gateway.clone();
     let started = std::time::Instant::now();
+    // Inline on this worker where the store answers from memory or waits
+    // aside (`rampart_store::blocking`); on a blocking thread otherwise.
     let handled = if state.inline {
-        Ok(gateway.handle(&req))
+        Ok(gateway.handle_deferred(&req))
     } else {
-        tokio::task::spawn_blocking(move || gateway.handle(&req)).await
+        let g = gateway.clone();
+        tokio::task::spawn_blocking(move || g.handle_deferred(&req)).await
     };
     let (resp, outcome) = match handled {
-        Ok(r) => r,
+        Ok(Handled::Done(resp, outcome)) => (resp, outcome),
+        // An action that changed nothing ran while its nonce was written:
+        // its answer waits for the verdict.
+        Ok(Handled::Awaiting(nonce, unsettled)) => {
+            let verdict = nonce.resolve().await;
+            gateway.settle(unsettled, verdict)
+        }
         Err(e) => {
             tracing::error!(error = %e, "request handler failed");
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();

@@ -18,6 +18,7 @@ mod audit;
 mod error;
 mod kms;
 mod mysql;
+pub mod nonce;
 mod postgres;
 mod rows;
 pub mod rules;
@@ -31,6 +32,7 @@ pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use error::{Entity, StoreError, StoreResult};
 pub use kms::*;
 pub use mysql::MysqlStore;
+pub use nonce::{blocking, NonceCheck};
 pub use postgres::{
     PostgresStore, DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, STALENESS as POSTGRES_STALENESS,
 };
@@ -111,6 +113,20 @@ pub trait AccountStore {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<bool>;
+
+    /// [`Self::use_nonce`], answered now or once the nonce is written
+    /// (PostgreSQL writes the nonces of requests arriving together at
+    /// once): a caller that has changed nothing meanwhile may go on before
+    /// the verdict, and must not answer before it.
+    fn submit_nonce(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> nonce::NonceCheck {
+        nonce::NonceCheck::Ready(self.use_nonce(access_key_id, nonce, now, expires_at))
+    }
 }
 
 /// Account-wide settings (the password policy, the security preference,

@@ -1,7 +1,6 @@
 //! The connection pool, the transaction runner with its retries, and the
 //! migrations.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use r2d2::Pool;
 use super::listen::{self, Generation};
 use super::nonces;
 use super::pool::{Conn, Manager, Statements};
+use crate::nonce::{blocking, NonceCheck};
 use crate::schema::{migrations, Types};
 use crate::sql::{Cell, Dialect, Param, Row, Stmt};
 use crate::tx::{
@@ -33,19 +33,13 @@ const POOL_MIN_IDLE: u32 = 2;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts of one transaction that keeps hitting serialization failures.
 const ATTEMPTS: u32 = 5;
-/// Expired nonces are pruned once every this many `use_nonce` calls.
-const PRUNE_EVERY: u64 = 1024;
 
 /// The store for several replicas: a pool of connections to one PostgreSQL
 /// database. The replay window is a table, so every replica sees every nonce.
 pub struct PostgresStore {
     pool: Pool<Manager>,
-    /// Connections whose commits do not wait for the disk
-    /// (`synchronous_commit = off`), for the replay window only.
-    nonce_pool: Pool<Manager>,
-    /// Nonces waiting to be written together.
-    nonces: nonces::Batcher,
-    nonce_calls: AtomicU64,
+    /// Writes the nonces of requests arriving together at once.
+    nonces: nonces::Writer,
     /// The write generation, pushed by the other replicas' notifications.
     generation: Arc<Generation>,
 }
@@ -149,9 +143,10 @@ impl PostgresStore {
             None => "-c synchronous_commit=off".to_string(),
         };
         async_config.options(&options);
+        // The nonce writer's connection, and one to prune expired nonces.
         let nonce_pool = Pool::builder()
-            .max_size(pool_size.max(1))
-            .min_idle(Some(POOL_MIN_IDLE.min(pool_size.max(1))))
+            .max_size(2)
+            .min_idle(Some(1))
             // No round trip on every checkout: a broken connection fails
             // its statement and is dropped (`has_broken`).
             .test_on_check_out(false)
@@ -162,11 +157,27 @@ impl PostgresStore {
             })?;
         let generation = listen::start(move || config.connect(tls.clone()))
             .map_err(|e| StoreError::Backend(format!("cannot start listening: {e}")))?;
+        let (writing, pruning) = (nonce_pool.clone(), nonce_pool.clone());
+        let nonces = nonces::Writer::start(
+            move |batch| {
+                let mut conn = writing.get().map_err(|e| describe(&e))?;
+                retry(ATTEMPTS, || nonces::write(&mut conn, batch)).map_err(|e| e.to_string())
+            },
+            move |now| {
+                let pruned = pruning.get().map_err(|e| describe(&e)).and_then(|mut c| {
+                    c.client
+                        .execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
+                        .map_err(|e| describe(&e))
+                });
+                if let Err(e) = pruned {
+                    tracing::warn!(error = %e, "could not prune expired nonces");
+                }
+            },
+        )
+        .map_err(|e| StoreError::Backend(format!("cannot start the nonce writer: {e}")))?;
         Ok(Self {
             pool,
-            nonce_pool,
-            nonces: nonces::Batcher::default(),
-            nonce_calls: AtomicU64::new(0),
+            nonces,
             generation,
         })
     }
@@ -180,6 +191,16 @@ impl PostgresStore {
         &self,
         rerun: bool,
         mut f: impl FnMut(&mut Conn) -> TxResult<T>,
+    ) -> StoreResult<T> {
+        // On a worker of the server's runtime, the other tasks move to
+        // another thread while this one waits for the database.
+        blocking(|| self.with_client_here(rerun, &mut f))
+    }
+
+    fn with_client_here<T>(
+        &self,
+        rerun: bool,
+        f: &mut impl FnMut(&mut Conn) -> TxResult<T>,
     ) -> StoreResult<T> {
         let mut conn = self.pool.get().map_err(|e| backend(&e))?;
         let out = retry(ATTEMPTS, || f(&mut conn));
@@ -385,8 +406,8 @@ impl<C: GenericClient> Tx for PgTx<'_, C> {
     }
 }
 
-impl Backend for PostgresStore {
-    fn transaction<T>(
+impl PostgresStore {
+    fn transaction_here<T>(
         &self,
         mode: Mode,
         mut f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
@@ -450,26 +471,29 @@ impl Backend for PostgresStore {
             }
         }
     }
+}
+
+impl Backend for PostgresStore {
+    fn transaction<T>(
+        &self,
+        mode: Mode,
+        f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
+    ) -> StoreResult<T> {
+        // On a worker of the server's runtime, the other tasks move to
+        // another thread while this one waits for the database.
+        blocking(|| self.transaction_here(mode, f))
+    }
 
     fn generation(&self) -> Option<u64> {
         self.generation.current()
     }
 
     fn use_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
-        let calls = self.nonce_calls.fetch_add(1, Ordering::Relaxed) + 1;
-        let fresh = self
-            .nonces
-            .record(key, nonce, now, expires_at, |batch| {
-                let mut conn = self.nonce_pool.get().map_err(|e| describe(&e))?;
-                retry(ATTEMPTS, || nonces::write(&mut conn, batch)).map_err(|e| e.to_string())
-            })
-            .map_err(StoreError::Backend)?;
-        if calls.is_multiple_of(PRUNE_EVERY) {
-            let mut conn = self.nonce_pool.get().map_err(|e| backend(&e))?;
-            conn.client.execute("DELETE FROM nonces WHERE expires_at < $1", &[&now])
-                .map_err(|e| backend(&e))?;
-        }
-        Ok(fresh)
+        self.submit_nonce(key, nonce, now, expires_at).wait()
+    }
+
+    fn submit_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> NonceCheck {
+        NonceCheck::Pending(self.nonces.submit(key, nonce, now, expires_at))
     }
 }
 

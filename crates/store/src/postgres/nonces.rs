@@ -1,7 +1,7 @@
 //! The replay window on PostgreSQL, shared by every replica: a table,
 //! written by batches. Requests arriving together share one statement and
-//! one commit (the first to come writes everything queued; the others wait
-//! for its answer), on connections that do not wait for the disk at commit
+//! one commit (a thread of its own writes everything queued while the
+//! previous batch was being written, then tells each request), on connections that do not wait for the disk at commit
 //! (`synchronous_commit = off`: a PostgreSQL crash can forget the nonces of
 //! the last few hundred milliseconds, never those of a clean shutdown).
 
@@ -9,123 +9,122 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::pool::Conn;
+use crate::nonce::Verdict;
 use crate::tx::TxResult;
 
 /// The most nonces written by one statement.
 const MAX_BATCH: usize = 512;
 
-/// One request's nonce, and where its answer goes.
+/// One request's nonce, and where its verdict goes.
 struct Entry {
     key: String,
     nonce: String,
     now: i64,
     expires_at: i64,
-    slot: Arc<Slot>,
-}
-
-/// What a waiting request is told.
-enum Told {
-    Wait,
-    /// Write the next batch.
-    Lead,
-    /// Fresh or not, or the failure.
-    Done(Result<bool, String>),
-}
-
-struct Slot {
-    told: Mutex<Told>,
-    changed: Condvar,
-}
-
-impl Slot {
-    fn tell(&self, t: Told) {
-        *self.told.lock().unwrap_or_else(|e| e.into_inner()) = t;
-        self.changed.notify_one();
-    }
+    verdict: Arc<Verdict>,
 }
 
 #[derive(Default)]
-struct State {
-    queue: VecDeque<Entry>,
-    /// Whether a request is writing a batch (and will hand over to the
-    /// next one queued).
-    writing: bool,
+struct Queue {
+    entries: VecDeque<Entry>,
+    stopped: bool,
 }
 
-/// See the module documentation.
 #[derive(Default)]
-pub(crate) struct Batcher {
-    state: Mutex<State>,
+struct Shared {
+    queue: Mutex<Queue>,
+    arrived: Condvar,
 }
 
-impl std::fmt::Debug for Batcher {
+/// Writes what is queued, one batch at a time, on a thread of its own: the
+/// requests that arrive while a batch is being written make the next one.
+pub(crate) struct Writer {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Batcher")
+        f.write_str("Writer")
     }
 }
 
-impl Batcher {
-    /// Records a nonce; `false` if it is live already. `write` writes one
-    /// batch (on a connection it takes).
-    pub(crate) fn record(
-        &self,
-        key: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-        write: impl Fn(&Batch<'_>) -> Result<Fresh, String>,
-    ) -> Result<bool, String> {
-        let slot = Arc::new(Slot {
-            told: Mutex::new(Told::Wait),
-            changed: Condvar::new(),
+impl Writer {
+    /// Starts the writing thread; `write` writes one batch (on a connection
+    /// it takes), `prune` drops expired nonces now and then.
+    pub(crate) fn start(
+        write: impl Fn(&Batch<'_>) -> Result<Fresh, String> + Send + 'static,
+        prune: impl Fn(i64) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared::default());
+        let s = shared.clone();
+        std::thread::Builder::new()
+            .name("rampart-nonces".into())
+            .spawn(move || run(&s, &write, &prune))?;
+        Ok(Self { shared })
+    }
+
+    /// Queues a nonce; its verdict (`false` if it is live already) comes
+    /// once its batch is written.
+    pub(crate) fn submit(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> Arc<Verdict> {
+        let verdict = Arc::new(Verdict::default());
+        let mut q = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if q.stopped {
+            verdict.fill(Err("the store is closed".into()));
+            return verdict;
+        }
+        q.entries.push_back(Entry {
+            key: key.to_string(),
+            nonce: nonce.to_string(),
+            now,
+            expires_at,
+            verdict: verdict.clone(),
         });
-        let lead = {
-            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            s.queue.push_back(Entry {
-                key: key.to_string(),
-                nonce: nonce.to_string(),
-                now,
-                expires_at,
-                slot: slot.clone(),
-            });
-            !std::mem::replace(&mut s.writing, true)
-        };
-        if !lead {
-            let mut told = slot.told.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-                match std::mem::replace(&mut *told, Told::Wait) {
-                    Told::Done(answer) => return answer,
-                    Told::Lead => break,
-                    Told::Wait => {
-                        told = slot.changed.wait(told).unwrap_or_else(|e| e.into_inner());
-                    }
-                }
-            }
+        if q.entries.len() == 1 {
+            self.shared.arrived.notify_one();
         }
-        // Write what is queued (this request's nonce among it), answer
-        // everyone in it, and hand over to the first of those queued since.
+        verdict
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let mut q = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner());
+        q.stopped = true;
+        self.shared.arrived.notify_one();
+    }
+}
+
+/// Expired nonces are pruned once every this many nonces written.
+const PRUNE_EVERY: usize = 1024;
+
+fn run(
+    shared: &Shared,
+    write: &impl Fn(&Batch<'_>) -> Result<Fresh, String>,
+    prune: &impl Fn(i64),
+) {
+    let mut since_prune = 0usize;
+    loop {
         let batch: Vec<Entry> = {
-            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let take = s.queue.len().min(MAX_BATCH);
-            s.queue.drain(..take).collect()
+            let mut q = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
+            while q.entries.is_empty() && !q.stopped {
+                q = shared.arrived.wait(q).unwrap_or_else(|e| e.into_inner());
+            }
+            if q.entries.is_empty() {
+                return;
+            }
+            let take = q.entries.len().min(MAX_BATCH);
+            q.entries.drain(..take).collect()
         };
-        // The leader's own entry is first in the queue (it was empty when
-        // it began, or it was told to lead as the first queued), so first
-        // in the batch.
-        let mut own = Err("the nonce was not written".to_string());
-        for (e, answer) in batch.iter().zip(answer(&batch, &write)) {
-            if Arc::ptr_eq(&e.slot, &slot) {
-                own = answer;
-            } else {
-                e.slot.tell(Told::Done(answer));
+        for (e, verdict) in batch.iter().zip(answer(&batch, write)) {
+            e.verdict.fill(verdict);
+        }
+        since_prune += batch.len();
+        if since_prune >= PRUNE_EVERY {
+            since_prune = 0;
+            if let Some(now) = batch.iter().map(|e| e.now).min() {
+                prune(now);
             }
         }
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match s.queue.front() {
-            Some(next) => next.slot.tell(Told::Lead),
-            None => s.writing = false,
-        }
-        own
     }
 }
 

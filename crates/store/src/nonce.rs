@@ -1,0 +1,113 @@
+//! A nonce check whose answer may come later: the replay window of several
+//! replicas is written by batches, and a request that only reads can be
+//! served while its nonce is being written, as long as its answer waits
+//! for the verdict ([`NonceCheck::resolve`]).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use crate::{StoreError, StoreResult};
+
+/// Whether a nonce was fresh, now or once its batch is written.
+pub enum NonceCheck {
+    /// Known already.
+    Ready(StoreResult<bool>),
+    /// Filled in by the writer of the batch.
+    Pending(Arc<Verdict>),
+}
+
+impl std::fmt::Debug for NonceCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ready(r) => f.debug_tuple("Ready").field(r).finish(),
+            Self::Pending(_) => f.write_str("Pending"),
+        }
+    }
+}
+
+impl NonceCheck {
+    /// The verdict, waiting for it on this thread (see [`blocking`]).
+    pub fn wait(self) -> StoreResult<bool> {
+        match self {
+            Self::Ready(r) => r,
+            Self::Pending(v) => blocking(|| v.wait()),
+        }
+    }
+
+    /// The verdict, awaited without holding a thread.
+    pub async fn resolve(self) -> StoreResult<bool> {
+        match self {
+            Self::Ready(r) => r,
+            Self::Pending(v) => Awaited(v).await,
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    answer: Option<Result<bool, String>>,
+    waker: Option<Waker>,
+}
+
+/// One nonce's verdict, filled in once.
+#[derive(Default)]
+pub struct Verdict {
+    state: Mutex<State>,
+    filled: Condvar,
+}
+
+impl Verdict {
+    /// Fills in the verdict and wakes whoever waits for it.
+    pub(crate) fn fill(&self, answer: Result<bool, String>) {
+        let waker = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.answer = Some(answer);
+            s.waker.take()
+        };
+        self.filled.notify_all();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn wait(&self) -> StoreResult<bool> {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(a) = s.answer.take() {
+                return a.map_err(StoreError::Backend);
+            }
+            s = self.filled.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+struct Awaited(Arc<Verdict>);
+
+impl Future for Awaited {
+    type Output = StoreResult<bool>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut s = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        match s.answer.take() {
+            Some(a) => Poll::Ready(a.map_err(StoreError::Backend)),
+            None => {
+                s.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Runs `f`, which waits for the database, without stalling the other
+/// tasks of an asynchronous runtime's worker it may be running on (the
+/// worker's tasks move to another thread meanwhile). Anywhere else (a
+/// thread of its own, a single-threaded runtime) it just runs `f`.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
