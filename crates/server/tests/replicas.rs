@@ -221,6 +221,20 @@ fn three_replicas_one_killed_mid_rotation(url: &str) {
         body["Code"], "SignatureNonceUsed",
         "a replayed nonce: {st} {body}"
     );
+    // The same on the replica that served it (a read is answered only once
+    // its nonce is known fresh), and for a change, which runs once.
+    let (st, body) = first.call_with_nonce(&root, STS, "GetCallerIdentity", &[], &nonce);
+    assert_eq!(body["Code"], "SignatureNonceUsed", "{st} {body}");
+    let nonce = rampart_crypto::random_hex(16);
+    let user = [("UserName", "replayed")];
+    let (st, body) = first.call_with_nonce(&root, RAM, "CreateUser", &user, &nonce);
+    assert_eq!(st, 200, "{body}");
+    for replica in [&first, &third] {
+        let (st, body) = replica.call_with_nonce(&root, RAM, "CreateUser", &user, &nonce);
+        assert_eq!(body["Code"], "SignatureNonceUsed", "{st} {body}");
+    }
+    let (st, body) = third.call(&root, RAM, "DeleteUser", &user);
+    assert_eq!(st, 200, "{body}");
     let names = setup_ram_secrets(&first, &root, 12, "2s");
 
     // Load on every replica while rotations run.
