@@ -446,3 +446,40 @@ fn imported_material_expires_and_tokens_expire() {
         "Rejected.PendingImport",
     );
 }
+
+#[test]
+fn a_key_of_the_other_usage_is_unsupported() {
+    let s = Server::new();
+    let (enc, enc_v, _) = create(&s, "RSA_2048", Some("ENCRYPT/DECRYPT"));
+    let (sig, sig_v, _) = create(&s, "EC_P256", Some("SIGN/VERIFY"));
+    for alg in ["RSA_PSS_SHA_256", "RSAES_OAEP_SHA_256"] {
+        for action in ["AsymmetricSign", "AsymmetricVerify"] {
+            s.kms_err(
+                action,
+                &[
+                    ("KeyId", &enc),
+                    ("KeyVersionId", &enc_v),
+                    ("Algorithm", alg),
+                    ("Digest", DIGEST),
+                    ("Value", DIGEST),
+                ],
+                400,
+                "UnsupportedOperation",
+            );
+        }
+    }
+    for action in ["AsymmetricEncrypt", "AsymmetricDecrypt"] {
+        s.kms_err(
+            action,
+            &[
+                ("KeyId", &sig),
+                ("KeyVersionId", &sig_v),
+                ("Algorithm", "ECDSA_SHA_256"),
+                ("Plaintext", DIGEST),
+                ("CiphertextBlob", DIGEST),
+            ],
+            400,
+            "UnsupportedOperation",
+        );
+    }
+}

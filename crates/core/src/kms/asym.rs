@@ -94,8 +94,13 @@ fn b64(param: &str, text: &str, max: usize) -> Result<Vec<u8>, ApiError> {
     })
 }
 
-fn algorithm(key: &KeyRow, text: &str) -> Result<AsymAlgorithm, ApiError> {
+/// The algorithm `text` names, for an action that needs a key of usage
+/// `needs`: a key of the other usage is 400 `UnsupportedOperation`.
+fn algorithm(key: &KeyRow, needs: AsymUsage, text: &str) -> Result<AsymAlgorithm, ApiError> {
     let (spec, usage) = spec_of(key)?;
+    if usage != needs {
+        return Err(not_for_spec(&key.key_spec));
+    }
     let allowed = spec.algorithms(usage);
     AsymAlgorithm::parse(text)
         .filter(|a| allowed.contains(a))
@@ -237,7 +242,7 @@ impl Rampart {
         digest: &str,
     ) -> Result<Signed, ApiError> {
         let (k, pair) = self.usable_pair(key_ref, version_id)?;
-        let alg = algorithm(&k, alg)?;
+        let alg = algorithm(&k, AsymUsage::Sign, alg)?;
         let d = b64("Digest", digest, MAX_DIGEST_B64)?;
         let sig = pair.sign(alg, &d).map_err(crypto_err)?;
         Ok(Signed {
@@ -257,7 +262,7 @@ impl Rampart {
         value: &str,
     ) -> Result<Verified, ApiError> {
         let (k, pair) = self.usable_pair(key_ref, version_id)?;
-        let alg = algorithm(&k, alg)?;
+        let alg = algorithm(&k, AsymUsage::Sign, alg)?;
         let d = b64("Digest", digest, MAX_DIGEST_B64)?;
         let sig = b64("Value", value, MAX_SIGNATURE_B64)?;
         let ok = pair.verify(alg, &d, &sig).map_err(crypto_err)?;
@@ -277,7 +282,7 @@ impl Rampart {
         plaintext: &str,
     ) -> Result<AsymCiphertext, ApiError> {
         let (k, pair) = self.usable_pair(key_ref, version_id)?;
-        let alg = algorithm(&k, alg)?;
+        let alg = algorithm(&k, AsymUsage::Encrypt, alg)?;
         let p = zeroize::Zeroizing::new(b64("Plaintext", plaintext, MAX_PLAINTEXT_B64)?);
         let c = pair.encrypt(alg, &p).map_err(crypto_err)?;
         Ok(AsymCiphertext {
@@ -296,7 +301,7 @@ impl Rampart {
         ciphertext: &str,
     ) -> Result<AsymPlaintext, ApiError> {
         let (k, pair) = self.usable_pair(key_ref, version_id)?;
-        let alg = algorithm(&k, alg)?;
+        let alg = algorithm(&k, AsymUsage::Encrypt, alg)?;
         let c = b64("CiphertextBlob", ciphertext, MAX_CIPHERTEXT_B64)?;
         let p = pair.decrypt(alg, &c).map_err(crypto_err)?;
         Ok(AsymPlaintext {
