@@ -160,9 +160,10 @@ struct Tables {
     by_principal: HashMap<Subject, Brake>,
     /// Per unknown name (hashed), capped apart so it cannot evict the above.
     by_unknown: HashMap<Subject, Brake>,
-    /// The password policy's `MaxLoginAttemps`: failures per principal
-    /// (unknown names too, so a lockout tells nothing) in the hour since
-    /// the first of them.
+    /// The password policy's `MaxLoginAttemps` for names that name no one
+    /// (so a lockout tells nothing): failures in the hour since the first
+    /// of them. Users' failures are counted in the store, for every
+    /// replica alike.
     hourly: HashMap<Subject, Count>,
 }
 
@@ -324,14 +325,6 @@ impl LoginGuard {
         Subject::Unknown(h)
     }
 
-    /// A user's password changed: its hourly failures are forgotten (the
-    /// password policy's rule).
-    pub fn password_changed(&self, user_id: &str) {
-        self.tables()
-            .hourly
-            .remove(&Subject::User(user_id.to_string()));
-    }
-
     /// How many counts each table holds: (per address, per principal, per
     /// unknown name).
     pub fn table_sizes(&self) -> (usize, usize, usize) {
@@ -482,6 +475,46 @@ enum Target {
 }
 
 impl Rampart {
+    /// Seconds left of a lockout by the password policy's
+    /// `MaxLoginAttemps` (`max`; 0: none), if `s` is locked out: counted in
+    /// the store for users, so every replica sees one count; in memory for
+    /// names that name no one.
+    fn policy_lockout(&self, s: &Subject, max: u32, now: i64) -> Result<Option<i64>, ApiError> {
+        if max == 0 {
+            return Ok(None);
+        }
+        let Subject::User(id) = s else {
+            return Ok(self.login_guard.tables().hourly_locked(s, max, now));
+        };
+        let counted = self
+            .store
+            .login_failures(id, now, LOCKOUT_WINDOW_SECS)
+            .map_err(ApiError::internal)?;
+        Ok(counted.and_then(|(failures, start)| {
+            let left = start + LOCKOUT_WINDOW_SECS - now;
+            (failures >= max && left > 0).then_some(left)
+        }))
+    }
+
+    /// Counts a failed logon of `s` against the password policy.
+    fn policy_failed(&self, s: &Subject, now: i64) {
+        let Subject::User(id) = s else {
+            self.login_guard.tables().hourly_failed(s, now);
+            return;
+        };
+        if let Err(e) = self.store.count_login_failure(id, now, LOCKOUT_WINDOW_SECS) {
+            tracing::warn!(error = %e, "could not count a failed logon");
+        }
+    }
+
+    /// A user's password changed: its failed logons are forgotten (the
+    /// password policy's rule).
+    pub(crate) fn forget_login_failures(&self, user_id: &str) {
+        if let Err(e) = self.store.clear_login_failures(user_id) {
+            tracing::warn!(error = %e, "could not forget a user's failed logons");
+        }
+    }
+
     /// Checks a console logon from `source` (the peer address); returns the
     /// principal to act as and what the session must keep checking.
     pub fn console_login(
@@ -524,7 +557,7 @@ impl Rampart {
             _ => Some(self.password_policy()?),
         };
         let max_attempts = policy.as_ref().map_or(0, |p| p.max_login_attempts);
-        if let Some(left) = guard.tables().hourly_locked(&subject, max_attempts, now) {
+        if let Some(left) = self.policy_lockout(&subject, max_attempts, now)? {
             return Err(policy_locked(max_attempts, left));
         }
         guard
@@ -541,10 +574,9 @@ impl Rampart {
         // Same work for every name: one Argon2 verification.
         let matched = verify_password(password, hash).unwrap_or(false) && real;
         if !matched {
-            let mut t = guard.tables();
-            t.failed(&addr, &subject, self.now());
+            guard.tables().failed(&addr, &subject, self.now());
             if max_attempts > 0 {
-                t.hourly_failed(&subject, now);
+                self.policy_failed(&subject, now);
             }
             return Err(denied());
         }
@@ -560,10 +592,9 @@ impl Rampart {
                     ));
                 };
                 if !self.check_mfa_code(&row.user_name, code.trim())? {
-                    let mut t = guard.tables();
-                    t.failed(&addr, &subject, self.now());
+                    guard.tables().failed(&addr, &subject, self.now());
                     if max_attempts > 0 {
-                        t.hourly_failed(&subject, now);
+                        self.policy_failed(&subject, now);
                     }
                     return Err(ApiError::new(
                         401,

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -330,12 +330,46 @@ pub(crate) fn soak(
                 Ok::<(), anyhow::Error>(())
             }));
         }
-        tokio::time::sleep(warm_up).await;
-        let warm: Vec<f64> = replicas.iter().map(|t| rss_mb(t.pid)).collect();
+        // RSS of both replicas once a second: a single reading swings by
+        // tens of MB as the allocator takes and returns pages, so growth is
+        // the median of the last window against that of the first one
+        // after the warm-up.
+        let samples = Arc::new(Mutex::new(Vec::<(Duration, Vec<f64>)>::new()));
+        let sampler = {
+            let (samples, pids) = (samples.clone(), replicas.iter().map(|t| t.pid).collect::<Vec<_>>());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let rss = pids.iter().map(|p| rss_mb(*p)).collect();
+                    samples
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((start_at.elapsed(), rss));
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            })
+        };
         for task in tasks {
             task.await??;
         }
-        let end: Vec<f64> = replicas.iter().map(|t| rss_mb(t.pid)).collect();
+        sampler.await?;
+        let window = ((duration - warm_up) / 3).min(Duration::from_secs(60));
+        let samples = samples.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let median_of = |from: Duration, to: Duration, replica: usize| {
+            let mut v: Vec<f64> = samples
+                .iter()
+                .filter(|(t, _)| *t >= from && *t < to)
+                .filter_map(|(_, r)| r.get(replica).copied())
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        let last = samples.last().map_or(duration, |(t, _)| *t) + Duration::from_millis(1);
+        let warm: Vec<f64> = (0..replicas.len())
+            .map(|i| median_of(warm_up, warm_up + window, i))
+            .collect();
+        let end: Vec<f64> = (0..replicas.len())
+            .map(|i| median_of(last.saturating_sub(window), last, i))
+            .collect();
         // Every RAM secret kept rotating (read on the second replica).
         let mut c = Caller::new(replicas[1].clone()).await?;
         let mut oldest_rotation = 0;
@@ -364,9 +398,11 @@ pub(crate) fn soak(
             let growth = 100.0 * (e - w) / w.max(1e-9);
             growth_ok &= growth < 10.0;
             println!(
-                "replica {}: RSS {w:.1} MB after {:.0} s of warm-up, {e:.1} MB at the end ({growth:+.1} %)",
+                "replica {}: RSS median {w:.1} MB over the {:.0} s after {:.0} s of warm-up, {e:.1} MB over the last {:.0} s ({growth:+.1} %)",
                 i + 1,
-                warm_up.as_secs_f64()
+                window.as_secs_f64(),
+                warm_up.as_secs_f64(),
+                window.as_secs_f64()
             );
         }
         let failed = errors.count.load(Ordering::Relaxed);

@@ -166,3 +166,73 @@ fn postgres_replicas_see_each_others_writes_within_the_bound() {
     ));
     eprintln!("calls until the change was seen: {first_calls:?}");
 }
+
+/// The password policy's `MaxLoginAttemps` counts a user's failed console
+/// logons on every replica together.
+#[test]
+fn postgres_replicas_share_the_logon_lockout() {
+    let Some(db) = TestDb::create(Shared::Postgres, "lockout") else {
+        return;
+    };
+    let url = db.url();
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = Proc::start(dirs[0].path(), &["--database", &url]);
+    let key_file = dirs[0].path().join("master.key");
+    let b = Proc::start(
+        dirs[1].path(),
+        &[
+            "--database",
+            &url,
+            "--master-key-file",
+            key_file.to_str().unwrap(),
+        ],
+    );
+    let root = a.root();
+    const PW: &str = "Carol-Passw0rd!";
+    a.ok(&root, RAM, "CreateUser", &[("UserName", "carol")]);
+    a.ok(
+        &root,
+        RAM,
+        "CreateLoginProfile",
+        &[("UserName", "carol"), ("Password", PW)],
+    );
+    a.ok(&root, RAM, "SetPasswordPolicy", &[("MaxLoginAttemps", "3")]);
+    let creds: Value = serde_json::from_str(
+        &std::fs::read_to_string(dirs[0].path().join("root-credentials.json")).unwrap(),
+    )
+    .unwrap();
+    let name = format!("carol@{}", creds["AccountId"].as_str().unwrap());
+    let logon = |p: &Proc, password: &str| -> (u16, String) {
+        let r = p
+            .agent()
+            .post(&format!("{}/console/api/login", p.base_url()))
+            .send_form(&[("LoginName", name.as_str()), ("Password", password)]);
+        let (status, body) = match r {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("{e}"),
+        };
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        (status, v["Code"].as_str().unwrap_or("OK").to_string())
+    };
+    assert_eq!(logon(&b, PW).0, 200, "the password works");
+    // Two failures on one replica, one on the other: three in the hour.
+    for p in [&a, &a, &b] {
+        assert_eq!(logon(p, "Wrong-Passw0rd"), (401, "InvalidLogin".into()));
+    }
+    for p in [&a, &b] {
+        assert_eq!(
+            logon(p, PW),
+            (429, "InvalidLogin.Locked".into()),
+            "locked on every replica"
+        );
+    }
+    // A new password set by an administrator lifts it everywhere.
+    b.ok(
+        &root,
+        RAM,
+        "UpdateLoginProfile",
+        &[("UserName", "carol"), ("Password", "Reset-Passw0rd!")],
+    );
+    assert_eq!(logon(&a, "Reset-Passw0rd!").0, 200);
+}

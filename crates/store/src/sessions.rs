@@ -45,4 +45,19 @@ pub trait ConsoleSessionStore {
     ) -> StoreResult<Option<ConsoleSessionRow>>;
     /// Ends a session (nothing if there is none).
     fn close_console_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// A user's failed logons in the window of `window` seconds that began
+    /// with the first of them, if that window is still open at `now`; with
+    /// the second it began.
+    fn login_failures(
+        &self,
+        user_id: &str,
+        now: i64,
+        window: i64,
+    ) -> StoreResult<Option<(u32, i64)>>;
+    /// Counts a failed logon of a user: in its open window, or as the
+    /// first of a new one. Windows closed by `now` are deleted on the way.
+    fn count_login_failure(&self, user_id: &str, now: i64, window: i64) -> StoreResult<()>;
+    /// Forgets a user's failed logons (a new password).
+    fn clear_login_failures(&self, user_id: &str) -> StoreResult<()>;
 }

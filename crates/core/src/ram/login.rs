@@ -125,8 +125,7 @@ impl Rampart {
             .update_login_profile(&req.user_name, &row)
             .map_err(store_err)?;
         if req.password.is_some() {
-            self.login_guard
-                .password_changed(&row_user_id(self, &req.user_name));
+            self.forget_login_failures(&row_user_id(self, &req.user_name));
         }
         Ok(LoginProfileView::new(&req.user_name, &row))
     }
@@ -157,8 +156,7 @@ impl Rampart {
         self.store
             .update_login_profile(user_name, &row)
             .map_err(store_err)?;
-        self.login_guard
-            .password_changed(&row_user_id(self, user_name));
+        self.forget_login_failures(&row_user_id(self, user_name));
         Ok(())
     }
 

@@ -774,6 +774,15 @@ impl ConsoleSessionStore for Recorder {
     fn close_console_session(&self, hash: &str) -> StoreResult<()> {
         self.inner.close_console_session(hash)
     }
+    fn login_failures(&self, user_id: &str, now: i64, w: i64) -> StoreResult<Option<(u32, i64)>> {
+        self.inner.login_failures(user_id, now, w)
+    }
+    fn count_login_failure(&self, user_id: &str, now: i64, w: i64) -> StoreResult<()> {
+        self.inner.count_login_failure(user_id, now, w)
+    }
+    fn clear_login_failures(&self, user_id: &str) -> StoreResult<()> {
+        self.inner.clear_login_failures(user_id)
+    }
 }
 
 impl AuditStore for Recorder {

@@ -4,8 +4,8 @@
 use sea_query::{Expr, Order, Query};
 
 use super::{eq, insert, select};
-use crate::sql::{p, Row, Stmt};
-use crate::tx::{Backend, Mode, TxResult};
+use crate::sql::{p, Param, Row, Stmt};
+use crate::tx::{Backend, DbError, DbErrorKind, Mode, TxError, TxResult};
 use crate::{ConsoleSessionRow, ConsoleSessionStore, StoreResult};
 
 const COLS: [&str; 8] = [
@@ -64,7 +64,99 @@ static OLDEST: Stmt = Stmt::new(|_| {
         .into()
 });
 
+/// Slots: user id, the oldest window start still open.
+static FAILURES: Stmt = Stmt::new(|_| {
+    select("login_failures", &["failures", "window_start"])
+        .and_where(eq("user_id", 0))
+        .and_where(Expr::col("window_start").gt(p(1)))
+        .into()
+});
+/// One more failure in an open window (slots: user id, the oldest window
+/// start still open).
+static ADD_FAILURE: Stmt = Stmt::new(|_| {
+    Query::update()
+        .table("login_failures")
+        .value("failures", Expr::col("failures").add(1))
+        .and_where(eq("user_id", 0))
+        .and_where(Expr::col("window_start").gt(p(1)))
+        .into()
+});
+/// A new window over a closed one (slots: user id, the oldest window start
+/// still open, now).
+static RESTART_WINDOW: Stmt = Stmt::new(|_| {
+    Query::update()
+        .table("login_failures")
+        .value("failures", 1)
+        .value("window_start", p(2))
+        .and_where(eq("user_id", 0))
+        .and_where(Expr::col("window_start").lte(p(1)))
+        .into()
+});
+/// The first failure (slots: user id, failures, now).
+static FIRST_FAILURE: Stmt =
+    Stmt::new(|_| insert("login_failures", &["user_id", "failures", "window_start"]).into());
+static CLOSED_WINDOWS: Stmt = Stmt::new(|_| {
+    Query::delete()
+        .from_table("login_failures")
+        .and_where(Expr::col("window_start").lte(p(0)))
+        .into()
+});
+static CLEAR_FAILURES: Stmt = Stmt::new(|_| {
+    Query::delete()
+        .from_table("login_failures")
+        .and_where(eq("user_id", 0))
+        .into()
+});
+
 impl<B: Backend> ConsoleSessionStore for B {
+    fn login_failures(
+        &self,
+        user_id: &str,
+        now: i64,
+        window: i64,
+    ) -> StoreResult<Option<(u32, i64)>> {
+        let open_since = now.saturating_sub(window);
+        self.transaction(Mode::Single, |tx| {
+            match tx.query_opt(&FAILURES, &[user_id.into(), open_since.into()])? {
+                Some(mut r) => {
+                    let n = u32::try_from(r.int(0)?.max(0)).unwrap_or(u32::MAX);
+                    Ok(Some((n, r.int(1)?)))
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn count_login_failure(&self, user_id: &str, now: i64, window: i64) -> StoreResult<()> {
+        let open_since = now.saturating_sub(window);
+        let (id, since): (Param<'_>, Param<'_>) = (user_id.into(), open_since.into());
+        self.transaction(Mode::WriteUntracked, |tx| {
+            let counted = tx.execute(&ADD_FAILURE, &[id, since])? > 0
+                || tx.execute(&RESTART_WINDOW, &[id, since, now.into()])? > 0;
+            if !counted {
+                // Another replica's first failure may win the insert: this
+                // transaction then runs again and adds to its count.
+                tx.execute(&FIRST_FAILURE, &[id, 1i64.into(), now.into()])
+                    .map_err(|e| match e {
+                        TxError::Db(d) if d.kind == DbErrorKind::Unique => TxError::Db(DbError {
+                            kind: DbErrorKind::Retry,
+                            message: d.message,
+                        }),
+                        e => e,
+                    })?;
+            }
+            tx.execute(&CLOSED_WINDOWS, &[since])?;
+            Ok(())
+        })
+    }
+
+    fn clear_login_failures(&self, user_id: &str) -> StoreResult<()> {
+        self.transaction(Mode::WriteUntracked, |tx| {
+            tx.execute(&CLEAR_FAILURES, &[user_id.into()])?;
+            Ok(())
+        })
+    }
+
     fn open_console_session(&self, s: &ConsoleSessionRow, now: i64, max: u64) -> StoreResult<()> {
         self.transaction(Mode::WriteUntracked, |tx| {
             tx.execute(&DELETE_EXPIRED, &[now.into()])?;

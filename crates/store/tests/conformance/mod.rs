@@ -60,6 +60,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     audit_trail(&*fresh());
     audit_retention(&*fresh());
     sessions::console_sessions(&*fresh());
+    sessions::login_failures(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {

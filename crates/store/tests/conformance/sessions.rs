@@ -38,3 +38,41 @@ pub fn console_sessions(s: &dyn Store) {
     s.open_console_session(&session("d", 500), 500, 2).unwrap();
     assert_eq!(s.get_console_session("c", 40).unwrap(), None);
 }
+
+/// Failed logons count within the window the first of them opened; a
+/// closed window starts over; clearing forgets them.
+pub fn login_failures(s: &dyn Store) {
+    const HOUR: i64 = 3600;
+    assert_eq!(s.login_failures("u-1", 1000, HOUR).unwrap(), None);
+    s.count_login_failure("u-1", 1000, HOUR).unwrap();
+    s.count_login_failure("u-1", 1500, HOUR).unwrap();
+    s.count_login_failure("u-2", 1500, HOUR).unwrap();
+    assert_eq!(
+        s.login_failures("u-1", 2000, HOUR).unwrap(),
+        Some((2, 1000))
+    );
+    assert_eq!(
+        s.login_failures("u-2", 2000, HOUR).unwrap(),
+        Some((1, 1500))
+    );
+    // The window of u-1 closes at 1000 + 3600.
+    assert_eq!(
+        s.login_failures("u-1", 4599, HOUR).unwrap(),
+        Some((2, 1000))
+    );
+    assert_eq!(s.login_failures("u-1", 4600, HOUR).unwrap(), None);
+    s.count_login_failure("u-1", 4600, HOUR).unwrap();
+    assert_eq!(
+        s.login_failures("u-1", 4600, HOUR).unwrap(),
+        Some((1, 4600))
+    );
+    // Counting at 5200 deletes the windows closed by then (u-2's).
+    s.count_login_failure("u-1", 5200, HOUR).unwrap();
+    assert_eq!(
+        s.login_failures("u-1", 5200, HOUR).unwrap(),
+        Some((2, 4600))
+    );
+    assert_eq!(s.login_failures("u-2", 1500, HOUR).unwrap(), None);
+    s.clear_login_failures("u-1").unwrap();
+    assert_eq!(s.login_failures("u-1", 4600, HOUR).unwrap(), None);
+}

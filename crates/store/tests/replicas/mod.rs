@@ -56,6 +56,18 @@ fn race<T: Send + 'static>(
 /// replicas: never more than the limit, one winner per name.
 pub fn share_limits(open: Open<'_>) {
     let replicas = [open(), open()];
+    // Failed logons counted on both replicas at once: none lost.
+    let counted = race(&replicas, |s, _| {
+        (0..5)
+            .map(|_| s.count_login_failure("racer", 1000, 3600))
+            .collect::<Result<Vec<()>, _>>()
+    });
+    assert!(counted.iter().all(Result::is_ok), "{counted:?}");
+    let all = u32::try_from(THREADS * 5).unwrap();
+    assert_eq!(
+        replicas[1].login_failures("racer", 1000, 3600).unwrap(),
+        Some((all, 1000))
+    );
     for round in 0..10 {
         let name = format!("u{round}");
         replicas[0].create_user(&user(&name), 1000).unwrap();
