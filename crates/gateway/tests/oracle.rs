@@ -774,8 +774,7 @@ fn every_touched_entity_was_authorized() {
                     // An action served before its nonce is known fresh
                     // must change nothing: a replay of it is refused only
                     // once it has run.
-                    if changes_nothing(product, spec.name) && recorder.inner.generation() != before
-                    {
+                    if changes_nothing(spec.name) && recorder.inner.generation() != before {
                         failures.push(format!(
                             "{who} {} {set:?} → {status}: runs before its nonce is settled (`changes_nothing`) but changed the store",
                             spec.name

@@ -115,7 +115,12 @@ fn run(
             let take = q.entries.len().min(MAX_BATCH);
             q.entries.drain(..take).collect()
         };
-        for (e, verdict) in batch.iter().zip(answer(&batch, write)) {
+        // Every request of the batch gets a verdict, whatever happens: a
+        // panic in the driver fails the batch instead of leaving it waiting.
+        let verdicts =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(&batch, write)))
+                .unwrap_or_else(|_| vec![Err("the nonce writer failed".into()); batch.len()]);
+        for (e, verdict) in batch.iter().zip(verdicts) {
             e.verdict.fill(verdict);
         }
         since_prune += batch.len();
