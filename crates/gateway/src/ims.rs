@@ -7,6 +7,7 @@
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
+use crate::ims_groups;
 use crate::products::ActionSpec;
 use crate::ram;
 use crate::ram_account as acct;
@@ -53,6 +54,35 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
     ActionSpec::new("GetUserMFAInfo", &[UPN], get_user_mfa_info),
     ActionSpec::new("CreateUser", USERS, crate::ims_users::create_user),
+    ActionSpec::new("CreateGroup", ram::GROUPS, ims_groups::create_group),
+    ActionSpec::new("GetGroup", &[ram::GROUP], ims_groups::get_group),
+    ActionSpec::new(
+        "UpdateGroup",
+        &[ram::GROUP, Sel::NewGroupName("NewGroupName")],
+        ims_groups::update_group,
+    ),
+    ActionSpec::new("DeleteGroup", &[ram::GROUP], ram::delete_group),
+    ActionSpec::new("ListGroups", ram::GROUPS, ims_groups::list_groups),
+    ActionSpec::new(
+        "AddUserToGroup",
+        &[ram::GROUP, NAMED],
+        ram::add_user_to_group,
+    ),
+    ActionSpec::new(
+        "RemoveUserFromGroup",
+        &[ram::GROUP, NAMED],
+        ram::remove_user_from_group,
+    ),
+    ActionSpec::new(
+        "ListGroupsForUser",
+        &[NAMED],
+        ims_groups::list_groups_for_user,
+    ),
+    ActionSpec::new(
+        "ListUsersForGroup",
+        &[ram::GROUP],
+        ims_groups::list_users_for_group,
+    ),
     ActionSpec::new(
         "GetUser",
         &[Sel::ImsUser { access_key: true }],

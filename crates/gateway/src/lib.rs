@@ -11,6 +11,7 @@ pub mod authorize;
 pub mod decode;
 pub mod encode;
 mod ims;
+mod ims_groups;
 mod ims_tags;
 mod ims_users;
 mod kms;

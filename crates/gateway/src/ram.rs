@@ -16,7 +16,7 @@ use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
 
 const USERS: &[Sel] = &[Sel::Container(Container::Users)];
-const GROUPS: &[Sel] = &[Sel::Container(Container::Groups)];
+pub(crate) const GROUPS: &[Sel] = &[Sel::Container(Container::Groups)];
 const ROLES: &[Sel] = &[Sel::Container(Container::Roles)];
 const POLICIES: &[Sel] = &[Sel::Container(Container::Policies)];
 const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
@@ -30,7 +30,7 @@ const NAMED_USER: Sel = Sel::User {
     param: "UserName",
     self_default: false,
 };
-const GROUP: Sel = Sel::Group("GroupName");
+pub(crate) const GROUP: Sel = Sel::Group("GroupName");
 const ROLE: Sel = Sel::Role("RoleName");
 
 /// The implemented RAM actions.
@@ -344,6 +344,7 @@ fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let g = ctx.rampart.create_group(CreateGroup {
         group_name: p.required("GroupName")?.to_string(),
         comments: p.opt("Comments"),
+        display_name: None,
     })?;
     field("Group", g)
 }
@@ -358,11 +359,12 @@ fn update_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         group_name: ctx.target.group()?.to_string(),
         new_group_name: p.opt("NewGroupName").filter(|s| !s.is_empty()),
         new_comments: p.opt("NewComments"),
+        new_display_name: None,
     })?;
     field("Group", g)
 }
 
-fn delete_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_group(ctx.target.group()?)?;
     empty()
 }
@@ -377,13 +379,13 @@ fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-fn add_user_to_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn add_user_to_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
         .add_user_to_group(ctx.target.user()?, ctx.target.group()?)?;
     empty()
 }
 
-fn remove_user_from_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn remove_user_from_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
         .remove_user_from_group(ctx.target.user()?, ctx.target.group()?)?;
     empty()

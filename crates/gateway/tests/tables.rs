@@ -21,7 +21,7 @@ fn every_real_action_is_served_or_answers_not_implemented() {
         (Product::Ram, "GetServiceLinkedRoleTemplate"),
         (Product::Ims, "SetDefaultDomain"),
         (Product::Ims, "ListOIDCProviders"),
-        (Product::Ims, "ListGroups"),
+        (Product::Ims, "ListOIDCProviders"),
     ];
     for (product, action) in samples {
         assert!(

@@ -86,6 +86,8 @@ pub struct GroupRow {
     pub group_name: String,
     /// Description.
     pub comments: String,
+    /// Display name (IMS; empty when none was given).
+    pub display_name: String,
     /// Creation time.
     pub created_at: i64,
     /// Last update time.

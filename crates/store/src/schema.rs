@@ -4,7 +4,7 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 11] = [
+const COMMON: [(i64, &str); 12] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
@@ -16,6 +16,7 @@ const COMMON: [(i64, &str); 11] = [
     (11, include_str!("schema/0011_key_material_expiry.sql")),
     (12, include_str!("schema/0012_console_sessions.sql")),
     (13, include_str!("schema/0013_login_failures.sql")),
+    (14, include_str!("schema/0014_group_display_names.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and

@@ -215,3 +215,44 @@ def test_ims_list_user_basic_infos(fresh_server, flavour):
     rest = ims.call("ListUserBasicInfos", Marker=first["Marker"])
     assert [i["DisplayName"] for i in rest["UserBasicInfos"]["UserBasicInfo"]] == ["basic3"]
     assert rest["IsTruncated"] is False
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_ims_groups_and_members(server, flavour, uniq):
+    ims = make_client(flavour, server, product="ims")
+    ram = make_client(flavour, server)
+    group, user = uniq("imsg"), uniq("imsgu")
+    upn = f"{user}@{server.account_id}.onaliyun.com"
+    ims.call("CreateUser", UserPrincipalName=upn, DisplayName="Group Member")
+    g = ims.call("CreateGroup", GroupName=group, DisplayName="Ops team", Comments="made by IMS")["Group"]
+    assert (g["GroupName"], g["DisplayName"], g["Comments"]) == (group, "Ops team", "made by IMS")
+    assert g["GroupId"] and g["CreateDate"] and g["UpdateDate"]
+    # The same group through RAM, which has no display name.
+    r = ram.call("GetGroup", GroupName=group)["Group"]
+    assert r["GroupId"] == g["GroupId"] and "DisplayName" not in r
+    expect_error(lambda: ims.call("CreateGroup", GroupName=group), 409, "EntityAlreadyExists.Group")
+    expect_error(lambda: ims.call("CreateGroup", GroupName=uniq("imsg"), DisplayName="x" * 25), 400,
+                 "InvalidParameter.DisplayName")
+
+    ims.call("AddUserToGroup", GroupName=group, UserPrincipalName=upn)
+    members = ims.call("ListUsersForGroup", GroupName=group)["Users"]["User"]
+    assert [(m["UserPrincipalName"], m["DisplayName"]) for m in members] == [(upn, "Group Member")]
+    assert members[0]["UserId"] and members[0]["JoinDate"]
+    mine = ims.call("ListGroupsForUser", UserPrincipalName=upn)["Groups"]["Group"]
+    assert [(x["GroupName"], x["DisplayName"]) for x in mine] == [(group, "Ops team")]
+    assert [x["GroupName"] for x in ram.call("ListGroupsForUser", UserName=user)["Groups"]["Group"]] == [group]
+
+    renamed = uniq("imsg")
+    u = ims.call("UpdateGroup", GroupName=group, NewGroupName=renamed, NewDisplayName="Ops",
+                 NewComments="renamed")["Group"]
+    assert (u["GroupName"], u["DisplayName"], u["Comments"]) == (renamed, "Ops", "renamed")
+    assert ims.call("GetGroup", GroupName=renamed)["Group"]["DisplayName"] == "Ops"
+    listed = ims.call("ListGroups", MaxItems=100)
+    assert any(x["GroupName"] == renamed and x["DisplayName"] == "Ops" for x in listed["Groups"]["Group"])
+    expect_error(lambda: ims.call("GetGroup", GroupName=group), 404, "EntityNotExist.Group")
+
+    expect_error(lambda: ims.call("DeleteGroup", GroupName=renamed), 409, "DeleteConflict.Group.User")
+    ims.call("RemoveUserFromGroup", GroupName=renamed, UserPrincipalName=upn)
+    assert ims.call("ListUsersForGroup", GroupName=renamed)["Users"]["User"] == []
+    ims.call("DeleteGroup", GroupName=renamed)
+    ims.call("DeleteUser", UserPrincipalName=upn)

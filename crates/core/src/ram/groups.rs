@@ -14,6 +14,8 @@ pub struct CreateGroup {
     pub group_name: String,
     /// Optional description.
     pub comments: Option<String>,
+    /// Optional display name (IMS).
+    pub display_name: Option<String>,
 }
 
 /// `UpdateGroup` input.
@@ -25,6 +27,21 @@ pub struct UpdateGroup {
     pub new_group_name: Option<String>,
     /// New description.
     pub new_comments: Option<String>,
+    /// New display name (IMS).
+    pub new_display_name: Option<String>,
+}
+
+/// The longest display name of a group (IMS), in characters.
+const MAX_GROUP_DISPLAY_NAME: usize = 24;
+
+fn group_display_name(param: &str, d: &str) -> Result<(), ApiError> {
+    if d.chars().count() > MAX_GROUP_DISPLAY_NAME || d.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            param,
+            format!("The parameter \"{param}\" must be at most {MAX_GROUP_DISPLAY_NAME} characters, without control characters."),
+        ));
+    }
+    Ok(())
 }
 
 impl Rampart {
@@ -33,11 +50,14 @@ impl Rampart {
         v::group_name("GroupName", &req.group_name)?;
         let comments = req.comments.unwrap_or_default();
         v::comments("Comments", &comments)?;
+        let display_name = req.display_name.unwrap_or_default();
+        group_display_name("DisplayName", &display_name)?;
         let now = self.now();
         let row = GroupRow {
             group_id: format!("g-{}", random_alnum(16)),
             group_name: req.group_name,
             comments,
+            display_name,
             created_at: now,
             updated_at: now,
         };
@@ -74,6 +94,10 @@ impl Rampart {
         if let Some(c) = req.new_comments {
             v::comments("NewComments", &c)?;
             row.comments = c;
+        }
+        if let Some(d) = req.new_display_name {
+            group_display_name("NewDisplayName", &d)?;
+            row.display_name = d;
         }
         row.updated_at = self.now();
         self.store.update_group(&row).map_err(store_err)?;
@@ -152,6 +176,7 @@ impl Rampart {
                 group_id: g.group_id,
                 group_name: g.group_name,
                 comments: g.comments,
+                display_name: g.display_name,
                 join_date: ts(joined),
             })
             .collect())

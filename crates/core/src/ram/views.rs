@@ -100,6 +100,9 @@ pub struct GroupView {
     pub group_name: String,
     /// Description.
     pub comments: String,
+    /// Display name (IMS only: RAM's group has none).
+    #[serde(skip)]
+    pub display_name: String,
     /// Created.
     pub create_date: String,
     /// Updated.
@@ -112,6 +115,7 @@ impl From<&GroupRow> for GroupView {
             group_id: g.group_id.clone(),
             group_name: g.group_name.clone(),
             comments: g.comments.clone(),
+            display_name: g.display_name.clone(),
             create_date: ts(g.created_at),
             update_date: ts(g.updated_at),
         }
@@ -128,6 +132,9 @@ pub struct UserGroupView {
     pub group_name: String,
     /// Description.
     pub comments: String,
+    /// Display name (IMS only).
+    #[serde(skip)]
+    pub display_name: String,
     /// When the user joined.
     pub join_date: String,
 }

@@ -8,12 +8,13 @@ use crate::sql::{lim, p, Row, Stmt};
 use crate::tx::{unique, Backend, Limit, Lock, Mode, Tx, TxResult};
 use crate::{Entity, GroupRow, GroupStore, StoreError, StoreResult, UserRow};
 
-const GROUP_COLS: [&str; 5] = [
+const GROUP_COLS: [&str; 6] = [
     "group_id",
     "group_name",
     "comments",
     "created_at",
     "updated_at",
+    "display_name",
 ];
 
 fn group_row(r: &mut Row) -> TxResult<GroupRow> {
@@ -23,6 +24,7 @@ fn group_row(r: &mut Row) -> TxResult<GroupRow> {
         comments: r.text(2)?,
         created_at: r.int(3)?,
         updated_at: r.int(4)?,
+        display_name: r.opt_text(5)?.unwrap_or_default(),
     })
 }
 
@@ -54,6 +56,7 @@ static UPDATE_GROUP: Stmt = Stmt::new(|_| {
             ("group_name", p(1)),
             ("comments", p(2)),
             ("updated_at", p(3)),
+            ("display_name", p(4)),
         ])
         .and_where(eq("group_id", 0))
         .into()
@@ -138,6 +141,7 @@ impl<B: Backend> GroupStore for B {
                     (&group.comments).into(),
                     group.created_at.into(),
                     group.updated_at.into(),
+                    (&group.display_name).into(),
                 ],
             )
             .map_err(unique(Entity::Group))?;
@@ -163,6 +167,7 @@ impl<B: Backend> GroupStore for B {
                         (&group.group_name).into(),
                         (&group.comments).into(),
                         group.updated_at.into(),
+                        (&group.display_name).into(),
                     ],
                 )
                 .map_err(unique(Entity::Group))?;
@@ -232,7 +237,7 @@ impl<B: Backend> GroupStore for B {
         self.transaction(Mode::Read, |tx| {
             let uid = user_id(tx, user_name, RowLock::None)?;
             map(tx.query(&GROUPS_OF, &[uid.as_str().into()])?, |r| {
-                Ok((group_row(r)?, r.int(5)?))
+                Ok((group_row(r)?, r.int(6)?))
             })
         })
     }

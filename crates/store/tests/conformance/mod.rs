@@ -34,6 +34,7 @@ fn group(name: &str) -> GroupRow {
         group_id: format!("gid-{name}"),
         group_name: name.into(),
         comments: "c".into(),
+        display_name: format!("{name} team"),
         created_at: 100,
         updated_at: 100,
     }

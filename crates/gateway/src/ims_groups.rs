@@ -1,0 +1,113 @@
+//! IMS user groups, on the RAM domain code: members by
+//! `UserPrincipalName`, groups with a `DisplayName`, in IMS's response
+//! shapes.
+
+use rampart_core::ram::{CreateGroup, GroupView, Page, UpdateGroup};
+use rampart_core::ApiError;
+use serde_json::{json, Map, Value};
+
+use crate::{Ctx, Output};
+
+/// A group as IMS shows it: RAM's fields and its display name.
+fn group_json(g: GroupView) -> Result<Value, ApiError> {
+    let display = g.display_name.clone();
+    let mut v = serde_json::to_value(&g).map_err(ApiError::internal)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("DisplayName".into(), Value::String(display));
+    }
+    Ok(v)
+}
+
+fn one_group(g: GroupView) -> Result<Output, ApiError> {
+    let mut m = Map::new();
+    m.insert("Group".into(), group_json(g)?);
+    Ok(m)
+}
+
+/// `{Outer: {Inner: [...]}, IsTruncated, Marker?}`
+fn paged(outer: &str, inner: &str, items: Vec<Value>, next: Option<String>) -> Output {
+    let mut m = Map::new();
+    m.insert(outer.into(), json!({ inner: items }));
+    m.insert("IsTruncated".into(), Value::Bool(next.is_some()));
+    if let Some(mk) = next {
+        m.insert("Marker".into(), Value::String(mk));
+    }
+    m
+}
+
+pub(crate) fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    one_group(ctx.rampart.create_group(CreateGroup {
+        group_name: p.required("GroupName")?.to_string(),
+        comments: p.opt("Comments"),
+        display_name: p.opt("DisplayName"),
+    })?)
+}
+
+pub(crate) fn get_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    one_group(ctx.rampart.get_group(ctx.target.group()?)?)
+}
+
+pub(crate) fn update_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    one_group(ctx.rampart.update_group(UpdateGroup {
+        group_name: ctx.target.group()?.to_string(),
+        new_group_name: p.opt("NewGroupName").filter(|s| !s.is_empty()),
+        new_comments: p.opt("NewComments"),
+        new_display_name: p.opt("NewDisplayName"),
+    })?)
+}
+
+pub(crate) fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let Page { items, next_marker } = ctx
+        .rampart
+        .list_groups(p.get("Marker"), p.u32("MaxItems")?)?;
+    let groups = items
+        .into_iter()
+        .map(group_json)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(paged("Groups", "Group", groups, next_marker))
+}
+
+pub(crate) fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let groups: Vec<Value> = ctx
+        .rampart
+        .list_groups_for_user(ctx.target.user()?)?
+        .into_iter()
+        .map(|g| {
+            json!({
+                "GroupId": g.group_id,
+                "GroupName": g.group_name,
+                "Comments": g.comments,
+                "DisplayName": g.display_name,
+                "JoinDate": g.join_date,
+            })
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("Groups".into(), json!({ "Group": groups }));
+    Ok(m)
+}
+
+pub(crate) fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    let domain = ctx.rampart.default_domain()?;
+    let Page { items, next_marker } = ctx.rampart.list_users_for_group(
+        ctx.target.group()?,
+        p.get("Marker"),
+        p.u32("MaxItems")?,
+    )?;
+    let users = items
+        .into_iter()
+        .map(|u| {
+            json!({
+                "UserPrincipalName": format!("{}@{domain}", u.user_name),
+                "UserId": u.user_id,
+                "DisplayName": u.display_name,
+                "JoinDate": u.join_date,
+            })
+        })
+        .collect();
+    Ok(paged("Users", "User", users, next_marker))
+}
