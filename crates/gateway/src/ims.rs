@@ -30,6 +30,7 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("GetSecurityPreference", ACCOUNT, get_security_preference),
     ActionSpec::new("SetSecurityPreference", ACCOUNT, set_security_preference),
     ActionSpec::new("GetDefaultDomain", ACCOUNT, get_default_domain),
+    ActionSpec::new("SetDefaultDomain", ACCOUNT, set_default_domain),
     ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password),
     ActionSpec::new(
         "CreateVirtualMFADevice",
@@ -213,6 +214,38 @@ fn get_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         Value::String(ctx.rampart.default_domain()?),
     );
     Ok(m)
+}
+
+/// `SetDefaultDomain`: `<alias>.onaliyun.com` sets the account alias
+/// (the account id's own domain clears it), as RAM's `SetAccountAlias`.
+fn set_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    const SUFFIX: &str = ".onaliyun.com";
+    let domain = ctx.params.required("DefaultDomainName")?;
+    let prefix = domain
+        .len()
+        .checked_sub(SUFFIX.len())
+        .filter(|&i| domain.is_char_boundary(i) && domain[i..].eq_ignore_ascii_case(SUFFIX))
+        .map(|i| &domain[..i])
+        .filter(|p| !p.is_empty() && domain.len() <= 64)
+        .ok_or_else(|| {
+            ApiError::new(
+                400,
+                "InvalidParameter.DefaultDomainName.Format",
+                "The parameter \"DefaultDomainName\" must be <account alias>.onaliyun.com, at most 64 characters.",
+            )
+        })?;
+    let set = if prefix == ctx.rampart.account_id() {
+        ctx.rampart.clear_account_alias()
+    } else {
+        ctx.rampart.set_account_alias(prefix)
+    };
+    set.map_err(|mut e| {
+        if let Some(rest) = e.code.strip_prefix("InvalidParameter.AccountAlias") {
+            e.code = format!("InvalidParameter.DefaultDomainName{rest}").into();
+        }
+        e
+    })?;
+    get_default_domain(ctx)
 }
 
 fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {

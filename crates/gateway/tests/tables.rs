@@ -19,7 +19,7 @@ fn every_real_action_is_served_or_answers_not_implemented() {
         (Product::Kms, "ListKmsInstances"),
         (Product::Sts, "GenerateSessionAccessKey"),
         (Product::Ram, "GetServiceLinkedRoleTemplate"),
-        (Product::Ims, "SetDefaultDomain"),
+        (Product::Ims, "GetAccountSummary"),
         (Product::Ims, "ListOIDCProviders"),
         (Product::Ims, "ListOIDCProviders"),
     ];

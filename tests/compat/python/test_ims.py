@@ -29,6 +29,15 @@ def test_ims_account_settings_and_mfa(fresh_server, flavour):
     assert ims.call("GetDefaultDomain")["DefaultDomainName"] == f"{srv.account_id}.onaliyun.com"
     ram.call("SetAccountAlias", AccountAlias="ims-corp")
     assert ims.call("GetDefaultDomain")["DefaultDomainName"] == "ims-corp.onaliyun.com"
+    # SetDefaultDomain is the alias by another name.
+    d = ims.call("SetDefaultDomain", DefaultDomainName="ims-dom.onaliyun.com")
+    assert d["DefaultDomainName"] == "ims-dom.onaliyun.com"
+    assert ram.call("GetAccountAlias")["AccountAlias"] == "ims-dom"
+    expect_error(lambda: ims.call("SetDefaultDomain", DefaultDomainName="ims-dom.example.com"), 400,
+                 "InvalidParameter.DefaultDomainName.Format")
+    ims.call("SetDefaultDomain", DefaultDomainName=f"{srv.account_id}.onaliyun.com")
+    assert ram.call("GetAccountAlias")["AccountAlias"] == srv.account_id
+    ims.call("SetDefaultDomain", DefaultDomainName="ims-corp.onaliyun.com")
 
     # One policy, two spellings of its expiry flag.
     p = ims.call("SetPasswordPolicy", MinimumPasswordLength=10, HardExpire=True, MaxLoginAttemps=3,
