@@ -411,6 +411,9 @@ pub(crate) fn soak(
             println!("  {e}");
         }
         let rotating = oldest_rotation <= 20;
+        // Over a short run the windows are seconds apart and the medians
+        // say little: the memory bound is checked from 5 minutes on.
+        let growth_ok = growth_ok || duration < Duration::from_secs(300);
         if failed > 0 || !growth_ok || !rotating {
             bail!("soak failed: {failed} errors, RSS growth within 10 %: {growth_ok}, rotations kept running: {rotating}");
         }

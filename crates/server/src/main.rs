@@ -91,16 +91,20 @@ fn main() -> ExitCode {
 }
 
 fn serve_main(cfg: config::Config) -> anyhow::Result<()> {
-    // On a shared database each request runs on a blocking thread while it
-    // waits for the database: as many as there are connections to it, and
-    // a few more for the background work; more would only wait for a
-    // connection, and each thread keeps memory of its own.
+    // A request that waits for a shared database holds a thread meanwhile
+    // (a blocking one, or a worker whose other tasks moved to one): as
+    // many as there are connections to it, and a few more for the
+    // background work; more would only wait for a connection, and each
+    // thread keeps memory of its own. Idle threads are kept for minutes, not
+    // seconds, so that bursts reuse them instead of making new ones (each
+    // new thread's allocator heap grows the process anew).
     let blocking = usize::try_from(cfg.db_pool_size)
         .unwrap_or(512)
         .saturating_add(8);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(blocking)
+        .thread_keep_alive(std::time::Duration::from_secs(300))
         .build()?;
     runtime.block_on(http::serve(cfg))
 }

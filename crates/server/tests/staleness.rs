@@ -41,11 +41,8 @@ fn within_bound(
     }
 }
 
-#[test]
-fn postgres_replicas_see_each_others_writes_within_the_bound() {
-    let Some(db) = TestDb::create(Shared::Postgres, "staleness") else {
-        return;
-    };
+/// Two replicas on `db`, sharing the first one's master key.
+fn two_replicas(db: &TestDb) -> (Vec<tempfile::TempDir>, Proc, Proc) {
     let url = db.url();
     let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let a = Proc::start(dirs[0].path(), &["--database", &url]);
@@ -59,6 +56,15 @@ fn postgres_replicas_see_each_others_writes_within_the_bound() {
             key_file.to_str().unwrap(),
         ],
     );
+    (dirs, a, b)
+}
+
+#[test]
+fn postgres_replicas_see_each_others_writes_within_the_bound() {
+    let Some(db) = TestDb::create(Shared::Postgres, "staleness") else {
+        return;
+    };
+    let (_dirs, a, b) = two_replicas(&db);
     let root = a.root();
 
     // A user allowed to read secrets, with a key, and a secret.
@@ -174,19 +180,7 @@ fn postgres_replicas_share_the_logon_lockout() {
     let Some(db) = TestDb::create(Shared::Postgres, "lockout") else {
         return;
     };
-    let url = db.url();
-    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-    let a = Proc::start(dirs[0].path(), &["--database", &url]);
-    let key_file = dirs[0].path().join("master.key");
-    let b = Proc::start(
-        dirs[1].path(),
-        &[
-            "--database",
-            &url,
-            "--master-key-file",
-            key_file.to_str().unwrap(),
-        ],
-    );
+    let (dirs, a, b) = two_replicas(&db);
     let root = a.root();
     const PW: &str = "Carol-Passw0rd!";
     a.ok(&root, RAM, "CreateUser", &[("UserName", "carol")]);
