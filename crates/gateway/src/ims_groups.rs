@@ -6,7 +6,7 @@ use rampart_core::ram::{CreateGroup, GroupView, Page, UpdateGroup};
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
-use crate::{Ctx, Output};
+use crate::{ram, Ctx, Output};
 
 /// A group as IMS shows it: RAM's fields and its display name.
 fn group_json(g: GroupView) -> Result<Value, ApiError> {
@@ -22,17 +22,6 @@ fn one_group(g: GroupView) -> Result<Output, ApiError> {
     let mut m = Map::new();
     m.insert("Group".into(), group_json(g)?);
     Ok(m)
-}
-
-/// `{Outer: {Inner: [...]}, IsTruncated, Marker?}`
-fn paged(outer: &str, inner: &str, items: Vec<Value>, next: Option<String>) -> Output {
-    let mut m = Map::new();
-    m.insert(outer.into(), json!({ inner: items }));
-    m.insert("IsTruncated".into(), Value::Bool(next.is_some()));
-    if let Some(mk) = next {
-        m.insert("Marker".into(), Value::String(mk));
-    }
-    m
 }
 
 pub(crate) fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -63,11 +52,11 @@ pub(crate) fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let Page { items, next_marker } = ctx
         .rampart
         .list_groups(p.get("Marker"), p.u32("MaxItems")?)?;
-    let groups = items
+    let items = items
         .into_iter()
         .map(group_json)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(paged("Groups", "Group", groups, next_marker))
+    ram::page("Groups", "Group", Page { items, next_marker })
 }
 
 pub(crate) fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -85,9 +74,7 @@ pub(crate) fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             })
         })
         .collect();
-    let mut m = Map::new();
-    m.insert("Groups".into(), json!({ "Group": groups }));
-    Ok(m)
+    ram::list("Groups", "Group", groups)
 }
 
 pub(crate) fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -98,7 +85,7 @@ pub(crate) fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         p.get("Marker"),
         p.u32("MaxItems")?,
     )?;
-    let users = items
+    let items = items
         .into_iter()
         .map(|u| {
             json!({
@@ -109,5 +96,5 @@ pub(crate) fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             })
         })
         .collect();
-    Ok(paged("Users", "User", users, next_marker))
+    ram::page("Users", "User", Page { items, next_marker })
 }

@@ -4,7 +4,6 @@
 
 use rampart_core::ram::tags;
 use rampart_core::ApiError;
-use rampart_store::TagResource;
 use serde_json::{json, Map, Value};
 
 use crate::{Ctx, Output};
@@ -14,20 +13,13 @@ pub(crate) fn flattened_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, Api
     tags::flattened(|name| ctx.params.opt(name))
 }
 
-fn items(ctx: &Ctx<'_>) -> Vec<(TagResource, String)> {
-    ctx.target
-        .ram_tagged()
-        .into_iter()
-        .map(|(k, id, _)| (k, id))
-        .collect()
-}
-
 pub(crate) fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let t = flattened_tags(ctx)?;
     if t.is_empty() {
         return Err(ApiError::missing("Tag.1.Key"));
     }
-    ctx.rampart.tag_ram_resources(&items(ctx), &t)?;
+    ctx.rampart
+        .tag_ram_resources(&crate::ram_tags::items(ctx), &t)?;
     Ok(Map::new())
 }
 
@@ -52,7 +44,7 @@ pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     }
     let keys = if keys.is_empty() { None } else { Some(keys) };
     ctx.rampart
-        .untag_ram_resources(&items(ctx), keys.as_deref())?;
+        .untag_ram_resources(&crate::ram_tags::items(ctx), keys.as_deref())?;
     Ok(Map::new())
 }
 

@@ -1,7 +1,7 @@
 //! IMS users and login profiles by `UserPrincipalName`, on the RAM domain
 //! code, in IMS's response shapes.
 
-use rampart_core::ram::{CreateUser, LoginProfileInput, UpdateUser, UserView};
+use rampart_core::ram::{CreateUser, LoginProfileInput, Page, UpdateUser, UserView};
 use rampart_core::ApiError;
 use rampart_store::TagResource;
 use serde_json::{Map, Value};
@@ -121,7 +121,7 @@ fn user_page(ctx: &Ctx<'_>) -> Result<rampart_core::ram::Page<UserView>, ApiErro
 pub(crate) fn list_user_basic_infos(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let page = user_page(ctx)?;
     let domain = ctx.rampart.default_domain()?;
-    let users: Vec<Value> = page
+    let items: Vec<Value> = page
         .items
         .into_iter()
         .map(|u| {
@@ -133,39 +133,24 @@ pub(crate) fn list_user_basic_infos(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             })
         })
         .collect();
-    let mut m = Map::new();
-    m.insert(
-        "UserBasicInfos".into(),
-        serde_json::json!({ "UserBasicInfo": users }),
-    );
-    m.insert(
-        "IsTruncated".into(),
-        Value::Bool(page.next_marker.is_some()),
-    );
-    if let Some(mk) = page.next_marker {
-        m.insert("Marker".into(), Value::String(mk));
-    }
-    Ok(m)
+    let next_marker = page.next_marker;
+    crate::ram::page(
+        "UserBasicInfos",
+        "UserBasicInfo",
+        Page { items, next_marker },
+    )
 }
 
 pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let page = user_page(ctx)?;
-    let mut users = Vec::with_capacity(page.items.len());
+    let mut items = Vec::with_capacity(page.items.len());
     for u in page.items {
         let mut v = user_json(ctx, u)?;
         v["Status"] = Value::String("active".into());
-        users.push(v);
+        items.push(v);
     }
-    let mut m = Map::new();
-    m.insert("Users".into(), serde_json::json!({ "User": users }));
-    m.insert(
-        "IsTruncated".into(),
-        Value::Bool(page.next_marker.is_some()),
-    );
-    if let Some(mk) = page.next_marker {
-        m.insert("Marker".into(), Value::String(mk));
-    }
-    Ok(m)
+    let next_marker = page.next_marker;
+    crate::ram::page("Users", "User", Page { items, next_marker })
 }
 
 /// `Status`: console logon is `Active`; `Inactive` (kept but disabled) is

@@ -235,7 +235,7 @@ fn empty() -> Result<Output, ApiError> {
 }
 
 /// `{Outer: {Inner: [...]}, IsTruncated, Marker?}`
-fn page<T: Serialize>(outer: &str, inner: &str, p: Page<T>) -> Result<Output, ApiError> {
+pub(crate) fn page<T: Serialize>(outer: &str, inner: &str, p: Page<T>) -> Result<Output, ApiError> {
     let mut m = Map::new();
     let items = serde_json::to_value(p.items).map_err(ApiError::internal)?;
     m.insert(outer.into(), json!({ inner: items }));
@@ -246,7 +246,11 @@ fn page<T: Serialize>(outer: &str, inner: &str, p: Page<T>) -> Result<Output, Ap
     Ok(m)
 }
 
-fn list<T: Serialize>(outer: &str, inner: &str, items: Vec<T>) -> Result<Output, ApiError> {
+pub(crate) fn list<T: Serialize>(
+    outer: &str,
+    inner: &str,
+    items: Vec<T>,
+) -> Result<Output, ApiError> {
     let items = serde_json::to_value(items).map_err(ApiError::internal)?;
     let mut m = Map::new();
     m.insert(outer.into(), json!({ inner: items }));

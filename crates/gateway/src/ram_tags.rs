@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 
 use crate::{Ctx, Output};
 
-fn items(ctx: &Ctx<'_>) -> Vec<(TagResource, String)> {
+/// The resources the request names, as the store files their tags.
+pub(crate) fn items(ctx: &Ctx<'_>) -> Vec<(TagResource, String)> {
     ctx.target
         .ram_tagged()
         .into_iter()
