@@ -240,8 +240,13 @@ fn set_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         ctx.rampart.set_account_alias(prefix)
     };
     set.map_err(|mut e| {
+        // The alias's rules, told in this action's terms.
         if let Some(rest) = e.code.strip_prefix("InvalidParameter.AccountAlias") {
             e.code = format!("InvalidParameter.DefaultDomainName{rest}").into();
+            e.message = e.message.replace(
+                "\"AccountAlias\"",
+                "\"DefaultDomainName\" (its part before .onaliyun.com)",
+            );
         }
         e
     })?;

@@ -35,6 +35,9 @@ def test_ims_account_settings_and_mfa(fresh_server, flavour):
     assert ram.call("GetAccountAlias")["AccountAlias"] == "ims-dom"
     expect_error(lambda: ims.call("SetDefaultDomain", DefaultDomainName="ims-dom.example.com"), 400,
                  "InvalidParameter.DefaultDomainName.Format")
+    e = expect_error(lambda: ims.call("SetDefaultDomain", DefaultDomainName="-dom-.onaliyun.com"), 400,
+                     "InvalidParameter.DefaultDomainName.Format")
+    assert "DefaultDomainName" in str(e) and "AccountAlias" not in str(e)
     ims.call("SetDefaultDomain", DefaultDomainName=f"{srv.account_id}.onaliyun.com")
     assert ram.call("GetAccountAlias")["AccountAlias"] == srv.account_id
     ims.call("SetDefaultDomain", DefaultDomainName="ims-corp.onaliyun.com")
