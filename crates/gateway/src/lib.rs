@@ -162,18 +162,27 @@ impl Gateway {
                 )
             }
         };
-        let unsettled = Unsettled {
-            resp,
-            outcome,
-            format,
-            host_id,
-            source_ip: req.source_ip.clone(),
-            user_agent: req.header("user-agent").map(str::to_string),
-        };
         match nonce {
-            Some(n) => Handled::Awaiting(n, unsettled),
+            // The request is gone by the time the verdict comes: what the
+            // audit event needs of it is kept.
+            Some(n) => Handled::Awaiting(
+                n,
+                Unsettled {
+                    resp,
+                    outcome,
+                    format,
+                    host_id,
+                    source_ip: req.source_ip.clone(),
+                    user_agent: req.header("user-agent").map(str::to_string),
+                },
+            ),
             None => {
-                let (resp, outcome) = self.conclude(unsettled);
+                let (resp, outcome) = self.conclude(
+                    resp,
+                    outcome,
+                    req.source_ip.as_deref(),
+                    req.header("user-agent"),
+                );
                 Handled::Done(resp, outcome)
             }
         }
@@ -197,19 +206,24 @@ impl Gateway {
                 &e,
             );
         }
-        self.conclude(u)
+        self.conclude(
+            u.resp,
+            u.outcome,
+            u.source_ip.as_deref(),
+            u.user_agent.as_deref(),
+        )
     }
 
-    fn conclude(&self, u: Unsettled) -> (RpcResponse, Outcome) {
-        let Unsettled {
-            resp,
-            mut outcome,
-            source_ip,
-            user_agent,
-            ..
-        } = u;
+    /// Records the answered call in the audit trail.
+    fn conclude(
+        &self,
+        resp: RpcResponse,
+        mut outcome: Outcome,
+        source_ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> (RpcResponse, Outcome) {
         outcome.status = resp.status;
-        self.audit(&outcome, source_ip.as_deref(), user_agent.as_deref());
+        self.audit(&outcome, source_ip, user_agent);
         (resp, outcome)
     }
 
