@@ -251,18 +251,34 @@ impl Rampart {
     }
 
     /// Records a key's use (at most once a minute per key, to spare writes).
-    pub fn note_key_used(&self, key: &ResolvedKey) {
-        if matches!(key.principal, Principal::AssumedRole { .. }) {
+    pub fn note_key_use(&self, key: &KeyUse) {
+        if key.session {
             return;
         }
         let now = self.now();
         if key.last_used_at.is_none_or(|t| now - t >= 60) {
-            if let Err(e) = self
-                .store
-                .touch_access_key(key.principal.access_key_id(), now)
-            {
+            if let Err(e) = self.store.touch_access_key(&key.access_key_id, now) {
                 tracing::warn!(error = %e, "could not record access key use");
             }
+        }
+    }
+}
+
+/// What recording an AccessKey's use needs (no secret).
+#[derive(Debug, Clone)]
+pub struct KeyUse {
+    access_key_id: String,
+    last_used_at: Option<i64>,
+    session: bool,
+}
+
+impl KeyUse {
+    /// The use of the key that signed a request.
+    pub fn of(key: &ResolvedKey) -> Self {
+        Self {
+            access_key_id: key.principal.access_key_id().to_string(),
+            last_used_at: key.last_used_at,
+            session: matches!(key.principal, Principal::AssumedRole { .. }),
         }
     }
 }

@@ -232,8 +232,9 @@ impl Rampart {
     /// Whether the security preference lets a RAM user do this to itself
     /// without a policy: manage its own AccessKeys
     /// (`AllowUserToManageAccessKeys`), its own MFA device
-    /// (`AllowUserToManageMFADevices`), change its own password
-    /// (`AllowUserToChangePassword`). An explicit deny still wins.
+    /// (`AllowUserToManageMFADevices`; unbinding it only in a console
+    /// session), change its own password (`AllowUserToChangePassword`). An
+    /// explicit deny still wins.
     fn self_service(
         &self,
         principal: &Principal,
@@ -242,6 +243,7 @@ impl Rampart {
         let Principal::User {
             account_id,
             user_name,
+            access_key_id,
             ..
         } = principal
         else {
@@ -250,6 +252,13 @@ impl Rampart {
         let Some(("ram" | "ims", action)) = req.action.split_once(':') else {
             return Ok(false);
         };
+        // Removing a bound MFA device with only an AccessKey would let a
+        // stolen key strip the console's second factor: the preference
+        // covers it only in a console session (whose logon proved the
+        // code); through an AccessKey it needs an explicit allow.
+        if action == "UnbindMFADevice" && !access_key_id.is_empty() {
+            return Ok(false);
+        }
         // Its own user, or the MFA device named after it.
         let own = format!("acs:ram:*:{account_id}:user/{user_name}");
         let own_mfa = format!("acs:ram:*:{account_id}:mfa/{user_name}");
@@ -291,22 +300,25 @@ impl Rampart {
         if decision.is_allowed() {
             return Ok(());
         }
-        let explanation = match decision.effect {
-            Effect::ImplicitDeny if decision.reasons.is_empty() => format!(
-                "no policy of `{}` allows `{}` on `{}`",
-                principal.arn(),
-                req.action,
-                req.resource
-            ),
-            _ => decision.explain(),
-        };
-        tracing::debug!(principal = %principal.arn(), action = req.action, resource = req.resource, %explanation, "denied");
+        // The policy and statement behind a denial are named only inside the
+        // sealed diagnostic (`ram:DecodeDiagnosticMessage` reads it), never
+        // in the plain message: a caller learns no policy names it may not
+        // read.
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let explanation = match decision.effect {
+                Effect::ImplicitDeny if decision.reasons.is_empty() => {
+                    "no policy allows it".to_string()
+                }
+                _ => decision.explain(),
+            };
+            tracing::debug!(principal = %principal.arn(), action = req.action, resource = req.resource, %explanation, "denied");
+        }
         let kind = if decision.effect == Effect::ExplicitDeny {
             "ExplicitDeny"
         } else {
             "ImplicitDeny"
         };
-        let mut e = no_permission(principal, req, kind, explanation);
+        let mut e = no_permission(principal, req, kind);
         if let Some(d) = e.access_denied.as_mut() {
             d.encoded_diagnostic_message =
                 self.encode_diagnostic(&self.diagnose(principal, req, &decision));
@@ -360,7 +372,6 @@ pub fn no_permission(
     principal: &Principal,
     req: &AccessRequest<'_>,
     kind: &'static str,
-    explanation: String,
 ) -> ApiError {
     let (ptype, display) = match principal {
         Principal::Root { account_id, .. } => ("Account", account_id.clone()),
@@ -375,7 +386,7 @@ pub fn no_permission(
         403,
         "NoPermission",
         format!(
-            "You are not authorized to do this action. Resource: {} Action: {} ({kind}: {explanation})",
+            "You are not authorized to do this action. Resource: {} Action: {} ({kind}; AccessDeniedDetail.EncodedDiagnosticMessage names the policy behind it, for a caller allowed ram:DecodeDiagnosticMessage)",
             req.resource, req.action
         ),
     );

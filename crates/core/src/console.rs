@@ -437,6 +437,14 @@ fn denied() -> ApiError {
     ApiError::new(401, "InvalidLogin", "The logon name or password is wrong.")
 }
 
+fn network_not_allowed() -> ApiError {
+    ApiError::new(
+        403,
+        "InvalidLogin.NetworkNotAllowed",
+        "The security preference does not allow console logons from this address (LoginNetworkMasks).",
+    )
+}
+
 fn locked(wait: i64, own_address: bool) -> ApiError {
     let whence = if own_address {
         " from this address"
@@ -515,6 +523,45 @@ impl Rampart {
         }
     }
 
+    /// Checks a RAM user's password outside a console logon (the old
+    /// password of `ChangePassword`) exactly as a console logon checks it:
+    /// refused while the password policy's `MaxLoginAttemps` lockout lasts
+    /// or while the brake on failures from `source` holds; a wrong password
+    /// counts as a failed logon (the brake, and the `MaxLoginAttemps` count
+    /// in the store). `Ok(false)` for a wrong password.
+    pub(crate) fn check_user_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        password: &str,
+        source: Option<&str>,
+    ) -> Result<bool, ApiError> {
+        if password.len() > MAX_PASSWORD_LEN {
+            return Ok(false);
+        }
+        let guard = &*self.login_guard;
+        let now = self.now();
+        let addr = address_key(source);
+        let subject = Subject::User(user_id.to_string());
+        let max_attempts = self.password_policy()?.max_login_attempts;
+        if let Some(left) = self.policy_lockout(&subject, max_attempts, now)? {
+            return Err(policy_locked(max_attempts, left));
+        }
+        guard
+            .tables()
+            .begin(&addr, &subject, now)
+            .map_err(|(wait, own)| locked(wait, own))?;
+        if verify_password(password, password_hash).unwrap_or(false) {
+            guard.tables().succeeded(&addr, &subject);
+            return Ok(true);
+        }
+        guard.tables().failed(&addr, &subject, self.now());
+        if max_attempts > 0 {
+            self.policy_failed(&subject, now);
+        }
+        Ok(false)
+    }
+
     /// Checks a console logon from `source` (the peer address); returns the
     /// principal to act as and what the session must keep checking.
     pub fn console_login(
@@ -557,6 +604,13 @@ impl Rampart {
             _ => Some(self.password_policy()?),
         };
         let max_attempts = policy.as_ref().map_or(0, |p| p.max_login_attempts);
+        // The security preference's networks come first, for every name
+        // but the account's (names that name no one alike, so the answer
+        // tells nothing of who exists): the same answer whatever the
+        // password, and nothing counted, consumed or reset.
+        if subject != Subject::Root && !self.security_preference()?.allows_network(source) {
+            return Err(network_not_allowed());
+        }
         if let Some(left) = self.policy_lockout(&subject, max_attempts, now)? {
             return Err(policy_locked(max_attempts, left));
         }
@@ -615,13 +669,6 @@ impl Rampart {
             },
             Target::User { mut row, profile } => {
                 let pref = self.security_preference()?;
-                if !pref.allows_network(source) {
-                    return Err(ApiError::new(
-                        403,
-                        "InvalidLogin.NetworkNotAllowed",
-                        "The security preference does not allow console logons from this address (LoginNetworkMasks).",
-                    ));
-                }
                 if let (Some(policy), Some(profile)) = (&policy, &profile) {
                     if policy.expired(profile.password_changed_at, now) {
                         if policy.hard_expiry {

@@ -2,7 +2,7 @@
 //! right, is the request fresh and not replayed. The result is a
 //! [`Principal`]; handlers never see credentials.
 
-use rampart_core::account::ResolvedKey;
+use rampart_core::account::{KeyUse, ResolvedKey};
 use rampart_core::{ApiError, Principal, Rampart};
 use rampart_store::{NonceCheck, StoreResult};
 
@@ -33,14 +33,15 @@ pub const V3_REQUIRED_SIGNED: [&str; 5] = [
 ];
 
 /// Verifies a request's signature, freshness and nonce; returns its principal.
-/// With `defer`, the nonce's verdict may be left to come (the caller must
-/// not answer before it); otherwise it is awaited here.
+/// With `defer`, a nonce's verdict that is still being written may be left
+/// to come (the caller must not answer before it, and records the key's use
+/// only once it is in); otherwise it is awaited here.
 pub fn authenticate(
     rampart: &Rampart,
     req: &RpcRequest,
     d: &Decoded,
     defer: bool,
-) -> Result<(Principal, Option<NonceCheck>), ApiError> {
+) -> Result<(Principal, Option<Pending>), ApiError> {
     // One reading of the clock for the timestamp and the nonce, so a nonce is
     // remembered for as long as its timestamp passes.
     let now = Now::read(rampart);
@@ -58,14 +59,40 @@ pub fn authenticate(
             "The request signature does not conform to Alibaba Cloud standards: sign it with the `Signature` parameter (V1) or an `Authorization: ACS3-HMAC-SHA256 …` header (V3).",
         ));
     };
-    let pending = if defer {
-        Some(check)
-    } else {
-        settle(check.wait())?;
-        None
+    // A verdict known at once (the embedded store's window) is applied at
+    // once; one that is still being written is awaited here unless the
+    // caller may run the action meanwhile.
+    let pending = match check {
+        NonceCheck::Ready(verdict) => {
+            settle(verdict)?;
+            None
+        }
+        pending if defer => Some(pending),
+        pending => {
+            settle(pending.wait())?;
+            None
+        }
     };
-    rampart.note_key_used(&key);
-    Ok((key.principal, pending))
+    let key_use = KeyUse::of(&key);
+    match pending {
+        // A refused replay must change nothing: the key's use is written
+        // only once the verdict says the request is fresh.
+        Some(check) => Ok((key.principal, Some(Pending { check, key_use }))),
+        None => {
+            rampart.note_key_use(&key_use);
+            Ok((key.principal, None))
+        }
+    }
+}
+
+/// A nonce whose verdict is still being written, and what to record once
+/// it says the request is fresh.
+#[derive(Debug)]
+pub struct Pending {
+    /// The verdict to come.
+    pub check: NonceCheck,
+    /// The key's use, recorded only for a fresh request.
+    pub key_use: KeyUse,
 }
 
 fn incomplete(detail: impl std::fmt::Display) -> ApiError {

@@ -89,7 +89,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         "GetParametersForImport",
         &[KEY],
         crate::kms_asym::get_parameters_for_import,
-    ),
+    )
+    .costly(),
     ActionSpec::new(
         "ImportKeyMaterial",
         &[KEY],

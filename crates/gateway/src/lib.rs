@@ -115,7 +115,7 @@ impl Gateway {
     pub fn handle(&self, req: &RpcRequest) -> (RpcResponse, Outcome) {
         match self.handle_deferred(req) {
             Handled::Done(resp, outcome) => (resp, outcome),
-            Handled::Awaiting(nonce, unsettled) => self.settle(unsettled, nonce.wait()),
+            Handled::Awaiting(unsettled, nonce) => self.settle(unsettled, nonce.wait()),
         }
     }
 
@@ -166,7 +166,6 @@ impl Gateway {
             // The request is gone by the time the verdict comes: what the
             // audit event needs of it is kept.
             Some(n) => Handled::Awaiting(
-                n,
                 Unsettled {
                     resp,
                     outcome,
@@ -174,7 +173,9 @@ impl Gateway {
                     host_id,
                     source_ip: req.source_ip.clone(),
                     user_agent: req.header("user-agent").map(str::to_string),
+                    key_use: n.key_use,
                 },
+                n.check,
             ),
             None => {
                 let (resp, outcome) = self.conclude(
@@ -197,6 +198,7 @@ impl Gateway {
         verdict: rampart_store::StoreResult<bool>,
     ) -> (RpcResponse, Outcome) {
         if let Err(e) = auth::settle(verdict) {
+            // A refused replay changes nothing, the key's last use included.
             u.outcome.error_code = Some(e.code.to_string());
             u.resp = encode::error(
                 u.format,
@@ -205,6 +207,8 @@ impl Gateway {
                 u.outcome.product.unwrap_or("Unknown"),
                 &e,
             );
+        } else {
+            self.rampart.note_key_use(&u.key_use);
         }
         self.conclude(
             u.resp,
@@ -270,10 +274,10 @@ impl Gateway {
         req: &RpcRequest,
         d: &decode::Decoded,
         outcome: &mut Outcome,
-        nonce: &mut Option<rampart_store::NonceCheck>,
+        nonce: &mut Option<auth::Pending>,
     ) -> Result<Output, ApiError> {
         let spec = lookup(d.product, &d.action)?;
-        let defer = changes_nothing(spec.name);
+        let defer = spec.may_run_before_verdict();
         let (principal, pending) = auth::authenticate(&self.rampart, req, d, defer)?;
         *nonce = pending;
         let call = Call {
@@ -391,7 +395,7 @@ pub enum Handled {
     /// The answer.
     Done(RpcResponse, Outcome),
     /// The answer once the verdict is in ([`Gateway::settle`]).
-    Awaiting(rampart_store::NonceCheck, Unsettled),
+    Awaiting(Unsettled, rampart_store::NonceCheck),
 }
 
 /// An answer that waits for its nonce's verdict.
@@ -403,6 +407,7 @@ pub struct Unsettled {
     host_id: String,
     source_ip: Option<String>,
     user_agent: Option<String>,
+    key_use: rampart_core::account::KeyUse,
 }
 
 /// Whether an action changes nothing the store keeps (the audit trail

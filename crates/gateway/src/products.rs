@@ -103,6 +103,10 @@ pub struct ActionSpec {
     pub targets: &'static [Sel],
     /// The handler.
     pub handler: HandlerFn,
+    /// Whether the action is costly to run (key generation, private-key
+    /// operations): it never runs before its nonce's verdict, even when it
+    /// changes nothing, so that a replay costs nothing but the check.
+    pub costly: bool,
 }
 
 impl ActionSpec {
@@ -112,7 +116,21 @@ impl ActionSpec {
             name,
             targets,
             handler,
+            costly: false,
         }
+    }
+
+    /// The entry of an action that is costly to run (see [`Self::costly`]).
+    pub const fn costly(mut self) -> Self {
+        self.costly = true;
+        self
+    }
+
+    /// Whether the action may run while its nonce's verdict is still being
+    /// written (its answer then waits for the verdict): it changes nothing
+    /// ([`crate::changes_nothing`]) and is cheap.
+    pub fn may_run_before_verdict(&self) -> bool {
+        !self.costly && crate::changes_nothing(self.name)
     }
 }
 

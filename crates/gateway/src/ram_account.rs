@@ -117,7 +117,7 @@ pub(crate) fn change_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let old = p.required("OldPassword")?.to_string().into();
     let new = p.required("NewPassword")?.to_string().into();
     ctx.rampart
-        .change_password(ctx.target.user()?, &old, &new)?;
+        .change_password(ctx.target.user()?, &old, &new, ctx.source_ip)?;
     Ok(Map::new())
 }
 

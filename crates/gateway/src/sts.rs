@@ -16,12 +16,14 @@ pub static ACTIONS: &[ActionSpec] = &[
         // `sts:AssumeRole` on `acs:ram::<uid>:role/<name as stored>`.
         targets: &[Sel::RoleArn("RoleArn")],
         handler: assume_role,
+        costly: false,
     },
     ActionSpec {
         name: "GetCallerIdentity",
         // Every authenticated caller may ask who it is.
         targets: &[],
         handler: get_caller_identity,
+        costly: false,
     },
 ];
 

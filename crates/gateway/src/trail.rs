@@ -16,6 +16,7 @@ pub static ACTIONS: &[ActionSpec] = &[ActionSpec {
     name: "LookupEvents",
     targets: &[Sel::Container(Container::Trail)],
     handler: lookup_events,
+    costly: false,
 }];
 
 fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> {

@@ -341,6 +341,26 @@ fn the_security_preference_is_kept_and_enforced() {
         logon(&s, &name, PW, Some("172.16.0.1")),
         Err("InvalidLogin.NetworkNotAllowed".into())
     );
+    // Outside the networks the answer is the same whatever the password
+    // (and for a name that names no one), and nothing is counted: the
+    // right password then works at once from inside.
+    s.ram("SetPasswordPolicy", &[("MaxLoginAttemps", "2")]);
+    for pw in [PW, "Wrong-Passw0rd", "Wrong-Passw0rd", "Wrong-Passw0rd"] {
+        assert_eq!(
+            logon(&s, &name, pw, Some("172.16.0.1")),
+            Err("InvalidLogin.NetworkNotAllowed".into())
+        );
+    }
+    assert_eq!(
+        logon(
+            &s,
+            &format!("nobody@{}", s.account_id),
+            PW,
+            Some("172.16.0.1")
+        ),
+        Err("InvalidLogin.NetworkNotAllowed".into())
+    );
+    s.ram("SetPasswordPolicy", &[]);
     let l =
         s.gw.rampart()
             .console_login(&name, PW, Some("10.1.2.3"))
@@ -357,4 +377,67 @@ fn the_security_preference_is_kept_and_enforced() {
         err(&s, &dave, "GetAccountAlias", &[]),
         (403, "NoPermission".into())
     );
+}
+
+/// A wrong `OldPassword` counts like a failed console logon: the same
+/// brake, the same `MaxLoginAttemps` count and lock (RAM and IMS), and a
+/// locked user's `ChangePassword` is refused even with the right password.
+#[test]
+fn change_password_guesses_count_as_failed_logons() {
+    let s = Server::new();
+    let frank = user_with_login(&s, "frank");
+    let name = format!("frank@{}", s.account_id);
+    s.ram("SetPasswordPolicy", &[("MaxLoginAttemps", "3")]);
+    let change = |old: &str| {
+        err(
+            &s,
+            &frank,
+            "ChangePassword",
+            &[("OldPassword", old), ("NewPassword", "Next-Passw0rd1")],
+        )
+    };
+    // Through RAM and IMS alike.
+    assert_eq!(
+        change("Guess-Passw0rd1"),
+        (400, "InvalidParameter.OldPassword".into())
+    );
+    let (st, body) = s.call_v1(
+        &frank,
+        "2019-08-15",
+        "ChangePassword",
+        &[
+            ("OldPassword", "Guess-Passw0rd2"),
+            ("NewPassword", "Next-Passw0rd1"),
+        ],
+    );
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (400, Some("InvalidParameter.OldPassword"))
+    );
+    assert_eq!(
+        change("Guess-Passw0rd3"),
+        (400, "InvalidParameter.OldPassword".into())
+    );
+    // Three failures: the console is locked, and so is ChangePassword, the
+    // right old password included.
+    assert_eq!(
+        logon(&s, &name, PW, Some("192.0.2.7")),
+        Err("InvalidLogin.Locked".into())
+    );
+    assert_eq!(change(PW), (429, "InvalidLogin.Locked".into()));
+    s.clock.advance(3601);
+    assert_eq!(change(PW), (200, "OK".into()));
+    assert_eq!(logon(&s, &name, "Next-Passw0rd1", None), Ok(false));
+
+    // Without MaxLoginAttemps, the per-address brake still slows guessing:
+    // five guesses are free, the sixth must wait.
+    s.ram("SetPasswordPolicy", &[]);
+    for i in 0..5 {
+        assert_eq!(
+            change(&format!("Guess-Passw0rd{i}")),
+            (400, "InvalidParameter.OldPassword".into()),
+            "guess {i}"
+        );
+    }
+    assert_eq!(change("Guess-Passw0rd9").0, 429);
 }

@@ -248,6 +248,63 @@ fn users_manage_their_own_device_and_log_on_with_it() {
         "SetSecurityPreference",
         &[("AllowUserToManageMFADevices", "true")],
     );
+    // With the preference, an AccessKey alone (no console logon, so no
+    // code proved) may not strip the device: that needs an explicit allow.
+    let (st, code, _) = call(&s, &bob, "UnbindMFADevice", &[]);
+    assert_eq!((st, code.as_str()), (403, "NoPermission"));
+    // The console session, whose logon proved the code, may.
+    let session = rampart_core::Principal::User {
+        account_id: s.account_id.clone(),
+        user_id: r.get_user("bob").unwrap().user_id,
+        user_name: "bob".into(),
+        access_key_id: String::new(),
+    };
+    let (resp, outcome) = s.gw.handle_as(
+        &session,
+        rampart_gateway::Product::Ram,
+        "UnbindMFADevice",
+        &rampart_gateway::Params::default(),
+        None,
+        false,
+    );
+    assert_eq!(
+        (resp.status, outcome.error_code),
+        (200, None),
+        "{}",
+        String::from_utf8_lossy(&resp.body)
+    );
+    // Bound again, an explicit allow lets the AccessKey unbind it.
+    s.clock.advance(90);
+    let (c1, c2) = codes(&seed, NOW + 120);
+    let (st, code, body) = call(
+        &s,
+        &bob,
+        "BindMFADevice",
+        &[
+            ("SerialNumber", &serial),
+            ("AuthenticationCode1", &c1),
+            ("AuthenticationCode2", &c2),
+        ],
+    );
+    assert_eq!((st, code.as_str()), (200, "OK"), "{body}");
+    s.ram(
+        "CreatePolicy",
+        &[
+            ("PolicyName", "UnbindOwn"),
+            (
+                "PolicyDocument",
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:UnbindMFADevice","Resource":"*"}]}"#,
+            ),
+        ],
+    );
+    s.ram(
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "UnbindOwn"),
+            ("UserName", "bob"),
+        ],
+    );
     assert_eq!(call(&s, &bob, "UnbindMFADevice", &[]).1, "OK");
     assert_eq!(
         call(

@@ -825,7 +825,7 @@ async fn rpc(
         Ok(Handled::Done(resp, outcome)) => (resp, outcome),
         // An action that changed nothing ran while its nonce was written:
         // its answer waits for the verdict.
-        Ok(Handled::Awaiting(nonce, unsettled)) => {
+        Ok(Handled::Awaiting(unsettled, nonce)) => {
             let verdict = nonce.resolve().await;
             gateway.settle(unsettled, verdict)
         }

@@ -131,15 +131,20 @@ impl Rampart {
     }
 
     /// `ChangePassword`: the calling RAM user changes its own console
-    /// password, giving the old one. The user must change it no more.
+    /// password, giving the old one. The user must change it no more. The
+    /// old password is checked as a console logon checks it (from
+    /// `source`): a wrong one counts as a failed logon, and a user locked
+    /// out of the console is refused here too.
     pub fn change_password(
         &self,
         user_name: &str,
         old: &SecretString,
         new: &SecretString,
+        source: Option<&str>,
     ) -> Result<(), ApiError> {
         let row = self.login_row(user_name)?;
-        if !verify_password(old.expose(), &row.password_hash).unwrap_or(false) {
+        let user_id = row_user_id(self, user_name);
+        if !self.check_user_password(&user_id, &row.password_hash, old.expose(), source)? {
             return Err(ApiError::new(
                 400,
                 "InvalidParameter.OldPassword",
@@ -156,7 +161,7 @@ impl Rampart {
         self.store
             .update_login_profile(user_name, &row)
             .map_err(store_err)?;
-        self.forget_login_failures(&row_user_id(self, user_name));
+        self.forget_login_failures(&user_id);
         Ok(())
     }
 

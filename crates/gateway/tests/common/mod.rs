@@ -34,6 +34,11 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap());
+        Self::on_store(store, dir)
+    }
+
+    /// A server on an empty store of any backend.
+    pub fn on_store(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Self {
         let keyring = Keyring::for_tests();
         let creds = rampart_core::account::initialize(store.as_ref(), &keyring, NOW).unwrap();
         let clock = Arc::new(ManualClock::new(NOW));
@@ -51,7 +56,7 @@ impl Server {
         }
     }
 
-    fn signer<'a>(c: &'a Creds) -> client::Signer<'a> {
+    pub fn signer<'a>(c: &'a Creds) -> client::Signer<'a> {
         client::Signer {
             id: &c.id,
             secret: &c.secret,
