@@ -88,3 +88,14 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// Longest piece of a request echoed back in an error message.
+pub const ECHO_MAX: usize = 64;
+
+/// `s` cut to [`ECHO_MAX`] characters, for an error message.
+pub fn echo(s: &str) -> Cow<'_, str> {
+    match s.char_indices().nth(ECHO_MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}

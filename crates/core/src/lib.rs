@@ -21,6 +21,6 @@ pub mod sts;
 pub mod time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{ApiError, INTERNAL_ERRORS};
+pub use error::{echo, ApiError, INTERNAL_ERRORS};
 pub use principal::Principal;
 pub use service::{Limits, Rampart, Settings};

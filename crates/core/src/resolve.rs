@@ -164,13 +164,10 @@ impl Rampart {
                 let policy = match self.store.get_key(key_id).map_err(crate::kms::store_err)? {
                     Some(KeyRow {
                         policy: Some(p), ..
-                    }) => match crate::kms::keypolicy::effective_policy(&self.account_id, &p) {
-                        Some(text) => Some(
-                            self.policy_cache
-                                .get(rampart_policy::DocumentKind::Resource, &text)?,
-                        ),
-                        None => None,
-                    },
+                    }) => Some(
+                        self.policy_cache
+                            .get(rampart_policy::DocumentKind::Resource, &p)?,
+                    ),
                     _ => None,
                 };
                 Ok(Arc::new(KeyAuth { context, policy }))

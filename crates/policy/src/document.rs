@@ -96,6 +96,23 @@ impl PolicyDocument {
     pub fn kind(&self) -> DocumentKind {
         self.kind
     }
+
+    /// The account ids (as written) that the document's `RAM` principals
+    /// name other than `account_id` and `*`: principals of other accounts,
+    /// which a resource policy of this account cannot grant.
+    pub fn foreign_accounts(&self, account_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for st in &self.statements {
+            if let Some(p) = &st.principal {
+                for a in p.accounts() {
+                    if a != account_id && a != "*" && !out.iter().any(|o| o == a) {
+                        out.push(a.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// One statement, compiled.
@@ -202,6 +219,29 @@ impl Statement {
             }
         }
         self.conditions.iter().all(|c| c.holds(context))
+    }
+
+    /// [`Statement::applies`] for a resource-based policy (a key or secret
+    /// policy): an `Allow` whose principal names the caller only as part
+    /// of a whole account (`acs:ram:*:<uid>:root`, `…:<uid>:*`, `<uid>`,
+    /// `"RAM": "*"`, `"*"`, any region spelling) delegates to the caller's
+    /// identity policies and grants nothing by itself; a `Deny` applies to
+    /// everyone its principal names.
+    pub(crate) fn applies_to_resource(
+        &self,
+        action: &str,
+        resource: Option<&str>,
+        caller: &Caller<'_>,
+        context: &Context,
+    ) -> bool {
+        if self.effect == StatementEffect::Allow {
+            if let Some(principal) = &self.principal {
+                if !principal.names_specifically(caller) {
+                    return false;
+                }
+            }
+        }
+        self.applies(action, resource, Some(caller), context)
     }
 }
 

@@ -2,7 +2,7 @@
 //! decision explains itself.
 
 use crate::context::Context;
-use crate::document::{PolicyDocument, StatementEffect};
+use crate::document::{PolicyDocument, Statement, StatementEffect};
 use crate::principal::Caller;
 
 /// One request to authorize.
@@ -164,18 +164,19 @@ pub fn evaluate(policies: &[NamedPolicy<'_>], req: &Request<'_>) -> Decision {
 }
 
 /// Evaluates policies that may name principals (resource-based policies) for `caller`.
+///
+/// An `Allow` grants only callers its principal names specifically: one
+/// that names a whole account delegates to the identity policies
+/// ([`crate::Principal::names_specifically`]); a `Deny` applies to every
+/// caller its principal names.
 pub fn evaluate_as(
     policies: &[NamedPolicy<'_>],
     caller: &Caller<'_>,
     req: &Request<'_>,
 ) -> Decision {
-    run(
-        policies,
-        req.action,
-        Some(req.resource),
-        Some(caller),
-        req.context,
-    )
+    decide_by(policies, |st| {
+        st.applies_to_resource(req.action, Some(req.resource), caller, req.context)
+    })
 }
 
 /// Evaluates a role's trust policy: may `caller` perform `action` (`sts:AssumeRole`)?
@@ -202,15 +203,17 @@ fn run(
     caller: Option<&Caller<'_>>,
     context: &Context,
 ) -> Decision {
-    // The first matching Deny decides at once; Allow statements are skipped
-    // once one has matched, as only a Deny can still change the effect.
+    decide_by(policies, |st| st.applies(action, resource, caller, context))
+}
+
+/// The first matching Deny decides at once; Allow statements are skipped
+/// once one has matched, as only a Deny can still change the effect.
+fn decide_by(policies: &[NamedPolicy<'_>], applies: impl Fn(&Statement) -> bool) -> Decision {
     let mut first_allow = None;
     for (pi, policy) in policies.iter().enumerate() {
         for (si, statement) in policy.document.statements.iter().enumerate() {
             let deny = statement.effect == StatementEffect::Deny;
-            if (deny || first_allow.is_none())
-                && statement.applies(action, resource, caller, context)
-            {
+            if (deny || first_allow.is_none()) && applies(statement) {
                 if deny {
                     return decided(Effect::ExplicitDeny, policies, pi, si);
                 }

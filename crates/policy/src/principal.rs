@@ -76,6 +76,31 @@ impl Principal {
     pub fn matches(&self, caller: &Caller<'_>) -> bool {
         self.entries.iter().any(|e| entry_matches(e, caller))
     }
+
+    /// Whether an entry names `caller` itself, not only as a member of a
+    /// whole account (`"*"`, `{"RAM": "*"}`, an account id, `…:root`,
+    /// `…:<uid>:*`): a user, a role, a role session, a service or a
+    /// federated provider.
+    pub fn names_specifically(&self, caller: &Caller<'_>) -> bool {
+        self.entries
+            .iter()
+            .filter(|e| !matches!(e, Entry::Anyone | Entry::Ram(Ram::Any | Ram::Account(_))))
+            .any(|e| entry_matches(e, caller))
+    }
+
+    /// The account ids of the `RAM` entries, as written (`*` for any).
+    pub fn accounts(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Ram(Ram::Any) => Some("*"),
+            Entry::Ram(
+                Ram::Account(uid)
+                | Ram::User(uid, _)
+                | Ram::Role(uid, _)
+                | Ram::AssumedRole(uid, _, _),
+            ) => Some(uid.as_str()),
+            _ => None,
+        })
+    }
 }
 
 fn entry_matches(entry: &Entry, caller: &Caller<'_>) -> bool {

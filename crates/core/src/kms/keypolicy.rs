@@ -3,13 +3,16 @@
 //! A key policy is evaluated together with the caller's identity policies:
 //! either may allow, an explicit deny in either wins. As in the real KMS, a
 //! statement whose principal is the whole account (`acs:ram::<uid>:*` or
-//! `…:root`, as in the default policy) delegates to the identity policies:
-//! it allows nothing by itself, so the default policy — and a policy read
-//! with `GetKeyPolicy` and written back — changes no one's access. Such a
-//! statement's `Deny` still applies to everyone in the account.
+//! `…:root`, as in the default policy, in any region spelling, `<uid>`,
+//! `"RAM": "*"` or `"*"`) delegates to the identity policies: it allows
+//! nothing by itself, so the default policy — and a policy read with
+//! `GetKeyPolicy` and written back — changes no one's access. Such a
+//! statement's `Deny` still applies to everyone in the account. Secret
+//! policies follow the same rule ([`rampart_policy::evaluate_as`]). A
+//! principal of another account is refused: cross-account use is not
+//! served.
 
 use rampart_policy::{parse, DocumentKind};
-use serde_json::Value;
 
 use super::store_err;
 use crate::ram::policies::policy_error;
@@ -28,8 +31,10 @@ fn check_name(name: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// Validates a key policy's text.
-pub(crate) fn check_policy(text: &str) -> Result<(), ApiError> {
+/// Validates a resource policy's text (a key or secret policy) of the
+/// account `account_id`: at most [`MAX_KEY_POLICY`] bytes, the grammar, and
+/// no principal of another account.
+pub(crate) fn check_resource_policy(account_id: &str, text: &str) -> Result<(), ApiError> {
     if text.len() > MAX_KEY_POLICY {
         return Err(ApiError::invalid(
             "Policy",
@@ -38,52 +43,17 @@ pub(crate) fn check_policy(text: &str) -> Result<(), ApiError> {
             ),
         ));
     }
-    parse(text, DocumentKind::Resource).map_err(policy_error)?;
-    Ok(())
-}
-
-/// The document authorization evaluates for a stored key policy: `Allow`
-/// statements lose their account-wide principals (those delegate to the
-/// identity policies), and a statement left with no principal goes.
-pub(crate) fn effective_policy(account_id: &str, text: &str) -> Option<String> {
-    let mut doc: Value = serde_json::from_str(text).ok()?;
-    let account_wide = |p: &str| {
-        p == format!("acs:ram::{account_id}:*")
-            || p == format!("acs:ram::{account_id}:root")
-            || p == account_id
-    };
-    let statements = match doc.get_mut("Statement") {
-        Some(Value::Array(a)) => a,
-        _ => return Some(text.to_string()),
-    };
-    statements.retain_mut(|st| {
-        if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            return true;
-        }
-        let Some(Value::Object(principal)) = st.get_mut("Principal") else {
-            return true;
-        };
-        let Some(ram) = principal.get_mut("RAM") else {
-            return true;
-        };
-        match ram {
-            Value::String(s) if account_wide(s) => {
-                principal.remove("RAM");
-            }
-            Value::Array(list) => {
-                list.retain(|v| !v.as_str().is_some_and(account_wide));
-                if list.is_empty() {
-                    principal.remove("RAM");
-                }
-            }
-            _ => {}
-        }
-        !principal.is_empty()
-    });
-    if statements.is_empty() {
-        return None;
+    let doc = parse(text, DocumentKind::Resource).map_err(policy_error)?;
+    if let Some(other) = doc.foreign_accounts(account_id).first() {
+        return Err(ApiError::invalid(
+            "Policy",
+            format!(
+                "The specified parameter \"Policy\" is not valid: the principal account `{}` is not this account ({account_id}); Rampart serves one account, so a policy can only name its own users and roles (or `acs:ram::{account_id}:root`, which delegates to their identity policies).",
+                crate::echo(other)
+            ),
+        ));
     }
-    serde_json::to_string(&doc).ok()
+    Ok(())
 }
 
 impl Rampart {
@@ -114,27 +84,9 @@ impl Rampart {
         policy: &str,
     ) -> Result<(), ApiError> {
         check_name(name)?;
-        check_policy(policy)?;
+        check_resource_policy(&self.account_id, policy)?;
         let mut k = self.resolve_key(key_ref)?;
         k.policy = Some(policy.to_string());
         self.store.update_key(&k).map_err(store_err)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn account_wide_allows_delegate_and_denies_stay() {
-        let uid = "1234";
-        let default = r#"{"Version":"1","Statement":[{"Effect":"Allow","Principal":{"RAM":["acs:ram::1234:*"]},"Action":["kms:*"],"Resource":["*"]}]}"#;
-        assert_eq!(effective_policy(uid, default), None);
-        let mixed = r#"{"Version":"1","Statement":[
-            {"Effect":"Allow","Principal":{"RAM":["acs:ram::1234:root","acs:ram::1234:user/alice"]},"Action":"kms:*","Resource":"*"},
-            {"Effect":"Deny","Principal":{"RAM":"acs:ram::1234:*"},"Action":"kms:AsymmetricSign","Resource":"*"}]}"#;
-        let out = effective_policy(uid, mixed).unwrap();
-        assert!(out.contains("user/alice") && !out.contains("1234:root"));
-        assert!(out.contains("Deny") && out.contains("acs:ram::1234:*"));
     }
 }

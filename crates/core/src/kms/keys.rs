@@ -173,7 +173,7 @@ impl Rampart {
             ));
         }
         if let Some(p) = &req.policy {
-            super::keypolicy::check_policy(p)?;
+            super::keypolicy::check_resource_policy(&self.account_id, p)?;
         }
         let description = req.description.unwrap_or_default();
         if description.chars().count() > 8192 {

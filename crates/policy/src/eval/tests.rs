@@ -138,7 +138,7 @@ fn conditions_gate_statements() {
 #[test]
 fn principal_statements_need_a_caller() {
     let doc = parse(
-        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*","Principal":{"RAM":"123"}}]}"#,
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*","Principal":{"RAM":"acs:ram::123:user/alice"}}]}"#,
         DocumentKind::Resource,
     )
     .unwrap();
@@ -160,6 +160,46 @@ fn principal_statements_need_a_caller() {
         user_name: "alice",
     };
     assert!(!evaluate_as(&policies, &other, &req).is_allowed());
+}
+
+#[test]
+fn account_wide_principals_delegate_in_resource_policies() {
+    let ctx = Context::new();
+    let req = Request {
+        action: "kms:GetSecretValue",
+        resource: SECRET,
+        context: &ctx,
+    };
+    let alice = Caller::User {
+        account_id: "123",
+        user_name: "alice",
+    };
+    for principal in [
+        r#"{"RAM":"123"}"#,
+        r#"{"RAM":"acs:ram::123:root"}"#,
+        r#"{"RAM":"acs:ram:*:123:root"}"#,
+        r#"{"RAM":"acs:ram:*:123:*"}"#,
+        r#"{"RAM":"acs:ram::*:*"}"#,
+        r#"{"RAM":"*"}"#,
+        r#""*""#,
+    ] {
+        let text = |effect: &str| {
+            format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"{effect}","Action":"kms:*","Resource":"*","Principal":{principal}}}]}}"#
+            )
+        };
+        let allow = parse(&text("Allow"), DocumentKind::Resource).unwrap();
+        let deny = parse(&text("Deny"), DocumentKind::Resource).unwrap();
+        assert!(
+            !evaluate_as(&[named("p", &allow)], &alice, &req).is_allowed(),
+            "{principal} grants"
+        );
+        assert_eq!(
+            evaluate_as(&[named("p", &deny)], &alice, &req).effect,
+            Effect::ExplicitDeny,
+            "{principal} does not deny"
+        );
+    }
 }
 
 #[test]

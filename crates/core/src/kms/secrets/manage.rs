@@ -1,7 +1,6 @@
 //! Managing secrets: versions and stages, describing and listing,
 //! updating, the deletion window, resource policies.
 
-use rampart_policy::{parse, DocumentKind};
 use rampart_store::{StageMove, StagedVersion, TagResource};
 use serde_json::{Map, Value};
 
@@ -13,7 +12,6 @@ use crate::kms::views::{
     SecretDeleted, SecretDescription, SecretList, SecretNamed, SecretPolicy, SecretSummary,
     SecretVersionStages, SecretsPage, VersionEntry, VersionIds, VersionIdsPage,
 };
-use crate::ram::policies::policy_error;
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
@@ -342,13 +340,7 @@ impl Rampart {
     /// Sets the resource policy of a secret.
     pub fn set_secret_policy(&self, name_or_arn: &str, policy: &str) -> Result<(), ApiError> {
         let mut row = self.secret_row(name_or_arn)?;
-        if policy.len() > 32_768 {
-            return Err(ApiError::invalid(
-                "Policy",
-                "The specified parameter \"Policy\" is not valid: at most 32768 bytes.",
-            ));
-        }
-        parse(policy, DocumentKind::Resource).map_err(policy_error)?;
+        crate::kms::keypolicy::check_resource_policy(&self.account_id, policy)?;
         row.policy = Some(policy.to_string());
         row.updated_at = self.now();
         self.store.update_secret(&row).map_err(store_err)
