@@ -46,6 +46,9 @@ pub enum Purpose {
     SessionToken,
     /// Seeds of virtual MFA devices.
     MfaSeed,
+    /// Keyed digests (HMAC) of imported key material, kept to recognise
+    /// the same material later.
+    MaterialDigest,
 }
 
 impl Purpose {
@@ -55,6 +58,7 @@ impl Purpose {
             Purpose::KeyMaterial => b"rampart/v1/key-material",
             Purpose::SessionToken => b"rampart/v1/session-token",
             Purpose::MfaSeed => b"rampart/v1/mfa-seed",
+            Purpose::MaterialDigest => b"rampart/v1/key-material-digest",
         }
     }
 }
@@ -115,6 +119,7 @@ pub struct Keyring {
     key_material: DataKey,
     session_token: DataKey,
     mfa_seed: DataKey,
+    material_digest: DataKey,
 }
 
 impl Keyring {
@@ -131,6 +136,7 @@ impl Keyring {
             key_material: sub(Purpose::KeyMaterial),
             session_token: sub(Purpose::SessionToken),
             mfa_seed: sub(Purpose::MfaSeed),
+            material_digest: sub(Purpose::MaterialDigest),
         }
     }
 
@@ -146,6 +152,7 @@ impl Keyring {
             Purpose::KeyMaterial => &self.key_material,
             Purpose::SessionToken => &self.session_token,
             Purpose::MfaSeed => &self.mfa_seed,
+            Purpose::MaterialDigest => &self.material_digest,
         }
     }
 }

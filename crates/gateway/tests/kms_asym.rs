@@ -378,7 +378,7 @@ fn imported_material_expires_and_tokens_expire() {
             ],
         )
     };
-    let material = [7u8; 32];
+    let material: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x5a);
     // A token older than 24 hours is refused.
     let old = params("RSAES_OAEP_SHA_256");
     s.clock.advance(86_401);
@@ -444,6 +444,60 @@ fn imported_material_expires_and_tokens_expire() {
         &[("CiphertextBlob", &blob)],
         409,
         "Rejected.PendingImport",
+    );
+    // After deletion only the same material comes back (other material
+    // would lose every ciphertext made under the first for good), and
+    // material of one repeated byte is never a key.
+    let import = |m: &[u8]| {
+        let p = params("RSAES_OAEP_SHA_256");
+        s.call_v1(
+            &s.root,
+            "2016-01-20",
+            "ImportKeyMaterial",
+            &[
+                ("KeyId", &id),
+                ("EncryptedKeyMaterial", &wrap(&p, m, false)),
+                ("ImportToken", p["ImportToken"].as_str().unwrap()),
+            ],
+        )
+    };
+    let mut other = material;
+    other[0] ^= 1;
+    for bad in [other, [0u8; 32], [7u8; 32]] {
+        let (st, body) = import(&bad);
+        assert_eq!(
+            (st, body["Code"].as_str()),
+            (400, Some("InvalidParameter.EncryptedKeyMaterial")),
+            "{body}"
+        );
+    }
+    assert_eq!(import(&material).0, 200);
+    assert_eq!(
+        s.kms("Decrypt", &[("CiphertextBlob", &blob)])["Plaintext"],
+        "x"
+    );
+    // A new key refuses weak material at its first import too.
+    let fresh = s.kms("CreateKey", &[("Origin", "EXTERNAL")])["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p = s.kms(
+        "GetParametersForImport",
+        &[
+            ("KeyId", &fresh),
+            ("WrappingAlgorithm", "RSAES_OAEP_SHA_256"),
+            ("WrappingKeySpec", "RSA_2048"),
+        ],
+    );
+    s.kms_err(
+        "ImportKeyMaterial",
+        &[
+            ("KeyId", &fresh),
+            ("EncryptedKeyMaterial", &wrap(&p, &[0u8; 32], false)),
+            ("ImportToken", p["ImportToken"].as_str().unwrap()),
+        ],
+        400,
+        "InvalidParameter.EncryptedKeyMaterial",
     );
 }
 

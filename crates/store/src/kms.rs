@@ -34,6 +34,8 @@ pub struct KeyRow {
     pub policy: Option<String>,
     /// When imported key material expires (`Origin=EXTERNAL`; `None`: never).
     pub material_expire_at: Option<i64>,
+    /// Imported material's keyed digest (kept after `DeleteKeyMaterial`).
+    pub material_digest: Option<String>,
     /// Automatic rotation period (seconds), if enabled.
     pub rotation_interval: Option<i64>,
     /// Next automatic rotation.

@@ -4,7 +4,7 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 12] = [
+const COMMON: [(i64, &str); 13] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
@@ -17,6 +17,7 @@ const COMMON: [(i64, &str); 12] = [
     (12, include_str!("schema/0012_console_sessions.sql")),
     (13, include_str!("schema/0013_login_failures.sql")),
     (14, include_str!("schema/0014_group_display_names.sql")),
+    (15, include_str!("schema/0015_key_material_digest.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and

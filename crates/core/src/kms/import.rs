@@ -17,7 +17,7 @@ use rampart_crypto::asym::{generate, AsymAlgorithm, AsymKey, AsymSpec, AsymUsage
 use rampart_crypto::{ct_eq, open, seal, Purpose};
 use rampart_store::KeyRow;
 use serde::Serialize;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::material_aad;
 use super::store_err;
@@ -213,6 +213,24 @@ impl Rampart {
                 format!("The specified parameter \"EncryptedKeyMaterial\" is not valid: a `{}` key takes {want} bytes of material, not {}.", k.key_spec, material.len()),
             ));
         }
+        // Material of one repeated byte (all zeros included) is no key.
+        if material.windows(2).all(|w| w[0] == w[1]) {
+            return Err(ApiError::invalid(
+                "EncryptedKeyMaterial",
+                "The specified parameter \"EncryptedKeyMaterial\" is not valid: the key material is one byte repeated; import random material.",
+            ));
+        }
+        // Once material was imported, only the same material may come back,
+        // deleted or not: ciphertexts made under it must stay readable.
+        let digest = self.material_digest(&k.key_id, &material);
+        if let Some(kept) = &k.material_digest {
+            if !ct_eq(kept.as_bytes(), digest.as_bytes()) {
+                return Err(ApiError::invalid(
+                    "EncryptedKeyMaterial",
+                    "The specified parameter \"EncryptedKeyMaterial\" is not valid: a key takes back only the material imported into it before (its digest is kept after DeleteKeyMaterial).",
+                ));
+            }
+        }
         // Stored as 256 bits; an SM4 key uses the first 128.
         let mut full = Zeroizing::new([0u8; 32]);
         full[..want].copy_from_slice(&material);
@@ -248,6 +266,7 @@ impl Rampart {
             k.key_state = "Enabled".into();
         }
         k.material_expire_at = expire;
+        k.material_digest = Some(digest);
         self.store
             .set_key_material(&k, &version, &sealed)
             .map_err(store_err)?;
@@ -255,8 +274,22 @@ impl Rampart {
         Ok(())
     }
 
+    /// A keyed digest of imported material (HMAC-SHA256 under the
+    /// keyring's digest key, bound to the key id): it says whether
+    /// material is the same without keeping the material.
+    fn material_digest(&self, key_id: &str, material: &[u8]) -> String {
+        let mut data = Vec::with_capacity(key_id.len() + 1 + material.len());
+        data.extend_from_slice(key_id.as_bytes());
+        data.push(0);
+        data.extend_from_slice(material);
+        let mac =
+            rampart_crypto::hmac_sha256(self.keyring.key(Purpose::MaterialDigest).expose(), &data);
+        data.zeroize();
+        data_encoding::HEXLOWER.encode(&mac)
+    }
+
     /// `DeleteKeyMaterial`: the key is `PendingImport` until material is
-    /// imported again.
+    /// imported again (the same material: its digest is kept).
     pub fn delete_key_material(&self, key_ref: &str) -> Result<(), ApiError> {
         let mut k = self.external_key(key_ref)?;
         k.key_state = "PendingImport".into();

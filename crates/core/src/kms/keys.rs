@@ -230,6 +230,7 @@ impl Rampart {
             is_default: false,
             policy: req.policy,
             material_expire_at: None,
+            material_digest: None,
         };
         super::tags::check_tags(&req.tags)?;
         self.store

@@ -15,7 +15,7 @@ use crate::{
 /// Tags a new key or secret may carry.
 pub(crate) const CREATE_MAX_TAGS: u64 = 20;
 
-const KEY_COLS: [&str; 19] = [
+const KEY_COLS: [&str; 20] = [
     "key_id",
     "description",
     "key_spec",
@@ -35,6 +35,7 @@ const KEY_COLS: [&str; 19] = [
     "is_default",
     "policy",
     "material_expire_at",
+    "material_digest",
 ];
 const VERSION_COLS: [&str; 4] = ["key_id", "version_id", "material_sealed", "created_at"];
 const ALIAS_COLS: [&str; 4] = ["alias_name", "key_id", "created_at", "updated_at"];
@@ -60,6 +61,7 @@ fn key_row(r: &mut Row) -> TxResult<KeyRow> {
         is_default: r.boolean(16)?,
         policy: r.opt_text(17)?,
         material_expire_at: r.opt_int(18)?,
+        material_digest: r.opt_text(19)?,
     })
 }
 
@@ -106,6 +108,7 @@ fn insert_key(tx: &mut dyn Tx, k: &KeyRow, v: &KeyVersionRow) -> TxResult<()> {
             k.is_default.into(),
             (&k.policy).into(),
             k.material_expire_at.into(),
+            (&k.material_digest).into(),
         ],
     )
     .map_err(unique(Entity::Key))?;
@@ -232,6 +235,7 @@ static UPDATE_KEY: Stmt = Stmt::new(|_| {
             ("last_rotation_at", p(8)),
             ("policy", p(9)),
             ("material_expire_at", p(10)),
+            ("material_digest", p(11)),
         ])
         .and_where(eq("key_id", 0))
         .into()
@@ -347,7 +351,7 @@ static LIST_ALIASES: [Stmt; 2] = [
 ];
 
 /// `UPDATE_KEY`'s parameters: the key's id, then every field it sets.
-fn key_update(k: &KeyRow) -> [Param<'_>; 11] {
+fn key_update(k: &KeyRow) -> [Param<'_>; 12] {
     [
         (&k.key_id).into(),
         (&k.description).into(),
@@ -360,6 +364,7 @@ fn key_update(k: &KeyRow) -> [Param<'_>; 11] {
         k.last_rotation_at.into(),
         (&k.policy).into(),
         k.material_expire_at.into(),
+        (&k.material_digest).into(),
     ]
 }
 
