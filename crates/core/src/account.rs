@@ -210,6 +210,7 @@ impl Rampart {
                     user_id: user.user_id,
                     user_name: user.user_name,
                     access_key_id: row.access_key_id.clone(),
+                    mfa_at: None,
                 }
             }
         };

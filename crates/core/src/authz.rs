@@ -84,6 +84,13 @@ pub(crate) struct Loaded {
 impl Rampart {
     /// The request context: global keys plus the request's service keys.
     pub fn context_for(&self, req: &AccessRequest<'_>) -> Context {
+        self.context_of(None, req)
+    }
+
+    /// [`Self::context_for`] a principal: `acs:MFAPresent` is `true` and
+    /// `acs:MFAAge` set for a console session whose logon proved an MFA
+    /// code and for role sessions assumed from one.
+    pub fn context_of(&self, principal: Option<&Principal>, req: &AccessRequest<'_>) -> Context {
         let mut ctx = req.extra.cloned().unwrap_or_default();
         if let Some(ip) = req.source_ip {
             ctx.set("acs:SourceIp", vec![ip.to_string()]);
@@ -93,7 +100,13 @@ impl Rampart {
             "acs:SecureTransport",
             vec![req.secure_transport.to_string()],
         );
-        ctx.set("acs:MFAPresent", vec!["false".into()]);
+        match principal.and_then(Principal::mfa_at) {
+            Some(at) => {
+                ctx.set("acs:MFAPresent", vec!["true".into()]);
+                ctx.set("acs:MFAAge", vec![(self.now() - at).max(0).to_string()]);
+            }
+            None => ctx.set("acs:MFAPresent", vec!["false".into()]),
+        }
         ctx
     }
 
@@ -135,7 +148,7 @@ impl Rampart {
                 reasons: Vec::new(),
             });
         }
-        let context = self.context_for(req);
+        let context = self.context_of(Some(principal), req);
         let request = Request {
             action: req.action,
             resource: req.resource,

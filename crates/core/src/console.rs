@@ -406,6 +406,7 @@ impl Rampart {
         user_id: &str,
         user_name: &str,
         fingerprint: &str,
+        mfa_at: Option<i64>,
     ) -> ConsoleLogon {
         let principal = if user_id.is_empty() {
             Principal::Root {
@@ -418,6 +419,7 @@ impl Rampart {
                 user_id: user_id.to_string(),
                 user_name: user_name.to_string(),
                 access_key_id: String::new(),
+                mfa_at,
             }
         };
         ConsoleLogon {
@@ -635,6 +637,7 @@ impl Rampart {
             return Err(denied());
         }
         // The second factor of a user with a bound MFA device.
+        let mut mfa_at = None;
         if let Target::User { row, .. } = &target {
             if self.user_has_mfa(&row.user_name)? {
                 let Some(code) = mfa_code.filter(|c| !c.is_empty()) else {
@@ -656,6 +659,7 @@ impl Rampart {
                         "The MFA code is wrong or was used already; enter the code the device shows now.",
                     ));
                 }
+                mfa_at = Some(now);
             }
         }
         guard.tables().succeeded(&addr, &subject);
@@ -692,6 +696,7 @@ impl Rampart {
                     user_id: row.user_id,
                     user_name: row.user_name,
                     access_key_id: String::new(),
+                    mfa_at,
                 }
             }
             Target::Nobody { .. } => return Err(denied()),

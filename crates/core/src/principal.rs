@@ -16,8 +16,11 @@ pub enum Principal {
         user_id: String,
         /// User name.
         user_name: String,
-        /// The key that signed.
+        /// The key that signed (empty for a console session).
         access_key_id: String,
+        /// When the console logon behind the session proved an MFA code
+        /// (Unix seconds); `None` for AccessKey calls.
+        mfa_at: Option<i64>,
     },
     /// A role session: STS credentials from AssumeRole, or a cloud service
     /// (such as `kms.aliyuncs.com`) acting through a role of the account.
@@ -36,6 +39,9 @@ pub enum Principal {
         session_policy: Option<String>,
         /// When the session ends (Unix seconds).
         expires_at: i64,
+        /// When the console logon the session was assumed from proved an
+        /// MFA code (Unix seconds), if it was.
+        mfa_at: Option<i64>,
     },
 }
 
@@ -74,6 +80,15 @@ impl Principal {
                 session_name,
                 ..
             } => format!("acs:ram::{account_id}:assumed-role/{role_name}/{session_name}"),
+        }
+    }
+
+    /// When the caller proved an MFA code (a console logon with MFA, or a
+    /// role session assumed from one), for `acs:MFAPresent`.
+    pub fn mfa_at(&self) -> Option<i64> {
+        match self {
+            Principal::Root { .. } => None,
+            Principal::User { mfa_at, .. } | Principal::AssumedRole { mfa_at, .. } => *mfa_at,
         }
     }
 

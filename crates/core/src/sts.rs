@@ -30,6 +30,10 @@ struct TokenBody {
     exp: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pol: Option<String>,
+    /// When the console logon the session was assumed from proved an MFA
+    /// code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mfa: Option<i64>,
 }
 
 /// Temporary credentials returned by AssumeRole.
@@ -165,7 +169,13 @@ impl Rampart {
         if !decision.is_allowed() {
             return Err(trust_denied(caller, &role.role_name, &decision.explain()));
         }
-        let creds = self.mint(role, &req.role_session_name, duration, req.policy)?;
+        let creds = self.mint(
+            role,
+            &req.role_session_name,
+            duration,
+            req.policy,
+            caller.mfa_at(),
+        )?;
         Ok((
             creds,
             AssumedRoleUser {
@@ -185,6 +195,7 @@ impl Rampart {
         session: &str,
         duration: i64,
         policy: Option<String>,
+        mfa: Option<i64>,
     ) -> Result<Credentials, ApiError> {
         let exp = self.now() + duration;
         let ak = format!("STS.{}", random_alnum(24));
@@ -198,6 +209,7 @@ impl Rampart {
             sn: session.to_string(),
             exp,
             pol: policy,
+            mfa,
         };
         let json = zeroize::Zeroizing::new(serde_json::to_vec(&body).map_err(ApiError::internal)?);
         let token = seal(self.keyring.key(Purpose::SessionToken), &json, TOKEN_AAD);
@@ -264,6 +276,7 @@ impl Rampart {
                 access_key_id: body.ak,
                 session_policy: body.pol,
                 expires_at: body.exp,
+                mfa_at: body.mfa,
             },
             secret: SecretString::new(body.sk),
             active: true,
@@ -309,6 +322,7 @@ impl Rampart {
             access_key_id: String::new(),
             session_policy: None,
             expires_at: self.now() + 3600,
+            mfa_at: None,
         })
     }
 }

@@ -47,7 +47,7 @@ fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         extra: None,
         resource_policy: None,
     };
-    let context = ctx.rampart.context_for(&access);
+    let context = ctx.rampart.context_of(Some(ctx.principal), &access);
     let (creds, user) = ctx.rampart.assume_role(
         ctx.principal,
         ctx.target.role()?,

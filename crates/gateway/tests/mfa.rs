@@ -258,6 +258,7 @@ fn users_manage_their_own_device_and_log_on_with_it() {
         user_id: r.get_user("bob").unwrap().user_id,
         user_name: "bob".into(),
         access_key_id: String::new(),
+        mfa_at: Some(NOW + 30),
     };
     let (resp, outcome) = s.gw.handle_as(
         &session,

@@ -21,6 +21,8 @@ pub struct ConsoleSessionRow {
     pub created_at: i64,
     /// When it ends (Unix seconds).
     pub expires_at: i64,
+    /// When its logon proved an MFA code (Unix seconds), if it did.
+    pub mfa_at: Option<i64>,
 }
 
 impl std::fmt::Debug for ConsoleSessionRow {

@@ -345,3 +345,168 @@ fn a_password_due_for_a_change_allows_only_changing_it() {
         (200, &Value::Bool(false))
     );
 }
+
+/// `acs:MFAPresent` is `true` (and `acs:MFAAge` set) for a console session
+/// whose logon proved an MFA code and for a role session assumed from it,
+/// `false` for the same user's AccessKey calls.
+#[test]
+fn mfa_is_present_for_sessions_that_proved_a_code() {
+    use rampart_crypto::{totp_code, totp_step};
+    let t = start();
+    t.user_with_logon("mia");
+    let device = t.api("CreateVirtualMFADevice", &[("VirtualMFADeviceName", "mia")]);
+    let serial = device["VirtualMFADevice"]["SerialNumber"].as_str().unwrap().to_string();
+    let seed = data_encoding::BASE32_NOPAD
+        .decode(
+            device["VirtualMFADevice"]["Base32StringSeed"]
+                .as_str()
+                .unwrap()
+                .as_bytes(),
+        )
+        .unwrap();
+    let step = totp_step(rampart_core::Clock::now(&SystemClock));
+    t.api(
+        "BindMFADevice",
+        &[
+            ("UserName", "mia"),
+            ("SerialNumber", &serial),
+            ("AuthenticationCode1", &totp_code(&seed, step - 2)),
+            ("AuthenticationCode2", &totp_code(&seed, step - 1)),
+        ],
+    );
+    let with_mfa = |action: &str| {
+        format!(
+            r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*","Condition":{{"Bool":{{"acs:MFAPresent":"true"}},"NumericLessThan":{{"acs:MFAAge":"3600"}}}}}}]}}"#
+        )
+    };
+    t.api(
+        "CreatePolicy",
+        &[("PolicyName", "ListWithMfa"), ("PolicyDocument", &with_mfa("ram:ListUsers"))],
+    );
+    t.api(
+        "CreatePolicy",
+        &[
+            ("PolicyName", "AssumeAny"),
+            (
+                "PolicyDocument",
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+            ),
+        ],
+    );
+    for p in ["ListWithMfa", "AssumeAny"] {
+        t.api(
+            "AttachPolicyToUser",
+            &[("PolicyType", "Custom"), ("PolicyName", p), ("UserName", "mia")],
+        );
+    }
+    let trust = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":["acs:ram::{}:root"]}}}}]}}"#,
+        t.account_id
+    );
+    t.api(
+        "CreateRole",
+        &[("RoleName", "mfa-role"), ("AssumeRolePolicyDocument", &trust)],
+    );
+    t.api(
+        "CreatePolicy",
+        &[("PolicyName", "GroupsWithMfa"), ("PolicyDocument", &with_mfa("ram:ListGroups"))],
+    );
+    t.api(
+        "AttachPolicyToRole",
+        &[
+            ("PolicyType", "Custom"),
+            ("PolicyName", "GroupsWithMfa"),
+            ("RoleName", "mfa-role"),
+        ],
+    );
+
+    // The same user through an AccessKey: no MFA.
+    let key = t.api("CreateAccessKey", &[("UserName", "mia")]);
+    let ak = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
+    let sk = key["AccessKey"]["AccessKeySecret"].as_str().unwrap().to_string();
+    let signed = |id: &str, secret: &str, token: Option<&str>, version: &str, action: &str| {
+        let signer = rampart_gateway::sign::client::Signer { id, secret, token };
+        let now = rampart_core::Clock::now(&SystemClock);
+        let query = rampart_gateway::sign::client::v1_query(
+            &signer,
+            "POST",
+            version,
+            action,
+            &[],
+            &rampart_core::time::format(now),
+            &rampart_crypto::random_hex(16),
+        );
+        let (resp, _) = t.gateway.handle(&rampart_gateway::RpcRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            query,
+            source_ip: Some("127.0.0.1".into()),
+            ..Default::default()
+        });
+        resp.status
+    };
+    assert_eq!(signed(&ak, &sk, None, "2015-05-01", "ListUsers"), 403);
+
+    // The console logon with the code: MFA present.
+    let (status, body, s) = send(
+        ureq::post(&format!("{}/api/login", t.base)),
+        &[
+            ("LoginName", &format!("mia@{}", t.account_id)),
+            ("Password", PASSWORD),
+            ("MFACode", &totp_code(&seed, step)),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+    let s = Session {
+        cookie: s.unwrap().split(';').next().unwrap().to_string(),
+        csrf: body["CsrfToken"].as_str().unwrap().to_string(),
+    };
+    let (status, body) = t.post(&s, "/api/ram/ListUsers", &[]);
+    assert_eq!(status, 200, "{body}");
+    // A role session assumed from it keeps the fact.
+    let role_arn = format!("acs:ram::{}:role/mfa-role", t.account_id);
+    let (status, body) = t.post(
+        &s,
+        "/api/sts/AssumeRole",
+        &[("RoleArn", &role_arn), ("RoleSessionName", "from-console")],
+    );
+    assert_eq!(status, 200, "{body}");
+    let c = &body["Credentials"];
+    let (id, secret, token) = (
+        c["AccessKeyId"].as_str().unwrap(),
+        c["AccessKeySecret"].as_str().unwrap(),
+        c["SecurityToken"].as_str().unwrap(),
+    );
+    assert_eq!(signed(id, secret, Some(token), "2015-05-01", "ListGroups"), 200);
+    // One assumed through the AccessKey does not.
+    let params = Params::from_pairs([
+        ("RoleArn".to_string(), role_arn.clone()),
+        ("RoleSessionName".to_string(), "from-key".to_string()),
+    ]);
+    let by_key = Principal::User {
+        account_id: t.account_id.clone(),
+        user_id: t.api("GetUser", &[("UserName", "mia")])["User"]["UserId"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        user_name: "mia".into(),
+        access_key_id: ak.clone(),
+        mfa_at: None,
+    };
+    let (resp, _) = t
+        .gateway
+        .handle_as(&by_key, Product::Sts, "AssumeRole", &params, None, false);
+    let body: Value = serde_json::from_slice(&resp.body).unwrap();
+    assert_eq!(resp.status, 200, "{body}");
+    let c = &body["Credentials"];
+    assert_eq!(
+        signed(
+            c["AccessKeyId"].as_str().unwrap(),
+            c["AccessKeySecret"].as_str().unwrap(),
+            c["SecurityToken"].as_str(),
+            "2015-05-01",
+            "ListGroups"
+        ),
+        403
+    );
+}

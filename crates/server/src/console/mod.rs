@@ -652,12 +652,14 @@ fn simulated_principal(
             access_key_id: String::new(),
             session_policy: None,
             expires_at: i64::MAX,
+            mfa_at: None,
         },
         _ => Principal::User {
             account_id,
             user_id: text("User", "UserId"),
             user_name: text("User", "UserName"),
             access_key_id: String::new(),
+            mfa_at: None,
         },
     };
     let canonical_name = match &target {

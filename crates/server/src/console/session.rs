@@ -76,6 +76,7 @@ impl Sessions {
                     must_change_password: session.logon.must_change_password,
                     created_at: now,
                     expires_at: now.saturating_add(lifetime).min(session.logon.expires_at),
+                    mfa_at: session.logon.principal.mfa_at(),
                 },
                 now,
                 MAX_SESSIONS,
@@ -94,7 +95,7 @@ impl Sessions {
         Ok(row.map(|r| Session {
             logon: self
                 .rampart
-                .console_logon_of(&r.user_id, &r.user_name, &r.fingerprint)
+                .console_logon_of(&r.user_id, &r.user_name, &r.fingerprint, r.mfa_at)
                 .with_session(r.must_change_password, r.expires_at),
             csrf: r.csrf,
         }))

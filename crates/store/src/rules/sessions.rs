@@ -8,7 +8,7 @@ use crate::sql::{p, Param, Row, Stmt};
 use crate::tx::{Backend, DbError, DbErrorKind, Mode, TxError, TxResult};
 use crate::{ConsoleSessionRow, ConsoleSessionStore, StoreResult};
 
-const COLS: [&str; 8] = [
+const COLS: [&str; 9] = [
     "token_hash",
     "user_id",
     "user_name",
@@ -17,6 +17,7 @@ const COLS: [&str; 8] = [
     "must_change_password",
     "created_at",
     "expires_at",
+    "mfa_at",
 ];
 
 fn row(r: &mut Row) -> TxResult<ConsoleSessionRow> {
@@ -29,6 +30,7 @@ fn row(r: &mut Row) -> TxResult<ConsoleSessionRow> {
         must_change_password: r.boolean(5)?,
         created_at: r.int(6)?,
         expires_at: r.int(7)?,
+        mfa_at: r.opt_int(8)?,
     })
 }
 
@@ -177,6 +179,7 @@ impl<B: Backend> ConsoleSessionStore for B {
                     s.must_change_password.into(),
                     s.created_at.into(),
                     s.expires_at.into(),
+                    s.mfa_at.into(),
                 ],
             )?;
             Ok(())

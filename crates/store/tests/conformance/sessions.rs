@@ -13,6 +13,7 @@ fn session(hash: &str, created_at: i64) -> ConsoleSessionRow {
         must_change_password: created_at % 2 == 1,
         created_at,
         expires_at: created_at + 100,
+        mfa_at: (created_at % 3 == 0).then_some(created_at - 5),
     }
 }
 
