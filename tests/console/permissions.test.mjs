@@ -106,3 +106,41 @@ test('the policy simulator explains an implicit deny and an explicit deny', asyn
     await b.close();
   }
 });
+
+test('a resource written as GetRole prints it is pointed out: it can match no RAM action', async () => {
+  const role = unique('arn-role');
+  const user = unique('arn-user');
+  await call('ram', 'CreateUser', { UserName: user });
+  const b = await openBrowser();
+  const { page } = b;
+  const shot = screenshots(page, 'ram-arn-note');
+  try {
+    await logOnAsRoot(page);
+    // The simulator notes it next to the result.
+    await nav(page, 'Policy Simulator');
+    await page.getByRole('radio', { name: 'RAM User' }).check();
+    await page.getByLabel('Principal Name').fill(user);
+    await page.getByLabel('Action', { exact: true }).fill('ram:DeleteRole');
+    await page.getByLabel('Resource', { exact: true }).fill(`acs:ram::${ROOT.AccountId}:role/${role}`);
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.getByRole('note').getByText(/can match no RAM action/).waitFor();
+    assert.match(await page.getByRole('note').textContent(), new RegExp(`acs:ram:\\*:${ROOT.AccountId}:role/${role}`));
+    await shot('simulator');
+
+    // The policy editor notes it under the document.
+    await page.goto(`${page.url().split('#')[0]}#/policies/create`);
+    await page.getByRole('radio', { name: 'Script' }).check();
+    const doc = JSON.stringify({ Version: '1', Statement: [{ Effect: 'Deny', Action: 'ram:DeleteRole',
+      Resource: `acs:ram::${ROOT.AccountId}:role/${role}` }] });
+    await page.getByLabel('Policy Document').fill(doc);
+    const notes = page.getByRole('list', { name: 'Notes on the document' });
+    await notes.getByText(/can match no RAM action/).waitFor();
+    // The spelling RAM authorizes raises no note.
+    await page.getByLabel('Policy Document').fill(doc.replace('acs:ram::', 'acs:ram:*:'));
+    await page.waitForFunction(() => [...document.querySelectorAll('ul[aria-label="Notes on the document"]')].every((u) => u.hidden));
+    await shot('editor');
+    assert.deepEqual(b.errors, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -223,22 +223,53 @@ function jsonError(text) {
 }
 
 // A textarea that validates its JSON as the user types.
+// RAM authorizes its own actions on `acs:ram:*:<account>:…` (region `*`);
+// the `acs:ram::<account>:…` form that GetRole and GetUser print is what
+// sts:AssumeRole is checked on, and matches no RAM action.
+function ramArnNote(resource) {
+  return `\`${resource}\` can match no RAM action: RAM authorizes its actions on \`${resource.replace(/^acs:ram::/i, 'acs:ram:*:')}\` `
+    + '(region *). The acs:ram::… form that GetRole and GetUser print is only what sts:AssumeRole is checked on.';
+}
+
+// Notes on a policy document's resources that can match no RAM action.
+function ramResourceHints(text) {
+  let doc;
+  try { doc = JSON.parse(text); } catch (_e) { return []; }
+  const arr = (v) => (Array.isArray(v) ? v : (v === undefined || v === null ? [] : [v]));
+  const out = [];
+  for (const st of arr(doc && doc.Statement)) {
+    if (!st || typeof st !== 'object') continue;
+    const ram = arr(st.Action).some((a) => typeof a === 'string' && /^(\*|ram:)/i.test(a));
+    if (!ram) continue;
+    for (const r of arr(st.Resource)) {
+      if (typeof r === 'string' && /^acs:ram::/i.test(r)) {
+        const note = ramArnNote(r);
+        if (!out.includes(note)) out.push(note);
+      }
+    }
+  }
+  return out;
+}
+
 function jsonEditor(label, initial, rows) {
   const ta = h('textarea', { rows: rows || 14, cols: 80, spellcheck: 'false' });
   ta.value = initial || '';
   const status = h('p', { class: 'validation', id: uid('v'), 'aria-live': 'polite' });
+  const hints = h('ul', { class: 'hint', 'aria-label': 'Notes on the document' });
   ta.setAttribute('aria-describedby', status.id);
   const check = () => {
     const err = jsonError(ta.value);
     status.className = `validation ${err ? 'bad' : 'ok'}`;
     status.textContent = err ? err.message : 'The document is valid JSON.';
     ta.setAttribute('aria-invalid', err ? 'true' : 'false');
+    hints.replaceChildren(...(err ? [] : ramResourceHints(ta.value)).map((n) => h('li', {}, n)));
+    hints.hidden = hints.childElementCount === 0;
     return !err;
   };
   ta.addEventListener('input', check);
   check();
   if (!ta.id) ta.id = uid('f');
-  const el = h('div', { class: 'field' }, h('label', { for: ta.id }, label), ta, status);
+  const el = h('div', { class: 'field' }, h('label', { for: ta.id }, label), ta, status, hints);
   return { el, textarea: ta, check };
 }
 
@@ -812,8 +843,14 @@ function viewCreatePolicy() {
   const name = h('input', { autocomplete: 'off' });
   const note = h('textarea', { rows: 2, cols: 60 });
   const script = jsonEditor('Policy Document', EXAMPLE_POLICY, 16);
-  const visual = visualEditor((doc) => { script.textarea.value = doc; script.check(); });
-  const visualHost = h('div', {}, visual.el);
+  const visualHints = h('ul', { class: 'hint', 'aria-label': 'Notes on the policy' });
+  const visual = visualEditor((doc) => {
+    script.textarea.value = doc;
+    script.check();
+    visualHints.replaceChildren(...ramResourceHints(doc).map((n) => h('li', {}, n)));
+    visualHints.hidden = visualHints.childElementCount === 0;
+  });
+  const visualHost = h('div', {}, visual.el, visualHints);
   const scriptHost = h('div', {}, script.el);
   const modeNote = h('p', { class: 'hint', role: 'status' });
   let mode = 'Visual';
@@ -1437,7 +1474,9 @@ async function viewSimulator(query) {
     const r = await post('/console/api/simulate', { PrincipalType: kind, PrincipalName: name.value.trim(), Action: action.value.trim(),
       Resource: resource.value.trim(), SourceIp: ip.value.trim(), SecureTransport: https.input.checked ? 'true' : 'false' });
     const label = { Allow: 'Allowed', ExplicitDeny: 'Explicitly denied', ImplicitDeny: 'Implicitly denied' }[r.Decision] || r.Decision;
-    result.append(h('h2', { id: 'sim-result-h' }, 'Result'),
+    const note = /^ram:/i.test(action.value.trim()) && /^acs:ram::/i.test(resource.value.trim())
+      ? [h('p', { class: 'hint', role: 'note' }, ramArnNote(resource.value.trim()))] : [];
+    result.append(h('h2', { id: 'sim-result-h' }, 'Result'), ...note,
       info([['Principal', r.Principal], ['Action', r.Action], ['Resource', r.Resource],
         ['Decision', h('span', { class: `decision-${r.Decision}` }, label)], ['Explanation', r.Explanation]]),
       table('Statements behind the decision', [
