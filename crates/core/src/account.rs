@@ -151,11 +151,20 @@ impl Rampart {
             .account()
             .map_err(|e| InitError::Other(e.to_string()))?
             .ok_or(InitError::NotInitialized)?;
+        let threads = match settings.costly_threads {
+            0 => crate::costly::CostlyPool::default_threads(),
+            n => n,
+        };
+        let costly = Arc::new(crate::costly::CostlyPool::new(
+            threads,
+            settings.costly_thread_init,
+        ));
         Ok(Self {
             store,
             keyring,
             clock,
             settings,
+            costly,
             account_id: account.account_id,
             policy_cache: Arc::default(),
             materials: Arc::default(),

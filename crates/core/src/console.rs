@@ -50,7 +50,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use rampart_crypto::{ct_eq, hash_password, random_bytes, sha256_hex, verify_password};
+use rampart_crypto::{
+    ct_eq, hash_password, random_bytes, sha256_hex, verify_password, SecretString,
+};
 use rampart_store::StoreError;
 
 use crate::{ApiError, Principal, Rampart};
@@ -553,7 +555,11 @@ impl Rampart {
             .tables()
             .begin(&addr, &subject, now)
             .map_err(|(wait, own)| locked(wait, own))?;
-        if verify_password(password, password_hash).unwrap_or(false) {
+        let (given, hash) = (
+            SecretString::new(password.to_string()),
+            password_hash.to_string(),
+        );
+        if self.costly(move || verify_password(given.expose(), &hash).unwrap_or(false))? {
             guard.tables().succeeded(&addr, &subject);
             return Ok(true);
         }
@@ -628,7 +634,9 @@ impl Rampart {
             _ => (dummy, false),
         };
         // Same work for every name: one Argon2 verification.
-        let matched = verify_password(password, hash).unwrap_or(false) && real;
+        let (given, stored) = (SecretString::new(password.to_string()), hash.to_string());
+        let matched =
+            self.costly(move || verify_password(given.expose(), &stored).unwrap_or(false))? && real;
         if !matched {
             guard.tables().failed(&addr, &subject, self.now());
             if max_attempts > 0 {

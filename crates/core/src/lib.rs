@@ -9,6 +9,7 @@ pub mod authz;
 mod cache;
 mod clock;
 pub mod console;
+pub mod costly;
 pub mod diagnostic;
 mod error;
 pub mod kms;

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use rampart_crypto::Keyring;
 use rampart_store::Store;
 
-use crate::Clock;
+use crate::{ApiError, Clock};
 
 /// Quotas, as the real RAM sets them.
 #[derive(Debug, Clone)]
@@ -40,6 +40,10 @@ pub struct Settings {
     pub rotation_grace_period: u64,
     /// The smallest rotation interval accepted (seconds).
     pub min_rotation_interval: u64,
+    /// Threads for CPU-heavy work ([`crate::costly`]); 0: half the cores.
+    pub costly_threads: usize,
+    /// Run first by each of those threads (the server lowers their priority).
+    pub costly_thread_init: Option<fn()>,
 }
 
 impl Default for Settings {
@@ -49,6 +53,8 @@ impl Default for Settings {
             limits: Limits::default(),
             rotation_grace_period: 2 * 86400,
             min_rotation_interval: 6 * 3600,
+            costly_threads: 0,
+            costly_thread_init: None,
         }
     }
 }
@@ -67,6 +73,7 @@ pub struct Rampart {
     pub(crate) login_guard: Arc<crate::console::LoginGuard>,
     pub(crate) audit: Arc<crate::audit::AuditSink>,
     pub(crate) default_key_id: Arc<std::sync::OnceLock<String>>,
+    pub(crate) costly: Arc<crate::costly::CostlyPool>,
 }
 
 impl std::fmt::Debug for Rampart {
@@ -87,6 +94,14 @@ impl Rampart {
     /// Configured settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Runs CPU-heavy work on the pool for it ([`crate::costly`]).
+    pub fn costly<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.costly.run(f)
     }
 
     /// Current Unix time.

@@ -31,7 +31,7 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("SetSecurityPreference", ACCOUNT, set_security_preference),
     ActionSpec::new("GetDefaultDomain", ACCOUNT, get_default_domain),
     ActionSpec::new("SetDefaultDomain", ACCOUNT, set_default_domain),
-    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password),
+    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
     ActionSpec::new(
         "CreateVirtualMFADevice",
         &[Sel::Mfa("VirtualMFADeviceName")],
@@ -123,7 +123,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         "CreateLoginProfile",
         &[NAMED],
         crate::ims_users::create_login_profile,
-    ),
+    )
+    .costly(),
     ActionSpec::new(
         "GetLoginProfile",
         &[NAMED],
@@ -133,7 +134,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         "UpdateLoginProfile",
         &[NAMED],
         crate::ims_users::update_login_profile,
-    ),
+    )
+    .costly(),
     ActionSpec::new("DeleteLoginProfile", &[NAMED], ram::delete_login_profile),
     ActionSpec::new("CreateAccessKey", &[UPN], ram::create_access_key),
     ActionSpec::new("ListAccessKeys", &[UPN], ram::list_access_keys),

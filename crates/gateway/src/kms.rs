@@ -27,7 +27,7 @@ const SECRET: &[Sel] = &[Sel::Secret {
 
 /// The implemented KMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec::new("CreateKey", KEYS, create_key),
+    ActionSpec::new("CreateKey", KEYS, create_key).costly(),
     ActionSpec::new("DescribeKey", &[KEY], describe_key),
     ActionSpec::new("ListKeys", KEYS, list_keys),
     ActionSpec::new("UpdateKeyDescription", &[KEY], update_key_description),
@@ -46,7 +46,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         set_deletion_protection,
     ),
     ActionSpec::new("UpdateRotationPolicy", &[KEY], update_rotation_policy),
-    ActionSpec::new("CreateKeyVersion", &[KEY], create_key_version),
+    ActionSpec::new("CreateKeyVersion", &[KEY], create_key_version).costly(),
     ActionSpec::new("ListKeyVersions", &[KEY], list_key_versions),
     ActionSpec::new("DescribeKeyVersion", &[KEY], describe_key_version),
     ActionSpec::new(
@@ -95,7 +95,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         "ImportKeyMaterial",
         &[KEY],
         crate::kms_asym::import_key_material,
-    ),
+    )
+    .costly(),
     ActionSpec::new(
         "DeleteKeyMaterial",
         &[KEY],
@@ -104,7 +105,7 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("GetKeyPolicy", &[KEY], crate::kms_asym::get_key_policy),
     ActionSpec::new("SetKeyPolicy", &[KEY], crate::kms_asym::set_key_policy),
     ActionSpec::new("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),
-    ActionSpec::new("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign),
+    ActionSpec::new("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign).costly(),
     ActionSpec::new(
         "AsymmetricVerify",
         &[KEY],
@@ -114,12 +115,14 @@ pub static ACTIONS: &[ActionSpec] = &[
         "AsymmetricEncrypt",
         &[KEY],
         crate::kms_asym::asymmetric_encrypt,
-    ),
+    )
+    .costly(),
     ActionSpec::new(
         "AsymmetricDecrypt",
         &[KEY],
         crate::kms_asym::asymmetric_decrypt,
-    ),
+    )
+    .costly(),
     ActionSpec::new("Encrypt", &[KEY], encrypt),
     ActionSpec::new("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
     ActionSpec::new("GenerateDataKey", &[KEY], generate_data_key),

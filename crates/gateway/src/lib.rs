@@ -74,6 +74,61 @@ pub type Output = Map<String, Value>;
 #[derive(Debug, Clone)]
 pub struct Gateway {
     rampart: Rampart,
+    costly: std::sync::Arc<Inflight>,
+}
+
+/// Costly requests ([`ActionSpec::costly`]) each principal has running.
+#[derive(Debug, Default)]
+struct Inflight(std::sync::Mutex<std::collections::HashMap<String, u32>>);
+
+/// Costly requests one principal may have running at once; more are
+/// refused (429) so that one caller cannot queue the pool full.
+pub const COSTLY_PER_PRINCIPAL: u32 = 2;
+
+/// A principal's slot for a costly request, given back when dropped.
+struct Slot<'a> {
+    inflight: &'a Inflight,
+    who: String,
+}
+
+impl Inflight {
+    fn take(&self, who: String) -> Option<Slot<'_>> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(who.clone()).or_insert(0);
+        if *n >= COSTLY_PER_PRINCIPAL {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            inflight: self,
+            who,
+        })
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut map = self.inflight.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.who) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.who);
+            }
+        }
+    }
+}
+
+/// The refusal of a costly request beyond [`COSTLY_PER_PRINCIPAL`]:
+/// KMS's `Rejected.Throttling`, `Throttling.User` elsewhere.
+fn throttled(product: Product) -> ApiError {
+    match product {
+        Product::Kms => rampart_core::costly::throttled(),
+        _ => ApiError::new(
+            429,
+            "Throttling.User",
+            "Request was denied due to user flow control: too many costly requests (key generation, password hashing) of this caller are running; retry shortly.",
+        ),
+    }
 }
 
 /// What was done, for logs and the audit trail.
@@ -103,7 +158,10 @@ pub struct Outcome {
 impl Gateway {
     /// A gateway over the domain.
     pub fn new(rampart: Rampart) -> Self {
-        Self { rampart }
+        Self {
+            rampart,
+            costly: std::sync::Arc::default(),
+        }
     }
 
     /// The domain service.
@@ -322,6 +380,16 @@ impl Gateway {
         }
         .plan(spec.targets)?;
         let handler_params = params.without(&plan.consumed, &plan.consumed_prefixes);
+        // A caller's costly requests are bounded before anything costly runs.
+        let _slot = if spec.costly {
+            Some(
+                self.costly
+                    .take(principal.arn())
+                    .ok_or_else(|| throttled(product))?,
+            )
+        } else {
+            None
+        };
         let authorized = authorize::authorize(
             &self.rampart,
             principal,
@@ -479,4 +547,26 @@ fn new_request_id() -> String {
         .hyphenated()
         .encode_upper(&mut buf)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn costly_requests_are_bounded_per_principal() {
+        let inflight = Inflight::default();
+        let a = inflight.take("alice".into()).unwrap();
+        let b = inflight.take("alice".into()).unwrap();
+        assert!(inflight.take("alice".into()).is_none());
+        // Another principal is not held up.
+        let c = inflight.take("bob".into()).unwrap();
+        drop(a);
+        let d = inflight.take("alice".into()).unwrap();
+        drop((b, c, d));
+        assert!(inflight.0.lock().unwrap().is_empty());
+        assert_eq!(throttled(Product::Kms).code, "Rejected.Throttling");
+        assert_eq!(throttled(Product::Ram).code, "Throttling.User");
+        assert_eq!(throttled(Product::Ram).status, 429);
+    }
 }

@@ -66,9 +66,9 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
     ActionSpec::new("ListGroupsForUser", &[USER], list_groups_for_user),
     ActionSpec::new("ListUsersForGroup", &[GROUP], list_users_for_group),
-    ActionSpec::new("CreateLoginProfile", &[USER], create_login_profile),
+    ActionSpec::new("CreateLoginProfile", &[USER], create_login_profile).costly(),
     ActionSpec::new("GetLoginProfile", &[USER], get_login_profile),
-    ActionSpec::new("UpdateLoginProfile", &[USER], update_login_profile),
+    ActionSpec::new("UpdateLoginProfile", &[USER], update_login_profile).costly(),
     ActionSpec::new("DeleteLoginProfile", &[USER], delete_login_profile),
     ActionSpec::new("CreatePolicy", POLICIES, create_policy),
     ActionSpec::new(
@@ -181,7 +181,7 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("GetAccountAlias", ACCOUNT, acct::get_account_alias),
     ActionSpec::new("SetAccountAlias", ACCOUNT, acct::set_account_alias),
     ActionSpec::new("ClearAccountAlias", ACCOUNT, acct::clear_account_alias),
-    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password),
+    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
     ActionSpec::new(
         "CreateVirtualMFADevice",
         &[Sel::Mfa("VirtualMFADeviceName")],

@@ -537,3 +537,21 @@ fn a_key_of_the_other_usage_is_unsupported() {
         );
     }
 }
+
+#[test]
+fn a_key_has_at_most_50_versions() {
+    let s = Server::new();
+    let (id, _, _) = create(&s, "EC_P256", Some("SIGN/VERIFY"));
+    for _ in 1..50 {
+        s.kms("CreateKeyVersion", &[("KeyId", &id)]);
+    }
+    let body = s.kms_err(
+        "CreateKeyVersion",
+        &[("KeyId", &id)],
+        400,
+        "Rejected.LimitExceeded",
+    );
+    assert!(body["Message"].as_str().unwrap().contains("50"), "{body}");
+    let versions = s.kms("ListKeyVersions", &[("KeyId", &id), ("PageSize", "100")]);
+    assert_eq!(versions["TotalCount"], 50);
+}

@@ -125,10 +125,20 @@ pub fn open(cfg: &Config) -> anyhow::Result<(Rampart, Option<RootCredentials>)> 
         region: cfg.region.clone(),
         rotation_grace_period: cfg.rotation_grace_period,
         min_rotation_interval: cfg.min_rotation_interval,
+        costly_thread_init: Some(lower_priority),
         ..Settings::default()
     };
     let rampart = Rampart::open(store, keyring, Arc::new(SystemClock), settings)?;
     Ok((rampart, fresh))
+}
+
+/// Lowers the calling thread's scheduling priority (nice 10): the threads
+/// that generate key pairs and hash passwords yield the CPU to requests.
+fn lower_priority() {
+    // On Linux a thread has its own nice value; `None` is the calling one.
+    if let Err(e) = rustix::process::setpriority_process(None, 10) {
+        tracing::debug!(error = %e, "could not lower a worker thread's priority");
+    }
 }
 
 /// `rampart init`: initialize and print the credentials, or refuse.

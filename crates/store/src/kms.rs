@@ -216,6 +216,14 @@ pub trait KmsStore {
     fn set_key_material(&self, key: &KeyRow, version_id: &str, sealed: &[u8]) -> StoreResult<()>;
     /// Adds a version and makes it primary (`NotFound(Key)`).
     fn add_key_version(&self, key_id: &str, version: &KeyVersionRow) -> StoreResult<()>;
+    /// [`Self::add_key_version`] unless the key has `max` versions already
+    /// (`Limit(KeyVersion)`).
+    fn add_key_version_within(
+        &self,
+        key_id: &str,
+        version: &KeyVersionRow,
+        max: u64,
+    ) -> StoreResult<()>;
     /// One version of a key.
     fn get_key_version(&self, key_id: &str, version_id: &str)
         -> StoreResult<Option<KeyVersionRow>>;

@@ -244,7 +244,9 @@ impl Rampart {
         let (k, pair) = self.usable_pair(key_ref, version_id)?;
         let alg = algorithm(&k, AsymUsage::Sign, alg)?;
         let d = b64("Digest", digest, MAX_DIGEST_B64)?;
-        let sig = pair.sign(alg, &d).map_err(crypto_err)?;
+        let sig = self
+            .costly(move || pair.sign(alg, &d))?
+            .map_err(crypto_err)?;
         Ok(Signed {
             key_id: k.key_id,
             key_version_id: version_id.to_string(),
@@ -284,7 +286,9 @@ impl Rampart {
         let (k, pair) = self.usable_pair(key_ref, version_id)?;
         let alg = algorithm(&k, AsymUsage::Encrypt, alg)?;
         let p = zeroize::Zeroizing::new(b64("Plaintext", plaintext, MAX_PLAINTEXT_B64)?);
-        let c = pair.encrypt(alg, &p).map_err(crypto_err)?;
+        let c = self
+            .costly(move || pair.encrypt(alg, &p))?
+            .map_err(crypto_err)?;
         Ok(AsymCiphertext {
             key_id: k.key_id,
             key_version_id: version_id.to_string(),
@@ -303,7 +307,9 @@ impl Rampart {
         let (k, pair) = self.usable_pair(key_ref, version_id)?;
         let alg = algorithm(&k, AsymUsage::Encrypt, alg)?;
         let c = b64("CiphertextBlob", ciphertext, MAX_CIPHERTEXT_B64)?;
-        let p = pair.decrypt(alg, &c).map_err(crypto_err)?;
+        let p = self
+            .costly(move || pair.decrypt(alg, &c))?
+            .map_err(crypto_err)?;
         Ok(AsymPlaintext {
             key_id: k.key_id,
             key_version_id: version_id.to_string(),

@@ -150,7 +150,8 @@ impl Rampart {
         let aad = material_aad(key_id, &version_id);
         let sealed = match (AsymSpec::parse(spec), AsymUsage::parse(usage)) {
             (Some(spec), Some(usage)) => {
-                let private = generate(spec, usage)
+                let private = self
+                    .costly(move || generate(spec, usage))?
                     .map_err(|e| ApiError::internal(format!("key generation failed: {e}")))?;
                 seal(self.keyring.key(Purpose::KeyMaterial), &private, &aad)
             }

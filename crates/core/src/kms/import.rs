@@ -116,7 +116,8 @@ impl Rampart {
             }
         };
         let k = self.external_key(key_ref)?;
-        let private = generate(AsymSpec::Rsa2048, AsymUsage::Encrypt)
+        let private = self
+            .costly(|| generate(AsymSpec::Rsa2048, AsymUsage::Encrypt))?
             .map_err(|e| ApiError::internal(format!("wrapping key generation failed: {e}")))?;
         let pair = AsymKey::load(AsymSpec::Rsa2048, AsymUsage::Encrypt, &private)
             .map_err(|e| ApiError::internal(format!("wrapping key failed: {e}")))?;
@@ -200,7 +201,7 @@ impl Rampart {
                 "The specified parameter \"EncryptedKeyMaterial\" is not valid: it must be base64.",
             )
         })?;
-        let material = pair.decrypt(alg, &ct).map_err(|_| {
+        let material = self.costly(move || pair.decrypt(alg, &ct))?.map_err(|_| {
             ApiError::invalid(
                 "EncryptedKeyMaterial",
                 "The specified parameter \"EncryptedKeyMaterial\" is not valid: it cannot be unwrapped with this token's wrapping key and algorithm.",

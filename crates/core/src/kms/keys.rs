@@ -75,6 +75,10 @@ fn alias_name(param: &str, a: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Versions a key may have through `CreateKeyVersion` (the real KMS's
+/// limit); automatic rotation is not bounded by it.
+pub const MAX_KEY_VERSIONS: u64 = 50;
+
 impl Rampart {
     /// `acs:kms:<region>:<uid>:key/<id>`.
     pub fn key_arn(&self, key_id: &str) -> String {
@@ -392,16 +396,26 @@ impl Rampart {
         self.save_key(&k)
     }
 
-    /// Creates a new primary version (manual rotation); old versions still decrypt.
+    /// `CreateKeyVersion`: a new primary version (manual rotation); old
+    /// versions still decrypt. At most [`MAX_KEY_VERSIONS`] per key, as the
+    /// real KMS allows.
     pub fn create_key_version(&self, key_ref: &str) -> Result<KeyVersionView, ApiError> {
         let mut k = self.usable_key(key_ref)?;
         if k.origin == "EXTERNAL" {
             return Err(super::asym::not_for_spec(&k.key_spec));
         }
         let now = self.now();
+        // Counted before the costly key generation, and again where the
+        // version is added (the store's transaction decides).
+        let existing = self.store.list_key_versions(&k.key_id).map_err(store_err)?;
+        if existing.len() as u64 >= MAX_KEY_VERSIONS {
+            return Err(store_err(rampart_store::StoreError::Limit(
+                rampart_store::Entity::KeyVersion,
+            )));
+        }
         let v = self.new_key_version(&k.key_id, &k.key_spec, &k.key_usage, now)?;
         self.store
-            .add_key_version(&k.key_id, &v)
+            .add_key_version_within(&k.key_id, &v, MAX_KEY_VERSIONS)
             .map_err(store_err)?;
         if let Some(i) = k.rotation_interval {
             k.last_rotation_at = now;

@@ -41,6 +41,11 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             "Rejected.LimitExceeded",
             "The request was rejected because user create resource limit was exceeded.",
         ),
+        StoreError::Limit(KeyVersion) => ApiError::new(
+            400,
+            "Rejected.LimitExceeded",
+            format!("The key version quota is exceeded: a key has at most {} versions.", crate::kms::keys::MAX_KEY_VERSIONS),
+        ),
         StoreError::Limit(Tag) => ApiError::invalid("Tags", "The specified parameter \"Tags\" is not valid: at most 20 tags per resource."),
         StoreError::Backend(m) => ApiError::internal(m),
         other => ApiError::internal(format!("unexpected store outcome {other:?}")),

@@ -19,21 +19,39 @@ pub struct LoginProfileInput {
     pub mfa_bind_required: Option<bool>,
 }
 
-fn hash(policy: &PasswordPolicy, p: &SecretString) -> Result<String, ApiError> {
-    policy.check(p.expose())?;
-    hash_password(p.expose()).map_err(ApiError::internal)
-}
-
-/// Whether `password` is the current one or one of the latest the policy
-/// forbids reusing.
-fn reused(policy: &PasswordPolicy, row: &LoginProfileRow, password: &str) -> bool {
-    let n = policy.password_reuse_prevention as usize;
-    if n == 0 {
-        return false;
+impl Rampart {
+    /// The Argon2 hash of a new password the policy accepts (hashed on the
+    /// pool for costly work).
+    fn hash(&self, policy: &PasswordPolicy, p: &SecretString) -> Result<String, ApiError> {
+        policy.check(p.expose())?;
+        let p = p.clone();
+        self.costly(move || hash_password(p.expose()))?
+            .map_err(ApiError::internal)
     }
-    std::iter::once(&row.password_hash)
-        .chain(row.previous_hashes.iter().take(n - 1))
-        .any(|h| verify_password(password, h).unwrap_or(false))
+
+    /// Whether `password` is the current one or one of the latest the
+    /// policy forbids reusing.
+    fn reused(
+        &self,
+        policy: &PasswordPolicy,
+        row: &LoginProfileRow,
+        password: &SecretString,
+    ) -> Result<bool, ApiError> {
+        let n = policy.password_reuse_prevention as usize;
+        if n == 0 {
+            return Ok(false);
+        }
+        let hashes: Vec<String> = std::iter::once(&row.password_hash)
+            .chain(row.previous_hashes.iter().take(n - 1))
+            .cloned()
+            .collect();
+        let password = password.clone();
+        self.costly(move || {
+            hashes
+                .iter()
+                .any(|h| verify_password(password.expose(), h).unwrap_or(false))
+        })
+    }
 }
 
 fn reuse_refused(n: u32) -> ApiError {
@@ -69,7 +87,7 @@ impl Rampart {
             .ok_or_else(|| ApiError::missing("Password"))?;
         let now = self.now();
         let row = LoginProfileRow {
-            password_hash: hash(&self.password_policy()?, password)?,
+            password_hash: self.hash(&self.password_policy()?, password)?,
             password_reset_required: req.password_reset_required.unwrap_or(false),
             mfa_bind_required: req.mfa_bind_required.unwrap_or(false),
             created_at: now,
@@ -108,8 +126,8 @@ impl Rampart {
         let now = self.now();
         if let Some(p) = &req.password {
             let policy = self.password_policy()?;
-            let new_hash = hash(&policy, p)?;
-            if reused(&policy, &row, p.expose()) {
+            let new_hash = self.hash(&policy, p)?;
+            if self.reused(&policy, &row, p)? {
                 return Err(reuse_refused(policy.password_reuse_prevention));
             }
             row = with_password(row, new_hash, now);
@@ -152,8 +170,8 @@ impl Rampart {
             ));
         }
         let policy = self.password_policy()?;
-        let new_hash = hash(&policy, new)?;
-        if reused(&policy, &row, new.expose()) {
+        let new_hash = self.hash(&policy, new)?;
+        if self.reused(&policy, &row, new)? {
             return Err(reuse_refused(policy.password_reuse_prevention));
         }
         let mut row = with_password(row, new_hash, self.now());

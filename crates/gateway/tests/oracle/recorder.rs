@@ -559,6 +559,10 @@ impl KmsStore for Recorder {
         self.key(id, "add_key_version");
         self.inner.add_key_version(id, v)
     }
+    fn add_key_version_within(&self, id: &str, v: &KeyVersionRow, max: u64) -> StoreResult<()> {
+        self.key(id, "add_key_version");
+        self.inner.add_key_version_within(id, v, max)
+    }
     fn get_key_version(&self, id: &str, v: &str) -> StoreResult<Option<KeyVersionRow>> {
         self.key(id, "get_key_version");
         self.inner.get_key_version(id, v)

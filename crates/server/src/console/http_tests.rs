@@ -355,7 +355,10 @@ fn mfa_is_present_for_sessions_that_proved_a_code() {
     let t = start();
     t.user_with_logon("mia");
     let device = t.api("CreateVirtualMFADevice", &[("VirtualMFADeviceName", "mia")]);
-    let serial = device["VirtualMFADevice"]["SerialNumber"].as_str().unwrap().to_string();
+    let serial = device["VirtualMFADevice"]["SerialNumber"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let seed = data_encoding::BASE32_NOPAD
         .decode(
             device["VirtualMFADevice"]["Base32StringSeed"]
@@ -381,7 +384,10 @@ fn mfa_is_present_for_sessions_that_proved_a_code() {
     };
     t.api(
         "CreatePolicy",
-        &[("PolicyName", "ListWithMfa"), ("PolicyDocument", &with_mfa("ram:ListUsers"))],
+        &[
+            ("PolicyName", "ListWithMfa"),
+            ("PolicyDocument", &with_mfa("ram:ListUsers")),
+        ],
     );
     t.api(
         "CreatePolicy",
@@ -396,7 +402,11 @@ fn mfa_is_present_for_sessions_that_proved_a_code() {
     for p in ["ListWithMfa", "AssumeAny"] {
         t.api(
             "AttachPolicyToUser",
-            &[("PolicyType", "Custom"), ("PolicyName", p), ("UserName", "mia")],
+            &[
+                ("PolicyType", "Custom"),
+                ("PolicyName", p),
+                ("UserName", "mia"),
+            ],
         );
     }
     let trust = format!(
@@ -405,11 +415,17 @@ fn mfa_is_present_for_sessions_that_proved_a_code() {
     );
     t.api(
         "CreateRole",
-        &[("RoleName", "mfa-role"), ("AssumeRolePolicyDocument", &trust)],
+        &[
+            ("RoleName", "mfa-role"),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
     );
     t.api(
         "CreatePolicy",
-        &[("PolicyName", "GroupsWithMfa"), ("PolicyDocument", &with_mfa("ram:ListGroups"))],
+        &[
+            ("PolicyName", "GroupsWithMfa"),
+            ("PolicyDocument", &with_mfa("ram:ListGroups")),
+        ],
     );
     t.api(
         "AttachPolicyToRole",
@@ -422,8 +438,14 @@ fn mfa_is_present_for_sessions_that_proved_a_code() {
 
     // The same user through an AccessKey: no MFA.
     let key = t.api("CreateAccessKey", &[("UserName", "mia")]);
-    let ak = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_string();
-    let sk = key["AccessKey"]["AccessKeySecret"].as_str().unwrap().to_string();
+    let ak = key["AccessKey"]["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sk = key["AccessKey"]["AccessKeySecret"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let signed = |id: &str, secret: &str, token: Option<&str>, version: &str, action: &str| {
         let signer = rampart_gateway::sign::client::Signer { id, secret, token };
         let now = rampart_core::Clock::now(&SystemClock);
@@ -477,7 +499,10 @@ fn mfa_is_present_for_sessions_that_proved_a_code() {
         c["AccessKeySecret"].as_str().unwrap(),
         c["SecurityToken"].as_str().unwrap(),
     );
-    assert_eq!(signed(id, secret, Some(token), "2015-05-01", "ListGroups"), 200);
+    assert_eq!(
+        signed(id, secret, Some(token), "2015-05-01", "ListGroups"),
+        200
+    );
     // One assumed through the AccessKey does not.
     let params = Params::from_pairs([
         ("RoleArn".to_string(), role_arn.clone()),

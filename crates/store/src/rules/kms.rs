@@ -208,6 +208,8 @@ pub(crate) fn delete_tags(tx: &mut dyn Tx, kind: TagResource, id: &str) -> TxRes
 }
 
 static COUNT_KEYS: Stmt = Stmt::new(|_| count_where("kms_keys", &[]).into());
+static COUNT_VERSIONS: Stmt =
+    Stmt::new(|_| count_where("kms_key_versions", &[("key_id", 0)]).into());
 static DEFAULT_KEY: Stmt = Stmt::new(|d| {
     select("kms_keys", &KEY_COLS)
         .and_where(Expr::col("is_default").eq(d.true_literal()))
@@ -438,9 +440,16 @@ impl<B: Backend> KmsStore for B {
     }
 
     fn add_key_version(&self, key_id: &str, v: &KeyVersionRow) -> StoreResult<()> {
+        self.add_key_version_within(key_id, v, u64::MAX)
+    }
+
+    fn add_key_version_within(&self, key_id: &str, v: &KeyVersionRow, max: u64) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
             if get_key(tx, key_id, RowLock::Update)?.is_none() {
                 return Err(StoreError::NotFound(Entity::Key).into());
+            }
+            if max < u64::MAX && tx.count(&COUNT_VERSIONS, &[key_id.into()])? >= max {
+                return Err(StoreError::Limit(Entity::KeyVersion).into());
             }
             insert_version(tx, key_id, v)?;
             tx.execute(
