@@ -225,6 +225,9 @@ pub struct Server {
     connections: Arc<Semaphore>,
     /// Request bodies being read: one permit a KiB.
     bodies: Arc<Semaphore>,
+    /// Large answers not yet handed to their connections: one permit a
+    /// KiB ([`crate::respond`]).
+    responses: Arc<Semaphore>,
     /// HTTPS, when configured.
     tls: Option<Arc<crate::tls::Tls>>,
 }
@@ -249,6 +252,7 @@ impl Server {
             limits,
             connections: Arc::new(Semaphore::new(limits.max_connections)),
             bodies: Arc::new(Semaphore::new(MAX_BUFFERED_BODY_BYTES / 1024)),
+            responses: crate::respond::budget(),
             tls,
         }
     }
@@ -364,10 +368,12 @@ impl Server {
         let started = Arc::new(AtomicBool::new(false));
         let server = self.clone();
         let seen = started.clone();
+        let tail = crate::respond::Tail::default();
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
             seen.store(true, Ordering::Relaxed);
             let server = server.clone();
-            async move { Ok::<_, Infallible>(server.handle(req, peer, transport).await) }
+            let tail = tail.clone();
+            async move { Ok::<_, Infallible>(server.handle(req, peer, transport, &tail).await) }
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -434,8 +440,24 @@ impl Server {
         req: Request<Incoming>,
         peer: SocketAddr,
         transport: Transport,
+        tail: &crate::respond::Tail,
     ) -> Response {
-        let mut resp = self.handle_request(req, peer, transport).await;
+        // A new request: the client has read the previous answer.
+        tail.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let started = std::time::Instant::now();
+        let resp = self.handle_request(req, peer, transport).await;
+        let mut resp = match crate::respond::hold(resp, &self.responses, tail).await {
+            Ok(r) => r,
+            Err(len) => {
+                tracing::info!(%peer, bytes = len, "an answer refused: the answers not yet read by their clients fill the budget");
+                self.refuse(
+                    started,
+                    503,
+                    "ServiceUnavailable",
+                    "The request has failed due to a temporary failure of the server: too many large answers are waiting for their clients to read them. Retry later.".into(),
+                )
+            }
+        };
         if transport.secure {
             resp.headers_mut().insert(
                 axum::http::header::STRICT_TRANSPORT_SECURITY,

@@ -5,6 +5,7 @@ mod config;
 mod console;
 mod http;
 mod metrics;
+mod respond;
 mod setup;
 mod tls;
 mod workers;

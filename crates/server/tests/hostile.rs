@@ -506,3 +506,148 @@ fn audit_events_past_the_retention_are_deleted() {
     p.ok(&root, RAM, "CreateUser", &[("UserName", "fresh")]);
     assert_eq!(created(&p), 1);
 }
+
+/// The server's resident memory, in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A V1-signed request with every parameter in a form body.
+fn signed_form(p: &Proc, version: &str, action: &str, params: &[(&str, &str)]) -> String {
+    let c = p.root();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let ts = rampart_core::time::format(i64::try_from(now).unwrap());
+    let signer = rampart_gateway::sign::client::Signer {
+        id: &c.id,
+        secret: &c.secret,
+        token: None,
+    };
+    let body = rampart_gateway::sign::client::v1_query(
+        &signer,
+        "POST",
+        version,
+        action,
+        params,
+        &ts,
+        &rampart_crypto::random_hex(16),
+    );
+    format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Clients that ask for large answers and never read them: what the server
+/// holds stays bounded (the answers' budget), whatever the number of
+/// connections; a client that reads still gets its answer.
+#[test]
+fn slow_readers_cannot_pin_large_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Proc::start(dir.path(), &[]);
+    let pid = p.pid().unwrap();
+    // 20 secrets of 30 KB of control characters: each escapes to 6 bytes
+    // in JSON, so one BatchGetSecretValue answer is about 3.7 MB.
+    let value = "\u{1}".repeat(30_720);
+    let names: Vec<String> = (0..20).map(|i| format!("big-{i}")).collect();
+    for n in &names {
+        let req = signed_form(
+            &p,
+            "2016-01-20",
+            "CreateSecret",
+            &[
+                ("SecretName", n),
+                ("VersionId", "v1"),
+                ("SecretData", &value),
+            ],
+        );
+        let mut s = connect(&p);
+        s.write_all(req.as_bytes()).unwrap();
+        let (status, _, body) = read_response(&mut s);
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    }
+    let list: String = serde_json::to_string(
+        &names
+            .iter()
+            .map(|n| serde_json::json!({"SecretName": n}))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let batch = || {
+        signed_form(
+            &p,
+            "2016-01-20",
+            "BatchGetSecretValue",
+            &[("SecretsList", &list)],
+        )
+    };
+    // One client that reads: the whole answer.
+    let mut s = connect(&p);
+    s.write_all(batch().as_bytes()).unwrap();
+    let (status, _, body) = read_response(&mut s);
+    assert_eq!(status, 200);
+    assert!(body.len() > 3_000_000, "{}", body.len());
+    drop(s);
+    std::thread::sleep(Duration::from_millis(300));
+    let before = rss_kib(pid);
+    let mut held: Vec<TcpStream> = Vec::new();
+    let (mut served, mut refused) = (0, 0);
+    for round in [60usize, 140] {
+        let start = held.len();
+        for _ in 0..round {
+            // A small receive buffer that is never read: the answer stays
+            // with the server, not in the kernel's buffers.
+            let sock =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            sock.set_recv_buffer_size(4096).unwrap();
+            let addr: std::net::SocketAddr = ([127, 0, 0, 1], p.port).into();
+            sock.connect(&addr.into()).unwrap();
+            let mut s: TcpStream = sock.into();
+            s.write_all(batch().as_bytes()).unwrap();
+            held.push(s);
+        }
+        // Each answer's status line is read (so every answer has been
+        // made), and nothing more.
+        for s in &mut held[start..] {
+            s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+            let mut line = [0u8; 12];
+            s.read_exact(&mut line).unwrap();
+            match &line {
+                b"HTTP/1.1 200" => served += 1,
+                b"HTTP/1.1 503" => refused += 1,
+                other => panic!("{}", String::from_utf8_lossy(other)),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let grew = rss_kib(pid).saturating_sub(before) / 1024;
+        eprintln!(
+            "{} connections not reading ({served} answers held, {refused} refused): RSS +{grew} MB",
+            held.len()
+        );
+        assert!(
+            grew < 60,
+            "{} connections not reading: RSS grew {grew} MB",
+            held.len()
+        );
+    }
+    assert!(
+        refused > 0 && served > 0,
+        "{served} served, {refused} refused"
+    );
+    // Meanwhile a client that reads is served (a small answer at once; a
+    // large one once the budget frees, or a 503 it can retry).
+    let (status, body) = p.call(&p.root(), "2015-04-01", "GetCallerIdentity", &[]);
+    assert_eq!(status, 200, "{body}");
+    let mut s = connect(&p);
+    s.write_all(batch().as_bytes()).unwrap();
+    let (status, _, _) = read_response(&mut s);
+    assert!(status == 200 || status == 503, "{status}");
+    drop(held);
+}
