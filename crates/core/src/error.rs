@@ -73,6 +73,16 @@ impl ApiError {
         Self::dynamic(400, format!("InvalidParameter.{name}"), message)
     }
 
+    /// 400 `InvalidParameter`: text with a NUL character, which no store
+    /// keeps alike (the store's `NulInText`).
+    pub fn nul_in_text() -> Self {
+        Self::new(
+            400,
+            "InvalidParameter",
+            "The specified parameter is not valid: text may not hold a NUL character.",
+        )
+    }
+
     /// 500 `InternalError`; the detail goes to the log, not to the client.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         INTERNAL_ERRORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -258,12 +258,65 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
         ));
     }
     let action = action.to_string();
+    check_characters(&params)?;
     Ok(Decoded {
         product,
         action,
         params,
         format,
     })
+}
+
+pub use rampart_core::ram::validate::xml_char;
+
+/// Free text that is kept and shown back (descriptions, comments, display
+/// names, tags): only what an XML answer can carry.
+fn free_text(name: &str) -> bool {
+    let base = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        base,
+        "Description"
+            | "NewDescription"
+            | "Comments"
+            | "NewComments"
+            | "DisplayName"
+            | "NewDisplayName"
+            | "Tags"
+            | "Tag"
+            | "TagKey"
+            | "TagValue"
+            | "TagKeys"
+    ) || (name.starts_with("Tag.") && matches!(base, "Key" | "Value"))
+        || name.starts_with("TagKey.")
+}
+
+/// No parameter holds a NUL (no store keeps it in text alike), and free
+/// text holds nothing an XML answer could not carry: the same 400 on every
+/// backend, before anything is stored.
+fn check_characters(params: &Params) -> Result<(), ApiError> {
+    for (name, value) in params.iter() {
+        let bad = if free_text(name) {
+            value.chars().position(|c| !xml_char(c))
+        } else {
+            value.chars().position(|c| c == '\0')
+        };
+        if let Some(at) = bad {
+            let shown = if name.len() <= 64 {
+                name
+            } else {
+                "(a parameter)"
+            };
+            return Err(ApiError::dynamic(
+                400,
+                format!("InvalidParameter.{}", if name.len() <= 64 { name } else { "Value" }),
+                format!(
+                    "The specified parameter \"{shown}\" is not valid: character {} is a control character (or U+FFFE/U+FFFF), which it may not hold.",
+                    at + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

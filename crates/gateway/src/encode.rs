@@ -109,6 +109,27 @@ fn render(
     }
 }
 
+/// Text escaped for XML; characters XML 1.0 cannot carry at all (control
+/// characters other than tab, line feed and carriage return, U+FFFE,
+/// U+FFFF: not even as references) become U+FFFD, so every answer parses.
+/// Such text (a secret value, say) is carried exactly only in JSON.
+fn xml_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().all(crate::decode::xml_char) {
+        return escape(s);
+    }
+    let clean: String = s
+        .chars()
+        .map(|c| {
+            if crate::decode::xml_char(c) {
+                c
+            } else {
+                '\u{fffd}'
+            }
+        })
+        .collect();
+    escape(&clean).into_owned().into()
+}
+
 /// Writes one field: arrays repeat the element, objects nest.
 fn xml_field(out: &mut String, name: &str, v: &Value) {
     match v {
@@ -125,7 +146,7 @@ fn xml_field(out: &mut String, name: &str, v: &Value) {
             out.push_str(&format!("</{name}>"));
         }
         Value::Null => out.push_str(&format!("<{name}/>")),
-        Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", escape(s.as_str()))),
+        Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", xml_text(s))),
         other => out.push_str(&format!("<{name}>{other}</{name}>")),
     }
 }
@@ -145,6 +166,27 @@ mod tests {
         let s = String::from_utf8(r.body).unwrap();
         assert!(s.contains("<ListUsersResponse><RequestId>RID</RequestId><Users><User><UserName>a&lt;b</UserName></User><User><UserName>c</UserName></User></Users><IsTruncated>false</IsTruncated></ListUsersResponse>"), "{s}");
         assert_eq!(r.content_type, XML);
+    }
+
+    #[test]
+    fn xml_answers_parse_whatever_the_text() {
+        let out = json!({"SecretData": "a\u{1}b\u{0}c\u{fffe}d\te&<", "Code": "x"});
+        let Value::Object(map) = out else {
+            unreachable!()
+        };
+        let r = success(Format::Xml, "GetSecretValue", "RID", map);
+        let s = String::from_utf8(r.body).unwrap();
+        assert!(
+            s.contains("<SecretData>a\u{fffd}b\u{fffd}c\u{fffd}d\te&amp;&lt;</SecretData>"),
+            "{s}"
+        );
+        let mut reader = quick_xml::Reader::from_str(&s);
+        loop {
+            match reader.read_event().unwrap() {
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+        }
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub enum StoreError {
     /// A quota of this kind would be exceeded.
     #[error("limit of {0:?} exceeded")]
     Limit(Entity),
+    /// Text no backend stores alike (a NUL character): refused by every
+    /// backend before it reaches the database.
+    #[error("text with a NUL character")]
+    NulInText,
     /// The database failed; the message is for logs, not for clients.
     #[error("database error: {0}")]
     Backend(String),

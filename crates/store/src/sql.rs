@@ -216,9 +216,17 @@ impl<'a> Param<'a> {
     /// of the statement.
     pub fn resolve(bind: &'a Bind, params: &[Param<'a>]) -> TxResult<Param<'a>> {
         match bind {
-            Bind::Slot(i) => params.get(*i).copied().ok_or_else(|| {
-                TxError::Db(DbError::other(format!("statement parameter {i} missing")))
-            }),
+            Bind::Slot(i) => match params.get(*i).copied() {
+                // PostgreSQL refuses a NUL in text; SQLite and MySQL keep
+                // it: every backend refuses it alike.
+                Some(Param::Text(s)) if s.contains('\0') => {
+                    Err(TxError::Abort(crate::StoreError::NulInText))
+                }
+                Some(p) => Ok(p),
+                None => Err(TxError::Db(DbError::other(format!(
+                    "statement parameter {i} missing"
+                )))),
+            },
             Bind::Const(v) => Ok(match v {
                 Value::Bool(Some(b)) => Param::Bool(*b),
                 Value::TinyInt(Some(n)) => Param::Int(i64::from(*n)),

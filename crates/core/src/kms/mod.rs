@@ -25,6 +25,7 @@ use crate::ApiError;
 pub(crate) fn store_err(e: StoreError) -> ApiError {
     use Entity::*;
     match e {
+        StoreError::NulInText => ApiError::nul_in_text(),
         StoreError::NotFound(Key) | StoreError::NotFound(KeyVersion) => key_not_found(),
         StoreError::NotFound(Alias) => ApiError::new(404, "Forbidden.AliasNotFound", "The specified Alias is not found."),
         StoreError::NotFound(Secret) | StoreError::NotFound(SecretVersion) => resource_not_found(),

@@ -54,6 +54,16 @@ pub fn check_tags(tags: &[(String, String)]) -> Result<(), ApiError> {
                 format!("The specified parameter \"Tags\" is not valid: tag `{k}` must have a 1–128 character key and a value of at most 128."),
             ));
         }
+        if !k
+            .chars()
+            .chain(v.chars())
+            .all(crate::ram::validate::xml_char)
+        {
+            return Err(ApiError::invalid(
+                "Tags",
+                "The specified parameter \"Tags\" is not valid: tags may not hold control characters.",
+            ));
+        }
         if k.starts_with("aliyun") || k.starts_with("acs:") {
             return Err(ApiError::invalid(
                 "Tags",

@@ -28,6 +28,7 @@ use crate::ApiError;
 pub(crate) fn store_err(e: StoreError) -> ApiError {
     use Entity::*;
     match e {
+        StoreError::NulInText => ApiError::nul_in_text(),
         StoreError::NotFound(User) => {
             ApiError::new(404, "EntityNotExist.User", "The user does not exist.")
         }

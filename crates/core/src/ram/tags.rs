@@ -103,6 +103,13 @@ fn checked<'a>(
         if key.starts_with("acs:") || key.starts_with("aliyun") {
             return Err(bad(param, "tag keys may not start with `acs:` or `aliyun`"));
         }
+        if !key
+            .chars()
+            .chain(value.chars())
+            .all(super::validate::xml_char)
+        {
+            return Err(bad(param, "tags may not hold control characters"));
+        }
         out.retain(|(k, _)| k != key);
         out.push((key.to_string(), value.to_string()));
     }

@@ -28,6 +28,13 @@ pub(crate) fn check(
     Ok(())
 }
 
+/// Whether XML 1.0 can carry `c`: tab, line feed, carriage return, and
+/// everything from U+0020 but the noncharacters U+FFFE and U+FFFF. Free
+/// text that is kept and shown back holds only such characters.
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
+}
+
 /// A user name: 1–64 of `[A-Za-z0-9._-]`.
 pub fn user_name(param: &str, v: &str) -> Result<(), ApiError> {
     check(

@@ -45,6 +45,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     account_init_once(&*fresh());
     nonces_refuse_replay(&*fresh());
     users_crud_and_paging(&*fresh());
+    nul_in_text_is_refused_alike(&*fresh());
     access_keys_limit_and_lifecycle(&*fresh());
     delete_user_conflicts(&*fresh());
     groups_and_membership(&*fresh());
@@ -92,6 +93,26 @@ fn nonces_refuse_replay(s: &dyn Store) {
     assert!(!s.use_nonce("k", "n1", 200, 300).unwrap());
     // After the window the nonce may be seen again.
     assert!(s.use_nonce("k", "n1", 300, 400).unwrap());
+}
+
+/// A NUL in text: PostgreSQL would fail, SQLite and MySQL would keep it;
+/// every backend refuses it alike, and nothing is written.
+fn nul_in_text_is_refused_alike(s: &dyn Store) {
+    let mut u = user("nul");
+    u.comments = "a\0b".into();
+    assert!(matches!(
+        s.create_user(&u, 1000),
+        Err(StoreError::NulInText)
+    ));
+    assert!(s.get_user("nul").unwrap().is_none());
+    u.comments = "ab".into();
+    s.create_user(&u, 1000).unwrap();
+    u.display_name = "x\0".into();
+    assert!(matches!(s.update_user(&u), Err(StoreError::NulInText)));
+    assert_eq!(
+        s.get_user("nul").unwrap().unwrap().display_name,
+        user("nul").display_name
+    );
 }
 
 fn users_crud_and_paging(s: &dyn Store) {
