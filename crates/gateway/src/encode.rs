@@ -181,12 +181,7 @@ mod tests {
             "{s}"
         );
         let mut reader = quick_xml::Reader::from_str(&s);
-        loop {
-            match reader.read_event().unwrap() {
-                quick_xml::events::Event::Eof => break,
-                _ => {}
-            }
-        }
+        while reader.read_event().unwrap() != quick_xml::events::Event::Eof {}
     }
 
     #[test]
