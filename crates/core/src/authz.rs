@@ -245,9 +245,9 @@ impl Rampart {
     /// Whether the security preference lets a RAM user do this to itself
     /// without a policy: manage its own AccessKeys
     /// (`AllowUserToManageAccessKeys`), its own MFA device
-    /// (`AllowUserToManageMFADevices`; unbinding it only in a console
-    /// session), change its own password (`AllowUserToChangePassword`). An
-    /// explicit deny still wins.
+    /// (`AllowUserToManageMFADevices`; binding and unbinding it only in a
+    /// console session), change its own password
+    /// (`AllowUserToChangePassword`). An explicit deny still wins.
     fn self_service(
         &self,
         principal: &Principal,
@@ -265,11 +265,12 @@ impl Rampart {
         let Some(("ram" | "ims", action)) = req.action.split_once(':') else {
             return Ok(false);
         };
-        // Removing a bound MFA device with only an AccessKey would let a
-        // stolen key strip the console's second factor: the preference
-        // covers it only in a console session (whose logon proved the
-        // code); through an AccessKey it needs an explicit allow.
-        if action == "UnbindMFADevice" && !access_key_id.is_empty() {
+        // Binding or removing an MFA device with only an AccessKey would let
+        // a stolen key set or strip the console's second factor: the
+        // preference covers these only in a console session (whose logon
+        // proved the password, and the code of a bound device); through an
+        // AccessKey they need an explicit allow.
+        if matches!(action, "BindMFADevice" | "UnbindMFADevice") && !access_key_id.is_empty() {
             return Ok(false);
         }
         // Its own user, or the MFA device named after it.

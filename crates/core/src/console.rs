@@ -510,12 +510,53 @@ impl Rampart {
 
     /// Counts a failed logon of `s` against the password policy.
     fn policy_failed(&self, s: &Subject, now: i64) {
+        if let Err(e) = self.policy_count(s, now) {
+            tracing::warn!(error = %e.message, "could not count a failed logon");
+        }
+    }
+
+    /// Counts an attempt of `s` as a failure against the password policy
+    /// *before* its password is checked (taken back if it is right), so
+    /// that attempts made at once cannot all slip under `MaxLoginAttemps`:
+    /// refused as locked when it is one too many.
+    fn policy_attempt(&self, s: &Subject, max: u32, now: i64) -> Result<(), ApiError> {
+        if max == 0 {
+            return Ok(());
+        }
+        let (failures, start) = self.policy_count(s, now)?;
+        if failures > max {
+            let left = (start + LOCKOUT_WINDOW_SECS - now).max(1);
+            return Err(policy_locked(max, left));
+        }
+        Ok(())
+    }
+
+    /// One more failure of `s` in its window: the count, and when the
+    /// window began.
+    fn policy_count(&self, s: &Subject, now: i64) -> Result<(u32, i64), ApiError> {
         let Subject::User(id) = s else {
-            self.login_guard.tables().hourly_failed(s, now);
+            let mut tables = self.login_guard.tables();
+            tables.hourly_failed(s, now);
+            return Ok(tables
+                .hourly
+                .get(s)
+                .map_or((1, now), |c| (c.failures, c.last_failure)));
+        };
+        self.store
+            .count_login_failure(id, now, LOCKOUT_WINDOW_SECS)
+            .map_err(ApiError::internal)
+    }
+
+    /// Takes back the failure [`Self::policy_attempt`] counted: the
+    /// password was right.
+    fn policy_take_back(&self, s: &Subject, max: u32) {
+        let Subject::User(id) = s else {
             return;
         };
-        if let Err(e) = self.store.count_login_failure(id, now, LOCKOUT_WINDOW_SECS) {
-            tracing::warn!(error = %e, "could not count a failed logon");
+        if max > 0 {
+            if let Err(e) = self.store.take_back_login_failure(id) {
+                tracing::warn!(error = %e, "could not take back a counted logon attempt");
+            }
         }
     }
 
@@ -555,18 +596,17 @@ impl Rampart {
             .tables()
             .begin(&addr, &subject, now)
             .map_err(|(wait, own)| locked(wait, own))?;
+        self.policy_attempt(&subject, max_attempts, now)?;
         let (given, hash) = (
             SecretString::new(password.to_string()),
             password_hash.to_string(),
         );
         if self.costly(move || verify_password(given.expose(), &hash).unwrap_or(false))? {
             guard.tables().succeeded(&addr, &subject);
+            self.policy_take_back(&subject, max_attempts);
             return Ok(true);
         }
         guard.tables().failed(&addr, &subject, self.now());
-        if max_attempts > 0 {
-            self.policy_failed(&subject, now);
-        }
         Ok(false)
     }
 
@@ -626,6 +666,7 @@ impl Rampart {
             .tables()
             .begin(&addr, &subject, now)
             .map_err(|(wait, own)| locked(wait, own))?;
+        self.policy_attempt(&subject, max_attempts, now)?;
         let (hash, real) = match &target {
             Target::Root { password_hash } => (password_hash.as_str(), true),
             Target::User {
@@ -638,12 +679,11 @@ impl Rampart {
         let matched =
             self.costly(move || verify_password(given.expose(), &stored).unwrap_or(false))? && real;
         if !matched {
+            // Counted already, before the check.
             guard.tables().failed(&addr, &subject, self.now());
-            if max_attempts > 0 {
-                self.policy_failed(&subject, now);
-            }
             return Err(denied());
         }
+        self.policy_take_back(&subject, max_attempts);
         // The second factor of a user with a bound MFA device.
         let mut mfa_at = None;
         if let Target::User { row, .. } = &target {

@@ -441,3 +441,58 @@ fn change_password_guesses_count_as_failed_logons() {
     }
     assert_eq!(change("Guess-Passw0rd9").0, 429);
 }
+
+/// Guesses made at once cannot slip under `MaxLoginAttemps`: each attempt
+/// is counted before its password is checked, so exactly that many are
+/// checked, from as many addresses as the guesser likes.
+#[test]
+fn simultaneous_guesses_do_not_exceed_max_login_attempts() {
+    let s = Server::new();
+    user_with_login(&s, "gina");
+    s.ram("SetPasswordPolicy", &[("MaxLoginAttemps", "3")]);
+    let name = format!("gina@{}", s.account_id);
+    let r = s.gw.rampart().clone();
+    let answers: Vec<Result<bool, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let (r, name) = (&r, &name);
+                scope.spawn(move || {
+                    r.console_login(name, "Wrong-Passw0rd", Some(&format!("198.51.100.{i}")))
+                        .map(|l| l.must_change_password)
+                        .map_err(|e| e.code.to_string())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let checked = answers
+        .iter()
+        .filter(|a| a.as_ref().err().map(String::as_str) == Some("InvalidLogin"))
+        .count();
+    let locked = answers
+        .iter()
+        .filter(|a| a.as_ref().err().map(String::as_str) == Some("InvalidLogin.Locked"))
+        .count();
+    assert_eq!((checked, locked), (3, 9), "{answers:?}");
+    assert_eq!(
+        logon(&s, &name, PW, Some("198.51.100.200")),
+        Err("InvalidLogin.Locked".into())
+    );
+}
+
+/// A right password takes back the attempt counted before it was checked.
+#[test]
+fn a_right_password_is_not_counted() {
+    let s = Server::new();
+    user_with_login(&s, "hank");
+    s.ram("SetPasswordPolicy", &[("MaxLoginAttemps", "2")]);
+    let name = format!("hank@{}", s.account_id);
+    for _ in 0..5 {
+        assert_eq!(logon(&s, &name, PW, None), Ok(false));
+    }
+    assert_eq!(
+        logon(&s, &name, "Wrong-Passw0rd", None),
+        Err("InvalidLogin".into())
+    );
+    assert_eq!(logon(&s, &name, PW, None), Ok(false));
+}

@@ -555,3 +555,64 @@ fn a_key_has_at_most_50_versions() {
     let versions = s.kms("ListKeyVersions", &[("KeyId", &id), ("PageSize", "100")]);
     assert_eq!(versions["TotalCount"], 50);
 }
+
+/// Imports made at once into a fresh key: one material wins, every other
+/// caller is refused (none is told it succeeded while the key holds
+/// another's material).
+#[test]
+fn simultaneous_first_imports_leave_one_material() {
+    let s = Server::new();
+    for round in 0..3 {
+        let id = s.kms("CreateKey", &[("Origin", "EXTERNAL")])["KeyMetadata"]["KeyId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let requests: Vec<(Value, [u8; 32])> = (0..6u8)
+            .map(|i| {
+                let p = s.kms(
+                    "GetParametersForImport",
+                    &[
+                        ("KeyId", &id),
+                        ("WrappingAlgorithm", "RSAES_OAEP_SHA_256"),
+                        ("WrappingKeySpec", "RSA_2048"),
+                    ],
+                );
+                let m: [u8; 32] =
+                    std::array::from_fn(|j| (j as u8).wrapping_mul(31) ^ i ^ (round * 7));
+                (p, m)
+            })
+            .collect();
+        let answers: Vec<u16> = std::thread::scope(|scope| {
+            let handles: Vec<_> = requests
+                .iter()
+                .map(|(p, m)| {
+                    let (s, id) = (&s, &id);
+                    scope.spawn(move || {
+                        s.call_v1(
+                            &s.root,
+                            "2016-01-20",
+                            "ImportKeyMaterial",
+                            &[
+                                ("KeyId", id),
+                                ("EncryptedKeyMaterial", &wrap(p, m, false)),
+                                ("ImportToken", p["ImportToken"].as_str().unwrap()),
+                            ],
+                        )
+                        .0
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(
+            answers.iter().filter(|s| **s == 200).count(),
+            1,
+            "{answers:?}"
+        );
+        // Beyond two at once a principal is throttled (429).
+        assert!(
+            answers.iter().all(|s| [200, 400, 429].contains(s)),
+            "{answers:?}"
+        );
+    }
+}

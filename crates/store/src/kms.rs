@@ -213,6 +213,8 @@ pub trait KmsStore {
     /// Replaces a version's sealed material (empty: none, for imported key
     /// material deleted) and the key's mutable fields, in one transaction
     /// (`NotFound(KeyVersion)`).
+    /// Refused (`Conflict(KeyVersion)`) when the key keeps the digest of
+    /// other imported material than `key`'s.
     fn set_key_material(&self, key: &KeyRow, version_id: &str, sealed: &[u8]) -> StoreResult<()>;
     /// Adds a version and makes it primary (`NotFound(Key)`).
     fn add_key_version(&self, key_id: &str, version: &KeyVersionRow) -> StoreResult<()>;

@@ -59,7 +59,11 @@ pub trait ConsoleSessionStore {
     ) -> StoreResult<Option<(u32, i64)>>;
     /// Counts a failed logon of a user: in its open window, or as the
     /// first of a new one. Windows closed by `now` are deleted on the way.
-    fn count_login_failure(&self, user_id: &str, now: i64, window: i64) -> StoreResult<()>;
+    /// Returns the count with this failure, and when its window began.
+    fn count_login_failure(&self, user_id: &str, now: i64, window: i64) -> StoreResult<(u32, i64)>;
+    /// Takes back one failure counted by [`Self::count_login_failure`]
+    /// (the attempt it counted turned out right).
+    fn take_back_login_failure(&self, user_id: &str) -> StoreResult<()>;
     /// Forgets a user's failed logons (a new password).
     fn clear_login_failures(&self, user_id: &str) -> StoreResult<()>;
 }

@@ -62,6 +62,14 @@ fn not_external() -> ApiError {
     )
 }
 
+/// Material other than what the key took first.
+fn other_material() -> ApiError {
+    ApiError::invalid(
+        "EncryptedKeyMaterial",
+        "The specified parameter \"EncryptedKeyMaterial\" is not valid: a key takes back only the material imported into it before (its digest is kept after DeleteKeyMaterial).",
+    )
+}
+
 fn bad_token(why: &str) -> ApiError {
     ApiError::invalid(
         "ImportToken",
@@ -226,10 +234,7 @@ impl Rampart {
         let digest = self.material_digest(&k.key_id, &material);
         if let Some(kept) = &k.material_digest {
             if !ct_eq(kept.as_bytes(), digest.as_bytes()) {
-                return Err(ApiError::invalid(
-                    "EncryptedKeyMaterial",
-                    "The specified parameter \"EncryptedKeyMaterial\" is not valid: a key takes back only the material imported into it before (its digest is kept after DeleteKeyMaterial).",
-                ));
+                return Err(other_material());
             }
         }
         // Stored as 256 bits; an SM4 key uses the first 128.
@@ -270,7 +275,13 @@ impl Rampart {
         k.material_digest = Some(digest);
         self.store
             .set_key_material(&k, &version, &sealed)
-            .map_err(store_err)?;
+            .map_err(|e| match e {
+                // Other material was imported meanwhile.
+                rampart_store::StoreError::Conflict(rampart_store::Entity::KeyVersion) => {
+                    other_material()
+                }
+                e => store_err(e),
+            })?;
         self.forget_material(&k.key_id);
         Ok(())
     }

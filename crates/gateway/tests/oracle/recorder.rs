@@ -781,8 +781,11 @@ impl ConsoleSessionStore for Recorder {
     fn login_failures(&self, user_id: &str, now: i64, w: i64) -> StoreResult<Option<(u32, i64)>> {
         self.inner.login_failures(user_id, now, w)
     }
-    fn count_login_failure(&self, user_id: &str, now: i64, w: i64) -> StoreResult<()> {
+    fn count_login_failure(&self, user_id: &str, now: i64, w: i64) -> StoreResult<(u32, i64)> {
         self.inner.count_login_failure(user_id, now, w)
+    }
+    fn take_back_login_failure(&self, user_id: &str) -> StoreResult<()> {
+        self.inner.take_back_login_failure(user_id)
     }
     fn clear_login_failures(&self, user_id: &str) -> StoreResult<()> {
         self.inner.clear_login_failures(user_id)

@@ -427,6 +427,16 @@ impl<B: Backend> KmsStore for B {
 
     fn set_key_material(&self, k: &KeyRow, version_id: &str, sealed: &[u8]) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
+            // Imported material never replaces other material: whoever
+            // imports first decides, however many import at once.
+            let Some(stored) = get_key(tx, &k.key_id, RowLock::Update)? else {
+                return Err(StoreError::NotFound(Entity::Key).into());
+            };
+            if let (Some(kept), Some(new)) = (&stored.material_digest, &k.material_digest) {
+                if kept != new {
+                    return Err(StoreError::Conflict(Entity::KeyVersion).into());
+                }
+            }
             let n = tx.execute(
                 &SET_MATERIAL,
                 &[(&k.key_id).into(), version_id.into(), sealed.into()],

@@ -103,6 +103,15 @@ static CLOSED_WINDOWS: Stmt = Stmt::new(|_| {
         .and_where(Expr::col("window_start").lte(p(0)))
         .into()
 });
+/// One failure fewer (slot: user id).
+static TAKE_BACK_FAILURE: Stmt = Stmt::new(|_| {
+    Query::update()
+        .table("login_failures")
+        .value("failures", Expr::col("failures").sub(1))
+        .and_where(eq("user_id", 0))
+        .and_where(Expr::col("failures").gt(0))
+        .into()
+});
 static CLEAR_FAILURES: Stmt = Stmt::new(|_| {
     Query::delete()
         .from_table("login_failures")
@@ -129,7 +138,7 @@ impl<B: Backend> ConsoleSessionStore for B {
         })
     }
 
-    fn count_login_failure(&self, user_id: &str, now: i64, window: i64) -> StoreResult<()> {
+    fn count_login_failure(&self, user_id: &str, now: i64, window: i64) -> StoreResult<(u32, i64)> {
         let open_since = now.saturating_sub(window);
         let (id, since): (Param<'_>, Param<'_>) = (user_id.into(), open_since.into());
         self.transaction(Mode::WriteUntracked, |tx| {
@@ -148,6 +157,19 @@ impl<B: Backend> ConsoleSessionStore for B {
                     })?;
             }
             tx.execute(&CLOSED_WINDOWS, &[since])?;
+            match tx.query_opt(&FAILURES, &[id, since])? {
+                Some(mut r) => Ok((
+                    u32::try_from(r.int(0)?.max(0)).unwrap_or(u32::MAX),
+                    r.int(1)?,
+                )),
+                None => Ok((1, now)),
+            }
+        })
+    }
+
+    fn take_back_login_failure(&self, user_id: &str) -> StoreResult<()> {
+        self.transaction(Mode::WriteUntracked, |tx| {
+            tx.execute(&TAKE_BACK_FAILURE, &[user_id.into()])?;
             Ok(())
         })
     }

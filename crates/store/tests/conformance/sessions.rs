@@ -45,8 +45,11 @@ pub fn console_sessions(s: &dyn Store) {
 pub fn login_failures(s: &dyn Store) {
     const HOUR: i64 = 3600;
     assert_eq!(s.login_failures("u-1", 1000, HOUR).unwrap(), None);
-    s.count_login_failure("u-1", 1000, HOUR).unwrap();
-    s.count_login_failure("u-1", 1500, HOUR).unwrap();
+    assert_eq!(s.count_login_failure("u-1", 1000, HOUR).unwrap(), (1, 1000));
+    assert_eq!(s.count_login_failure("u-1", 1500, HOUR).unwrap(), (2, 1000));
+    // A failure counted first and taken back when the attempt was right.
+    assert_eq!(s.count_login_failure("u-1", 1500, HOUR).unwrap(), (3, 1000));
+    s.take_back_login_failure("u-1").unwrap();
     s.count_login_failure("u-2", 1500, HOUR).unwrap();
     assert_eq!(
         s.login_failures("u-1", 2000, HOUR).unwrap(),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use rampart_policy::{parse, Context, DocumentKind, PolicyDocument};
+use rampart_policy::{Context, DocumentKind, PolicyDocument};
 use rampart_store::{SecretRow, SecretVersionRow, StagedVersion, TagResource};
 use serde_json::Value;
 
@@ -11,7 +11,6 @@ use super::views::{Rotation, SecretCreated, SecretValue};
 
 use super::{resource_not_found, store_err};
 use crate::cache::{SecretWithVersion, SECRET_CACHE_MAX_BYTES};
-use crate::ram::policies::policy_error;
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
@@ -360,7 +359,7 @@ impl Rampart {
         }
         super::tags::check_tags(&req.tags)?;
         if let Some(p) = req.policy.as_deref().filter(|p| !p.is_empty()) {
-            parse(p, DocumentKind::Resource).map_err(policy_error)?;
+            crate::kms::keypolicy::check_resource_policy(&self.account_id, p)?;
         }
         if let Some(existing) = self.store.get_secret(name).map_err(store_err)? {
             return Err(if existing.planned_delete_at.is_some() {
