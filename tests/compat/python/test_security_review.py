@@ -913,3 +913,405 @@ def test_f4_replayed_write_does_nothing(srv, uniq):
     r = again.send()
     assert (r.status_code, r.json()["Code"]) == (400, "SignatureNonceUsed"), r.text
     expect_error(lambda: root.call("GetUser", UserName=name + "b"), 404, "EntityNotExist.User")
+
+
+# ==========================================================================
+# 5. A refused replay leaves no trace (GetAccessKeyLastUsed)
+# ==========================================================================
+
+def _last_used(root, user, ak):
+    body = root.call("GetAccessKeyLastUsed", UserName=user, UserAccessKeyId=ak)
+    return body["AccessKeyLastUsed"].get("LastUsedDate")
+
+
+def test_f5_refused_replays_leave_the_last_use_as_it_was(srv, uniq):
+    """Within the minute after the original only: uses are recorded at most
+    once a minute, so this cannot tell a recorded replay from an unrecorded
+    one (the test below, RAMPART_COMPAT_SLOW=1, can)."""
+    root = _root(srv)
+    user = uniq("lu")
+    ak, sk = _user(root, user)
+    assert _last_used(root, user, ak) is None
+    req = _v1(srv, "GetCallerIdentity", {}, ak, sk, version=STS_VERSION)
+    assert req.send().status_code == 200
+    first = _last_used(root, user, ak)
+    assert first
+    for _ in range(3):
+        r = req.send()
+        assert (r.status_code, r.json()["Code"]) == (400, "SignatureNonceUsed")
+    assert _last_used(root, user, ak) == first
+
+
+@pytest.mark.skipif(os.environ.get("RAMPART_COMPAT_SLOW") != "1",
+                    reason="takes more than a minute; RAMPART_COMPAT_SLOW=1 runs it")
+def test_f5_a_replay_a_minute_later_records_no_use(srv, uniq):
+    """The key is used at t0 (recorded); a request R is sent at t0+1 (not
+    recorded: within the minute); R replayed after t0+61 is refused and the
+    last use stays t0, while a fresh call then moves it."""
+    root = _root(srv)
+    user = uniq("lu")
+    ak, sk = _user(root, user)
+    t0 = time.monotonic()
+    assert _v1(srv, "GetCallerIdentity", {}, ak, sk, version=STS_VERSION).send().status_code == 200
+    first = _last_used(root, user, ak)
+    time.sleep(1.1)
+    original = _v1(srv, "GetCallerIdentity", {}, ak, sk, version=STS_VERSION)
+    assert original.send().status_code == 200
+    assert _last_used(root, user, ak) == first
+    time.sleep(max(0.0, t0 + 62 - time.monotonic()))
+    r = original.send()
+    assert (r.status_code, r.json()["Code"]) == (400, "SignatureNonceUsed")
+    assert _last_used(root, user, ak) == first
+    assert _v1(srv, "GetCallerIdentity", {}, ak, sk, version=STS_VERSION).send().status_code == 200
+    assert _last_used(root, user, ak) != first
+
+
+# ==========================================================================
+# 6. LoginNetworkMasks: no password oracle from outside
+# ==========================================================================
+
+NETWORK_REFUSED = (403, "InvalidLogin.NetworkNotAllowed")
+FORGED_ADDRESS_HEADERS = ({"X-Forwarded-For": "10.1.2.3"}, {"X-Real-IP": "10.1.2.3"},
+                          {"Forwarded": "for=10.1.2.3"}, {"True-Client-IP": "10.1.2.3"},
+                          {"X-Forwarded-For": "10.1.2.3, 127.0.0.1"})
+
+
+def test_f6_logon_from_outside_the_networks_tells_nothing(fresh_server):
+    s = fresh_server()
+    root = _root(s)
+    uid = s.account_id
+    root.call("SetPasswordPolicy", MaxLoginAttemps=2)
+    ak, sk = _user(root, "erin", PASSWORD)
+    root.call("SetSecurityPreference", LoginNetworkMasks="10.0.0.0/8")
+    answers = [logon(s, name, pw) for name, pw in (
+        (f"erin@{uid}", PASSWORD), (f"erin@{uid}", "Wrong-Passw0rd!"),
+        (f"erin@{uid}.onaliyun.com", PASSWORD), (f"nobody@{uid}", PASSWORD),
+        (f"erin@{OTHER_ACCOUNT}", PASSWORD), ("no-at-sign", PASSWORD))]
+    for st, code, body, _ in answers:
+        assert (st, code) == NETWORK_REFUSED, body
+        assert body == answers[0][2]
+    for _ in range(10):
+        assert logon(s, f"erin@{uid}", "Wrong-Passw0rd!")[:2] == NETWORK_REFUSED
+    for headers in FORGED_ADDRESS_HEADERS:
+        assert logon(s, f"erin@{uid}", PASSWORD, headers=headers)[:2] == NETWORK_REFUSED
+    # Nothing was counted: MaxLoginAttemps=2 and the brake let the right
+    # password through at once when the networks are cleared.
+    root.call("SetSecurityPreference", LoginNetworkMasks="")
+    assert logon(s, f"erin@{uid}", PASSWORD)[0] == 200
+
+    # The peer address decides, never a header.
+    root.call("SetSecurityPreference", LoginNetworkMasks="127.0.0.2/32")
+    assert logon(s, f"erin@{uid}", PASSWORD, headers={"X-Forwarded-For": "127.0.0.2"})[:2] == NETWORK_REFUSED
+    assert logon(s, f"erin@{uid}", PASSWORD, source="127.0.0.2")[0] == 200
+
+    # The masks are about console logons: an AccessKey call from outside
+    # them goes on, and its wrong guesses count as the review's fix wants.
+    ram = make_client("core", s, ak, sk)
+    for i in range(2):
+        assert _err(lambda: ram.call("ChangePassword", OldPassword=f"Guess-{i}-Passw0rd",
+                                     NewPassword=NEW_PASSWORD)) == WRONG_OLD
+    assert _err(lambda: ram.call("ChangePassword", OldPassword=PASSWORD, NewPassword=NEW_PASSWORD)) == LOCKED
+    assert logon(s, f"erin@{uid}", PASSWORD, source="127.0.0.2")[:2] == LOCKED
+
+
+@contextlib.contextmanager
+def _server_on_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+            port = probe.getsockname()[1]
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    tmp = Path(tempfile.mkdtemp(prefix="rampart-compat-v6-"))
+    data = tmp / "data"
+    data.mkdir()
+    log = open(tmp / "server.log", "wb")
+    proc = subprocess.Popen([str(_rampart_bin()), "serve", "--listen", f"[::1]:{port}",
+                             "--data-dir", str(data)],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        creds_path = data / "root-credentials.json"
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, f"server exited: {(tmp / 'server.log').read_text()[-2000:]}"
+            try:
+                with urllib.request.urlopen(f"http://[::1]:{port}/healthz", timeout=2) as r:
+                    if r.status == 200 and creds_path.exists():
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            assert time.monotonic() < deadline, "the IPv6 server did not start"
+            time.sleep(0.2)
+        creds = json.loads(creds_path.read_text())
+        yield Server(host="[::1]", port=port, data_dir=data, account_id=str(creds["AccountId"]),
+                     access_key_id=creds["AccessKeyId"], access_key_secret=creds["AccessKeySecret"],
+                     credentials_mode=0, log_path=tmp / "server.log")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+        if os.environ.get("RAMPART_KEEP_DATA") != "1":
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_f6_logon_networks_over_ipv6():
+    with _server_on_ipv6_loopback() as s:
+        def root(action, **params):
+            r = _v1(s, action, params, s.access_key_id, s.access_key_secret).send()
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        root("CreateUser", UserName="frank")
+        root("CreateLoginProfile", UserName="frank", Password=PASSWORD)
+        root("SetPasswordPolicy", MaxLoginAttemps=2)
+        name = f"frank@{s.account_id}"
+        for masks in ("127.0.0.0/8", "::ffff:0:0/96", "fe80::/10", "0.0.0.0/0"):
+            root("SetSecurityPreference", LoginNetworkMasks=masks)
+            for pw in (PASSWORD, "Wrong-Passw0rd!", "Wrong-Passw0rd!"):
+                answer = logon(s, name, pw, headers={"X-Forwarded-For": "127.0.0.1"})
+                assert answer[:2] == NETWORK_REFUSED, masks
+        root("SetSecurityPreference", LoginNetworkMasks="10.0.0.0/8;::1/128")
+        assert logon(s, name, PASSWORD)[0] == 200
+        root("SetSecurityPreference", LoginNetworkMasks="::/0")
+        assert logon(s, name, PASSWORD)[0] == 200
+
+
+# ==========================================================================
+# 7. No policy names in denials
+# ==========================================================================
+
+def _check_denial_text(text, policy_names, action, resource):
+    assert action in text and resource in text and "ExplicitDeny" in text, text
+    for name in policy_names:
+        assert name not in text, f"{name} in {text}"
+    assert "statement" not in text.lower(), text
+
+
+def test_f7_denials_name_no_policy_and_only_root_decodes_them(srv, uniq):
+    root = _root(srv)
+    kms = make_kms("core", srv)
+    uid = srv.account_id
+    user = uniq("dn")
+    ak, sk = _user(root, user, PASSWORD)
+    deny_name = f"SecretDenyXYZ-{uuid.uuid4().hex[:6]}"
+    allow_name = _attach(root, user, allow(["kms:*", "ram:ListUsers", "sts:AssumeRole", "ram:GetUser"]),
+                         "AllowAllXYZ")
+    root.call("CreatePolicy", PolicyName=deny_name, PolicyDocument=policy_doc(
+        statement(["kms:GetSecretValue", "ram:ListUsers", "sts:AssumeRole"], "*", "Deny")))
+    root.call("AttachPolicyToUser", PolicyType="Custom", PolicyName=deny_name, UserName=user)
+    names = (deny_name, allow_name)
+    secret = uniq("ds")
+    kms.call("CreateSecret", SecretName=secret, VersionId="v1", SecretData="x")
+    role = uniq("dr")
+    root.call("CreateRole", RoleName=role, AssumeRolePolicyDocument=account_trust(uid))
+
+    denials = [
+        (_v1(srv, "ListUsers", {}, ak, sk), "NoPermission", "ram:ListUsers", f"acs:ram:*:{uid}:user/*"),
+        (_v1(srv, "GetSecretValue", {"SecretName": secret}, ak, sk, version=KMS_VERSION),
+         "Forbidden.NoPermission", "kms:GetSecretValue", f"acs:kms:cn-hangzhou:{uid}:secret/{secret}"),
+        (_v1(srv, "AssumeRole", {"RoleArn": f"acs:ram::{uid}:role/{role}", "RoleSessionName": "review"},
+             ak, sk, version=STS_VERSION), "NoPermission", "sts:AssumeRole", f"acs:ram::{uid}:role/{role}"),
+    ]
+    encoded = []
+    for req, code, action, resource in denials:
+        r = req.send()
+        body = r.json()
+        assert (r.status_code, body["Code"]) == (403, code), r.text
+        _check_denial_text(body["Message"], names, action, resource)
+        for name in names:
+            assert name not in r.text
+        detail = body["AccessDeniedDetail"]
+        assert detail["NoPermissionType"] == "ExplicitDeny" and detail["AuthAction"] == action
+        assert detail["EncodedDiagnosticMessage"]
+        encoded.append(detail["EncodedDiagnosticMessage"])
+
+    # Format=XML, the Tea SDK (V3) and the console say no more.
+    r = _v1(srv, "ListUsers", {}, ak, sk, fmt="XML").send()
+    assert r.status_code == 403
+    _check_denial_text(ET.fromstring(r.text).findtext("Message"), names, "ram:ListUsers", "user/*")
+    assert all(n not in r.text for n in names)
+    try:
+        make_client("tea_v3", srv, ak, sk).call("ListUsers")
+        raise AssertionError("ListUsers was allowed")
+    except ApiError as e:
+        _check_denial_text(e.message, names, "ram:ListUsers", "user/*")
+        assert all(n not in json.dumps(e.data, default=str) for n in names)
+    st, code, _, session = logon(srv, f"{user}@{uid}", PASSWORD)
+    assert st == 200
+    st, body = session.call("ram", "ListUsers")
+    assert (st, body["Code"]) == (403, "NoPermission")
+    _check_denial_text(body["Message"], names, "ram:ListUsers", "user/*")
+    # The denied user may not simulate itself to learn its policies.
+    st, body = session.simulate(PrincipalType="User", PrincipalName=user, Action="ram:ListUsers",
+                                Resource="*")
+    assert (st, body.get("Code")) == (403, "NoPermission"), body
+    assert all(n not in json.dumps(body) for n in names)
+    # A batch lists a denied secret with the same plain message.
+    r = _v1(srv, "BatchGetSecretValue", {"SecretsList": json.dumps([{"SecretName": secret}])}, ak, sk,
+            version=KMS_VERSION).send()
+    assert r.status_code == 200, r.text
+    (error,) = r.json()["Errors"]
+    assert (error["SecretName"], error["HttpStatus"], error["Code"]) == \
+        (secret, 403, "Forbidden.NoPermission")
+    _check_denial_text(error["Message"], names, "kms:GetSecretValue", f"secret/{secret}")
+    assert all(n not in r.text for n in names)
+
+    # The account decodes; the user (without ram:DecodeDiagnosticMessage) cannot.
+    for message in encoded:
+        decoded = root.call("DecodeDiagnosticMessage",
+                            EncodedDiagnosticMessage=message)["DecodedDiagnosticMessage"]
+        assert decoded["ExplicitDeny"] is True
+        assert [m["PolicyIdentifier"] for m in decoded["MatchedPolicies"]] == [deny_name]
+        assert decoded["MatchedPolicies"][0]["Effect"] == "Deny"
+    r = _v1(srv, "DecodeDiagnosticMessage", {"EncodedDiagnosticMessage": encoded[0]}, ak, sk).send()
+    assert (r.status_code, r.json()["Code"]) == (403, "NoPermission"), r.text
+    assert all(n not in r.text for n in names)
+    # A changed message is no message.
+    tampered = encoded[0][:-6] + ("A" if encoded[0][-6] != "A" else "B") + encoded[0][-5:]
+    expect_error(lambda: root.call("DecodeDiagnosticMessage", EncodedDiagnosticMessage=tampered),
+                 400, "InvalidParameter.EncodedDiagnosticMessage")
+
+
+def test_f7_another_accounts_diagnostic_message_is_not_decoded(srv, fresh_server, uniq):
+    root = _root(srv)
+    user = uniq("dx")
+    ak, sk = _user(root, user)
+    r = _v1(srv, "ListUsers", {}, ak, sk).send()
+    encoded = r.json()["AccessDeniedDetail"]["EncodedDiagnosticMessage"]
+    other = fresh_server()
+    expect_error(lambda: _root(other).call("DecodeDiagnosticMessage", EncodedDiagnosticMessage=encoded),
+                 400, "InvalidParameter.EncodedDiagnosticMessage")
+    # The other account's own denial is not decoded here either.
+    theirs = _v1(other, "ListUsers", {}, *_user(_root(other), "someone")).send().json()
+    theirs = theirs["AccessDeniedDetail"]["EncodedDiagnosticMessage"]
+    expect_error(lambda: root.call("DecodeDiagnosticMessage", EncodedDiagnosticMessage=theirs),
+                 400, "InvalidParameter.EncodedDiagnosticMessage")
+
+
+# ==========================================================================
+# 8. acs:MFAPresent
+# ==========================================================================
+
+MFA_TRUE = {"Bool": {"acs:MFAPresent": "true"}}
+
+
+def test_f8_mfa_present_only_after_a_logon_with_a_code(srv, uniq):
+    root = _root(srv)
+    uid = srv.account_id
+    user = uniq("mp")
+    ak, sk = _user(root, user, PASSWORD)
+    seed = _bind_mfa(root, user)
+    _attach(root, user, policy_doc(
+        statement("ram:ListUsers", "*", condition=MFA_TRUE),
+        statement("sts:AssumeRole", "*"),
+        statement("ram:GetUser", "*"),
+        statement("ram:GetUser", "*", "Deny", condition={"Bool": {"acs:MFAPresent": "false"}})))
+    role = uniq("mr")
+    root.call("CreateRole", RoleName=role, AssumeRolePolicyDocument=account_trust(uid))
+    role_policy = uniq("mrp")
+    root.call("CreatePolicy", PolicyName=role_policy,
+              PolicyDocument=allow("ram:ListUsers", condition=MFA_TRUE))
+    root.call("AttachPolicyToRole", PolicyType="Custom", PolicyName=role_policy, RoleName=role)
+    role_arn = f"acs:ram::{uid}:role/{role}"
+
+    # AccessKey: MFAPresent is false, whatever the request says.
+    key = make_client("core", srv, ak, sk)
+    expect_error(lambda: key.call("ListUsers"), 403, "NoPermission")
+    expect_error(lambda: key.call("GetUser", UserName=user), 403, "NoPermission")
+    for forged in ({"MFAPresent": "true"}, {"acs:MFAPresent": "true"}, {"MFACode": _totp(seed, _step())}):
+        r = _v1(srv, "ListUsers", forged, ak, sk).send()
+        assert (r.status_code, r.json()["Code"]) == (403, "NoPermission"), (forged, r.text)
+    r = requests.post(_v1(srv, "ListUsers", {}, ak, sk).url, timeout=10,
+                      headers={"x-acs-mfa-present": "true", "x-acs-mfa": "true"})
+    assert (r.status_code, r.json()["Code"]) == (403, "NoPermission")
+    sts = make_client("core", srv, ak, sk, product="sts")
+    c = sts.call("AssumeRole", RoleArn=role_arn, RoleSessionName="by-key")["Credentials"]
+    by_key = make_client("core", srv, c["AccessKeyId"], c["AccessKeySecret"],
+                         security_token=c["SecurityToken"])
+    expect_error(lambda: by_key.call("ListUsers"), 403, "NoPermission")
+
+    # Console logon with password + code: true, for the session and for a
+    # role session assumed from it (used through the SDK, V1 and V3).
+    session = _mfa_logon(srv, user, seed)
+    st, body = session.call("ram", "ListUsers")
+    assert st == 200 and body["Users"], body
+    st, body = session.call("ram", "GetUser", UserName=user)
+    assert st == 200, body
+    st, body = session.call("sts", "AssumeRole", RoleArn=role_arn, RoleSessionName="by-console")
+    assert st == 200, body
+    c = body["Credentials"]
+    for flavour in ("core", "tea_v3"):
+        by_console = make_client(flavour, srv, c["AccessKeyId"], c["AccessKeySecret"],
+                                 security_token=c["SecurityToken"])
+        assert by_console.call("ListUsers")["Users"]
+
+
+def test_f8_a_console_logon_without_a_code_is_no_mfa(srv, uniq):
+    root = _root(srv)
+    uid = srv.account_id
+    user = uniq("np")
+    _user(root, user, PASSWORD, key=False)
+    _attach(root, user, policy_doc(statement("ram:ListUsers", "*", condition=MFA_TRUE),
+                                   statement("sts:AssumeRole", "*")))
+    role = uniq("nr")
+    root.call("CreateRole", RoleName=role, AssumeRolePolicyDocument=account_trust(uid))
+    role_policy = uniq("nrp")
+    root.call("CreatePolicy", PolicyName=role_policy,
+              PolicyDocument=allow("ram:ListUsers", condition=MFA_TRUE))
+    root.call("AttachPolicyToRole", PolicyType="Custom", PolicyName=role_policy, RoleName=role)
+    st, code, body, session = logon(srv, f"{user}@{uid}", PASSWORD)
+    assert st == 200, body
+    # A code sent by a user without a device proves nothing.
+    st, _, _, session2 = logon(srv, f"{user}@{uid}", PASSWORD, "123456")
+    for s in (session, session2):
+        if s is None:
+            continue
+        st, body = s.call("ram", "ListUsers")
+        assert (st, body["Code"]) == (403, "NoPermission"), body
+        st, body = s.call("sts", "AssumeRole", RoleArn=f"acs:ram::{uid}:role/{role}",
+                          RoleSessionName="no-mfa")
+        assert st == 200, body
+        c = body["Credentials"]
+        assumed = make_client("core", srv, c["AccessKeyId"], c["AccessKeySecret"],
+                              security_token=c["SecurityToken"])
+        expect_error(lambda: assumed.call("ListUsers"), 403, "NoPermission")
+
+
+# ==========================================================================
+# 9. A Deny written with the ARN GetRole prints
+# ==========================================================================
+
+def test_f9_deny_on_the_printed_role_arn_matches_no_ram_action(srv, uniq):
+    """The real service's semantics, kept on purpose: RAM authorizes its
+    actions on roles as acs:ram:*:<uid>:role/X, while GetRole prints
+    acs:ram::<uid>:role/X (the form sts:AssumeRole is checked on). A Deny
+    copied from the printed ARN stops AssumeRole but no RAM action; written
+    acs:ram:*: it stops them, whatever the case the role is named in."""
+    root = _root(srv)
+    uid = srv.account_id
+    role = uniq("Ops")
+    printed = root.call("CreateRole", RoleName=role,
+                        AssumeRolePolicyDocument=account_trust(uid))["Role"]["Arn"]
+    assert printed == f"acs:ram::{uid}:role/{role}"
+    assert root.call("GetRole", RoleName=role)["Role"]["Arn"] == printed
+    user = uniq("r9")
+    ak, sk = _user(root, user)
+    _attach(root, user, allow(["ram:*", "sts:AssumeRole"]))
+    _attach(root, user, deny(["ram:UpdateRole", "ram:DeleteRole", "sts:AssumeRole"], printed))
+    ram = make_client("core", srv, ak, sk)
+    sts = make_client("core", srv, ak, sk, product="sts")
+    for name in (role, role.lower(), role.upper()):
+        assert ram.call("UpdateRole", RoleName=name, NewDescription="printed ARN denies nothing")["Role"]
+        expect_error(lambda: sts.call("AssumeRole", RoleArn=f"acs:ram::{uid}:role/{name}",
+                                      RoleSessionName="r9"), 403, "NoPermission")
+
+    _attach(root, user, deny(["ram:UpdateRole", "ram:DeleteRole"], f"acs:ram:*:{uid}:role/{role}"))
+    for name in (role, role.lower(), role.upper()):
+        e = expect_error(lambda: ram.call("UpdateRole", RoleName=name, NewDescription="x"),
+                         403, "NoPermission")
+        assert f"acs:ram:*:{uid}:role/{role}" in e.message and "ExplicitDeny" in e.message
+        expect_error(lambda: ram.call("DeleteRole", RoleName=name), 403, "NoPermission")
