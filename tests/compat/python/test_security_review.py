@@ -2,9 +2,7 @@
 
 Each of the review's nine findings is replayed the way the review found it
 (official SDKs, hand-signed RPC V1 and V3 requests, the console's HTTP API),
-together with the variants an attacker would try next around each fix. A
-test that asserts the right behaviour where the server still answers wrongly
-is marked xfail with the reason.
+together with the variants an attacker would try next around each fix.
 
 Servers: the module's own server (`srv`) for everything that does not touch
 account-wide settings; a fresh server per test for the password policy and
@@ -489,10 +487,6 @@ def test_f1_unbind_mfa_by_access_key_needs_an_explicit_allow(srv, uniq):
     assert (st, body.get("Code")) == (403, "NoPermission"), body
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MaxLoginAttemps is counted after the password check, so simultaneous guesses all pass "
-    "the lockout check: with MaxLoginAttemps=3, 12 parallel console logons from 12 addresses "
-    "are all checked (12 x 401 InvalidLogin; 30 in parallel: 20 checked)"))
 def test_f1_parallel_guesses_do_not_exceed_max_login_attempts(fresh_server):
     s = fresh_server()
     root = _root(s)
@@ -708,10 +702,6 @@ def test_f2_principals_of_another_account_are_refused(srv, uniq, spelling):
                      400, "InvalidParameter.Policy")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CreateSecret's Policy is only parsed: a principal of another account is accepted "
-    "(200, and GetSecretPolicy returns it), while SetSecretPolicy, SetKeyPolicy and "
-    "CreateKey refuse it with 400 InvalidParameter.Policy"))
 def test_f2_create_secret_refuses_a_policy_naming_another_account(srv, uniq):
     kms = make_kms("core", srv)
     doc = _resource_policy("Allow", ["kms:*"], {"RAM": [f"acs:ram::{OTHER_ACCOUNT}:root"]})
@@ -796,10 +786,6 @@ def test_f3_weak_material_is_refused_even_on_a_first_import(srv):
     expect_error(lambda: _import(kms, sm4, bytes(16)), 400, "InvalidParameter.EncryptedKeyMaterial")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a race, seen in about one round in ten: two simultaneous first imports of different "
-    "material into a fresh EXTERNAL key can both answer 200, and only one material stays; "
-    "intermittent, hence not strict"))
 def test_f3_simultaneous_first_imports_accept_one_material(srv):
     kms = make_kms("core", srv)
     n, rounds = 8, 10
