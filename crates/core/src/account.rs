@@ -24,6 +24,8 @@ pub struct RootCredentials {
     /// Console password of the account.
     #[serde(serialize_with = "expose")]
     pub console_password: SecretString,
+    /// The console's logon name of the account: its id.
+    pub console_logon_name: String,
 }
 
 fn expose<S: serde::Serializer>(s: &SecretString, ser: S) -> Result<S::Ok, S::Error> {
@@ -119,6 +121,7 @@ pub fn initialize(
         Err(e) => return Err(InitError::Other(e.to_string())),
     }
     Ok(RootCredentials {
+        console_logon_name: account_id.clone(),
         account_id,
         access_key_id: row.access_key_id,
         access_key_secret: secret,

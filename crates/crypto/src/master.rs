@@ -13,7 +13,7 @@ use crate::DataKey;
 #[derive(Debug, thiserror::Error)]
 pub enum MasterKeyError {
     /// I/O failure on the key file.
-    #[error("master key file `{path}`: {source}")]
+    #[error("master key file `{path}`")]
     Io {
         /// The file's path.
         path: String,
@@ -63,6 +63,9 @@ impl Purpose {
     }
 }
 
+/// Opening a symbolic link fails.
+const NOFOLLOW: i32 = libc::O_NOFOLLOW;
+
 impl MasterKey {
     /// Creates a new random key and writes it to `path` (mode 0600); fails if
     /// the file exists.
@@ -72,10 +75,12 @@ impl MasterKey {
             path: path.display().to_string(),
             source,
         };
+        // `create_new` never follows a link (O_EXCL), nor does O_NOFOLLOW.
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
+            .custom_flags(NOFOLLOW)
             .open(path)
             .map_err(io)?;
         let text = Zeroizing::new(format!("{}\n", hex::encode(key.expose())));
@@ -90,11 +95,22 @@ impl MasterKey {
             path: path.display().to_string(),
             source,
         };
-        let text = Zeroizing::new(fs::read_to_string(path).map_err(io)?);
-        let meta = fs::metadata(path).map_err(io)?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io)?;
+        // Never through a symbolic link; the mode is set on the open file.
+        let mut f = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(NOFOLLOW)
+            .open(path)
+            .map_err(io)?;
+        let meta = f.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(MasterKeyError::Invalid(path.display().to_string()));
         }
+        if meta.permissions().mode() & 0o077 != 0 {
+            f.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(io)?;
+        }
+        let mut text = Zeroizing::new(String::new());
+        std::io::Read::read_to_string(&mut f, &mut text).map_err(io)?;
         Self::from_hex(text.trim())
             .ok_or_else(|| MasterKeyError::Invalid(path.display().to_string()))
     }

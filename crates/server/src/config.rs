@@ -92,6 +92,36 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
 }
 
+/// Options of `rampart backup` and `rampart restore`: where the store is.
+#[derive(Args, Debug, Default)]
+pub struct StoreArgs {
+    /// Directory of the embedded database and the master key [default: ./rampart-data].
+    #[arg(long, env = "RAMPART_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (`sqlite://PATH`); overrides the data-dir database.
+    #[arg(long, env = "RAMPART_DATABASE")]
+    pub database: Option<String>,
+    /// Master key file [default: <data-dir>/master.key].
+    #[arg(long, env = "RAMPART_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// A TOML file with any of the keys of `rampart serve` (those of
+    /// `serve` alone are ignored here).
+    #[arg(long, env = "RAMPART_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+impl From<StoreArgs> for ServeArgs {
+    fn from(a: StoreArgs) -> Self {
+        Self {
+            data_dir: a.data_dir,
+            database: a.database,
+            master_key_file: a.master_key_file,
+            config: a.config,
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Deserialize, Debug, Default)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct FileConfig {
@@ -464,8 +494,10 @@ pub fn parse_hosts(text: &str) -> anyhow::Result<Vec<String>> {
 pub fn init_tracing(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only on a terminal: a log file or a pipe gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if cfg.log_json {
         builder.json().init();

@@ -112,23 +112,23 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     let (rampart, _fresh) =
         tokio::task::spawn_blocking(move || crate::setup::open(&setup_cfg)).await??;
     if _fresh.is_none() {
-        tracing::info!(
-            path = %cfg.data_dir.join(crate::setup::CREDENTIALS_FILE).display(),
-            account_id = rampart.account_id(),
-            "opened existing account; root credentials are in the credentials file"
-        );
+        let path = cfg.data_dir.join(crate::setup::CREDENTIALS_FILE);
+        if path.exists() {
+            tracing::info!(path = %path.display(), account_id = rampart.account_id(), "opened existing account; root credentials are in the credentials file");
+        } else {
+            // A replica, or a restored store: the file stays where the
+            // account was first initialized.
+            tracing::info!(account_id = rampart.account_id(), data_dir = %cfg.data_dir.display(), "opened existing account; its root credentials are not in this data dir: they stay in the root-credentials.json of the data dir that first initialized the store");
+        }
     }
     if let Some(path) = &cfg.audit_log {
         let sink: Box<dyn std::io::Write + Send> = if path.as_os_str() == "-" {
             Box::new(std::io::stdout())
         } else {
-            use std::os::unix::fs::OpenOptionsExt;
+            // Owner-only (an existing file is tightened through its
+            // handle), never through a symbolic link.
             Box::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .mode(0o600)
-                    .open(path)
+                rampart_store::files::open_private(path, rampart_store::files::Open::Append)
                     .map_err(|e| {
                         anyhow::anyhow!("cannot open audit log `{}`: {e}", path.display())
                     })?,
@@ -162,7 +162,8 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.listen))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
-    tracing::info!(listen = %cfg.listen, scheme, max_connections = limits.max_connections, "rampart is serving RAM (2015-05-01), STS (2015-04-01) and KMS (2016-01-20)");
+    tracing::info!(listen = %cfg.listen, scheme, max_connections = limits.max_connections, "rampart is serving RAM (2015-05-01), IMS (2019-08-15), STS (2015-04-01), KMS (2016-01-20) and ActionTrail (2020-07-06)");
+    tracing::info!("web console: {scheme}://{}/console/ (log on with the account id and the ConsolePassword of root-credentials.json)", cfg.listen);
     if tls.is_none() && !crate::config::is_loopback(cfg.listen.ip()) {
         tracing::warn!(listen = %cfg.listen, "serving plain HTTP on a non-loopback address (--insecure-http): secrets cross the network in clear");
     }
@@ -321,6 +322,10 @@ impl Server {
             let mut first = [0u8; 1];
             let n = stream.peek(&mut first).await?;
             if n == 0 || first[0] != TLS_HANDSHAKE_RECORD {
+                if n > 0 && first[0].is_ascii_uppercase() && REFUSALS.admit() {
+                    // The client only sees its connection reset: say why here.
+                    tracing::info!(%peer, "plain HTTP sent to the HTTPS port; closed without an answer: the client must use https:// (and trust the server's CA)");
+                }
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     "not a TLS handshake (plain HTTP on the TLS port?); closed without an answer",

@@ -39,7 +39,7 @@ enum Command {
     Backup {
         /// Options locating the store.
         #[command(flatten)]
-        args: ServeArgs,
+        args: config::StoreArgs,
         /// The backup file to create.
         #[arg(long)]
         out: std::path::PathBuf,
@@ -48,7 +48,7 @@ enum Command {
     Restore {
         /// Options locating the store.
         #[command(flatten)]
-        args: ServeArgs,
+        args: config::StoreArgs,
         /// The backup file to restore.
         #[arg(long)]
         from: std::path::PathBuf,
@@ -60,8 +60,12 @@ fn main() -> ExitCode {
     let (args, serve, op) = match cli.command {
         Command::Serve(a) => (a, true, None),
         Command::Init(a) => (a, false, None),
-        Command::Backup { args, out } => (args, false, Some(setup::Maintenance::Backup(out))),
-        Command::Restore { args, from } => (args, false, Some(setup::Maintenance::Restore(from))),
+        Command::Backup { args, out } => {
+            (args.into(), false, Some(setup::Maintenance::Backup(out)))
+        }
+        Command::Restore { args, from } => {
+            (args.into(), false, Some(setup::Maintenance::Restore(from)))
+        }
     };
     let cfg = match config::Config::resolve(args) {
         Ok(c) => c,

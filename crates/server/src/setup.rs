@@ -88,19 +88,28 @@ fn master_key(cfg: &Config, store_initialized: bool) -> anyhow::Result<MasterKey
     Ok(MasterKey::create(path)?)
 }
 
-fn write_credentials(cfg: &Config, creds: &RootCredentials) -> anyhow::Result<PathBuf> {
+/// Creates the credentials file, empty and owner-only, before the store is
+/// initialized: an account is never created without a place for its root
+/// secret (a file or link already there refuses the start, and nothing is
+/// created).
+fn create_credentials_file(cfg: &Config) -> anyhow::Result<(PathBuf, fs::File)> {
     let path = cfg.data_dir.join(CREDENTIALS_FILE);
-    let json = serde_json::to_string_pretty(creds)?;
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let f = rampart_store::files::open_private(&path, rampart_store::files::Open::CreateNew)
+        .with_context(|| {
+            format!(
+                "cannot create `{}` for the new account's root credentials (the store was not initialized: remove what is there and start again)",
+                path.display()
+            )
+        })?;
+    Ok((path, f))
+}
+
+fn write_credentials(mut f: fs::File, creds: &RootCredentials) -> anyhow::Result<()> {
+    let json = zeroize::Zeroizing::new(serde_json::to_string_pretty(creds)?);
     f.write_all(json.as_bytes())?;
     f.write_all(b"\n")?;
     f.sync_all()?;
-    Ok(path)
+    Ok(())
 }
 
 /// Opens everything; initializes an empty store. Returns the domain and, on
@@ -112,12 +121,25 @@ pub fn open(cfg: &Config) -> anyhow::Result<(Rampart, Option<RootCredentials>)> 
     let keyring = key.keyring();
     let mut fresh = None;
     if !initialized {
-        let creds = initialize(
+        let (path, file) = create_credentials_file(cfg)?;
+        let creds = match initialize(
             store.as_ref(),
             &keyring,
             rampart_core::Clock::now(&SystemClock),
-        )?;
-        let path = write_credentials(cfg, &creds)?;
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = fs::remove_file(&path);
+                return Err(e.into());
+            }
+        };
+        write_credentials(file, &creds).with_context(|| {
+            format!(
+                "the account {} was created but its root credentials could not be written to `{}`",
+                creds.account_id,
+                path.display()
+            )
+        })?;
         tracing::info!(path = %path.display(), account_id = %creds.account_id, "initialized a new account; root credentials written");
         fresh = Some(creds);
     }
@@ -199,6 +221,22 @@ pub fn maintenance(cfg: &Config, op: Maintenance) -> anyhow::Result<()> {
                     db.display()
                 );
             }
+            // Only the master key (and a TLS directory) may be there already.
+            if let Ok(entries) = fs::read_dir(&cfg.data_dir) {
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    let allowed = path == cfg.master_key_file
+                        || entry.file_name() == "tls"
+                        || entry.file_name() == CREDENTIALS_FILE;
+                    if !allowed {
+                        bail!(
+                            "the data dir `{}` holds `{}`: restore into a data dir that holds only the master key file (mkdir a new one, copy master.key into it)",
+                            cfg.data_dir.display(),
+                            entry.file_name().to_string_lossy()
+                        );
+                    }
+                }
+            }
             let key = MasterKey::load(&cfg.master_key_file).with_context(|| {
                 format!(
                     "the master key file `{}` of the backed-up store is needed to restore it",
@@ -243,12 +281,25 @@ pub fn maintenance(cfg: &Config, op: Maintenance) -> anyhow::Result<()> {
                 })?;
                 Ok(())
             })();
+            let check = check.and_then(|()| Ok(SqliteStore::fold_wal(&staging)?));
             if let Err(e) = check {
                 let _ = fs::remove_file(&staging);
+                for suffix in ["-wal", "-shm", "-journal"] {
+                    let mut p = staging.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = fs::remove_file(PathBuf::from(p));
+                }
                 return Err(e);
             }
             fs::rename(&staging, db)?;
             eprintln!("restored `{}` from `{}`", db.display(), from.display());
+            let creds = cfg.data_dir.join(CREDENTIALS_FILE);
+            if !creds.exists() {
+                eprintln!(
+                    "the root credentials are not restored: they stay in the root-credentials.json of the data dir that first initialized the store (copy it to `{}` to keep them with this one)",
+                    creds.display()
+                );
+            }
             Ok(())
         }
     }

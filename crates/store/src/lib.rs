@@ -16,6 +16,7 @@
 
 mod audit;
 mod error;
+pub mod files;
 mod kms;
 mod mysql;
 pub mod nonce;

@@ -56,55 +56,28 @@ fn companions(path: &Path) -> [std::path::PathBuf; 3] {
     })
 }
 
-/// Sets `path` to exactly [`FILE_MODE`] (whatever the umask) if it exists
-/// with another mode.
+/// Sets `path` to exactly [`FILE_MODE`] (whatever the umask) if it exists,
+/// through the open file: a symbolic link is refused, never followed.
 fn restrict(path: &Path) -> StoreResult<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            return Err(StoreError::Backend(format!(
-                "cannot read `{}`: {e}",
-                path.display()
-            )))
-        }
-    };
-    if meta.permissions().mode() & 0o777 != FILE_MODE {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(FILE_MODE)).map_err(
-            |e| {
-                StoreError::Backend(format!(
-                    "cannot restrict `{}` to mode {FILE_MODE:o}: {e}",
-                    path.display()
-                ))
-            },
-        )?;
+    match crate::files::open_private(path, crate::files::Open::Read) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::Backend(format!(
+            "cannot restrict `{}` to mode {FILE_MODE:o}: {e}",
+            path.display()
+        ))),
     }
-    Ok(())
 }
 
 /// Creates `path` empty with [`FILE_MODE`] unless it exists (then
 /// tightens it): SQLite creates a database file with mode 0644 less the
 /// umask, and gives the `-wal` and `-shm` files it creates the mode of the
 /// database file, so a database created here keeps all of them owner-only.
+/// A symbolic link is refused.
 fn create_private(path: &Path) -> StoreResult<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(FILE_MODE)
-        .open(path)
-    {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => {
-            return Err(StoreError::Backend(format!(
-                "cannot create `{}`: {e}",
-                path.display()
-            )))
-        }
-    }
-    restrict(path)
+    crate::files::open_private(path, crate::files::Open::Write)
+        .map(drop)
+        .map_err(|e| StoreError::Backend(format!("cannot create `{}`: {e}", path.display())))
 }
 
 /// The database file and the files beside it, owner-only.
@@ -119,23 +92,16 @@ impl SqliteStore {
     /// exclusive lock on `<path>.lock`, or fails if another process holds
     /// it. Only such a store reports a [`crate::IamStore::generation`].
     pub fn open_exclusive(path: &Path) -> StoreResult<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
         let lock_path = std::path::PathBuf::from(lock_path);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(FILE_MODE)
-            .open(&lock_path)
-            .map_err(|e| {
+        let file =
+            crate::files::open_private(&lock_path, crate::files::Open::Write).map_err(|e| {
                 StoreError::Backend(format!(
                     "cannot open the lock file `{}`: {e}",
                     lock_path.display()
                 ))
             })?;
-        restrict(&lock_path)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -181,22 +147,42 @@ impl SqliteStore {
         })
     }
 
+    /// Folds the write-ahead log of the database at `path` into it and
+    /// leaves no `-wal`/`-shm` file beside it (a restored copy is moved in
+    /// alone): no store may have it open.
+    pub fn fold_wal(path: &Path) -> StoreResult<()> {
+        {
+            let conn = open_conn(path, false)?;
+            conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+                .map_err(backend)?;
+            conn.pragma_update(None, "journal_mode", "DELETE")
+                .map_err(backend)?;
+        }
+        for p in companions(path) {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(StoreError::Backend(format!(
+                        "cannot remove `{}`: {e}",
+                        p.display()
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Writes a consistent copy of the whole database to `target` (which
     /// must not exist), while the store stays in use (`VACUUM INTO`). The
     /// copy is created owner-only (0600) before anything is written to it.
     pub fn backup_to(&self, target: &Path) -> StoreResult<()> {
-        use std::os::unix::fs::OpenOptionsExt;
         let path = target
             .to_str()
             .ok_or_else(|| StoreError::Backend("backup path is not UTF-8".into()))?;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(FILE_MODE)
-            .open(target)
-            .map_err(|e| {
-                StoreError::Backend(format!("cannot create `{}`: {e}", target.display()))
-            })?;
+        crate::files::open_private(target, crate::files::Open::CreateNew).map_err(|e| {
+            StoreError::Backend(format!("cannot create `{}`: {e}", target.display()))
+        })?;
         let result = restrict(target).and_then(|()| {
             let conn = self.writer.lock();
             conn.execute("VACUUM INTO ?1", [path]).map_err(backend)
@@ -285,11 +271,14 @@ fn in_read_tx<T>(
 
 fn open_conn(path: &Path, read_only: bool) -> StoreResult<Connection> {
     let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW
     };
     let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(backend)?;

@@ -60,7 +60,7 @@ pub fn share_limits(open: Open<'_>) {
     let counted = race(&replicas, |s, _| {
         (0..5)
             .map(|_| s.count_login_failure("racer", 1000, 3600))
-            .collect::<Result<Vec<()>, _>>()
+            .collect::<Result<Vec<_>, _>>()
     });
     assert!(counted.iter().all(Result::is_ok), "{counted:?}");
     let all = u32::try_from(THREADS * 5).unwrap();
