@@ -38,10 +38,19 @@ pub struct AccessRequest<'a> {
 }
 
 /// Parsed policy documents, keyed by their text (a document's text fully
-/// determines its meaning, so the cache can never be stale).
+/// determines its meaning, so the cache can never be stale). At most
+/// [`CACHE_MAX`] documents and [`CACHE_MAX_BYTES`] of text; beyond either it
+/// starts over.
 #[derive(Default)]
 pub struct PolicyCache {
-    docs: RwLock<HashMap<(DocumentKind, String), Arc<PolicyDocument>>>,
+    docs: RwLock<Docs>,
+}
+
+#[derive(Default)]
+struct Docs {
+    parsed: HashMap<(DocumentKind, String), Arc<PolicyDocument>>,
+    /// The texts' bytes.
+    bytes: usize,
 }
 
 impl std::fmt::Debug for PolicyCache {
@@ -50,14 +59,18 @@ impl std::fmt::Debug for PolicyCache {
     }
 }
 
+/// Documents the policy cache keeps.
 const CACHE_MAX: usize = 10_000;
+/// Bytes of document text the policy cache keeps (a parsed document takes
+/// about three times its text).
+const CACHE_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 impl PolicyCache {
     /// The parsed form of a stored document.
     pub fn get(&self, kind: DocumentKind, text: &str) -> Result<Arc<PolicyDocument>, ApiError> {
         {
             let docs = self.docs.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(d) = docs.get(&(kind, text.to_string())) {
+            if let Some(d) = docs.parsed.get(&(kind, text.to_string())) {
                 return Ok(d.clone());
             }
         }
@@ -65,10 +78,17 @@ impl PolicyCache {
             ApiError::internal(format!("a stored policy no longer parses: {}", e.message))
         })?);
         let mut docs = self.docs.write().unwrap_or_else(|e| e.into_inner());
-        if docs.len() >= CACHE_MAX {
-            docs.clear();
+        if docs.parsed.len() >= CACHE_MAX || docs.bytes + text.len() > CACHE_MAX_BYTES {
+            docs.parsed.clear();
+            docs.bytes = 0;
         }
-        docs.insert((kind, text.to_string()), doc.clone());
+        if docs
+            .parsed
+            .insert((kind, text.to_string()), doc.clone())
+            .is_none()
+        {
+            docs.bytes += text.len();
+        }
         Ok(doc)
     }
 }

@@ -17,11 +17,16 @@ const CAPACITY: usize = 10_000;
 pub(crate) struct GenCache<V> {
     state: RwLock<State<V>>,
     capacity: usize,
+    /// Most bytes the entries may hold together (by `weigh`).
+    budget: usize,
+    weigh: fn(&V) -> usize,
 }
 
 struct State<V> {
     generation: u64,
     entries: HashMap<String, V>,
+    /// What the entries hold, by `weigh`.
+    weight: usize,
 }
 
 impl<V> Default for GenCache<V> {
@@ -33,12 +38,21 @@ impl<V> Default for GenCache<V> {
 impl<V> GenCache<V> {
     /// A cache that starts over after `capacity` entries.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self::weighted(capacity, usize::MAX, |_| 0)
+    }
+
+    /// A cache that starts over after `capacity` entries or when its
+    /// entries would hold more than `budget` bytes by `weigh`.
+    pub(crate) fn weighted(capacity: usize, budget: usize, weigh: fn(&V) -> usize) -> Self {
         Self {
             state: RwLock::new(State {
                 generation: 0,
                 entries: HashMap::new(),
+                weight: 0,
             }),
             capacity,
+            budget,
+            weigh,
         }
     }
 }
@@ -93,12 +107,23 @@ impl<V: Clone> GenCache<V> {
                 return Ok(v);
             }
             s.entries.clear();
+            s.weight = 0;
             s.generation = generation;
         }
-        if s.entries.len() >= self.capacity {
-            s.entries.clear();
+        let w = (self.weigh)(&v).saturating_add(key.len());
+        if w > self.budget {
+            return Ok(v);
         }
-        s.entries.insert(key.to_string(), v.clone());
+        if s.entries.len() >= self.capacity || s.weight.saturating_add(w) > self.budget {
+            s.entries.clear();
+            s.weight = 0;
+        }
+        s.weight = s.weight.saturating_add(w);
+        if let Some(old) = s.entries.insert(key.to_string(), v.clone()) {
+            s.weight = s
+                .weight
+                .saturating_sub((self.weigh)(&old).saturating_add(key.len()));
+        }
         Ok(v)
     }
 }
@@ -132,6 +157,9 @@ pub(crate) type SecretWithVersion = (
 /// each time (the cache stays within ~32 MiB).
 pub(crate) const SECRET_CACHE_MAX_BYTES: usize = 8 * 1024;
 const SECRET_CACHE_ENTRIES: usize = 4096;
+/// Most bytes the caches of secrets' and keys' resource policies and tags
+/// hold each (a parsed policy is counted at three times its text).
+const AUTH_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for Reads {
     fn default() -> Self {
@@ -140,8 +168,8 @@ impl Default for Reads {
             keys: GenCache::default(),
             policies: GenCache::default(),
             secret_versions: GenCache::with_capacity(SECRET_CACHE_ENTRIES),
-            secret_auth: GenCache::default(),
-            key_auth: GenCache::default(),
+            secret_auth: GenCache::weighted(CAPACITY, AUTH_CACHE_BYTES, |a| a.weight),
+            key_auth: GenCache::weighted(CAPACITY, AUTH_CACHE_BYTES, |a| a.weight),
         }
     }
 }
@@ -172,6 +200,35 @@ mod tests {
         // No generation: never kept.
         assert_eq!(c.get_or_load(None, "a", || load(30)), Ok(30));
         assert_eq!(c.get_or_load(None, "a", || load(31)), Ok(31));
+    }
+
+    #[test]
+    fn a_weighted_cache_stays_within_its_budget() {
+        let c: GenCache<Vec<u8>> = GenCache::weighted(100, 1000, |v| v.len());
+        for i in 0..50 {
+            let k = format!("k{i}");
+            assert_eq!(
+                c.get_or_load(Some(1), &k, || Ok::<_, ()>(vec![0; 300]))
+                    .map(|v| v.len()),
+                Ok(300)
+            );
+            let s = c.state.read().unwrap();
+            assert!(s.weight <= 1000, "{}", s.weight);
+            assert_eq!(
+                s.weight,
+                s.entries
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len())
+                    .sum::<usize>()
+            );
+        }
+        // A value larger than the budget is served, never kept.
+        assert_eq!(
+            c.get_or_load(Some(1), "big", || Ok::<_, ()>(vec![0; 5000]))
+                .map(|v| v.len()),
+            Ok(5000)
+        );
+        assert!(!c.state.read().unwrap().entries.contains_key("big"));
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct KeyAuth {
     /// The key policy, if one was set (the default leaves access to the
     /// identity policies).
     pub policy: Option<Arc<rampart_policy::PolicyDocument>>,
+    /// About how many bytes this holds, for the cache's budget.
+    pub weight: usize,
 }
 
 impl Rampart {
@@ -161,16 +163,25 @@ impl Rampart {
                 for (k, v) in self.tags_of(TagResource::Key, key_id)? {
                     context.push(&format!("kms:tag/{k}"), v);
                 }
-                let policy = match self.store.get_key(key_id).map_err(crate::kms::store_err)? {
-                    Some(KeyRow {
-                        policy: Some(p), ..
-                    }) => Some(
-                        self.policy_cache
-                            .get(rampart_policy::DocumentKind::Resource, &p)?,
-                    ),
-                    _ => None,
-                };
-                Ok(Arc::new(KeyAuth { context, policy }))
+                let (policy, text) =
+                    match self.store.get_key(key_id).map_err(crate::kms::store_err)? {
+                        Some(KeyRow {
+                            policy: Some(p), ..
+                        }) => (
+                            Some(
+                                self.policy_cache
+                                    .get(rampart_policy::DocumentKind::Resource, &p)?,
+                            ),
+                            p.len(),
+                        ),
+                        _ => (None, 0),
+                    };
+                let weight = 256 + 3 * text + context.approx_bytes();
+                Ok(Arc::new(KeyAuth {
+                    context,
+                    policy,
+                    weight,
+                }))
             })
     }
 }

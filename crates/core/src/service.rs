@@ -16,6 +16,9 @@ pub struct Limits {
     pub groups: u64,
     /// Groups a user may belong to.
     pub groups_per_user: u64,
+    /// Secrets of the account, those pending deletion included
+    /// (`--max-secrets`).
+    pub secrets: u64,
 }
 
 impl Default for Limits {
@@ -25,6 +28,7 @@ impl Default for Limits {
             access_keys_per_user: 2,
             groups: 300,
             groups_per_user: 5,
+            secrets: 10_000,
         }
     }
 }

@@ -749,3 +749,48 @@ fn text_every_answer_can_carry() {
     );
     assert_eq!(st, 200, "{body}");
 }
+
+/// The account's secrets are bounded (`--max-secrets`), those pending
+/// deletion included; a forced deletion frees a place.
+#[test]
+fn secrets_are_bounded_per_account() {
+    let s = Server::with_settings(rampart_core::Settings {
+        limits: rampart_core::Limits {
+            secrets: 3,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let create = |name: &str| {
+        s.call_v1(
+            &s.root,
+            "2016-01-20",
+            "CreateSecret",
+            &[
+                ("SecretName", name),
+                ("VersionId", "v1"),
+                ("SecretData", "x"),
+            ],
+        )
+    };
+    for n in ["a", "b", "c"] {
+        assert_eq!(create(n).0, 200);
+    }
+    let (st, body) = create("d");
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (400, Some("Rejected.LimitExceeded")),
+        "{body}"
+    );
+    assert!(
+        body["Message"].as_str().unwrap().contains("--max-secrets"),
+        "{body}"
+    );
+    s.kms("DeleteSecret", &[("SecretName", "a")]);
+    assert_eq!(create("d").0, 400, "a secret pending deletion still counts");
+    s.kms(
+        "DeleteSecret",
+        &[("SecretName", "a"), ("ForceDeleteWithoutRecovery", "true")],
+    );
+    assert_eq!(create("d").0, 200);
+}

@@ -454,7 +454,14 @@ fn open_rampart(dir: &Path, exclusive: bool) -> anyhow::Result<rampart_core::Ram
         store,
         key.keyring(),
         Arc::new(rampart_core::SystemClock),
-        rampart_core::Settings::default(),
+        rampart_core::Settings {
+            // The benchmarks preload up to millions of secrets.
+            limits: rampart_core::Limits {
+                secrets: u64::MAX,
+                ..rampart_core::Limits::default()
+            },
+            ..rampart_core::Settings::default()
+        },
     )?)
 }
 
@@ -522,6 +529,7 @@ fn start(bin: &Path, dir: &Path, extra: &[&str]) -> anyhow::Result<(u16, Kill)> 
             .arg(dir)
             .args(extra)
             .env("RAMPART_LOG", "warn")
+            .env("RAMPART_MAX_SECRETS", "100000000")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()?,

@@ -57,6 +57,16 @@ impl Context {
         Self::default()
     }
 
+    /// About how many bytes the context holds (for a cache's budget).
+    pub fn approx_bytes(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|e| {
+                64 + 2 * e.key.len() + e.values.iter().map(|v| 48 + 2 * v.len()).sum::<usize>()
+            })
+            .sum()
+    }
+
     /// Sets `key` to the single `value`, replacing what it held.
     #[must_use]
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {

@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Master key file [default: <data-dir>/master.key].
     #[arg(long, env = "RAMPART_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// Most secrets the account may hold, those pending deletion included [default: 10000].
+    #[arg(long, env = "RAMPART_MAX_SECRETS", value_name = "N")]
+    pub max_secrets: Option<u64>,
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "RAMPART_LOG_FORMAT")]
     pub log_format: Option<String>,
@@ -133,6 +136,7 @@ struct FileConfig {
     rotation_grace_period: Option<String>,
     min_rotation_interval: Option<String>,
     master_key_file: Option<PathBuf>,
+    max_secrets: Option<u64>,
     log_format: Option<String>,
     audit_log: Option<PathBuf>,
     audit_retention: Option<String>,
@@ -212,6 +216,8 @@ pub struct Config {
     pub min_rotation_interval: u64,
     /// Master key file.
     pub master_key_file: PathBuf,
+    /// Most secrets of the account.
+    pub max_secrets: u64,
     /// JSON logs.
     pub log_json: bool,
     /// Audit trail JSON-lines file (`-`: stdout).
@@ -345,6 +351,13 @@ impl Config {
             .master_key_file
             .or(f.master_key_file)
             .unwrap_or_else(|| data_dir.join("master.key"));
+        let max_secrets = a
+            .max_secrets
+            .or(f.max_secrets)
+            .unwrap_or(rampart_core::Limits::default().secrets);
+        if max_secrets == 0 {
+            bail!("--max-secrets must be at least 1");
+        }
         let log_json = match a.log_format.or(f.log_format).as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -430,6 +443,7 @@ impl Config {
             rotation_grace_period: grace,
             min_rotation_interval: min_rot,
             master_key_file,
+            max_secrets,
             log_json,
             audit_log: a.audit_log.or(f.audit_log),
             audit_retention,

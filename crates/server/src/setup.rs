@@ -148,6 +148,10 @@ pub fn open(cfg: &Config) -> anyhow::Result<(Rampart, Option<RootCredentials>)> 
         rotation_grace_period: cfg.rotation_grace_period,
         min_rotation_interval: cfg.min_rotation_interval,
         costly_thread_init: Some(lower_priority),
+        limits: rampart_core::Limits {
+            secrets: cfg.max_secrets,
+            ..rampart_core::Limits::default()
+        },
         ..Settings::default()
     };
     let rampart = Rampart::open(store, keyring, Arc::new(SystemClock), settings)?;

@@ -37,10 +37,15 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             "RemoveFromVersion",
             "The specified parameter \"RemoveFromVersion\" is not valid: that version does not carry the stage.",
         ),
-        StoreError::Limit(Key) | StoreError::Limit(Secret) => ApiError::new(
+        StoreError::Limit(Key) => ApiError::new(
             400,
             "Rejected.LimitExceeded",
-            "The request was rejected because user create resource limit was exceeded.",
+            "The request was rejected because user create resource limit was exceeded: an account holds at most 1000 keys.",
+        ),
+        StoreError::Limit(Secret) => ApiError::new(
+            400,
+            "Rejected.LimitExceeded",
+            "The secret quota is exceeded: the account holds as many secrets as the server allows (those pending deletion included; `rampart serve --max-secrets` sets the quota).",
         ),
         StoreError::Limit(KeyVersion) => ApiError::new(
             400,

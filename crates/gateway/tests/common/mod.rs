@@ -39,10 +39,22 @@ impl Server {
 
     /// A server on an empty store of any backend.
     pub fn on_store(store: Arc<dyn Store>, dir: tempfile::TempDir) -> Self {
+        Self::with(store, dir, Settings::default())
+    }
+
+    /// A server with these settings, on a fresh SQLite store.
+    pub fn with_settings(settings: Settings) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap());
+        Self::with(store, dir, settings)
+    }
+
+    fn with(store: Arc<dyn Store>, dir: tempfile::TempDir, settings: Settings) -> Self {
         let keyring = Keyring::for_tests();
         let creds = rampart_core::account::initialize(store.as_ref(), &keyring, NOW).unwrap();
         let clock = Arc::new(ManualClock::new(NOW));
-        let rampart = Rampart::open(store, keyring, clock.clone(), Settings::default()).unwrap();
+        let rampart = Rampart::open(store, keyring, clock.clone(), settings).unwrap();
         Self {
             gw: Gateway::new(rampart),
             clock,

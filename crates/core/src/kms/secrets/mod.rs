@@ -14,8 +14,6 @@ use crate::cache::{SecretWithVersion, SECRET_CACHE_MAX_BYTES};
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
-/// Most secrets per account.
-pub const MAX_SECRETS: u64 = 1_000_000;
 /// Versions kept per secret.
 pub const MAX_VERSIONS: u64 = 10;
 /// Largest secret value, bytes.
@@ -234,11 +232,14 @@ impl Rampart {
             Some(p) if !p.is_empty() => Some(self.policy_cache.get(DocumentKind::Resource, p)?),
             _ => None,
         };
+        let weight =
+            256 + row.policy.as_deref().map_or(0, |p| 3 * p.len()) + context.approx_bytes();
         Ok(SecretAuth {
             exists: true,
             key_id: Some(row.encryption_key_id.clone()),
             context,
             policy,
+            weight,
         })
     }
 
@@ -400,7 +401,7 @@ impl Rampart {
             &data_type,
         )?;
         self.store
-            .create_secret(&row, &version, &req.tags, MAX_SECRETS)
+            .create_secret(&row, &version, &req.tags, self.settings.limits.secrets)
             .map_err(store_err)?;
         Ok(SecretCreated {
             arn: self.secret_arn(name),
@@ -516,6 +517,8 @@ pub struct SecretAuth {
     pub context: Context,
     /// Its resource policy.
     pub policy: Option<Arc<PolicyDocument>>,
+    /// About how many bytes this holds, for the cache's budget.
+    pub weight: usize,
 }
 
 /// Which version a read selects: by id (generic secrets only) or by stage
