@@ -1,0 +1,1 @@
+//! SAML (to be written).
