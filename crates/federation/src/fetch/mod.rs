@@ -103,6 +103,16 @@ impl Target {
             .host()
             .map(|h| h.to_owned())
             .ok_or_else(|| FetchError::Broken("the URL has no host".into()))?;
+        if matches!(host, Host::Ipv4(_) | Host::Ipv6(_)) {
+            // An IP literal must be written in its canonical form: `127.1`,
+            // `0x7f000001` or `2130706433` are refused rather than reinterpreted.
+            let raw = raw_host(s);
+            if !url.host_str().is_some_and(|h| h.eq_ignore_ascii_case(raw)) {
+                return Err(FetchError::Broken(
+                    "the URL's IP address is not written in canonical form".into(),
+                ));
+            }
+        }
         let port = url
             .port_or_known_default()
             .ok_or_else(|| FetchError::Broken("the URL has no port".into()))?;
@@ -152,6 +162,19 @@ impl Target {
             None => self.url.path().to_string(),
         }
     }
+}
+
+/// The host as written in a URL string (between `//` and the port, path,
+/// query or fragment).
+fn raw_host(s: &str) -> &str {
+    let after = s.split_once("://").map_or(s, |(_, rest)| rest);
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let authority = &after[..end];
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if hostport.starts_with('[') {
+        return hostport.find(']').map_or(hostport, |i| &hostport[..=i]);
+    }
+    hostport.split_once(':').map_or(hostport, |(h, _)| h)
 }
 
 /// The background thread and its runtime.
