@@ -112,7 +112,8 @@ pub(crate) fn canonicalize(
                         let parent = rendered.last().cloned().unwrap_or_default();
                         let mut mine = parent.clone();
                         // Candidate prefixes ("" = default namespace).
-                        let mut candidates: Vec<String> = vec![prefix_of(&qname).unwrap_or("").to_string()];
+                        let mut candidates: Vec<String> =
+                            vec![prefix_of(&qname).unwrap_or("").to_string()];
                         for a in node.attributes() {
                             let aq = text.get(a.range_qname()).unwrap_or_default();
                             if let Some(p) = prefix_of(aq) {
@@ -122,7 +123,11 @@ pub(crate) fn canonicalize(
                             }
                         }
                         for p in inclusive {
-                            candidates.push(if p == "#default" { String::new() } else { p.clone() });
+                            candidates.push(if p == "#default" {
+                                String::new()
+                            } else {
+                                p.clone()
+                            });
                         }
                         candidates.sort();
                         candidates.dedup();

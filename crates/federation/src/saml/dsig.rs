@@ -71,7 +71,8 @@ fn inclusive_prefixes(method: Node<'_, '_>) -> Result<Vec<String>, SamlError> {
 
 fn algorithm<'a>(node: Node<'a, '_>) -> Result<&'a str, SamlError> {
     only_attributes(node, &["Algorithm"])?;
-    node.attribute("Algorithm").ok_or_else(|| invalid("a method has no Algorithm"))
+    node.attribute("Algorithm")
+        .ok_or_else(|| invalid("a method has no Algorithm"))
 }
 
 fn b64_text(node: Node<'_, '_>) -> Result<Vec<u8>, SamlError> {
@@ -83,28 +84,51 @@ fn b64_text(node: Node<'_, '_>) -> Result<Vec<u8>, SamlError> {
 }
 
 /// Verifies `sig`, an enveloped signature that must cover exactly `parent`.
-pub(crate) fn verify(text: &str, parent: Node<'_, '_>, sig: Node<'_, '_>, md: &IdpMetadata, algo: SignAlgo) -> Result<(), SamlError> {
+pub(crate) fn verify(
+    text: &str,
+    parent: Node<'_, '_>,
+    sig: Node<'_, '_>,
+    md: &IdpMetadata,
+    algo: SignAlgo,
+) -> Result<(), SamlError> {
     only_attributes(sig, &["Id"])?;
     let parts = element_children(sig)?;
     let (signed_info, sig_value) = match parts.as_slice() {
-        [si, sv] | [si, sv, _] if is_ds(*si, "SignedInfo") && is_ds(*sv, "SignatureValue") => (*si, *sv),
-        _ => return Err(invalid("Signature must be SignedInfo, SignatureValue and an optional KeyInfo")),
+        [si, sv] | [si, sv, _] if is_ds(*si, "SignedInfo") && is_ds(*sv, "SignatureValue") => {
+            (*si, *sv)
+        }
+        _ => {
+            return Err(invalid(
+                "Signature must be SignedInfo, SignatureValue and an optional KeyInfo",
+            ))
+        }
     };
     if let Some(ki) = parts.get(2) {
         if !is_ds(*ki, "KeyInfo") {
-            return Err(invalid("Signature must be SignedInfo, SignatureValue and an optional KeyInfo"));
+            return Err(invalid(
+                "Signature must be SignedInfo, SignatureValue and an optional KeyInfo",
+            ));
         }
     }
     only_attributes(signed_info, &["Id"])?;
     let si = element_children(signed_info)?;
     let [c14n_method, sig_method, reference] = si.as_slice() else {
-        return Err(invalid("SignedInfo must hold one CanonicalizationMethod, SignatureMethod and Reference"));
+        return Err(invalid(
+            "SignedInfo must hold one CanonicalizationMethod, SignatureMethod and Reference",
+        ));
     };
-    if !is_ds(*c14n_method, "CanonicalizationMethod") || !is_ds(*sig_method, "SignatureMethod") || !is_ds(*reference, "Reference") {
-        return Err(invalid("SignedInfo must hold one CanonicalizationMethod, SignatureMethod and Reference"));
+    if !is_ds(*c14n_method, "CanonicalizationMethod")
+        || !is_ds(*sig_method, "SignatureMethod")
+        || !is_ds(*reference, "Reference")
+    {
+        return Err(invalid(
+            "SignedInfo must hold one CanonicalizationMethod, SignatureMethod and Reference",
+        ));
     }
     if algorithm(*c14n_method)? != EXC_C14N {
-        return Err(invalid("the canonicalization must be exclusive C14N without comments"));
+        return Err(invalid(
+            "the canonicalization must be exclusive C14N without comments",
+        ));
     }
     let si_prefixes = inclusive_prefixes(*c14n_method)?;
     let sig_alg = algorithm(*sig_method)?;
@@ -112,39 +136,69 @@ pub(crate) fn verify(text: &str, parent: Node<'_, '_>, sig: Node<'_, '_>, md: &I
         return Err(invalid("SignatureMethod takes no parameters"));
     }
     let sha1_allowed = algo == SignAlgo::RsaSha1;
-    let (verify_alg, key_kind): (&'static dyn signature::VerificationAlgorithm, KeyKind) = match sig_alg {
-        RSA_SHA256 => (&signature::RSA_PKCS1_2048_8192_SHA256, KeyKind::Rsa),
-        RSA_SHA1 if sha1_allowed => (&signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, KeyKind::Rsa),
-        ECDSA_SHA256 => (&signature::ECDSA_P256_SHA256_FIXED, KeyKind::EcP256),
-        RSA_SHA1 => return Err(invalid("rsa-sha1 is allowed only when the provider's AuthnSignAlgo is rsa-sha1")),
-        _ => return Err(invalid("the SignatureMethod is not allowed")),
-    };
+    let (verify_alg, key_kind): (&'static dyn signature::VerificationAlgorithm, KeyKind) =
+        match sig_alg {
+            RSA_SHA256 => (&signature::RSA_PKCS1_2048_8192_SHA256, KeyKind::Rsa),
+            RSA_SHA1 if sha1_allowed => (
+                &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                KeyKind::Rsa,
+            ),
+            ECDSA_SHA256 => (&signature::ECDSA_P256_SHA256_FIXED, KeyKind::EcP256),
+            RSA_SHA1 => {
+                return Err(invalid(
+                    "rsa-sha1 is allowed only when the provider's AuthnSignAlgo is rsa-sha1",
+                ))
+            }
+            _ => return Err(invalid("the SignatureMethod is not allowed")),
+        };
     // Reference
     only_attributes(*reference, &["URI", "Id"])?;
-    let id = parent.attribute("ID").ok_or_else(|| invalid("the signed element has no ID"))?;
+    let id = parent
+        .attribute("ID")
+        .ok_or_else(|| invalid("the signed element has no ID"))?;
     if reference.attribute("URI") != Some(format!("#{id}").as_str()) {
         return Err(invalid("the Reference URI is not the signed element's ID"));
     }
     let rk = element_children(*reference)?;
     let [transforms, digest_method, digest_value] = rk.as_slice() else {
-        return Err(invalid("Reference must hold Transforms, DigestMethod and DigestValue"));
+        return Err(invalid(
+            "Reference must hold Transforms, DigestMethod and DigestValue",
+        ));
     };
-    if !is_ds(*transforms, "Transforms") || !is_ds(*digest_method, "DigestMethod") || !is_ds(*digest_value, "DigestValue") {
-        return Err(invalid("Reference must hold Transforms, DigestMethod and DigestValue"));
+    if !is_ds(*transforms, "Transforms")
+        || !is_ds(*digest_method, "DigestMethod")
+        || !is_ds(*digest_value, "DigestValue")
+    {
+        return Err(invalid(
+            "Reference must hold Transforms, DigestMethod and DigestValue",
+        ));
     }
     only_attributes(*transforms, &[])?;
     let tk = element_children(*transforms)?;
     let [t1, t2] = tk.as_slice() else {
-        return Err(invalid("the transforms must be enveloped-signature then exclusive C14N"));
+        return Err(invalid(
+            "the transforms must be enveloped-signature then exclusive C14N",
+        ));
     };
-    if !is_ds(*t1, "Transform") || !is_ds(*t2, "Transform") || algorithm(*t1)? != ENVELOPED || algorithm(*t2)? != EXC_C14N || !element_children(*t1)?.is_empty() {
-        return Err(invalid("the transforms must be enveloped-signature then exclusive C14N"));
+    if !is_ds(*t1, "Transform")
+        || !is_ds(*t2, "Transform")
+        || algorithm(*t1)? != ENVELOPED
+        || algorithm(*t2)? != EXC_C14N
+        || !element_children(*t1)?.is_empty()
+    {
+        return Err(invalid(
+            "the transforms must be enveloped-signature then exclusive C14N",
+        ));
     }
     let ref_prefixes = inclusive_prefixes(*t2)?;
     let digest_alg = match algorithm(*digest_method)? {
         SHA256 => &digest::SHA256,
         SHA1 if sha1_allowed => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-        SHA1 => return Err(invalid("sha1 digests are allowed only when the provider's AuthnSignAlgo is rsa-sha1")),
+        SHA1 => {
+            return Err(invalid(
+                "sha1 digests are allowed only when the provider's AuthnSignAlgo is rsa-sha1",
+            ))
+        }
         _ => return Err(invalid("the DigestMethod is not allowed")),
     };
     if !element_children(*digest_method)?.is_empty() {
@@ -155,21 +209,24 @@ pub(crate) fn verify(text: &str, parent: Node<'_, '_>, sig: Node<'_, '_>, md: &I
     let canonical = canonicalize(text, parent, Some(sig.id()), &ref_prefixes);
     let actual = digest::digest(digest_alg, &canonical);
     if actual.as_ref() != expected.as_slice() {
-        return Err(SamlError::InvalidSignature("the digest of the signed element does not match".into()));
+        return Err(SamlError::InvalidSignature(
+            "the digest of the signed element does not match".into(),
+        ));
     }
     only_attributes(sig_value, &["Id"])?;
     let sig_bytes = b64_text(sig_value)?;
     let signed = canonicalize(text, signed_info, None, &si_prefixes);
-    let ok = md
-        .keys
-        .iter()
-        .filter(|k| k.kind == key_kind)
-        .any(|k| UnparsedPublicKey::new(verify_alg, &k.public_key).verify(&signed, &sig_bytes).is_ok());
+    let ok = md.keys.iter().filter(|k| k.kind == key_kind).any(|k| {
+        UnparsedPublicKey::new(verify_alg, &k.public_key)
+            .verify(&signed, &sig_bytes)
+            .is_ok()
+    });
     if ok {
         Ok(())
     } else {
         Err(SamlError::InvalidSignature(
-            "the signature does not verify with any signing certificate of the provider's metadata".into(),
+            "the signature does not verify with any signing certificate of the provider's metadata"
+                .into(),
         ))
     }
 }

@@ -60,7 +60,9 @@ pub struct MetadataError {
 
 impl MetadataError {
     fn new(reason: impl Into<String>) -> Self {
-        Self { reason: reason.into() }
+        Self {
+            reason: reason.into(),
+        }
     }
 
     /// The Alibaba Cloud error code.
@@ -75,7 +77,10 @@ impl MetadataError {
 
     /// The documented message with the reason.
     pub fn message(&self) -> String {
-        format!("The IdP Metadata of your SAML Provider is invalid. ({})", self.reason)
+        format!(
+            "The IdP Metadata of your SAML Provider is invalid. ({})",
+            self.reason
+        )
     }
 }
 
@@ -96,10 +101,13 @@ impl From<MetadataError> for SamlError {
 const OID_EC_P256: &str = "1.2.840.10045.3.1.7";
 
 fn signing_key(der: Vec<u8>) -> Result<SigningKey, MetadataError> {
-    let (rest, cert) = x509_parser::parse_x509_certificate(&der)
-        .map_err(|_| MetadataError::new("a signing certificate is not a valid X.509 certificate"))?;
+    let (rest, cert) = x509_parser::parse_x509_certificate(&der).map_err(|_| {
+        MetadataError::new("a signing certificate is not a valid X.509 certificate")
+    })?;
     if !rest.is_empty() {
-        return Err(MetadataError::new("a signing certificate has trailing data"));
+        return Err(MetadataError::new(
+            "a signing certificate has trailing data",
+        ));
     }
     let spki = cert.public_key();
     let raw = spki.subject_public_key.data.to_vec();
@@ -121,7 +129,9 @@ fn signing_key(der: Vec<u8>) -> Result<SigningKey, MetadataError> {
                 .and_then(|p| p.as_oid().ok())
                 .map(|o| o.to_id_string());
             if curve.as_deref() != Some(OID_EC_P256) {
-                return Err(MetadataError::new("a signing certificate has an EC key that is not on P-256"));
+                return Err(MetadataError::new(
+                    "a signing certificate has an EC key that is not on P-256",
+                ));
             }
             (KeyKind::EcP256, 256)
         }
@@ -158,7 +168,9 @@ pub fn parse_metadata(xml: &str) -> Result<IdpMetadata, MetadataError> {
         .map_err(|e| MetadataError::new(format!("not well-formed XML without a DTD ({e})")))?;
     let root = doc.root_element();
     if !is(root, NS_MD, "EntityDescriptor") {
-        return Err(MetadataError::new("the root element is not md:EntityDescriptor"));
+        return Err(MetadataError::new(
+            "the root element is not md:EntityDescriptor",
+        ));
     }
     let entity_id = root
         .attribute("entityID")
@@ -169,12 +181,16 @@ pub fn parse_metadata(xml: &str) -> Result<IdpMetadata, MetadataError> {
         .children()
         .filter(|n| is(*n, NS_MD, "IDPSSODescriptor"))
         .filter(|n| {
-            n.attribute("protocolSupportEnumeration")
-                .is_some_and(|p| p.split_ascii_whitespace().any(|x| x == "urn:oasis:names:tc:SAML:2.0:protocol"))
+            n.attribute("protocolSupportEnumeration").is_some_and(|p| {
+                p.split_ascii_whitespace()
+                    .any(|x| x == "urn:oasis:names:tc:SAML:2.0:protocol")
+            })
         })
         .collect();
     if idps.is_empty() {
-        return Err(MetadataError::new("no IDPSSODescriptor supporting SAML 2.0"));
+        return Err(MetadataError::new(
+            "no IDPSSODescriptor supporting SAML 2.0",
+        ));
     }
     let mut keys = Vec::new();
     for idp in idps {
@@ -188,8 +204,9 @@ pub fn parse_metadata(xml: &str) -> Result<IdpMetadata, MetadataError> {
                 .filter(|n| is(*n, NS_DS, "X509Certificate"))
                 .filter(|n| n.parent().is_some_and(|p| is(p, NS_DS, "X509Data")))
             {
-                let text = strict_text(cert)
-                    .map_err(|_| MetadataError::new("X509Certificate must hold base64 text only"))?;
+                let text = strict_text(cert).map_err(|_| {
+                    MetadataError::new("X509Certificate must hold base64 text only")
+                })?;
                 let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
                 let der = B64_LENIENT
                     .decode(compact.as_bytes())
@@ -202,7 +219,9 @@ pub fn parse_metadata(xml: &str) -> Result<IdpMetadata, MetadataError> {
         }
     }
     if keys.is_empty() {
-        return Err(MetadataError::new("no signing certificate (KeyDescriptor use=\"signing\" or without use)"));
+        return Err(MetadataError::new(
+            "no signing certificate (KeyDescriptor use=\"signing\" or without use)",
+        ));
     }
     Ok(IdpMetadata { entity_id, keys })
 }

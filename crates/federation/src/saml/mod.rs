@@ -31,9 +31,11 @@ pub const ALIBABA_AUDIENCE: &str = "urn:alibaba:cloudcomputing";
 /// The `Role` attribute: values `RoleArn,SAMLProviderArn`.
 pub const ROLE_ATTRIBUTE: &str = "https://www.aliyun.com/SAML-Role/Attributes/Role";
 /// The `RoleSessionName` attribute.
-pub const ROLE_SESSION_NAME_ATTRIBUTE: &str = "https://www.aliyun.com/SAML-Role/Attributes/RoleSessionName";
+pub const ROLE_SESSION_NAME_ATTRIBUTE: &str =
+    "https://www.aliyun.com/SAML-Role/Attributes/RoleSessionName";
 /// The `SessionDuration` attribute (optional, seconds).
-pub const SESSION_DURATION_ATTRIBUTE: &str = "https://www.aliyun.com/SAML-Role/Attributes/SessionDuration";
+pub const SESSION_DURATION_ATTRIBUTE: &str =
+    "https://www.aliyun.com/SAML-Role/Attributes/SessionDuration";
 /// Default clock skew, seconds.
 pub const DEFAULT_SKEW_SECS: i64 = 60;
 /// Default longest age of an `IssueInstant`, seconds.
@@ -156,9 +158,9 @@ impl VerifiedAssertion {
         match self.attribute(ROLE_SESSION_NAME_ATTRIBUTE) {
             Some([v])
                 if (2..=64).contains(&v.len())
-                    && v
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'@' | b'-' | b'_')) =>
+                    && v.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'@' | b'-' | b'_')
+                    }) =>
             {
                 Ok(v)
             }
@@ -191,7 +193,9 @@ impl SamlError {
     /// The Alibaba Cloud error code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Invalid(_) | Self::InvalidSignature(_) => "AuthenticationFail.SAMLAssertion.Invalid",
+            Self::Invalid(_) | Self::InvalidSignature(_) => {
+                "AuthenticationFail.SAMLAssertion.Invalid"
+            }
             Self::Expired(_) => "AuthenticationFail.SAMLAssertion.Expired",
             Self::MetadataInvalid(_) => "AuthenticationFail.IDPMetadata.Invalid",
             Self::RoleSessionNameInvalid => "InvalidParameter.RoleSessionName",
@@ -209,8 +213,13 @@ impl SamlError {
     /// The reason (no document content beyond a short, sanitised echo).
     pub fn reason(&self) -> &str {
         match self {
-            Self::Invalid(r) | Self::InvalidSignature(r) | Self::Expired(r) | Self::MetadataInvalid(r) => r,
-            Self::RoleSessionNameInvalid => "RoleSessionName must be 2 to 64 characters of letters, digits, '.', '@', '-', '_'",
+            Self::Invalid(r)
+            | Self::InvalidSignature(r)
+            | Self::Expired(r)
+            | Self::MetadataInvalid(r) => r,
+            Self::RoleSessionNameInvalid => {
+                "RoleSessionName must be 2 to 64 characters of letters, digits, '.', '@', '-', '_'"
+            }
         }
     }
 
@@ -256,7 +265,9 @@ pub(crate) fn strict_text(node: Node<'_, '_>) -> Result<String, SamlError> {
 /// The element children of a structural element; any non-whitespace text or
 /// processing instruction among them is an error (comments are skipped:
 /// canonicalization drops them).
-pub(crate) fn element_children<'a, 'input>(node: Node<'a, 'input>) -> Result<Vec<Node<'a, 'input>>, SamlError> {
+pub(crate) fn element_children<'a, 'input>(
+    node: Node<'a, 'input>,
+) -> Result<Vec<Node<'a, 'input>>, SamlError> {
     let mut out = Vec::new();
     for c in node.children() {
         match c.node_type() {

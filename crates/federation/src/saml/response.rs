@@ -6,7 +6,10 @@ use base64::Engine;
 use roxmltree::{Document, Node, NodeType, ParsingOptions};
 
 use super::time::parse_datetime;
-use super::{dsig, element_children, strict_text, Expectations, IdpMetadata, SamlError, VerifiedAssertion, B64_LENIENT, NS_DS, NS_SAML, NS_SAMLP};
+use super::{
+    dsig, element_children, strict_text, Expectations, IdpMetadata, SamlError, VerifiedAssertion,
+    B64_LENIENT, NS_DS, NS_SAML, NS_SAMLP,
+};
 use crate::oidc::safe_echo;
 
 /// Longest accepted `SAMLAssertion` (base64), in characters.
@@ -83,9 +86,14 @@ fn decode(b64: &str) -> Result<String, SamlError> {
             let rest = decl[i + "encoding".len()..].trim_start();
             let rest = rest.strip_prefix('=').unwrap_or_default().trim_start();
             let value = rest.trim_start_matches(['"', '\'']);
-            let value: String = value.chars().take_while(|c| *c != '"' && *c != '\'').collect();
+            let value: String = value
+                .chars()
+                .take_while(|c| *c != '"' && *c != '\'')
+                .collect();
             if !value.eq_ignore_ascii_case("utf-8") {
-                return Err(invalid("the XML declaration names an encoding other than UTF-8"));
+                return Err(invalid(
+                    "the XML declaration names an encoding other than UTF-8",
+                ));
             }
         }
     }
@@ -121,7 +129,11 @@ fn decode(b64: &str) -> Result<String, SamlError> {
 ///
 /// Replay is the caller's: store [`VerifiedAssertion::id`] until
 /// [`VerifiedAssertion::not_on_or_after`] plus the skew.
-pub fn verify_response(b64: &str, md: &IdpMetadata, exp: &Expectations<'_>) -> Result<VerifiedAssertion, SamlError> {
+pub fn verify_response(
+    b64: &str,
+    md: &IdpMetadata,
+    exp: &Expectations<'_>,
+) -> Result<VerifiedAssertion, SamlError> {
     if md.keys.is_empty() {
         return Err(SamlError::MetadataInvalid("no signing certificate".into()));
     }
@@ -139,7 +151,12 @@ pub fn verify_response(b64: &str, md: &IdpMetadata, exp: &Expectations<'_>) -> R
     check_document(&xml, &doc, md, exp)
 }
 
-fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expectations<'_>) -> Result<VerifiedAssertion, SamlError> {
+fn check_document(
+    xml: &str,
+    doc: &Document<'_>,
+    md: &IdpMetadata,
+    exp: &Expectations<'_>,
+) -> Result<VerifiedAssertion, SamlError> {
     let root = doc.root_element();
     if !is(root, NS_SAMLP, "Response") {
         return Err(invalid("the root element is not samlp:Response"));
@@ -168,23 +185,36 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
         match (ns, name) {
             (Some(NS_SAML), "Assertion") => {
                 if n.parent() != Some(root) || assertion.is_some() {
-                    return Err(invalid("the response must hold exactly one Assertion, as a child of the Response"));
+                    return Err(invalid(
+                        "the response must hold exactly one Assertion, as a child of the Response",
+                    ));
                 }
                 assertion = Some(n);
             }
-            (Some(NS_SAML), "EncryptedAssertion" | "EncryptedID" | "EncryptedAttribute" | "Advice") => {
+            (
+                Some(NS_SAML),
+                "EncryptedAssertion" | "EncryptedID" | "EncryptedAttribute" | "Advice",
+            ) => {
                 return Err(invalid(format!("{name} is not accepted")));
             }
-            (Some(NS_SAMLP), "Response") if n != root => return Err(invalid("a Response inside the Response")),
+            (Some(NS_SAMLP), "Response") if n != root => {
+                return Err(invalid("a Response inside the Response"))
+            }
             (Some(NS_SAMLP), "Extensions") => return Err(invalid("Extensions are not accepted")),
             (Some(NS_DS), "Signature") => {
                 let parent = n.parent_element();
-                let allowed_parent = parent.is_some_and(|p| p == root || is(p, NS_SAML, "Assertion") && p.parent() == Some(root));
+                let allowed_parent = parent.is_some_and(|p| {
+                    p == root || is(p, NS_SAML, "Assertion") && p.parent() == Some(root)
+                });
                 if !allowed_parent {
-                    return Err(invalid("a Signature outside the Response's and the Assertion's own positions"));
+                    return Err(invalid(
+                        "a Signature outside the Response's and the Assertion's own positions",
+                    ));
                 }
             }
-            (Some("http://www.w3.org/2001/04/xmlenc#"), _) => return Err(invalid("encrypted content is not accepted")),
+            (Some("http://www.w3.org/2001/04/xmlenc#"), _) => {
+                return Err(invalid("encrypted content is not accepted"))
+            }
             _ => {}
         }
     }
@@ -192,8 +222,10 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
     if root.attribute("Version") != Some("2.0") {
         return Err(invalid("the Response Version is not 2.0"));
     }
-    let response_id = root.attribute("ID").ok_or_else(|| invalid("the Response has no ID"))?;
-    let response_instant = time_attr(root, "IssueInstant")?.ok_or_else(|| invalid("the Response has no IssueInstant"))?;
+    root.attribute("ID")
+        .ok_or_else(|| invalid("the Response has no ID"))?;
+    let response_instant = time_attr(root, "IssueInstant")?
+        .ok_or_else(|| invalid("the Response has no IssueInstant"))?;
 
     // Response children, in schema order.
     let kids = element_children(root)?;
@@ -215,7 +247,9 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
         .ok_or_else(|| invalid("the Response must be Issuer?, Signature?, Status, Assertion"))?;
     i += 1;
     if kids.get(i).copied() != Some(assertion) || kids.len() != i + 1 {
-        return Err(invalid("the Response must be Issuer?, Signature?, Status, Assertion"));
+        return Err(invalid(
+            "the Response must be Issuer?, Signature?, Status, Assertion",
+        ));
     }
     let code = status
         .children()
@@ -230,8 +264,11 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
     if assertion.attribute("Version") != Some("2.0") {
         return Err(invalid("the Assertion Version is not 2.0"));
     }
-    let assertion_id = assertion.attribute("ID").ok_or_else(|| invalid("the Assertion has no ID"))?;
-    let assertion_instant = time_attr(assertion, "IssueInstant")?.ok_or_else(|| invalid("the Assertion has no IssueInstant"))?;
+    let assertion_id = assertion
+        .attribute("ID")
+        .ok_or_else(|| invalid("the Assertion has no ID"))?;
+    let assertion_instant = time_attr(assertion, "IssueInstant")?
+        .ok_or_else(|| invalid("the Assertion has no IssueInstant"))?;
     let mut j = 0;
     let assertion_issuer = akids
         .get(j)
@@ -248,26 +285,38 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
         .get(j)
         .copied()
         .filter(|k| is(*k, NS_SAML, "Subject"))
-        .ok_or_else(|| invalid("the Assertion must hold Issuer, Signature?, Subject, Conditions, statements"))?;
+        .ok_or_else(|| {
+            invalid("the Assertion must hold Issuer, Signature?, Subject, Conditions, statements")
+        })?;
     j += 1;
     let conditions = akids
         .get(j)
         .copied()
         .filter(|k| is(*k, NS_SAML, "Conditions"))
-        .ok_or_else(|| invalid("the Assertion must hold Issuer, Signature?, Subject, Conditions, statements"))?;
+        .ok_or_else(|| {
+            invalid("the Assertion must hold Issuer, Signature?, Subject, Conditions, statements")
+        })?;
     j += 1;
     let mut attribute_statements = Vec::new();
     for k in &akids[j..] {
         if is(*k, NS_SAML, "AttributeStatement") {
             attribute_statements.push(*k);
         } else if !is(*k, NS_SAML, "AuthnStatement") {
-            return Err(invalid(format!("{} is not accepted in the Assertion", k.tag_name().name())));
+            return Err(invalid(format!(
+                "{} is not accepted in the Assertion",
+                k.tag_name().name()
+            )));
         }
     }
     // Every Signature element found must be one of the two positions.
-    let sig_count = doc.descendants().filter(|n| is(*n, NS_DS, "Signature")).count();
+    let sig_count = doc
+        .descendants()
+        .filter(|n| is(*n, NS_DS, "Signature"))
+        .count();
     if sig_count != usize::from(response_sig.is_some()) + usize::from(assertion_sig.is_some()) {
-        return Err(invalid("a Signature outside the Response's and the Assertion's own positions"));
+        return Err(invalid(
+            "a Signature outside the Response's and the Assertion's own positions",
+        ));
     }
     if response_sig.is_none() && assertion_sig.is_none() {
         return Err(invalid("the response is not signed"));
@@ -293,7 +342,10 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
         }
         let v = value_text(issuer)?;
         if v != md.entity_id {
-            return Err(invalid(format!("the Issuer \"{}\" is not the provider's entityID", safe_echo(&v))));
+            return Err(invalid(format!(
+                "the Issuer \"{}\" is not the provider's entityID",
+                safe_echo(&v)
+            )));
         }
         Ok(v)
     };
@@ -304,7 +356,9 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
     let destination = root.attribute("Destination").map(str::to_string);
     if let Some(d) = &destination {
         if !exp.recipients.contains(&d.as_str()) {
-            return Err(invalid("the Response Destination is not this service's ACS URL"));
+            return Err(invalid(
+                "the Response Destination is not this service's ACS URL",
+            ));
         }
     }
     for instant in [response_instant, assertion_instant] {
@@ -318,12 +372,17 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
 
     // Conditions.
     let not_before = time_attr(conditions, "NotBefore")?;
-    let cond_noa = time_attr(conditions, "NotOnOrAfter")?.ok_or_else(|| invalid("Conditions has no NotOnOrAfter"))?;
+    let cond_noa = time_attr(conditions, "NotOnOrAfter")?
+        .ok_or_else(|| invalid("Conditions has no NotOnOrAfter"))?;
     if not_before.is_some_and(|nb| nb > now + skew) {
-        return Err(invalid("the assertion is not valid yet (Conditions NotBefore)"));
+        return Err(invalid(
+            "the assertion is not valid yet (Conditions NotBefore)",
+        ));
     }
     if now >= cond_noa + skew {
-        return Err(SamlError::Expired("Conditions NotOnOrAfter has passed".into()));
+        return Err(SamlError::Expired(
+            "Conditions NotOnOrAfter has passed".into(),
+        ));
     }
     let mut restrictions = 0;
     for c in element_children(conditions)? {
@@ -332,16 +391,23 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
             let mut matched = false;
             for a in element_children(c)? {
                 if !is(a, NS_SAML, "Audience") {
-                    return Err(invalid("AudienceRestriction holds something other than Audience"));
+                    return Err(invalid(
+                        "AudienceRestriction holds something other than Audience",
+                    ));
                 }
                 let v = value_text(a)?;
                 matched |= exp.audiences.contains(&v.as_str());
             }
             if !matched {
-                return Err(invalid("no Audience of an AudienceRestriction is this service"));
+                return Err(invalid(
+                    "no Audience of an AudienceRestriction is this service",
+                ));
             }
         } else if !(is(c, NS_SAML, "OneTimeUse") || is(c, NS_SAML, "ProxyRestriction")) {
-            return Err(invalid(format!("the condition {} is not understood", c.tag_name().name())));
+            return Err(invalid(format!(
+                "the condition {} is not understood",
+                c.tag_name().name()
+            )));
         }
     }
     if restrictions == 0 {
@@ -363,7 +429,9 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
     let mut expired_match = false;
     for sc in confirmations {
         if !is(*sc, NS_SAML, "SubjectConfirmation") {
-            return Err(invalid("the Subject holds something other than SubjectConfirmation"));
+            return Err(invalid(
+                "the Subject holds something other than SubjectConfirmation",
+            ));
         }
         if sc.attribute("Method") != Some(CM_BEARER) {
             continue;
@@ -388,12 +456,18 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
             expired_match = true;
             continue;
         }
-        passed = Some((recipient.to_string(), noa, scd.attribute("InResponseTo").map(str::to_string)));
+        passed = Some((
+            recipient.to_string(),
+            noa,
+            scd.attribute("InResponseTo").map(str::to_string),
+        ));
         break;
     }
     let Some((recipient, scd_noa, scd_irt)) = passed else {
         if expired_match {
-            return Err(SamlError::Expired("SubjectConfirmationData NotOnOrAfter has passed".into()));
+            return Err(SamlError::Expired(
+                "SubjectConfirmationData NotOnOrAfter has passed".into(),
+            ));
         }
         return Err(invalid(
             "no bearer SubjectConfirmation with this service's Recipient and a NotOnOrAfter",
@@ -402,17 +476,26 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
     let response_irt = root.attribute("InResponseTo").map(str::to_string);
     if let (Some(a), Some(b)) = (&scd_irt, &response_irt) {
         if a != b {
-            return Err(invalid("InResponseTo differs between the Response and the Assertion"));
+            return Err(invalid(
+                "InResponseTo differs between the Response and the Assertion",
+            ));
         }
     }
-    let in_response_to = scd_irt.or(if response_sig.is_some() { response_irt } else { None });
+    let in_response_to = scd_irt.or(if response_sig.is_some() {
+        response_irt
+    } else {
+        None
+    });
 
     // Attributes.
     let mut attributes: Vec<(String, Vec<String>)> = Vec::new();
     for st in attribute_statements {
         for attr in element_children(st)? {
             if !is(attr, NS_SAML, "Attribute") {
-                return Err(invalid(format!("{} is not accepted in an AttributeStatement", attr.tag_name().name())));
+                return Err(invalid(format!(
+                    "{} is not accepted in an AttributeStatement",
+                    attr.tag_name().name()
+                )));
             }
             let name = attr
                 .attribute("Name")
@@ -421,7 +504,9 @@ fn check_document(xml: &str, doc: &Document<'_>, md: &IdpMetadata, exp: &Expecta
             let mut values = Vec::new();
             for v in element_children(attr)? {
                 if !is(v, NS_SAML, "AttributeValue") {
-                    return Err(invalid("an Attribute holds something other than AttributeValue"));
+                    return Err(invalid(
+                        "an Attribute holds something other than AttributeValue",
+                    ));
                 }
                 values.push(value_text(v)?);
             }

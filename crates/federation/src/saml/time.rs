@@ -6,8 +6,9 @@ fn digits(s: &[u8]) -> Option<i64> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter()
-        .try_fold(0i64, |acc, d| acc.checked_mul(10)?.checked_add(i64::from(d - b'0')))
+    s.iter().try_fold(0i64, |acc, d| {
+        acc.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+    })
 }
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
@@ -33,7 +34,13 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// Parses an `xs:dateTime` with a time zone into Unix seconds.
 pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let year = digits(&b[0..4])?;
