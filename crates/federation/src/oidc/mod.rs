@@ -209,6 +209,13 @@ impl std::fmt::Display for OidcError {
 
 impl std::error::Error for OidcError {}
 
+/// Checks a JWKS document as the verifier loads it (see the `jwks` rules in
+/// the crate docs): the number of usable keys, or why the whole document is
+/// refused. Useful to validate a static JWKS before storing it.
+pub fn check_jwks(doc: &[u8]) -> Result<usize, String> {
+    jwks::load(doc).map(|k| k.len()).map_err(str::to_string)
+}
+
 /// Normalises and checks a SHA-1 fingerprint for IMS input: 40 hex digits,
 /// any case, colons ignored → lowercase hex. `None` if it is not one.
 pub fn normalize_fingerprint(s: &str) -> Option<String> {

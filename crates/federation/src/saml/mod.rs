@@ -243,6 +243,19 @@ impl std::fmt::Display for SamlError {
 
 impl std::error::Error for SamlError {}
 
+/// Exclusive C14N of a whole document's root element, for the fuzz targets
+/// and differential tests (not part of the verification API).
+#[doc(hidden)]
+pub fn canonicalize_document(xml: &str) -> Option<Vec<u8>> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: 10_000,
+        entity_resolver: None,
+    };
+    let doc = roxmltree::Document::parse_with_options(xml, opts).ok()?;
+    Some(c14n::canonicalize(xml, doc.root_element(), None, &["#default".to_string(), "xs".to_string()]))
+}
+
 /// The text of a value element: text (and CDATA) children only. A comment,
 /// processing instruction or child element inside makes it an error, so a
 /// value can never be truncated at a comment.
