@@ -301,11 +301,26 @@ fn classify_tls_error(e: &std::io::Error) -> FetchError {
         Some(rustls::Error::InvalidCertificate(c)) if *c == tls::PIN_MISMATCH => {
             FetchError::PinMismatch
         }
-        Some(rustls::Error::InvalidCertificate(c)) => {
-            FetchError::Chain(format!("certificate chain validation failed ({c:?})"))
-        }
+        Some(rustls::Error::InvalidCertificate(c)) => FetchError::Chain(cert_reason(c).into()),
         Some(other) => FetchError::Broken(format!("TLS handshake failed ({other})")),
         None => FetchError::Broken("TLS handshake failed".into()),
+    }
+}
+
+/// A short, fixed description of a certificate error (never the names or
+/// other strings the server's certificate carries).
+fn cert_reason(e: &rustls::CertificateError) -> &'static str {
+    use rustls::CertificateError as C;
+    match e {
+        C::Expired | C::ExpiredContext { .. } => "the certificate has expired",
+        C::NotValidYet | C::NotValidYetContext { .. } => "the certificate is not valid yet",
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "the certificate is not valid for the issuer's host name"
+        }
+        C::UnknownIssuer => "the certificate does not chain to a trusted or pinned CA",
+        C::BadSignature => "a certificate signature is invalid",
+        C::Revoked => "the certificate is revoked",
+        _ => "the certificate chain is invalid",
     }
 }
 
@@ -440,16 +455,20 @@ mod tests {
     fn targets() {
         assert!(Target::parse("http://a.example/").is_err());
         assert!(Target::parse("https://u:p@a.example/").is_err());
-        let t = Target::parse("https://0x7f000001/").unwrap();
-        assert_eq!(
-            t.policy(),
-            AddrPolicy::Literal("127.0.0.1".parse().unwrap())
-        );
-        let t = Target::parse("https://127.1/").unwrap();
-        assert_eq!(
-            t.policy(),
-            AddrPolicy::Literal("127.0.0.1".parse().unwrap())
-        );
+        for obfuscated in [
+            "https://0x7f000001/",
+            "https://127.1/",
+            "https://2130706433/",
+            "https://0177.0.0.1/",
+            "https://[0:0:0:0:0:0:0:1]/",
+        ] {
+            assert!(Target::parse(obfuscated).is_err(), "{obfuscated}");
+        }
+        let t = Target::parse("https://127.0.0.1:8443/").unwrap();
+        assert_eq!(t.policy(), AddrPolicy::Literal("127.0.0.1".parse().unwrap()));
+        let t = Target::parse("https://[::1]/").unwrap();
+        assert_eq!(t.policy(), AddrPolicy::Literal("::1".parse().unwrap()));
+        assert_eq!(t.host_header(), "[::1]");
         let t = Target::parse("https://LOCALHOST:8443/x").unwrap();
         assert_eq!(t.policy(), AddrPolicy::LoopbackOnly);
         assert_eq!(t.host_header(), "localhost:8443");

@@ -253,7 +253,12 @@ pub fn canonicalize_document(xml: &str) -> Option<Vec<u8>> {
         entity_resolver: None,
     };
     let doc = roxmltree::Document::parse_with_options(xml, opts).ok()?;
-    Some(c14n::canonicalize(xml, doc.root_element(), None, &["#default".to_string(), "xs".to_string()]))
+    Some(c14n::canonicalize(
+        xml,
+        doc.root_element(),
+        None,
+        &["#default".to_string(), "xs".to_string()],
+    ))
 }
 
 /// The text of a value element: text (and CDATA) children only. A comment,
