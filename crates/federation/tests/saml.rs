@@ -314,6 +314,11 @@ fn all_cases() -> Vec<Case> {
             "<saml:Subject xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" xmlns:unused=\"urn:x\">"), "ok", Xs::Accept),
         case("rewritten: character references", signed.replace(
             ">alice@example.com</saml:NameID>", ">&#97;lice&#x40;example.com</saml:NameID>"), "ok", Xs::Accept),
+        case("rewritten: namespace declarations moved to the Response", signed
+            .replace("<saml:Assertion xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" ", "<saml:Assertion ")
+            .replacen("<samlp:Response ", "<samlp:Response xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" ", 1), "ok", Xs::Accept),
+        case("rewritten: empty element as a start/end pair", signed.replace(
+            "saml-role/sso\"/>", "saml-role/sso\"></saml:SubjectConfirmationData>"), "ok", Xs::Accept),
         case("rewritten: CRLF line ends", signed.replace('\n', "\r\n"), "ok", Xs::Accept),
         case("rewritten: default namespace for the Subject", signed
             .replace("<saml:Subject>", "<Subject xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">")

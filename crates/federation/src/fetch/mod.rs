@@ -465,7 +465,10 @@ mod tests {
             assert!(Target::parse(obfuscated).is_err(), "{obfuscated}");
         }
         let t = Target::parse("https://127.0.0.1:8443/").unwrap();
-        assert_eq!(t.policy(), AddrPolicy::Literal("127.0.0.1".parse().unwrap()));
+        assert_eq!(
+            t.policy(),
+            AddrPolicy::Literal("127.0.0.1".parse().unwrap())
+        );
         let t = Target::parse("https://[::1]/").unwrap();
         assert_eq!(t.policy(), AddrPolicy::Literal("::1".parse().unwrap()));
         assert_eq!(t.host_header(), "[::1]");
