@@ -1392,3 +1392,22 @@ fn error_messages_are_short_and_echo_little() {
     )
     .is_some());
 }
+
+#[test]
+fn check_jwks_reports_usable_keys() {
+    let k = keys();
+    assert_eq!(
+        oidc::check_jwks(standard_jwks(&k).to_string().as_bytes()),
+        Ok(4)
+    );
+    assert!(oidc::check_jwks(b"{}").is_err());
+    assert!(oidc::check_jwks(b"not json").is_err());
+    assert!(oidc::check_jwks(br#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#).is_err());
+    let weak = std::fs::read(format!(
+        "{}/tests/fixtures/keys/weak-rsa1024.jwk.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let doc = format!("{{\"keys\":[{}]}}", String::from_utf8(weak).unwrap());
+    assert!(oidc::check_jwks(doc.as_bytes()).is_err());
+}
