@@ -285,6 +285,8 @@ fn all_cases() -> Vec<Case> {
         case("UTF-16 declaration", signed.replacen("encoding=\"UTF-8\"", "encoding=\"UTF-16\"", 1), INVALID, Xs::Reject),
         case("BOM", format!("\u{feff}{signed}"), INVALID, Xs::Accept),
         case("NUL byte", signed.replacen("</samlp:Response>", "</samlp:Response>\0", 1), INVALID, Xs::Accept),
+        case("an element with too many attributes", signed.replace("<samlp:Status>", &format!("<samlp:Status {}>", (0..40).map(|i| format!("a{i}=\"x\"")).collect::<Vec<_>>().join(" "))), INVALID, Xs::Accept),
+        case("a PrefixList that is too long", signed.replacen("PrefixList=\"xs\"", &format!("PrefixList=\"{}\"", (0..20).map(|i| format!("p{i}")).collect::<Vec<_>>().join(" ")), 1), INVALID, Xs::Reject),
         // --------------------------------------------------- checklist 17
         case("root is the Assertion", {
             format!("<?xml version=\"1.0\"?>\n{}", a.replacen("<saml:Assertion ", "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ", 1))

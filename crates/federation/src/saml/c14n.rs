@@ -20,6 +20,20 @@ use roxmltree::{Node, NodeId, NodeType};
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// Most attributes, and most namespaces in scope, on one element; and most
+/// `PrefixList` entries. Real responses use a handful; the bounds keep
+/// canonicalization linear in the document size.
+pub(crate) const MAX_ATTRIBUTES: usize = 32;
+/// See [`MAX_ATTRIBUTES`].
+pub(crate) const MAX_NAMESPACES: usize = 32;
+/// See [`MAX_ATTRIBUTES`].
+pub(crate) const MAX_PREFIX_LIST: usize = 16;
+
+/// Whether an element is within [`MAX_ATTRIBUTES`] and [`MAX_NAMESPACES`].
+pub(crate) fn within_limits(node: Node<'_, '_>) -> bool {
+    node.attributes().len() <= MAX_ATTRIBUTES && node.namespaces().count() <= MAX_NAMESPACES
+}
+
 /// The qualified name of an element as written in the source.
 pub(crate) fn element_qname<'a>(text: &'a str, node: Node<'_, '_>) -> &'a str {
     let start = node.range().start + 1;

@@ -58,12 +58,16 @@ fn inclusive_prefixes(method: Node<'_, '_>) -> Result<Vec<String>, SamlError> {
                 && element_children(*inc)?.is_empty() =>
         {
             only_attributes(*inc, &["PrefixList"])?;
-            Ok(inc
+            let list: Vec<String> = inc
                 .attribute("PrefixList")
                 .unwrap_or_default()
                 .split_ascii_whitespace()
                 .map(str::to_string)
-                .collect())
+                .collect();
+            if list.len() > super::c14n::MAX_PREFIX_LIST {
+                return Err(invalid("the PrefixList is too long"));
+            }
+            Ok(list)
         }
         _ => Err(invalid("unexpected content in a canonicalization method")),
     }

@@ -253,6 +253,13 @@ pub fn canonicalize_document(xml: &str) -> Option<Vec<u8>> {
         entity_resolver: None,
     };
     let doc = roxmltree::Document::parse_with_options(xml, opts).ok()?;
+    if !doc
+        .descendants()
+        .filter(|n| n.is_element())
+        .all(c14n::within_limits)
+    {
+        return None;
+    }
     Some(c14n::canonicalize(
         xml,
         doc.root_element(),

@@ -170,6 +170,9 @@ fn check_document(
             NodeType::Element => {}
             _ => continue,
         }
+        if !super::c14n::within_limits(n) {
+            return Err(invalid("an element has too many attributes or namespaces"));
+        }
         for a in n.attributes() {
             if a.namespace().is_none() && matches!(a.name(), "ID" | "Id" | "id" | "AssertionID") {
                 if !is_ncname(a.value()) {
