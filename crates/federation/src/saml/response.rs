@@ -105,7 +105,8 @@ fn decode(b64: &str) -> Result<String, SamlError> {
 /// The accepted shape (anything else is `SAMLAssertion.Invalid`):
 /// 1. at most 100,000 characters of standard base64 (whitespace ignored),
 ///    decoding to UTF-8 without BOM or NUL;
-/// 2. well-formed XML without any DTD, at most 10,000 nodes, no processing
+/// 2. well-formed XML without any DTD, at most 10,000 nodes, at most 32
+///    attributes and 32 namespaces in scope per element, no processing
 ///    instructions;
 /// 3. the root is `samlp:Response` `Version="2.0"`, children `Issuer`?,
 ///    `Signature`?, `Status` (`Success`), exactly one `saml:Assertion`; no
