@@ -791,6 +791,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn verifier_is_send_and_sync() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Verifier>();
+        check::<crate::saml::IdpMetadata>();
+    }
+
+    #[test]
     fn fingerprints() {
         let f = "AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:AB:CD:EF:01";
         assert_eq!(
