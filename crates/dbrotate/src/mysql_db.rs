@@ -11,7 +11,7 @@ use mysql::{Conn, OptsBuilder};
 use sha1::{Digest, Sha1};
 use zeroize::Zeroizing;
 
-use crate::{Error, Instance, Privilege, Secret, CONNECT_TIMEOUT, STATEMENT_TIMEOUT};
+use crate::{deadline, Error, Instance, Privilege, Secret, CONNECT_TIMEOUT, STATEMENT_TIMEOUT};
 
 /// Server error codes this module tells apart.
 mod code {
@@ -156,13 +156,30 @@ fn stmt_error(e: mysql::Error) -> Error {
     }
 }
 
+/// Connects within [`CONNECT_TIMEOUT`], the server's handshake included
+/// (the driver's read timeout is the statements' longer one): the driver's
+/// own result, or our timeout.
+fn connect(
+    instance: &Instance,
+    user: &str,
+    password: &Secret,
+    admin: bool,
+) -> Result<Result<Conn, mysql::Error>, Error> {
+    let opts = opts(instance, user, password, admin);
+    deadline::run(
+        CONNECT_TIMEOUT + std::time::Duration::from_secs(1),
+        "connecting to MySQL",
+        move || Ok(Conn::new(opts)),
+    )
+}
+
 fn admin(instance: &Instance) -> Result<Session, Error> {
-    let mut conn = Conn::new(opts(
+    let mut conn = connect(
         instance,
         &instance.admin_account,
         &instance.admin_password,
         true,
-    ))
+    )?
     .map_err(admin_connect_error)?;
     let version: Option<String> = conn.query_first("SELECT VERSION()").map_err(stmt_error)?;
     let mariadb = version.is_some_and(|v| v.contains("MariaDB"));
@@ -465,7 +482,7 @@ pub(crate) fn check_login(
     user: &str,
     password: &Secret,
 ) -> Result<bool, Error> {
-    match Conn::new(opts(instance, user, password, false)) {
+    match connect(instance, user, password, false)? {
         Ok(mut conn) => match conn.query_drop("SELECT 1") {
             Ok(()) => Ok(true),
             Err(e) if server_code(&e).is_some_and(|c| code::PASSWORD_EXPIRED.contains(&c)) => {

@@ -53,11 +53,17 @@ fn connect(instance: &Instance) -> Result<Connection, Error> {
     let con = client
         .get_connection_with_timeout(CONNECT_TIMEOUT)
         .map_err(|e| Error::Unreachable(describe(&e)))?;
-    con.set_read_timeout(Some(STATEMENT_TIMEOUT))
-        .map_err(|e| Error::Other(describe(&e)))?;
-    con.set_write_timeout(Some(STATEMENT_TIMEOUT))
-        .map_err(|e| Error::Other(describe(&e)))?;
+    timeouts(&con, CONNECT_TIMEOUT)?;
     Ok(con)
+}
+
+/// Sets the read and write timeouts: [`CONNECT_TIMEOUT`] until logged on,
+/// [`STATEMENT_TIMEOUT`] after.
+fn timeouts(con: &Connection, limit: std::time::Duration) -> Result<(), Error> {
+    con.set_read_timeout(Some(limit))
+        .map_err(|e| Error::Other(describe(&e)))?;
+    con.set_write_timeout(Some(limit))
+        .map_err(|e| Error::Other(describe(&e)))
 }
 
 /// The answer to an `AUTH`.
@@ -95,11 +101,19 @@ fn auth(con: &mut Connection, user: Option<&str>, password: &str) -> Result<Auth
 fn admin(instance: &Instance) -> Result<Connection, Error> {
     let mut con = connect(instance)?;
     if instance.admin_password.is_empty() {
+        // Nothing sent yet: a PING is the server's handshake.
+        redis::cmd("PING")
+            .query::<String>(&mut con)
+            .map_err(cmd_error)?;
+        timeouts(&con, STATEMENT_TIMEOUT)?;
         return Ok(con);
     }
     let user = Some(instance.admin_account.as_str()).filter(|u| !u.is_empty());
     match auth(&mut con, user, instance.admin_password.expose())? {
-        Auth::Accepted => Ok(con),
+        Auth::Accepted => {
+            timeouts(&con, STATEMENT_TIMEOUT)?;
+            Ok(con)
+        }
         Auth::Refused => Err(Error::AdminAuthFailed(
             "WRONGPASS invalid username-password pair or user is disabled".into(),
         )),
@@ -277,6 +291,7 @@ pub(crate) fn check_login(
         }
     };
     if accepted {
+        timeouts(&con, STATEMENT_TIMEOUT)?;
         redis::cmd("PING")
             .query::<String>(&mut con)
             .map_err(|e| match cmd_error(e) {
