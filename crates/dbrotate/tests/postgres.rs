@@ -1,5 +1,11 @@
 //! PostgreSQL, on a private cluster with SCRAM password authentication
 //! (one per test process). `RAMPART_TEST_POSTGRES=skip` skips them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

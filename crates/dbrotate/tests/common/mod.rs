@@ -1,6 +1,6 @@
 //! Helpers shared by the engines' integration tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses a part of these helpers")]
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
