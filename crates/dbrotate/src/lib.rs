@@ -333,10 +333,14 @@ pub fn set_password(instance: &Instance, account: &str, password: &Secret) -> Re
 ///   dropped (MariaDB's `SET DEFAULT ROLE … FOR` lines included). Not
 ///   copied: `REQUIRE`/resource limits set by `ALTER USER` on MySQL 8,
 ///   MySQL 8's default roles, `DEFINER`s.
-/// - **Redis**: `ACL SETUSER <clone> reset <source's rules> on
-///   #<sha256>`: `source`'s rules as `ACL LIST` prints them (keys,
-///   channels, commands, selectors, flags), without its passwords and
-///   `nopass`/`on`/`off`. One command: Redis applies all of it or none.
+/// - **Redis**: `ACL SETUSER <clone> <source's rules> on #<sha256>`:
+///   `source`'s rules as `ACL LIST` prints them (keys, channels, commands,
+///   selectors, flags), without its passwords and `nopass`/`on`/`off`. One
+///   command: Redis applies all of it or none. An existing `clone` is
+///   deleted and made anew in one `MULTI`/`EXEC` (`ACL DELUSER`, `ACL
+///   SETUSER`), as only a new user has no leftover flags; Redis closes the
+///   connections logged on as it. A user's password is never the source's
+///   (`nopass` is not copied).
 pub fn clone_account(
     instance: &Instance,
     source: &str,
@@ -408,7 +412,8 @@ pub fn create_account(
 }
 
 /// Logs on as `account` with `password` and runs a trivial command
-/// (`SELECT 1`, `PING`): `Ok(true)` if the password is accepted,
+/// (`SELECT 1`, `PING`; an account not allowed `PING` still counts as
+/// logged on): `Ok(true)` if the password is accepted,
 /// `Ok(false)` on an authentication failure (wrong password, unknown or
 /// disabled account: the servers do not tell these apart), `Err` on
 /// anything else (unreachable, timeout, a refusal that is not about the

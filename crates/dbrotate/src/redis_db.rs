@@ -227,13 +227,29 @@ pub(crate) fn clone_account(
     let Some(source_rules) = rules(&mut con, source)? else {
         return Err(Error::NoSuchAccount(source.to_string()));
     };
-    let mut cmd = redis::cmd("ACL");
-    cmd.arg("SETUSER").arg(clone).arg("reset");
+    // A new user starts with no rights and no flags, so the source's
+    // rules make it equal. `reset` would not: it sets `sanitize-payload`,
+    // which only deleting the user takes away.
+    let mut setuser = redis::cmd("ACL");
+    setuser.arg("SETUSER").arg(clone);
     for r in &source_rules {
-        cmd.arg(r.as_str());
+        setuser.arg(r.as_str());
     }
-    cmd.arg("on").arg(hash_rule(password).as_str());
-    cmd.query::<()>(&mut con).map_err(cmd_error)?;
+    setuser.arg("on").arg(hash_rule(password).as_str());
+    if exists(&mut con, clone)? {
+        let mut deluser = redis::cmd("ACL");
+        deluser.arg("DELUSER").arg(clone);
+        redis::pipe()
+            .atomic()
+            .add_command(deluser)
+            .ignore()
+            .add_command(setuser)
+            .ignore()
+            .query::<()>(&mut con)
+            .map_err(cmd_error)?;
+    } else {
+        setuser.query::<()>(&mut con).map_err(cmd_error)?;
+    }
     if rules(&mut con, clone)?.as_ref() != Some(&source_rules) {
         return Err(Error::Other(format!(
             "the ACL rules of `{clone}` still differ from those of `{source}`"
@@ -292,12 +308,17 @@ pub(crate) fn check_login(
     };
     if accepted {
         timeouts(&con, STATEMENT_TIMEOUT)?;
-        redis::cmd("PING")
-            .query::<String>(&mut con)
-            .map_err(|e| match cmd_error(e) {
-                Error::AdminAuthFailed(m) => Error::Other(m),
-                other => other,
-            })?;
+        // An account without `+ping` has still logged on.
+        match redis::cmd("PING").query::<String>(&mut con) {
+            Ok(_) => {}
+            Err(e) if e.code() == Some("NOPERM") => {}
+            Err(e) => {
+                return Err(match cmd_error(e) {
+                    Error::AdminAuthFailed(m) => Error::Other(m),
+                    other => other,
+                })
+            }
+        }
     }
     Ok(accepted)
 }
