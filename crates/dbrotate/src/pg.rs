@@ -118,7 +118,16 @@ fn connect(
 fn describe(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-        None => e.to_string(),
+        None => {
+            // The driver leaves the cause (I/O, TLS) to `source()`.
+            let mut out = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                out = format!("{out}: {c}");
+                cause = c.source();
+            }
+            out
+        }
     }
 }
 

@@ -352,6 +352,49 @@ rm -rf "$4"
         self.client("postgres")
     }
 
+    /// Turns TLS on (`ssl = on`, then a reload) with the server
+    /// certificate chain `cert_pem` and its private key `key_pem` (PEM
+    /// texts). Plain connections keep working.
+    pub fn enable_tls(&self, cert_pem: &str, key_pem: &str) -> Result<(), String> {
+        let cert = self.data.join("server.crt");
+        let key = self.data.join("server.key");
+        std::fs::write(&cert, cert_pem).map_err(|e| format!("server.crt: {e}"))?;
+        std::fs::write(&key, key_pem).map_err(|e| format!("server.key: {e}"))?;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("chmod server.key: {e}"))?;
+        if self.as_postgres {
+            let (uid, gid) = user_ids("postgres").ok_or("no `postgres` user")?;
+            for p in [&cert, &key] {
+                std::os::unix::fs::chown(p, Some(uid), Some(gid))
+                    .map_err(|e| format!("chown {}: {e}", p.display()))?;
+            }
+        }
+        let conf = self.data.join("postgresql.conf");
+        let mut text =
+            std::fs::read_to_string(&conf).map_err(|e| format!("{}: {e}", conf.display()))?;
+        text.push_str("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(&conf, text).map_err(|e| format!("{}: {e}", conf.display()))?;
+        let mut c = self.command("pg_ctl");
+        c.arg("-D").arg(&self.data).arg("reload");
+        self.run(c, "pg_ctl reload")?;
+        // The reload is asynchronous.
+        for _ in 0..100 {
+            let mut client = self.admin_client()?;
+            let on: String = client
+                .query_one("SHOW ssl", &[])
+                .map_err(|e| format!("SHOW ssl: {e}"))?
+                .get(0);
+            if on == "on" {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(format!(
+            "ssl is still off after the reload: {}",
+            self.server_log()
+        ))
+    }
+
     /// Stops the server and deletes its directory (done by `Drop` too).
     pub fn stop(&mut self) {
         if self.stopped {

@@ -399,16 +399,115 @@ fn admin_without_privilege() {
     assert!(check_login(&inst, &victim, &victim_pw).unwrap());
 }
 
+/// Runs openssl with `args` in `dir`.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server certificate it signed for `localhost` and
+/// 127.0.0.1: (CA PEM, server certificate PEM, server key PEM).
+fn certificates(dir: &std::path::Path, name: &str) -> (String, String, String) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let (ca_key, ca) = (format!("{name}-ca.key"), format!("{name}-ca.pem"));
+    let mut a = vec!["req", "-x509", "-days", "2", "-subj", "/CN=rampart test CA"];
+    a.extend(ec);
+    a.extend(["-keyout", &ca_key, "-out", &ca]);
+    openssl(dir, &a);
+    let (key, csr, cert) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.pem"),
+    );
+    let mut a = vec!["req", "-subj", "/CN=localhost"];
+    a.extend(ec);
+    a.extend(["-keyout", &key, "-out", &csr]);
+    openssl(dir, &a);
+    let ext = dir.join(format!("{name}.ext"));
+    std::fs::write(
+        &ext,
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            &cert,
+            "-extfile",
+            ext.to_str().unwrap(),
+        ],
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    (read(&ca), read(&cert), read(&key))
+}
+
+/// TLS: refused cleanly by a server without it; then, with the server's
+/// TLS on, `verify-full` with the right CA works and with another CA is
+/// refused. (One test: it turns the shared cluster's TLS on.)
 #[test]
-fn tls_against_a_plain_server_fails_cleanly() {
+fn tls_require_and_verify_full() {
     let Some(c) = cluster() else { return };
-    let mut inst = c.instance();
-    inst.tls = Some(rampart_dbrotate::Tls {
+    let require = Some(rampart_dbrotate::Tls {
         mode: rampart_dbrotate::TlsMode::Require,
         ca_pem: None,
     });
-    // The test cluster has no TLS: the server refuses, nothing hangs.
+    let mut inst = c.instance();
+    inst.tls = require.clone();
     let e = probe(&inst).unwrap_err();
     assert_error(&e, "Rotation.InstanceUnreachable", &[c.admin_password()]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path(), "server");
+    let (other_ca, _, _) = certificates(dir.path(), "other");
+    c.enable_tls(&format!("{cert}{ca}"), &key).unwrap();
+
+    assert!(probe(&inst).unwrap().starts_with("PostgreSQL"));
+    let verify = |ca: &str| {
+        let mut i = c.instance();
+        i.tls = Some(rampart_dbrotate::Tls {
+            mode: rampart_dbrotate::TlsMode::VerifyFull,
+            ca_pem: Some(ca.to_string()),
+        });
+        i
+    };
+    let good = verify(&ca);
+    let app = unique_name("tls");
+    let pw = random_password(24);
+    create_account(&good, &app, &pw, Privilege::ReadOnly).unwrap();
+    assert!(check_login(&good, &app, &pw).unwrap());
+    let e = probe(&verify(&other_ca)).unwrap_err();
+    assert_error(&e, "Rotation.InstanceUnreachable", &[c.admin_password()]);
+    assert!(e.message().to_lowercase().contains("certificate"), "{e}");
+    // By name: `localhost` is in the certificate too.
+    let mut by_name = verify(&ca);
+    by_name.host = "localhost".into();
+    assert!(probe(&by_name).is_ok());
     assert_eq!(inst.engine, Engine::PostgreSql);
 }
