@@ -227,6 +227,31 @@ fn password_statement(
     })
 }
 
+/// Runs a statement made by [`password_statement`]. On failure the
+/// server's message is left out (a syntax error quotes the statement from
+/// where it failed, perhaps a cut piece of the password, which scrubbing
+/// the whole password would miss): only its code is kept.
+fn run_password_statement(s: &mut Session, stmt: &str) -> Result<(), Error> {
+    s.conn.query_drop(stmt).map_err(|e| {
+        let verb: String = stmt
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let redacted = match &e {
+            mysql::Error::MySqlError(m) => {
+                format!("{verb} failed with error {} (SQLSTATE {})", m.code, m.state)
+            }
+            _ => format!("{verb} failed: the connection was lost"),
+        };
+        match stmt_error(e) {
+            Error::NoPrivilege(_) => Error::NoPrivilege(redacted),
+            Error::Unreachable(_) => Error::Unreachable(redacted),
+            _ => Error::Other(redacted),
+        }
+    })
+}
+
 /// See [`crate::probe`].
 pub(crate) fn probe(instance: &Instance) -> Result<String, Error> {
     let mut s = admin(instance)?;
@@ -253,7 +278,7 @@ pub(crate) fn set_password(
     }
     for (host, plugin) in rows {
         let stmt = password_statement("ALTER USER", s.mariadb, user, &host, &plugin, password);
-        s.conn.query_drop(stmt.as_str()).map_err(stmt_error)?;
+        run_password_statement(&mut s, &stmt)?;
     }
     Ok(())
 }
@@ -385,7 +410,7 @@ pub(crate) fn clone_account(
         let to_forms = printed_accounts(clone, host);
         if let Some((_, plugin)) = clone_rows.iter().find(|(h, _)| h == host) {
             let stmt = password_statement("ALTER USER", s.mariadb, clone, host, plugin, password);
-            s.conn.query_drop(stmt.as_str()).map_err(stmt_error)?;
+            run_password_statement(&mut s, &stmt)?;
             s.conn
                 .query_drop(format!("REVOKE ALL PRIVILEGES, GRANT OPTION FROM {to}"))
                 .map_err(stmt_error)?;
@@ -402,7 +427,7 @@ pub(crate) fn clone_account(
         } else {
             let stmt =
                 password_statement("CREATE USER", s.mariadb, clone, host, src_plugin, password);
-            s.conn.query_drop(stmt.as_str()).map_err(stmt_error)?;
+            run_password_statement(&mut s, &stmt)?;
         }
         let from = printed_accounts(source, host);
         for line in show_grants(&mut s, source, host)? {
@@ -450,12 +475,12 @@ pub(crate) fn create_account(
     let mut rows = hosts(&mut s, user)?;
     if rows.is_empty() {
         let stmt = password_statement("CREATE USER", s.mariadb, user, "%", "", password);
-        s.conn.query_drop(stmt.as_str()).map_err(stmt_error)?;
+        run_password_statement(&mut s, &stmt)?;
         rows.push(("%".to_string(), String::new()));
     } else {
         for (host, plugin) in &rows {
             let stmt = password_statement("ALTER USER", s.mariadb, user, host, plugin, password);
-            s.conn.query_drop(stmt.as_str()).map_err(stmt_error)?;
+            run_password_statement(&mut s, &stmt)?;
         }
     }
     if let Some(db) = &instance.database {
