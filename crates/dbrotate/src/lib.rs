@@ -85,6 +85,22 @@
 //!
 //! See [`set_password`], [`clone_account`] and [`create_account`] for what
 //! each does on each engine.
+//!
+//! # Testing
+//!
+//! The cargo feature `testing` adds the module `testing` (only with it):
+//! `testing::PgCluster`, a private PostgreSQL cluster with SCRAM password
+//! authentication and a statement log, for other crates' end-to-end tests,
+//! and helpers for unique account names and random passwords.
+//!
+//! This crate's integration tests (`tests/`) use that cluster for
+//! PostgreSQL (Debian's binaries under `/usr/lib/postgresql/<v>/bin`, or
+//! `$RAMPART_PG_BIN`), the MariaDB/MySQL server at
+//! `$RAMPART_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306`) and
+//! the Redis server at `$RAMPART_TEST_REDIS_URL` (default
+//! `redis://127.0.0.1:6379`), making uniquely named accounts and removing
+//! them afterwards. `RAMPART_TEST_POSTGRES=skip`, `RAMPART_TEST_MYSQL=skip`
+//! and `RAMPART_TEST_REDIS=skip` skip an engine's tests.
 
 mod deadline;
 mod error;
