@@ -31,7 +31,8 @@
 //! - **MariaDB**: never the plaintext either: `IDENTIFIED BY PASSWORD
 //!   '*<hex>'`, the `mysql_native_password` hash (`*` and the upper-case hex
 //!   of SHA1(SHA1(password))). The account's authentication plugin becomes
-//!   `mysql_native_password` (RDS's default for MariaDB).
+//!   `mysql_native_password` (RDS's default for MariaDB). A test runs a private
+//!   MariaDB with its general query log on and finds no password in it.
 //! - **MySQL**: an account using `mysql_native_password` gets `IDENTIFIED
 //!   WITH mysql_native_password AS '*<hex>'` (no plaintext); any other
 //!   plugin (MySQL 8's default `caching_sha2_password`) gets `IDENTIFIED BY

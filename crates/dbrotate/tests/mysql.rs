@@ -425,3 +425,165 @@ fn admin_without_privilege() {
     }
     assert!(check_login(&inst, &victim, &victim_pw).unwrap());
 }
+
+/// A private MariaDB server with its general query log on, in a temporary
+/// directory: stopped and deleted on drop, or by a watchdog once the test
+/// process is gone.
+struct PrivateMariaDb {
+    dir: std::path::PathBuf,
+    port: u16,
+    server: std::process::Child,
+    watchdog: std::process::Child,
+}
+
+impl PrivateMariaDb {
+    /// `None` when MariaDB's binaries are not installed.
+    fn start() -> Option<Self> {
+        use std::process::{Command, Stdio};
+        let found = |b: &str| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {b}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !found("mariadb-install-db") || !found("mariadbd") {
+            eprintln!("no mariadb-install-db/mariadbd: the general-log test is skipped");
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("rampart-mariadb-{}", random_suffix(10)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = Command::new("mariadb-install-db")
+            .args(["--no-defaults", "--user=root", "--skip-test-db"])
+            .args(["--auth-root-authentication-method=normal"])
+            .arg(format!("--datadir={}", dir.join("data").display()))
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mariadb-install-db: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = common::closed_port();
+        let server = Command::new("mariadbd")
+            .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1"])
+            .args(["--skip-name-resolve", "--skip-log-bin", "--general-log=1"])
+            .args(["--innodb-buffer-pool-size=16M"])
+            .arg(format!("--datadir={}", dir.join("data").display()))
+            .arg(format!("--socket={}", dir.join("sock").display()))
+            .arg(format!("--port={port}"))
+            .arg(format!(
+                "--general-log-file={}",
+                dir.join("general.log").display()
+            ))
+            .arg(format!("--log-error={}", dir.join("error.log").display()))
+            .arg(format!("--pid-file={}", dir.join("server.pid").display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let watchdog = Command::new("sh")
+            .args([
+                "-c",
+                "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; kill \"$2\"; sleep 3; \
+                 rm -rf \"$3\"",
+                "rampart-mariadb-watchdog",
+            ])
+            .arg(std::process::id().to_string())
+            .arg(server.id().to_string())
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let me = Self {
+            dir,
+            port,
+            server,
+            watchdog,
+        };
+        for _ in 0..100 {
+            if me.root().is_ok() {
+                return Some(me);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "the private MariaDB did not start: {}",
+            std::fs::read_to_string(me.dir.join("error.log")).unwrap_or_default()
+        );
+    }
+
+    fn root(&self) -> Result<Conn, mysql::Error> {
+        Conn::new(
+            OptsBuilder::new()
+                .ip_or_hostname(Some("127.0.0.1"))
+                .tcp_port(self.port)
+                .user(Some("root"))
+                .prefer_socket(false),
+        )
+    }
+
+    fn general_log(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(self.dir.join("general.log")).unwrap_or_default())
+            .into_owned()
+    }
+}
+
+impl Drop for PrivateMariaDb {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = self.watchdog.kill();
+        let _ = self.watchdog.wait();
+    }
+}
+
+/// MariaDB's general query log records every statement: the ones that set
+/// passwords hold only their `mysql_native_password` hash.
+#[test]
+fn general_log_never_sees_a_password() {
+    if common::skipped("RAMPART_TEST_MYSQL") {
+        return;
+    }
+    let Some(server) = PrivateMariaDb::start() else {
+        return;
+    };
+    server
+        .root()
+        .unwrap()
+        .query_drop("CREATE DATABASE app")
+        .unwrap();
+    let inst = Instance::new(
+        Engine::MariaDb,
+        "127.0.0.1",
+        server.port,
+        "root",
+        Secret::default(),
+    )
+    .with_database("app");
+    let (pw1, pw2, pw3) = (
+        random_password(24),
+        Secret::new(format!("{} it's ünï", random_password(16).expose())),
+        random_password(24),
+    );
+    create_account(&inst, "app", &pw1, Privilege::ReadWrite).unwrap();
+    set_password(&inst, "app", &pw2).unwrap();
+    clone_account(&inst, "app", "app_clone", &pw3).unwrap();
+    assert!(check_login(&inst, "app", &pw2).unwrap());
+    assert!(check_login(&inst, "app_clone", &pw3).unwrap());
+    assert!(!check_login(&inst, "app", &pw1).unwrap());
+    let log = server.general_log();
+    assert!(
+        log.contains(&format!(
+            "ALTER USER `app`@`%` IDENTIFIED BY PASSWORD '{}'",
+            mysql_native_hash(&pw2)
+        )),
+        "{log}"
+    );
+    common::assert_clean(&log, &[&pw1, &pw2, &pw3]);
+}
