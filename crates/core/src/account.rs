@@ -168,6 +168,9 @@ impl Rampart {
             clock,
             settings,
             costly,
+            oidc_verifier: rampart_federation::oidc::Verifier::new(
+                rampart_federation::oidc::FetchOptions::default(),
+            ),
             account_id: account.account_id,
             policy_cache: Arc::default(),
             materials: Arc::default(),

@@ -390,7 +390,7 @@ pub mod ledger {
     }
 
     /// Records an allowed decision, if a ledger is open.
-    pub(crate) fn note(action: &str, resource: &str) {
+    pub fn note(action: &str, resource: &str) {
         LEDGER.with(|l| {
             if let Some(v) = l.borrow_mut().as_mut() {
                 if v.len() < MAX_ENTRIES && !v.iter().any(|(a, r)| a == action && r == resource) {

@@ -12,6 +12,7 @@ pub mod console;
 pub mod costly;
 pub mod diagnostic;
 mod error;
+pub mod federation;
 pub mod kms;
 mod principal;
 pub mod ram;

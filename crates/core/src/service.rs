@@ -78,6 +78,8 @@ pub struct Rampart {
     pub(crate) audit: Arc<crate::audit::AuditSink>,
     pub(crate) default_key_id: Arc<std::sync::OnceLock<String>>,
     pub(crate) costly: Arc<crate::costly::CostlyPool>,
+    /// Verifies OIDC tokens (and caches issuers' keys).
+    pub(crate) oidc_verifier: rampart_federation::oidc::Verifier,
 }
 
 impl std::fmt::Debug for Rampart {

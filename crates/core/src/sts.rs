@@ -106,7 +106,8 @@ pub fn role_name_from_arn<'a>(account_id: &str, arn: &'a str) -> Result<&'a str,
     Ok(name)
 }
 
-fn session_name(n: &str) -> Result<(), ApiError> {
+/// A `RoleSessionName`: 2–64 of `[A-Za-z0-9.@_-]`.
+pub(crate) fn check_session_name(n: &str) -> Result<(), ApiError> {
     let ok = (2..=64).contains(&n.chars().count())
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || ".@_-".contains(c));
@@ -147,7 +148,7 @@ impl Rampart {
         req: AssumeRole,
         context: &Context,
     ) -> Result<(Credentials, AssumedRoleUser), ApiError> {
-        session_name(&req.role_session_name)?;
+        check_session_name(&req.role_session_name)?;
         let duration = req.duration_seconds.unwrap_or(3600);
         if duration < 900 || duration > role.max_session_duration {
             return Err(ApiError::new(
@@ -187,6 +188,17 @@ impl Rampart {
                 assumed_role_id: format!("{}:{}", role.role_id, req.role_session_name),
             },
         ))
+    }
+
+    /// Mints a role session that no console logon with MFA opened.
+    pub(crate) fn mint_session(
+        &self,
+        role: &rampart_store::RoleRow,
+        session: &str,
+        duration: i64,
+        policy: Option<String>,
+    ) -> Result<Credentials, ApiError> {
+        self.mint(role, session, duration, policy, None)
     }
 
     fn mint(

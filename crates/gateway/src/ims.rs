@@ -7,12 +7,14 @@
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
+use crate::ims_federation as fed;
 use crate::ims_groups;
 use crate::products::ActionSpec;
 use crate::ram;
 use crate::ram_account as acct;
 use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
+use rampart_store::ProviderKind;
 
 const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
 const USERS: &[Sel] = &[Sel::Container(Container::Users)];
@@ -146,6 +148,44 @@ pub static ACTIONS: &[ActionSpec] = &[
         &[UPN],
         ram::get_access_key_last_used,
     ),
+    ActionSpec::new("CreateOIDCProvider", &[fed::NEW_OIDC], fed::create_oidc),
+    ActionSpec::new("GetOIDCProvider", &[fed::OIDC], fed::get_oidc),
+    ActionSpec::new(
+        "ListOIDCProviders",
+        &[Sel::Providers(ProviderKind::Oidc)],
+        fed::list_oidc,
+    ),
+    ActionSpec::new("UpdateOIDCProvider", &[fed::OIDC], fed::update_oidc),
+    ActionSpec::new("DeleteOIDCProvider", &[fed::OIDC], fed::delete_oidc),
+    ActionSpec::new(
+        "AddClientIdToOIDCProvider",
+        &[fed::OIDC],
+        fed::add_client_id,
+    ),
+    ActionSpec::new(
+        "RemoveClientIdFromOIDCProvider",
+        &[fed::OIDC],
+        fed::remove_client_id,
+    ),
+    ActionSpec::new(
+        "AddFingerprintToOIDCProvider",
+        &[fed::OIDC],
+        fed::add_fingerprint,
+    ),
+    ActionSpec::new(
+        "RemoveFingerprintFromOIDCProvider",
+        &[fed::OIDC],
+        fed::remove_fingerprint,
+    ),
+    ActionSpec::new("CreateSAMLProvider", &[fed::NEW_SAML], fed::create_saml),
+    ActionSpec::new("GetSAMLProvider", &[fed::SAML], fed::get_saml),
+    ActionSpec::new(
+        "ListSAMLProviders",
+        &[Sel::Providers(ProviderKind::Saml)],
+        fed::list_saml,
+    ),
+    ActionSpec::new("UpdateSAMLProvider", &[fed::SAML], fed::update_saml),
+    ActionSpec::new("DeleteSAMLProvider", &[fed::SAML], fed::delete_saml),
 ];
 
 /// Refuses IMS parameters whose rules Rampart does not enforce, rather

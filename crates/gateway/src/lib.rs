@@ -11,6 +11,7 @@ pub mod authorize;
 pub mod decode;
 pub mod encode;
 mod ims;
+mod ims_federation;
 mod ims_groups;
 mod ims_tags;
 mod ims_users;
@@ -54,6 +55,19 @@ pub struct Ctx<'a> {
     pub secure: bool,
     /// The product of the action.
     pub product: Product,
+}
+
+/// What an anonymous action's handler sees: the domain and the request's
+/// parameters (no caller: the request proves who it is by what it carries).
+pub struct AnonymousCtx<'a> {
+    /// The domain service.
+    pub rampart: &'a Rampart,
+    /// Decoded parameters.
+    pub params: &'a Params,
+    /// The request's peer address.
+    pub source_ip: Option<&'a str>,
+    /// Whether the request came over TLS.
+    pub secure: bool,
 }
 
 /// One authenticated call of an action.
@@ -335,6 +349,9 @@ impl Gateway {
         nonce: &mut Option<auth::Pending>,
     ) -> Result<Output, ApiError> {
         let spec = lookup(d.product, &d.action)?;
+        if let Some(anonymous) = spec.anonymous {
+            return Self::run_anonymous(&self.rampart, anonymous, req, d, outcome);
+        }
         let defer = spec.may_run_before_verdict();
         let (principal, pending) = auth::authenticate(&self.rampart, req, d, defer)?;
         *nonce = pending;
@@ -347,6 +364,30 @@ impl Gateway {
             secure: req.secure,
         };
         self.run(&call, outcome)
+    }
+
+    /// Runs an anonymous action: no signature, timestamp or nonce is asked
+    /// for; the audit trail names whom the request proved to be.
+    fn run_anonymous(
+        rampart: &Rampart,
+        handler: products::AnonymousFn,
+        req: &RpcRequest,
+        d: &decode::Decoded,
+        outcome: &mut Outcome,
+    ) -> Result<Output, ApiError> {
+        let ctx = AnonymousCtx {
+            rampart,
+            params: &d.params,
+            source_ip: req.source_ip.as_deref(),
+            secure: req.secure,
+        };
+        ledger::open();
+        let result = handler(&ctx);
+        outcome.authorized = ledger::take();
+        outcome.resource = outcome.authorized.first().map(|(_, r)| r.clone());
+        let (out, identity) = result?;
+        outcome.principal = Some(identity);
+        Ok(out)
     }
 
     /// Resolves what an action acts on, authorizes it, and runs the action

@@ -93,6 +93,18 @@ pub fn host_id(product_code: &str, region: &str) -> String {
 /// Runs an action on its authorized target.
 pub type HandlerFn = fn(&Ctx<'_>) -> Result<Output, ApiError>;
 
+/// Runs an anonymous action (no signature: the request carries its own
+/// proof, an OIDC token or a SAML assertion); returns the answer and who
+/// the request turned out to be, for the audit trail.
+pub type AnonymousFn = fn(&crate::AnonymousCtx<'_>) -> Result<(Output, String), ApiError>;
+
+/// The handler slot of an anonymous action (never called).
+fn no_signed_handler(_: &Ctx<'_>) -> Result<Output, ApiError> {
+    Err(ApiError::internal(
+        "an anonymous action reached the signed path",
+    ))
+}
+
 /// One implemented action: its name, what it acts on, its handler.
 pub struct ActionSpec {
     /// Action name (`CreateUser`).
@@ -107,6 +119,8 @@ pub struct ActionSpec {
     /// operations): it never runs before its nonce's verdict, even when it
     /// changes nothing, so that a replay costs nothing but the check.
     pub costly: bool,
+    /// An anonymous action's handler (then the request is not signed).
+    pub anonymous: Option<AnonymousFn>,
 }
 
 impl ActionSpec {
@@ -117,6 +131,19 @@ impl ActionSpec {
             targets,
             handler,
             costly: false,
+            anonymous: None,
+        }
+    }
+
+    /// The entry of an anonymous action: no signature is asked for or
+    /// checked; the handler authenticates the request by what it carries.
+    pub const fn anonymous(name: &'static str, handler: AnonymousFn) -> Self {
+        Self {
+            name,
+            targets: &[],
+            handler: no_signed_handler,
+            costly: true,
+            anonymous: Some(handler),
         }
     }
 

@@ -221,7 +221,7 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
 ];
 
-fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {
+pub(crate) fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {
     let mut m = Map::new();
     m.insert(
         name.into(),

@@ -1,13 +1,14 @@
 //! STS (2015-04-01) actions.
 
 use rampart_core::authz::AccessRequest;
+use rampart_core::federation::{FederatedAssume, FederatedSession};
 use rampart_core::sts::AssumeRole;
 use rampart_core::{ApiError, Principal};
 use serde_json::{Map, Value};
 
 use crate::products::ActionSpec;
 use crate::target::Sel;
-use crate::{Ctx, Output};
+use crate::{AnonymousCtx, Ctx, Output};
 
 /// The implemented STS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -17,6 +18,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         targets: &[Sel::RoleArn("RoleArn")],
         handler: assume_role,
         costly: false,
+        anonymous: None,
     },
     ActionSpec {
         name: "GetCallerIdentity",
@@ -24,8 +26,70 @@ pub static ACTIONS: &[ActionSpec] = &[
         targets: &[],
         handler: get_caller_identity,
         costly: false,
+        anonymous: None,
     },
+    ActionSpec::anonymous("AssumeRoleWithOIDC", assume_role_with_oidc),
+    ActionSpec::anonymous("AssumeRoleWithSAML", assume_role_with_saml),
 ];
+
+fn federated(ctx: &AnonymousCtx<'_>, provider: &str) -> FederatedAssume {
+    let p = ctx.params;
+    FederatedAssume {
+        provider_arn: p.get(provider).unwrap_or_default().to_string(),
+        role_arn: p.get("RoleArn").unwrap_or_default().to_string(),
+        role_session_name: p.opt("RoleSessionName"),
+        policy: p.opt("Policy"),
+        duration_seconds: p.opt("DurationSeconds"),
+    }
+}
+
+/// The answer of a federated AssumeRole.
+fn session_answer<I: serde::Serialize>(
+    info_name: &str,
+    s: FederatedSession<I>,
+) -> Result<(Output, String), ApiError> {
+    let mut out = Map::new();
+    out.insert("Credentials".into(), to_value(&s.credentials)?);
+    out.insert("AssumedRoleUser".into(), to_value(&s.assumed_role_user)?);
+    out.insert(info_name.into(), to_value(&s.info)?);
+    out.insert("SourceIdentity".into(), Value::String(String::new()));
+    Ok((out, s.identity))
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(ApiError::internal)
+}
+
+fn required(ctx: &AnonymousCtx<'_>, name: &str, code: &'static str) -> Result<(), ApiError> {
+    match ctx.params.get(name).filter(|s| !s.is_empty()) {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(
+            400,
+            code,
+            format!("Parameter {name} is required."),
+        )),
+    }
+}
+
+fn assume_role_with_oidc(ctx: &AnonymousCtx<'_>) -> Result<(Output, String), ApiError> {
+    required(ctx, "OIDCProviderArn", "MissingParameter.OIDCProviderArn")?;
+    required(ctx, "RoleArn", "MissingParameter.RoleArn")?;
+    let token = ctx.params.get("OIDCToken").unwrap_or_default().trim();
+    let s = ctx
+        .rampart
+        .assume_role_with_oidc(token, &federated(ctx, "OIDCProviderArn"))?;
+    session_answer("OIDCTokenInfo", s)
+}
+
+fn assume_role_with_saml(ctx: &AnonymousCtx<'_>) -> Result<(Output, String), ApiError> {
+    required(ctx, "SAMLProviderArn", "MissingParameter.SAMLProviderArn")?;
+    required(ctx, "RoleArn", "MissingParameter.RoleArn")?;
+    let assertion = ctx.params.get("SAMLAssertion").unwrap_or_default().trim();
+    let s = ctx
+        .rampart
+        .assume_role_with_saml(assertion, &federated(ctx, "SAMLProviderArn"))?;
+    session_answer("SAMLAssertionInfo", s)
+}
 
 fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;

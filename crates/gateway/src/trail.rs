@@ -17,6 +17,7 @@ pub static ACTIONS: &[ActionSpec] = &[ActionSpec {
     targets: &[Sel::Container(Container::Trail)],
     handler: lookup_events,
     costly: false,
+    anonymous: None,
 }];
 
 fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> {

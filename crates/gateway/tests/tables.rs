@@ -20,8 +20,8 @@ fn every_real_action_is_served_or_answers_not_implemented() {
         (Product::Sts, "GenerateSessionAccessKey"),
         (Product::Ram, "GetServiceLinkedRoleTemplate"),
         (Product::Ims, "GetAccountSummary"),
-        (Product::Ims, "ListOIDCProviders"),
-        (Product::Ims, "ListOIDCProviders"),
+        (Product::Ims, "ListApplications"),
+        (Product::Ims, "GetUserSsoSettings"),
     ];
     for (product, action) in samples {
         assert!(

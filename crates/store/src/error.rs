@@ -41,6 +41,8 @@ pub enum Entity {
     Stage,
     /// A virtual MFA device (or, for a user, its bound device).
     MfaDevice,
+    /// An identity provider (OIDC or SAML).
+    Provider,
 }
 
 /// A store operation failed. Business outcomes (not found, conflict, limit)

@@ -16,6 +16,7 @@
 
 mod audit;
 mod error;
+pub mod federation;
 pub mod files;
 mod kms;
 mod mysql;
@@ -31,6 +32,7 @@ pub mod tx;
 
 pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use error::{Entity, StoreError, StoreResult};
+pub use federation::{FederationStore, ProviderKind, ProviderRow};
 pub use kms::*;
 pub use mysql::MysqlStore;
 pub use nonce::{blocking, NonceCheck};
@@ -59,6 +61,7 @@ pub trait Store:
     + RotationStore
     + AuditStore
     + ConsoleSessionStore
+    + FederationStore
     + Send
     + Sync
     + 'static
@@ -78,6 +81,7 @@ impl<T> Store for T where
         + RotationStore
         + AuditStore
         + ConsoleSessionStore
+        + FederationStore
         + Send
         + Sync
         + 'static

@@ -151,6 +151,8 @@ pub enum Limit {
     DefaultKey = 7,
     /// `max_mfa_devices`.
     MfaDevices = 8,
+    /// Identity providers.
+    Providers = 9,
 }
 
 /// A lock held until the transaction ends, for a check that a row lock

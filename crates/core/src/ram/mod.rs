@@ -175,6 +175,9 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             "LimitExceeded.Tag",
             "A resource would have more than 20 tags; remove some first.",
         ),
+        StoreError::NotFound(Provider) | StoreError::Conflict(Provider) => {
+            ApiError::internal("an identity provider's outcome reached RAM's errors")
+        }
         StoreError::Limit(other) => ApiError::internal(format!("unexpected limit {other:?}")),
         StoreError::Backend(msg) => ApiError::internal(msg),
     }

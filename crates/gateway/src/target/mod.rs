@@ -17,7 +17,7 @@ use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::secrets::SecretAuth;
 use rampart_core::ram::policies::parse_policy_type;
 use rampart_core::{ApiError, Principal, Rampart};
-use rampart_store::{PolicyType, RoleRow, TagResource};
+use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 use serde_json::Value;
 
 use crate::{Params, Product};
@@ -155,6 +155,18 @@ pub enum Sel {
     /// The RAM user a RAM secret holds (`ExtendedConfig.UserName` when
     /// `SecretType` is `RAMCredentials`), authorized with `ram:GetUser`.
     RamSecretUser,
+    /// An identity provider by name (`acs:ram::<uid>:oidc-provider/<name>`
+    /// or `…:saml-provider/<name>`); `existing`: it must exist.
+    Provider {
+        /// OIDC or SAML.
+        kind: ProviderKind,
+        /// The parameter.
+        param: &'static str,
+        /// Whether it must exist.
+        existing: bool,
+    },
+    /// The account's identity providers of a kind (`…:oidc-provider/*`).
+    Providers(ProviderKind),
 }
 
 mod account;
@@ -298,7 +310,12 @@ impl Resolver<'_> {
             Sel::Container(_)
             | Sel::NewGroupName(_)
             | Sel::RamSecretUser
-            | Sel::SecretsList => Ok(()),
+            | Sel::SecretsList
+            | Sel::Providers(_) => Ok(()),
+            Sel::Provider { param, .. } => rampart_core::federation::check_provider_name(
+                param,
+                p.required(param)?,
+            ),
             Sel::Mfa(param) => self.mfa_name(param).map(|_| ()),
             Sel::Upn { self_default } => match (nonempty(p, "UserPrincipalName"), self.principal) {
                 (Some(upn), _) => self.upn_user(upn).map(|_| ()),
@@ -410,6 +427,45 @@ impl Resolver<'_> {
                 }
             }
             Sel::Upn { .. } => self.resolve_upn(plan)?,
+            Sel::Providers(kind) => {
+                let arn = match kind {
+                    ProviderKind::Oidc => self.rampart.oidc_provider_arn("*"),
+                    ProviderKind::Saml => self.rampart.saml_provider_arn("*"),
+                };
+                self.check(plan, None, arn, ResourceAuth::None);
+            }
+            Sel::Provider {
+                kind,
+                param,
+                existing,
+            } => {
+                plan.consumed.push(param);
+                let name = self.params.required(param)?;
+                let arn = match kind {
+                    ProviderKind::Oidc => self.rampart.oidc_provider_arn(name),
+                    ProviderKind::Saml => self.rampart.saml_provider_arn(name),
+                };
+                self.check(plan, None, arn, ResourceAuth::None);
+                if existing && !self.rampart.provider_exists(kind, name)? {
+                    Self::note_missing(
+                        plan,
+                        match kind {
+                            ProviderKind::Oidc => entity_missing(
+                                "EntityNotExist.OIDCProvider",
+                                "The OIDC provider does not exist.",
+                            ),
+                            ProviderKind::Saml => entity_missing(
+                                "EntityNotExist.SAMLProvider",
+                                "The SAML provider does not exist.",
+                            ),
+                        },
+                    );
+                } else {
+                    plan.target
+                        .slots
+                        .push((param, Entity::Provider(name.to_string())));
+                }
+            }
             Sel::ImsUser { access_key } => self.resolve_ims_user(access_key, plan)?,
             Sel::ImsTagged => self.resolve_ims_tagged(plan)?,
             Sel::Mfa(param) => self.resolve_mfa(param, plan)?,

@@ -24,6 +24,8 @@ pub enum Entity {
     Mfa(String),
     /// A user whose tags a call reads or changes (id, stored name).
     TaggedUser(String, String),
+    /// An identity provider (its name).
+    Provider(String),
 }
 
 /// One secret of a batch read.
@@ -95,6 +97,14 @@ impl Target {
         match self.find(|e| matches!(e, Entity::Mfa(_))) {
             Some(Entity::Mfa(n)) => Ok(n),
             _ => Err(unplanned("MFA device")),
+        }
+    }
+
+    /// The identity provider (its name).
+    pub fn provider(&self) -> Result<&str, ApiError> {
+        match self.find(|e| matches!(e, Entity::Provider(_))) {
+            Some(Entity::Provider(n)) => Ok(n),
+            _ => Err(unplanned("identity provider")),
         }
     }
 

@@ -87,6 +87,19 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
         "CreatePolicy" => vec![("PolicyName", s("newpolicy"))],
         "CreateAlias" => vec![("AliasName", s("alias/new"))],
         "CreateSecret" => vec![("SecretName", s("new/secret"))],
+        "CreateOIDCProvider" => vec![
+            ("OIDCProviderName", s("new-oidc")),
+            ("IssuerUrl", s("https://new.example.com")),
+        ],
+        "CreateSAMLProvider" => vec![
+            ("SAMLProviderName", s("new-saml")),
+            ("EncodedSAMLMetadataDocument", Some(saml_metadata())),
+        ],
+        "AddClientIdToOIDCProvider" => vec![("ClientId", s("another"))],
+        "RemoveClientIdFromOIDCProvider" => vec![("ClientId", s("sts.aliyuncs.com"))],
+        "AddFingerprintToOIDCProvider" => vec![("Fingerprint", s(&"b".repeat(40)))],
+        "RemoveFingerprintFromOIDCProvider" => vec![("Fingerprint", s(FINGERPRINT))],
+        "UpdateSAMLProvider" => vec![("NewDescription", s("new"))],
         "DeleteUser" => vec![
             ("UserName", s("dave")),
             (
@@ -192,4 +205,15 @@ pub fn ims_tagged_variants(fx: &Fixture) -> Vec<Overrides> {
         ids(&fx.user_ids.1),
         ids("no-such-user"),
     ]
+}
+
+/// A fingerprint the oracle's OIDC provider pins.
+pub const FINGERPRINT: &str = "902ef2deeb3c5b13ea4c3d5193629309e2311234";
+
+/// A SAML IdP's metadata (Base64), as providers take it.
+pub fn saml_metadata() -> String {
+    use base64::Engine;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../federation/tests/fixtures/saml/metadata.xml");
+    base64::engine::general_purpose::STANDARD.encode(std::fs::read(path).unwrap())
 }

@@ -21,6 +21,8 @@ pub enum Thing {
     Account,
     /// A virtual MFA device, by name.
     Mfa(String),
+    /// An identity provider, by kind and name.
+    Provider(ProviderKind, String),
 }
 
 /// One read or write of an entity.
@@ -765,6 +767,44 @@ impl RotationStore for Recorder {
         self.secret(name, "record_rotation_failure");
         self.inner
             .record_rotation_failure(name, owner, error, retry_at)
+    }
+}
+
+impl FederationStore for Recorder {
+    fn create_provider(&self, kind: ProviderKind, row: &ProviderRow, max: u64) -> StoreResult<()> {
+        self.push(
+            Thing::Provider(kind, row.name.clone()),
+            "create_provider",
+            true,
+        );
+        self.inner.create_provider(kind, row, max)
+    }
+    fn get_provider(&self, kind: ProviderKind, name: &str) -> StoreResult<Option<ProviderRow>> {
+        self.note(Thing::Provider(kind, name.into()), "get_provider");
+        self.inner.get_provider(kind, name)
+    }
+    fn list_providers(
+        &self,
+        kind: ProviderKind,
+        marker: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ProviderRow>> {
+        let rows = self.inner.list_providers(kind, marker, limit)?;
+        for r in &rows {
+            self.note(Thing::Provider(kind, r.name.clone()), "list_providers");
+        }
+        Ok(rows)
+    }
+    fn update_provider(&self, kind: ProviderKind, row: &ProviderRow) -> StoreResult<()> {
+        self.note(Thing::Provider(kind, row.name.clone()), "update_provider");
+        self.inner.update_provider(kind, row)
+    }
+    fn delete_provider(&self, kind: ProviderKind, name: &str) -> StoreResult<()> {
+        self.note(Thing::Provider(kind, name.into()), "delete_provider");
+        self.inner.delete_provider(kind, name)
+    }
+    fn use_saml_assertion(&self, p: &str, id: &str, exp: i64, now: i64) -> StoreResult<bool> {
+        self.inner.use_saml_assertion(p, id, exp, now)
     }
 }
 

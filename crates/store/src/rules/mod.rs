@@ -9,6 +9,7 @@
 //! the indexes' job: a unique violation becomes `Conflict`.
 
 mod audit;
+mod federation;
 mod groups;
 mod kms;
 mod mfa;
