@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use crate::context::{Context, Typed};
 use crate::date::parse_date;
+use crate::index::Subject;
 use crate::ip::IpNet;
 use crate::json::Json;
 use crate::pattern::Pattern;
@@ -199,7 +200,14 @@ impl Condition {
             Values::StrIgnoreCase(vals) => vals
                 .iter()
                 .any(|p| value.chars().flat_map(char::to_lowercase).eq(p.chars())),
-            Values::Like(pats) => pats.iter().any(|p| p.matches(value)),
+            Values::Like(pats) => {
+                let subject = Subject {
+                    text: value,
+                    index: &typed.index,
+                    folded: false,
+                };
+                pats.iter().any(|p| p.matches_in(subject))
+            }
             Values::Num(vals) => typed.number.is_some_and(|v| {
                 vals.iter().any(|&p| match self.operator {
                     NumericLessThan => v < p,

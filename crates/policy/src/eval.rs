@@ -3,6 +3,7 @@
 
 use crate::context::Context;
 use crate::document::{PolicyDocument, StatementEffect};
+use crate::index::{LazyIndex, Subject};
 use crate::principal::Caller;
 
 /// One request to authorize.
@@ -202,6 +203,20 @@ fn run(
     caller: Option<&Caller<'_>>,
     context: &Context,
 ) -> Decision {
+    // Every pattern of every statement is matched against the same action and
+    // resource: once enough are, each is indexed (see `crate::index`).
+    let action_index = LazyIndex::default();
+    let action = Subject {
+        text: action,
+        index: &action_index,
+        folded: true,
+    };
+    let resource_index = LazyIndex::default();
+    let resource = resource.map(|text| Subject {
+        text,
+        index: &resource_index,
+        folded: false,
+    });
     // The first matching Deny decides at once; Allow statements are skipped
     // once one has matched, as only a Deny can still change the effect.
     let mut first_allow = None;
@@ -209,7 +224,7 @@ fn run(
         for (si, statement) in policy.document.statements.iter().enumerate() {
             let deny = statement.effect == StatementEffect::Deny;
             if (deny || first_allow.is_none())
-                && statement.applies(action, resource, caller, context)
+                && statement.applies_to(action, resource, caller, context)
             {
                 if deny {
                     return decided(Effect::ExplicitDeny, policies, pi, si);
