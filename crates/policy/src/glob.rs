@@ -212,7 +212,7 @@ impl Middle {
         let mut work = 0;
         let mut i = from;
         loop {
-            i = skip_to(bytes, i, first, ci)?;
+            i = skip_to(text, i, first, ci)?;
             let head = bytes.get(i..i + needle.len())?;
             let equal = if ci {
                 head.eq_ignore_ascii_case(needle)
@@ -483,17 +483,26 @@ fn matches_ascii(segment: &Segment, bytes: &[u8], pos: usize, ci: bool) -> bool 
         && segment.text.is_ascii()
 }
 
-/// The next position at or after `i` of the byte `first` (ASCII, lowercase
-/// when `ci`, then matching either case) in `bytes`.
+/// The next position at or after byte `i` (a character boundary) of `text`
+/// of the byte `first` (ASCII, lowercase when `ci`, then matching either case).
 #[inline]
-fn skip_to(bytes: &[u8], i: usize, first: u8, ci: bool) -> Option<usize> {
-    let rest = bytes.get(i..)?;
-    let found = if ci {
-        rest.iter().position(|b| b.to_ascii_lowercase() == first)
-    } else {
-        rest.iter().position(|&b| b == first)
-    };
-    found.map(|k| i + k)
+fn skip_to(text: &str, i: usize, first: u8, ci: bool) -> Option<usize> {
+    let rest = text.get(i..)?;
+    let bytes = rest.as_bytes();
+    if ci && first.is_ascii_alphabetic() {
+        let k = bytes.iter().position(|b| b.to_ascii_lowercase() == first)?;
+        return Some(i + k);
+    }
+    // Nearby, byte by byte; farther, `str::find` with a `char` (`memchr`).
+    let mut near = bytes.len().min(32);
+    if let Some(k) = bytes[..near].iter().position(|&b| b == first) {
+        return Some(i + k);
+    }
+    while !rest.is_char_boundary(near) {
+        near += 1;
+    }
+    let k = rest.get(near..)?.find(char::from(first))?;
+    Some(i + near + k)
 }
 
 /// The character at byte `i` of `text` and its length in bytes.
@@ -645,9 +654,9 @@ impl ShiftAnd {
     /// the segment starts with an ASCII literal, then that byte's next
     /// occurrence (always a character boundary).
     #[inline]
-    fn skip(&self, bytes: &[u8], i: usize, ci: bool) -> Option<usize> {
+    fn skip(&self, text: &str, i: usize, ci: bool) -> Option<usize> {
         match self.first {
-            Some(first) => skip_to(bytes, i, first, ci),
+            Some(first) => skip_to(text, i, first, ci),
             None => Some(i),
         }
     }
@@ -678,7 +687,7 @@ impl ShiftAnd {
         let mut i = from;
         while i < bytes.len() {
             if state == 0 {
-                i = self.skip(bytes, i, ci)?;
+                i = self.skip(text, i, ci)?;
             }
             let (c, width) = char_at(text, i)?;
             let c = if ci { c.to_ascii_lowercase() } else { c };
@@ -705,7 +714,7 @@ impl ShiftAnd {
         let mut i = from;
         while i < bytes.len() {
             if !active {
-                i = self.skip(bytes, i, ci)?;
+                i = self.skip(text, i, ci)?;
             }
             let (c, width) = char_at(text, i)?;
             let c = if ci { c.to_ascii_lowercase() } else { c };

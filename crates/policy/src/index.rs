@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 /// Wildcard matches against one string before it is indexed: a decision that
-/// reads a handful of patterns never pays for an index.
-const THRESHOLD: u32 = 16;
+/// reads an ordinary number of patterns never pays for an index (building one
+/// costs about as much as a few dozen matches).
+pub(crate) const THRESHOLD: u32 = 64;
 
 /// The largest index built: texts of up to this many characters, rows of up
 /// to this many words in all (512 KiB each way). A larger text is matched

@@ -94,7 +94,7 @@
 //!   whatever the pattern (no backtracking: a segment with `?` runs a compiled
 //!   bit-parallel automaton). A decision reading many patterns (a user may have
 //!   35 custom policies of 6,144 characters in force) indexes the action, the
-//!   resource and each `StringLike` context value once, after 16 wildcard
+//!   resource and each `StringLike` context value once, after 64 wildcard
 //!   matches against it, and then matches each pattern by reading the pattern
 //!   rather than the text, so a decision costs about the characters of the
 //!   policies in force × ⌈request string length / 64⌉ word operations. Parsing

@@ -105,7 +105,7 @@ fn bytes_eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{Index, LazyIndex};
+    use crate::index::{Index, LazyIndex, THRESHOLD};
     use proptest::prelude::*;
 
     /// The obviously correct, exponential reference.
@@ -229,7 +229,7 @@ mod tests {
             index: &lazy,
             folded: ci,
         };
-        for _ in 0..20 {
+        for _ in 0..THRESHOLD + 2 {
             assert_eq!(
                 pattern.matches_in(subject),
                 want,
