@@ -152,6 +152,13 @@ mod tests {
     }
 
     #[test]
+    fn shareable_across_threads() {
+        fn shareable<T: Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>() {}
+        shareable::<Context>();
+        shareable::<crate::document::PolicyDocument>();
+    }
+
+    #[test]
     fn with_replaces_and_push_appends() {
         let mut ctx = Context::new().with("k:a", "1").with("K:A", "2");
         assert_eq!(ctx.get("k:a"), Some(&["2".to_owned()][..]));
