@@ -6,12 +6,18 @@
 //! Decisions per second for a RAM user with 1, 10 and 100 attached policies,
 //! Rampart against Cedar on the same decisions; then the ratio and the p99
 //! latency of single decisions at 100 policies, measured with a timed loop.
+//!
+//! Then crafted policies: a user with the most custom policies RAM allows in
+//! force (35), each of the longest allowed size and packed with wildcard
+//! patterns built to be slow (see [`Attack`]), against a plain user with one
+//! ordinary policy, on the same request (a secret with the longest allowed
+//! name).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use rampart_policy_bench::workload;
+use rampart_policy_bench::{workload, Attack, Principal};
 
 const SIZES: [usize; 3] = [1, 10, 100];
 
@@ -35,6 +41,21 @@ fn criterion_benches(c: &mut Criterion) {
         });
         group.finish();
     }
+    // Crafted policies: each attack against a plain user on the same request.
+    let mut group = c.benchmark_group("adversarial");
+    for attack in Attack::ALL {
+        let plain = Principal::plain(attack).unwrap();
+        let plain_named = plain.named();
+        group.bench_function(format!("{}_plain_1_policy", attack.name()), |b| {
+            b.iter(|| black_box(&plain).decide(&plain_named).is_allowed());
+        });
+        let p = Principal::adversarial(attack).unwrap();
+        let named = p.named();
+        group.bench_function(format!("{}_35_policies", attack.name()), |b| {
+            b.iter(|| black_box(&p).decide(&named).is_allowed());
+        });
+    }
+    group.finish();
 }
 
 /// Decisions per second over `budget`, cycling through the calls.
@@ -109,9 +130,77 @@ fn summary() {
     println!("100 policies, cedar   single decision: p50 {p50} ns, p99 {p99} ns, max {max} ns (50000 samples)");
 }
 
+/// Nanoseconds per decision of `a` and `b`, timed in alternating batches (so
+/// both see the same machine load): the median over `rounds` of each batch's
+/// mean, and the median of the per-round ratios `a / b`.
+fn alternate(
+    rounds: usize,
+    batch_a: usize,
+    batch_b: usize,
+    mut a: impl FnMut() -> bool,
+    mut b: impl FnMut() -> bool,
+) -> (f64, f64, f64) {
+    let time = |n: usize, f: &mut dyn FnMut() -> bool| {
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(f());
+        }
+        t.elapsed().as_nanos() as f64 / n as f64
+    };
+    let (mut ta, mut tb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let x = time(batch_a, &mut a);
+        let y = time(batch_b, &mut b);
+        ta.push(x);
+        tb.push(y);
+        ratios.push(x / y);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(&mut ta), median(&mut tb), median(&mut ratios))
+}
+
+fn adversarial_summary() {
+    println!(
+        "\n=== crafted policies: 35 custom policies of up to 6144 characters against \
+         one ordinary policy, same request (alternating batches, medians of 15 rounds) ==="
+    );
+    for attack in Attack::ALL {
+        let plain = Principal::plain(attack).unwrap();
+        let plain_named = plain.named();
+        let p = Principal::adversarial(attack).unwrap();
+        let named = p.named();
+        let patterns: usize = p
+            .docs
+            .iter()
+            .flat_map(|d| d.statements())
+            .map(|s| s.resources().map_or(0, Iterator::count) + s.actions().count())
+            .sum();
+        let (adv, base, ratio) = alternate(
+            15,
+            20,
+            20_000,
+            || p.decide(&named).is_allowed(),
+            || plain.decide(&plain_named).is_allowed(),
+        );
+        let size = p.chars as f64 / plain.chars as f64;
+        println!(
+            "{:>17}: {patterns} patterns, {} characters, {:.1} µs per decision; plain user \
+             {base:.0} ns; ratio {ratio:.0}x for {size:.0}x the characters ({:.2}x per character)",
+            attack.name(),
+            p.chars,
+            adv / 1000.0,
+            ratio / size,
+        );
+    }
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     criterion_benches(&mut c);
     c.final_summary();
     summary();
+    adversarial_summary();
 }

@@ -372,6 +372,187 @@ impl Workload {
     }
 }
 
+/// Custom policies RAM lets a user have in force: 10 attached to the user
+/// itself, plus 5 on each of the 5 groups it may belong to (system policies
+/// are fixed documents, so an attacker cannot choose their text).
+pub const MAX_CUSTOM_POLICIES_IN_FORCE: usize = 10 + 5 * 5;
+
+/// The longest RAM policy document, in characters.
+pub const MAX_DOCUMENT_CHARS: usize = 6144;
+
+/// The longest KMS secret name, so the longest ARN a caller can make us match.
+pub const MAX_SECRET_NAME: usize = 192;
+
+/// Policies crafted to make decisions slow, each with the resource it is
+/// worst on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attack {
+    /// `acs:*a?a?…a?X*` (63-character segments, `X` a character the resource
+    /// lacks) against a secret named `aaa…a`: the worst case for a matcher
+    /// that tries every start position (about text length × segment length
+    /// steps per pattern).
+    LongSegments,
+    /// `acs:*a?a?…a?b*` against `bbbbabab…ab`: every character of the
+    /// patterns is common in the resource, so none is rejected by a look-up.
+    LongAlternating,
+    /// `acs:*a?b*`, as many as fit, against `bbbbabab…ab`: the most patterns.
+    ShortAlternating,
+}
+
+impl Attack {
+    /// Every attack, in the order the benchmark reports them.
+    pub const ALL: [Attack; 3] = [
+        Attack::LongSegments,
+        Attack::LongAlternating,
+        Attack::ShortAlternating,
+    ];
+
+    /// A short name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Attack::LongSegments => "long_segments",
+            Attack::LongAlternating => "long_alternating",
+            Attack::ShortAlternating => "short_alternating",
+        }
+    }
+
+    /// The resource the attack is built against: a secret with the longest
+    /// name KMS allows.
+    pub fn resource(self) -> String {
+        let name = match self {
+            Attack::LongSegments => "a".repeat(MAX_SECRET_NAME),
+            Attack::LongAlternating | Attack::ShortAlternating => {
+                format!("bbbb{}", "ab".repeat((MAX_SECRET_NAME - 4) / 2))
+            }
+        };
+        format!("acs:kms:cn-hangzhou:{ACCOUNT}:secret/{name}")
+    }
+
+    /// The `k`-th resource pattern (none matches [`Attack::resource`]).
+    fn pattern(self, k: usize) -> String {
+        // Letters the `LongSegments` resource lacks.
+        const ABSENT: &[u8] = b"bdfijlpqvwxyBDFGHJKLMNPQRSTVWXYZ";
+        match self {
+            Attack::LongSegments => {
+                let tail = char::from(ABSENT[k % ABSENT.len()]);
+                format!("acs:*{}{tail}*", "a?".repeat(31))
+            }
+            Attack::LongAlternating => format!("acs:*{}b*", "a?".repeat(31)),
+            Attack::ShortAlternating => "acs:*a?b*".to_owned(),
+        }
+    }
+
+    /// Policy `i`: one `Deny` statement of [`MAX_DOCUMENT_CHARS`] or just
+    /// under, whose actions are wildcard patterns that fail on
+    /// `kms:GetSecretValue` before one that matches (`kms:*`), and whose
+    /// resources are [`Attack::pattern`]s. As a `Deny`, it is read on every
+    /// request, whatever the other policies say.
+    pub fn policy(self, i: usize) -> String {
+        let actions: Vec<String> = (0..4)
+            .map(|k| format!("\"kms:*{}x{k}*\"", "e?".repeat(6)))
+            .chain(std::iter::once("\"kms:*\"".to_owned()))
+            .collect();
+        let head = format!(
+            r#"{{"Version":"1","Statement":[{{"Sid":"P{i}","Effect":"Deny","Action":[{}],"Resource":["#,
+            actions.join(",")
+        );
+        let foot = "]}]}";
+        let mut resources: Vec<String> = Vec::new();
+        let mut len = head.len() + foot.len();
+        for k in 0.. {
+            let r = format!("\"{}\"", self.pattern(i + k));
+            let extra = r.len() + usize::from(!resources.is_empty());
+            if len + extra > MAX_DOCUMENT_CHARS {
+                break;
+            }
+            len += extra;
+            resources.push(r);
+        }
+        format!("{head}{}{foot}", resources.join(","))
+    }
+}
+
+/// One principal's policies and the request it makes, for the cost of a
+/// decision (identity policies only, no Cedar twin).
+pub struct Principal {
+    /// Compiled policies.
+    pub docs: Vec<PolicyDocument>,
+    /// Their names.
+    pub names: Vec<String>,
+    /// The characters of the policies' text.
+    pub chars: usize,
+    /// The request's action.
+    pub action: String,
+    /// The request's resource.
+    pub resource: String,
+    /// The request's context.
+    pub context: Context,
+}
+
+impl Principal {
+    /// A user with `docs` attached, calling `kms:GetSecretValue` on
+    /// `resource` from 10.1.2.3 over TLS; fails if a document does not parse.
+    pub fn new(docs: &[String], resource: String) -> Result<Self, String> {
+        let chars = docs.iter().map(|d| d.chars().count()).sum();
+        let docs = docs
+            .iter()
+            .map(|d| parse(d, DocumentKind::Identity).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            names: (0..docs.len()).map(|i| format!("Policy{i}")).collect(),
+            docs,
+            chars,
+            action: "kms:GetSecretValue".to_owned(),
+            resource,
+            context: Context::new()
+                .with("acs:SourceIp", "10.1.2.3")
+                .with("acs:SecureTransport", "true")
+                .with("acs:CurrentTime", "2026-01-01T00:00:00Z"),
+        })
+    }
+
+    /// A plain user: one ordinary policy (read the secrets under `app1/`),
+    /// making the request of `attack`.
+    pub fn plain(attack: Attack) -> Result<Self, String> {
+        Self::new(&[ram_policy(1)], attack.resource())
+    }
+
+    /// A user with the most custom policies RAM allows in force, each as
+    /// long as allowed and built for `attack`.
+    pub fn adversarial(attack: Attack) -> Result<Self, String> {
+        let docs: Vec<String> = (0..MAX_CUSTOM_POLICIES_IN_FORCE)
+            .map(|i| attack.policy(i))
+            .collect();
+        Self::new(&docs, attack.resource())
+    }
+
+    /// The policies as the engine takes them.
+    pub fn named(&self) -> Vec<NamedPolicy<'_>> {
+        self.docs
+            .iter()
+            .zip(&self.names)
+            .map(|(d, n)| NamedPolicy {
+                name: n,
+                policy_type: "Custom",
+                version: "v1",
+                document: d,
+            })
+            .collect()
+    }
+
+    /// The decision on the request.
+    pub fn decide(&self, named: &[NamedPolicy<'_>]) -> Decision {
+        evaluate(
+            named,
+            &Request {
+                action: &self.action,
+                resource: &self.resource,
+                context: &self.context,
+            },
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,6 +567,25 @@ mod tests {
                 assert!(effects.contains(&Effect::ExplicitDeny));
                 assert!(effects.contains(&Effect::ImplicitDeny));
             }
+        }
+    }
+
+    #[test]
+    fn adversarial_documents_are_valid_full_and_deny_nothing() {
+        for attack in Attack::ALL {
+            for i in [0, 34] {
+                let doc = attack.policy(i);
+                let chars = doc.chars().count();
+                assert!(chars <= MAX_DOCUMENT_CHARS, "{chars}");
+                assert!(chars > MAX_DOCUMENT_CHARS - 80, "{chars}");
+            }
+            let name = attack.resource().rsplit('/').next().unwrap().len();
+            assert_eq!(name, MAX_SECRET_NAME);
+            let p = Principal::adversarial(attack).unwrap();
+            assert_eq!(p.docs.len(), MAX_CUSTOM_POLICIES_IN_FORCE);
+            assert_eq!(p.decide(&p.named()).effect, Effect::ImplicitDeny);
+            let plain = Principal::plain(attack).unwrap();
+            assert_eq!(plain.decide(&plain.named()).effect, Effect::ImplicitDeny);
         }
     }
 }

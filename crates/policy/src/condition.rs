@@ -6,8 +6,11 @@
 //! request does not carry makes a positive operator false and a `Not*`
 //! operator true (as in AWS IAM).
 
+use std::collections::HashSet;
+
 use crate::context::{Context, Typed};
 use crate::date::parse_date;
+use crate::index::Subject;
 use crate::ip::IpNet;
 use crate::json::Json;
 use crate::pattern::Pattern;
@@ -197,7 +200,14 @@ impl Condition {
             Values::StrIgnoreCase(vals) => vals
                 .iter()
                 .any(|p| value.chars().flat_map(char::to_lowercase).eq(p.chars())),
-            Values::Like(pats) => pats.iter().any(|p| p.matches(value)),
+            Values::Like(pats) => {
+                let subject = Subject {
+                    text: value,
+                    index: &typed.index,
+                    folded: false,
+                };
+                pats.iter().any(|p| p.matches_in(subject))
+            }
             Values::Num(vals) => typed.number.is_some_and(|v| {
                 vals.iter().any(|&p| match self.operator {
                     NumericLessThan => v < p,
@@ -256,15 +266,14 @@ pub(crate) fn parse_conditions(block: &Json) -> Result<Vec<Condition>, String> {
                 keys.type_name()
             ));
         };
-        for (j, (key, value)) in keys.iter().enumerate() {
+        // Keys seen so far, lowercased: a set, so a block of many keys stays linear.
+        let mut seen = HashSet::with_capacity(keys.len());
+        for (key, value) in keys {
             let key_lowercase = key.to_lowercase();
             if key.trim().is_empty() {
                 return Err(format!("condition `{op_name}` has an empty key"));
             }
-            if keys[..j]
-                .iter()
-                .any(|(k, _)| k.to_lowercase() == key_lowercase)
-            {
+            if !seen.insert(key_lowercase.clone()) {
                 return Err(format!("condition `{op_name}` gives key `{key}` twice"));
             }
             let raw = condition_values(value)
@@ -483,5 +492,14 @@ mod tests {
         assert!(err(r#"{"StringEquals":{"a:b":"x","A:B":"y"}}"#).contains("twice"));
         assert!(err(r#"[]"#).contains("must be an object"));
         assert!(conds("{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn many_keys() {
+        let keys: Vec<String> = (0..3000).map(|i| format!(r#""k:{i}":"v""#)).collect();
+        let block = |extra: &str| format!(r#"{{"StringEquals":{{{}{extra}}}}}"#, keys.join(","));
+        assert_eq!(conds(&block("")).unwrap().len(), 3000);
+        let err = conds(&block(r#","K:17":"w""#)).unwrap_err();
+        assert_eq!(err, "condition `StringEquals` gives key `K:17` twice");
     }
 }

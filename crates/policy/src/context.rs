@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use crate::date::parse_date;
+use crate::index::LazyIndex;
 use crate::ip::parse_addr;
 
 /// A context value read once, at insertion, in every type an operator may want.
@@ -13,6 +14,8 @@ pub(crate) struct Typed {
     pub(crate) date: Option<i128>,
     pub(crate) boolean: Option<bool>,
     pub(crate) ip: Option<IpAddr>,
+    /// The value's index for `StringLike`, built once many patterns read it.
+    pub(crate) index: LazyIndex,
 }
 
 impl Typed {
@@ -30,6 +33,7 @@ impl Typed {
             date: parse_date(t),
             boolean,
             ip: parse_addr(t),
+            index: LazyIndex::default(),
         }
     }
 }
@@ -155,6 +159,13 @@ mod tests {
         let ip = ctx.lookup("acs:sourceip").and_then(|(_, t)| t[0].ip);
         assert_eq!(ip, "10.0.0.1".parse().ok());
         assert_eq!(ctx.get("acs:CurrentTime"), None);
+    }
+
+    #[test]
+    fn shareable_across_threads() {
+        fn shareable<T: Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>() {}
+        shareable::<Context>();
+        shareable::<crate::document::PolicyDocument>();
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::condition::Condition;
 use crate::context::Context;
 use crate::error::codes;
+use crate::index::Subject;
 use crate::pattern::Pattern;
 use crate::principal::{Caller, Principal};
 
@@ -189,8 +190,8 @@ impl Statement {
         &self.conditions
     }
 
-    /// Whether the statement applies: action, resource (when both sides have one),
-    /// principal (a statement with one never applies without a caller) and conditions.
+    /// [`Statement::applies_to`] on fresh request strings.
+    #[cfg(test)]
     pub(crate) fn applies(
         &self,
         action: &str,
@@ -198,18 +199,42 @@ impl Statement {
         caller: Option<&Caller<'_>>,
         context: &Context,
     ) -> bool {
+        let (action_index, resource_index) = Default::default();
+        let action = Subject {
+            text: action,
+            index: &action_index,
+            folded: true,
+        };
+        let resource = resource.map(|text| Subject {
+            text,
+            index: &resource_index,
+            folded: false,
+        });
+        self.applies_to(action, resource, caller, context)
+    }
+
+    /// Whether the statement applies: action, resource (when both sides have one),
+    /// principal (a statement with one never applies without a caller) and conditions.
+    /// The request strings keep their indexes from statement to statement.
+    pub(crate) fn applies_to(
+        &self,
+        action: Subject<'_>,
+        resource: Option<Subject<'_>>,
+        caller: Option<&Caller<'_>>,
+        context: &Context,
+    ) -> bool {
         if let Some(service) = &self.service {
-            let head = action.as_bytes().get(..service.len());
+            let head = action.text.as_bytes().get(..service.len());
             if !head.is_some_and(|h| h.eq_ignore_ascii_case(service.as_bytes())) {
                 return false;
             }
         }
-        let action_listed = self.actions.iter().any(|p| p.matches(action));
+        let action_listed = self.actions.iter().any(|p| p.matches_in(action));
         if action_listed == self.not_action {
             return false;
         }
         if let (Some(patterns), Some(resource)) = (&self.resources, resource) {
-            if !patterns.iter().any(|p| p.matches(resource)) {
+            if !patterns.iter().any(|p| p.matches_in(resource)) {
                 return false;
             }
         }
@@ -229,8 +254,8 @@ impl Statement {
     /// everyone its principal names.
     pub(crate) fn applies_to_resource(
         &self,
-        action: &str,
-        resource: Option<&str>,
+        action: Subject<'_>,
+        resource: Option<Subject<'_>>,
         caller: &Caller<'_>,
         context: &Context,
     ) -> bool {
@@ -241,7 +266,7 @@ impl Statement {
                 }
             }
         }
-        self.applies(action, resource, Some(caller), context)
+        self.applies_to(action, resource, Some(caller), context)
     }
 }
 

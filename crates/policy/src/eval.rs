@@ -3,6 +3,7 @@
 
 use crate::context::Context;
 use crate::document::{PolicyDocument, Statement, StatementEffect};
+use crate::index::{LazyIndex, Subject};
 use crate::principal::Caller;
 
 /// One request to authorize.
@@ -174,8 +175,10 @@ pub fn evaluate_as(
     caller: &Caller<'_>,
     req: &Request<'_>,
 ) -> Decision {
-    decide_by(policies, |st| {
-        st.applies_to_resource(req.action, Some(req.resource), caller, req.context)
+    with_subjects(req.action, Some(req.resource), |action, resource| {
+        decide_by(policies, |st| {
+            st.applies_to_resource(action, resource, caller, req.context)
+        })
     })
 }
 
@@ -203,7 +206,34 @@ fn run(
     caller: Option<&Caller<'_>>,
     context: &Context,
 ) -> Decision {
-    decide_by(policies, |st| st.applies(action, resource, caller, context))
+    with_subjects(action, resource, |action, resource| {
+        decide_by(policies, |st| {
+            st.applies_to(action, resource, caller, context)
+        })
+    })
+}
+
+/// Runs `f` with the action and resource as [`Subject`]s: every pattern of
+/// every statement is matched against the same action and resource, so once
+/// enough are, each is indexed (see `crate::index`).
+fn with_subjects<T>(
+    action: &str,
+    resource: Option<&str>,
+    f: impl FnOnce(Subject<'_>, Option<Subject<'_>>) -> T,
+) -> T {
+    let action_index = LazyIndex::default();
+    let action = Subject {
+        text: action,
+        index: &action_index,
+        folded: true,
+    };
+    let resource_index = LazyIndex::default();
+    let resource = resource.map(|text| Subject {
+        text,
+        index: &resource_index,
+        folded: false,
+    });
+    f(action, resource)
 }
 
 /// The first matching Deny decides at once; Allow statements are skipped

@@ -2,6 +2,7 @@
 //! at parse time into the cheapest matcher that fits.
 
 use crate::glob::Glob;
+use crate::index::Subject;
 
 /// A compiled wildcard pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +77,21 @@ impl Pattern {
             Matcher::Glob(g) => g.matches(text),
         }
     }
+
+    /// [`Pattern::matches`] on a request string, through its index once
+    /// enough wildcard patterns have been matched against it.
+    #[inline]
+    pub(crate) fn matches_in(&self, subject: Subject<'_>) -> bool {
+        match &self.matcher {
+            Matcher::Glob(g) if subject.folded == self.ignore_case => {
+                match subject.index.get(subject.text, subject.folded) {
+                    Some(index) => g.matches_indexed(subject.text, index),
+                    None => g.matches(subject.text),
+                }
+            }
+            _ => self.matches(subject.text),
+        }
+    }
 }
 
 fn bytes_eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
@@ -89,6 +105,7 @@ fn bytes_eq(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::{Index, LazyIndex, THRESHOLD};
     use proptest::prelude::*;
 
     /// The obviously correct, exponential reference.
@@ -161,7 +178,166 @@ mod tests {
         assert!(!check("", "a", false));
     }
 
+    /// The textbook dynamic program, quadratic: `dp[j]` says whether the
+    /// pattern read so far matches the first `j` characters of the text.
+    fn dp(p: &[char], t: &[char], ci: bool) -> bool {
+        let same = |a: char, b: char| a == b || (ci && a.eq_ignore_ascii_case(&b));
+        let mut row = vec![false; t.len() + 1];
+        row[0] = true;
+        for &pc in p {
+            let mut next = vec![false; t.len() + 1];
+            if pc == '*' {
+                let mut any = false;
+                for j in 0..=t.len() {
+                    any |= row[j];
+                    next[j] = any;
+                }
+            } else {
+                for j in 1..=t.len() {
+                    next[j] = row[j - 1] && (pc == '?' || same(pc, t[j - 1]));
+                }
+            }
+            row = next;
+        }
+        row[t.len()]
+    }
+
+    /// Checks every way of matching `p` against `t` against the reference:
+    /// the plain matcher, the indexed one, and one going through a request
+    /// string's lazy index (plain at first, indexed after its threshold).
+    fn check_all(p: &str, t: &str, ci: bool) -> bool {
+        let pattern = Pattern::new(p, ci);
+        let pc: Vec<char> = p.chars().collect();
+        let tc: Vec<char> = t.chars().collect();
+        let want = dp(&pc, &tc, ci);
+        assert_eq!(
+            pattern.matches(t),
+            want,
+            "plain: pattern `{p}` text `{t}` ci {ci}"
+        );
+        if let Matcher::Glob(g) = &pattern.matcher {
+            let index = Index::new(t, ci).unwrap();
+            assert_eq!(
+                g.matches_indexed(t, &index),
+                want,
+                "indexed: pattern `{p}` text `{t}` ci {ci}"
+            );
+        }
+        let lazy = LazyIndex::default();
+        let subject = Subject {
+            text: t,
+            index: &lazy,
+            folded: ci,
+        };
+        for _ in 0..THRESHOLD + 2 {
+            assert_eq!(
+                pattern.matches_in(subject),
+                want,
+                "subject: `{p}` `{t}` {ci}"
+            );
+        }
+        want
+    }
+
+    /// A pattern made from `t` so that it often matches: some characters
+    /// become `?` (per `marks`: 1), some runs become `*` (2), some characters
+    /// change case (3) or are replaced by `x` (4).
+    fn pattern_from(t: &str, marks: &[u8]) -> String {
+        let mut p = String::new();
+        let mut star = false;
+        for (c, m) in t.chars().zip(marks.iter().chain(std::iter::repeat(&0))) {
+            match m {
+                1 => p.push('?'),
+                2 => {
+                    if !star {
+                        p.push('*');
+                    }
+                    star = true;
+                    continue;
+                }
+                3 => p.extend(c.to_uppercase()),
+                4 => p.push('x'),
+                _ => p.push(c),
+            }
+            star = false;
+        }
+        p
+    }
+
+    #[test]
+    fn dp_agrees_with_naive_on_examples() {
+        for (p, t) in [("a*b?c", "axxbyc"), ("*", ""), ("?*?", "a"), ("a**", "a")] {
+            let (pc, tc): (Vec<char>, Vec<char>) = (p.chars().collect(), t.chars().collect());
+            assert_eq!(dp(&pc, &tc, false), naive(&pc, &tc, false), "{p} {t}");
+        }
+    }
+
+    #[test]
+    fn long_segments_and_texts() {
+        let text = format!("acs:kms:cn:1:secret/{}", "a".repeat(192));
+        let a_q = "a?".repeat(31);
+        assert!(!check_all(&format!("acs:*{a_q}b*"), &text, false));
+        assert!(check_all(&format!("acs:*{a_q}a*"), &text, false));
+        assert!(check_all(
+            &format!("acs:*{}*", "a?".repeat(90)),
+            &text,
+            false
+        ));
+        assert!(!check_all(
+            &format!("acs:*{}*", "a?".repeat(110)),
+            &text,
+            false
+        ));
+        assert!(check_all(&format!("*{}", "?".repeat(212)), &text, false));
+        assert!(!check_all(&format!("*{}", "?".repeat(213)), &text, false));
+        assert!(check_all(&format!("ACS:*{}", "A".repeat(130)), &text, true));
+        assert!(!check_all(
+            &format!("ACS:*{}", "A".repeat(130)),
+            &text,
+            false
+        ));
+        let mixed = format!("{}é{}Kb", "ab".repeat(70), "a".repeat(70));
+        assert!(check_all(
+            &format!("*b?{}é*k?", "?".repeat(137)),
+            &mixed,
+            true
+        ));
+        assert!(!check_all(
+            &format!("*b?{}é*k?", "?".repeat(137)),
+            &mixed,
+            false
+        ));
+        assert!(check_all("*\u{212a}*", "\u{212a}", true));
+        assert!(!check_all("*k*", "\u{212a}", true));
+        assert!(!check_all("*é*", "É", true));
+    }
+
     proptest! {
+        #[test]
+        fn all_matchers_agree_with_dp(p in "[abAé*?]{0,12}", t in "[abAÉé]{0,14}", ci: bool) {
+            check_all(&p, &t, ci);
+        }
+
+        #[test]
+        fn all_matchers_agree_with_dp_long(p in "[ab?*]{0,90}", t in "[ab]{0,200}", ci: bool) {
+            check_all(&p, &t, ci);
+        }
+
+        #[test]
+        fn all_matchers_agree_on_near_misses(
+            t in "(ab|a|b|B|é|\u{212a}|k|:|/){0,160}",
+            marks in prop::collection::vec(0_u8..60, 0..160),
+            ci: bool,
+        ) {
+            let p = pattern_from(&t, &marks);
+            check_all(&p, &t, ci);
+        }
+
+        #[test]
+        fn all_matchers_agree_on_unicode(p in "[a-c*?\u{e9}\u{212a}]{0,10}", t in "\\PC{0,12}", ci: bool) {
+            check_all(&p, &t, ci);
+        }
+
         #[test]
         fn agrees_with_naive(p in "[ab*?é]{0,8}", t in "[abAé]{0,10}", ci: bool) {
             check(&p, &t, ci);
