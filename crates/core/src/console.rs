@@ -370,6 +370,10 @@ pub struct ConsoleLogon {
     pub expires_at: i64,
 }
 
+/// The fingerprint of a logon by SSO (it rests on no password): such a
+/// session stands while its user (and user-based SSO) or its role does.
+pub const SSO_FINGERPRINT: &str = "sso";
+
 /// How long the account's own console sessions last, seconds.
 pub const ROOT_SESSION_SECS: i64 = 8 * 3600;
 
@@ -385,9 +389,22 @@ impl std::fmt::Debug for ConsoleLogon {
 
 impl ConsoleLogon {
     /// The fingerprint of the password the logon matched, to store with a
-    /// session ([`Rampart::console_logon_of`] takes it back).
+    /// session ([`Rampart::console_logon_of`] takes it back); for a logon
+    /// by SSO, [`SSO_FINGERPRINT`].
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// A logon by single sign-on (a SAML response): `principal` is a RAM
+    /// user (user-based SSO) or a role session (role-based SSO); it rests on
+    /// no password.
+    pub(crate) fn sso(principal: Principal, expires_at: i64) -> Self {
+        Self {
+            principal,
+            fingerprint: SSO_FINGERPRINT.to_string(),
+            must_change_password: false,
+            expires_at,
+        }
     }
 
     /// The logon with what its stored session kept: whether the password
@@ -403,14 +420,21 @@ impl Rampart {
     /// A logon as stored with a console session: the account itself (an
     /// empty `user_id`) or a user. Every use checks it again
     /// ([`Rampart::console_session_valid`]).
-    pub fn console_logon_of(
-        &self,
-        user_id: &str,
-        user_name: &str,
-        fingerprint: &str,
-        mfa_at: Option<i64>,
-    ) -> ConsoleLogon {
-        let principal = if user_id.is_empty() {
+    pub fn console_logon_of(&self, row: &rampart_store::ConsoleSessionRow) -> ConsoleLogon {
+        let (user_id, user_name, fingerprint, mfa_at) =
+            (&row.user_id, &row.user_name, &row.fingerprint, row.mfa_at);
+        let principal = if let Some(r) = &row.role {
+            Principal::AssumedRole {
+                account_id: self.account_id.clone(),
+                role_id: r.role_id.clone(),
+                role_name: r.role_name.clone(),
+                session_name: r.session_name.clone(),
+                access_key_id: String::new(),
+                session_policy: None,
+                expires_at: row.expires_at,
+                mfa_at: None,
+            }
+        } else if user_id.is_empty() {
             Principal::Root {
                 account_id: self.account_id.clone(),
                 access_key_id: String::new(),
@@ -820,6 +844,9 @@ impl Rampart {
     pub fn console_session_valid(&self, logon: &ConsoleLogon) -> Result<bool, ApiError> {
         if self.now() >= logon.expires_at {
             return Ok(false);
+        }
+        if logon.fingerprint == SSO_FINGERPRINT {
+            return self.sso_session_valid(&logon.principal);
         }
         let current = match &logon.principal {
             Principal::Root { account_id, .. } if *account_id == self.account_id => self

@@ -54,10 +54,13 @@ struct OidcConfig {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-struct SamlConfig {
+pub(crate) struct SamlConfig {
     /// The metadata document, Base64 as given.
-    metadata: String,
-    authn_sign_algo: String,
+    pub(crate) metadata: String,
+    pub(crate) authn_sign_algo: String,
+    /// The metadata's entity ID (an assertion's issuer names its provider).
+    #[serde(default)]
+    pub(crate) entity_id: String,
 }
 
 /// An OIDC provider as the API shows it.
@@ -590,7 +593,7 @@ impl Rampart {
 
     // SAML providers ------------------------------------------------------
 
-    fn saml_row(&self, name: &str) -> Result<(ProviderRow, SamlConfig), ApiError> {
+    pub(crate) fn saml_row(&self, name: &str) -> Result<(ProviderRow, SamlConfig), ApiError> {
         name_rule("SAMLProviderName", name)?;
         let row = self
             .store
@@ -629,9 +632,11 @@ impl Rampart {
         name_rule("SAMLProviderName", name)?;
         let description = description.unwrap_or_default();
         description_rule("Description", description, 256)?;
+        let (metadata, entity_id) = checked_metadata("EncodedSAMLMetadataDocument", metadata_b64)?;
         let c = SamlConfig {
-            metadata: checked_metadata("EncodedSAMLMetadataDocument", metadata_b64)?,
+            metadata,
             authn_sign_algo: sign_algo(authn_sign_algo)?,
+            entity_id,
         };
         let now = self.now();
         let row = ProviderRow {
@@ -692,7 +697,7 @@ impl Rampart {
             return Err(ApiError::missing("NewEncodedSAMLMetadataDocument"));
         }
         if let Some(m) = new_metadata_b64 {
-            c.metadata = checked_metadata("NewEncodedSAMLMetadataDocument", m)?;
+            (c.metadata, c.entity_id) = checked_metadata("NewEncodedSAMLMetadataDocument", m)?;
         }
         if let Some(d) = new_description {
             description_rule("NewDescription", d, 256)?;
@@ -729,7 +734,7 @@ impl Rampart {
     }
 
     /// The role an ARN names, as stored (`EntityNotExist.Role` otherwise).
-    fn federated_role(&self, role_arn: &str) -> Result<RoleRow, ApiError> {
+    pub(crate) fn federated_role(&self, role_arn: &str) -> Result<RoleRow, ApiError> {
         let name = crate::sts::role_name_from_arn(&self.account_id, role_arn)?;
         self.store
             .get_role(name)
@@ -880,10 +885,21 @@ impl Rampart {
         })
     }
 
-    fn verify_saml(
+    pub(crate) fn verify_saml(
         &self,
         c: &SamlConfig,
         assertion_b64: &str,
+        recipients: &[&str],
+    ) -> Result<saml::VerifiedAssertion, ApiError> {
+        self.verify_saml_for(c, assertion_b64, &[saml::ALIBABA_AUDIENCE], recipients)
+    }
+
+    /// [`Self::verify_saml`] for these audiences (SP entity IDs).
+    pub(crate) fn verify_saml_for(
+        &self,
+        c: &SamlConfig,
+        assertion_b64: &str,
+        audiences: &[&str],
         recipients: &[&str],
     ) -> Result<saml::VerifiedAssertion, ApiError> {
         let xml = STANDARD
@@ -894,7 +910,7 @@ impl Rampart {
         let md = saml::parse_metadata(&xml).map_err(|_| metadata_broken())?;
         let algo = SignAlgo::from_name(&c.authn_sign_algo).unwrap_or(SignAlgo::RsaSha1);
         let exp = Expectations {
-            audiences: &[saml::ALIBABA_AUDIENCE],
+            audiences,
             recipients,
             now_unix: self.now(),
             skew_secs: saml::DEFAULT_SKEW_SECS,
@@ -946,7 +962,7 @@ impl Rampart {
 
     /// The role's trust policy must admit the provider as a `Federated`
     /// principal (`sts:AssumeRole`), with the token's condition keys.
-    fn federated_trust(
+    pub(crate) fn federated_trust(
         &self,
         role: &RoleRow,
         provider_arn: &str,
@@ -1029,8 +1045,9 @@ fn sign_algo(v: Option<&str>) -> Result<String, ApiError> {
     }
 }
 
-/// Checks an IdP metadata document (Base64) now, as the provider is set.
-fn checked_metadata(param: &str, b64: &str) -> Result<String, ApiError> {
+/// Checks an IdP metadata document (Base64) now, as the provider is set;
+/// returns it and its entity ID.
+pub(crate) fn checked_metadata(param: &str, b64: &str) -> Result<(String, String), ApiError> {
     let b64 = b64.trim();
     if b64.len() > MAX_METADATA_B64 {
         return Err(ApiError::invalid(
@@ -1050,13 +1067,13 @@ fn checked_metadata(param: &str, b64: &str) -> Result<String, ApiError> {
                 format!("The parameter \"{param}\" is not valid: it must be the Base64 of the IdP's metadata XML (UTF-8)."),
             )
         })?;
-    saml::parse_metadata(&xml).map_err(|e| {
+    let md = saml::parse_metadata(&xml).map_err(|e| {
         ApiError::invalid(
             param,
             format!("The parameter \"{param}\" is not valid: {}", e.message()),
         )
     })?;
-    Ok(b64.to_string())
+    Ok((b64.to_string(), md.entity_id))
 }
 
 fn no_provider() -> ApiError {
@@ -1083,7 +1100,7 @@ fn metadata_broken() -> ApiError {
     )
 }
 
-fn saml_invalid(why: &str) -> ApiError {
+pub(crate) fn saml_invalid(why: &str) -> ApiError {
     ApiError::new(
         401,
         "AuthenticationFail.SAMLAssertion.Invalid",
@@ -1095,6 +1112,6 @@ fn oidc_error(e: oidc::OidcError) -> ApiError {
     ApiError::dynamic(e.status(), e.code().to_string(), e.message())
 }
 
-fn saml_error(e: saml::SamlError) -> ApiError {
+pub(crate) fn saml_error(e: saml::SamlError) -> ApiError {
     ApiError::dynamic(e.status(), e.code().to_string(), e.message())
 }

@@ -19,6 +19,7 @@ pub mod ram;
 mod resolve;
 pub use resolve::KeyAuth;
 mod service;
+pub mod sso;
 pub mod sts;
 pub mod time;
 

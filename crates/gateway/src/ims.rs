@@ -186,6 +186,8 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
     ActionSpec::new("UpdateSAMLProvider", &[fed::SAML], fed::update_saml),
     ActionSpec::new("DeleteSAMLProvider", &[fed::SAML], fed::delete_saml),
+    ActionSpec::new("GetUserSsoSettings", ACCOUNT, fed::get_user_sso_settings),
+    ActionSpec::new("SetUserSsoSettings", ACCOUNT, fed::set_user_sso_settings),
 ];
 
 /// Refuses IMS parameters whose rules Rampart does not enforce, rather

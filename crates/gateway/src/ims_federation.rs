@@ -161,3 +161,22 @@ pub(crate) fn delete_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_saml_provider(ctx.target.provider()?)?;
     Ok(Output::new())
 }
+
+pub(crate) fn get_user_sso_settings(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    one("UserSsoSettings", ctx.rampart.user_sso_settings()?)
+}
+
+pub(crate) fn set_user_sso_settings(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+    let p = ctx.params;
+    one(
+        "UserSsoSettings",
+        ctx.rampart
+            .set_user_sso_settings(rampart_core::sso::SetUserSso {
+                sso_enabled: p.bool("SsoEnabled")?,
+                metadata_document: p.opt("MetadataDocument"),
+                authn_sign_algo: p.opt("AuthnSignAlgo"),
+                auxiliary_domain: p.opt("AuxiliaryDomain"),
+                sso_login_with_domain: p.bool("SsoLoginWithDomain")?,
+            })?,
+    )
+}

@@ -40,7 +40,7 @@ pub use postgres::{
     PostgresStore, DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, STALENESS as POSTGRES_STALENESS,
 };
 pub use rows::*;
-pub use sessions::{ConsoleSessionRow, ConsoleSessionStore};
+pub use sessions::{ConsoleSessionRow, ConsoleSessionStore, SessionRole};
 pub use sqlite::window::{
     MAX_MEMORY_BYTES as NONCE_WINDOW_MAX_BYTES, MAX_NONCES as NONCE_WINDOW_MAX_NONCES,
 };

@@ -23,6 +23,20 @@ pub struct ConsoleSessionRow {
     pub expires_at: i64,
     /// When its logon proved an MFA code (Unix seconds), if it did.
     pub mfa_at: Option<i64>,
+    /// The role a session opened by role-based SSO acts as: its id, name,
+    /// and the session name (`None` for a user's or the account's).
+    pub role: Option<SessionRole>,
+}
+
+/// The role session a console session acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRole {
+    /// The role's stable id.
+    pub role_id: String,
+    /// The role's name.
+    pub role_name: String,
+    /// The session name.
+    pub session_name: String,
 }
 
 impl std::fmt::Debug for ConsoleSessionRow {

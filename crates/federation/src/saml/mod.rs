@@ -13,7 +13,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use roxmltree::{Node, NodeType};
 
 pub use metadata::{parse_metadata, IdpMetadata, MetadataError, MAX_METADATA_BYTES};
-pub use response::{verify_response, MAX_RESPONSE_CHARS};
+pub use response::{peek_issuer, verify_response, MAX_RESPONSE_CHARS};
 
 pub(crate) const NS_SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 pub(crate) const NS_SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";

@@ -100,6 +100,34 @@ fn decode(b64: &str) -> Result<String, SamlError> {
     Ok(xml)
 }
 
+/// The issuer a base64 `samlp:Response` claims (the Response's `Issuer`,
+/// else its Assertion's), **unverified**: only to choose which provider's
+/// metadata to verify it with ([`verify_response`]); nothing else may rest
+/// on it. `None` when the document cannot be read that far.
+pub fn peek_issuer(b64: &str) -> Option<String> {
+    let xml = decode(b64).ok()?;
+    let opts = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: NODES_LIMIT,
+        entity_resolver: None,
+    };
+    let doc = Document::parse_with_options(&xml, opts).ok()?;
+    let root = doc.root_element();
+    if !is(root, super::NS_SAMLP, "Response") {
+        return None;
+    }
+    let issuer_of = |n: Node<'_, '_>| {
+        n.children()
+            .find(|c| is(*c, super::NS_SAML, "Issuer"))
+            .and_then(|i| value_text(i).ok())
+    };
+    issuer_of(root).or_else(|| {
+        root.children()
+            .find(|c| is(*c, super::NS_SAML, "Assertion"))
+            .and_then(issuer_of)
+    })
+}
+
 /// Verifies a base64 `samlp:Response` against the provider's metadata.
 ///
 /// The accepted shape (anything else is `SAMLAssertion.Invalid`):

@@ -9,6 +9,9 @@
 #[cfg(test)]
 mod http_tests;
 mod session;
+mod sso;
+#[cfg(test)]
+mod sso_tests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -60,6 +63,18 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
             post(login).layer(DefaultBodyLimit::max(LOGIN_BODY_MAX)),
         )
         .route("/api/logout", post(logout))
+        .route(
+            "/saml-role/sso",
+            post(sso::saml_role).layer(DefaultBodyLimit::max(sso::SSO_BODY_MAX)),
+        )
+        .route(
+            "/saml-role/choose",
+            post(sso::saml_role_choose).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/saml/sso",
+            post(sso::saml_user).layer(DefaultBodyLimit::max(sso::SSO_BODY_MAX)),
+        )
         .route("/api/simulate", post(simulate))
         .route("/api/{product}/{action}", post(call))
         .fallback(not_found)

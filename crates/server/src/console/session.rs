@@ -57,11 +57,25 @@ impl Sessions {
             csrf: random_hex(32),
         };
         let now = self.rampart.now();
-        let (user_id, user_name) = match &session.logon.principal {
+        let (user_id, user_name, role) = match &session.logon.principal {
             rampart_core::Principal::User {
                 user_id, user_name, ..
-            } => (user_id.clone(), user_name.clone()),
-            _ => (String::new(), String::new()),
+            } => (user_id.clone(), user_name.clone(), None),
+            rampart_core::Principal::AssumedRole {
+                role_id,
+                role_name,
+                session_name,
+                ..
+            } => (
+                String::new(),
+                String::new(),
+                Some(rampart_store::SessionRole {
+                    role_id: role_id.clone(),
+                    role_name: role_name.clone(),
+                    session_name: session_name.clone(),
+                }),
+            ),
+            rampart_core::Principal::Root { .. } => (String::new(), String::new(), None),
         };
         let lifetime = i64::try_from(LIFETIME.as_secs()).unwrap_or(i64::MAX);
         self.rampart
@@ -77,6 +91,7 @@ impl Sessions {
                     created_at: now,
                     expires_at: now.saturating_add(lifetime).min(session.logon.expires_at),
                     mfa_at: session.logon.principal.mfa_at(),
+                    role,
                 },
                 now,
                 MAX_SESSIONS,
@@ -95,7 +110,7 @@ impl Sessions {
         Ok(row.map(|r| Session {
             logon: self
                 .rampart
-                .console_logon_of(&r.user_id, &r.user_name, &r.fingerprint, r.mfa_at)
+                .console_logon_of(&r)
                 .with_session(r.must_change_password, r.expires_at),
             csrf: r.csrf,
         }))

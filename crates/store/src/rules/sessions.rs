@@ -8,7 +8,7 @@ use crate::sql::{p, Param, Row, Stmt};
 use crate::tx::{Backend, DbError, DbErrorKind, Mode, TxError, TxResult};
 use crate::{ConsoleSessionRow, ConsoleSessionStore, StoreResult};
 
-const COLS: [&str; 9] = [
+const COLS: [&str; 12] = [
     "token_hash",
     "user_id",
     "user_name",
@@ -18,6 +18,9 @@ const COLS: [&str; 9] = [
     "created_at",
     "expires_at",
     "mfa_at",
+    "role_id",
+    "role_name",
+    "session_name",
 ];
 
 fn row(r: &mut Row) -> TxResult<ConsoleSessionRow> {
@@ -31,6 +34,14 @@ fn row(r: &mut Row) -> TxResult<ConsoleSessionRow> {
         created_at: r.int(6)?,
         expires_at: r.int(7)?,
         mfa_at: r.opt_int(8)?,
+        role: match (r.opt_text(9)?, r.opt_text(10)?, r.opt_text(11)?) {
+            (Some(role_id), Some(role_name), Some(session_name)) => Some(crate::SessionRole {
+                role_id,
+                role_name,
+                session_name,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -202,6 +213,9 @@ impl<B: Backend> ConsoleSessionStore for B {
                     s.created_at.into(),
                     s.expires_at.into(),
                     s.mfa_at.into(),
+                    s.role.as_ref().map(|r| r.role_id.as_str()).into(),
+                    s.role.as_ref().map(|r| r.role_name.as_str()).into(),
+                    s.role.as_ref().map(|r| r.session_name.as_str()).into(),
                 ],
             )?;
             Ok(())

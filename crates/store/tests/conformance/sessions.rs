@@ -14,6 +14,11 @@ fn session(hash: &str, created_at: i64) -> ConsoleSessionRow {
         created_at,
         expires_at: created_at + 100,
         mfa_at: (created_at % 3 == 0).then_some(created_at - 5),
+        role: (created_at % 4 == 0).then(|| SessionRole {
+            role_id: "R1".into(),
+            role_name: "admin".into(),
+            session_name: "alice@example.com".into(),
+        }),
     }
 }
 
