@@ -330,7 +330,7 @@ impl Rampart {
         if !s.auxiliary_domain.is_empty() {
             ours.push(s.auxiliary_domain.clone());
         }
-        if ours.iter().any(|d| *d == domain) {
+        if ours.contains(&domain) {
             Ok(user.to_string())
         } else {
             Err(bad())
