@@ -139,6 +139,9 @@ pub struct SecretRow {
     pub pending_key_id: Option<String>,
     /// When the previous AccessKey is deleted.
     pub pending_key_delete_at: Option<i64>,
+    /// A database secret's version sealed before the database was changed
+    /// and not yet current (an unfinished rotation or creation).
+    pub pending_version_id: Option<String>,
 }
 
 /// One version of a secret's value, envelope-encrypted.
@@ -306,8 +309,9 @@ pub struct RotationCommit<'a> {
 /// The rotation scheduler's view of the secrets (leases make each due
 /// rotation run once among replicas).
 pub trait RotationStore {
-    /// Leases up to `limit` RAM secrets that have work due at `now`
-    /// (a rotation, a retry, or a previous key to delete) to `owner` until
+    /// Leases up to `limit` RAM and database secrets that have work due at
+    /// `now` (a rotation, a retry, a previous key to delete, or a pending
+    /// version whose rotation was interrupted) to `owner` until
     /// `lease_until`; returns their names.
     fn claim_due_rotations(
         &self,
@@ -338,6 +342,26 @@ pub trait RotationStore {
         user_name: &str,
         previous_key_id: &str,
     ) -> StoreResult<()>;
+    /// Stores `version` (unlabelled) as the secret's pending version, the
+    /// one a database rotation is about to put in the database
+    /// (`Conflict(Secret)` if `owner` lost the lease,
+    /// `Conflict(SecretVersion)` if a version of that id exists or another
+    /// version is pending).
+    fn stage_pending(&self, name: &str, owner: &str, version: &SecretVersionRow)
+        -> StoreResult<()>;
+    /// Makes the pending version current (the current one becomes
+    /// previous), clears the failure state and, if `rotated`, records the
+    /// rotation at `now` and schedules the next at `next_rotation_at` (when
+    /// rotation is enabled). `NotFound(SecretVersion)` if nothing is
+    /// pending; `Conflict(Secret)` if `owner` lost the lease.
+    fn commit_pending(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        next_rotation_at: Option<i64>,
+        rotated: bool,
+    ) -> StoreResult<()>;
     /// Records a failed attempt and when to retry.
     fn record_rotation_failure(
         &self,
@@ -356,6 +380,19 @@ pub trait SecretStore {
         &self,
         secret: &SecretRow,
         first: &SecretVersionRow,
+        tags: &[(String, String)],
+        max_secrets: u64,
+    ) -> StoreResult<()>;
+    /// Creates a secret with two versions: `previous` labelled
+    /// `ACSPrevious`, and `first` labelled `ACSCurrent` unless the secret's
+    /// `pending_version_id` names it (then it has no label until
+    /// [`RotationStore::commit_pending`]). In one transaction; errors as
+    /// [`Self::create_secret`].
+    fn create_secret_with_previous(
+        &self,
+        secret: &SecretRow,
+        first: &SecretVersionRow,
+        previous: &SecretVersionRow,
         tags: &[(String, String)],
         max_secrets: u64,
     ) -> StoreResult<()>;

@@ -4,7 +4,7 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 15] = [
+const COMMON: [(i64, &str); 16] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
@@ -20,6 +20,7 @@ const COMMON: [(i64, &str); 15] = [
     (15, include_str!("schema/0015_key_material_digest.sql")),
     (16, include_str!("schema/0016_console_session_mfa.sql")),
     (17, include_str!("schema/0017_federation.sql")),
+    (18, include_str!("schema/0018_db_secret_pending.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and

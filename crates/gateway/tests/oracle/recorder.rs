@@ -664,6 +664,24 @@ impl SecretStore for Recorder {
         self.key(&first.key_id, "create_secret");
         self.inner.create_secret(secret, first, tags, max)
     }
+    fn create_secret_with_previous(
+        &self,
+        secret: &SecretRow,
+        first: &SecretVersionRow,
+        previous: &SecretVersionRow,
+        tags: &[(String, String)],
+        max: u64,
+    ) -> StoreResult<()> {
+        self.push(
+            Thing::Secret(secret.secret_name.clone()),
+            "create_secret_with_previous",
+            true,
+        );
+        self.key(&secret.encryption_key_id, "create_secret_with_previous");
+        self.key(&first.key_id, "create_secret_with_previous");
+        self.inner
+            .create_secret_with_previous(secret, first, previous, tags, max)
+    }
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
         self.secret(name, "get_secret");
         self.inner.get_secret(name)
@@ -756,6 +774,22 @@ impl RotationStore for Recorder {
         self.secret(name, "finish_rotation");
         self.user(user, "finish_rotation");
         self.inner.finish_rotation(name, owner, user, previous)
+    }
+    fn stage_pending(&self, name: &str, owner: &str, v: &SecretVersionRow) -> StoreResult<()> {
+        self.secret(name, "stage_pending");
+        self.key(&v.key_id, "stage_pending");
+        self.inner.stage_pending(name, owner, v)
+    }
+    fn commit_pending(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        next: Option<i64>,
+        rotated: bool,
+    ) -> StoreResult<()> {
+        self.secret(name, "commit_pending");
+        self.inner.commit_pending(name, owner, now, next, rotated)
     }
     fn record_rotation_failure(
         &self,

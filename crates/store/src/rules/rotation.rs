@@ -15,10 +15,13 @@ use super::users::{add_key, delete_key, user_id};
 use super::{count_where, eq, hold, select, texts, RowLock};
 use crate::sql::{lim, p, Dialect, Stmt};
 use crate::tx::{Backend, Mode, Tx, TxError, TxResult};
-use crate::{Entity, RotationCommit, RotationStore, StoreError, StoreResult};
+use crate::{Entity, RotationCommit, RotationStore, SecretVersionRow, StoreError, StoreResult};
 
 /// Versions a RAM secret keeps through its rotations.
 pub(crate) const ROTATION_MAX_VERSIONS: u64 = 10;
+
+/// The secret types the scheduler rotates.
+const ROTATED_TYPES: [&str; 4] = ["RAMCredentials", "Rds", "PolarDB", "Redis"];
 
 static LEASE: Stmt = Stmt::new(|_| {
     RowLock::Update.apply(
@@ -71,6 +74,10 @@ static CLAIM_DUE: Stmt = Stmt::new(|d| {
                 .and(Expr::col("pending_key_delete_at").lte(p(0))),
         ),
     )
+    .union(
+        UnionType::All,
+        due_by(Expr::col("pending_version_id").is_not_null()),
+    )
     .take();
     let soonest = match d {
         Dialect::Sqlite => "MIN(next_rotation_at, pending_key_delete_at)",
@@ -78,7 +85,7 @@ static CLAIM_DUE: Stmt = Stmt::new(|d| {
     };
     select("secrets", &["secret_name"])
         .and_where(Expr::col("secret_name").in_subquery(candidates))
-        .and_where(Expr::col("secret_type").eq("RAMCredentials"))
+        .and_where(Expr::col("secret_type").is_in(ROTATED_TYPES))
         .and_where(Expr::col("planned_delete_at").is_null())
         .cond_where(
             Cond::any()
@@ -103,9 +110,10 @@ static CLAIM_DUE: Stmt = Stmt::new(|d| {
                         .add(Expr::col("rotation_failures").gt(0))
                         .add(Expr::col("rotation_retry_at").lte(p(0))),
                 )
-                .add(Expr::col("pending_key_delete_at").lte(p(0))),
+                .add(Expr::col("pending_key_delete_at").lte(p(0)))
+                .add(Expr::col("pending_version_id").is_not_null()),
         )
-        // Soonest first (a `NULL` in either is the other).
+        // Interrupted work (no date) first, then soonest first (a `NULL` in either is the other).
         .order_by_expr_with_nulls(
             Expr::cust(format!(
                 "COALESCE({soonest}, next_rotation_at, pending_key_delete_at)"
@@ -192,6 +200,60 @@ static FAILED: Stmt = Stmt::new(|_| {
         .and_where(eq("secret_name", 0))
         .into()
 });
+static PENDING: Stmt = Stmt::new(|_| {
+    select("secrets", &["pending_version_id"])
+        .and_where(eq("secret_name", 0))
+        .into()
+});
+static SET_PENDING: Stmt = Stmt::new(|_| {
+    Query::update()
+        .table("secrets")
+        .values([
+            ("pending_version_id", p(1)),
+            ("next_seq", p(2)),
+            ("updated_at", p(3)),
+        ])
+        .and_where(eq("secret_name", 0))
+        .into()
+});
+static COMMIT_PENDING: [Stmt; 2] = [
+    // A rotation: recorded and the next one scheduled.
+    Stmt::new(|d| {
+        Query::update()
+            .table("secrets")
+            .values([
+                ("pending_version_id", Expr::cust("NULL")),
+                ("updated_at", p(1)),
+                ("last_rotation_at", p(1)),
+                (
+                    "next_rotation_at",
+                    d.cust(
+                        "CASE WHEN rotation_enabled THEN ? ELSE next_rotation_at END",
+                        [p(2)],
+                    ),
+                ),
+                ("rotation_error", Expr::cust("NULL")),
+                ("rotation_failures", Expr::cust("0")),
+                ("rotation_retry_at", Expr::cust("NULL")),
+            ])
+            .and_where(eq("secret_name", 0))
+            .into()
+    }),
+    // A creation finished: the schedule set at creation stands.
+    Stmt::new(|_| {
+        Query::update()
+            .table("secrets")
+            .values([
+                ("pending_version_id", Expr::cust("NULL")),
+                ("updated_at", p(1)),
+                ("rotation_error", Expr::cust("NULL")),
+                ("rotation_failures", Expr::cust("0")),
+                ("rotation_retry_at", Expr::cust("NULL")),
+            ])
+            .and_where(eq("secret_name", 0))
+            .into()
+    }),
+];
 static EXISTS: Stmt = Stmt::new(|_| count_where("secrets", &[("secret_name", 0)]).into());
 
 impl<B: Backend> RotationStore for B {
@@ -286,6 +348,68 @@ impl<B: Backend> RotationStore for B {
             drop_stage_and_version(tx, name, super::secrets::PREVIOUS)?;
             tx.execute(&END_GRACE, &[name.into()])?;
             Ok(())
+        })
+    }
+
+    fn stage_pending(
+        &self,
+        name: &str,
+        owner: &str,
+        version: &SecretVersionRow,
+    ) -> StoreResult<()> {
+        self.transaction(Mode::Write, |tx| {
+            holds_lease(tx, name, owner)?;
+            let pending = tx
+                .query_opt(&PENDING, &[name.into()])?
+                .map(|mut r| r.opt_text(0))
+                .transpose()?
+                .flatten();
+            if pending.is_some() {
+                return Err(StoreError::Conflict(Entity::SecretVersion).into());
+            }
+            let seq = secret_seq(tx, name, RowLock::None)?;
+            insert_version(tx, name, version, seq)?;
+            tx.execute(
+                &SET_PENDING,
+                &[
+                    name.into(),
+                    version.version_id.as_str().into(),
+                    (seq + 1).into(),
+                    version.created_at.into(),
+                ],
+            )?;
+            evict(tx, name, ROTATION_MAX_VERSIONS)
+        })
+    }
+
+    fn commit_pending(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        next_rotation_at: Option<i64>,
+        rotated: bool,
+    ) -> StoreResult<()> {
+        self.transaction(Mode::Write, |tx| {
+            holds_lease(tx, name, owner)?;
+            let Some(pending) = tx
+                .query_opt(&PENDING, &[name.into()])?
+                .map(|mut r| r.opt_text(0))
+                .transpose()?
+                .flatten()
+            else {
+                return Err(StoreError::NotFound(Entity::SecretVersion).into());
+            };
+            attach_stage(tx, name, super::secrets::CURRENT, &pending)?;
+            if rotated {
+                tx.execute(
+                    &COMMIT_PENDING[0],
+                    &[name.into(), now.into(), next_rotation_at.into()],
+                )?;
+            } else {
+                tx.execute(&COMMIT_PENDING[1], &[name.into(), now.into()])?;
+            }
+            evict(tx, name, ROTATION_MAX_VERSIONS)
         })
     }
 

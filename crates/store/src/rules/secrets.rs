@@ -34,13 +34,16 @@ const SECRET_COLS: [&str; 13] = [
     "last_rotation_at",
     "policy",
 ];
-const STATE_COLS: [&str; 5] = [
+const STATE_COLS: [&str; 6] = [
     "rotation_error",
     "rotation_failures",
     "rotation_retry_at",
     "pending_key_id",
     "pending_key_delete_at",
+    "pending_version_id",
 ];
+/// The column where a secret's version starts in [`with_version`]'s rows.
+const VERSION_AT: usize = SECRET_COLS.len() + STATE_COLS.len();
 const VERSION_COLS: [&str; 8] = [
     "version_id",
     "seq",
@@ -72,6 +75,7 @@ fn secret_row(r: &mut Row) -> TxResult<SecretRow> {
         rotation_retry_at: r.opt_int(15)?,
         pending_key_id: r.opt_text(16)?,
         pending_key_delete_at: r.opt_int(17)?,
+        pending_version_id: r.opt_text(18)?,
     })
 }
 
@@ -274,6 +278,7 @@ static COUNT_SECRETS: Stmt = Stmt::new(|d| match d {
 static INSERT_SECRET: Stmt = Stmt::new(|_| {
     let mut cols = SECRET_COLS.to_vec();
     cols.push("next_seq");
+    cols.push("pending_version_id");
     insert("secrets", &cols).into()
 });
 static GET_SECRET: Stmt = Stmt::new(|_| {
@@ -375,11 +380,11 @@ static WITH_VERSION: [Stmt; 2] = [
 
 fn secret_with_version(r: &mut Row) -> TxResult<(SecretRow, Option<StagedVersion>)> {
     let secret = secret_row(r)?;
-    if r.is_null(18) {
+    if r.is_null(VERSION_AT) {
         return Ok((secret, None));
     }
-    let version = version_row_at(r, 18)?;
-    let mut stages: Vec<String> = match r.opt_text(26)? {
+    let version = version_row_at(r, VERSION_AT)?;
+    let mut stages: Vec<String> = match r.opt_text(VERSION_AT + VERSION_COLS.len())? {
         Some(json) => serde_json::from_str(&json).map_err(|e| {
             crate::tx::TxError::Db(crate::tx::DbError::other(format!("stage list: {e}")))
         })?,
@@ -465,6 +470,56 @@ fn version_in(
     }))
 }
 
+/// Inserts a secret and its first versions (in sequence order, each with
+/// its stage or none), within the account's quota of secrets.
+fn insert_secret(
+    tx: &mut dyn Tx,
+    s: &SecretRow,
+    versions: &[(&SecretVersionRow, Option<&str>)],
+    tags: &[(String, String)],
+    max_secrets: u64,
+) -> TxResult<()> {
+    tx.lock(Lock::Limit(Limit::Secrets))?;
+    if tx.count(&COUNT_SECRETS, &[])? >= max_secrets {
+        return Err(StoreError::Limit(Entity::Secret).into());
+    }
+    let next_seq = i64::try_from(versions.len()).unwrap_or(i64::MAX - 1) + 1;
+    tx.execute(
+        &INSERT_SECRET,
+        &[
+            (&s.secret_name).into(),
+            (&s.secret_type).into(),
+            (&s.description).into(),
+            (&s.encryption_key_id).into(),
+            s.created_at.into(),
+            s.updated_at.into(),
+            s.planned_delete_at.into(),
+            (&s.extended_config).into(),
+            s.rotation_enabled.into(),
+            s.rotation_interval.into(),
+            s.next_rotation_at.into(),
+            s.last_rotation_at.into(),
+            (&s.policy).into(),
+            next_seq.into(),
+            (&s.pending_version_id).into(),
+        ],
+    )
+    .map_err(unique(Entity::Secret))?;
+    for (seq, (v, stage)) in (1..).zip(versions) {
+        insert_version(tx, &s.secret_name, v, seq)?;
+        if let Some(stage) = stage {
+            set_stage(tx, &s.secret_name, stage, &v.version_id)?;
+        }
+    }
+    put_tags(
+        tx,
+        TagResource::Secret,
+        &s.secret_name,
+        tags,
+        CREATE_MAX_TAGS,
+    )
+}
+
 impl<B: Backend> SecretStore for B {
     fn create_secret(
         &self,
@@ -474,38 +529,29 @@ impl<B: Backend> SecretStore for B {
         max_secrets: u64,
     ) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
-            tx.lock(Lock::Limit(Limit::Secrets))?;
-            if tx.count(&COUNT_SECRETS, &[])? >= max_secrets {
-                return Err(StoreError::Limit(Entity::Secret).into());
-            }
-            tx.execute(
-                &INSERT_SECRET,
-                &[
-                    (&s.secret_name).into(),
-                    (&s.secret_type).into(),
-                    (&s.description).into(),
-                    (&s.encryption_key_id).into(),
-                    s.created_at.into(),
-                    s.updated_at.into(),
-                    s.planned_delete_at.into(),
-                    (&s.extended_config).into(),
-                    s.rotation_enabled.into(),
-                    s.rotation_interval.into(),
-                    s.next_rotation_at.into(),
-                    s.last_rotation_at.into(),
-                    (&s.policy).into(),
-                    2i64.into(),
-                ],
-            )
-            .map_err(unique(Entity::Secret))?;
-            insert_version(tx, &s.secret_name, first, 1)?;
-            set_stage(tx, &s.secret_name, CURRENT, &first.version_id)?;
-            put_tags(
+            insert_secret(tx, s, &[(first, Some(CURRENT))], tags, max_secrets)
+        })
+    }
+
+    fn create_secret_with_previous(
+        &self,
+        s: &SecretRow,
+        first: &SecretVersionRow,
+        previous: &SecretVersionRow,
+        tags: &[(String, String)],
+        max_secrets: u64,
+    ) -> StoreResult<()> {
+        let first_stage = match &s.pending_version_id {
+            Some(p) if *p == first.version_id => None,
+            _ => Some(CURRENT),
+        };
+        self.transaction(Mode::Write, |tx| {
+            insert_secret(
                 tx,
-                TagResource::Secret,
-                &s.secret_name,
+                s,
+                &[(first, first_stage), (previous, Some(PREVIOUS))],
                 tags,
-                CREATE_MAX_TAGS,
+                max_secrets,
             )
         })
     }

@@ -59,6 +59,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     kms_keys_aliases_tags(&*fresh());
     secrets_versions_stages(&*fresh());
     rotation_leases_and_commits(&*fresh());
+    database_secret_pending_versions(&*fresh());
     audit_trail(&*fresh());
     audit_retention(&*fresh());
     sessions::console_sessions(&*fresh());
@@ -1119,6 +1120,103 @@ pub fn rotation_leases_and_commits(s: &dyn Store) {
     assert!(s.claim_rotation("acs/ram/user/ru", 61, "b", 300).unwrap());
     // A released lease is free; an expired one is taken over.
     assert!(s.claim_rotation("acs/ram/user/ru", 400, "c", 500).unwrap());
+}
+
+/// A database secret: created with a pending first version (no
+/// `ACSCurrent` until committed) and a previous one; an interrupted
+/// rotation's pending version makes the secret due on any replica once the
+/// lease lapses; commits are fenced by the lease.
+pub fn database_secret_pending_versions(s: &dyn Store) {
+    let name = "db/app";
+    let meta = SecretRow {
+        secret_name: name.into(),
+        secret_type: "Redis".into(),
+        encryption_key_id: "k".into(),
+        created_at: 1,
+        updated_at: 1,
+        rotation_enabled: true,
+        rotation_interval: Some(1000),
+        next_rotation_at: Some(1001),
+        pending_version_id: Some("v1".into()),
+        ..Default::default()
+    };
+    s.create_secret_with_previous(&meta, &secret_version("v1"), &secret_version("v0"), &[], 10)
+        .unwrap();
+    assert!(s
+        .get_secret_version(name, None, Some("ACSCurrent"))
+        .unwrap()
+        .is_none());
+    let prev = s
+        .get_secret_version(name, None, Some("ACSPrevious"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(prev.version.version_id, "v0");
+    // Pending work is due at once, whatever the schedule says.
+    assert_eq!(s.claim_due_rotations(5, "a", 20, 10).unwrap(), [name]);
+    assert!(s.claim_due_rotations(6, "b", 30, 10).unwrap().is_empty());
+    assert!(matches!(
+        s.commit_pending(name, "b", 6, None, false),
+        Err(StoreError::Conflict(Entity::Secret))
+    ));
+    // The lease lapses; another owner finishes the creation.
+    assert_eq!(s.claim_due_rotations(21, "b", 40, 10).unwrap(), [name]);
+    s.commit_pending(name, "b", 21, None, false).unwrap();
+    let row = s.get_secret(name).unwrap().unwrap();
+    assert_eq!(row.pending_version_id, None);
+    assert_eq!(row.last_rotation_at, None, "a creation is not a rotation");
+    assert_eq!(row.next_rotation_at, Some(1001));
+    let cur = s
+        .get_secret_version(name, None, Some("ACSCurrent"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(cur.version.version_id, "v1");
+    assert!(matches!(
+        s.commit_pending(name, "b", 22, None, true),
+        Err(StoreError::NotFound(Entity::SecretVersion))
+    ));
+    // A rotation: the pending version is stored first, then committed.
+    s.stage_pending(name, "b", &secret_version("v2")).unwrap();
+    assert!(matches!(
+        s.stage_pending(name, "b", &secret_version("v3")),
+        Err(StoreError::Conflict(Entity::SecretVersion))
+    ));
+    assert!(matches!(
+        s.stage_pending(name, "x", &secret_version("v3")),
+        Err(StoreError::Conflict(Entity::Secret))
+    ));
+    let staged = s
+        .get_secret_version(name, Some("v2"), None)
+        .unwrap()
+        .unwrap();
+    assert!(staged.stages.is_empty());
+    assert_eq!(
+        s.get_secret(name)
+            .unwrap()
+            .unwrap()
+            .pending_version_id
+            .as_deref(),
+        Some("v2")
+    );
+    s.commit_pending(name, "b", 30, Some(1030), true).unwrap();
+    let row = s.get_secret(name).unwrap().unwrap();
+    assert_eq!(
+        (
+            row.last_rotation_at,
+            row.next_rotation_at,
+            row.pending_version_id
+        ),
+        (Some(30), Some(1030), None)
+    );
+    let stage_of = |v: &str| {
+        s.get_secret_version(name, Some(v), None)
+            .unwrap()
+            .map(|x| x.stages)
+    };
+    assert_eq!(stage_of("v2").unwrap(), ["ACSCurrent"]);
+    assert_eq!(stage_of("v1").unwrap(), ["ACSPrevious"]);
+    assert!(stage_of("v0").unwrap().is_empty());
+    // A version id is never staged twice.
+    assert!(s.stage_pending(name, "b", &secret_version("v2")).is_err());
 }
 
 pub fn audit_trail(s: &dyn Store) {
