@@ -160,6 +160,7 @@ pub static ACTIONS: &[ActionSpec] = &[
                 optional: true,
             },
             Sel::RamSecretUser,
+            Sel::DbInstance,
         ],
         create_secret,
     ),
@@ -196,7 +197,17 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::new("UpdateSecret", SECRET, update_secret),
     ActionSpec::new("DeleteSecret", SECRET, delete_secret),
     ActionSpec::new("RestoreSecret", SECRET, restore_secret),
-    ActionSpec::new("RotateSecret", SECRET, rotate_secret),
+    ActionSpec::new(
+        "RotateSecret",
+        &[
+            Sel::Secret {
+                param: "SecretName",
+                key_action: None,
+            },
+            Sel::DbInstance,
+        ],
+        rotate_secret,
+    ),
     ActionSpec::new(
         "UpdateSecretRotationPolicy",
         SECRET,

@@ -21,7 +21,7 @@ fn every_real_action_is_served_or_answers_not_implemented() {
         (Product::Ram, "GetServiceLinkedRoleTemplate"),
         (Product::Ims, "GetAccountSummary"),
         (Product::Ims, "ListApplications"),
-        (Product::Ims, "GetUserSsoSettings"),
+        (Product::Ims, "GetApplication"),
     ];
     for (product, action) in samples {
         assert!(

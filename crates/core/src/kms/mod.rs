@@ -9,6 +9,7 @@
 
 pub mod asym;
 pub mod crypto;
+pub mod dbsecret;
 pub mod import;
 pub mod keypolicy;
 pub mod keys;

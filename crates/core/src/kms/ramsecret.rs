@@ -293,7 +293,7 @@ impl Rampart {
             return Err(ApiError::new(
                 400,
                 "Rejected.UnsupportedOperation",
-                "Unsupported operation: only RAM secrets are rotated here; generic secrets are rotated with PutSecretValue.",
+                "Unsupported operation: only RAM and database secrets are rotated by Secrets Manager; generic secrets are rotated with PutSecretValue.",
             ));
         }
         let ext = parse_extended(row.extended_config.as_deref())?;
@@ -418,10 +418,14 @@ impl Rampart {
         version_id: &str,
     ) -> Result<SecretRotated, ApiError> {
         check_version_id(version_id)?;
-        let (row, ext) = self.ram_secret(name_or_arn)?;
+        let row = self.secret_row(name_or_arn)?;
         if row.planned_delete_at.is_some() {
             return Err(super::secrets::in_delete_window());
         }
+        if let Some(kind) = super::dbsecret::DbKind::of(&row.secret_type) {
+            return self.rotate_db_secret(row, kind, version_id);
+        }
+        let (row, ext) = self.ram_secret(&row.secret_name)?;
         let arn = self.secret_arn(&row.secret_name);
         if self
             .store
@@ -480,7 +484,10 @@ impl Rampart {
         enable: bool,
         interval: Option<&str>,
     ) -> Result<SecretNamed, ApiError> {
-        let (mut row, _) = self.ram_secret(name_or_arn)?;
+        let mut row = self.secret_row(name_or_arn)?;
+        if super::dbsecret::DbKind::of(&row.secret_type).is_none() {
+            self.ram_secret(&row.secret_name)?;
+        }
         let now = self.now();
         if enable {
             let i = match interval.filter(|s| !s.is_empty()) {
@@ -548,6 +555,13 @@ impl Rampart {
             .get_secret(name)
             .map_err(store_err)?
             .ok_or_else(resource_not_found)?;
+        if let Some(kind) = super::dbsecret::DbKind::of(&row.secret_type) {
+            let result = self.rotate_db_now(&row, kind, owner, None);
+            if let Err(e) = &result {
+                self.note_db_failure(&row, owner, e);
+            }
+            return result.map(|_| (true, false));
+        }
         let result = (|| {
             let ext = parse_extended(row.extended_config.as_deref())?;
             let finished = self.finish_previous(&row, &ext, owner)?;

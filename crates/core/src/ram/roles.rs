@@ -70,13 +70,37 @@ pub struct UpdateRole {
 }
 
 /// The service-linked roles Rampart knows: (service name, role name,
-/// system policy, trusted service principal).
-pub const SERVICE_LINKED_ROLES: &[(&str, &str, &str, &str)] = &[(
-    "ramcredentials.kms.aliyuncs.com",
-    "AliyunKMSManageRAMCredentialsRole",
-    "AliyunKMSManageRAMCredentialsRolePolicy",
-    "kms.aliyuncs.com",
-)];
+/// system policy, trusted service principal, the secret type that uses it).
+pub const SERVICE_LINKED_ROLES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "ramcredentials.kms.aliyuncs.com",
+        "AliyunKMSManageRAMCredentialsRole",
+        "AliyunKMSManageRAMCredentialsRolePolicy",
+        "kms.aliyuncs.com",
+        "RAMCredentials",
+    ),
+    (
+        "secretsmanager-rds.kms.aliyuncs.com",
+        "AliyunServiceRoleForKMSSecretsManagerForRDS",
+        "AliyunServiceRolePolicyForKMSSecretsManagerForRDS",
+        "secretsmanager-rds.kms.aliyuncs.com",
+        "Rds",
+    ),
+    (
+        "secretsmanager-polardb.kms.aliyuncs.com",
+        "AliyunServiceRoleForKMSSecretsManagerForPolarDB",
+        "AliyunServiceRolePolicyForKMSSecretsManagerForPolarDB",
+        "secretsmanager-polardb.kms.aliyuncs.com",
+        "PolarDB",
+    ),
+    (
+        "secretsmanager-redis.kms.aliyuncs.com",
+        "AliyunServiceRoleForKMSSecretsManagerForRedis",
+        "AliyunServiceRolePolicyForKMSSecretsManagerForRedis",
+        "secretsmanager-redis.kms.aliyuncs.com",
+        "Redis",
+    ),
+];
 
 /// Checks a role name's form (1–64 of `[A-Za-z0-9.@-]`).
 pub fn role_name(param: &str, n: &str) -> Result<(), ApiError> {
@@ -175,7 +199,7 @@ impl Rampart {
         service: &str,
         description: Option<&str>,
     ) -> Result<RoleView, ApiError> {
-        let Some((_, name, policy, principal)) =
+        let Some((_, name, policy, principal, secret_type)) =
             SERVICE_LINKED_ROLES.iter().find(|(s, ..)| *s == service)
         else {
             let known: Vec<&str> = SERVICE_LINKED_ROLES.iter().map(|(s, ..)| *s).collect();
@@ -192,8 +216,11 @@ impl Rampart {
             role_id: random_digits(19),
             role_name: (*name).to_string(),
             description: description
-                .unwrap_or("Key Management Service manages the AccessKey pairs of RAM users through this role.")
-                .to_string(),
+                .map(str::to_string)
+                .unwrap_or_else(|| match *secret_type {
+                    "RAMCredentials" => "Key Management Service manages the AccessKey pairs of RAM users through this role.".to_string(),
+                    t => format!("Secrets Manager reads database instances and changes the passwords of their accounts for {t} secrets through this role."),
+                }),
             trust_policy: format!(
                 r#"{{"Statement":[{{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{{"Service":["{principal}"]}}}}],"Version":"1"}}"#
             ),
@@ -252,8 +279,8 @@ impl Rampart {
         let service = SERVICE_LINKED_ROLES
             .iter()
             .find(|(_, n, ..)| n.eq_ignore_ascii_case(&row.role_name))
-            .map(|(s, ..)| *s);
-        let (true, Some(service)) = (row.service_linked, service) else {
+            .map(|(s, _, _, _, t)| (*s, *t));
+        let (true, Some((service, secret_type))) = (row.service_linked, service) else {
             return Err(ApiError::new(
                 404,
                 "EntityNotExist.ServiceLinkedRole",
@@ -262,7 +289,7 @@ impl Rampart {
         };
         let secrets = self
             .store
-            .delete_role_unless_used(&row.role_name, "RAMCredentials", 4)
+            .delete_role_unless_used(&row.role_name, secret_type, 4)
             .map_err(store_err)?;
         if !secrets.is_empty() {
             let arns: Vec<String> = secrets
@@ -279,7 +306,7 @@ impl Rampart {
                 409,
                 "DeleteConflict.ServiceLinkedRole.InUse",
                 format!(
-                    "Service-Linked Role {} cannot be deleted as it is in use by {service}: delete its RAM secrets first ({}{}).",
+                    "Service-Linked Role {} cannot be deleted as it is in use by {service}: delete its {secret_type} secrets first ({}{}).",
                     self.role_arn(&row.role_name),
                     arns.join(", "),
                     if secrets.len() > 3 { ", …" } else { "" }

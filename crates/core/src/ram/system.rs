@@ -70,6 +70,21 @@ const DEFS: &[(&str, &str, &str)] = &[
         "The policy of the service-linked role that lets Key Management Service manage the AccessKey pairs of RAM users.",
         r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["ram:ListAccessKeys","ram:CreateAccessKey","ram:DeleteAccessKey","ram:UpdateAccessKey","ram:GetAccessKeyLastUsed"],"Resource":"*"}]}"#,
     ),
+    (
+        "AliyunServiceRolePolicyForKMSSecretsManagerForRDS",
+        "The policy of the service-linked role that lets Secrets Manager change the passwords of RDS accounts (and read the instances declared to Rampart).",
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["rds:ResetAccountPassword","rds:DescribeDBInstanceAttribute","rds:DescribeAccounts"],"Resource":"*"},{"Effect":"Allow","Action":["kms:GetSecretValue","kms:Decrypt"],"Resource":["acs:kms:*:*:secret/rampart/db-instances/*","acs:kms:*:*:key/*"]}]}"#,
+    ),
+    (
+        "AliyunServiceRolePolicyForKMSSecretsManagerForPolarDB",
+        "The policy of the service-linked role that lets Secrets Manager change the passwords of PolarDB accounts (and read the clusters declared to Rampart).",
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["polardb:ModifyAccountPassword","polardb:CreateAccount","polardb:DescribeAccounts","polardb:DescribeDBClusterAttribute"],"Resource":"*"},{"Effect":"Allow","Action":["kms:GetSecretValue","kms:Decrypt"],"Resource":["acs:kms:*:*:secret/rampart/db-instances/*","acs:kms:*:*:key/*"]}]}"#,
+    ),
+    (
+        "AliyunServiceRolePolicyForKMSSecretsManagerForRedis",
+        "The policy of the service-linked role that lets Secrets Manager change the passwords of Redis/Tair accounts (and read the instances declared to Rampart).",
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["kvstore:ResetAccountPassword","kvstore:CreateAccount","kvstore:DescribeAccounts","kvstore:DescribeInstanceAttribute"],"Resource":"*"},{"Effect":"Allow","Action":["kms:GetSecretValue","kms:Decrypt"],"Resource":["acs:kms:*:*:secret/rampart/db-instances/*","acs:kms:*:*:key/*"]}]}"#,
+    ),
 ];
 
 /// Every system policy, parsed once.

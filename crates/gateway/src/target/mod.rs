@@ -155,6 +155,12 @@ pub enum Sel {
     /// The RAM user a RAM secret holds (`ExtendedConfig.UserName` when
     /// `SecretType` is `RAMCredentials`), authorized with `ram:GetUser`.
     RamSecretUser,
+    /// The database instance a database secret acts on (`Rds`, `PolarDB`,
+    /// `Redis`): from `SecretType` and `ExtendedConfig` when creating, else
+    /// from the secret already selected. Authorized with the type's
+    /// instance action (`rds:ResetAccountPassword` on
+    /// `acs:rds:<region>:<uid>:dbinstance/<id>`, …).
+    DbInstance,
     /// An identity provider by name (`acs:ram::<uid>:oidc-provider/<name>`
     /// or `…:saml-provider/<name>`); `existing`: it must exist.
     Provider {
@@ -310,6 +316,7 @@ impl Resolver<'_> {
             Sel::Container(_)
             | Sel::NewGroupName(_)
             | Sel::RamSecretUser
+            | Sel::DbInstance
             | Sel::SecretsList
             | Sel::Providers(_) => Ok(()),
             Sel::Provider { param, .. } => rampart_core::federation::check_provider_name(
@@ -709,6 +716,56 @@ impl Resolver<'_> {
                 }
             }
             Sel::RamTagged => self.resolve_ram_tagged(plan)?,
+            Sel::DbInstance => {
+                let selected = plan.target.slots.iter().find_map(|(_, e)| match e {
+                    Entity::Secret(n) => Some(n.clone()),
+                    _ => None,
+                });
+                let found = match selected {
+                    // Rotating: the secret's own type and configuration.
+                    Some(n) => {
+                        let row = self.rampart.secret_row(&n)?;
+                        self.rampart.db_instance_check(
+                            &row.secret_type,
+                            row.extended_config.as_deref().unwrap_or_default(),
+                        )
+                    }
+                    // Creating: the request's; the first secret of its type
+                    // also creates the type's service-linked role.
+                    None => match (
+                        nonempty(self.params, "SecretType"),
+                        nonempty(self.params, "ExtendedConfig"),
+                    ) {
+                        (Some(t), Some(e)) => {
+                            let found = self.rampart.db_instance_check(t, e);
+                            if let (Some(_), Some(kind)) =
+                                (&found, rampart_core::kms::dbsecret::DbKind::of(t))
+                            {
+                                let role = kind.linked_role();
+                                let exists = self
+                                    .rampart
+                                    .store()
+                                    .get_role(role)
+                                    .map_err(ApiError::internal)?
+                                    .is_some();
+                                if !exists {
+                                    self.check(
+                                        plan,
+                                        Some("ram:CreateServiceLinkedRole"),
+                                        self.ram_arn(&format!("role/{role}")),
+                                        ResourceAuth::None,
+                                    );
+                                }
+                            }
+                            found
+                        }
+                        _ => None,
+                    },
+                };
+                if let Some((action, arn)) = found {
+                    self.check(plan, Some(action), arn, ResourceAuth::None);
+                }
+            }
             Sel::RamSecretUser => {
                 if self.params.get("SecretType") != Some("RAMCredentials") {
                     return Ok(());

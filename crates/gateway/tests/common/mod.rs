@@ -144,6 +144,11 @@ impl Server {
         )
     }
 
+    /// The test clock's now.
+    pub fn clock_now_pub(&self) -> i64 {
+        self.clock_now()
+    }
+
     fn clock_now(&self) -> i64 {
         use rampart_core::Clock;
         self.clock.now()

@@ -111,7 +111,16 @@ static CLAIM_DUE: Stmt = Stmt::new(|d| {
                         .add(Expr::col("rotation_retry_at").lte(p(0))),
                 )
                 .add(Expr::col("pending_key_delete_at").lte(p(0)))
-                .add(Expr::col("pending_version_id").is_not_null()),
+                // An interrupted rotation, unless waiting for its retry.
+                .add(
+                    Cond::all()
+                        .add(Expr::col("pending_version_id").is_not_null())
+                        .add(
+                            Cond::any()
+                                .add(Expr::col("rotation_retry_at").is_null())
+                                .add(Expr::col("rotation_retry_at").lte(p(0))),
+                        ),
+                ),
         )
         // Interrupted work (no date) first, then soonest first (a `NULL` in either is the other).
         .order_by_expr_with_nulls(

@@ -36,7 +36,7 @@ pub struct CreateSecret {
     pub encryption_key_id: Option<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
-    /// `Generic` (default) or `RAMCredentials`.
+    /// `Generic` (default), `RAMCredentials`, `Rds`, `PolarDB` or `Redis`.
     pub secret_type: Option<String>,
     /// `ExtendedConfig` JSON.
     pub extended_config: Option<String>,
@@ -308,11 +308,16 @@ impl Rampart {
         match secret_type.as_str() {
             "Generic" => {}
             "RAMCredentials" => return self.create_ram_secret(req),
-            "Rds" | "Redis" | "ECS" | "PolarDB" => {
+            "Rds" | "Redis" | "PolarDB" => {
+                let kind = super::dbsecret::DbKind::of(&secret_type)
+                    .ok_or_else(|| ApiError::internal("database secret type"))?;
+                return self.create_db_secret(kind, req);
+            }
+            "ECS" => {
                 return Err(ApiError::new(
                     400,
                     "Rejected.UnsupportedOperation",
-                    format!("Unsupported operation: SecretType `{secret_type}` is not supported by Rampart yet; Generic and RAMCredentials are."),
+                    "Unsupported operation: SecretType `ECS` is not supported by Rampart yet; Generic, RAMCredentials, Rds, PolarDB and Redis are.",
                 ))
             }
             other => {
@@ -340,7 +345,10 @@ impl Rampart {
     }
 
     /// Validates the shared parts and stores a new secret with its first version.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "what each secret type decides about its new secret"
+    )]
     pub(crate) fn insert_secret(
         &self,
         req: CreateSecret,
@@ -351,6 +359,32 @@ impl Rampart {
         rotation_enabled: bool,
         rotation_interval: Option<i64>,
     ) -> Result<SecretCreated, ApiError> {
+        let mut row =
+            self.new_secret_row(&req, secret_type, name, rotation_enabled, rotation_interval)?;
+        row.extended_config = extended_config;
+        let version = self.new_secret_version(
+            &row,
+            &req.version_id,
+            req.secret_data.as_bytes(),
+            &data_type,
+        )?;
+        self.store
+            .create_secret(&row, &version, &req.tags, self.settings.limits.secrets)
+            .map_err(store_err)?;
+        Ok(self.secret_created(&row, req.version_id))
+    }
+
+    /// Checks the parts every new secret shares (description, tags,
+    /// resource policy, a free name) and makes its row, with the
+    /// request's `ExtendedConfig`.
+    pub(crate) fn new_secret_row(
+        &self,
+        req: &CreateSecret,
+        secret_type: &str,
+        name: &str,
+        rotation_enabled: bool,
+        rotation_interval: Option<i64>,
+    ) -> Result<SecretRow, ApiError> {
         let description = req.description.clone().unwrap_or_default();
         if description.chars().count() > 1024 {
             return Err(ApiError::invalid(
@@ -374,7 +408,7 @@ impl Rampart {
             });
         }
         let now = self.now();
-        let row = SecretRow {
+        Ok(SecretRow {
             secret_name: name.to_string(),
             secret_type: secret_type.to_string(),
             description,
@@ -382,7 +416,7 @@ impl Rampart {
             created_at: now,
             updated_at: now,
             planned_delete_at: None,
-            extended_config,
+            extended_config: req.extended_config.clone().filter(|e| !e.is_empty()),
             rotation_enabled,
             rotation_interval,
             next_rotation_at: if rotation_enabled {
@@ -393,23 +427,18 @@ impl Rampart {
             last_rotation_at: None,
             policy: req.policy.clone().filter(|p| !p.is_empty()),
             ..SecretRow::default()
-        };
-        let version = self.new_secret_version(
-            &row,
-            &req.version_id,
-            req.secret_data.as_bytes(),
-            &data_type,
-        )?;
-        self.store
-            .create_secret(&row, &version, &req.tags, self.settings.limits.secrets)
-            .map_err(store_err)?;
-        Ok(SecretCreated {
-            arn: self.secret_arn(name),
-            version_id: req.version_id,
-            secret_name: name.to_string(),
-            secret_type: secret_type.to_string(),
-            rotation: (secret_type != "Generic").then(|| self.rotation_of(&row, false)),
         })
+    }
+
+    /// The answer to creating `row` with its first version `version_id`.
+    pub(crate) fn secret_created(&self, row: &SecretRow, version_id: String) -> SecretCreated {
+        SecretCreated {
+            arn: self.secret_arn(&row.secret_name),
+            version_id,
+            secret_name: row.secret_name.clone(),
+            secret_type: row.secret_type.clone(),
+            rotation: (row.secret_type != "Generic").then(|| self.rotation_of(row, false)),
+        }
     }
 
     /// The rotation fields of a secret that is not generic; `failed`: show
