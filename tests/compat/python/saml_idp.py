@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -120,7 +120,7 @@ class IdP:
             '</samlp:Response>')
 
     def sign(self, xml: str, *, assertion: bool = True, response: bool = False, algorithm: str = "rsa-sha256",
-             digest: str = "sha256", key=None, cert=None) -> bytes:
+             digest: str = "sha256", key=None, cert=None, unprefixed_signature: bool = False) -> bytes:
         """Sign with signxml: the Assertion, then the Response, each with an
         enveloped signature right after its Issuer (signxml fills a
         placeholder there) and Reference URI `#<ID>`."""
@@ -141,11 +141,19 @@ class IdP:
                     super().check_deprecated_methods()
 
         def signer():
-            return Signer(method=methods.enveloped, signature_algorithm=sig_alg, digest_algorithm=dig_alg,
-                          c14n_algorithm=EXC_C14N)
+            s = Signer(method=methods.enveloped, signature_algorithm=sig_alg, digest_algorithm=dig_alg,
+                       c14n_algorithm=EXC_C14N)
+            if unprefixed_signature:
+                # <Signature xmlns="...xmldsig#">: signxml then makes its
+                # children unprefixed too, so the placeholder must be as well.
+                s.namespaces = {None: NS["ds"]}
+            return s
+
+        placeholder = (f'<Signature xmlns="{NS["ds"]}" Id="placeholder"/>' if unprefixed_signature
+                       else PLACEHOLDER)
 
         def placeholder_after_issuer(el):
-            el.find("saml:Issuer", NS).addnext(etree.fromstring(PLACEHOLDER))
+            el.find("saml:Issuer", NS).addnext(etree.fromstring(placeholder))
 
         root = etree.fromstring(xml.encode())
         if assertion:
@@ -207,17 +215,20 @@ def xmlsec1_verify(idp: IdP, signed: bytes, id_attr: str = "ID", node: str = "As
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def signature_template(ref_id: str, algorithm: str = "rsa-sha256") -> str:
-    """A ds:Signature template for xmlsec1 (enveloped, exclusive C14N)."""
+def signature_template(ref_id: str, algorithm: str = "rsa-sha256", prefix_list: Optional[str] = None) -> str:
+    """A ds:Signature template for xmlsec1 (enveloped, exclusive C14N; with
+    prefix_list, an InclusiveNamespaces PrefixList in both C14N methods)."""
     sig = {"rsa-sha256": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
            "rsa-sha1": "http://www.w3.org/2000/09/xmldsig#rsa-sha1"}[algorithm]
     dig = {"rsa-sha256": "http://www.w3.org/2001/04/xmlenc#sha256",
            "rsa-sha1": "http://www.w3.org/2000/09/xmldsig#sha1"}[algorithm]
+    inc = (f'<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{prefix_list}"/>'
+           if prefix_list else "")
     return (f'<ds:Signature xmlns:ds="{NS["ds"]}"><ds:SignedInfo>'
-            f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/>'
+            f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}">{inc}</ds:CanonicalizationMethod>'
             f'<ds:SignatureMethod Algorithm="{sig}"/>'
             f'<ds:Reference URI="#{ref_id}"><ds:Transforms>'
             '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
-            f'<ds:Transform Algorithm="{EXC_C14N}"/></ds:Transforms>'
+            f'<ds:Transform Algorithm="{EXC_C14N}">{inc}</ds:Transform></ds:Transforms>'
             f'<ds:DigestMethod Algorithm="{dig}"/><ds:DigestValue/></ds:Reference></ds:SignedInfo>'
             '<ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>')

@@ -23,19 +23,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from conftest import _free_port, start_server
 from iam import allow, role_arn, user_with_key
 from oidc_issuer import Issuer, Key, jws, sha1_fingerprint
-from ramclients import (DATE_RE, FLAVOURS, STS_VERSION, ApiError, TeaRam, expect_error,
+from ramclients import (DATE_RE, FLAVOURS, STS_VERSION, TeaRam, expect_error,
                         expect_error_prefix, make_client)
-from saml_idp import (AUDIENCE, NS, RECIPIENT, IdP, new_id, signature_template, xmlsec1_available,
-                      xmlsec1_sign)
+from saml_idp import (NS, RECIPIENT, IdP, new_id, signature_template, xmlsec1_available, xmlsec1_sign,
+                      xmlsec1_verify)
 
-HERE = Path(__file__).resolve().parent
 CLIENT = "client-a"
 ALT_RECIPIENT = "https://signin.alibabacloud.com/saml-role/sso"
 
@@ -1222,16 +1220,73 @@ def test_saml_parameter_and_trust_errors(saml_env, uniq):
                  "AuthenticationFail.NoPermission")
 
 
+def _shape(idp, pair, shape) -> bytes:
+    xml = idp.response_xml([pair])
+    if shape == "pretty-printed":
+        from lxml import etree
+        return idp.sign(etree.tostring(etree.fromstring(xml.encode()), pretty_print=True).decode())
+    if shape == "xml-declaration":
+        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + idp.sign(xml)
+    if shape == "default-namespace-assertion":
+        # ADFS: <Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion">.
+        i, j = xml.index("<saml:Assertion"), xml.index("</saml:Assertion>") + len("</saml:Assertion>")
+        a = xml[i:j].replace("<saml:", "<").replace("</saml:", "</")
+        a = a.replace("<Assertion ", f'<Assertion xmlns="{NS["saml"]}" ', 1)
+        return idp.sign(xml[:i] + a + xml[j:])
+    if shape == "unprefixed-signature":
+        return idp.sign(xml, unprefixed_signature=True)
+    if shape == "fractional-seconds":
+        import re
+        return idp.sign(re.sub(r'(Instant|NotBefore|NotOnOrAfter)="([^"]+)Z"', r'\1="\2.123Z"', xml))
+    if shape == "xsi-type-values":
+        x = xml.replace("<samlp:Response ", '<samlp:Response xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+                        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ')
+        return idp.sign(x.replace("<saml:AttributeValue>", '<saml:AttributeValue xsi:type="xs:string">'))
+    if shape == "extra-attributes":
+        return idp.sign(xml.replace(
+            "</saml:AttributeStatement>",
+            '<saml:Attribute Name="https://www.aliyun.com/SAML-Role/Attributes/SessionDuration">'
+            '<saml:AttributeValue>1800</saml:AttributeValue></saml:Attribute>'
+            '<saml:Attribute Name="email"><saml:AttributeValue>a@idp.test</saml:AttributeValue></saml:Attribute>'
+            "</saml:AttributeStatement>"))
+    raise ValueError(shape)
+
+
+@pytest.mark.parametrize("shape", ["pretty-printed", "xml-declaration", "default-namespace-assertion",
+                                   "unprefixed-signature", "fractional-seconds", "xsi-type-values",
+                                   "extra-attributes"])
+def test_saml_idp_shapes_accepted(saml_env, shape):
+    """Shapes real IdPs send, signed with signxml."""
+    x = saml_env
+    f, idp, arn, role = x["f"], x["idp"], x["p256"], x["role"]
+    signed = _shape(idp, f"{role['arn']},{arn}", shape)
+    body = f.saml(arn, role, base64.b64encode(signed).decode())
+    assert body["SAMLAssertionInfo"]["Subject"] == "alice@example.test"
+
+
 @pytest.mark.skipif(not xmlsec1_available(), reason="xmlsec1 is not installed")
-def test_saml_signed_by_xmlsec1(saml_env):
+@pytest.mark.parametrize("prefix_list", [None, "xs", "xs xsi", "#default xs"])
+@pytest.mark.parametrize("declared_on", ["Response", "Assertion"])
+def test_saml_signed_by_xmlsec1(saml_env, prefix_list, declared_on):
     """A second, independent signer: xmlsec1 (libxmlsec1) fills a template
-    (enveloped, exclusive C14N, RSA-SHA256) in the Assertion."""
+    (enveloped, exclusive C14N, RSA-SHA256) in the Assertion, whose values
+    carry xsi:type="xs:string" (xs visibly unused, so it is rendered only
+    through an InclusiveNamespaces PrefixList), with xs declared on the
+    Response or on the Assertion. (signxml 5.2.0 cannot make this case: given
+    inclusive_ns_prefixes it writes the PrefixList into SignedInfo's
+    CanonicalizationMethod only, not into the Reference's exc-c14n Transform,
+    yet digests with it, so xmlsec1 and the server both refuse its output.)"""
     x = saml_env
     f, idp, arn, role = x["f"], x["idp"], x["p256"], x["role"]
     aid = new_id()
     xml = idp.response_xml([f"{role['arn']},{arn}"], assertion_id=aid, session="xmlsec1")
+    tag = "<samlp:Response " if declared_on == "Response" else "<saml:Assertion "
+    xml = xml.replace(tag, tag + 'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+                                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ', 1)
+    xml = xml.replace("<saml:AttributeValue>", '<saml:AttributeValue xsi:type="xs:string">')
     i = xml.index("</saml:Issuer>", xml.index("<saml:Assertion")) + len("</saml:Issuer>")
-    xml = xml[:i] + signature_template(aid) + xml[i:]
+    xml = xml[:i] + signature_template(aid, prefix_list=prefix_list) + xml[i:]
     signed = xmlsec1_sign(idp, xml)
+    assert xmlsec1_verify(idp, signed).returncode == 0
     body = f.saml(arn, role, base64.b64encode(signed).decode())
     assert body["AssumedRoleUser"]["Arn"].endswith("/xmlsec1")
