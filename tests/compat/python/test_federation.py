@@ -537,6 +537,31 @@ def test_oidc_trust_conditions(main_oidc):
     f.oidc(arn, main_oidc["role"], t.token(aud=["other", CLIENT]))
 
 
+def test_oidc_signed_clients_and_bounds(main_oidc, fed, uniq):
+    """Clients that sign every request (aliyunsdkcore has no anonymous mode)
+    are served too, whatever key they sign with; RoleSessionName 2-64
+    characters; DurationSeconds up to the role's MaxSessionDuration."""
+    from ramclients import CoreRam
+
+    f, t, arn = main_oidc["f"], main_oidc["tenant"], main_oidc["arn"]
+    name = uniq("longrole")
+    f.ram.call("CreateRole", RoleName=name, MaxSessionDuration=7200, AssumeRolePolicyDocument=oidc_trust(arn))
+    role = {"name": name, "arn": role_arn(fed.account_id, name)}
+    p = dict(OIDCProviderArn=arn, RoleArn=role["arn"], RoleSessionName="core-signed")
+    core = make_client("core", fed, product="sts")
+    assert core.call("AssumeRoleWithOIDC", OIDCToken=t.token(), **p)["AssumedRoleUser"]["Arn"] == \
+        f"{role['arn']}/core-signed"
+    stranger = CoreRam(fed.endpoint, "LTAI" + "x" * 20, "not-a-secret", version=STS_VERSION)
+    assert stranger.call("AssumeRoleWithOIDC", OIDCToken=t.token(), **p)["Credentials"]["AccessKeyId"]
+    before = dt.datetime.now(dt.timezone.utc)
+    c = f.oidc(arn, role, t.token(), session="s" * 64, DurationSeconds=7200)["Credentials"]
+    assert abs((parse_ts(c["Expiration"]) - before).total_seconds() - 7200) <= 60
+    for session in ("s", "s" * 65):
+        expect_error(lambda: f.oidc(arn, role, t.token(), session=session), 400, "InvalidParameter.RoleSessionName")
+    expect_error(lambda: f.oidc(arn, role, t.token(), DurationSeconds=7201), 400, "InvalidParameter.DurationSeconds")
+    expect_error(lambda: f.oidc(arn, {"arn": "not-an-arn"}, t.token()), 400, "InvalidParameter.RoleArn")
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "AssumeRoleWithOIDC without RoleSessionName answers 400 `MissingParameter` while the same action "
     "answers `MissingParameter.OIDCProviderArn` / `MissingParameter.RoleArn` (and AssumeRoleWithSAML "
