@@ -269,6 +269,22 @@ def test_oidc_provider_limits(fed, uniq):
     ims.call("DeleteOIDCProvider", OIDCProviderName=name)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "too many fingerprints / client ids at CreateOIDCProvider (and client ids at UpdateOIDCProvider) answer "
+    "409 LimitExceeded.OIDCProvider.Fingerprints / .ClientIds (plural), while AddFingerprintToOIDCProvider / "
+    "AddClientIdToOIDCProvider answer the documented .Fingerprint / .ClientId"))
+def test_oidc_provider_limit_codes_at_create(fed, uniq):
+    ims = make_client("tea_v3", fed, product="ims")
+    name = uniq("limc")
+    url = f"https://oidc.example.test/{name}"
+    expect_error(lambda: ims.call("CreateOIDCProvider", OIDCProviderName=name, IssuerUrl=url,
+                                  Fingerprints=",".join(f"{i:040x}" for i in range(1, 7))),
+                 409, "LimitExceeded.OIDCProvider.Fingerprint")
+    expect_error(lambda: ims.call("CreateOIDCProvider", OIDCProviderName=name, IssuerUrl=url,
+                                  ClientIds=",".join(f"c-{i}" for i in range(51))),
+                 409, "LimitExceeded.OIDCProvider.ClientId")
+
+
 def test_provider_paging_and_account_limit(fresh_server):
     srv = fresh_server()
     ims = make_client("core", srv, product="ims")
