@@ -2,8 +2,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import OpenApi from '@alicloud/openapi-core';
+
 import {
-  FLAVOURS, assertErrorBody, expectError, makeClient, signedRequest, startServer, uniq,
+  ApiError, FLAVOURS, STS_VERSION, assertErrorBody, expectError, makeClient, signedRequest, startServer, uniq,
 } from './helpers.mjs';
 
 let srv;
@@ -38,11 +40,28 @@ for (const flavour of FLAVOURS) {
     });
 
     test('action not implemented', async () => {
-      // Every RAM action this SDK knows is served; an STS one is not yet.
+      // Every RAM and STS action these SDKs model is served; GenerateSessionAccessKey
+      // (STS) is not yet: pop-core names it, the Tea client calls it through callApi.
       const sts = makeClient(flavour, srv, undefined, undefined, { product: 'sts' });
-      await expectError(() => sts.call('AssumeRoleWithSAML', {
-        SAMLProviderArn: 'acs:ram::1:saml-provider/x', RoleArn: 'acs:ram::1:role/x', SAMLAssertion: 'eA==',
-      }), 400, 'InvalidAction.NotImplemented');
+      if (flavour.startsWith('pop-core')) {
+        await expectError(() => sts.call('GenerateSessionAccessKey', {}), 400, 'InvalidAction.NotImplemented');
+        return;
+      }
+      const { OpenApiRequest, Params } = OpenApi.$OpenApiUtil;
+      const params = new Params({
+        action: 'GenerateSessionAccessKey', version: STS_VERSION, protocol: 'HTTP', pathname: '/',
+        method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
+      });
+      await expectError(async () => {
+        try {
+          return await sts.client.callApi(params, new OpenApiRequest({ query: {} }), {});
+        } catch (e) {
+          if (e?.statusCode !== undefined && e?.code !== undefined) {
+            throw new ApiError(flavour, e.statusCode, e.code, e.data?.Message, e.requestId, e.data);
+          }
+          throw e;
+        }
+      }, 400, 'InvalidAction.NotImplemented');
     });
   });
 }
