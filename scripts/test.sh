@@ -36,6 +36,15 @@ if [[ "${RAMPART_TEST_GALERA:-}" != skip ]] \
   apt-get install -y -qq galera-4 rsync </dev/null >/dev/null
 fi
 
+# The SAML compatibility tests sign some responses with xmlsec1 (the
+# reference implementation of XML signatures).
+if ! command -v xmlsec1 >/dev/null && [[ "$(id -u)" == 0 ]]; then
+  step "installing Debian's xmlsec1"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq </dev/null
+  apt-get install -y -qq xmlsec1 </dev/null >/dev/null
+fi
+
 step "rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace "${EXCLUDE[@]}" --locked --no-fail-fast

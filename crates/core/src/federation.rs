@@ -423,7 +423,7 @@ impl Rampart {
             }
         }
         if c.client_ids.len() > MAX_CLIENT_IDS {
-            return Err(too_many("ClientIds", MAX_CLIENT_IDS));
+            return Err(too_many("ClientId", MAX_CLIENT_IDS));
         }
         for f in split_list(req.fingerprints.as_deref().unwrap_or_default()) {
             let f = fingerprint_rule(f)?;
@@ -432,7 +432,7 @@ impl Rampart {
             }
         }
         if c.fingerprints.len() > MAX_FINGERPRINTS {
-            return Err(too_many("Fingerprints", MAX_FINGERPRINTS));
+            return Err(too_many("Fingerprint", MAX_FINGERPRINTS));
         }
         let now = self.now();
         let row = ProviderRow {
@@ -499,7 +499,7 @@ impl Rampart {
                 }
             }
             if list.len() > MAX_CLIENT_IDS {
-                return Err(too_many("ClientIds", MAX_CLIENT_IDS));
+                return Err(too_many("ClientId", MAX_CLIENT_IDS));
             }
             c.client_ids = list;
         }

@@ -74,6 +74,7 @@ fn required(ctx: &AnonymousCtx<'_>, name: &str, code: &'static str) -> Result<()
 fn assume_role_with_oidc(ctx: &AnonymousCtx<'_>) -> Result<(Output, String), ApiError> {
     required(ctx, "OIDCProviderArn", "MissingParameter.OIDCProviderArn")?;
     required(ctx, "RoleArn", "MissingParameter.RoleArn")?;
+    required(ctx, "RoleSessionName", "MissingParameter.RoleSessionName")?;
     let token = ctx.params.get("OIDCToken").unwrap_or_default().trim();
     let s = ctx
         .rampart

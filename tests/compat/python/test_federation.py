@@ -269,10 +269,6 @@ def test_oidc_provider_limits(fed, uniq):
     ims.call("DeleteOIDCProvider", OIDCProviderName=name)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "too many fingerprints / client ids at CreateOIDCProvider (and client ids at UpdateOIDCProvider) answer "
-    "409 LimitExceeded.OIDCProvider.Fingerprints / .ClientIds (plural), while AddFingerprintToOIDCProvider / "
-    "AddClientIdToOIDCProvider answer the documented .Fingerprint / .ClientId"))
 def test_oidc_provider_limit_codes_at_create(fed, uniq):
     ims = make_client("tea_v3", fed, product="ims")
     name = uniq("limc")
@@ -578,10 +574,6 @@ def test_oidc_signed_clients_and_bounds(main_oidc, fed, uniq):
     expect_error(lambda: f.oidc(arn, {"arn": "not-an-arn"}, t.token()), 400, "InvalidParameter.RoleArn")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "AssumeRoleWithOIDC without RoleSessionName answers 400 `MissingParameter` while the same action "
-    "answers `MissingParameter.OIDCProviderArn` / `MissingParameter.RoleArn` (and AssumeRoleWithSAML "
-    "`MissingParameter.SAMLAssertion`) for its other required parameters"))
 def test_oidc_missing_role_session_name_code(main_oidc):
     f, t, arn, role = main_oidc["f"], main_oidc["tenant"], main_oidc["arn"], main_oidc["role"]
     status, body = raw_sts(f.srv, "AssumeRoleWithOIDC", {"OIDCProviderArn": arn, "RoleArn": role["arn"],
