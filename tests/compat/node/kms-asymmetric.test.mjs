@@ -1,5 +1,6 @@
 // KMS asymmetric keys and imported key material through the Node SDKs;
-// signatures verified and ciphertexts made by node:crypto.
+// signatures verified and ciphertexts made by node:crypto. Messages, secrets
+// and key material are fixed; only Rampart's keys and its randomness vary.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -12,6 +13,8 @@ before(async () => { srv = await startServer(); });
 after(async () => { await srv?.stop(); });
 
 const b64 = (b) => Buffer.from(b).toString('base64');
+/** n deterministic bytes (SHAKE-256 of the label): fixed test inputs. */
+const fixed = (n, label) => crypto.createHash('shake256', { outputLength: n }).update(label).digest();
 
 async function key(kms, params) {
   const md = (await kms.call('CreateKey', params)).KeyMetadata;
@@ -24,7 +27,7 @@ for (const [flavour, make] of Object.entries(KMS_FLAVOURS)) {
   describe(`asymmetric keys ${flavour}`, () => {
     test('RSA-PSS and ECDSA signatures verify with node:crypto', async () => {
       const kms = make(srv);
-      const message = crypto.randomBytes(100);
+      const message = fixed(100, 'signed message');
       const digest = crypto.createHash('sha256').update(message).digest();
       for (const [spec, alg, opts] of [
         ['RSA_2048', 'RSA_PSS_SHA_256', { padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
@@ -44,7 +47,7 @@ for (const [flavour, make] of Object.entries(KMS_FLAVOURS)) {
     test('RSA-OAEP ciphertexts of node:crypto decrypt', async () => {
       const kms = make(srv);
       const k = await key(kms, { KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT/DECRYPT' });
-      const secret = crypto.randomBytes(32);
+      const secret = fixed(32, 'OAEP secret');
       const ct = crypto.publicEncrypt({ key: k.pem, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING,
         oaepHash: 'sha256' }, secret);
       const d = await kms.call('AsymmetricDecrypt', { KeyId: k.id, KeyVersionId: k.ver,
@@ -60,7 +63,7 @@ for (const [flavour, make] of Object.entries(KMS_FLAVOURS)) {
         WrappingKeySpec: 'RSA_2048' });
       const publicKey = crypto.createPublicKey({ key: Buffer.from(p.PublicKey, 'base64'), format: 'der', type: 'spki' });
       const wrapped = crypto.publicEncrypt({ key: publicKey, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING,
-        oaepHash: 'sha1' }, crypto.randomBytes(32));
+        oaepHash: 'sha1' }, fixed(32, 'imported material'));
       await kms.call('ImportKeyMaterial', { KeyId: k.id, EncryptedKeyMaterial: b64(wrapped),
         ImportToken: p.ImportToken, KeyMaterialExpireUnix: Math.floor(Date.now() / 1000) + 3600 });
       const blob = (await kms.call('Encrypt', { KeyId: k.id, Plaintext: 'node import' })).CiphertextBlob;

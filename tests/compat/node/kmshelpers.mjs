@@ -19,6 +19,12 @@ import PopCore from '@alicloud/pop-core';
 import { ApiError, REGION } from './helpers.mjs';
 
 export const KMS_VERSION = '2016-01-20';
+// Every flavour waits up to 30 s for an answer. The Tea clients' own default
+// (httpx: 3 s, both as the read timeout and as the socket's idle timeout)
+// is shorter than CreateKey RSA_3072 (or RSA_2048) can take: generating an
+// RSA key is a random search for primes, which on a loaded machine took over
+// 3 s in about one run of kms-asymmetric.test.mjs in eight.
+const TIMEOUT_MS = 30_000;
 const { Config, OpenApiRequest, Params } = OpenApi.$OpenApiUtil;
 const { OpenApiUtil } = OpenApi;
 
@@ -51,6 +57,8 @@ export class TeaKms {
       endpoint: srv.endpoint,
       protocol: srv.scheme ?? 'http',
       regionId: REGION,
+      readTimeout: TIMEOUT_MS,
+      connectTimeout: TIMEOUT_MS,
     }));
     this.typedOnly = false;
   }
@@ -97,6 +105,8 @@ export class OpenApiKms {
       endpoint: srv.endpoint,
       protocol: srv.scheme ?? 'http',
       regionId: REGION,
+      readTimeout: TIMEOUT_MS,
+      connectTimeout: TIMEOUT_MS,
     }));
   }
 
@@ -139,7 +149,7 @@ export class PopKms {
   async call(action, params = {}) {
     let json, entry;
     try {
-      [json, entry] = await this.client.request(action, flat(params), { method: 'POST', timeout: 10000 });
+      [json, entry] = await this.client.request(action, flat(params), { method: 'POST', timeout: TIMEOUT_MS });
     } catch (e) {
       if (e.data && e.code) {
         throw new ApiError(this.flavour, e.entry?.response?.statusCode, e.code, e.data.Message,

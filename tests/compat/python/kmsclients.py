@@ -14,7 +14,7 @@ import json
 import uuid
 from typing import Any, Dict, Optional
 
-from ramclients import REGION, ApiError, CoreRam, TeaRam, make_client
+from ramclients import KMS_READ_TIMEOUT_S, REGION, ApiError, CoreRam, TeaRam, make_client
 
 KMS_VERSION = "2016-01-20"
 FLAVOURS = ("core", "tea_v3", "tea_v2")
@@ -49,7 +49,7 @@ class CoreKms(CoreRam):
     def __init__(self, endpoint: str, ak: str, sk: str, security_token: Optional[str] = None,
                  protocol: str = "http", ca: Optional[str] = None):
         super().__init__(endpoint, ak, sk, security_token=security_token, version=KMS_VERSION,
-                         protocol=protocol, ca=ca)
+                         protocol=protocol, ca=ca, read_timeout_s=KMS_READ_TIMEOUT_S)
 
     def call(self, action: str, **params) -> Dict[str, Any]:
         return super().call(action, **core_params(params))

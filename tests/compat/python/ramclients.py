@@ -11,6 +11,10 @@ STS_VERSION = "2015-04-01"
 KMS_VERSION = "2016-01-20"
 IMS_VERSION = "2019-08-15"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# KMS clients wait up to 30 s for an answer (the SDKs' own read timeout is
+# 10 s): CreateKey for an RSA key is a random search for primes, which on a
+# loaded machine once took longer than 10 s in 1,200 RSA_3072 keys.
+KMS_READ_TIMEOUT_S = 30
 
 
 # --------------------------------------------------------------------------
@@ -46,7 +50,8 @@ class CoreRam:
     flavour = "core"
 
     def __init__(self, endpoint: str, ak: str, sk: str, security_token: Optional[str] = None,
-                 version: str = RAM_VERSION, protocol: str = "http", ca: Optional[str] = None):
+                 version: str = RAM_VERSION, protocol: str = "http", ca: Optional[str] = None,
+                 read_timeout_s: Optional[int] = None):
         from aliyunsdkcore.client import AcsClient
 
         self.endpoint = endpoint
@@ -58,9 +63,11 @@ class CoreRam:
             from aliyunsdkcore.auth.credentials import StsTokenCredential
 
             self.client = AcsClient(region_id=REGION, auto_retry=False, max_retry_time=0,
-                                    credential=StsTokenCredential(ak, sk, security_token), verify=verify)
+                                    credential=StsTokenCredential(ak, sk, security_token), verify=verify,
+                                    timeout=read_timeout_s)
         else:
-            self.client = AcsClient(ak, sk, REGION, auto_retry=False, max_retry_time=0, verify=verify)
+            self.client = AcsClient(ak, sk, REGION, auto_retry=False, max_retry_time=0, verify=verify,
+                                    timeout=read_timeout_s)
         self.last_raw: Optional[bytes] = None
 
     def call(self, action: str, **params) -> Dict[str, Any]:
@@ -118,6 +125,8 @@ class TeaRam:
         Client = importlib.import_module(f"{pkg}.client").Client
         self.models = importlib.import_module(f"{pkg}.models")
         kw = dict(endpoint=endpoint, protocol=protocol, region_id=REGION)
+        if product == "kms":
+            kw["read_timeout"] = KMS_READ_TIMEOUT_S * 1000
         if ca:
             kw["ca"] = str(ca)
         if credential is not None:
@@ -168,7 +177,8 @@ def make_client(flavour: str, srv, ak: Optional[str] = None, sk: Optional[str] =
     if flavour == "core":
         version = {"ram": RAM_VERSION, "sts": STS_VERSION, "kms": KMS_VERSION,
                    "ims": IMS_VERSION}[product]
-        return CoreRam(srv.endpoint, ak, sk, security_token=security_token, version=version, **tls)
+        return CoreRam(srv.endpoint, ak, sk, security_token=security_token, version=version,
+                       read_timeout_s=KMS_READ_TIMEOUT_S if product == "kms" else None, **tls)
     if flavour == "tea_v3":
         return TeaRam(srv.endpoint, ak, sk, security_token=security_token, product=product, **tls)
     if flavour == "tea_v2":

@@ -1,23 +1,29 @@
 """KMS asymmetric keys (2016-01-20) through every Python SDK flavour, checked by
-independent libraries: every signature Rampart makes is verified by
-`cryptography` (RSA, ECDSA) or `gmssl` (SM2DSA, with Z computed by gmssl from
-the default ID), and every ciphertext such a library makes with the public key
-is decrypted by Rampart (RSAES-OAEP SHA-1 / SHA-256, SM2PKE)."""
+independent implementations: every signature Rampart makes is verified by
+`cryptography` (RSA, ECDSA) or by the `openssl` command, OpenSSL 3 (SM2DSA:
+over the digest as given and over the message with Z from the default ID,
+see `sm2_openssl.py`), and every ciphertext such an implementation makes with
+the public key is decrypted by Rampart (RSAES-OAEP SHA-1 / SHA-256 by
+`cryptography`, SM2PKE by OpenSSL). Messages, plaintexts and key material are
+fixed; only Rampart's keys and its signature/encryption randomness vary."""
 import base64
 import hashlib
-import os
+import json
 
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
-from gmssl import sm2 as gm_sm2
 
-import json
-
+import sm2_openssl
 from iam import allow, user_with_key
 from kmsclients import FLAVOURS, make_kms
 from ramclients import expect_error, expect_error_prefix, make_client
+
+
+def fixed(n: int, label: str) -> bytes:
+    """n deterministic bytes (SHAKE-256 of the label): fixed test inputs."""
+    return hashlib.shake_256(label.encode()).digest(n)
 
 
 @pytest.fixture(params=FLAVOURS)
@@ -69,7 +75,7 @@ RSA_PADDINGS = {
 def test_signatures_verify_with_cryptography(kms, spec, alg):
     kid, ver = _key(kms, spec, "SIGN/VERIFY")
     public = serialization.load_pem_public_key(_pem(kms, kid, ver))
-    message = os.urandom(200)
+    message = fixed(200, "signed message")
     digest = hashlib.sha256(message).digest()
     sig = _sign(kms, kid, ver, alg, digest)
     if spec.startswith("RSA"):
@@ -93,31 +99,86 @@ def test_signatures_verify_with_cryptography(kms, spec, alg):
                  "InvalidParameter.Algorithm")
 
 
-def _sm2_public_hex(pem: bytes) -> str:
-    der = serialization.load_pem_public_key  # noqa: F841 (cryptography has no SM2 curve)
-    body = b"".join(l for l in pem.splitlines() if not l.startswith(b"-----"))
-    spki = base64.b64decode(body)
-    point = spki[-65:]
-    assert point[0] == 4, "uncompressed point"
-    return point[1:].hex()
+# A known-answer vector made once with gmssl 3.2.2 (pure Python, independent of
+# OpenSSL and of Rampart; its key set directly, past the constructor's
+# lstrip("04")): the private key d, its public key, a message, the digest
+# e = SM3(Z || M) with Z from the default ID, and the DER signature over e.
+SM2_KAT_D = 0x28D7C9F94D0766E70107D1FCDB73EC5D1C44B22B26F11462690E63BBFFD3CFEB
+SM2_KAT_PUBLIC = b"""-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0DQgAEDmhTpRhbsqTiNN1W4sAuox42EGZs
+n15z4FCMtQVW7AER3SArNEou0rvPZyMgvieLRC/E+8k+YiDtU/jP0AdXQA==
+-----END PUBLIC KEY-----
+"""
+SM2_KAT_MESSAGE = b"Rampart SM2DSA known-answer message"
+SM2_KAT_DIGEST = bytes.fromhex("ab8856b03a73693bd55a4ce0bc1f82f0e74bbd9141493734fbadef17cb09485e")
+SM2_KAT_SIGNATURE = bytes.fromhex(
+    "3046022100c006525cf2e51ba380a0a94fa01f93028189c1e7fb8c8d31e88a194b2e9ec18f"
+    "0221008a1f9ed419fd2215576df21661b32eefc3abc40828715e7f26626e7cb0fecd03")
+# gmssl's SM2PKE ciphertext (C1 C3 C2, put in the GM/T 0009 DER form) of this
+# plaintext to the same key.
+SM2_KAT_PLAINTEXT = b"Rampart SM2PKE known-answer plaintext"
+SM2_KAT_CIPHERTEXT = bytes.fromhex(
+    "30818f022100c4679802a0ba6992b0fd88fc75d80191841a9f85e2cd01a929b59738bf8358f7"
+    "022100d57ff6726d334e9bdd0d8685dd3e2d2b1eda38479917df1437a35957b9f26aed"
+    "042095f1e5cf0597f80c4ba239b5d5520150f137b391b49598bf37a1053366943de8"
+    "0425ecab6afc91e5afdbb2ff513132f9fae2a28b7bdadabe9a8ee24f8956f502706ab43c3ccab2")
 
 
-def test_sm2dsa_signature_verifies_with_gmssl(kms):
+@pytest.fixture(scope="session")
+def openssl_sm2():
+    tool, why = sm2_openssl.probe(SM2_KAT_PUBLIC)
+    if tool is None:
+        pytest.skip(why)
+    return tool
+
+
+def _flip_last(b: bytes) -> bytes:
+    out = bytearray(b)
+    out[-1] ^= 1
+    return bytes(out)
+
+
+def test_openssl_sm2_known_answers(openssl_sm2):
+    """The checker first: OpenSSL's SM3, the test's Z and e, its verification of
+    another implementation's signature (accepted; refused tampered or over
+    another digest or message), and its reading of that implementation's
+    C1C3C2 DER ciphertext."""
+    tool = openssl_sm2
+    assert tool.sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert sm2_openssl.on_curve(*sm2_openssl.public_xy(SM2_KAT_PUBLIC))
+    assert tool.digest(SM2_KAT_PUBLIC, SM2_KAT_MESSAGE) == SM2_KAT_DIGEST
+    assert tool.verify_digest(SM2_KAT_PUBLIC, SM2_KAT_DIGEST, SM2_KAT_SIGNATURE) is True
+    assert tool.verify_message(SM2_KAT_PUBLIC, SM2_KAT_MESSAGE, SM2_KAT_SIGNATURE) is True
+    assert tool.verify_digest(SM2_KAT_PUBLIC, SM2_KAT_DIGEST, _flip_last(SM2_KAT_SIGNATURE)) is False
+    assert tool.verify_digest(SM2_KAT_PUBLIC, _flip_last(SM2_KAT_DIGEST), SM2_KAT_SIGNATURE) is False
+    assert tool.verify_message(SM2_KAT_PUBLIC, SM2_KAT_MESSAGE + b"x", SM2_KAT_SIGNATURE) is False
+    # The digest is taken as is: SM3 of the message without Z is refused.
+    assert tool.verify_digest(SM2_KAT_PUBLIC, tool.sm3(SM2_KAT_MESSAGE), SM2_KAT_SIGNATURE) is False
+    assert tool.decrypt(sm2_openssl.private_key_der(SM2_KAT_D), SM2_KAT_CIPHERTEXT) == SM2_KAT_PLAINTEXT
+
+
+def test_sm2dsa_signature_verifies_with_openssl(kms, openssl_sm2):
+    tool = openssl_sm2
     kid, ver = _key(kms, "EC_SM2", "SIGN/VERIFY")
-    pub = _sm2_public_hex(_pem(kms, kid, ver))
-    gm = gm_sm2.CryptSM2(private_key=None, public_key=pub, asn1=True)
-    message = os.urandom(100)
+    pem = _pem(kms, kid, ver)
+    assert sm2_openssl.on_curve(*sm2_openssl.public_xy(pem))
+    message = fixed(100, "SM2DSA message")
     # The digest SM2DSA takes: SM3(Z || M), Z from the default ID 1234567812345678.
-    digest = bytes.fromhex(gm._sm3_z(message))
+    digest = tool.digest(pem, message)
     sig = _sign(kms, kid, ver, "SM2DSA", digest)
-    assert gm.verify(sig.hex(), digest)
-    assert gm.verify_with_sm3(sig.hex(), message)
-    assert not gm.verify_with_sm3(sig.hex(), message + b"x")
+    assert tool.verify_digest(pem, digest, sig) is True
+    assert tool.verify_message(pem, message, sig) is True
     assert _verify(kms, kid, ver, "SM2DSA", digest, sig) is True
-    # A signature gmssl makes can't be checked without its key; a tampered one is refused.
-    bad = bytearray(sig)
-    bad[-1] ^= 1
-    assert _verify(kms, kid, ver, "SM2DSA", digest, bytes(bad)) is False
+    # Tampered, or over another digest or message: OpenSSL and Rampart refuse it.
+    bad = _flip_last(sig)
+    other = tool.digest(pem, message + b"x")
+    assert tool.verify_digest(pem, digest, bad) is False
+    assert tool.verify_digest(pem, other, sig) is False
+    assert tool.verify_message(pem, message + b"x", sig) is False
+    assert _verify(kms, kid, ver, "SM2DSA", digest, bad) is False
+    assert _verify(kms, kid, ver, "SM2DSA", other, sig) is False
+    # Under another key (the known-answer one) it is refused too.
+    assert tool.verify_digest(SM2_KAT_PUBLIC, digest, sig) is False
 
 
 @pytest.mark.parametrize("spec,alg", [
@@ -128,7 +189,7 @@ def test_rsa_ciphertexts_of_cryptography_decrypt(kms, spec, alg):
     kid, ver = _key(kms, spec, "ENCRYPT/DECRYPT")
     public = serialization.load_pem_public_key(_pem(kms, kid, ver))
     h = hashes.SHA1() if alg.endswith("SHA_1") else hashes.SHA256()
-    secret = os.urandom(32)
+    secret = fixed(32, "OAEP secret")
     ct = public.encrypt(secret, padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None))
     body = kms.call("AsymmetricDecrypt", KeyId=kid, KeyVersionId=ver, Algorithm=alg, CiphertextBlob=b64(ct))
     assert base64.b64decode(body["Plaintext"]) == secret
@@ -142,47 +203,38 @@ def test_rsa_ciphertexts_of_cryptography_decrypt(kms, spec, alg):
     other = "RSAES_OAEP_SHA_256" if alg.endswith("SHA_1") else "RSAES_OAEP_SHA_1"
     expect_error(lambda: kms.call("AsymmetricDecrypt", KeyId=kid, KeyVersionId=ver, Algorithm=other,
                                   CiphertextBlob=b64(ct)), 400, "InvalidParameter.CiphertextBlob")
-    too_long = os.urandom(int(spec[4:]) // 8)
+    too_long = fixed(int(spec[4:]) // 8, "too long")
     expect_error(lambda: kms.call("AsymmetricEncrypt", KeyId=kid, KeyVersionId=ver, Algorithm=alg,
                                   Plaintext=b64(too_long)), 400, "InvalidParameter.Plaintext")
 
 
-def _der_len(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(b)]) + b
-
-
-def _der(tag: int, body: bytes) -> bytes:
-    return bytes([tag]) + _der_len(len(body)) + body
-
-
-def _der_int(b: bytes) -> bytes:
-    b = b.lstrip(b"\0") or b"\0"
-    if b[0] & 0x80:
-        b = b"\0" + b
-    return _der(0x02, b)
-
-
-def test_sm2pke_ciphertext_of_gmssl_decrypts(kms):
+def test_sm2pke_ciphertext_of_openssl_decrypts(kms, openssl_sm2):
+    tool = openssl_sm2
     kid, ver = _key(kms, "EC_SM2", "ENCRYPT/DECRYPT")
-    pub = _sm2_public_hex(_pem(kms, kid, ver))
-    gm = gm_sm2.CryptSM2(private_key=None, public_key=pub, mode=1)  # C1 C3 C2
-    secret = os.urandom(48)
-    raw = gm.encrypt(secret)
-    x, y, c3, c2 = raw[:32], raw[32:64], raw[64:96], raw[96:]
-    # KMS's SM2PKE ciphertext: the GM/T 0009 ASN.1 form of C1, C3, C2.
-    der = _der(0x30, _der_int(x) + _der_int(y) + _der(0x04, c3) + _der(0x04, c2))
+    pem = _pem(kms, kid, ver)
+    secret = fixed(48, "SM2PKE secret")
+    # KMS's SM2PKE ciphertext: the GM/T 0009 ASN.1 form of C1, C3, C2, which is
+    # what OpenSSL makes.
+    der = tool.encrypt(pem, secret)
+    x, y, c3, c2 = sm2_openssl.parse_ciphertext(der)
+    assert sm2_openssl.on_curve(x, y) and (len(c3), len(c2)) == (32, len(secret))
     body = kms.call("AsymmetricDecrypt", KeyId=kid, KeyVersionId=ver, Algorithm="SM2PKE",
                     CiphertextBlob=b64(der))
     assert base64.b64decode(body["Plaintext"]) == secret
+    assert (body["KeyId"], body["KeyVersionId"]) == (kid, ver)
+    # Rampart's own ciphertext has the same form (C1 on the curve) and decrypts.
     mine = kms.call("AsymmetricEncrypt", KeyId=kid, KeyVersionId=ver, Algorithm="SM2PKE",
                     Plaintext=b64(secret))["CiphertextBlob"]
+    mx, my, mc3, mc2 = sm2_openssl.parse_ciphertext(base64.b64decode(mine))
+    assert sm2_openssl.on_curve(mx, my) and (len(mc3), len(mc2)) == (32, len(secret))
+    assert mine != b64(der)
     back = kms.call("AsymmetricDecrypt", KeyId=kid, KeyVersionId=ver, Algorithm="SM2PKE", CiphertextBlob=mine)
     assert base64.b64decode(back["Plaintext"]) == secret
-    expect_error(lambda: kms.call("AsymmetricDecrypt", KeyId=kid, KeyVersionId=ver, Algorithm="SM2PKE",
-                                  CiphertextBlob=b64(raw)), 400, "InvalidParameter.CiphertextBlob")
+    # The bare concatenation C1 || C3 || C2 is not the KMS form; a changed C2 fails C3.
+    raw = x.to_bytes(32, "big") + y.to_bytes(32, "big") + c3 + c2
+    for blob in (raw, _flip_last(der)):
+        expect_error(lambda: kms.call("AsymmetricDecrypt", KeyId=kid, KeyVersionId=ver, Algorithm="SM2PKE",
+                                      CiphertextBlob=b64(blob)), 400, "InvalidParameter.CiphertextBlob")
 
 
 def test_validity_rules_and_versions(kms):
@@ -282,7 +334,7 @@ def test_import_flow_wrap_import_use_expire(kms, uniq):
     kid = md["KeyId"]
     assert (md["Origin"], md["KeyState"]) == ("EXTERNAL", "PendingImport")
     expect_error(lambda: kms.call("Encrypt", KeyId=kid, Plaintext="x"), 409, "Rejected.PendingImport")
-    material = os.urandom(32)
+    material = fixed(32, "imported material")
 
     def wrap(alg="RSAES_OAEP_SHA_256", key=kid, data=material):
         p = kms.call("GetParametersForImport", KeyId=key, WrappingAlgorithm=alg, WrappingKeySpec="RSA_2048")
@@ -313,7 +365,7 @@ def test_import_flow_wrap_import_use_expire(kms, uniq):
     kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=wrapped, ImportToken=token)
     assert kms.call("Decrypt", CiphertextBlob=blob)["Plaintext"] == "imported"
     # Other material, a token of another key, a bad expiry: refused.
-    other, token = wrap(data=os.urandom(32))
+    other, token = wrap(data=fixed(32, "other material"))
     expect_error(lambda: kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=other, ImportToken=token),
                  400, "InvalidParameter.EncryptedKeyMaterial")
     k2 = kms.call("CreateKey", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
@@ -322,7 +374,7 @@ def test_import_flow_wrap_import_use_expire(kms, uniq):
                  400, "InvalidParameter.ImportToken")
     expect_error(lambda: kms.call("ImportKeyMaterial", KeyId=k2, EncryptedKeyMaterial=w2, ImportToken=t2,
                                   KeyMaterialExpireUnix=1000), 400, "InvalidParameter.KeyMaterialExpireUnix")
-    short, t3 = wrap(key=k2, data=os.urandom(16))
+    short, t3 = wrap(key=k2, data=fixed(16, "short material"))
     expect_error(lambda: kms.call("ImportKeyMaterial", KeyId=k2, EncryptedKeyMaterial=short, ImportToken=t3),
                  400, "InvalidParameter.EncryptedKeyMaterial")
     expect_error_prefix(lambda: kms.call("GetParametersForImport", KeyId=kid, WrappingAlgorithm="RSAES_OAEP_SHA_256",
@@ -341,7 +393,7 @@ def test_import_into_sm4_key(kms):
     p = kms.call("GetParametersForImport", KeyId=kid, WrappingAlgorithm="RSAES_OAEP_SHA_256",
                  WrappingKeySpec="RSA_2048")
     public = serialization.load_der_public_key(base64.b64decode(p["PublicKey"]))
-    ct = public.encrypt(os.urandom(16), padding.OAEP(mgf=padding.MGF1(hashes.SHA256()),
+    ct = public.encrypt(fixed(16, "SM4 material"), padding.OAEP(mgf=padding.MGF1(hashes.SHA256()),
                                                      algorithm=hashes.SHA256(), label=None))
     kms.call("ImportKeyMaterial", KeyId=kid, EncryptedKeyMaterial=b64(ct), ImportToken=p["ImportToken"])
     blob = kms.call("Encrypt", KeyId=kid, Plaintext="sm4 imported")["CiphertextBlob"]
