@@ -4,7 +4,7 @@
 //! over a JSON endpoint: `POST /console/api/<product>/<Action>` runs any API
 //! action as the logged-on principal through [`Gateway::handle_as`], so the
 //! console has no business logic of its own and is authorized by the same
-//! policy engine as the signed API. See `README.md` beside this file.
+//! policy engine as the signed API. See `docs/console.md`.
 
 #[cfg(test)]
 mod http_tests;
