@@ -147,7 +147,11 @@ fn every_path_the_docs_name_exists() {
         }
     }
     assert!(checked > 50, "paths are found in the docs ({checked})");
-    assert!(missing.is_empty(), "paths named but missing:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "paths named but missing:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -191,7 +195,9 @@ fn every_relative_link_leads_somewhere() {
             if let Some(fragment) = fragment {
                 let body = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
                 if !anchors(&body).contains(fragment) {
-                    broken.push(format!("{doc}: ({target}) → no heading `#{fragment}` in {rel}"));
+                    broken.push(format!(
+                        "{doc}: ({target}) → no heading `#{fragment}` in {rel}"
+                    ));
                 }
             }
         }
@@ -207,20 +213,32 @@ fn the_docs_agree_with_each_other() {
     let text_of = |name: &str| {
         docs.iter()
             .find(|(d, _)| d == name)
-            .map(|(_, t)| t.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|(_, t)| {
+                t.to_lowercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap()
     };
     // Console sessions are in the store: any replica serves any session.
     for doc in ["docs/console.md", "docs/replicas.md"] {
-        assert!(text_of(doc).contains("no sticky sessions"), "{doc} says no sticky sessions are needed");
+        assert!(
+            text_of(doc).contains("no sticky sessions"),
+            "{doc} says no sticky sessions are needed"
+        );
     }
     // The session cookie is `Secure` over Rampart's own TLS.
-    assert!(text_of("docs/console.md").contains("the cookie is `secure` when the request came over rampart's own tls"));
+    assert!(text_of("docs/console.md")
+        .contains("the cookie is `secure` when the request came over rampart's own tls"));
     assert!(text_of("docs/https.md").contains("session cookie is `secure`"));
     // The console's logon name of the account.
     for doc in ["README.md", "docs/console.md"] {
         let t = text_of(doc);
-        assert!(t.contains("16-digit account id") && t.contains("consolelogonname"), "{doc} names the logon name");
+        assert!(
+            t.contains("16-digit account id") && t.contains("consolelogonname"),
+            "{doc} names the logon name"
+        );
     }
     // Stale statements, in the docs and in the console's sources.
     const STALE: &[&str] = &[
@@ -237,11 +255,18 @@ fn the_docs_agree_with_each_other() {
     for e in std::fs::read_dir(&console).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "rs") {
-            sources.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+            sources.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
         }
     }
     for (name, text) in &sources {
-        let flat = text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+        let flat = text
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let flat = flat.replace("/// ", "").replace("//! ", "");
         for stale in STALE {
             assert!(!flat.contains(stale), "{name} says `{stale}`");
@@ -252,11 +277,15 @@ fn the_docs_agree_with_each_other() {
 #[test]
 fn the_readme_keeps_the_two_commands() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    assert!(readme.contains("Run the server on the embedded default store (SQLite in `./rampart-data`):"));
+    assert!(readme
+        .contains("Run the server on the embedded default store (SQLite in `./rampart-data`):"));
     assert!(readme.contains("```sh\ncargo run --release -- serve\n```"));
     assert!(readme.contains("Run the whole test suite:\n\n```sh\n./scripts/test.sh\n```"));
     let lines = readme.lines().count();
-    assert!(lines <= 200, "the README is {lines} lines; the rest belongs in docs/");
+    assert!(
+        lines <= 200,
+        "the README is {lines} lines; the rest belongs in docs/"
+    );
 }
 
 #[test]
@@ -264,7 +293,20 @@ fn path_scanner() {
     let t = "see `crates/gateway/src/ram.rs`, scripts/soak.sh. and https://x.y/crates/no \
              `crates/<name>/src` `crates/*` tests/console/";
     let got: Vec<String> = written_paths(t).into_iter().collect();
-    assert_eq!(got, ["crates/gateway/src/ram.rs", "scripts/soak.sh", "tests/console/"]);
-    assert_eq!(anchor("Caches across replicas (PostgreSQL)"), "caches-across-replicas-postgresql");
-    assert_eq!(anchor("What is authorized, and how"), "what-is-authorized-and-how");
+    assert_eq!(
+        got,
+        [
+            "crates/gateway/src/ram.rs",
+            "scripts/soak.sh",
+            "tests/console/"
+        ]
+    );
+    assert_eq!(
+        anchor("Caches across replicas (PostgreSQL)"),
+        "caches-across-replicas-postgresql"
+    );
+    assert_eq!(
+        anchor("What is authorized, and how"),
+        "what-is-authorized-and-how"
+    );
 }
