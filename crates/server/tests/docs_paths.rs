@@ -310,3 +310,67 @@ fn path_scanner() {
         "what-is-authorized-and-how"
     );
 }
+
+/// The workspace crates each crate's `Cargo.toml` lists under
+/// `[dependencies]` (by directory name: `rampart-core` is `core`).
+fn workspace_deps(krate: &str) -> BTreeSet<String> {
+    let toml =
+        std::fs::read_to_string(repo().join("crates").join(krate).join("Cargo.toml")).unwrap();
+    let mut section = String::new();
+    let mut out = BTreeSet::new();
+    for line in toml.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line.to_string();
+        } else if section == "[dependencies]" {
+            if let Some(rest) = line.strip_prefix("rampart-") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| *c != ' ' && *c != '=')
+                    .collect();
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_architecture_table_follows_the_manifests() {
+    let doc = std::fs::read_to_string(repo().join("docs/architecture.md")).unwrap();
+    let mut rows = std::collections::BTreeMap::new();
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() == 4 && cells[1].starts_with('`') && !cells[1].contains(' ') {
+            let krate = cells[1].trim_matches('`').to_string();
+            let deps: BTreeSet<String> = cells[2]
+                .split(',')
+                .map(|d| d.trim().trim_matches('`').to_string())
+                .filter(|d| !d.is_empty() && d != "—")
+                .collect();
+            rows.insert(krate, deps);
+        }
+    }
+    let mut crates: Vec<String> = std::fs::read_dir(repo().join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    crates.sort();
+    for krate in &crates {
+        let listed = rows
+            .get(krate)
+            .unwrap_or_else(|| panic!("docs/architecture.md has no row for `{krate}`"));
+        assert_eq!(
+            listed,
+            &workspace_deps(krate),
+            "docs/architecture.md: the workspace dependencies of `{krate}` differ from its Cargo.toml"
+        );
+    }
+    assert_eq!(
+        rows.len(),
+        crates.len(),
+        "rows for crates that do not exist: {rows:?}"
+    );
+}
