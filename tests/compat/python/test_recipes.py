@@ -1,8 +1,9 @@
 """The examples of the docs run as written: every Python block of
 docs/recipes.md (a block starting `# file: NAME.py` is saved as that module,
-every other block runs as a script beside them, in order), and the README's
-first SDK call, found from another directory. The README's install lines name
-the versions this suite pins.
+every other block runs as a script beside them, in order), every JavaScript
+block (with the Node.js clients of tests/compat/node), and the README's first
+SDK call, found from another directory. The README's install lines name the
+versions this suite pins.
 
 Each script runs in a fresh directory with the Python of this suite, against
 the session's server: RAMPART_ENDPOINT and RAMPART_CREDENTIALS tell it where.
@@ -91,6 +92,24 @@ def _first_call():
     blocks = python_blocks(README)
     assert blocks, "the README has a first SDK call"
     return blocks[0][1]
+
+
+JS_BLOCKS = re.findall(r"^```js\n(.*?)^```", RECIPES.read_text(), re.S | re.M)
+
+
+@pytest.mark.parametrize("code", JS_BLOCKS, ids=[f"js-{i}" for i in range(len(JS_BLOCKS))])
+def test_recipe_in_node(server, tmp_path, code):
+    modules = COMPAT / "node" / "node_modules"
+    if not modules.is_dir():
+        pytest.fail(f"{modules} missing: run tests/compat/run.sh (it runs npm ci)", pytrace=False)
+    (tmp_path / "node_modules").symlink_to(modules)
+    script = tmp_path / "example.mjs"
+    script.write_text(code)
+    env = client_env(server, RAMPART_CREDENTIALS=str(server.data_dir / "root-credentials.json"))
+    p = subprocess.run(["node", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=120, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, f"{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
+    assert f"signed in as acs:ram::{server.account_id}:root" in p.stdout
 
 
 def test_readme_first_call_with_rampart_credentials(server, tmp_path):
