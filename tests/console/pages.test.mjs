@@ -154,7 +154,8 @@ test('RAM role detail: edit the trust policy', async () => {
     await wizard.getByLabel('RAM Role Name').fill(role);
     await wizard.getByRole('radio', { name: /Current Alibaba Cloud Account/ }).check();
     await wizard.getByRole('button', { name: 'OK' }).click();
-    await wizard.getByRole('button', { name: 'View RAM Role' }).click();
+    await wizard.getByRole('button', { name: 'Complete' }).click();
+    await page.getByRole('table', { name: 'RAM roles' }).getByRole('link', { name: role }).click();
     await page.getByRole('heading', { name: role, level: 1 }).waitFor();
     const editor = page.getByRole('textbox', { name: 'Trust Policy' });
     const doc = JSON.parse(await editor.inputValue());

@@ -35,6 +35,9 @@ test('seed steps: service role by script, RAM secret, Rotate Now', async () => {
     await shot('policy-script');
     await page.getByRole('button', { name: 'OK' }).click();
     await page.getByRole('heading', { name: POLICY, level: 1 }).waitFor();
+    // The seed's custom policy is told apart from the system policy whose name is two letters away.
+    await page.locator('.policy-kind').getByText('Custom', { exact: true }).first().waitFor();
+    await page.getByText(/Not to be confused with the system policy AliyunKMSManageRAMCredentialsRolePolicy/).waitFor();
     await shot('policy-created');
 
     // RAM Roles > Create RAM Role > Alibaba Cloud Service > Normal Service Role > Key Management Service.
@@ -62,6 +65,8 @@ test('seed steps: service role by script, RAM secret, Rotate Now', async () => {
     await perms.getByRole('button', { name: 'OK' }).click();
     await perms.getByText(/Authorization succeeded/).waitFor();
     await shot('role-permissions-added');
+    await wizard.getByRole('button', { name: 'Complete' }).click();
+    await wizard.waitFor({ state: 'detached' });
 
     // A RAM user with an AccessKey; the secret is shown once.
     const user = unique('app-user');
@@ -90,8 +95,10 @@ test('seed steps: service role by script, RAM secret, Rotate Now', async () => {
     await sec.getByRole('radio', { name: 'RAM Secret' }).check();
     await sec.getByLabel('RAM User').selectOption(user);
     await sec.getByLabel(`AccessKey Secret of ${keyId}`).fill(keySecret);
+    assert.equal(await sec.getByLabel('Secret Name').inputValue(), `acs/ram/user/${user}`);
     await sec.getByRole('radio', { name: 'Enable' }).check();
-    await sec.getByLabel('Rotation Period (days)').fill('30');
+    await sec.getByLabel('Rotation Period', { exact: true }).fill('30');
+    await sec.getByLabel('Period Unit').selectOption({ label: 'Days' });
     await shot('secret-create');
     await sec.getByRole('button', { name: 'OK' }).click();
     const secretName = `acs/ram/user/${user}`;
@@ -102,6 +109,8 @@ test('seed steps: service role by script, RAM secret, Rotate Now', async () => {
     assert.equal(before.AccessKeyId, keyId);
 
     await page.getByRole('button', { name: 'Rotate Now' }).click();
+    await page.getByText(/The previous key \(ACSPrevious\) keeps working for the grace period/).waitFor();
+    await page.getByRole('button', { name: 'Rotate', exact: true }).click();
     await page.getByText(/Rotation completed/).waitFor();
     await page.getByRole('table', { name: `Versions of ${secretName}` }).getByText('ACSPrevious').waitFor();
     await shot('secret-rotated');

@@ -562,7 +562,7 @@ fn lookup(product: Product, action: &str) -> Result<&'static ActionSpec, ApiErro
             400,
             "InvalidAction.NotImplemented",
             format!(
-                "The action `{}` of {} (version {}) is not implemented by Rampart yet; see the compatibility table in the README.",
+                "The action `{}` of {} (version {}) is not implemented by Rampart yet; see the compatibility table in docs/compatibility.md.",
                 echo(action),
                 product.code(),
                 product.version()

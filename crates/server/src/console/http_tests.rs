@@ -23,14 +23,17 @@ struct TestServer {
 }
 
 fn start() -> TestServer {
+    start_with(Settings::default())
+}
+
+fn start_with(settings: Settings) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open_exclusive(&dir.path().join("db.sqlite")).unwrap());
     let keyring = Keyring::for_tests();
     let now = rampart_core::Clock::now(&SystemClock);
     let creds = rampart_core::account::initialize(store.as_ref(), &keyring, now).unwrap();
-    let rampart =
-        Rampart::open(store, keyring, Arc::new(SystemClock), Settings::default()).unwrap();
+    let rampart = Rampart::open(store, keyring, Arc::new(SystemClock), settings).unwrap();
     let gateway = Arc::new(Gateway::new(rampart));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -172,6 +175,25 @@ fn a_huge_logon_form_is_refused_before_it_is_read() {
     let (status, body, _) = t.login(&long, "wrong-pass");
     assert_eq!((status, body["Code"].as_str()), (401, Some("InvalidLogin")));
     assert_eq!(t.gateway.rampart().console_brake_sizes(), (0, 0, 0));
+}
+
+#[test]
+fn the_console_learns_the_rotation_settings_of_the_server() {
+    for (min, grace) in [(6 * 3600, 2 * 86400), (30, 20)] {
+        let t = start_with(Settings {
+            min_rotation_interval: min,
+            rotation_grace_period: grace,
+            ..Settings::default()
+        });
+        t.user_with_logon("alice");
+        let (status, body, s) = t.login(&format!("alice@{}", t.account_id), PASSWORD);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["Settings"]["MinRotationInterval"], min, "{body}");
+        let (status, body) = t.get(&s.unwrap(), "/api/session");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["Settings"]["MinRotationInterval"], min, "{body}");
+        assert_eq!(body["Settings"]["RotationGracePeriod"], grace, "{body}");
+    }
 }
 
 #[test]

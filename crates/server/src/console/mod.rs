@@ -4,7 +4,7 @@
 //! over a JSON endpoint: `POST /console/api/<product>/<Action>` runs any API
 //! action as the logged-on principal through [`Gateway::handle_as`], so the
 //! console has no business logic of its own and is authorized by the same
-//! policy engine as the signed API. See `README.md` beside this file.
+//! policy engine as the signed API. See `docs/console.md`.
 
 #[cfg(test)]
 mod http_tests;
@@ -356,6 +356,17 @@ fn principal_info(p: &Principal) -> Value {
     }
 }
 
+/// The server settings the console's forms follow: the rotation periods
+/// it offers start at `--min-rotation-interval`, and *Rotate Now* names the
+/// grace period of the previous key (both in seconds).
+fn console_settings(state: &Console) -> Value {
+    let settings = state.gateway.rampart().settings();
+    json!({
+        "MinRotationInterval": settings.min_rotation_interval,
+        "RotationGracePeriod": settings.rotation_grace_period,
+    })
+}
+
 async fn session_info(State(state): State<Console>, headers: HeaderMap) -> Response {
     match session_of(&state, &headers).await {
         Some((_, s)) => json_response(
@@ -364,6 +375,7 @@ async fn session_info(State(state): State<Console>, headers: HeaderMap) -> Respo
                 "Principal": principal_info(&s.logon.principal),
                 "CsrfToken": s.csrf,
                 "MustChangePassword": s.logon.must_change_password,
+                "Settings": console_settings(&state),
             }),
         ),
         None => error(
@@ -456,7 +468,12 @@ async fn login(
     };
     let mut r = json_response(
         StatusCode::OK,
-        &json!({"Principal": info, "CsrfToken": s.csrf, "MustChangePassword": must_change}),
+        &json!({
+            "Principal": info,
+            "CsrfToken": s.csrf,
+            "MustChangePassword": must_change,
+            "Settings": console_settings(&state),
+        }),
     );
     if let Ok(v) = HeaderValue::from_str(&session::set_cookie(&token, over_tls(&ext), max_age)) {
         r.headers_mut().insert(header::SET_COOKIE, v);

@@ -126,8 +126,7 @@ impl Sessions {
 }
 
 /// The `Set-Cookie` value that opens a session. `Secure` is added when the
-/// request came over TLS; Rampart itself serves plain HTTP (put a TLS proxy
-/// in front of it), so today that is never the case.
+/// request came over Rampart's own TLS (`--tls-auto`, `--tls-cert`).
 pub fn set_cookie(token: &str, secure: bool, max_age: u64) -> String {
     let max_age = max_age.min(LIFETIME.as_secs());
     let secure = if secure { "; Secure" } else { "" };

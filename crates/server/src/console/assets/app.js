@@ -3,7 +3,7 @@
 // authorizes it with the same policy engine as the signed API.
 'use strict';
 
-const state = { csrf: null, principal: null };
+const state = { csrf: null, principal: null, settings: {} };
 let seq = 0;
 const uid = (p) => `${p}-${++seq}`;
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -94,6 +94,55 @@ function info(pairs) {
 
 function link(text, hash) {
   return h('a', { href: hash }, text);
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+// A number of seconds in words: `2 days`, `6 hours`, `90 seconds`.
+function duration(secs) {
+  const s = Number(secs) || 0;
+  if (s && s % 86400 === 0) return plural(s / 86400, 'day');
+  if (s && s % 3600 === 0) return plural(s / 3600, 'hour');
+  if (s && s % 60 === 0) return plural(s / 60, 'minute');
+  return plural(s, 'second');
+}
+
+// The longest RotationInterval the API takes.
+const MAX_ROTATION_SECONDS = 365 * 86400;
+
+// The rotation period of a RAM secret: a number and a unit, from the
+// server's --min-rotation-interval (told by /console/api/session) to 365 days.
+function rotationPeriod(initialSeconds) {
+  const min = Math.max(1, Number(state.settings.MinRotationInterval) || 6 * 3600);
+  let unit = 86400;
+  let amount = 30;
+  const initial = Number(initialSeconds) || 0;
+  if (initial && initial % 86400 === 0) amount = initial / 86400;
+  else if (initial && initial % 3600 === 0) [unit, amount] = [3600, initial / 3600];
+  if (amount * unit < min) amount = Math.ceil(min / unit);
+  const input = h('input', { type: 'number', step: '1', value: String(amount), inputmode: 'numeric' });
+  const unitSel = select([{ value: '86400', label: 'Days' }, { value: '3600', label: 'Hours' }], String(unit));
+  const bounds = () => {
+    const u = Number(unitSel.value);
+    input.min = String(Math.max(1, Math.ceil(min / u)));
+    input.max = String(MAX_ROTATION_SECONDS / u);
+  };
+  unitSel.addEventListener('change', bounds);
+  bounds();
+  const hint = `From ${duration(min)} (the server's smallest rotation interval) to 365 days.`;
+  const el = h('div', { class: 'period' }, field('Rotation Period', input, hint), field('Period Unit', unitSel));
+  return {
+    el,
+    // The RotationInterval to send (`30d`, `6h`); throws when out of bounds.
+    value() {
+      const n = Number(input.value);
+      const u = Number(unitSel.value);
+      if (!Number.isInteger(n) || n < 1) throw new Error('Enter the rotation period as a whole number.');
+      if (n * u < min) throw new Error(`The rotation period must be at least ${duration(min)}, the server's smallest rotation interval.`);
+      if (n * u > MAX_ROTATION_SECONDS) throw new Error('The rotation period must be at most 365 days.');
+      return `${n}${u === 86400 ? 'd' : 'h'}`;
+    },
+  };
 }
 
 const enc = encodeURIComponent;
@@ -416,7 +465,7 @@ function visualEditor(onchange) {
 
 function panel(title, ...content) {
   const id = uid('panel');
-  const close = button('Close', () => sec.remove(), 'secondary');
+  const close = button('Close', () => sec.remove(), 'secondary panel-close');
   const sec = h('section', { class: 'panel', 'aria-labelledby': id },
     h('h2', { id, tabindex: '-1' }, title), ...content, h('div', { class: 'buttons' }, close));
   return sec;
@@ -436,8 +485,49 @@ const KIND = {
   Role: { attach: 'AttachPolicyToRole', detach: 'DetachPolicyFromRole', list: 'ListPoliciesForRole', param: 'RoleName', label: 'RAM Role' },
 };
 
+// A policy's type as a badge beside its name. Names alone can mislead: the
+// seed's custom AliyunKMSManagedRAMCrendentialsRolePolicy and the system
+// AliyunKMSManageRAMCredentialsRolePolicy differ by two letters.
+function typeBadge(type) {
+  const t = type === 'System' ? 'System' : 'Custom';
+  return h('span', { class: `badge badge-${t.toLowerCase()}`, title: `${t} policy` }, t);
+}
+
+function policyLink(p) {
+  return [link(p.PolicyName, `#/policies/${p.PolicyType}/${enc(p.PolicyName)}`), ' ', typeBadge(p.PolicyType)];
+}
+
+// Levenshtein distance of two short strings.
+function editDistance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+// Policies of the other type whose names are the same or nearly (at most
+// three letters apart, case aside).
+function lookalikes(name, type, policies) {
+  const n = name.toLowerCase();
+  return policies.filter((p) => p.PolicyType !== type && Math.abs(p.PolicyName.length - n.length) <= 3
+    && editDistance(p.PolicyName.toLowerCase(), n) <= 3);
+}
+
+function lookalikeNote(name, type, others) {
+  if (!others.length) return null;
+  return h('p', { class: 'hint lookalike' },
+    `Not to be confused with the ${others.length === 1 ? '' : 'similarly named '}`,
+    ...others.map((o, i) => [i ? ', ' : '', `${o.PolicyType.toLowerCase()} policy `, link(o.PolicyName, `#/policies/${o.PolicyType}/${enc(o.PolicyName)}`)]),
+    `: ${name} is a ${type.toLowerCase()} policy.`);
+}
+
 // "Add Permissions": pick System or Custom policies and attach them.
-function permissionPanel(kind, name, title, onDone) {
+function permissionPanel(kind, name, title, onDone, opts = {}) {
   const k = KIND[kind];
   const slot = h('div', { role: 'alert' });
   const listHost = h('div', {});
@@ -484,6 +574,8 @@ function permissionPanel(kind, name, title, onDone) {
       type, (v) => { type = v; renderList(); }),
     field('Search policies', search),
     listHost, slot, result, h('div', { class: 'buttons' }, ok));
+  // Inside the role wizard the wizard's Complete is the one way out.
+  if (opts.embedded) sec.querySelector('.panel-close').parentElement.remove();
   attempt(slot, async () => {
     policies = await listAll('ListPolicies', 'Policies', 'Policy');
     renderList();
@@ -497,7 +589,7 @@ async function attachedPolicies(host, kind, name, refresh) {
   const r = await api('ram', k.list, { [k.param]: name });
   const rows = list(r.Policies, 'Policy');
   host.append(table(`Policies attached to ${name}`, [
-    { label: 'Policy', render: (p) => link(p.PolicyName, `#/policies/${p.PolicyType}/${enc(p.PolicyName)}`) },
+    { label: 'Policy', render: (p) => policyLink(p) },
     { label: 'Policy Type', render: (p) => `${p.PolicyType} Policy` },
     { label: 'Description', render: (p) => p.Description || '' },
     { label: 'Attached', render: (p) => p.AttachDate || '' },
@@ -598,6 +690,7 @@ function accessKeyCreatedPanel(user, key) {
   const id = h('input', { readonly: true, class: 'secret-box', value: key.AccessKeyId });
   const secret = h('input', { readonly: true, class: 'secret-box', value: key.AccessKeySecret });
   const status = h('p', { role: 'status', class: 'hint' });
+  const ramHost = h('div', {});
   return panel('AccessKey Created',
     h('p', { class: 'warning' }, 'The AccessKey secret is shown only now and can never be viewed again. Copy or download it before you close this panel.'),
     field('AccessKey ID', id),
@@ -605,8 +698,15 @@ function accessKeyCreatedPanel(user, key) {
     h('div', { class: 'buttons' },
       button('Copy', () => copyText(`AccessKey ID: ${key.AccessKeyId}\nAccessKey Secret: ${key.AccessKeySecret}\n`, status), 'secondary'),
       button('Download CSV File', () => download(`${user}-accesskey.csv`,
-        `UserName,AccessKeyId,AccessKeySecret\n${user},${key.AccessKeyId},${key.AccessKeySecret}\n`), 'secondary')),
-    status);
+        `UserName,AccessKeyId,AccessKeySecret\n${user},${key.AccessKeyId},${key.AccessKeySecret}\n`), 'secondary'),
+      // Secrets Manager then holds the key: its secret is handed over by the
+      // console, never pasted by hand.
+      button('Create a RAM secret with this key', () => {
+        const form = h('div', {});
+        showPanel(ramHost, panel('Create RAM Secret', form));
+        ramSecretForm(form, { user, keys: { [key.AccessKeyId]: key.AccessKeySecret } });
+      }, 'secondary')),
+    status, ramHost);
 }
 
 async function viewUser(name) {
@@ -823,7 +923,7 @@ async function viewPolicies() {
     const rows = policies.filter((p) => (!type.value || p.PolicyType === type.value)
       && (!q || p.PolicyName.toLowerCase().includes(q) || (p.Description || '').toLowerCase().includes(q)));
     host.replaceChildren(table(`Policies (${rows.length})`, [
-      { label: 'Policy Name', render: (p) => link(p.PolicyName, `#/policies/${p.PolicyType}/${enc(p.PolicyName)}`) },
+      { label: 'Policy Name', render: (p) => [policyLink(p), lookalikeNote(p.PolicyName, p.PolicyType, lookalikes(p.PolicyName, p.PolicyType, policies))] },
       { label: 'Policy Type', render: (p) => `${p.PolicyType} Policy` },
       { label: 'Description', render: (p) => p.Description || '' },
       { label: 'References', render: (p) => String(p.AttachmentCount ?? '') },
@@ -902,6 +1002,9 @@ async function viewPolicy(type, name) {
   const p = await attempt(null, () => api('ram', 'GetPolicy', { PolicyName: name, PolicyType: type }));
   if (!p) return;
   const pol = p.Policy;
+  const all = await listAll('ListPolicies', 'Policies', 'Policy').catch(() => []);
+  view.append(h('p', { class: 'policy-kind' }, typeBadge(pol.PolicyType), ' ', `${pol.PolicyType} policy`),
+    lookalikeNote(pol.PolicyName, pol.PolicyType, lookalikes(pol.PolicyName, pol.PolicyType, all)));
   view.append(info([
     ['Policy Name', pol.PolicyName], ['Policy Type', `${pol.PolicyType} Policy`], ['Note', pol.Description],
     ['Default Version', pol.DefaultVersion], ['References', String(pol.AttachmentCount ?? '')],
@@ -1010,7 +1113,7 @@ async function viewGrants() {
   view.append(table('Grants', [
     { label: 'Principal', render: (g) => link(g.name, href(g)) },
     { label: 'Principal Type', render: (g) => KIND[g.kind].label },
-    { label: 'Policy', render: (g) => link(g.p.PolicyName, `#/policies/${g.p.PolicyType}/${enc(g.p.PolicyName)}`) },
+    { label: 'Policy', render: (g) => policyLink(g.p) },
     { label: 'Policy Type', render: (g) => `${g.p.PolicyType} Policy` },
     { label: 'Attached', render: (g) => g.p.AttachDate || '' },
     { label: 'Actions', cls: 'actions', render: (g) => button('Revoke Permission', (ev) => confirmInline(ev.target.closest('td'),
@@ -1153,15 +1256,17 @@ function createRolePanel(onCreated) {
     setStep(2);
     if (onCreated) onCreated();
     const permHost = h('div', {});
+    // The last step has one way out, Complete, as the documented console
+    // steps say: no Close, no Previous.
+    const close = wizard.querySelector(':scope > .buttons > .panel-close');
+    if (close) close.parentElement.remove();
     body.replaceChildren(
       h('div', { class: 'notice', role: 'status' }, `The RAM role ${role.RoleName} has been created.`),
       info([['RAM Role Name', role.RoleName], ['ARN', role.Arn]]),
       h('div', { class: 'buttons' },
         button('Add Permissions to RAM Role', () => showPanel(permHost,
-          permissionPanel('Role', role.RoleName, 'Add Permissions to RAM Role'))),
-        button('View RAM Role', () => { location.hash = `#/roles/${enc(role.RoleName)}`; }, 'secondary')),
+          permissionPanel('Role', role.RoleName, 'Add Permissions to RAM Role', null, { embedded: true })), 'secondary')),
       permHost,
-      // The last step ends with Complete, as the documented console steps say.
       h('div', { class: 'buttons' }, button('Complete', complete)));
   };
   const complete = () => {
@@ -1259,53 +1364,7 @@ function createSecretPanel() {
         location.hash = `#/secrets/${enc(r.SecretName)}`;
       }))));
   };
-  const ram = async () => {
-    const users = await attempt(slot, () => listAll('ListUsers', 'Users', 'User')) || [];
-    const user = select([{ value: '', label: 'Select a RAM user' }, ...users.map((u) => u.UserName)], '');
-    const keysHost = h('div', {});
-    let keyInputs = [];
-    user.addEventListener('change', () => attempt(slot, async () => {
-      keysHost.replaceChildren();
-      keyInputs = [];
-      if (!user.value) return;
-      const r = await api('ram', 'ListAccessKeys', { UserName: user.value });
-      const keys = list(r.AccessKeys, 'AccessKey');
-      if (!keys.length) {
-        keysHost.append(h('p', { class: 'warning' }, 'This RAM user has no AccessKey. Create one on the user\'s page first.'));
-        return;
-      }
-      const fs = h('fieldset', {}, h('legend', {}, 'AccessKey'),
-        h('p', { class: 'hint' }, 'Enter the AccessKey secret of every AccessKey pair of the user. The secrets cannot be read back from RAM, so paste the ones you saved when the keys were created.'));
-      for (const k of keys) {
-        const i = h('input', { type: 'password', autocomplete: 'off', class: 'secret-box' });
-        keyInputs.push({ id: k.AccessKeyId, input: i });
-        fs.append(field(`AccessKey Secret of ${k.AccessKeyId}`, i));
-      }
-      keysHost.append(fs);
-    }));
-    let rotation = 'Enable';
-    const days = h('input', { type: 'number', min: '7', max: '365', value: '30' });
-    const daysField = field('Rotation Period (days)', days, '7 to 365 days.');
-    const desc = h('textarea', { rows: 2, cols: 60 });
-    body.replaceChildren(
-      field('RAM User', user), keysHost,
-      radios('Automatic Rotation', 'auto-rotation', [{ value: 'Enable', label: 'Enable' }, { value: 'Disable', label: 'Disable' }],
-        rotation, (v) => { rotation = v; daysField.hidden = v !== 'Enable'; }),
-      daysField, field('Description', desc), slot,
-      h('div', { class: 'buttons' }, button('OK', () => attempt(slot, async () => {
-        if (!user.value) throw new Error('Select the RAM user whose AccessKeys the secret holds.');
-        const data = { AccessKeys: keyInputs.map((k) => ({ AccessKeyId: k.id, AccessKeySecret: k.input.value })) };
-        const r = await api('kms', 'CreateSecret', {
-          SecretType: 'RAMCredentials', SecretName: '$Auto', VersionId: versionId(), SecretDataType: 'text',
-          SecretData: JSON.stringify(data),
-          ExtendedConfig: JSON.stringify({ SecretSubType: 'RamUserAccessKey', UserName: user.value, CustomData: {} }),
-          EnableAutomaticRotation: rotation === 'Enable' ? 'true' : 'false',
-          RotationInterval: rotation === 'Enable' ? `${days.value}d` : undefined,
-          Description: desc.value.trim() || undefined,
-        });
-        location.hash = `#/secrets/${enc(r.SecretName)}`;
-      }))));
-  };
+  const ram = () => ramSecretForm(body, {});
   const switchType = (t) => {
     type = t;
     slot.replaceChildren();
@@ -1315,6 +1374,79 @@ function createSecretPanel() {
   generic();
   return panel('Create Secret', radios('Secret Type', 'secret-type', [{ value: 'Generic', label: 'Generic Secret' },
     { value: 'RAMCredentials', label: 'RAM Secret' }], type, switchType), body);
+}
+
+// The RAM secret form: the user (or the one given), the name the secret will
+// get, the secret of each AccessKey of the user — those the console holds
+// (`preset.keys`, a key just created) are filled in and never shown — and
+// the rotation.
+async function ramSecretForm(host, preset) {
+  const slot = h('div', { role: 'alert' });
+  const known = preset.keys || {};
+  let user;
+  if (preset.user) {
+    user = h('input', { readonly: true, value: preset.user });
+  } else {
+    const users = await attempt(slot, () => listAll('ListUsers', 'Users', 'User')) || [];
+    user = select([{ value: '', label: 'Select a RAM user' }, ...users.map((u) => u.UserName)], '');
+  }
+  const secretName = h('input', { readonly: true, value: '', placeholder: 'acs/ram/user/<user name>' });
+  const keysHost = h('div', {});
+  let keyInputs = [];
+  const loadKeys = () => attempt(slot, async () => {
+    keysHost.replaceChildren();
+    keyInputs = [];
+    secretName.value = user.value ? `acs/ram/user/${user.value}` : '';
+    if (!user.value) return;
+    const r = await api('ram', 'ListAccessKeys', { UserName: user.value });
+    // The keys the console holds come first: the first is the current one.
+    const keys = list(r.AccessKeys, 'AccessKey').sort((a, b) => (b.AccessKeyId in known) - (a.AccessKeyId in known));
+    if (!keys.length) {
+      keysHost.append(h('p', { class: 'warning' }, 'This RAM user has no AccessKey. Create one on the user\'s page first.'));
+      return;
+    }
+    const fs = h('fieldset', {}, h('legend', {}, 'AccessKey'));
+    if (keys.some((k) => !(k.AccessKeyId in known))) {
+      fs.append(h('p', { class: 'hint' }, 'Enter the AccessKey secret of every AccessKey pair of the user. The secrets cannot be read back from RAM, so paste the ones you saved when the keys were created.'));
+    }
+    for (const k of keys) {
+      if (k.AccessKeyId in known) {
+        keyInputs.push({ id: k.AccessKeyId, value: () => known[k.AccessKeyId] });
+        fs.append(h('p', {}, `AccessKey ${k.AccessKeyId}: its secret is filled in by the console.`));
+      } else {
+        const i = h('input', { type: 'password', autocomplete: 'off', class: 'secret-box' });
+        keyInputs.push({ id: k.AccessKeyId, value: () => i.value });
+        fs.append(field(`AccessKey Secret of ${k.AccessKeyId}`, i));
+      }
+    }
+    keysHost.append(fs);
+  });
+  if (!preset.user) user.addEventListener('change', loadKeys);
+  let rotation = 'Enable';
+  const period = rotationPeriod();
+  const desc = h('textarea', { rows: 2, cols: 60 });
+  host.replaceChildren(
+    field('RAM User', user),
+    field('Secret Name', secretName, 'A RAM secret is named after its user.'),
+    keysHost,
+    radios('Automatic Rotation', uid('auto-rotation'), [{ value: 'Enable', label: 'Enable' }, { value: 'Disable', label: 'Disable' }],
+      rotation, (v) => { rotation = v; period.el.hidden = v !== 'Enable'; }),
+    period.el, field('Description', desc), slot,
+    h('div', { class: 'buttons' }, button('OK', () => attempt(slot, async () => {
+      if (!user.value) throw new Error('Select the RAM user whose AccessKeys the secret holds.');
+      const interval = rotation === 'Enable' ? period.value() : undefined;
+      const data = { AccessKeys: keyInputs.map((k) => ({ AccessKeyId: k.id, AccessKeySecret: k.value() })) };
+      const r = await api('kms', 'CreateSecret', {
+        SecretType: 'RAMCredentials', SecretName: '$Auto', VersionId: versionId(), SecretDataType: 'text',
+        SecretData: JSON.stringify(data),
+        ExtendedConfig: JSON.stringify({ SecretSubType: 'RamUserAccessKey', UserName: user.value, CustomData: {} }),
+        EnableAutomaticRotation: rotation === 'Enable' ? 'true' : 'false',
+        RotationInterval: interval,
+        Description: desc.value.trim() || undefined,
+      });
+      location.hash = `#/secrets/${enc(r.SecretName)}`;
+    }))));
+  if (preset.user) await loadKeys();
 }
 
 function seconds(text) {
@@ -1384,27 +1516,39 @@ async function viewSecret(name) {
     ]));
     const rslot = h('div', { role: 'alert' });
     const result = h('div', {});
-    rot.append(rslot, result, h('div', { class: 'buttons' },
-      button('Rotate Now', () => attempt(rslot, async () => {
-        const r = await api('kms', 'RotateSecret', { SecretName: name, VersionId: versionId() });
-        state.flash = `Rotation completed: the current version is now ${r.VersionId}.`;
-        reload();
-      }), null),
+    const grace = duration(state.settings.RotationGracePeriod || 2 * 86400);
+    const ramUser = ext.UserName || 'the user';
+    const rotateMessage = isRam
+      ? `Rotate ${name} now? A new AccessKey of ${ramUser} becomes the current version (ACSCurrent). `
+        + `The previous key (ACSPrevious) keeps working for the grace period, ${grace}, and is then deleted. `
+        + `If ${ramUser} already holds two AccessKeys, the one that is not current is deleted at once, before the new one is made.`
+      : `Rotate ${name} now?`;
+    const buttons = h('div', { class: 'buttons' });
+    buttons.append(
+      button('Rotate Now', () => {
+        if (buttons.querySelector('.warning')) return;
+        confirmInline(buttons, rotateMessage, 'Rotate', async () => {
+          const r = await api('kms', 'RotateSecret', { SecretName: name, VersionId: versionId() });
+          state.flash = `Rotation completed: the current version is now ${r.VersionId}.`;
+          reload();
+        });
+      }, null),
       button('Configure Rotation', () => {
         let enabled = d.AutomaticRotation === 'Enabled' ? 'Enable' : 'Disable';
-        const days = h('input', { type: 'number', min: '7', max: '365', value: '30' });
-        const daysField = field('Rotation Period (days)', days);
-        daysField.hidden = enabled !== 'Enable';
+        const m = /^(\d+)s$/.exec(d.RotationInterval || '');
+        const period = rotationPeriod(m ? Number(m[1]) : 0);
+        period.el.hidden = enabled !== 'Enable';
         const slot = h('div', { role: 'alert' });
         showPanel(rot, panel('Configure Rotation',
           radios('Automatic Rotation', 'cfg-rotation', [{ value: 'Enable', label: 'Enable' }, { value: 'Disable', label: 'Disable' }],
-            enabled, (v) => { enabled = v; daysField.hidden = v !== 'Enable'; }), daysField, slot,
+            enabled, (v) => { enabled = v; period.el.hidden = v !== 'Enable'; }), period.el, slot,
           h('div', { class: 'buttons' }, button('OK', () => attempt(slot, async () => {
             await api('kms', 'UpdateSecretRotationPolicy', { SecretName: name, EnableAutomaticRotation: enabled === 'Enable' ? 'true' : 'false',
-              RotationInterval: enabled === 'Enable' ? `${days.value}d` : undefined });
+              RotationInterval: enabled === 'Enable' ? period.value() : undefined });
             reload();
           })))));
-      }, 'secondary')));
+      }, 'secondary'));
+    rot.append(rslot, result, buttons);
     if (state.flash) {
       result.append(h('div', { class: 'notice', role: 'status' }, state.flash));
       state.flash = null;
@@ -1440,11 +1584,23 @@ async function viewSecret(name) {
   view.append(value);
   const valSlot = h('div', { role: 'alert' });
   const out = h('div', {});
-  value.append(valSlot, button('Show Secret Value', () => attempt(valSlot, async () => {
+  out.id = uid('secret-value');
+  const toggle = button('Show Secret Value', () => attempt(valSlot, async () => {
+    if (out.childElementCount) {
+      out.replaceChildren();
+      toggle.textContent = 'Show Secret Value';
+      toggle.setAttribute('aria-expanded', 'false');
+      return;
+    }
     const r = await api('kms', 'GetSecretValue', { SecretName: name });
     out.replaceChildren(info([['Version', r.VersionId], ['Version Stages', list(r.VersionStages, 'VersionStage').join(', ')]]),
       h('pre', { class: 'doc', tabindex: '0', 'aria-label': 'Secret value (ACSCurrent)' }, isRam ? pretty(r.SecretData) : r.SecretData));
-  }), 'secondary'), out);
+    toggle.textContent = 'Hide Secret Value';
+    toggle.setAttribute('aria-expanded', 'true');
+  }), 'secondary');
+  toggle.setAttribute('aria-expanded', 'false');
+  toggle.setAttribute('aria-controls', out.id);
+  value.append(valSlot, toggle, out);
 }
 
 // Policy simulator --------------------------------------------------------
@@ -1507,13 +1663,31 @@ async function viewSimulator(query) {
 
 // Audit -------------------------------------------------------------------
 
+// The console's own calls carry this user agent in the trail.
+const CONSOLE_AGENT = 'rampart-console';
+
+// How an event ended: a read that found nothing (a user page asking for an
+// MFA device or a login profile the user does not have) is a routine
+// look-up, not a failure.
+function eventResult(e) {
+  if (!e.errorCode) return h('span', { class: 'status-ok' }, 'Success');
+  if (e.eventRW === 'Read' && /^EntityNotExist/.test(e.errorCode)) {
+    return h('span', { class: 'status-none', title: e.errorCode }, 'Not found');
+  }
+  return h('span', { class: 'status-bad' }, e.errorCode);
+}
+
 async function viewAudit() {
   const view = page('Trail');
   const eventName = h('input', { autocomplete: 'off', placeholder: 'e.g. CreateAccessKey' });
   const userName = h('input', { autocomplete: 'off', placeholder: 'e.g. alice' });
+  const hideOwn = checkbox('Hide the console\'s own page-view reads', true, () => load(false));
   const slot = h('div', { role: 'status' });
   let token = '';
-  const load = async (more) => {
+  let shown = [];
+  let hidden = 0;
+  let generation = 0;
+  const fetchPage = async () => {
     const params = { MaxResults: 50 };
     let n = 1;
     if (eventName.value.trim()) {
@@ -1525,23 +1699,47 @@ async function viewAudit() {
       params[`LookupAttribute.${n}.Key`] = 'UserName';
       params[`LookupAttribute.${n}.Value`] = userName.value.trim();
     }
-    if (more && token) params.NextToken = token;
-    const r = await attempt(slot, () => api('actiontrail', 'LookupEvents', params));
-    if (!r) return;
-    token = r.NextToken || '';
-    if (!more) slot.replaceChildren();
-    slot.append(table('Events, newest first', [
-      { label: 'Time', render: (e) => e.eventTime },
-      { label: 'Event', render: (e) => `${e.serviceName}:${e.eventName}` },
-      { label: 'Principal', render: (e) => `${e.userIdentity.type} ${e.userIdentity.userName || ''}` },
+    if (token) params.NextToken = token;
+    return api('actiontrail', 'LookupEvents', params);
+  };
+  const own = (e) => e.userAgent === CONSOLE_AGENT && e.eventRW === 'Read';
+  const load = async (more) => {
+    // A newer search supersedes one still loading.
+    const mine = ++generation;
+    if (!more) token = '';
+    let got = more ? [...shown] : [];
+    let skipped = more ? hidden : 0;
+    const ok = await attempt(slot, async () => {
+      // With the console's reads hidden, read on until a page's worth shows.
+      const before = got.length;
+      for (let i = 0; i < 10; i++) {
+        const r = await fetchPage();
+        if (mine !== generation) return false;
+        token = r.NextToken || '';
+        for (const e of r.Events || []) {
+          if (hideOwn.input.checked && own(e)) skipped += 1;
+          else got.push(e);
+        }
+        if (!token || got.length - before >= 20) break;
+      }
+      return true;
+    });
+    if (!ok || mine !== generation) return;
+    shown = got;
+    hidden = skipped;
+    slot.replaceChildren(table('Events, newest first', [
+      { label: 'Time', cls: 'nowrap', render: (e) => e.eventTime },
+      { label: 'Event', cls: 'nowrap', render: (e) => `${e.serviceName}:${e.eventName}` },
+      { label: 'Principal and Source', render: (e) => [`${e.userIdentity.type} ${e.userIdentity.userName || ''}`,
+        h('div', { class: 'hint' }, `${e.sourceIpAddress || 'Rampart'}${e.userAgent === CONSOLE_AGENT ? ' (console)' : ''}`)] },
       { label: 'Resource', render: (e) => e.resourceName || '' },
-      { label: 'Source IP', render: (e) => e.sourceIpAddress || '' },
-      { label: 'Result', render: (e) => e.errorCode || 'Success' },
-    ], r.Events || [], 'No events in the last 7 days.'));
+      { label: 'Result', cls: 'nowrap', render: eventResult },
+    ], shown, 'No events in the last 7 days.'));
+    if (hidden) slot.append(h('p', { class: 'hint' }, `${plural(hidden, 'read')} by the console itself hidden.`));
     if (token) slot.append(h('div', { class: 'buttons' }, button('More', () => load(true))));
   };
   view.append(h('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); load(false); } },
-    field('Event Name', eventName), field('User Name', userName),
+    field('Event Name', eventName), field('User Name', userName), hideOwn.el,
     h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Search'))), slot);
   await load(false);
 }
@@ -1614,6 +1812,8 @@ function showApp(info) {
   state.csrf = info.CsrfToken;
   state.principal = info.Principal;
   state.mustChangePassword = Boolean(info.MustChangePassword);
+  // The server's settings the forms follow (rotation periods, grace period).
+  state.settings = info.Settings || {};
   $('#login-view').hidden = true;
   $('#app-view').hidden = false;
   $('#logout').hidden = false;

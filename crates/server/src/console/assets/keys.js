@@ -61,7 +61,8 @@ function createKeyPanel() {
     }))));
 }
 
-function download(name, text) {
+// Named apart from app.js's `download` (CSV): both scripts share one global scope.
+function downloadPem(name, text) {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/x-pem-file' }));
   const a = h('a', { href: url, download: name });
   document.body.append(a);
@@ -123,7 +124,7 @@ async function viewKey(id) {
       { label: 'Created', render: (v) => v.CreationDate },
       { label: 'Public Key', render: (v) => button('Download Public Key', () => attempt(null, async () => {
         const p = await api('kms', 'GetPublicKey', { KeyId: id, KeyVersionId: v.KeyVersionId });
-        download(`${id}-${v.KeyVersionId}.pem`, p.PublicKey);
+        downloadPem(`${id}-${v.KeyVersionId}.pem`, p.PublicKey);
         notice(`The public key of version ${v.KeyVersionId} was downloaded.`);
       }), 'secondary') },
     ], versions, 'No versions.'));
