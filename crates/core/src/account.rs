@@ -302,10 +302,13 @@ impl KeyUse {
 impl Rampart {
     /// Checks that the keyring opens the store's secrets: the account's
     /// root AccessKey secrets are unsealed as a probe.
-    pub fn verify_keyring(&self) -> Result<(), ApiError> {
-        let roots = self.store.root_access_keys().map_err(ApiError::internal)?;
+    pub fn verify_keyring(&self) -> Result<(), KeyringMismatch> {
+        let roots = self
+            .store
+            .root_access_keys()
+            .map_err(|e| KeyringMismatch(format!("the store cannot be read: {e}")))?;
         if roots.is_empty() {
-            return Err(ApiError::internal("the store has no root AccessKey"));
+            return Err(KeyringMismatch("the store has no root AccessKey".into()));
         }
         for row in roots {
             open(
@@ -314,12 +317,23 @@ impl Rampart {
                 &secret_aad(&row.access_key_id),
             )
             .map_err(|_| {
-                ApiError::internal(format!(
-                    "AccessKey {} cannot be unsealed with this master key",
-                    row.access_key_id
-                ))
+                KeyringMismatch(
+                    "its root AccessKey cannot be unsealed with this master key (it belongs to another data dir)".into(),
+                )
             })?;
         }
         Ok(())
     }
 }
+
+/// Why a store and a master key do not belong together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyringMismatch(pub String);
+
+impl std::fmt::Display for KeyringMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for KeyringMismatch {}

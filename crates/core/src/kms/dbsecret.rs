@@ -56,6 +56,11 @@ pub const MAX_EXTENDED_CONFIG: usize = 1024;
 pub const MAX_CUSTOM_DATA: usize = 10;
 /// Length of the passwords Rampart generates (letters and digits).
 pub const PASSWORD_LEN: u32 = 32;
+/// How long the lease is renewed for before the database is changed:
+/// longer than the longest database operation (connect, statements, the
+/// whole-operation deadline), so a change can never land after another
+/// replica took the secret over.
+pub const DB_LEASE_SECS: i64 = 180;
 
 /// A database secret's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -967,6 +972,16 @@ impl Rampart {
         let current = self.stage_account(name, "ACSCurrent")?;
         self.as_instance_admin(ext)?;
         let rotated = current.is_some();
+        let now = self.now();
+        if !self
+            .store
+            .claim_rotation(name, now, owner, now + DB_LEASE_SECS)
+            .map_err(store_err)?
+        {
+            return Err(lease_lost(StoreError::Conflict(
+                rampart_store::Entity::Secret,
+            )));
+        }
         rampart_store::blocking(|| -> Result<(), rampart_dbrotate::Error> {
             match &current {
                 // Creation: both accounts, the same password.
@@ -1061,7 +1076,17 @@ impl Rampart {
         } else {
             current.name.clone()
         };
-        self.check_manageable(&ext, &instance, &[&target], &name)?;
+        // The target was reserved for this secret when it was created (its
+        // accounts and their clone); only the admin account is checked again,
+        // as the declaration may have changed since.
+        rampart_dbrotate::check_account_name(instance.engine, &target).map_err(db_err)?;
+        if same_account(&target, &instance.admin_account) {
+            return Err(ApiError::new(
+                400,
+                "Rejected.UnsupportedOperation",
+                format!("The account `{target}` is now the admin account of instance `{}`; Secrets Manager will not change its password. Declare another admin account.", ext.instance_id),
+            ));
+        }
         let version_id = version_id
             .map(str::to_string)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

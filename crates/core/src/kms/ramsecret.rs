@@ -39,6 +39,8 @@ pub const LINKED_ROLE: &str = "AliyunKMSManageRAMCredentialsRole";
 pub const MAX_ROTATION_INTERVAL: i64 = 8760 * 3600;
 /// How long a rotation lease lasts.
 pub const LEASE_SECS: i64 = 15;
+/// How many due secrets one scheduler pass works on at a time.
+pub const ROTATION_THREADS: usize = 8;
 
 /// What a RAM secret's `ExtendedConfig` says.
 #[derive(Debug, Clone)]
@@ -532,15 +534,40 @@ impl Rampart {
                 break;
             }
             let count = names.len();
-            for name in names {
-                match self.work_on(&name, owner) {
-                    Ok((r, f)) => {
-                        rotated += usize::from(r);
-                        finished += usize::from(f);
-                    }
-                    Err(_) => failed += 1,
-                }
-                let _ = self.store.release_rotation(&name, owner);
+            // Several at a time: a database secret's rotation mostly waits
+            // for its database.
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let threads = ROTATION_THREADS.min(count);
+            let results: Vec<(usize, usize, usize)> = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut tally = (0, 0, 0);
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let Some(name) = names.get(i) else { break };
+                                match self.work_on(name, owner) {
+                                    Ok((r, f)) => {
+                                        tally.0 += usize::from(r);
+                                        tally.1 += usize::from(f);
+                                    }
+                                    Err(_) => tally.2 += 1,
+                                }
+                                let _ = self.store.release_rotation(name, owner);
+                            }
+                            tally
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or((0, 0, 1)))
+                    .collect()
+            });
+            for (r, f, x) in results {
+                rotated += r;
+                finished += f;
+                failed += x;
             }
             if count < batch as usize {
                 break;
