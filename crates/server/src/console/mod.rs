@@ -358,12 +358,14 @@ fn principal_info(p: &Principal) -> Value {
 
 /// The server settings the console's forms follow: the rotation periods
 /// it offers start at `--min-rotation-interval`, and *Rotate Now* names the
-/// grace period of the previous key (both in seconds).
+/// grace period of the previous key (both in seconds); database secrets
+/// of PolarDB and Redis name the server's region.
 fn console_settings(state: &Console) -> Value {
     let settings = state.gateway.rampart().settings();
     json!({
         "MinRotationInterval": settings.min_rotation_interval,
         "RotationGracePeriod": settings.rotation_grace_period,
+        "Region": settings.region,
     })
 }
 

@@ -1339,7 +1339,7 @@ async function viewSecrets() {
     const q = search.value.trim().toLowerCase();
     host.replaceChildren(table('Secrets', [
       { label: 'Secret Name', render: (s) => link(s.SecretName, `#/secrets/${enc(s.SecretName)}`) },
-      { label: 'Secret Type', render: (s) => (s.SecretType === 'RAMCredentials' ? 'RAM Secret' : s.SecretType === 'Generic' ? 'Generic Secret' : s.SecretType) },
+      { label: 'Secret Type', render: (s) => secretTypeLabel(s.SecretType) },
       { label: 'Status', render: (s) => (s.PlannedDeleteTime ? `Pending deletion (${s.PlannedDeleteTime})` : 'Normal') },
       { label: 'Created', render: (s) => s.CreateTime || '' },
     ], secrets.filter((s) => !q || s.SecretName.toLowerCase().includes(q)), 'No secrets.'));
@@ -1369,11 +1369,224 @@ function createSecretPanel() {
     type = t;
     slot.replaceChildren();
     if (t === 'Generic') generic();
-    else ram();
+    else if (t === 'RAMCredentials') ram();
+    else dbSecretForm(body, t);
   };
   generic();
   return panel('Create Secret', radios('Secret Type', 'secret-type', [{ value: 'Generic', label: 'Generic Secret' },
-    { value: 'RAMCredentials', label: 'RAM Secret' }], type, switchType), body);
+    { value: 'RAMCredentials', label: 'RAM Secret' },
+    ...Object.entries(DB_TYPES).map(([value, t]) => ({ value, label: t.label }))], type, switchType), body);
+}
+
+// ------------------------------------------------------- database secrets
+
+// The database secret types: their label, the ExtendedConfig field naming
+// the instance, and the engines their instances may run.
+const DB_TYPES = {
+  Rds: { label: 'ApsaraDB RDS Secret', idField: 'DBInstanceId', engines: ['PostgreSQL', 'MySQL', 'MariaDB'] },
+  PolarDB: { label: 'PolarDB Secret', idField: 'DBClusterId', engines: ['MySQL', 'PostgreSQL'] },
+  Redis: { label: 'Redis/Tair Secret', idField: 'InstanceId', engines: ['Redis'] },
+};
+const DB_INSTANCE_PREFIX = 'rampart/db-instances/';
+
+function secretTypeLabel(t) {
+  if (t === 'RAMCredentials') return 'RAM Secret';
+  if (t === 'Generic') return 'Generic Secret';
+  return (DB_TYPES[t] && DB_TYPES[t].label) || t;
+}
+
+function dbInstanceOf(type, ext) {
+  return DB_TYPES[type] ? ext[DB_TYPES[type].idField] : undefined;
+}
+
+async function listAllSecrets() {
+  const out = [];
+  for (let pageNo = 1; pageNo < 100; pageNo++) {
+    const r = await api('kms', 'ListSecrets', { PageNumber: pageNo, PageSize: 100 });
+    const got = list(r.SecretList, 'Secret');
+    out.push(...got);
+    if (out.length >= (r.TotalCount || 0) || !got.length) break;
+  }
+  return out;
+}
+
+// The form of a database secret: the declared instance, the account(s)
+// (Rds: existing ones; PolarDB and Redis: the one Rampart creates, with its
+// clone), the rotation.
+async function dbSecretForm(host, type) {
+  const t = DB_TYPES[type];
+  const slot = h('div', { role: 'alert' });
+  const instances = ((await attempt(slot, listAllSecrets)) || [])
+    .filter((s) => s.SecretName.startsWith(DB_INSTANCE_PREFIX) && !s.PlannedDeleteTime)
+    .map((s) => s.SecretName.slice(DB_INSTANCE_PREFIX.length));
+  const instance = select([{ value: '', label: 'Select a database instance' }, ...instances], '');
+  const name = h('input', { autocomplete: 'off' });
+  const accountsHost = h('div', {});
+  let sub = 'DoubleUsers';
+  const account = h('input', { autocomplete: 'off' });
+  const password = h('input', { type: 'password', autocomplete: 'new-password', class: 'secret-box' });
+  const account2 = h('input', { autocomplete: 'off' });
+  const password2 = h('input', { type: 'password', autocomplete: 'new-password', class: 'secret-box' });
+  const clonePreview = h('p', { class: 'hint', role: 'status' });
+  const showClone = () => {
+    const a = account.value.trim() || '<account>';
+    clonePreview.textContent = type === 'Rds' && sub === 'SingleUser'
+      ? `The account ${a} gets a new password on every rotation; its old password stops working at once.`
+      : type === 'Rds' && account2.value.trim()
+        ? `Rotations alternate between ${a} and ${account2.value.trim()}.`
+        : type === 'Rds'
+          ? `The second account, ${a}_clone, is created with the same privileges on the first rotation; rotations then alternate between the two.`
+          : `Rampart creates ${a} and ${a}_clone with the same privileges and one password; rotations alternate between them.`;
+  };
+  const renderAccounts = () => {
+    if (type === 'Rds') {
+      accountsHost.replaceChildren(...[
+        radios('Account Mode', uid('db-sub'), [{ value: 'DoubleUsers', label: 'Dual accounts' },
+          { value: 'SingleUser', label: 'Single account' }], sub, (v) => { sub = v; renderAccounts(); }),
+        field('Account Name', account, 'An existing account of the instance (not its admin account).'),
+        field('Account Password', password, 'Its current password.'),
+        sub === 'DoubleUsers' ? field('Second Account Name (optional)', account2) : null,
+        sub === 'DoubleUsers' ? field('Second Account Password', password2) : null,
+        clonePreview].filter(Boolean));
+    } else {
+      accountsHost.replaceChildren(field('Account Name', account, 'A new account: Rampart creates it.'), clonePreview);
+    }
+    showClone();
+  };
+  account.addEventListener('input', showClone);
+  account2.addEventListener('input', showClone);
+  const polarType = select(['MySQL', 'PostgreSQL'], 'MySQL');
+  const privilege = select(type === 'Redis' ? ['RoleReadWrite', 'RoleReadOnly'] : ['ReadWrite', 'ReadOnly'],
+    type === 'Redis' ? 'RoleReadWrite' : 'ReadWrite');
+  let rotation = 'Enable';
+  const period = rotationPeriod();
+  const desc = h('textarea', { rows: 2, cols: 60 });
+  renderAccounts();
+  host.replaceChildren(...[
+    field('Secret Name', name, 'Letters, digits and / _ + = . @ -; not starting with acs/.'),
+    field('Database Instance', instance, 'Instances are declared on the Database Instances page.'),
+    instances.length ? null : h('p', { class: 'warning' }, 'No database instance is declared yet. ',
+      link('Declare one', '#/db-instances'), ' first.'),
+    type === 'PolarDB' ? field('Database Engine', polarType) : null,
+    accountsHost,
+    type === 'Rds' ? null : field('Account Privilege', privilege),
+    radios('Automatic Rotation', uid('auto-rotation'), [{ value: 'Enable', label: 'Enable' }, { value: 'Disable', label: 'Disable' }],
+      rotation, (v) => { rotation = v; period.el.hidden = v !== 'Enable'; }),
+    period.el, field('Description', desc), slot,
+    h('div', { class: 'buttons' }, button('OK', () => attempt(slot, async () => {
+      if (!instance.value) throw new Error('Select the database instance.');
+      if (!account.value.trim()) throw new Error('Enter the account name.');
+      const ext = { SecretSubType: type === 'Rds' ? sub : 'DoubleUsers', [t.idField]: instance.value, CustomData: {} };
+      let data = '$Auto';
+      if (type === 'Rds') {
+        const accounts = [{ AccountName: account.value.trim(), AccountPassword: password.value }];
+        if (sub === 'DoubleUsers' && account2.value.trim()) {
+          accounts.push({ AccountName: account2.value.trim(), AccountPassword: password2.value });
+        }
+        data = JSON.stringify({ Accounts: accounts });
+      } else {
+        Object.assign(ext, { AccountName: account.value.trim(), AccountPrivilege: privilege.value,
+          RegionId: state.settings.Region || 'cn-hangzhou' });
+        if (type === 'PolarDB') ext.DBType = polarType.value;
+      }
+      const r = await api('kms', 'CreateSecret', {
+        SecretType: type, SecretName: name.value.trim(), VersionId: versionId(), SecretDataType: 'text',
+        SecretData: data, ExtendedConfig: JSON.stringify(ext),
+        EnableAutomaticRotation: rotation === 'Enable' ? 'true' : 'false',
+        RotationInterval: rotation === 'Enable' ? period.value() : undefined,
+        Description: desc.value.trim() || undefined,
+      });
+      location.hash = `#/secrets/${enc(r.SecretName)}`;
+    })))].filter(Boolean));
+}
+
+// The declared database instances: generic secrets named
+// rampart/db-instances/<id>; declaring one creates such a secret.
+async function viewDbInstances() {
+  const view = page('Database Instances');
+  view.append(h('p', { class: 'hint' },
+    'An instance that database secrets (ApsaraDB RDS, PolarDB, Redis/Tair) rotate accounts on. It is kept as the secret ',
+    h('code', {}, `${DB_INSTANCE_PREFIX}<instance id>`), '; who may read or change it follows secret permissions.'));
+  const host = h('div', {});
+  view.append(h('div', { class: 'toolbar' }, button('Declare Instance', () => showPanel(view, declareInstancePanel()))), host);
+  const secrets = await attempt(null, listAllSecrets);
+  if (!secrets) return;
+  const users = {};
+  for (const s of secrets) {
+    if (!DB_TYPES[s.SecretType]) continue;
+    const d = await attempt(null, () => api('kms', 'DescribeSecret', { SecretName: s.SecretName }));
+    let ext = {};
+    try { ext = d && d.ExtendedConfig ? JSON.parse(d.ExtendedConfig) : {}; } catch (_e) { ext = {}; }
+    const id = dbInstanceOf(s.SecretType, ext);
+    if (id) (users[id] = users[id] || []).push(s.SecretName);
+  }
+  const rows = secrets.filter((s) => s.SecretName.startsWith(DB_INSTANCE_PREFIX))
+    .map((s) => ({ id: s.SecretName.slice(DB_INSTANCE_PREFIX.length), secret: s }));
+  host.replaceChildren(table('Database Instances', [
+    { label: 'Instance ID', render: (r) => link(r.id, `#/db-instances/${enc(r.id)}`) },
+    { label: 'Declared As', render: (r) => link(r.secret.SecretName, `#/secrets/${enc(r.secret.SecretName)}`) },
+    { label: 'Secrets', render: (r) => String((users[r.id] || []).length) },
+    { label: 'Created', render: (r) => r.secret.CreateTime || '' },
+  ], rows, 'No database instance is declared.'));
+}
+
+async function viewDbInstance(id) {
+  const view = page(id, [['Database Instances', '#/db-instances']]);
+  const name = `${DB_INSTANCE_PREFIX}${id}`;
+  const d = await attempt(null, () => api('kms', 'DescribeSecret', { SecretName: name }));
+  if (!d) return;
+  view.append(info([['Instance ID', id], ['Declared As', link(name, `#/secrets/${enc(name)}`)],
+    ['Created', d.CreateTime], ['Updated', d.UpdateTime]]));
+  view.append(h('p', { class: 'hint' }, 'To change the address or the admin credentials, store a new version of the secret (Store New Version on its page); the next rotation uses it.'));
+  const secrets = (await attempt(null, listAllSecrets)) || [];
+  const mine = [];
+  for (const s of secrets.filter((x) => DB_TYPES[x.SecretType])) {
+    const ds = await attempt(null, () => api('kms', 'DescribeSecret', { SecretName: s.SecretName }));
+    let ext = {};
+    try { ext = ds && ds.ExtendedConfig ? JSON.parse(ds.ExtendedConfig) : {}; } catch (_e) { ext = {}; }
+    if (dbInstanceOf(s.SecretType, ext) === id) mine.push({ s, d: ds });
+  }
+  view.append(table('Secrets on this instance', [
+    { label: 'Secret Name', render: (r) => link(r.s.SecretName, `#/secrets/${enc(r.s.SecretName)}`) },
+    { label: 'Secret Type', render: (r) => secretTypeLabel(r.s.SecretType) },
+    { label: 'Automatic Rotation', render: (r) => (r.d && r.d.AutomaticRotation) || '' },
+    { label: 'Next Rotation', render: (r) => (r.d && r.d.NextRotationDate) || '' },
+  ], mine, 'No secret rotates accounts on this instance.'));
+}
+
+function declareInstancePanel() {
+  const id = h('input', { autocomplete: 'off', placeholder: 'rm-app' });
+  const engine = select(['PostgreSQL', 'MySQL', 'MariaDB', 'Redis'], 'PostgreSQL');
+  const hostIn = h('input', { autocomplete: 'off', placeholder: '10.0.0.5' });
+  const port = h('input', { type: 'number', min: '1', max: '65535', value: '5432' });
+  const admin = h('input', { autocomplete: 'off' });
+  const adminPw = h('input', { type: 'password', autocomplete: 'new-password', class: 'secret-box' });
+  const database = h('input', { autocomplete: 'off' });
+  const tls = select([{ value: '', label: 'No TLS' }, { value: 'require', label: 'require' },
+    { value: 'verify-ca', label: 'verify-ca' }, { value: 'verify-full', label: 'verify-full' }], '');
+  const ca = h('textarea', { rows: 4, cols: 60, placeholder: '-----BEGIN CERTIFICATE-----' });
+  const pgOnly = [field('Database', database, 'PostgreSQL: the database whose privileges a clone account copies (default postgres).'),
+    field('TLS', tls, 'PostgreSQL only.'), field('CA Certificate (PEM)', ca)];
+  engine.addEventListener('change', () => {
+    port.value = { PostgreSQL: '5432', MySQL: '3306', MariaDB: '3306', Redis: '6379' }[engine.value];
+    for (const f of pgOnly) f.hidden = engine.value !== 'PostgreSQL';
+  });
+  const slot = h('div', { role: 'alert' });
+  return panel('Declare Database Instance',
+    field('Instance ID', id, 'The id database secrets name in their ExtendedConfig (DBInstanceId, DBClusterId, InstanceId).'),
+    field('Engine', engine), field('Host', hostIn), field('Port', port),
+    field('Admin Account', admin, 'An account allowed to create accounts and change passwords (Redis: empty for the default user).'),
+    field('Admin Password', adminPw), ...pgOnly, slot,
+    h('div', { class: 'buttons' }, button('OK', () => attempt(slot, async () => {
+      const value = { Engine: engine.value, Host: hostIn.value.trim(), Port: Number(port.value),
+        AdminAccount: admin.value.trim(), AdminPassword: adminPw.value };
+      if (engine.value === 'PostgreSQL' && database.value.trim()) value.Database = database.value.trim();
+      if (engine.value === 'PostgreSQL' && tls.value) value.TLS = { Mode: tls.value, CA: ca.value.trim() || undefined };
+      await api('kms', 'CreateSecret', { SecretName: `${DB_INSTANCE_PREFIX}${id.value.trim()}`,
+        SecretData: JSON.stringify(value), VersionId: versionId(),
+        Description: `Database instance ${id.value.trim()} (${engine.value})` });
+      location.hash = `#/db-instances/${enc(id.value.trim())}`;
+    }))));
 }
 
 // The RAM secret form: the user (or the one given), the name the secret will
@@ -1471,7 +1684,12 @@ async function viewSecret(name) {
   }
   view.append(info([
     ['Secret Name', d.SecretName], ['ARN', d.Arn],
-    ['Secret Type', isRam ? 'RAM Secret' : generic ? 'Generic Secret' : d.SecretType],
+    ['Secret Type', secretTypeLabel(d.SecretType)],
+    ['Database Instance', DB_TYPES[d.SecretType] && dbInstanceOf(d.SecretType, ext)
+      ? link(dbInstanceOf(d.SecretType, ext), `#/db-instances/${enc(dbInstanceOf(d.SecretType, ext))}`) : undefined],
+    ['Accounts', DB_TYPES[d.SecretType] ? (ext.SecretSubType === 'SingleUser'
+      ? 'Single account: a rotation gives it a new password; the old one stops working.'
+      : 'Dual accounts: ACSCurrent and ACSPrevious name one account each; both always log on.') : undefined],
     ['RAM User', isRam ? (ext.UserName ? link(ext.UserName, `#/users/${enc(ext.UserName)}`) : '') : undefined],
     ['Description', d.Description], ['Encryption Key', d.EncryptionKeyId || 'Default service key'],
     ['Created', d.CreateTime], ['Updated', d.UpdateTime],
@@ -1522,7 +1740,11 @@ async function viewSecret(name) {
       ? `Rotate ${name} now? A new AccessKey of ${ramUser} becomes the current version (ACSCurrent). `
         + `The previous key (ACSPrevious) keeps working for the grace period, ${grace}, and is then deleted. `
         + `If ${ramUser} already holds two AccessKeys, the one that is not current is deleted at once, before the new one is made.`
-      : `Rotate ${name} now?`;
+      : DB_TYPES[d.SecretType] && ext.SecretSubType === 'SingleUser'
+        ? `Rotate ${name} now? The account gets a new password in the database, which becomes the current version (ACSCurrent); the old password stops working at once.`
+        : DB_TYPES[d.SecretType]
+          ? `Rotate ${name} now? The account behind ACSPrevious gets a new password in the database and becomes current; the account that is current now keeps working, as ACSPrevious, until the next rotation.`
+          : `Rotate ${name} now?`;
     const buttons = h('div', { class: 'buttons' });
     buttons.append(
       button('Rotate Now', () => {
@@ -1760,6 +1982,8 @@ const ROUTES = [
   [/^#\/keys$/, () => viewKeys()],
   [/^#\/keys\/(.+)$/, (m) => viewKey(decodeURIComponent(m[1]))],
   [/^#\/secrets$/, () => viewSecrets()],
+  [/^#\/db-instances$/, () => viewDbInstances()],
+  [/^#\/db-instances\/(.+)$/, (m) => viewDbInstance(decodeURIComponent(m[1]))],
   [/^#\/secrets\/(.+)$/, (m) => viewSecret(decodeURIComponent(m[1]))],
   [/^#\/simulator(?:\?(.*))?$/, (m) => viewSimulator(m[1])],
   [/^#\/audit$/, () => viewAudit()],
