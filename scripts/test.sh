@@ -16,6 +16,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==== %s\n' "$*" >&2; }
 
+# A one-off build (CI) gains nothing from incremental compilation, which
+# would take tens of GB of disk.
+if [[ -n "${CI:-}" ]]; then export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"; fi
+
 # Benches and the Cedar comparison crate build only on request (slow to compile).
 EXCLUDE=(--exclude rampart-policy-bench)
 

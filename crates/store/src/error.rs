@@ -43,6 +43,8 @@ pub enum Entity {
     MfaDevice,
     /// An identity provider (OIDC or SAML).
     Provider,
+    /// A database account a database secret manages.
+    DbAccount,
 }
 
 /// A store operation failed. Business outcomes (not found, conflict, limit)

@@ -372,6 +372,23 @@ pub trait RotationStore {
     ) -> StoreResult<()>;
 }
 
+/// A new secret with its first versions and what it reserves.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSecret<'a> {
+    /// Its metadata.
+    pub secret: &'a SecretRow,
+    /// Its first versions in order, each with its stage (or none: a
+    /// database secret's pending version).
+    pub versions: &'a [(&'a SecretVersionRow, Option<&'a str>)],
+    /// Its tags.
+    pub tags: &'a [(String, String)],
+    /// The account's quota of secrets.
+    pub max_secrets: u64,
+    /// The database accounts it manages, `(instance id, account)`, with
+    /// account names as the engine compares them (lower-cased).
+    pub db_accounts: &'a [(String, String)],
+}
+
 /// Secrets and their versions.
 pub trait SecretStore {
     /// Creates a secret with its first version labelled `ACSCurrent`
@@ -383,19 +400,10 @@ pub trait SecretStore {
         tags: &[(String, String)],
         max_secrets: u64,
     ) -> StoreResult<()>;
-    /// Creates a secret with two versions: `previous` labelled
-    /// `ACSPrevious`, and `first` labelled `ACSCurrent` unless the secret's
-    /// `pending_version_id` names it (then it has no label until
-    /// [`RotationStore::commit_pending`]). In one transaction; errors as
-    /// [`Self::create_secret`].
-    fn create_secret_with_previous(
-        &self,
-        secret: &SecretRow,
-        first: &SecretVersionRow,
-        previous: &SecretVersionRow,
-        tags: &[(String, String)],
-        max_secrets: u64,
-    ) -> StoreResult<()>;
+    /// Creates a secret as [`NewSecret`] says, in one transaction:
+    /// `Conflict(Secret)`, `Limit(Secret)`, `Conflict(DbAccount)` if
+    /// another secret manages one of its database accounts.
+    fn create_secret_with(&self, new: &NewSecret<'_>) -> StoreResult<()>;
     /// A secret by name (also when pending deletion).
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>>;
     /// Every secret, by name.

@@ -4,7 +4,7 @@
 use crate::sql::Dialect;
 
 /// The migrations every dialect starts with, by version.
-const COMMON: [(i64, &str); 16] = [
+const COMMON: [(i64, &str); 17] = [
     (1, include_str!("schema/0001_init.sql")),
     (2, include_str!("schema/0002_policies_roles.sql")),
     (3, include_str!("schema/0003_kms.sql")),
@@ -21,6 +21,7 @@ const COMMON: [(i64, &str); 16] = [
     (16, include_str!("schema/0016_console_session_mfa.sql")),
     (17, include_str!("schema/0017_federation.sql")),
     (18, include_str!("schema/0018_db_secret_pending.sql")),
+    (19, include_str!("schema/0019_db_accounts.sql")),
 ];
 
 /// The index that finds failed rotations due for a retry (PostgreSQL and

@@ -372,8 +372,8 @@ fn db_err(e: rampart_dbrotate::Error) -> ApiError {
 }
 
 /// Parses an instance declaration (the value of
-/// `rampart/db-instances/<id>`).
-fn parse_instance(id: &str, value: &[u8]) -> Result<Instance, ApiError> {
+/// `rampart/db-instances/<id>`); errors never hold the admin password.
+pub fn parse_instance(id: &str, value: &[u8]) -> Result<Instance, ApiError> {
     let bad = |why: &str| {
         ApiError::new(
             400,
@@ -634,79 +634,21 @@ impl Rampart {
         )
     }
 
-    /// The accounts that the database secrets on `instance_id` (other than
-    /// `except`) manage: the ones their versions name and the clone their
-    /// next rotation would create.
-    fn managed_accounts(
-        &self,
-        instance_id: &str,
-        except: Option<&str>,
-    ) -> Result<Vec<(String, String)>, ApiError> {
-        let mut out = Vec::new();
-        for row in self.store.list_secrets().map_err(store_err)? {
-            if Some(row.secret_name.as_str()) == except {
-                continue;
-            }
-            let Some(kind) = DbKind::of(&row.secret_type) else {
-                continue;
-            };
-            let Ok(ext) = parse_extended(kind, row.extended_config.as_deref()) else {
-                continue;
-            };
-            if ext.instance_id != instance_id {
-                continue;
-            }
-            let mut names: Vec<String> = Vec::new();
-            if let Some(a) = &ext.account_name {
-                names.push(ext.clone_of(a));
-                names.push(a.clone());
-            }
-            for v in self
-                .store
-                .list_secret_versions(&row.secret_name)
-                .map_err(store_err)?
-                .into_iter()
-                .filter(|v| {
-                    !v.stages.is_empty()
-                        || row.pending_version_id.as_deref() == Some(&v.version.version_id)
-                })
-            {
-                let plain = self.open_version(&row.secret_name, &v.version)?;
-                if let Ok(a) = Account::from_json(&plain) {
-                    if ext.double {
-                        names.push(ext.clone_of(&a.name));
-                    }
-                    names.push(a.name);
-                }
-            }
-            out.extend(names.into_iter().map(|n| (n, row.secret_name.clone())));
-        }
-        Ok(out)
-    }
-
-    /// Refuses an account Rampart must not manage for `secret`: the
-    /// instance's admin, or one another secret manages.
+    /// Refuses an account name the engine would not take, and the
+    /// instance's admin account. (An account another secret manages is
+    /// refused by the store, when the secret is stored.)
     fn check_manageable(
         &self,
         ext: &DbExtended,
         instance: &Instance,
         accounts: &[&str],
-        secret: &str,
     ) -> Result<(), ApiError> {
-        let managed = self.managed_accounts(&ext.instance_id, Some(secret))?;
         for a in accounts {
             rampart_dbrotate::check_account_name(instance.engine, a).map_err(db_err)?;
             if same_account(a, &instance.admin_account) {
                 return Err(ApiError::invalid(
                     "SecretData",
                     format!("The specified parameter \"SecretData\" is not valid: `{a}` is the admin account of instance `{}`; a secret may not manage it.", ext.instance_id),
-                ));
-            }
-            if let Some((_, other)) = managed.iter().find(|(m, _)| same_account(m, a)) {
-                return Err(ApiError::new(
-                    409,
-                    "Rejected.ResourceInUse",
-                    format!("The account `{a}` of instance `{}` is already managed by the secret `{other}`; an account has one secret.", ext.instance_id),
                 ));
             }
         }
@@ -797,7 +739,19 @@ impl Rampart {
             reserved.push(ext.clone_of(names[0]));
         }
         let reserved_refs: Vec<&str> = reserved.iter().map(String::as_str).collect();
-        self.check_manageable(ext, instance, &reserved_refs, &req.secret_name)?;
+        self.check_manageable(ext, instance, &reserved_refs)?;
+        if let (true, [only]) = (ext.double, names.as_slice()) {
+            let clone = ext.clone_of(only);
+            let exists =
+                rampart_store::blocking(|| rampart_dbrotate::account_exists(instance, &clone))
+                    .map_err(db_err)?;
+            if exists {
+                return Err(ApiError::invalid(
+                    "SecretData",
+                    format!("The specified parameter \"SecretData\" is not valid: the account `{clone}`, which the first rotation creates as the second account, already exists on instance `{}`; give it as the second account (with its password) or remove it.", ext.instance_id),
+                ));
+            }
+        }
         for a in &names {
             let exists = rampart_store::blocking(|| rampart_dbrotate::account_exists(instance, a))
                 .map_err(db_err)?;
@@ -811,33 +765,22 @@ impl Rampart {
         let name = req.secret_name.clone();
         let first = accounts[0].to_json();
         let enabled = req.enable_automatic_rotation;
-        let mut row = self.new_secret_row(&req, ext.kind.type_name(), &name, enabled, interval)?;
+        let row = self.new_secret_row(&req, ext.kind.type_name(), &name, enabled, interval)?;
         let v1 = self.new_secret_version(&row, &req.version_id, first.as_bytes(), "text")?;
-        match accounts.get(1) {
-            None => {
-                self.store
-                    .create_secret(&row, &v1, &req.tags, self.settings.limits.secrets)
-                    .map_err(store_err)?;
-            }
-            Some(second) => {
-                let v0 = self.new_secret_version(
-                    &row,
-                    &uuid::Uuid::new_v4().to_string(),
-                    second.to_json().as_bytes(),
-                    "text",
-                )?;
-                row.pending_version_id = None;
-                self.store
-                    .create_secret_with_previous(
-                        &row,
-                        &v1,
-                        &v0,
-                        &req.tags,
-                        self.settings.limits.secrets,
-                    )
-                    .map_err(store_err)?;
-            }
+        let v0 = match accounts.get(1) {
+            Some(second) => Some(self.new_secret_version(
+                &row,
+                &uuid::Uuid::new_v4().to_string(),
+                second.to_json().as_bytes(),
+                "text",
+            )?),
+            None => None,
+        };
+        let mut versions = vec![(&v1, Some("ACSCurrent"))];
+        if let Some(v0) = &v0 {
+            versions.insert(0, (v0, Some("ACSPrevious")));
         }
+        self.store_db_secret(&row, &versions, &req.tags, ext, &reserved)?;
         Ok(self.secret_created(&row, req.version_id))
     }
 
@@ -864,7 +807,7 @@ impl Rampart {
                 "`CloneAccountName` must differ from `AccountName`",
             ));
         }
-        self.check_manageable(ext, instance, &[&account, &clone], &req.secret_name)?;
+        self.check_manageable(ext, instance, &[&account, &clone])?;
         for a in [&account, &clone] {
             let exists = rampart_store::blocking(|| rampart_dbrotate::account_exists(instance, a))
                 .map_err(db_err)?;
@@ -901,9 +844,14 @@ impl Rampart {
             second.to_json().as_bytes(),
             "text",
         )?;
-        self.store
-            .create_secret_with_previous(&row, &v1, &v0, &req.tags, self.settings.limits.secrets)
-            .map_err(store_err)?;
+        let reserved = [first.name.clone(), second.name.clone()];
+        self.store_db_secret(
+            &row,
+            &[(&v0, Some("ACSPrevious")), (&v1, None)],
+            &req.tags,
+            ext,
+            &reserved,
+        )?;
         let owner = format!("api-{}", uuid::Uuid::new_v4());
         let now = self.now();
         let claimed = self
@@ -928,6 +876,43 @@ impl Rampart {
         // Otherwise the scheduler took the work over and finishes it.
         let row = self.secret_row(&name)?;
         Ok(self.secret_created(&row, req.version_id))
+    }
+
+    /// Stores a new database secret with its versions and reserves its
+    /// accounts, in one transaction: an account another secret manages
+    /// is refused, also against a concurrent creation on another replica.
+    fn store_db_secret(
+        &self,
+        row: &SecretRow,
+        versions: &[(&rampart_store::SecretVersionRow, Option<&str>)],
+        tags: &[(String, String)],
+        ext: &DbExtended,
+        accounts: &[String],
+    ) -> Result<(), ApiError> {
+        let db_accounts: Vec<(String, String)> = accounts
+            .iter()
+            .map(|a| (ext.instance_id.clone(), a.to_ascii_lowercase()))
+            .collect();
+        self.store
+            .create_secret_with(&rampart_store::NewSecret {
+                secret: row,
+                versions,
+                tags,
+                max_secrets: self.settings.limits.secrets,
+                db_accounts: &db_accounts,
+            })
+            .map_err(|e| match e {
+                StoreError::Conflict(rampart_store::Entity::DbAccount) => ApiError::new(
+                    409,
+                    "Rejected.ResourceInUse",
+                    format!(
+                        "One of the accounts ({}) of instance `{}` is already managed by another secret; an account has one secret.",
+                        accounts.join(", "),
+                        ext.instance_id
+                    ),
+                ),
+                other => store_err(other),
+            })
     }
 
     /// Whether `row` is a database secret.
@@ -1002,6 +987,19 @@ impl Rampart {
                 }
                 Some(c) if same_account(&c.name, &target.name) => {
                     rampart_dbrotate::set_password(instance, &target.name, &target.password)
+                }
+                // The clone of a SQL account: made (or its privileges made
+                // equal to the original's again) with the new password.
+                Some(c)
+                    if instance.engine != Engine::Redis
+                        && same_account(&ext.clone_of(&c.name), &target.name) =>
+                {
+                    rampart_dbrotate::clone_account(
+                        instance,
+                        &c.name,
+                        &target.name,
+                        &target.password,
+                    )
                 }
                 Some(c) => {
                     if rampart_dbrotate::account_exists(instance, &target.name)? {
@@ -1191,6 +1189,15 @@ fn lease_lost(e: StoreError) -> ApiError {
         ),
         other => store_err(other),
     }
+}
+
+/// Checks an Rds secret's `SecretData`: one account (`SingleUser`) or one
+/// or two (`DoubleUsers`); returns the account names, the current first.
+pub fn account_names(data: &str, double: bool) -> Result<Vec<String>, ApiError> {
+    Ok(parse_accounts(data, double)?
+        .into_iter()
+        .map(|a| a.name)
+        .collect())
 }
 
 /// Parses an Rds secret's `SecretData`: one account (`SingleUser`) or one

@@ -79,8 +79,8 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
         | StoreError::Conflict(PolicyVersion | DefaultPolicyVersion | Attachment | SystemAttachment) => {
             ApiError::internal(format!("unexpected store outcome {e:?}"))
         }
-        StoreError::NotFound(Key | KeyVersion | Alias | Tag | Secret | SecretVersion | Stage)
-        | StoreError::Conflict(Key | KeyVersion | Alias | Tag | Secret | SecretVersion | Stage) => {
+        StoreError::NotFound(Key | KeyVersion | Alias | Tag | Secret | SecretVersion | Stage | DbAccount)
+        | StoreError::Conflict(Key | KeyVersion | Alias | Tag | Secret | SecretVersion | Stage | DbAccount) => {
             ApiError::internal(format!("unexpected store outcome {e:?}"))
         }
         StoreError::DeleteConflictOn(kind) => ApiError::internal(format!("unexpected delete conflict on {kind:?}")),

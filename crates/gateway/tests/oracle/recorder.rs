@@ -664,23 +664,17 @@ impl SecretStore for Recorder {
         self.key(&first.key_id, "create_secret");
         self.inner.create_secret(secret, first, tags, max)
     }
-    fn create_secret_with_previous(
-        &self,
-        secret: &SecretRow,
-        first: &SecretVersionRow,
-        previous: &SecretVersionRow,
-        tags: &[(String, String)],
-        max: u64,
-    ) -> StoreResult<()> {
+    fn create_secret_with(&self, new: &NewSecret<'_>) -> StoreResult<()> {
         self.push(
-            Thing::Secret(secret.secret_name.clone()),
-            "create_secret_with_previous",
+            Thing::Secret(new.secret.secret_name.clone()),
+            "create_secret_with",
             true,
         );
-        self.key(&secret.encryption_key_id, "create_secret_with_previous");
-        self.key(&first.key_id, "create_secret_with_previous");
-        self.inner
-            .create_secret_with_previous(secret, first, previous, tags, max)
+        self.key(&new.secret.encryption_key_id, "create_secret_with");
+        for (v, _) in new.versions {
+            self.key(&v.key_id, "create_secret_with");
+        }
+        self.inner.create_secret_with(new)
     }
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
         self.secret(name, "get_secret");

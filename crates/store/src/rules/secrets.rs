@@ -10,8 +10,8 @@ use super::{count_where, eq, hold, insert, locked, map, select, texts, RowLock};
 use crate::sql::{lim, p, Dialect, Row, Stmt};
 use crate::tx::{unique, Backend, Limit, Lock, Mode, Tx, TxResult};
 use crate::{
-    Entity, SecretRow, SecretStore, SecretVersionRow, StageMove, StagedVersion, StoreError,
-    StoreResult, TagResource,
+    Entity, NewSecret, SecretRow, SecretStore, SecretVersionRow, StageMove, StagedVersion,
+    StoreError, StoreResult, TagResource,
 };
 
 /// The stage of the version a secret's reads return by default.
@@ -416,7 +416,15 @@ static DUE_SECRETS: Stmt = Stmt::new(|_| {
     )
     .into()
 });
-static PURGE: [Stmt; 3] = [
+static INSERT_DB_ACCOUNT: Stmt =
+    Stmt::new(|_| insert("db_accounts", &["instance_id", "account", "secret_name"]).into());
+static PURGE: [Stmt; 4] = [
+    Stmt::new(|_| {
+        Query::delete()
+            .from_table("db_accounts")
+            .and_where(eq("secret_name", 0))
+            .into()
+    }),
     Stmt::new(|_| {
         Query::delete()
             .from_table("secret_stages")
@@ -533,26 +541,21 @@ impl<B: Backend> SecretStore for B {
         })
     }
 
-    fn create_secret_with_previous(
-        &self,
-        s: &SecretRow,
-        first: &SecretVersionRow,
-        previous: &SecretVersionRow,
-        tags: &[(String, String)],
-        max_secrets: u64,
-    ) -> StoreResult<()> {
-        let first_stage = match &s.pending_version_id {
-            Some(p) if *p == first.version_id => None,
-            _ => Some(CURRENT),
-        };
+    fn create_secret_with(&self, new: &NewSecret<'_>) -> StoreResult<()> {
         self.transaction(Mode::Write, |tx| {
-            insert_secret(
-                tx,
-                s,
-                &[(first, first_stage), (previous, Some(PREVIOUS))],
-                tags,
-                max_secrets,
-            )
+            insert_secret(tx, new.secret, new.versions, new.tags, new.max_secrets)?;
+            for (instance, account) in new.db_accounts {
+                tx.execute(
+                    &INSERT_DB_ACCOUNT,
+                    &[
+                        instance.as_str().into(),
+                        account.as_str().into(),
+                        new.secret.secret_name.as_str().into(),
+                    ],
+                )
+                .map_err(unique(Entity::DbAccount))?;
+            }
+            Ok(())
         })
     }
 

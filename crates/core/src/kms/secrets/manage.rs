@@ -193,7 +193,8 @@ impl Rampart {
                 match key.as_str() {
                     "SecretName" => any(&|v| v == row.secret_name),
                     "Description" => any(&|v| v == row.description),
-                    "SecretType" => any(&|v| v == row.secret_type),
+                    // `RDS` (as the SDK documents it) is `Rds`.
+                    "SecretType" => any(&|v| v.eq_ignore_ascii_case(&row.secret_type)),
                     "TagKey" => any(&|v| tags.iter().any(|(k, _)| k == v)),
                     "TagValue" => any(&|v| tags.iter().any(|(_, tv)| tv == v)),
                     "Creator" => any(&|v| v == self.account_id),
