@@ -458,6 +458,11 @@ class RampartProc:
         self.scheme = "http"
         self.ca = None
         self.proc: Optional[subprocess.Popen] = None
+        # From root-credentials.json; a replica joining an initialized store
+        # writes none: the caller copies the first replica's.
+        self.account_id: Optional[str] = None
+        self.access_key_id: Optional[str] = None
+        self.access_key_secret: Optional[str] = None
         self.log_path = data_dir.parent / f"server-{self.port}.log"
 
     @property
@@ -491,10 +496,12 @@ class RampartProc:
             time.sleep(0.1)
         else:
             raise AssertionError(f"server on {self.port} did not become healthy:\n{self.log_tail()}")
-        creds = json.loads((self.data_dir / "root-credentials.json").read_text())
-        self.account_id = str(creds["AccountId"])
-        self.access_key_id = creds["AccessKeyId"]
-        self.access_key_secret = creds["AccessKeySecret"]
+        cred_path = self.data_dir / "root-credentials.json"
+        if cred_path.exists():
+            creds = json.loads(cred_path.read_text())
+            self.account_id = str(creds["AccountId"])
+            self.access_key_id = creds["AccessKeyId"]
+            self.access_key_secret = creds["AccessKeySecret"]
         return self
 
     def kill9(self):

@@ -573,6 +573,42 @@ def test_wrong_admin_password(env, pg):
         pg.drop_roles(app)
 
 
+def test_failed_automatic_rotation_is_visible(env, pg):
+    """The scheduler's rotation fails on a wrong admin password: DescribeSecret
+    shows AutomaticRotation Invalid and the error (naming no password); the
+    current credentials keep working."""
+    good = pg.instance()
+    env.declare("pg-wrongauto", good)
+    app = dbs.unique_name("wrongauto")
+    initial = dbs.random_password()
+    env.passwords.add(initial)
+    pg.create_role(app, initial)
+    wrong_pw = "Wrong-" + dbs.random_password(16)
+    env.passwords.add(wrong_pw)
+    name = f"db/wrongauto-{uuid.uuid4().hex[:6]}"
+    try:
+        env.core.call("CreateSecret", **_rds_params(name, "DoubleUsers", "pg-wrongauto",
+                                                    [{"AccountName": app, "AccountPassword": initial}], {},
+                                                    interval="2s"))
+        env.redeclare("pg-wrongauto", {**good, "AdminPassword": wrong_pw})
+        deadline = time.monotonic() + 20
+        d = env.core.call("DescribeSecret", SecretName=name)
+        while d.get("AutomaticRotation") != "Invalid" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            d = env.core.call("DescribeSecret", SecretName=name)
+        env.core.call("UpdateSecretRotationPolicy", SecretName=name, EnableAutomaticRotation=False)
+        assert d.get("AutomaticRotation") == "Invalid", d
+        assert d.get("RotationStatus") == "Failed", d
+        error = d.get("LastRotationError") or ""
+        assert "Rotation.AdminAuthenticationFailed" in error, d
+        assert wrong_pw not in json.dumps(d) and good["AdminPassword"] not in json.dumps(d)
+        cur = env.value(name)
+        assert cur["AccountPassword"] == initial or cur["VersionId"] != "v0"
+        assert dbs.logs_on(dbs.login_pg(pg), cur)
+    finally:
+        pg.drop_roles(app, f"{app}_clone")
+
+
 def test_no_password_in_server_log(env):
     """Runs last: no admin or account password seen by this module reached
     the server's log."""
