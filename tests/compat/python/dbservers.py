@@ -196,12 +196,20 @@ rm -rf "$4"
             c.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(sql.Identifier(name)))
 
     def drop_roles(self, *names: str):
+        """Drops the roles (and the privileges granted to them) that exist."""
         from psycopg import sql
+        if self.stopped:
+            return
         try:
             with self.connect() as c:
                 for n in names:
-                    c.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(n)))
-        except Exception as e:  # cleanup must not hide the test's own failure
+                    try:
+                        if c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (n,)).fetchone():
+                            c.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(n)))
+                            c.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(n)))
+                    except Exception as e:  # cleanup must not hide the test's own failure
+                        print(f"dropping PostgreSQL role {n}: {e}")
+        except Exception as e:
             print(f"dropping PostgreSQL roles {names}: {e}")
 
     def stop(self):

@@ -33,7 +33,7 @@ import requests
 import dbservers as dbs
 import rpc_v1
 from kmsclients import KMS_VERSION, make_kms
-from ramclients import REGION
+from ramclients import REGION, ApiError
 
 INTERVAL = "2s"
 LEASE_AND_BACKOFF = 15 + 30
@@ -164,6 +164,77 @@ class Fleet:
             dbs.redis_drop_users(*self.redis_users)
 
 
+def _pg_role_exists(cluster: dbs.PgCluster, name: str) -> bool:
+    with cluster.connect() as c:
+        return c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+
+
+def _redis_user_exists(name: str) -> bool:
+    r = dbs.redis_connect()
+    try:
+        return name.encode() in r.execute_command("ACL", "USERS")
+    finally:
+        r.close()
+
+
+class Creations:
+    """$Auto secrets (Redis; PolarDB for PostgreSQL) created while the server
+    is being killed: each either exists and settles like the others, or does
+    not exist and left no account behind."""
+
+    def __init__(self, fleet: Fleet):
+        self.fleet = fleet
+        self.attempts: List[Dict[str, Any]] = []
+        self.outcomes: Counter = Counter()
+
+    def run(self, srv, stop: threading.Event):
+        kinds = [k for k, engine in (("redis", "REDIS"), ("polardb", "POSTGRES")) if not dbs.skipped(engine)]
+        i = 0
+        while kinds and not stop.is_set():
+            kind = kinds[i % len(kinds)]
+            i += 1
+            account = dbs.unique_name("kc")
+            name = f"auto/crash-{kind}-{uuid.uuid4().hex[:6]}"
+            if kind == "redis":
+                self.fleet.redis_users += [account, f"{account}_clone"]
+                params = {"SecretType": "Redis", "ExtendedConfig": json.dumps(
+                    {"SecretSubType": "DoubleUsers", "InstanceId": "redis-crash", "AccountName": account,
+                     "RegionId": REGION})}
+            else:
+                self.fleet.pg_roles += [account, f"{account}_clone"]
+                params = {"SecretType": "PolarDB", "ExtendedConfig": json.dumps(
+                    {"SecretSubType": "DoubleUsers", "DBClusterId": "pg-crash", "DBType": "PostgreSQL",
+                     "AccountName": account, "RegionId": REGION})}
+            self.attempts.append({"kind": kind, "name": name, "account": account})
+            try:
+                r = rpc_v1.signed_request(srv.base_url, "CreateSecret",
+                                          {"SecretName": name, "VersionId": "v0", "SecretData": "$Auto", **params},
+                                          srv.access_key_id, srv.access_key_secret, version=KMS_VERSION).send(
+                    timeout=30)
+                self.outcomes["created" if r.status_code == 200 else f"{r.status_code} {r.json().get('Code')}"] += 1
+            except requests.RequestException:
+                self.outcomes["server down"] += 1
+            time.sleep(0.3)
+
+    def settle(self):
+        """Adds the secrets that exist to the fleet; checks the others left no
+        account."""
+        kms = self.fleet.kms()
+        for a in self.attempts:
+            try:
+                kms.call("DescribeSecret", SecretName=a["name"])
+            except ApiError as e:
+                assert e.code == "Forbidden.ResourceNotFound", e
+                for acc in (a["account"], f"{a['account']}_clone"):
+                    exists = _redis_user_exists(acc) if a["kind"] == "redis" else \
+                        _pg_role_exists(self.fleet.cluster, acc)
+                    assert not exists, f"{a['name']} does not exist but its account {acc} does"
+                continue
+            login = dbs.login_redis if a["kind"] == "redis" else dbs.login_pg(self.fleet.cluster)
+            self.fleet.secrets[a["name"]] = {"double": True, "login": login, "initial_versions": 2,
+                                             "rotations_owed": 1}
+
+
 def _check_settled(fleet: Fleet, store: dbs.StoreDb, min_rotations: int) -> Dict[str, int]:
     """The final invariants; returns the number of versions of each secret."""
     rows = store.query("SELECT secret_name, pending_version_id FROM secrets WHERE pending_version_id IS NOT NULL")
@@ -175,7 +246,8 @@ def _check_settled(fleet: Fleet, store: dbs.StoreDb, min_rotations: int) -> Dict
         previous = [v["VersionId"] for v in vs if "ACSPrevious" in v["Stages"]]
         assert len(current) == 1, f"{name}: versions claiming ACSCurrent: {current}"
         assert len(previous) <= 1, f"{name}: versions claiming ACSPrevious: {previous}"
-        assert len(vs) - info["initial_versions"] >= min_rotations, f"{name} did not rotate: {vs}"
+        need = min_rotations - info.get("rotations_owed", 0)
+        assert len(vs) - info["initial_versions"] >= need, f"{name} did not rotate: {vs}"
         cur = fleet.stage(name, "ACSCurrent")
         assert cur["VersionId"] == current[0]
         assert dbs.logs_on(info["login"], cur), f"{name}: ACSCurrent {cur['VersionId']} does not log on"
@@ -233,7 +305,9 @@ def test_kill_nine_during_database_rotations(tmp_path, store_db, pg_cluster):
                     rotate_calls["server down"] += 1
                     time.sleep(0.2)
 
+        creations = Creations(fleet)
         threads = [threading.Thread(target=load, daemon=True) for _ in range(3)]
+        threads.append(threading.Thread(target=creations.run, args=(srv, stop), daemon=True))
         for t in threads:
             t.start()
         rng = random.Random()
@@ -258,15 +332,20 @@ def test_kill_nine_during_database_rotations(tmp_path, store_db, pg_cluster):
         unexpected = {k: n for k, n in rotate_calls.items()
                       if k not in ("ok", "server down", "409 Rejected.ResourceInUse")}
         assert not unexpected, f"RotateSecret answered {unexpected}"
-        # Rotation off; interrupted rotations are still finished.
+        # Rotation off; interrupted rotations (and creations) are still finished.
         fleet.set_rotation(False)
         waited = _wait_settled(store_db, LEASE_AND_BACKOFF + 45)
+        creations.settle()
+        assert creations.outcomes["created"] > 0, creations.outcomes
+        unexpected = {k: n for k, n in creations.outcomes.items() if k not in ("created", "server down")}
+        assert not unexpected, f"CreateSecret answered {unexpected}"
         counts = _check_settled(fleet, store_db, min_rotations=1)
         # And the database secrets still rotate on demand afterwards.
-        for name in names:
+        for name in fleet.secrets:
             fleet.kms().call("RotateSecret", SecretName=name, VersionId="after-" + uuid.uuid4().hex[:8])
         _check_settled(fleet, store_db, min_rotations=2)
-        print(f"{kills} kills ({interrupted} mid-rotation), RotateSecret {dict(rotate_calls)}, settled in {waited:.0f} s, versions {counts}")
+        print(f"{kills} kills ({interrupted} mid-rotation), RotateSecret {dict(rotate_calls)}, "
+              f"CreateSecret $Auto {dict(creations.outcomes)}, settled in {waited:.0f} s, versions {counts}")
     finally:
         stop.set()
         srv.kill9()
