@@ -274,8 +274,11 @@ def redis_connect(user: Optional[str] = None, password: Optional[str] = None):
     if user is None:
         return redis.Redis(host=u.hostname or "127.0.0.1", port=u.port or 6379,
                            username=u.username or None, password=u.password or None, socket_timeout=10)
+    # No retries: an application must see the authentication failure at once.
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
     return redis.Redis(host=u.hostname or "127.0.0.1", port=u.port or 6379, username=user, password=password,
-                       socket_timeout=10)
+                       socket_timeout=10, retry=Retry(NoBackoff(), 0))
 
 
 def redis_instance() -> Dict[str, Any]:
