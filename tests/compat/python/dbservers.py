@@ -320,6 +320,36 @@ def login_pg(cluster: PgCluster) -> Callable[[str, str], None]:
     return login
 
 
+def reads_pg(cluster: PgCluster) -> Callable[[str, str], bool]:
+    """Whether the account may read a table it was not granted by name
+    (pg_read_all_data, which the tests' accounts are given)."""
+    def reads(user: str, password: str) -> bool:
+        import psycopg
+        with cluster.connect() as c:
+            c.execute("CREATE TABLE IF NOT EXISTS rampart_compat_data (n int)")
+        try:
+            with cluster.connect(user, password) as c:
+                c.execute("SELECT count(*) FROM rampart_compat_data").fetchone()
+            return True
+        except psycopg.errors.InsufficientPrivilege:
+            return False
+    return reads
+
+
+def reads_mysql(user: str, password: str) -> bool:
+    """Whether the account may read the `mysql` schema (GRANT SELECT ON mysql.*,
+    which the tests' accounts are given)."""
+    import pymysql
+    try:
+        with mysql_connect(user, password) as c, c.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM mysql.db")
+        return True
+    except pymysql.err.OperationalError as e:
+        if e.args and e.args[0] in (1142, 1044):
+            return False
+        raise
+
+
 def login_mysql(user: str, password: str):
     import pymysql
     try:

@@ -152,9 +152,10 @@ def caches(env, tmp_path_factory):
 
 class Engine:
     def __init__(self, key: str, instance_id: str, login: Callable[[str, str], None],
-                 create: Callable[[str, str], None], drop: Callable[..., None], custom: Dict[str, str]):
+                 create: Callable[[str, str], None], drop: Callable[..., None], custom: Dict[str, str],
+                 reads: Callable[[str, str], bool]):
         self.key, self.instance_id, self.login = key, instance_id, login
-        self.create, self.drop, self.custom = create, drop, custom
+        self.create, self.drop, self.custom, self.reads = create, drop, custom, reads
 
 
 @pytest.fixture
@@ -163,11 +164,12 @@ def engine(request, env):
     if key == "postgres":
         cluster = request.getfixturevalue("pg")
         return Engine(key, "pg-compat", dbs.login_pg(cluster), cluster.create_role, cluster.drop_roles,
-                      {"Endpoint": "127.0.0.1", "Port": str(cluster.port), "DBName": "postgres"})
+                      {"Endpoint": "127.0.0.1", "Port": str(cluster.port), "DBName": "postgres"},
+                      dbs.reads_pg(cluster))
     request.getfixturevalue("maria")
     a = dbs.mysql_admin()
     return Engine(key, "maria-compat", dbs.login_mysql, dbs.mysql_create_user, dbs.mysql_drop_users,
-                  {"Endpoint": a["host"], "Port": str(a["port"]), "DBName": "mysql"})
+                  {"Endpoint": a["host"], "Port": str(a["port"]), "DBName": "mysql"}, dbs.reads_mysql)
 
 
 def _rds_params(name: str, sub: str, instance_id: str, accounts: List[Dict[str, str]],
@@ -247,6 +249,7 @@ def test_double_users_rotate_and_clients_follow(env, caches, engine, flavour):
             (clone, "r1", app, "v0")
         assert prev["AccountPassword"] == initial
         assert dbs.logs_on(engine.login, cur) and dbs.logs_on(engine.login, prev)
+        assert engine.reads(cur["AccountName"], cur["AccountPassword"]), "the clone lacks the original's privileges"
         _both_clients_connect(caches, name, engine.login, 0, app)
 
         # Idempotent by VersionId: the same id changes nothing.
