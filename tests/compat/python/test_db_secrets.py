@@ -559,6 +559,8 @@ def test_refused_operations(env, pg):
                          400, "Rejected.UnsupportedOperation")
             expect_error(lambda: kms.call("GetSecretValue", SecretName=name, VersionStage="ACSPending"),
                          400, "InvalidParameter.VersionStage")
+            expect_error(lambda: kms.call("UpdateSecretVersionStage", SecretName=name, VersionStage="ACSCurrent",
+                                          MoveToVersion="v0"), 400, "Rejected.UnsupportedOperation")
         # A name under acs/, a missing or too long ExtendedConfig, an
         # undeclared instance, the admin account.
         params = _rds_params("acs/db/x", "SingleUser", "pg-compat", [{"AccountName": app, "AccountPassword": "x"}],

@@ -24,7 +24,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
