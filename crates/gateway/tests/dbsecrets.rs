@@ -658,8 +658,12 @@ fn redis_auto_creates_both_accounts_and_alternates() {
     );
     assert!(logs_on(&i, &cur2) && logs_on(&i, &prev2));
     // A second secret may not take the same accounts.
-    let (st, _) = create("cache/other", "$Auto");
-    assert_eq!(st, 409);
+    let (st, body) = create("cache/other", "$Auto");
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (409, Some("Rejected.ResourceInUse")),
+        "{body}"
+    );
     cleanup();
 }
 

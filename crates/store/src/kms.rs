@@ -404,6 +404,13 @@ pub trait SecretStore {
     /// `Conflict(Secret)`, `Limit(Secret)`, `Conflict(DbAccount)` if
     /// another secret manages one of its database accounts.
     fn create_secret_with(&self, new: &NewSecret<'_>) -> StoreResult<()>;
+    /// Which secret manages each of `accounts` (lower-cased) of the
+    /// database instance `instance_id`: `(account, secret name)` pairs.
+    fn db_account_holders(
+        &self,
+        instance_id: &str,
+        accounts: &[String],
+    ) -> StoreResult<Vec<(String, String)>>;
     /// A secret by name (also when pending deletion).
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>>;
     /// Every secret, by name.

@@ -36,6 +36,9 @@ from ramclients import REGION, ApiError
 
 INTERVAL = "2s"
 LEASE_AND_BACKOFF = 15 + 30
+# A rotation killed after it renewed its lease for the database step (the
+# server's DB_LEASE_SECS) is finished once that lease lapses.
+DB_LEASE = 150
 
 
 @pytest.fixture(scope="module")
@@ -333,7 +336,7 @@ def test_kill_nine_during_database_rotations(tmp_path, store_db, pg_cluster):
         assert not unexpected, f"RotateSecret answered {unexpected}"
         # Rotation off; interrupted rotations (and creations) are still finished.
         fleet.set_rotation(False)
-        waited = _wait_settled(store_db, LEASE_AND_BACKOFF + 45)
+        waited = _wait_settled(store_db, DB_LEASE + LEASE_AND_BACKOFF + 15)
         creations.settle()
         assert creations.outcomes["created"] > 0, creations.outcomes
         unexpected = {k: n for k, n in creations.outcomes.items() if k not in ("created", "server down")}

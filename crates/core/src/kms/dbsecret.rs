@@ -60,7 +60,7 @@ pub const PASSWORD_LEN: u32 = 32;
 /// longer than the longest database operation (connect, statements, the
 /// whole-operation deadline), so a change can never land after another
 /// replica took the secret over.
-pub const DB_LEASE_SECS: i64 = 180;
+pub const DB_LEASE_SECS: i64 = 150;
 
 /// A database secret's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -635,8 +635,7 @@ impl Rampart {
     }
 
     /// Refuses an account name the engine would not take, and the
-    /// instance's admin account. (An account another secret manages is
-    /// refused by the store, when the secret is stored.)
+    /// instance's admin account, and an account another secret manages.
     fn check_manageable(
         &self,
         ext: &DbExtended,
@@ -651,6 +650,22 @@ impl Rampart {
                     format!("The specified parameter \"SecretData\" is not valid: `{a}` is the admin account of instance `{}`; a secret may not manage it.", ext.instance_id),
                 ));
             }
+        }
+        // Said before anything is asked of the database (the store refuses
+        // it again, atomically, when the secret is stored).
+        let keys: Vec<String> = accounts.iter().map(|a| a.to_ascii_lowercase()).collect();
+        if let Some((a, other)) = self
+            .store
+            .db_account_holders(&ext.instance_id, &keys)
+            .map_err(store_err)?
+            .into_iter()
+            .next()
+        {
+            return Err(ApiError::new(
+                409,
+                "Rejected.ResourceInUse",
+                format!("The account `{a}` of instance `{}` is already managed by the secret `{other}`; an account has one secret.", ext.instance_id),
+            ));
         }
         Ok(())
     }

@@ -676,6 +676,13 @@ impl SecretStore for Recorder {
         }
         self.inner.create_secret_with(new)
     }
+    fn db_account_holders(
+        &self,
+        instance_id: &str,
+        accounts: &[String],
+    ) -> StoreResult<Vec<(String, String)>> {
+        self.inner.db_account_holders(instance_id, accounts)
+    }
     fn get_secret(&self, name: &str) -> StoreResult<Option<SecretRow>> {
         self.secret(name, "get_secret");
         self.inner.get_secret(name)

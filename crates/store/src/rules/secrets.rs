@@ -416,6 +416,12 @@ static DUE_SECRETS: Stmt = Stmt::new(|_| {
     )
     .into()
 });
+static DB_ACCOUNT_HOLDER: Stmt = Stmt::new(|_| {
+    select("db_accounts", &["secret_name"])
+        .and_where(eq("instance_id", 0))
+        .and_where(eq("account", 1))
+        .into()
+});
 static INSERT_DB_ACCOUNT: Stmt =
     Stmt::new(|_| insert("db_accounts", &["instance_id", "account", "secret_name"]).into());
 static PURGE: [Stmt; 4] = [
@@ -556,6 +562,24 @@ impl<B: Backend> SecretStore for B {
                 .map_err(unique(Entity::DbAccount))?;
             }
             Ok(())
+        })
+    }
+
+    fn db_account_holders(
+        &self,
+        instance_id: &str,
+        accounts: &[String],
+    ) -> StoreResult<Vec<(String, String)>> {
+        self.transaction(Mode::Read, |tx| {
+            let mut out = Vec::new();
+            for a in accounts {
+                if let Some(mut r) =
+                    tx.query_opt(&DB_ACCOUNT_HOLDER, &[instance_id.into(), a.as_str().into()])?
+                {
+                    out.push((a.clone(), r.text(0)?));
+                }
+            }
+            Ok(out)
         })
     }
 

@@ -1140,8 +1140,50 @@ pub fn database_secret_pending_versions(s: &dyn Store) {
         pending_version_id: Some("v1".into()),
         ..Default::default()
     };
-    s.create_secret_with_previous(&meta, &secret_version("v1"), &secret_version("v0"), &[], 10)
-        .unwrap();
+    let (v1, v0) = (secret_version("v1"), secret_version("v0"));
+    let accounts = [
+        ("r-1".to_string(), "app".to_string()),
+        ("r-1".to_string(), "app_clone".to_string()),
+    ];
+    let new = NewSecret {
+        secret: &meta,
+        versions: &[(&v1, None), (&v0, Some("ACSPrevious"))],
+        tags: &[],
+        max_secrets: 10,
+        db_accounts: &accounts,
+    };
+    s.create_secret_with(&new).unwrap();
+    // Another secret may not manage the same account; nothing of it stays.
+    let other = SecretRow {
+        secret_name: "db/other".into(),
+        pending_version_id: None,
+        ..meta.clone()
+    };
+    let taken = [("r-1".to_string(), "app_clone".to_string())];
+    assert!(matches!(
+        s.create_secret_with(&NewSecret {
+            secret: &other,
+            versions: &[(&v0, Some("ACSCurrent"))],
+            tags: &[],
+            max_secrets: 10,
+            db_accounts: &taken,
+        }),
+        Err(StoreError::Conflict(Entity::DbAccount))
+    ));
+    assert!(s.get_secret("db/other").unwrap().is_none());
+    // The same account name on another instance is another account.
+    let elsewhere = [("r-2".to_string(), "app".to_string())];
+    let again = NewSecret {
+        secret: &other,
+        versions: &[(&v0, Some("ACSCurrent"))],
+        tags: &[],
+        max_secrets: 10,
+        db_accounts: &elsewhere,
+    };
+    s.create_secret_with(&again).unwrap();
+    // Deleting a secret gives its accounts back.
+    s.delete_secret("db/other").unwrap();
+    s.create_secret_with(&again).unwrap();
     assert!(s
         .get_secret_version(name, None, Some("ACSCurrent"))
         .unwrap()
