@@ -31,7 +31,7 @@ use std::convert::Infallible;
 use std::future::Future as _;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -231,6 +231,20 @@ pub struct Server {
     responses: Arc<Semaphore>,
     /// HTTPS, when configured.
     tls: Option<Arc<crate::tls::Tls>>,
+    /// Connections being shed whose slot is not free yet: counted as free
+    /// slots, so that connections noticing the pressure at the same moment
+    /// shed only as many as needed.
+    shedding: Arc<AtomicUsize>,
+}
+
+/// A connection's claim to be shed; released once its slot is free again.
+#[derive(Debug)]
+pub struct ShedClaim(Arc<AtomicUsize>);
+
+impl Drop for ShedClaim {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Why a request body was not read whole.
@@ -255,6 +269,7 @@ impl Server {
             bodies: Arc::new(Semaphore::new(MAX_BUFFERED_BODY_BYTES / 1024)),
             responses: crate::respond::budget(),
             tls,
+            shedding: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -288,8 +303,10 @@ impl Server {
             let server = self.clone();
             let close = close_rx.clone();
             tokio::spawn(async move {
-                server.accept(stream, peer, close).await;
+                let shed = server.accept(stream, peer, close).await;
+                // The slot is free before the claim is released.
                 drop(permit);
+                drop(shed);
             });
         }
         drop(listener);
@@ -311,7 +328,7 @@ impl Server {
         stream: tokio::net::TcpStream,
         peer: SocketAddr,
         mut close: watch::Receiver<bool>,
-    ) {
+    ) -> Option<ShedClaim> {
         let first_head_by = tokio::time::Instant::now() + self.limits.header_timeout;
         let Some(tls) = self.tls.clone() else {
             return self
@@ -338,14 +355,14 @@ impl Server {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
                     tracing::debug!(%peer, error = %e, "TLS handshake failed");
-                    return;
+                    return None;
                 }
                 Err(_) => {
                     tracing::debug!(%peer, "no TLS handshake within the header timeout; closed");
-                    return;
+                    return None;
                 }
             },
-            _ = close.changed() => return,
+            _ = close.changed() => return None,
         };
         self.serve_connection(
             stream,
@@ -359,7 +376,9 @@ impl Server {
 
     /// Serves one connection until the client closes it, a timeout expires
     /// or `close` turns true (then the request in flight finishes first).
-    /// Its first request head must arrive by `first_head_by`.
+    /// Its first request head must arrive by `first_head_by`. Returns the
+    /// claim of a connection shed under pressure, to be dropped once its
+    /// slot is free.
     pub async fn serve_connection<S>(
         self: Arc<Self>,
         stream: S,
@@ -367,7 +386,8 @@ impl Server {
         mut close: watch::Receiver<bool>,
         transport: Transport,
         first_head_by: tokio::time::Instant,
-    ) where
+    ) -> Option<ShedClaim>
+    where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let started = Arc::new(AtomicBool::new(false));
@@ -393,6 +413,7 @@ impl Server {
         let first_head = tokio::time::sleep_until(first_head_by);
         tokio::pin!(first_head);
         let (mut waiting_first, mut closing) = (true, false);
+        let mut claim = None;
         let opened = tokio::time::Instant::now();
         let mut pressure = tokio::time::interval_at(opened + SHED_AGE, SHED_AGE / 2);
         pressure.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -402,29 +423,30 @@ impl Server {
                     if let Err(e) = r {
                         tracing::debug!(%peer, error = %e, "connection closed");
                     }
-                    return;
+                    return claim;
                 }
                 () = &mut first_head, if waiting_first => {
                     if !started.load(Ordering::Relaxed) {
                         tracing::debug!(%peer, "no request head within the header timeout; closed");
-                        return;
+                        return None;
                     }
                     waiting_first = false;
                 }
                 _ = close.changed(), if !closing => {
                     if !started.load(Ordering::Relaxed) {
                         // No request yet: nothing to finish.
-                        return;
+                        return claim;
                     }
                     conn.as_mut().graceful_shutdown();
                     closing = true;
                 }
                 _ = pressure.tick(), if !closing => {
-                    if self.under_pressure() {
+                    if let Some(c) = self.claim_shed() {
                         if !started.load(Ordering::Relaxed) {
                             tracing::debug!(%peer, "connection slots nearly all taken: a connection without a request head closed");
-                            return;
+                            return Some(c);
                         }
+                        claim = Some(c);
                         conn.as_mut().graceful_shutdown();
                         closing = true;
                     }
@@ -433,9 +455,26 @@ impl Server {
         }
     }
 
-    /// Whether fewer than a quarter of the connection slots are free.
-    fn under_pressure(&self) -> bool {
-        self.connections.available_permits() < self.limits.max_connections.div_ceil(4)
+    /// A claim to shed this connection, when fewer than a quarter of the
+    /// connection slots are free counting those of connections already
+    /// being shed.
+    fn claim_shed(&self) -> Option<ShedClaim> {
+        let quota = self.limits.max_connections.div_ceil(4);
+        let mut shedding = self.shedding.load(Ordering::Acquire);
+        loop {
+            if self.connections.available_permits() + shedding >= quota {
+                return None;
+            }
+            match self.shedding.compare_exchange(
+                shedding,
+                shedding + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some(ShedClaim(self.shedding.clone())),
+                Err(now) => shedding = now,
+            }
+        }
     }
 
     /// Routes the request; over TLS, the response carries

@@ -46,8 +46,10 @@ fn backup_and_restore_round_trip() {
         .unwrap();
     assert!(!st.status.success());
     assert!(String::from_utf8_lossy(&st.stderr).contains("master key"));
-    // With a foreign master key it refuses too.
-    let wrong = b.path().join("wrong.key");
+    // With a foreign master key it refuses too (the key kept outside the
+    // data dir, which must hold nothing but the master key file).
+    let keys = tempfile::tempdir().unwrap();
+    let wrong = keys.path().join("wrong.key");
     std::fs::write(&wrong, format!("{}\n", "ab".repeat(32))).unwrap();
     let st = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["restore", "--data-dir"])
