@@ -408,7 +408,6 @@ impl Rampart {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use std::sync::Arc;
 
     use rampart_crypto::Keyring;

@@ -1,3 +1,5 @@
+//! Errors as the Alibaba wire carries them (status, code, message, denial detail).
+
 use std::borrow::Cow;
 use std::sync::atomic::AtomicU64;
 

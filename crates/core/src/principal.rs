@@ -1,3 +1,5 @@
+//! The principal a request acts as: the account, a RAM user, an assumed role or a federated session.
+
 /// Who signed a request, resolved from its AccessKey (and STS token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {

@@ -1,3 +1,5 @@
+//! The domain service [`Rampart`], its settings and its quotas.
+
 use std::sync::Arc;
 
 use rampart_crypto::Keyring;

@@ -1,3 +1,5 @@
+//! Envelope encryption: data keys and sealed blobs.
+
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use zeroize::{Zeroize, ZeroizeOnDrop};

@@ -1,3 +1,5 @@
+//! HMACs and digests of the request signatures (V1 HMAC-SHA1, V3 HMAC-SHA256 and HMAC-SM3).
+
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};

@@ -1,3 +1,5 @@
+//! The master key file and the keyring of sub-keys derived from it.
+
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

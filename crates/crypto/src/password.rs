@@ -1,3 +1,5 @@
+//! Console password hashing (Argon2id, PHC strings).
+
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };

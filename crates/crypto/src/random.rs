@@ -1,3 +1,5 @@
+//! Random bytes and identifiers from the operating system's generator.
+
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 

@@ -1,3 +1,5 @@
+//! Secret text values that never show in `Debug` output and compare in constant time.
+
 use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};

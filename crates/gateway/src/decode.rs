@@ -321,7 +321,6 @@ fn check_characters(params: &Params) -> Result<(), ApiError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn query(pairs: &[(&str, &str)]) -> RpcRequest {

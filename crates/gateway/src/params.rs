@@ -1,3 +1,5 @@
+//! A request's parameters, read by name with the checks every action shares.
+
 use std::collections::BTreeMap;
 
 use rampart_core::ApiError;

@@ -3,7 +3,12 @@
 //! reuse, expiry, `MaxLoginAttemps`), the account alias in logon names, and
 //! the security preference (self-service AccessKeys and passwords, logon
 //! networks, session length).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

@@ -3,7 +3,12 @@
 //! parameter that moved the target, a tag removed first, the wrong action
 //! checked, a key never checked, a resource policy that ignored a session
 //! policy). Each must now be refused.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

@@ -5,7 +5,12 @@
 //! and rotations interrupted at each step finished by the next attempt.
 //! `RAMPART_TEST_POSTGRES=skip`, `RAMPART_TEST_MYSQL=skip` and
 //! `RAMPART_TEST_REDIS=skip` skip an engine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

@@ -3,7 +3,12 @@
 //! fetches anything (an issuer is contacted only once the token names the
 //! provider's `IssuerUrl`). End to end with a real issuer and signed SAML
 //! responses: `tests/compat/python/test_federation.py`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! IMS users: `GetUser` by logon name, user id or AccessKey id, and
 //! `UpdateUser` (renaming by `NewUserPrincipalName`), each authorized on
 //! the stored user.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! The authorization matrix: every implemented action × every kind of
 //! caller → the expected decision. It enumerates the action tables, so an
 //! action added without a case here fails the test.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

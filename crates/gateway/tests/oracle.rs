@@ -12,7 +12,12 @@
 //! when a request touched an entity it was not authorized on (by the ARN of
 //! the entity as stored, or, for a created entity, its container). An action
 //! added to a table joins through its selectors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 #[path = "oracle/keys.rs"]
 mod keys;

@@ -1,6 +1,11 @@
 //! RAM secrets: the service role, creation checks, immediate and automatic
 //! rotation, the grace period, and a role that lacks an action.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

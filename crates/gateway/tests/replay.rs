@@ -3,7 +3,12 @@
 //! action runs; on PostgreSQL before every action but a cheap read, and a
 //! cheap read that ran meanwhile is refused without a trace (the key's last
 //! use is written only for a fresh request).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

@@ -4,7 +4,12 @@
 //! `{"RAM":"*"}`, `"*"`) delegates to the identity policies and grants
 //! nothing by itself; its `Deny` still applies; a principal of another
 //! account is refused when the policy is set.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! Actions tools call around the entities: KMS `DescribeRegions` and
 //! `DescribeAccountKmsStatus`, RAM `DecodeDiagnosticMessage` (the sealed
 //! `EncodedDiagnosticMessage` of a denial) and `DeleteServiceLinkedRole`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod common;
 

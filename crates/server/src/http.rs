@@ -957,7 +957,6 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use tokio::io::AsyncWriteExt;
 
     use super::*;

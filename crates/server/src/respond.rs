@@ -128,7 +128,6 @@ impl Held {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use http_body_util::BodyExt;
 

@@ -604,7 +604,6 @@ fn write_public(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn auto(dir: &Path, extra: &[String]) -> Source {

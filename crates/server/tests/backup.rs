@@ -1,6 +1,11 @@
 //! `rampart backup` while serving, then `rampart restore` into a new data
 //! dir with the master key: everything is there and secrets still open.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

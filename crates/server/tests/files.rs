@@ -1,7 +1,12 @@
 //! The data dir and every file holding the store are owner-only: the dir
 //! 0700 (tightened if it was looser), the database and its `-wal`/`-shm`
 //! files 0600, and so are backups and restored databases.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

@@ -10,7 +10,12 @@
 //! galera-4`) and `rsync` (the nodes copy their state with it); set
 //! `RAMPART_TEST_GALERA=skip` to skip. Prints its figures (run with
 //! `--no-capture` to see them).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

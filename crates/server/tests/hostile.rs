@@ -2,7 +2,12 @@
 //! requests are refused and leave no trace in the audit trail, the metrics
 //! or the data dir; half-open, idle and stalled connections are closed after
 //! their timeouts; open connections are capped; old audit events are deleted.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

@@ -10,7 +10,12 @@
 //! `localhost` signed by a CA of its own (kept in `rampart-test-tls` beside
 //! the data directory, made once) and turns `ssl` on with `ALTER SYSTEM` and
 //! a configuration reload: plain connections keep working.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

@@ -3,7 +3,12 @@
 //! `2026-11-30T14:06:07.073000000Z`, a UUID nonce, GET or POST with every
 //! parameter in the query), doing RAM, STS and KMS calls against a real
 //! `rampart serve`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

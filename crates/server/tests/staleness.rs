@@ -3,7 +3,12 @@
 //! bound (`rampart_store::POSTGRES_STALENESS`; in practice the very next
 //! request). Each check warms the second replica's caches first, then
 //! changes the state on the first and calls the second at once.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

@@ -3,7 +3,12 @@
 //! `ListTagResources` on every read, `UntagResources`/`TagResources` on
 //! update), `UnbindMFADevice` on a forced user delete, the account password
 //! policy and the account alias. Same client as `terraform_ram.rs`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 mod tfclient;

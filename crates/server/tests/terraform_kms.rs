@@ -3,7 +3,12 @@
 //! `_kms_secret`, `_kms_secret_versions`, `_caller_identity`), with the
 //! exact parameters and the form-POST V1 signing it uses, against a real
 //! `rampart serve` (see `tfclient`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 mod tfclient;

@@ -7,7 +7,12 @@
 //! The steps that need account-level actions (`ListTagResources` on role
 //! and policy reads, `UnbindMFADevice` on a forced user delete, tags on
 //! `CreateRole`/`CreatePolicy`) are in `terraform_account.rs`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 mod tfclient;

@@ -3,7 +3,12 @@
 //! default on a non-loopback address, `acs:SecureTransport`, the `Secure`
 //! cookie and `Strict-Transport-Security`, and SIGHUP swapping the
 //! operator's certificate under open connections.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod harness;
 

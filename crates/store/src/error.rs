@@ -1,3 +1,5 @@
+//! Store errors: business outcomes (not found, conflict, limit) apart from backend failures.
+
 /// The kinds of stored things an error can be about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {

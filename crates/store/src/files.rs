@@ -64,7 +64,6 @@ pub fn open_private(path: &Path, how: Open) -> io::Result<File> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

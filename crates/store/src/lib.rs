@@ -24,6 +24,7 @@ pub mod nonce;
 mod postgres;
 mod rows;
 pub mod rules;
+pub mod runtime;
 mod schema;
 mod sessions;
 pub mod sql;
@@ -35,11 +36,12 @@ pub use error::{Entity, StoreError, StoreResult};
 pub use federation::{FederationStore, ProviderKind, ProviderRow};
 pub use kms::*;
 pub use mysql::MysqlStore;
-pub use nonce::{blocking, NonceCheck};
+pub use nonce::NonceCheck;
 pub use postgres::{
     PostgresStore, DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, STALENESS as POSTGRES_STALENESS,
 };
 pub use rows::*;
+pub use runtime::blocking;
 pub use sessions::{ConsoleSessionRow, ConsoleSessionStore, SessionRole};
 pub use sqlite::window::{
     MAX_MEMORY_BYTES as NONCE_WINDOW_MAX_BYTES, MAX_NONCES as NONCE_WINDOW_MAX_NONCES,

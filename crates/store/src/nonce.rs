@@ -28,11 +28,11 @@ impl std::fmt::Debug for NonceCheck {
 }
 
 impl NonceCheck {
-    /// The verdict, waiting for it on this thread (see [`blocking`]).
+    /// The verdict, waiting for it on this thread (see [`crate::runtime::blocking`]).
     pub fn wait(self) -> StoreResult<bool> {
         match self {
             Self::Ready(r) => r,
-            Self::Pending(v) => blocking(|| v.wait()),
+            Self::Pending(v) => crate::runtime::blocking(|| v.wait()),
         }
     }
 
@@ -97,17 +97,5 @@ impl Future for Awaited {
                 Poll::Pending
             }
         }
-    }
-}
-
-/// Runs `f`, which waits for the database, without stalling the other
-/// tasks of an asynchronous runtime's worker it may be running on (the
-/// worker's tasks move to another thread meanwhile). Anywhere else (a
-/// thread of its own, a single-threaded runtime) it just runs `f`.
-pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
-        _ => f(),
     }
 }

@@ -1,3 +1,5 @@
+//! The rows the store reads and writes, as the domain sees them.
+
 /// The account a store belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {

@@ -412,7 +412,6 @@ impl Row {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use sea_query::Query;
 

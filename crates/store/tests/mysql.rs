@@ -6,7 +6,12 @@
 //! create databases). Each store gets a fresh `rampart_test_*` database,
 //! dropped at the end even when a test fails. An unreachable server fails
 //! the tests, unless `RAMPART_TEST_MYSQL=skip`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 mod conformance;
 mod replicas;

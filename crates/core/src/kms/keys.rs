@@ -731,7 +731,6 @@ fn check_key_interval(i: i64) -> Result<(), ApiError> {
 }
 
 /// Generates a random password (`GetRandomPassword`).
-#[allow(clippy::too_many_arguments)]
 pub fn random_password(
     length: Option<u32>,
     exclude_characters: &str,

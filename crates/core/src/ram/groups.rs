@@ -1,3 +1,5 @@
+//! RAM groups and their members.
+
 use rampart_crypto::random_alnum;
 use rampart_store::GroupRow;
 

@@ -1,3 +1,5 @@
+//! AccessKey pairs of RAM users and of the account.
+
 use rampart_store::KeyStatus;
 
 use super::validate as v;

@@ -1,3 +1,5 @@
+//! Console logon profiles: passwords, their policy and history.
+
 use rampart_crypto::{hash_password, verify_password, SecretString};
 use rampart_store::{Entity, LoginProfileRow, StoreError};
 

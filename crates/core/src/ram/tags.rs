@@ -152,7 +152,6 @@ impl Rampart {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn get<'a>(p: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {

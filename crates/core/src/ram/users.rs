@@ -1,3 +1,5 @@
+//! RAM users: create, read, update, delete, list.
+
 use rampart_crypto::random_digits;
 use rampart_store::UserRow;
 

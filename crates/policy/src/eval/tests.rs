@@ -1,3 +1,5 @@
+//! Evaluation tests.
+
 use super::*;
 use crate::document::DocumentKind;
 use crate::parse::parse;

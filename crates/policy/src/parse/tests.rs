@@ -1,3 +1,5 @@
+//! Parser tests.
+
 use super::*;
 use crate::error::codes;
 

@@ -1,6 +1,11 @@
 //! The console over HTTP, in process: the logon form's size limit, sessions
 //! that end when the logon no longer stands, and the simulator's rights.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;

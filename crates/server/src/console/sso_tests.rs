@@ -4,7 +4,12 @@
 //! response lists, the console then acting as the role session, and what
 //! is refused (a replay, a second use of a choice, an edited response, a
 //! role whose trust policy does not admit the provider).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;

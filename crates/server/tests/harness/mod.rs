@@ -1,6 +1,12 @@
 //! Runs real `rampart serve` processes for end-to-end tests (crash safety,
 //! replicas) and talks to them with V1-signed requests.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "each test binary uses a part of these helpers; a test fails by panicking"
+)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +18,10 @@ use rampart_gateway::sign::client;
 use serde_json::Value;
 
 mod db;
-#[allow(unused_imports)]
+#[allow(
+    unused_imports,
+    reason = "each test binary uses a part of these helpers"
+)]
 pub use db::{Shared, TestDb};
 
 #[derive(Clone, Debug)]

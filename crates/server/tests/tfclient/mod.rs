@@ -12,7 +12,13 @@
 //! - [`Tf::old_sdk`]: the old Go SDK (`alibaba-cloud-sdk-go`) RPC request:
 //!   `POST /?…` with every parameter in the query (`Format=JSON`,
 //!   `RegionId`, an empty `SignatureType`), an empty form body.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "each test binary uses a part of these helpers; a test fails by panicking"
+)]
 
 use std::collections::BTreeMap;
 use std::time::Duration;

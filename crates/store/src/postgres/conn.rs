@@ -12,7 +12,8 @@ use r2d2::Pool;
 use super::listen::{self, Generation};
 use super::nonces;
 use super::pool::{Conn, Manager, Statements};
-use crate::nonce::{blocking, NonceCheck};
+use crate::nonce::NonceCheck;
+use crate::runtime::blocking;
 use crate::schema::{migrations, Types};
 use crate::sql::{Cell, Dialect, Param, Row, Stmt};
 use crate::tx::{

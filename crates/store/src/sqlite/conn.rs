@@ -1,3 +1,5 @@
+//! The embedded SQLite store: its connections, files and migrations.
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -351,7 +353,6 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn mode(p: &Path) -> u32 {
