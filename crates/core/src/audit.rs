@@ -401,7 +401,7 @@ impl Rampart {
     }
 
     /// Queries the trail (ActionTrail `LookupEvents`).
-    pub fn lookup_events(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, ApiError> {
+    pub fn lookup_events(&self, q: &AuditQuery) -> Result<rampart_store::AuditPage, ApiError> {
         self.store.lookup_audit(q).map_err(ApiError::internal)
     }
 }
@@ -434,6 +434,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap()
+        .events
     }
 
     fn signed(id: &str, t: i64) -> AuditEvent {

@@ -83,14 +83,16 @@ fn lookup_events(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     }
     // Make sure calls up to now are visible.
     ctx.rampart.flush_audit()?;
-    let events = ctx.rampart.lookup_events(&q)?;
-    let next = if events.len() == limit as usize {
-        events
-            .last()
-            .map(|e| URL_SAFE_NO_PAD.encode(format!("{}:{}", e.event_time, e.event_id)))
+    let page = ctx.rampart.lookup_events(&q)?;
+    let events = page.events;
+    // A full page resumes after its last event; a filtered scan that
+    // stopped at its bound resumes where it stopped.
+    let resume = if events.len() == limit as usize {
+        events.last().map(|e| (e.event_time, e.event_id.clone()))
     } else {
-        None
+        page.scanned_to
     };
+    let next = resume.map(|(t, id)| URL_SAFE_NO_PAD.encode(format!("{t}:{id}")));
     let region = ctx.rampart.settings().region.clone();
     let list: Vec<Value> = events
         .iter()

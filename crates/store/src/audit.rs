@@ -65,14 +65,34 @@ pub struct AuditQuery {
     pub before: Option<(i64, String)>,
     /// Most events to return.
     pub limit: u32,
+    /// Most events of the range a filtered query examines; 0:
+    /// [`AUDIT_SCAN_BOUND`].
+    pub scan_bound: u32,
+}
+
+/// Most events of the time range one filtered query examines: a filter
+/// matching few of many events costs a bounded scan a call, and the caller
+/// resumes where it stopped.
+pub const AUDIT_SCAN_BOUND: u32 = 10_000;
+
+/// A page of the trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditPage {
+    /// The events, newest first.
+    pub events: Vec<AuditEvent>,
+    /// Set when the scan stopped at its bound before filling
+    /// the page: the next query resumes strictly before this `(time, id)`.
+    pub scanned_to: Option<(i64, String)>,
 }
 
 /// The audit trail's storage.
 pub trait AuditStore {
     /// Appends events (one transaction).
     fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()>;
-    /// Events matching `q`, newest first.
-    fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
+    /// Events matching `q`, newest first. With filters, at most
+    /// `q.scan_bound` events of the range are examined a call: the page
+    /// then says where the next call resumes.
+    fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<AuditPage>;
     /// Deletes up to `limit` events older than `before` (`event_time <
     /// before`), oldest first, in one transaction; returns how many it
     /// deleted (retention: call again while it returns `limit`).

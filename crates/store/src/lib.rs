@@ -31,7 +31,7 @@ pub mod sql;
 mod sqlite;
 pub mod tx;
 
-pub use audit::{AuditEvent, AuditQuery, AuditStore};
+pub use audit::{AuditEvent, AuditPage, AuditQuery, AuditStore, AUDIT_SCAN_BOUND};
 pub use error::{Entity, StoreError, StoreResult};
 pub use federation::{FederationStore, ProviderKind, ProviderRow};
 pub use kms::*;

@@ -871,7 +871,7 @@ impl AuditStore for Recorder {
     fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
         self.inner.append_audit(events)
     }
-    fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+    fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<rampart_store::AuditPage> {
         self.inner.lookup_audit(q)
     }
     fn delete_audit_before(&self, before: i64, batch: u32) -> StoreResult<u64> {

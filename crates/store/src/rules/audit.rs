@@ -6,7 +6,7 @@ use sea_query::{Cond, Expr, OnConflict, Order, Query};
 use super::{insert, map, select};
 use crate::sql::{lim, p, Param, Row, Stmt};
 use crate::tx::{Backend, ColumnInsert, Mode, TxResult};
-use crate::{AuditEvent, AuditQuery, AuditStore, StoreResult};
+use crate::{AuditEvent, AuditPage, AuditQuery, AuditStore, StoreResult, AUDIT_SCAN_BOUND};
 
 const COLS: [&str; 16] = [
     "event_id",
@@ -104,8 +104,33 @@ fn params(e: &AuditEvent) -> [Param<'_>; 16] {
     ]
 }
 
+/// The keyset position slots `at` and `at + 1` (time, id; an empty id:
+/// none): strictly before it.
+fn before(d: crate::sql::Dialect, at: u8) -> Cond {
+    Cond::any().add(Expr::col("event_time").lt(p(at))).add(
+        Cond::all()
+            .add(Expr::col("event_time").eq(p(at)))
+            .add(d.cust("(? = '' OR event_id < ?)", [p(at + 1), p(at + 1)])),
+    )
+}
+
+/// Slots: start, end, the keyset position (time, id) and the offset: the
+/// position of the last event a bounded scan examines.
+static SCAN_FLOOR: Stmt = Stmt::new(|d| {
+    select("audit_events", &["event_time", "event_id"])
+        .and_where(Expr::col("event_time").gte(p(0)))
+        .and_where(Expr::col("event_time").lte(p(1)))
+        .cond_where(before(d, 2))
+        .order_by("event_time", Order::Desc)
+        .order_by("event_id", Order::Desc)
+        .limit(1)
+        .offset(lim(4))
+        .into()
+});
+
 /// Slots: start, end, six optional filters, then the keyset position
-/// (time, id; an empty id: none) and the limit.
+/// (time, id; an empty id: none), the limit, and the scan's floor (time,
+/// id: at or after it).
 static LOOKUP: Stmt = Stmt::new(|d| {
     let mut q = select("audit_events", &COLS)
         .and_where(Expr::col("event_time").gte(p(0)))
@@ -126,17 +151,18 @@ static LOOKUP: Stmt = Stmt::new(|d| {
         let slot = u8::try_from(i + 2).unwrap_or(u8::MAX);
         q.and_where(Expr::col(col).eq(d.cust(&format!("COALESCE(?, {col})"), [p(slot)])));
     }
-    q.cond_where(
-        Cond::any().add(Expr::col("event_time").lt(p(8))).add(
-            Cond::all()
-                .add(Expr::col("event_time").eq(p(8)))
-                .add(d.cust("(? = '' OR event_id < ?)", [p(9), p(9)])),
-        ),
-    )
-    .order_by("event_time", Order::Desc)
-    .order_by("event_id", Order::Desc)
-    .limit(lim(10))
-    .into()
+    q.cond_where(before(d, 8))
+        .cond_where(
+            Cond::any().add(Expr::col("event_time").gt(p(11))).add(
+                Cond::all()
+                    .add(Expr::col("event_time").eq(p(11)))
+                    .add(Expr::col("event_id").gte(p(12))),
+            ),
+        )
+        .order_by("event_time", Order::Desc)
+        .order_by("event_id", Order::Desc)
+        .limit(lim(10))
+        .into()
 });
 
 /// The `limit`-th oldest event before slot 0 (slot 1 is the offset).
@@ -194,9 +220,45 @@ impl<B: Backend> AuditStore for B {
         })
     }
 
-    fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {
+    fn lookup_audit(&self, q: &AuditQuery) -> StoreResult<AuditPage> {
         let (bt, bid) = q.before.clone().unwrap_or((i64::MAX, String::new()));
+        let filtered = [
+            &q.event_name,
+            &q.user_name,
+            &q.resource_name,
+            &q.access_key_id,
+            &q.event_rw,
+            &q.service_name,
+        ]
+        .iter()
+        .any(|f| f.is_some());
         self.transaction(Mode::Single, |tx| {
+            // Without a filter the limit bounds the scan; with one, the
+            // scan stops at the bound's last event.
+            let floor = if filtered {
+                let bound = match q.scan_bound {
+                    0 => AUDIT_SCAN_BOUND,
+                    b => b,
+                };
+                let offset = u64::from(bound) - 1;
+                let last = tx.query_opt(
+                    &SCAN_FLOOR,
+                    &[
+                        q.start.into(),
+                        q.end.into(),
+                        bt.into(),
+                        bid.as_str().into(),
+                        offset.into(),
+                    ],
+                )?;
+                match last {
+                    Some(mut r) => Some((r.int(0)?, r.text(1)?)),
+                    None => None,
+                }
+            } else {
+                None
+            };
+            let (ft, fid) = floor.clone().unwrap_or((i64::MIN, String::new()));
             let rows = tx.query(
                 &LOOKUP,
                 &[
@@ -211,9 +273,13 @@ impl<B: Backend> AuditStore for B {
                     bt.into(),
                     bid.as_str().into(),
                     q.limit.into(),
+                    ft.into(),
+                    fid.as_str().into(),
                 ],
             )?;
-            map(rows, row)
+            let events = map(rows, row)?;
+            let scanned_to = floor.filter(|_| events.len() < q.limit as usize);
+            Ok(AuditPage { events, scanned_to })
         })
     }
 

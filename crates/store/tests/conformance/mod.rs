@@ -62,6 +62,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     database_secret_pending_versions(&*fresh());
     audit_trail(&*fresh());
     audit_retention(&*fresh());
+    audit_scan_is_bounded(&*fresh());
     sessions::console_sessions(&*fresh());
     sessions::login_failures(&*fresh());
 }
@@ -1286,7 +1287,8 @@ pub fn audit_trail(s: &dyn Store) {
             limit: 10,
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+        .events;
     assert_eq!(
         all.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
         ["c", "b", "a"]
@@ -1298,7 +1300,8 @@ pub fn audit_trail(s: &dyn Store) {
             limit: 2,
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+        .events;
     let last = page1.last().unwrap();
     let page2 = s
         .lookup_audit(&AuditQuery {
@@ -1308,7 +1311,8 @@ pub fn audit_trail(s: &dyn Store) {
             before: Some((last.event_time, last.event_id.clone())),
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+        .events;
     assert_eq!(
         page2
             .iter()
@@ -1324,7 +1328,8 @@ pub fn audit_trail(s: &dyn Store) {
             event_name: Some("CreateAccessKey".into()),
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+        .events;
     assert_eq!(by_name.len(), 1);
     let by_user = s
         .lookup_audit(&AuditQuery {
@@ -1334,8 +1339,58 @@ pub fn audit_trail(s: &dyn Store) {
             user_name: Some("root".into()),
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+        .events;
     assert!(by_user.is_empty(), "time range applies");
+}
+
+/// A filter matching one event among many examines at most the scan bound
+/// (`AUDIT_SCAN_BOUND` unless the query sets a smaller one) a call and says
+/// where to resume; paging through finds every match, once.
+pub fn audit_scan_is_bounded(s: &dyn Store) {
+    let bound = 100;
+    let total = bound * 2 + 50;
+    let events: Vec<AuditEvent> = (0..total)
+        .map(|i| AuditEvent {
+            event_id: format!("e{i:06}"),
+            event_time: 1_000 + i as i64,
+            event_name: if i == 100 || i == total - 10 {
+                "CreateUser".into()
+            } else {
+                "ListUsers".into()
+            },
+            service_name: "Ram".into(),
+            event_rw: "Read".into(),
+            ..Default::default()
+        })
+        .collect();
+    s.append_audit(&events).unwrap();
+    let mut q = AuditQuery {
+        start: 0,
+        end: i64::MAX,
+        limit: 10,
+        scan_bound: bound as u32,
+        event_name: Some("CreateUser".into()),
+        ..Default::default()
+    };
+    let mut found = Vec::new();
+    let mut calls = 0;
+    loop {
+        let page = s.lookup_audit(&q).unwrap();
+        calls += 1;
+        assert!(page.events.len() <= 10);
+        found.extend(page.events.iter().map(|e| e.event_id.clone()));
+        match page.scanned_to {
+            Some(at) => q.before = Some(at),
+            None => break,
+        }
+        assert!(calls < 10, "the scan moves on every call");
+    }
+    assert_eq!(
+        found,
+        [format!("e{:06}", total - 10), "e000100".to_string()]
+    );
+    assert_eq!(calls, 3, "three bounded scans cover {total} events");
 }
 
 pub fn audit_retention(s: &dyn Store) {
@@ -1357,6 +1412,7 @@ pub fn audit_retention(s: &dyn Store) {
             ..Default::default()
         })
         .unwrap()
+        .events
         .into_iter()
         .map(|e| e.event_time)
         .collect::<Vec<_>>()
