@@ -416,9 +416,7 @@ pub fn no_permission(
             ..
         } => ("AssumedRoleUser", format!("{role_name}/{session_name}")),
     };
-    let mut e = ApiError::new(
-        403,
-        "NoPermission",
+    let mut e = ApiError::of(crate::codes::NO_PERMISSION,
         format!(
             "You are not authorized to do this action. Resource: {} Action: {} ({kind}; AccessDeniedDetail.EncodedDiagnosticMessage names the policy behind it, for a caller allowed ram:DecodeDiagnosticMessage)",
             req.resource, req.action

@@ -462,13 +462,14 @@ fn fingerprint(password_hash: &str) -> String {
 }
 
 fn denied() -> ApiError {
-    ApiError::new(401, "InvalidLogin", "The logon name or password is wrong.")
+    ApiError::of(
+        crate::codes::INVALID_LOGIN,
+        "The logon name or password is wrong.",
+    )
 }
 
 fn network_not_allowed() -> ApiError {
-    ApiError::new(
-        403,
-        "InvalidLogin.NetworkNotAllowed",
+    ApiError::of(crate::codes::INVALID_LOGIN_NETWORK_NOT_ALLOWED,
         "The security preference does not allow console logons from this address (LoginNetworkMasks).",
     )
 }
@@ -479,17 +480,14 @@ fn locked(wait: i64, own_address: bool) -> ApiError {
     } else {
         ""
     };
-    ApiError::new(
-        429,
-        "InvalidLogin.Locked",
+    ApiError::of(
+        crate::codes::INVALID_LOGIN_LOCKED,
         format!("Too many failed logons for this logon name{whence}; try again in {wait} s."),
     )
 }
 
 fn policy_locked(max: u32, left: i64) -> ApiError {
-    ApiError::new(
-        429,
-        "InvalidLogin.Locked",
+    ApiError::of(crate::codes::INVALID_LOGIN_LOCKED,
         format!(
             "{max} failed logons within an hour (the password policy's MaxLoginAttemps); try again in {left} s or ask an administrator to set a new password."
         ),
@@ -714,9 +712,8 @@ impl Rampart {
             if self.user_has_mfa(&row.user_name)? {
                 let Some(code) = mfa_code.filter(|c| !c.is_empty()) else {
                     guard.tables().failed(&addr, &subject, self.now());
-                    return Err(ApiError::new(
-                        401,
-                        "InvalidLogin.MFARequired",
+                    return Err(ApiError::of(
+                        crate::codes::INVALID_LOGIN_MFA_REQUIRED,
                         "Enter the 6-digit code your MFA device shows.",
                     ));
                 };
@@ -725,9 +722,7 @@ impl Rampart {
                     if max_attempts > 0 {
                         self.policy_failed(&subject, now);
                     }
-                    return Err(ApiError::new(
-                        401,
-                        "InvalidLogin.MFACode",
+                    return Err(ApiError::of(crate::codes::INVALID_LOGIN_MFA_CODE,
                         "The MFA code is wrong or was used already; enter the code the device shows now.",
                     ));
                 }
@@ -748,9 +743,7 @@ impl Rampart {
                 if let (Some(policy), Some(profile)) = (&policy, &profile) {
                     if policy.expired(profile.password_changed_at, now) {
                         if policy.hard_expiry {
-                            return Err(ApiError::new(
-                                403,
-                                "InvalidLogin.PasswordExpired",
+                            return Err(ApiError::of(crate::codes::INVALID_LOGIN_PASSWORD_EXPIRED,
                                 "The password has expired; ask an administrator to set a new one (UpdateLoginProfile).",
                             ));
                         }

@@ -35,9 +35,7 @@ impl std::fmt::Debug for CostlyPool {
 
 /// The refusal of work the pool cannot take now.
 pub fn throttled() -> ApiError {
-    ApiError::new(
-        429,
-        "Rejected.Throttling",
+    ApiError::of(crate::codes::REJECTED_THROTTLING,
         "The QPS upper limit is exceeded: too many key generations or private-key operations are waiting; retry shortly.",
     )
 }

@@ -41,7 +41,18 @@ pub struct AccessDeniedDetail {
 }
 
 impl ApiError {
-    /// An error with a fixed code.
+    /// An error with one of the fixed codes of [`crate::codes`].
+    pub fn of(code: crate::codes::Code, message: impl Into<String>) -> Self {
+        Self::new(code.status, code.code, message)
+    }
+
+    /// Whether this error has `code`.
+    pub fn is(&self, code: crate::codes::Code) -> bool {
+        self.code == code.code
+    }
+
+    /// An error with a fixed code (prefer [`Self::of`] with a code of
+    /// [`crate::codes`]).
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,

@@ -293,17 +293,15 @@ fn issuer_rule(v: &str) -> Result<(), ApiError> {
 }
 
 fn oidc_missing() -> ApiError {
-    ApiError::new(
-        404,
-        "EntityNotExist.OIDCProvider",
+    ApiError::of(
+        crate::codes::ENTITY_NOT_EXIST_OIDC_PROVIDER,
         "The OIDC provider does not exist.",
     )
 }
 
 fn saml_missing() -> ApiError {
-    ApiError::new(
-        404,
-        "EntityNotExist.SAMLProvider",
+    ApiError::of(
+        crate::codes::ENTITY_NOT_EXIST_SAML_PROVIDER,
         "The SAML provider does not exist.",
     )
 }
@@ -518,9 +516,8 @@ impl Rampart {
         client_id_rule(id)?;
         let (row, mut c) = self.oidc_row(name)?;
         if c.client_ids.iter().any(|c| c == id) {
-            return Err(ApiError::new(
-                409,
-                "EntityAlreadyExists.OIDCProvider.ClientId",
+            return Err(ApiError::of(
+                crate::codes::ENTITY_ALREADY_EXISTS_OIDC_PROVIDER_CLIENT_ID,
                 "The OIDC provider has this client ID already.",
             ));
         }
@@ -537,9 +534,8 @@ impl Rampart {
         let before = c.client_ids.len();
         c.client_ids.retain(|c| c != id);
         if c.client_ids.len() == before {
-            return Err(ApiError::new(
-                404,
-                "EntityNotExist.OIDCProvider.ClientId",
+            return Err(ApiError::of(
+                crate::codes::ENTITY_NOT_EXIST_OIDC_PROVIDER_CLIENT_ID,
                 "The OIDC provider has no such client ID.",
             ));
         }
@@ -551,9 +547,8 @@ impl Rampart {
         let f = fingerprint_rule(f)?;
         let (row, mut c) = self.oidc_row(name)?;
         if c.fingerprints.contains(&f) {
-            return Err(ApiError::new(
-                409,
-                "EntityAlreadyExists.OIDCProvider.Fingerprint",
+            return Err(ApiError::of(
+                crate::codes::ENTITY_ALREADY_EXISTS_OIDC_PROVIDER_FINGERPRINT,
                 "The OIDC provider has this fingerprint already.",
             ));
         }
@@ -571,9 +566,8 @@ impl Rampart {
         let before = c.fingerprints.len();
         c.fingerprints.retain(|x| *x != f);
         if c.fingerprints.len() == before {
-            return Err(ApiError::new(
-                404,
-                "EntityNotExist.OIDCProvider.Fingerprint",
+            return Err(ApiError::of(
+                crate::codes::ENTITY_NOT_EXIST_OIDC_PROVIDER_FINGERPRINT,
                 "The OIDC provider has no such fingerprint.",
             ));
         }
@@ -740,9 +734,8 @@ impl Rampart {
             .get_role(name)
             .map_err(crate::ram::store_err)?
             .ok_or_else(|| {
-                ApiError::new(
-                    404,
-                    "EntityNotExist.Role",
+                ApiError::of(
+                    crate::codes::ENTITY_NOT_EXIST_ROLE,
                     format!("The role not exists: {}. ", crate::echo(role_arn)),
                 )
             })
@@ -755,8 +748,12 @@ impl Rampart {
         token: &str,
         req: &FederatedAssume,
     ) -> Result<FederatedSession<OidcTokenInfo>, ApiError> {
-        let invalid =
-            |m: &str| ApiError::new(401, "AuthenticationFail.OIDCToken.Invalid", m.to_string());
+        let invalid = |m: &str| {
+            ApiError::of(
+                crate::codes::AUTHENTICATION_FAIL_OIDC_TOKEN_INVALID,
+                m.to_string(),
+            )
+        };
         if token.is_empty() {
             return Err(invalid("The OIDCToken can not empty."));
         }
@@ -824,9 +821,8 @@ impl Rampart {
         req: &FederatedAssume,
     ) -> Result<FederatedSession<SamlAssertionInfo>, ApiError> {
         if assertion_b64.is_empty() {
-            return Err(ApiError::new(
-                400,
-                "MissingParameter.SAMLAssertion",
+            return Err(ApiError::of(
+                crate::codes::MISSING_PARAMETER_SAML_ASSERTION,
                 "Parameter SAMLAssertion is required.",
             ));
         }
@@ -946,9 +942,7 @@ impl Rampart {
         let duration = match req.duration_seconds.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(v) => Some(v.parse::<i64>().map_err(|_| {
-                ApiError::new(
-                    400,
-                    "InvalidParameter.DurationSeconds",
+                ApiError::of(crate::codes::INVALID_PARAMETER_DURATION_SECONDS,
                     "The DurationSeconds is invalid: a number of seconds from 900 to the role's MaxSessionDuration.",
                 )
             })?),
@@ -983,9 +977,7 @@ impl Rampart {
             crate::authz::ledger::note("sts:AssumeRole", &self.role_arn(&role.role_name));
             Ok(())
         } else {
-            Err(ApiError::new(
-                401,
-                "AuthenticationFail.NoPermission",
+            Err(ApiError::of(crate::codes::AUTHENTICATION_FAIL_NO_PERMISSION,
                 "There is no permission: the role's trust policy does not admit this provider with these claims.",
             ))
         }
@@ -1001,9 +993,7 @@ impl Rampart {
     ) -> Result<(Credentials, AssumedRoleUser), ApiError> {
         let duration = duration.unwrap_or(3600);
         if duration < 900 || duration > role.max_session_duration {
-            return Err(ApiError::new(
-                400,
-                "InvalidParameter.DurationSeconds",
+            return Err(ApiError::of(crate::codes::INVALID_PARAMETER_DURATION_SECONDS,
                 format!(
                     "The DurationSeconds is invalid: {duration} must be between 900 and the role's MaxSessionDuration {}.",
                     role.max_session_duration
@@ -1077,33 +1067,29 @@ pub(crate) fn checked_metadata(param: &str, b64: &str) -> Result<(String, String
 }
 
 fn no_provider() -> ApiError {
-    ApiError::new(
-        401,
-        "AuthenticationFail.NoPermission",
+    ApiError::of(
+        crate::codes::AUTHENTICATION_FAIL_NO_PERMISSION,
         "No such OIDC Provider registered.",
     )
 }
 
 fn saml_missing_sts() -> ApiError {
-    ApiError::new(
-        404,
-        "EntityNotExist.SAMLProvider",
+    ApiError::of(
+        crate::codes::ENTITY_NOT_EXIST_SAML_PROVIDER,
         "Can not find SAML provider.",
     )
 }
 
 fn metadata_broken() -> ApiError {
-    ApiError::new(
-        401,
-        "AuthenticationFail.IDPMetadata.Invalid",
+    ApiError::of(
+        crate::codes::AUTHENTICATION_FAIL_IDP_METADATA_INVALID,
         "The IdP Metadata of your SAML Provider is invalid.",
     )
 }
 
 pub(crate) fn saml_invalid(why: &str) -> ApiError {
-    ApiError::new(
-        401,
-        "AuthenticationFail.SAMLAssertion.Invalid",
+    ApiError::of(
+        crate::codes::AUTHENTICATION_FAIL_SAML_ASSERTION_INVALID,
         format!("The SAML Assertion is invalid: {why}."),
     )
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod authz;
 mod cache;
 mod clock;
+pub mod codes;
 pub mod console;
 pub mod costly;
 pub mod diagnostic;

@@ -216,9 +216,7 @@ impl Rampart {
             }
         }
         if roles.is_empty() {
-            return Err(ApiError::new(
-                401,
-                "AuthenticationFail.NoPermission",
+            return Err(ApiError::of(crate::codes::AUTHENTICATION_FAIL_NO_PERMISSION,
                 "There is no permission: no role the response lists admits this provider (its Role attribute, and each role's trust policy).",
             ));
         }
@@ -270,9 +268,8 @@ impl Rampart {
     ) -> Result<ConsoleLogon, ApiError> {
         let s = self.user_sso()?;
         if !s.enabled {
-            return Err(ApiError::new(
-                403,
-                "InvalidLogin.SsoDisabled",
+            return Err(ApiError::of(
+                crate::codes::INVALID_LOGIN_SSO_DISABLED,
                 "User-based SSO is not enabled for this account (SetUserSsoSettings).",
             ));
         }
@@ -407,9 +404,7 @@ impl Rampart {
     pub fn open_role_choice(&self, token: &str, role_id: &str) -> Result<ConsoleLogon, ApiError> {
         use base64::Engine;
         let bad = || {
-            ApiError::new(
-                401,
-                "InvalidLogin.SsoChoice",
+            ApiError::of(crate::codes::INVALID_LOGIN_SSO_CHOICE,
                 "The choice of role has expired or was used already: sign on at your identity provider again.",
             )
         };

@@ -83,9 +83,7 @@ pub struct AssumeRole {
 /// Parses `acs:ram::<uid>:role/<name>` into the role name.
 pub fn role_name_from_arn<'a>(account_id: &str, arn: &'a str) -> Result<&'a str, ApiError> {
     let bad = || {
-        ApiError::new(
-            400,
-            "InvalidParameter.RoleArn",
+        ApiError::of(crate::codes::INVALID_PARAMETER_ROLE_ARN,
             format!("The parameter RoleArn is wrongly formed: `{arn}` must look like `acs:ram::<account id>:role/<role name>`."),
         )
     };
@@ -95,9 +93,8 @@ pub fn role_name_from_arn<'a>(account_id: &str, arn: &'a str) -> Result<&'a str,
         return Err(bad());
     }
     if acct != account_id {
-        return Err(ApiError::new(
-            404,
-            "EntityNotExist.Role",
+        return Err(ApiError::of(
+            crate::codes::ENTITY_NOT_EXIST_ROLE,
             format!(
                 "The specified Role not exists: account `{acct}` is not this server's account."
             ),
@@ -114,22 +111,21 @@ pub(crate) fn check_session_name(n: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::new(
-            400,
-            "InvalidParameter.RoleSessionName",
+        Err(ApiError::of(crate::codes::INVALID_PARAMETER_ROLE_SESSION_NAME,
             format!("The parameter RoleSessionName is wrongly formed: `{n}` must be 2 to 64 letters, digits, `.`, `@`, `_` or `-`."),
         ))
     }
 }
 
 fn sts_not_exist() -> ApiError {
-    ApiError::new(404, "EntityNotExist.Role", "The specified Role not exists.")
+    ApiError::of(
+        crate::codes::ENTITY_NOT_EXIST_ROLE,
+        "The specified Role not exists.",
+    )
 }
 
 fn trust_denied(caller: &Principal, role: &str, why: &str) -> ApiError {
-    ApiError::new(
-        403,
-        "NoPermission",
+    ApiError::of(crate::codes::NO_PERMISSION,
         format!(
             "You are not authorized to do this action. You should be authorized by RAM. (the trust policy of role `{role}` does not admit `{}`: {why})",
             caller.arn()
@@ -151,9 +147,7 @@ impl Rampart {
         check_session_name(&req.role_session_name)?;
         let duration = req.duration_seconds.unwrap_or(3600);
         if duration < 900 || duration > role.max_session_duration {
-            return Err(ApiError::new(
-                400,
-                "InvalidParameter.DurationSeconds",
+            return Err(ApiError::of(crate::codes::INVALID_PARAMETER_DURATION_SECONDS,
                 format!(
                     "The DurationSeconds is invalid: {duration} must be between 900 and the role's MaxSessionDuration {}.",
                     role.max_session_duration
@@ -240,16 +234,13 @@ impl Rampart {
         token: Option<&str>,
     ) -> Result<ResolvedKey, ApiError> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
-            ApiError::new(
-                400,
-                "MissingSecurityToken",
+            ApiError::of(crate::codes::MISSING_SECURITY_TOKEN,
                 "The input parameter \"SecurityToken\" that is mandatory for STS credentials is not supplied (V1: `SecurityToken` parameter; V3: `x-acs-security-token` header).",
             )
         })?;
         let malformed = || {
-            ApiError::new(
-                400,
-                "InvalidSecurityToken.Malformed",
+            ApiError::of(
+                crate::codes::INVALID_SECURITY_TOKEN_MALFORMED,
                 "Specified SecurityToken is malformed.",
             )
         };
@@ -263,9 +254,8 @@ impl Rampart {
         );
         let body: TokenBody = serde_json::from_slice(&plain).map_err(|_| malformed())?;
         if body.ak != access_key_id {
-            return Err(ApiError::new(
-                400,
-                "InvalidSecurityToken.MismatchWithAccessKey",
+            return Err(ApiError::of(
+                crate::codes::INVALID_SECURITY_TOKEN_MISMATCH_WITH_ACCESS_KEY,
                 "Specified SecurityToken mismatches the AccessKeyId.",
             ));
         }
@@ -273,9 +263,8 @@ impl Rampart {
             return Err(malformed());
         }
         if body.exp <= self.now() {
-            return Err(ApiError::new(
-                400,
-                "InvalidSecurityToken.Expired",
+            return Err(ApiError::of(
+                crate::codes::INVALID_SECURITY_TOKEN_EXPIRED,
                 format!("Specified SecurityToken is expired (at {}).", ts(body.exp)),
             ));
         }
@@ -320,9 +309,7 @@ impl Rampart {
             &Context::new(),
         );
         if !decision.is_allowed() {
-            return Err(ApiError::new(
-                403,
-                "NoPermission",
+            return Err(ApiError::of(crate::codes::NO_PERMISSION,
                 format!("The trust policy of role `{role_name}` does not admit the service `{service}`: {}", decision.explain()),
             ));
         }

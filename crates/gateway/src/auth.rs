@@ -53,9 +53,7 @@ pub fn authenticate(
     } else if d.params.get("Signature").is_some() {
         verify_v1(rampart, req, d, now)?
     } else {
-        return Err(ApiError::new(
-            400,
-            "IncompleteSignature",
+        return Err(ApiError::of(rampart_core::codes::INCOMPLETE_SIGNATURE,
             "The request signature does not conform to Alibaba Cloud standards: sign it with the `Signature` parameter (V1) or an `Authorization: ACS3-HMAC-SHA256 …` header (V3).",
         ));
     };
@@ -96,9 +94,8 @@ pub struct Pending {
 }
 
 fn incomplete(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        400,
-        "IncompleteSignature",
+    ApiError::of(
+        rampart_core::codes::INCOMPLETE_SIGNATURE,
         format!("The request signature does not conform to Alibaba Cloud standards: {detail}"),
     )
 }
@@ -130,16 +127,12 @@ fn check_timestamp(now: Now, name: &str, value: Option<&str>) -> Result<i64, Api
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing(name))?;
     let ts = rampart_core::time::parse_nanos(value).ok_or_else(|| {
-        ApiError::new(
-            400,
-            "InvalidTimeStamp.Format",
+        ApiError::of(rampart_core::codes::INVALID_TIME_STAMP_FORMAT,
             format!("Specified time stamp or date value is not well formatted: `{}` is not `YYYY-MM-DDThh:mm:ss[.fraction]Z` (UTC).", crate::echo(value)),
         )
     })?;
     if (now.nanos - ts).abs() > i128::from(CLOCK_WINDOW_SECS) * 1_000_000_000 {
-        return Err(ApiError::new(
-            400,
-            "InvalidTimeStamp.Expired",
+        return Err(ApiError::of(rampart_core::codes::INVALID_TIME_STAMP_EXPIRED,
             format!(
                 "Specified time stamp or date value is expired: `{}` is more than 15 minutes from the server time {}.",
                 crate::echo(value),
@@ -160,16 +153,14 @@ fn lookup(
         return rampart.resolve_session(access_key_id, token);
     }
     let key = rampart.resolve_access_key(access_key_id)?.ok_or_else(|| {
-        ApiError::new(
-            404,
-            "InvalidAccessKeyId.NotFound",
+        ApiError::of(
+            rampart_core::codes::INVALID_ACCESS_KEY_ID_NOT_FOUND,
             "Specified access key is not found.",
         )
     })?;
     if !key.active {
-        return Err(ApiError::new(
-            400,
-            "InvalidAccessKeyId.Inactive",
+        return Err(ApiError::of(
+            rampart_core::codes::INVALID_ACCESS_KEY_ID_INACTIVE,
             "Specified access key is disabled.",
         ));
     }
@@ -177,9 +168,7 @@ fn lookup(
 }
 
 fn mismatch(server_string_to_sign: &str) -> ApiError {
-    ApiError::new(
-        400,
-        "SignatureDoesNotMatch",
+    ApiError::of(rampart_core::codes::SIGNATURE_DOES_NOT_MATCH,
         format!("Specified signature is not matched with our calculation. server string to sign is:{server_string_to_sign}"),
     )
 }
@@ -215,9 +204,8 @@ fn submit_nonce(
 pub(crate) fn settle(verdict: StoreResult<bool>) -> Result<(), ApiError> {
     match verdict {
         Ok(true) => Ok(()),
-        Ok(false) => Err(ApiError::new(
-            400,
-            "SignatureNonceUsed",
+        Ok(false) => Err(ApiError::of(
+            rampart_core::codes::SIGNATURE_NONCE_USED,
             "Specified signature nonce was used already.",
         )),
         Err(e) => Err(ApiError::internal(e)),
@@ -235,9 +223,8 @@ fn verify_v1(
     match p.get("SignatureMethod") {
         Some("HMAC-SHA1") | None => {}
         Some(other) => {
-            return Err(ApiError::new(
-                400,
-                "InvalidSignatureMethod",
+            return Err(ApiError::of(
+                rampart_core::codes::INVALID_SIGNATURE_METHOD,
                 format!("Specified signature method `{other}` is not supported; use `HMAC-SHA1`."),
             ))
         }
@@ -372,9 +359,7 @@ fn verify_v3(
     for &name in hash_headers {
         for declared in req.header_all(name) {
             if !declared.trim().eq_ignore_ascii_case(&body_hash) {
-                return Err(ApiError::new(
-                    400,
-                    "SignatureDoesNotMatch",
+                return Err(ApiError::of(rampart_core::codes::SIGNATURE_DOES_NOT_MATCH,
                     format!("Specified signature is not matched with our calculation. server string to sign is:(the body hash `{declared}` in {name} does not match the body, whose hash is `{body_hash}`)"),
                 ));
             }

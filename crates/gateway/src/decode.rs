@@ -226,16 +226,12 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing("Version"))?;
     if version.len() > MAX_VERSION_BYTES || !version.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::new(
-            400,
-            "InvalidVersion",
+        return Err(ApiError::of(rampart_core::codes::INVALID_VERSION,
             "Specified parameter Version is not valid: it is not a version served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, IMS 2019-08-15, ActionTrail 2020-07-06).",
         ));
     }
     let product = Product::from_version(version).ok_or_else(|| {
-        ApiError::new(
-            400,
-            "InvalidVersion",
+        ApiError::of(rampart_core::codes::INVALID_VERSION,
             format!(
                 "Specified parameter Version is not valid: `{version}` is not served here (RAM 2015-05-01, STS 2015-04-01, KMS 2016-01-20, IMS 2019-08-15, ActionTrail 2020-07-06)."
             ),
@@ -247,9 +243,7 @@ pub fn decode(req: &RpcRequest) -> Result<Decoded, ApiError> {
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing("Action"))?;
     if action.len() > MAX_ACTION_BYTES || !action.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::new(
-            404,
-            "InvalidAction.NotFound",
+        return Err(ApiError::of(rampart_core::codes::INVALID_ACTION_NOT_FOUND,
             format!(
                 "Specified api is not found, please check your url and method. (An action of {} version {} is a name of letters and digits of at most {MAX_ACTION_BYTES} characters.)",
                 product.code(),

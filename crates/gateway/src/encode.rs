@@ -186,7 +186,10 @@ mod tests {
 
     #[test]
     fn error_envelope() {
-        let e = ApiError::new(404, "EntityNotExist.User", "The user does not exist.");
+        let e = ApiError::of(
+            rampart_core::codes::ENTITY_NOT_EXIST_USER,
+            "The user does not exist.",
+        );
         let r = error(Format::Json, "RID", "ram.aliyuncs.com", "Ram", &e);
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(r.status, 404);

@@ -272,9 +272,7 @@ fn set_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         .map(|i| &domain[..i])
         .filter(|p| !p.is_empty() && domain.len() <= 64)
         .ok_or_else(|| {
-            ApiError::new(
-                400,
-                "InvalidParameter.DefaultDomainName.Format",
+            ApiError::of(rampart_core::codes::INVALID_PARAMETER_DEFAULT_DOMAIN_NAME_FORMAT,
                 "The parameter \"DefaultDomainName\" must be <account alias>.onaliyun.com, at most 64 characters.",
             )
         })?;

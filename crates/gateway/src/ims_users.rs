@@ -33,9 +33,7 @@ fn one(name: &str, v: Value) -> Result<Output, ApiError> {
 /// made yet: no target names it).
 fn new_user_name(ctx: &Ctx<'_>, upn: &str) -> Result<String, ApiError> {
     let bad = || {
-        ApiError::new(
-            400,
-            "InvalidParameter.UserPrincipalName.Format",
+        ApiError::of(rampart_core::codes::INVALID_PARAMETER_USER_PRINCIPAL_NAME_FORMAT,
             "The parameter \"UserPrincipalName\" must be <user name>@<account id or alias>.onaliyun.com of this account.",
         )
     };

@@ -137,9 +137,7 @@ impl Drop for Slot<'_> {
 fn throttled(product: Product) -> ApiError {
     match product {
         Product::Kms => rampart_core::costly::throttled(),
-        _ => ApiError::new(
-            429,
-            "Throttling.User",
+        _ => ApiError::of(rampart_core::codes::THROTTLING_USER,
             "Request was denied due to user flow control: too many costly requests (key generation, password hashing) of this caller are running; retry shortly.",
         ),
     }
@@ -558,9 +556,7 @@ pub(crate) fn product_denial(product: Product, mut e: ApiError) -> ApiError {
 fn lookup(product: Product, action: &str) -> Result<&'static ActionSpec, ApiError> {
     match products::find(product, action) {
         Support::Implemented(spec) => Ok(spec),
-        Support::NotImplemented => Err(ApiError::new(
-            400,
-            "InvalidAction.NotImplemented",
+        Support::NotImplemented => Err(ApiError::of(rampart_core::codes::INVALID_ACTION_NOT_IMPLEMENTED,
             format!(
                 "The action `{}` of {} (version {}) is not implemented by Rampart yet; see the compatibility table in docs/compatibility.md.",
                 echo(action),
@@ -568,9 +564,7 @@ fn lookup(product: Product, action: &str) -> Result<&'static ActionSpec, ApiErro
                 product.version()
             ),
         )),
-        Support::Unknown => Err(ApiError::new(
-            404,
-            "InvalidAction.NotFound",
+        Support::Unknown => Err(ApiError::of(rampart_core::codes::INVALID_ACTION_NOT_FOUND,
             format!(
                 "Specified api is not found, please check your url and method. (`{}` is not an action of {} version {}.)",
                 echo(action),

@@ -97,9 +97,8 @@ fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let duration = match p.get("DurationSeconds").filter(|s| !s.is_empty()) {
         None => None,
         Some(v) => Some(v.parse::<i64>().map_err(|_| {
-            ApiError::new(
-                400,
-                "InvalidParameter.DurationSeconds",
+            ApiError::of(
+                rampart_core::codes::INVALID_PARAMETER_DURATION_SECONDS,
                 format!("The DurationSeconds is invalid: `{v}` is not a number of seconds."),
             )
         })?),

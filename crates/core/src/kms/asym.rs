@@ -31,9 +31,7 @@ const SYMMETRIC: &[&str] = &["Aliyun_AES_256", "Aliyun_SM4"];
 
 /// 400 `UnsupportedOperation`: the key's spec or usage does not allow the action.
 pub(crate) fn not_for_spec(spec: &str) -> ApiError {
-    ApiError::new(
-        400,
-        "UnsupportedOperation",
+    ApiError::of(crate::codes::UNSUPPORTED_OPERATION,
         format!("This action is not supported for a key of spec `{spec}` and its usage; use a key made for it."),
     )
 }
@@ -169,9 +167,8 @@ impl Rampart {
             .get_key_version(&key.key_id, version_id)
             .map_err(store_err)?
             .ok_or_else(|| {
-                ApiError::new(
-                    404,
-                    "Forbidden.KeyVersionNotFound",
+                ApiError::of(
+                    crate::codes::FORBIDDEN_KEY_VERSION_NOT_FOUND,
                     "The specified Key version is not found.",
                 )
             })?;

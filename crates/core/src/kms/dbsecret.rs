@@ -375,9 +375,7 @@ fn db_err(e: rampart_dbrotate::Error) -> ApiError {
 /// `rampart/db-instances/<id>`); errors never hold the admin password.
 pub fn parse_instance(id: &str, value: &[u8]) -> Result<Instance, ApiError> {
     let bad = |why: &str| {
-        ApiError::new(
-            400,
-            "InvalidParameter.DBInstance",
+        ApiError::of(crate::codes::INVALID_PARAMETER_DB_INSTANCE,
             format!(
                 "The database instance `{id}` is not declared correctly: {why}. The secret `{INSTANCE_PREFIX}{id}` must hold \
                  {{\"Engine\":\"PostgreSQL|MySQL|MariaDB|Redis\",\"Host\":\"…\",\"Port\":5432,\"AdminAccount\":\"…\",\"AdminPassword\":\"…\"}} \
@@ -474,7 +472,7 @@ impl Rampart {
         let role = kind.linked_role();
         match self.assume_role_as_service(kind.service(), role, "secrets-manager") {
             Ok(p) => Ok(p),
-            Err(e) if e.code == "EntityNotExist.Role" && create => {
+            Err(e) if e.is(crate::codes::ENTITY_NOT_EXIST_ROLE) && create => {
                 match self.create_service_linked_role(kind.service(), None) {
                     Ok(_) => {}
                     // Created meanwhile by another request.
@@ -484,9 +482,7 @@ impl Rampart {
                 tracing::info!(role, "service-linked role created for the first database secret");
                 self.assume_role_as_service(kind.service(), role, "secrets-manager")
             }
-            Err(e) if e.code == "EntityNotExist.Role" => Err(ApiError::new(
-                403,
-                "Forbidden.NoPermission",
+            Err(e) if e.is(crate::codes::ENTITY_NOT_EXIST_ROLE) => Err(ApiError::of(crate::codes::FORBIDDEN_NO_PERMISSION,
                 format!(
                     "Secrets Manager cannot act on {} instances: the service-linked role `{role}` does not exist. \
                      Create it with CreateServiceLinkedRole(ServiceName={}).",
@@ -511,9 +507,8 @@ impl Rampart {
                 Principal::AssumedRole { role_name, .. } => role_name.as_str(),
                 _ => "",
             };
-            ApiError::new(
-                403,
-                "Forbidden.NoPermission",
+            ApiError::of(
+                crate::codes::FORBIDDEN_NO_PERMISSION,
                 format!(
                     "Secrets Manager's service role `{role}` may not call `{}` on `{}` ({}).",
                     req.action,
@@ -539,9 +534,7 @@ impl Rampart {
         let name = format!("{INSTANCE_PREFIX}{id}");
         check_secret_name(&name)?;
         let not_declared = || {
-            ApiError::new(
-                404,
-                "Forbidden.ResourceNotFound",
+            ApiError::of(crate::codes::FORBIDDEN_RESOURCE_NOT_FOUND,
                 format!(
                     "The database instance `{id}` is not declared: create the generic secret `{name}` holding \
                      {{\"Engine\":\"PostgreSQL|MySQL|MariaDB|Redis\",\"Host\":\"…\",\"Port\":…,\"AdminAccount\":\"…\",\"AdminPassword\":\"…\"}}."
@@ -591,9 +584,7 @@ impl Rampart {
         let plain = self.open_version(&name, &current.version)?;
         let mut instance = parse_instance(id, &plain)?;
         if !engine_fits(ext, instance.engine) {
-            return Err(ApiError::new(
-                400,
-                "InvalidParameter.DBInstance",
+            return Err(ApiError::of(crate::codes::INVALID_PARAMETER_DB_INSTANCE,
                 format!(
                     "The database instance `{id}` is declared with engine {:?}, which a {} secret{} cannot use.",
                     instance.engine,
@@ -661,9 +652,7 @@ impl Rampart {
             .into_iter()
             .next()
         {
-            return Err(ApiError::new(
-                409,
-                "Rejected.ResourceInUse",
+            return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,
                 format!("The account `{a}` of instance `{}` is already managed by the secret `{other}`; an account has one secret.", ext.instance_id),
             ));
         }
@@ -716,9 +705,8 @@ impl Rampart {
             }
         }
         if self.store.get_secret(&name).map_err(store_err)?.is_some() {
-            return Err(ApiError::new(
-                409,
-                "Rejected.ResourceExist",
+            return Err(ApiError::of(
+                crate::codes::REJECTED_RESOURCE_EXIST,
                 "The resource already exists.",
             ));
         }
@@ -917,9 +905,7 @@ impl Rampart {
                 db_accounts: &db_accounts,
             })
             .map_err(|e| match e {
-                StoreError::Conflict(rampart_store::Entity::DbAccount) => ApiError::new(
-                    409,
-                    "Rejected.ResourceInUse",
+                StoreError::Conflict(rampart_store::Entity::DbAccount) => ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,
                     format!(
                         "One of the accounts ({}) of instance `{}` is already managed by another secret; an account has one secret.",
                         accounts.join(", "),
@@ -1094,9 +1080,7 @@ impl Rampart {
         // as the declaration may have changed since.
         rampart_dbrotate::check_account_name(instance.engine, &target).map_err(db_err)?;
         if same_account(&target, &instance.admin_account) {
-            return Err(ApiError::new(
-                400,
-                "Rejected.UnsupportedOperation",
+            return Err(ApiError::of(crate::codes::REJECTED_UNSUPPORTED_OPERATION,
                 format!("The account `{target}` is now the admin account of instance `{}`; Secrets Manager will not change its password. Declare another admin account.", ext.instance_id),
             ));
         }
@@ -1163,9 +1147,7 @@ impl Rampart {
             .claim_rotation(&row.secret_name, now, &owner, now + LEASE_SECS)
             .map_err(store_err)?
         {
-            return Err(ApiError::new(
-                409,
-                "Rejected.ResourceInUse",
+            return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,
                 "A rotation of this secret is in progress; the immediate rotation did not take effect. Try again shortly.",
             ));
         }
@@ -1197,9 +1179,8 @@ impl Rampart {
 
 fn lease_lost(e: StoreError) -> ApiError {
     match e {
-        StoreError::Conflict(rampart_store::Entity::Secret) => ApiError::new(
-            409,
-            "Rejected.ResourceInUse",
+        StoreError::Conflict(rampart_store::Entity::Secret) => ApiError::of(
+            crate::codes::REJECTED_RESOURCE_IN_USE,
             "Another rotation of this secret took over; it finishes the work.",
         ),
         other => store_err(other),

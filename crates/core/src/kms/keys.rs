@@ -157,9 +157,7 @@ impl Rampart {
             "Aliyun_KMS" => false,
             "EXTERNAL" if rampart_crypto::asym::AsymSpec::parse(&spec).is_none() => true,
             "EXTERNAL" => {
-                return Err(ApiError::new(
-                    400,
-                    "Unsupported.Origin",
+                return Err(ApiError::of(crate::codes::UNSUPPORTED_ORIGIN,
                     "Importing asymmetric key material is not supported here; import material into Aliyun_AES_256 or Aliyun_SM4 keys.",
                 ))
             }
@@ -320,16 +318,13 @@ impl Rampart {
         }
         let mut k = self.resolve_key(key_ref)?;
         if k.deletion_protection {
-            return Err(ApiError::new(
-                403,
-                "Forbidden.DeletionProtection",
+            return Err(ApiError::of(crate::codes::FORBIDDEN_DELETION_PROTECTION,
                 "The key is protected from deletion; turn deletion protection off first (SetDeletionProtection).",
             ));
         }
         if k.is_default {
-            return Err(ApiError::new(
-                400,
-                "Rejected.UnsupportedOperation",
+            return Err(ApiError::of(
+                crate::codes::REJECTED_UNSUPPORTED_OPERATION,
                 "The Secrets Manager default key cannot be deleted.",
             ));
         }
@@ -342,9 +337,8 @@ impl Rampart {
     pub fn cancel_key_deletion(&self, key_ref: &str) -> Result<(), ApiError> {
         let mut k = self.resolve_key(key_ref)?;
         if k.key_state != "PendingDeletion" {
-            return Err(ApiError::new(
-                409,
-                "Rejected.StateModifiedFailed",
+            return Err(ApiError::of(
+                crate::codes::REJECTED_STATE_MODIFIED_FAILED,
                 "Keystate modified failed: the key is not pending deletion.",
             ));
         }
@@ -487,9 +481,8 @@ impl Rampart {
             .get_key_version(&k.key_id, version_id)
             .map_err(store_err)?
             .ok_or_else(|| {
-                ApiError::new(
-                    404,
-                    "Forbidden.KeyVersionNotFound",
+                ApiError::of(
+                    crate::codes::FORBIDDEN_KEY_VERSION_NOT_FOUND,
                     "The specified Key version is not found.",
                 )
             })?;
@@ -681,9 +674,8 @@ impl Rampart {
 }
 
 fn pending_deletion() -> ApiError {
-    ApiError::new(
-        409,
-        "Rejected.PendingDeletion",
+    ApiError::of(
+        crate::codes::REJECTED_PENDING_DELETION,
         "The request was rejected because the key state is PendingDeletion.",
     )
 }
@@ -698,9 +690,7 @@ pub(crate) fn effective_state(k: &KeyRow, now: i64) -> &str {
 }
 
 fn pending_import() -> ApiError {
-    ApiError::new(
-        409,
-        "Rejected.PendingImport",
+    ApiError::of(crate::codes::REJECTED_PENDING_IMPORT,
         "The request was rejected because the key state is PendingImport: import its key material first (GetParametersForImport, ImportKeyMaterial).",
     )
 }
@@ -711,9 +701,8 @@ pub(crate) fn check_usable(k: &KeyRow, now: i64) -> Result<(), ApiError> {
         "Enabled" => Ok(()),
         "PendingImport" => Err(pending_import()),
         "PendingDeletion" => Err(pending_deletion()),
-        _ => Err(ApiError::new(
-            409,
-            "Rejected.Disabled",
+        _ => Err(ApiError::of(
+            crate::codes::REJECTED_DISABLED,
             "The request was rejected because the key state is Disabled.",
         )),
     }

@@ -28,29 +28,23 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
     match e {
         StoreError::NulInText => ApiError::nul_in_text(),
         StoreError::NotFound(Key) | StoreError::NotFound(KeyVersion) => key_not_found(),
-        StoreError::NotFound(Alias) => ApiError::new(404, "Forbidden.AliasNotFound", "The specified Alias is not found."),
+        StoreError::NotFound(Alias) => ApiError::of(crate::codes::FORBIDDEN_ALIAS_NOT_FOUND, "The specified Alias is not found."),
         StoreError::NotFound(Secret) | StoreError::NotFound(SecretVersion) => resource_not_found(),
-        StoreError::Conflict(Alias) => ApiError::new(400, "AliasAlreadyExists", "AliasName Already Exists."),
+        StoreError::Conflict(Alias) => ApiError::of(crate::codes::ALIAS_ALREADY_EXISTS, "AliasName Already Exists."),
         StoreError::Conflict(Secret) | StoreError::Conflict(SecretVersion) => {
-            ApiError::new(409, "Rejected.ResourceExist", "The resource already exists.")
+            ApiError::of(crate::codes::REJECTED_RESOURCE_EXIST, "The resource already exists.")
         }
         StoreError::Conflict(Stage) => ApiError::invalid(
             "RemoveFromVersion",
             "The specified parameter \"RemoveFromVersion\" is not valid: that version does not carry the stage.",
         ),
-        StoreError::Limit(Key) => ApiError::new(
-            400,
-            "Rejected.LimitExceeded",
+        StoreError::Limit(Key) => ApiError::of(crate::codes::REJECTED_LIMIT_EXCEEDED,
             "The request was rejected because user create resource limit was exceeded: an account holds at most 1000 keys.",
         ),
-        StoreError::Limit(Secret) => ApiError::new(
-            400,
-            "Rejected.LimitExceeded",
+        StoreError::Limit(Secret) => ApiError::of(crate::codes::REJECTED_LIMIT_EXCEEDED,
             "The secret quota is exceeded: the account holds as many secrets as the server allows (those pending deletion included; `rampart serve --max-secrets` sets the quota).",
         ),
-        StoreError::Limit(KeyVersion) => ApiError::new(
-            400,
-            "Rejected.LimitExceeded",
+        StoreError::Limit(KeyVersion) => ApiError::of(crate::codes::REJECTED_LIMIT_EXCEEDED,
             format!("The key version quota is exceeded: a key has at most {} versions.", crate::kms::keys::MAX_KEY_VERSIONS),
         ),
         StoreError::Limit(Tag) => ApiError::invalid("Tags", "The specified parameter \"Tags\" is not valid: at most 20 tags per resource."),
@@ -61,18 +55,16 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
 
 /// 404 `Forbidden.KeyNotFound`.
 pub(crate) fn key_not_found() -> ApiError {
-    ApiError::new(
-        404,
-        "Forbidden.KeyNotFound",
+    ApiError::of(
+        crate::codes::FORBIDDEN_KEY_NOT_FOUND,
         "The specified Key is not found.",
     )
 }
 
 /// 404 `Forbidden.ResourceNotFound` (secrets).
 pub(crate) fn resource_not_found() -> ApiError {
-    ApiError::new(
-        404,
-        "Forbidden.ResourceNotFound",
+    ApiError::of(
+        crate::codes::FORBIDDEN_RESOURCE_NOT_FOUND,
         "The resource is not found.",
     )
 }

@@ -88,9 +88,7 @@ fn extended_json(e: &RamExtended) -> String {
 }
 
 fn role_missing(detail: &str) -> ApiError {
-    ApiError::new(
-        403,
-        "Forbidden.NoPermission",
+    ApiError::of(crate::codes::FORBIDDEN_NO_PERMISSION,
         format!(
             "Secrets Manager is not authorized to manage AccessKey pairs of RAM users: {detail}. Create the RAM role \
              `{MANAGED_ROLE}` trusted by the Key Management Service (principal `{KMS_SERVICE}`) and attach a policy \
@@ -115,7 +113,7 @@ impl Rampart {
         for role in [MANAGED_ROLE, LINKED_ROLE] {
             match self.assume_role_as_service(KMS_SERVICE, role, session) {
                 Ok(p) => return Ok(p),
-                Err(e) if e.code == "EntityNotExist.Role" => {
+                Err(e) if e.is(crate::codes::ENTITY_NOT_EXIST_ROLE) => {
                     why.push(format!("role `{role}` does not exist"))
                 }
                 Err(e) => why.push(format!("role `{role}`: {}", e.message)),
@@ -137,9 +135,8 @@ impl Rampart {
         };
         let decision = self.decide(session, &req)?;
         let denied = (!decision.is_allowed()).then(|| {
-            ApiError::new(
-                403,
-                "NoPermission",
+            ApiError::of(
+                crate::codes::NO_PERMISSION,
                 format!("denied: {}", decision.explain()),
             )
         });
@@ -152,9 +149,7 @@ impl Rampart {
             Principal::AssumedRole { role_name, .. } => role_name.as_str(),
             _ => "",
         };
-        Err(ApiError::new(
-            403,
-            "Forbidden.NoPermission",
+        Err(ApiError::of(crate::codes::FORBIDDEN_NO_PERMISSION,
             format!(
                 "Secrets Manager's service role `{role}` may not call `{action}` on `{resource}` ({}); add the action to the role's policy.",
                 decision.explain()
@@ -202,9 +197,8 @@ impl Rampart {
             .map_err(store_err)?
             .is_none()
         {
-            return Err(ApiError::new(
-                404,
-                "EntityNotExist.User",
+            return Err(ApiError::of(
+                crate::codes::ENTITY_NOT_EXIST_USER,
                 format!(
                     "The user `{}` named in ExtendedConfig does not exist.",
                     ext.user_name
@@ -292,9 +286,7 @@ impl Rampart {
     fn ram_secret(&self, name_or_arn: &str) -> Result<(SecretRow, RamExtended), ApiError> {
         let row = self.secret_row(name_or_arn)?;
         if row.secret_type != "RAMCredentials" {
-            return Err(ApiError::new(
-                400,
-                "Rejected.UnsupportedOperation",
+            return Err(ApiError::of(crate::codes::REJECTED_UNSUPPORTED_OPERATION,
                 "Unsupported operation: only RAM and database secrets are rotated by Secrets Manager; generic secrets are rotated with PutSecretValue.",
             ));
         }
@@ -330,9 +322,7 @@ impl Rampart {
         let user = &ext.user_name;
         self.as_service(&session, "ram:ListAccessKeys", user)?;
         let held = self.store.list_access_keys(user).map_err(|e| match e {
-            StoreError::NotFound(Entity::User) => ApiError::new(
-                404,
-                "EntityNotExist.User",
+            StoreError::NotFound(Entity::User) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_USER,
                 format!("The RAM user `{user}` of this secret no longer exists; rotation cannot continue."),
             ),
             other => store_err(other),
@@ -379,9 +369,8 @@ impl Rampart {
                 next_rotation_at: row.rotation_interval.map(|i| now + i),
             })
             .map_err(|e| match e {
-                StoreError::Conflict(Entity::Secret) => ApiError::new(
-                    409,
-                    "Rejected.ResourceInUse",
+                StoreError::Conflict(Entity::Secret) => ApiError::of(
+                    crate::codes::REJECTED_RESOURCE_IN_USE,
                     "Another rotation of this secret took over; nothing was changed.",
                 ),
                 StoreError::Limit(Entity::AccessKey) => store_err_ram(e),
@@ -448,9 +437,7 @@ impl Rampart {
             .claim_rotation(&row.secret_name, now, &owner, now + LEASE_SECS)
             .map_err(store_err)?
         {
-            return Err(ApiError::new(
-                409,
-                "Rejected.ResourceInUse",
+            return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,
                 "A rotation of this secret is in progress; the immediate rotation did not take effect. Try again shortly.",
             ));
         }

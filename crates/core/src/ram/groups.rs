@@ -111,9 +111,8 @@ impl Rampart {
         v::group_name("GroupName", group_name)?;
         self.store.delete_group(group_name).map_err(|e| match e {
             rampart_store::StoreError::DeleteConflict(rampart_store::Entity::Attachment) => {
-                ApiError::new(
-                    409,
-                    "DeleteConflict.Group.Policy",
+                ApiError::of(
+                    crate::codes::DELETE_CONFLICT_GROUP_POLICY,
                     "The group still has policies attached; detach them before deleting the group.",
                 )
             }

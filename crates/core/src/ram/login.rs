@@ -57,9 +57,7 @@ impl Rampart {
 }
 
 fn reuse_refused(n: u32) -> ApiError {
-    ApiError::new(
-        400,
-        "InvalidParameter.Password",
+    ApiError::of(crate::codes::INVALID_PARAMETER_PASSWORD,
         format!(
             "The password does not meet the password policy: it cannot be one of the last {n} passwords."
         ),
@@ -165,9 +163,8 @@ impl Rampart {
         let row = self.login_row(user_name)?;
         let user_id = row_user_id(self, user_name);
         if !self.check_user_password(&user_id, &row.password_hash, old.expose(), source)? {
-            return Err(ApiError::new(
-                400,
-                "InvalidParameter.OldPassword",
+            return Err(ApiError::of(
+                crate::codes::INVALID_PARAMETER_OLD_PASSWORD,
                 "The parameter \"OldPassword\" is not the current password.",
             ));
         }
@@ -196,9 +193,8 @@ impl Rampart {
 
 /// `ChangePassword` by anyone but a RAM user.
 pub fn not_a_user() -> ApiError {
-    ApiError::new(
-        403,
-        "Forbidden.NotRAMUser",
+    ApiError::of(
+        crate::codes::FORBIDDEN_NOT_RAM_USER,
         "Only a RAM user can change its own password; the account and role sessions have none.",
     )
 }

@@ -80,33 +80,27 @@ impl From<MfaDeviceRow> for MfaDeviceView {
 }
 
 fn device_missing() -> ApiError {
-    ApiError::new(
-        404,
-        "EntityNotExist.VirtualMFADevice",
+    ApiError::of(
+        crate::codes::ENTITY_NOT_EXIST_VIRTUAL_MFA_DEVICE,
         "The virtual MFA device does not exist.",
     )
 }
 
 fn not_bound() -> ApiError {
-    ApiError::new(
-        404,
-        "EntityNotExist.User.MFADevice",
+    ApiError::of(
+        crate::codes::ENTITY_NOT_EXIST_USER_MFA_DEVICE,
         "The user has no MFA device bound.",
     )
 }
 
 fn already_bound() -> ApiError {
-    ApiError::new(
-        409,
-        "EntityAlreadyExists.User.MFADevice",
+    ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_USER_MFA_DEVICE,
         "The user already has an MFA device, or the device is bound to another user; unbind it first.",
     )
 }
 
 fn wrong_codes() -> ApiError {
-    ApiError::new(
-        400,
-        "InvalidParameter.AuthenticationCode",
+    ApiError::of(crate::codes::INVALID_PARAMETER_AUTHENTICATION_CODE,
         "The authentication codes are wrong: give two consecutive 6-digit codes the device shows now.",
     )
 }
@@ -114,9 +108,8 @@ fn wrong_codes() -> ApiError {
 /// `VirtualMFADeviceName`: 1–64 of letters, digits, `.`, `-`.
 pub fn device_name(v: &str) -> Result<(), ApiError> {
     if v.is_empty() || v.chars().count() > 64 {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameter.VirtualMFADeviceName.Length",
+        return Err(ApiError::of(
+            crate::codes::INVALID_PARAMETER_VIRTUAL_MFA_DEVICE_NAME_LENGTH,
             "The parameter - \"VirtualMFADeviceName\" must be 1 to 64 characters long.",
         ));
     }
@@ -124,9 +117,7 @@ pub fn device_name(v: &str) -> Result<(), ApiError> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
     {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameter.VirtualMFADeviceName.InvalidChars",
+        return Err(ApiError::of(crate::codes::INVALID_PARAMETER_VIRTUAL_MFA_DEVICE_NAME_INVALID_CHARS,
             "The parameter - \"VirtualMFADeviceName\" may hold only letters, digits, periods (.) and hyphens (-).",
         ));
     }
@@ -184,14 +175,12 @@ impl Rampart {
         self.store
             .create_mfa_device(&row, self.settings.limits.users)
             .map_err(|e| match e {
-                StoreError::Conflict(Entity::MfaDevice) => ApiError::new(
-                    409,
-                    "EntityAlreadyExists.VirtualMFADevice",
+                StoreError::Conflict(Entity::MfaDevice) => ApiError::of(
+                    crate::codes::ENTITY_ALREADY_EXISTS_VIRTUAL_MFA_DEVICE,
                     "A virtual MFA device of this name already exists.",
                 ),
-                StoreError::Limit(Entity::MfaDevice) => ApiError::new(
-                    409,
-                    "LimitExceeded.VirtualMFADevice",
+                StoreError::Limit(Entity::MfaDevice) => ApiError::of(
+                    crate::codes::LIMIT_EXCEEDED_VIRTUAL_MFA_DEVICE,
                     "The count of virtual MFA devices beyond the current limits.",
                 ),
                 e => store_err(e),
@@ -224,9 +213,8 @@ impl Rampart {
     pub fn delete_virtual_mfa_device(&self, serial: &str) -> Result<(), ApiError> {
         self.store.delete_mfa_device(serial).map_err(|e| match e {
             StoreError::NotFound(Entity::MfaDevice) => device_missing(),
-            StoreError::DeleteConflict(Entity::MfaDevice) => ApiError::new(
-                409,
-                "DeleteConflict.VirtualMFADevice.User",
+            StoreError::DeleteConflict(Entity::MfaDevice) => ApiError::of(
+                crate::codes::DELETE_CONFLICT_VIRTUAL_MFA_DEVICE_USER,
                 "The virtual MFA device is bound to a user; unbind it first (UnbindMFADevice).",
             ),
             e => store_err(e),

@@ -30,51 +30,39 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
     match e {
         StoreError::NulInText => ApiError::nul_in_text(),
         StoreError::NotFound(User) => {
-            ApiError::new(404, "EntityNotExist.User", "The user does not exist.")
+            ApiError::of(crate::codes::ENTITY_NOT_EXIST_USER, "The user does not exist.")
         }
-        StoreError::NotFound(AccessKey) => ApiError::new(
-            404,
-            "EntityNotExist.User.AccessKey",
+        StoreError::NotFound(AccessKey) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_USER_ACCESS_KEY,
             "The user access key does not exist.",
         ),
         StoreError::NotFound(Group) => {
-            ApiError::new(404, "EntityNotExist.Group", "The group does not exist.")
+            ApiError::of(crate::codes::ENTITY_NOT_EXIST_GROUP, "The group does not exist.")
         }
-        StoreError::NotFound(Membership) => ApiError::new(
-            404,
-            "EntityNotExist.User.Group",
+        StoreError::NotFound(Membership) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_USER_GROUP,
             "The user is not a member of the group.",
         ),
-        StoreError::NotFound(LoginProfile) => ApiError::new(
-            404,
-            "EntityNotExist.User.LoginProfile",
+        StoreError::NotFound(LoginProfile) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_USER_LOGIN_PROFILE,
             "The login profile of the user does not exist.",
         ),
         StoreError::NotFound(Account) => ApiError::internal("account missing"),
-        StoreError::NotFound(Policy) => ApiError::new(404, "EntityNotExist.Policy", "The policy does not exist."),
+        StoreError::NotFound(Policy) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_POLICY, "The policy does not exist."),
         StoreError::NotFound(PolicyVersion) | StoreError::NotFound(DefaultPolicyVersion) => {
-            ApiError::new(404, "EntityNotExist.Policy.Version", "The policy version does not exist.")
+            ApiError::of(crate::codes::ENTITY_NOT_EXIST_POLICY_VERSION, "The policy version does not exist.")
         }
-        StoreError::NotFound(Role) => ApiError::new(404, "EntityNotExist.Role", "The role does not exist."),
-        StoreError::Conflict(Policy) => ApiError::new(409, "EntityAlreadyExists.Policy", "The policy does already EXIST."),
-        StoreError::Conflict(Role) => ApiError::new(409, "EntityAlreadyExists.Role", "The role does already EXIST."),
-        StoreError::DeleteConflict(DefaultPolicyVersion) => ApiError::new(
-            409,
-            "DeleteConflict.Policy.Version.Default",
+        StoreError::NotFound(Role) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_ROLE, "The role does not exist."),
+        StoreError::Conflict(Policy) => ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_POLICY, "The policy does already EXIST."),
+        StoreError::Conflict(Role) => ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_ROLE, "The role does already EXIST."),
+        StoreError::DeleteConflict(DefaultPolicyVersion) => ApiError::of(crate::codes::DELETE_CONFLICT_POLICY_VERSION_DEFAULT,
             "The default version of a policy cannot be deleted; make another version the default first.",
         ),
-        StoreError::DeleteConflict(Attachment) => ApiError::new(
-            409,
-            "DeleteConflict.User.Policy",
+        StoreError::DeleteConflict(Attachment) => ApiError::of(crate::codes::DELETE_CONFLICT_USER_POLICY,
             "The user still has policies attached; detach them before deleting the user.",
         ),
-        StoreError::Limit(Policy) => ApiError::new(409, "LimitExceeded.Policy", "The count of policies beyond the current limits."),
-        StoreError::Limit(PolicyVersion) => ApiError::new(
-            409,
-            "LimitExceeded.Policy.Version",
+        StoreError::Limit(Policy) => ApiError::of(crate::codes::LIMIT_EXCEEDED_POLICY, "The count of policies beyond the current limits."),
+        StoreError::Limit(PolicyVersion) => ApiError::of(crate::codes::LIMIT_EXCEEDED_POLICY_VERSION,
             "The count of versions of the policy beyond the current limits (5); delete a version or use RotateStrategy.",
         ),
-        StoreError::Limit(Role) => ApiError::new(409, "LimitExceeded.Role", "The count of roles beyond the current limits."),
+        StoreError::Limit(Role) => ApiError::of(crate::codes::LIMIT_EXCEEDED_ROLE, "The count of roles beyond the current limits."),
         StoreError::NotFound(Attachment | SystemAttachment)
         | StoreError::Conflict(PolicyVersion | DefaultPolicyVersion | Attachment | SystemAttachment) => {
             ApiError::internal(format!("unexpected store outcome {e:?}"))
@@ -84,95 +72,61 @@ pub(crate) fn store_err(e: StoreError) -> ApiError {
             ApiError::internal(format!("unexpected store outcome {e:?}"))
         }
         StoreError::DeleteConflictOn(kind) => ApiError::internal(format!("unexpected delete conflict on {kind:?}")),
-        StoreError::Conflict(User) => ApiError::new(
-            409,
-            "EntityAlreadyExists.User",
+        StoreError::Conflict(User) => ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_USER,
             "The user does already EXIST.",
         ),
-        StoreError::Conflict(Group) => ApiError::new(
-            409,
-            "EntityAlreadyExists.Group",
+        StoreError::Conflict(Group) => ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_GROUP,
             "The group does already EXIST.",
         ),
-        StoreError::Conflict(Membership) => ApiError::new(
-            409,
-            "EntityAlreadyExists.User.Group",
+        StoreError::Conflict(Membership) => ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_USER_GROUP,
             "The user has already been added to the group.",
         ),
-        StoreError::Conflict(LoginProfile) => ApiError::new(
-            409,
-            "EntityAlreadyExists.User.LoginProfile",
+        StoreError::Conflict(LoginProfile) => ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_USER_LOGIN_PROFILE,
             "The login profile of the user does already EXIST.",
         ),
         StoreError::Conflict(AccessKey) | StoreError::Conflict(Account) => {
             ApiError::internal("id collision")
         }
-        StoreError::DeleteConflict(AccessKey) => ApiError::new(
-            409,
-            "DeleteConflict.User.AccessKey",
+        StoreError::DeleteConflict(AccessKey) => ApiError::of(crate::codes::DELETE_CONFLICT_USER_ACCESS_KEY,
             "The user has AccessKeys; delete them before deleting the user.",
         ),
-        StoreError::DeleteConflict(Group) => ApiError::new(
-            409,
-            "DeleteConflict.User.Group",
+        StoreError::DeleteConflict(Group) => ApiError::of(crate::codes::DELETE_CONFLICT_USER_GROUP,
             "The user still belongs to groups; remove it from them before deleting the user.",
         ),
-        StoreError::DeleteConflict(LoginProfile) => ApiError::new(
-            409,
-            "DeleteConflict.User.LoginProfile",
+        StoreError::DeleteConflict(LoginProfile) => ApiError::of(crate::codes::DELETE_CONFLICT_USER_LOGIN_PROFILE,
             "The user has a login profile; delete it before deleting the user.",
         ),
-        StoreError::DeleteConflict(User) => ApiError::new(
-            409,
-            "DeleteConflict.Group.User",
+        StoreError::DeleteConflict(User) => ApiError::of(crate::codes::DELETE_CONFLICT_GROUP_USER,
             "The group still has members; remove them before deleting the group.",
         ),
-        StoreError::DeleteConflict(MfaDevice) => ApiError::new(
-            409,
-            "DeleteConflict.User.MFADevice",
+        StoreError::DeleteConflict(MfaDevice) => ApiError::of(crate::codes::DELETE_CONFLICT_USER_MFA_DEVICE,
             "The user has an MFA device bound; unbind it before deleting the user.",
         ),
         StoreError::DeleteConflict(other) => {
             ApiError::internal(format!("unexpected delete conflict {other:?}"))
         }
-        StoreError::Limit(User) => ApiError::new(
-            409,
-            "LimitExceeded.User",
+        StoreError::Limit(User) => ApiError::of(crate::codes::LIMIT_EXCEEDED_USER,
             "The count of users beyond the current limits.",
         ),
-        StoreError::Limit(AccessKey) => ApiError::new(
-            409,
-            "LimitExceeded.User.AccessKey",
+        StoreError::Limit(AccessKey) => ApiError::of(crate::codes::LIMIT_EXCEEDED_USER_ACCESS_KEY,
             "The access key count of the user access keys beyond the current limits.",
         ),
-        StoreError::Limit(Group) => ApiError::new(
-            409,
-            "LimitExceeded.Group",
+        StoreError::Limit(Group) => ApiError::of(crate::codes::LIMIT_EXCEEDED_GROUP,
             "The count of groups beyond the current limits.",
         ),
-        StoreError::Limit(Membership) => ApiError::new(
-            409,
-            "LimitExceeded.User.Group",
+        StoreError::Limit(Membership) => ApiError::of(crate::codes::LIMIT_EXCEEDED_USER_GROUP,
             "The count of groups that the user joined beyond the current limits.",
         ),
-        StoreError::NotFound(MfaDevice) => ApiError::new(
-            404,
-            "EntityNotExist.User.MFADevice",
+        StoreError::NotFound(MfaDevice) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_USER_MFA_DEVICE,
             "The user has no MFA device bound.",
         ),
-        StoreError::Conflict(MfaDevice) => ApiError::new(
-            409,
-            "EntityAlreadyExists.User.MFADevice",
+        StoreError::Conflict(MfaDevice) => ApiError::of(crate::codes::ENTITY_ALREADY_EXISTS_USER_MFA_DEVICE,
             "The user already has an MFA device bound.",
         ),
-        StoreError::Limit(MfaDevice) => ApiError::new(
-            409,
-            "LimitExceeded.VirtualMFADevice",
+        StoreError::Limit(MfaDevice) => ApiError::of(crate::codes::LIMIT_EXCEEDED_VIRTUAL_MFA_DEVICE,
             "The count of virtual MFA devices beyond the current limits.",
         ),
-        StoreError::Limit(Tag) => ApiError::new(
-            409,
-            "LimitExceeded.Tag",
+        StoreError::Limit(Tag) => ApiError::of(crate::codes::LIMIT_EXCEEDED_TAG,
             "A resource would have more than 20 tags; remove some first.",
         ),
         StoreError::NotFound(Provider) | StoreError::Conflict(Provider) => {

@@ -94,9 +94,8 @@ pub fn parse_version_id(s: &str) -> Result<i64, ApiError> {
         .and_then(|n| n.parse::<i64>().ok())
         .filter(|n| *n > 0)
         .ok_or_else(|| {
-            ApiError::new(
-                400,
-                "InvalidParameter.VersionId.Format",
+            ApiError::of(
+                crate::codes::INVALID_PARAMETER_VERSION_ID_FORMAT,
                 format!("The parameter - \"VersionId\" must look like `v1`, got `{s}`."),
             )
         })
@@ -105,9 +104,7 @@ pub fn parse_version_id(s: &str) -> Result<i64, ApiError> {
 /// Parses the `PolicyType` parameter.
 pub fn parse_policy_type(s: &str) -> Result<PolicyType, ApiError> {
     PolicyType::parse(s).ok_or_else(|| {
-        ApiError::new(
-            400,
-            "InvalidParameter.PolicyType",
+        ApiError::of(crate::codes::INVALID_PARAMETER_POLICY_TYPE,
             format!("The parameter - \"PolicyType\" is incorrect: it must be `System` or `Custom`, got `{s}`."),
         )
     })
@@ -357,9 +354,7 @@ impl Rampart {
                     format!("The policy is still attached to {what}; detach it first (or use CascadingDelete)."),
                 )
             }
-            StoreError::DeleteConflict(Entity::PolicyVersion) => ApiError::new(
-                409,
-                "DeleteConflict.Policy.Version",
+            StoreError::DeleteConflict(Entity::PolicyVersion) => ApiError::of(crate::codes::DELETE_CONFLICT_POLICY_VERSION,
                 "The policy has non-default versions; delete them first (or use CascadingDelete).",
             ),
             other => store_err(other),

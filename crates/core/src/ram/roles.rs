@@ -263,9 +263,8 @@ impl Rampart {
     pub fn delete_role(&self, name: &str) -> Result<(), ApiError> {
         role_name("RoleName", name)?;
         self.store.delete_role(name).map_err(|e| match e {
-            StoreError::DeleteConflict(Entity::Attachment) => ApiError::new(
-                409,
-                "DeleteConflict.Role.Policy",
+            StoreError::DeleteConflict(Entity::Attachment) => ApiError::of(
+                crate::codes::DELETE_CONFLICT_ROLE_POLICY,
                 "The role still has policies attached; detach them before deleting the role.",
             ),
             other => store_err(other),
@@ -281,9 +280,8 @@ impl Rampart {
             .find(|(_, n, ..)| n.eq_ignore_ascii_case(&row.role_name))
             .map(|(s, _, _, _, t)| (*s, *t));
         let (true, Some((service, secret_type))) = (row.service_linked, service) else {
-            return Err(ApiError::new(
-                404,
-                "EntityNotExist.ServiceLinkedRole",
+            return Err(ApiError::of(
+                crate::codes::ENTITY_NOT_EXIST_SERVICE_LINKED_ROLE,
                 "This role exists but is not a Service Linked Role; delete it with DeleteRole.",
             ));
         };
@@ -302,9 +300,7 @@ impl Rampart {
                     )
                 })
                 .collect();
-            return Err(ApiError::new(
-                409,
-                "DeleteConflict.ServiceLinkedRole.InUse",
+            return Err(ApiError::of(crate::codes::DELETE_CONFLICT_SERVICE_LINKED_ROLE_IN_USE,
                 format!(
                     "Service-Linked Role {} cannot be deleted as it is in use by {service}: delete its {secret_type} secrets first ({}{}).",
                     self.role_arn(&row.role_name),

@@ -151,9 +151,8 @@ impl PasswordPolicy {
         if missing.is_empty() {
             return Ok(());
         }
-        Err(ApiError::new(
-            400,
-            "InvalidParameter.Password",
+        Err(ApiError::of(
+            crate::codes::INVALID_PARAMETER_PASSWORD,
             format!(
                 "The password does not meet the password policy: it needs {}.",
                 missing.join(", ")
@@ -280,9 +279,8 @@ impl SecurityPreference {
 pub fn account_alias(v: &str) -> Result<(), ApiError> {
     let len = v.chars().count();
     if !(3..=32).contains(&len) {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameter.AccountAlias.Length",
+        return Err(ApiError::of(
+            crate::codes::INVALID_PARAMETER_ACCOUNT_ALIAS_LENGTH,
             "The parameter - \"AccountAlias\" must be 3 to 32 characters long.",
         ));
     }
@@ -290,16 +288,12 @@ pub fn account_alias(v: &str) -> Result<(), ApiError> {
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !chars_ok {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameter.AccountAlias.InvalidChars",
+        return Err(ApiError::of(crate::codes::INVALID_PARAMETER_ACCOUNT_ALIAS_INVALID_CHARS,
             "The parameter - \"AccountAlias\" may hold only lowercase letters, digits and hyphens (-).",
         ));
     }
     if v.starts_with('-') || v.ends_with('-') || v.contains("--") {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameter.AccountAlias.Format",
+        return Err(ApiError::of(crate::codes::INVALID_PARAMETER_ACCOUNT_ALIAS_FORMAT,
             "The parameter - \"AccountAlias\" cannot start or end with a hyphen (-) or hold two hyphens in a row.",
         ));
     }
@@ -402,9 +396,7 @@ impl Rampart {
     pub fn set_account_alias(&self, alias: &str) -> Result<(), ApiError> {
         account_alias(alias)?;
         if alias.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::new(
-                400,
-                "InvalidParameter.AccountAlias.Format",
+            return Err(ApiError::of(crate::codes::INVALID_PARAMETER_ACCOUNT_ALIAS_FORMAT,
                 "The parameter - \"AccountAlias\" cannot be only digits (it would read as an account id).",
             ));
         }

@@ -126,9 +126,8 @@ impl Rampart {
         self.store
             .tag_resources(items, tags, MAX_TAGS as u64)
             .map_err(|e| match e {
-                rampart_store::StoreError::Limit(_) => ApiError::new(
-                    409,
-                    "LimitExceeded.Tag",
+                rampart_store::StoreError::Limit(_) => ApiError::of(
+                    crate::codes::LIMIT_EXCEEDED_TAG,
                     "A resource would have more than 20 tags; remove some first.",
                 ),
                 e => store_err(e),

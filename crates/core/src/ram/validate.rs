@@ -131,9 +131,7 @@ pub fn mobile_phone(param: &str, v: &str) -> Result<(), ApiError> {
 pub fn password(v: &str) -> Result<(), ApiError> {
     let len = v.chars().count();
     if !(8..=32).contains(&len) || !v.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameter.Password",
+        return Err(ApiError::of(crate::codes::INVALID_PARAMETER_PASSWORD,
             "The password does not meet the password policy: it must be 8 to 32 printable ASCII characters without spaces.",
         ));
     }

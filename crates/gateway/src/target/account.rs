@@ -2,7 +2,7 @@
 //! itself, a user by IMS `UserPrincipalName`, a virtual MFA device, and the
 //! roles or policies RAM's tag actions name.
 
-use rampart_core::{ApiError, Principal};
+use rampart_core::{codes, ApiError, Principal};
 use rampart_store::{PolicyType, TagResource};
 
 use super::{entity_missing, nonempty, Entity, Plan, Resolver, ResourceAuth};
@@ -57,7 +57,7 @@ impl Resolver<'_> {
                     .push(("ResourceNames", Entity::Policy(PolicyType::Custom, n))),
                 None => Self::note_missing(
                     plan,
-                    entity_missing("EntityNotExist.Policy", "The policy does not exist."),
+                    entity_missing(codes::ENTITY_NOT_EXIST_POLICY, "The policy does not exist."),
                 ),
             }
         }
@@ -109,9 +109,7 @@ impl Resolver<'_> {
     /// The user name of a `UserPrincipalName` of this account.
     pub(super) fn upn_user<'p>(&self, upn: &'p str) -> Result<&'p str, ApiError> {
         let bad = || {
-            ApiError::new(
-                400,
-                "InvalidParameter.UserPrincipalName.Format",
+            ApiError::of(rampart_core::codes::INVALID_PARAMETER_USER_PRINCIPAL_NAME_FORMAT,
                 "The parameter \"UserPrincipalName\" must be <user name>@<account id or alias>.onaliyun.com of this account.",
             )
         };
@@ -136,9 +134,7 @@ impl Resolver<'_> {
         let prefix = format!("acs:ram::{}:mfa/", self.uid());
         match v.strip_prefix(&prefix) {
             Some(name) if rampart_core::ram::mfa::device_name(name).is_ok() => Ok(name),
-            _ => Err(ApiError::new(
-                400,
-                "InvalidParameter.SerialNumber.Format",
+            _ => Err(ApiError::of(rampart_core::codes::INVALID_PARAMETER_SERIAL_NUMBER_FORMAT,
                 format!("The parameter \"SerialNumber\" must be a device of this account: {prefix}<device name>."),
             )),
         }

@@ -1,7 +1,7 @@
 //! Selectors of IMS users: by `UserPrincipalName`, `UserId` or
 //! `UserAccessKeyId`, and the new logon name of `UpdateUser`.
 
-use rampart_core::ApiError;
+use rampart_core::{codes, ApiError};
 
 use super::{entity_missing, nonempty, Entity, Plan, Resolver, ResourceAuth};
 
@@ -39,9 +39,8 @@ impl Resolver<'_> {
             (Some(u), None, None) => Ok(ImsRef::Name(self.upn_user(u)?)),
             (None, Some(i), None) => Ok(ImsRef::Id(i)),
             (None, None, Some(k)) => Ok(ImsRef::Key(k)),
-            (None, None, None) => Err(ApiError::new(
-                400,
-                "MissingParameter",
+            (None, None, None) => Err(ApiError::of(
+                rampart_core::codes::MISSING_PARAMETER,
                 format!("Give exactly one of {names}."),
             )),
             _ => Err(ApiError::invalid(
@@ -80,7 +79,7 @@ impl Resolver<'_> {
             self.check(plan, None, self.ram_arn("user/*"), ResourceAuth::None);
             Self::note_missing(
                 plan,
-                entity_missing("EntityNotExist.User", "The user does not exist."),
+                entity_missing(codes::ENTITY_NOT_EXIST_USER, "The user does not exist."),
             );
             return Ok(());
         };
@@ -169,7 +168,7 @@ impl Resolver<'_> {
                 )),
                 None => Self::note_missing(
                     plan,
-                    entity_missing("EntityNotExist.User", "The user does not exist."),
+                    entity_missing(codes::ENTITY_NOT_EXIST_USER, "The user does not exist."),
                 ),
             }
         }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::secrets::SecretAuth;
 use rampart_core::ram::policies::parse_policy_type;
-use rampart_core::{ApiError, Principal, Rampart};
+use rampart_core::{codes, ApiError, Principal, Rampart};
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 use serde_json::Value;
 
@@ -243,21 +243,27 @@ pub(super) fn nonempty<'p>(params: &'p Params, name: &str) -> Option<&'p str> {
     params.get(name).filter(|s| !s.is_empty())
 }
 
-fn entity_missing(code: &'static str, message: &'static str) -> ApiError {
-    ApiError::new(404, code, message)
+fn entity_missing(code: codes::Code, message: &'static str) -> ApiError {
+    ApiError::of(code, message)
 }
 
 fn secret_missing() -> ApiError {
-    entity_missing("Forbidden.ResourceNotFound", "The resource is not found.")
+    entity_missing(
+        codes::FORBIDDEN_RESOURCE_NOT_FOUND,
+        "The resource is not found.",
+    )
 }
 
 fn key_missing() -> ApiError {
-    entity_missing("Forbidden.KeyNotFound", "The specified Key is not found.")
+    entity_missing(
+        codes::FORBIDDEN_KEY_NOT_FOUND,
+        "The specified Key is not found.",
+    )
 }
 
 fn alias_missing() -> ApiError {
     entity_missing(
-        "Forbidden.AliasNotFound",
+        codes::FORBIDDEN_ALIAS_NOT_FOUND,
         "The specified Alias is not found.",
     )
 }
@@ -458,11 +464,11 @@ impl Resolver<'_> {
                         plan,
                         match kind {
                             ProviderKind::Oidc => entity_missing(
-                                "EntityNotExist.OIDCProvider",
+                                codes::ENTITY_NOT_EXIST_OIDC_PROVIDER,
                                 "The OIDC provider does not exist.",
                             ),
                             ProviderKind::Saml => entity_missing(
-                                "EntityNotExist.SAMLProvider",
+                                codes::ENTITY_NOT_EXIST_SAML_PROVIDER,
                                 "The SAML provider does not exist.",
                             ),
                         },
@@ -492,7 +498,7 @@ impl Resolver<'_> {
                     Some(n) => plan.target.slots.push((param, Entity::Group(n))),
                     None => Self::note_missing(
                         plan,
-                        entity_missing("EntityNotExist.Group", "The group does not exist."),
+                        entity_missing(codes::ENTITY_NOT_EXIST_GROUP, "The group does not exist."),
                     ),
                 }
             }
@@ -547,7 +553,10 @@ impl Resolver<'_> {
                         .push(("PolicyName", Entity::Policy(ptype, n))),
                     None => Self::note_missing(
                         plan,
-                        entity_missing("EntityNotExist.Policy", "The policy does not exist."),
+                        entity_missing(
+                            codes::ENTITY_NOT_EXIST_POLICY,
+                            "The policy does not exist.",
+                        ),
                     ),
                 }
             }
@@ -806,7 +815,7 @@ impl Resolver<'_> {
         if stored.is_none() {
             Self::note_missing(
                 plan,
-                entity_missing("EntityNotExist.User", "The user does not exist."),
+                entity_missing(codes::ENTITY_NOT_EXIST_USER, "The user does not exist."),
             );
         }
         Ok(stored)
@@ -824,7 +833,7 @@ impl Resolver<'_> {
         if stored.is_none() {
             Self::note_missing(
                 plan,
-                entity_missing("EntityNotExist.Role", "The role does not exist."),
+                entity_missing(codes::ENTITY_NOT_EXIST_ROLE, "The role does not exist."),
             );
         }
         Ok(stored)

@@ -49,9 +49,7 @@ impl Rampart {
                     version_stages: existing.stages.as_slice().into(),
                 });
             }
-            return Err(ApiError::new(
-                409,
-                "Rejected.ResourceExist",
+            return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_EXIST,
                 format!("The resource already exists: version `{version_id}` holds different data; use a new VersionId."),
             ));
         }
@@ -302,9 +300,8 @@ impl Rampart {
     pub fn restore_secret(&self, name_or_arn: &str) -> Result<SecretNamed, ApiError> {
         let mut row = self.secret_row(name_or_arn)?;
         if row.planned_delete_at.is_none() {
-            return Err(ApiError::new(
-                400,
-                "Rejected.UnsupportedOperation",
+            return Err(ApiError::of(
+                crate::codes::REJECTED_UNSUPPORTED_OPERATION,
                 "Unsupported operation: the secret is not scheduled for deletion.",
             ));
         }

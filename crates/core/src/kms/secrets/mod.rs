@@ -148,17 +148,15 @@ pub(crate) fn check_data(data: &str, data_type: &str) -> Result<(), ApiError> {
 }
 
 pub(crate) fn in_delete_window() -> ApiError {
-    ApiError::new(
-        409,
-        "Rejected.ResourceInDeleteWindow",
+    ApiError::of(
+        crate::codes::REJECTED_RESOURCE_IN_DELETE_WINDOW,
         "The secret is planned to be deleted.",
     )
 }
 
 pub(crate) fn generic_only(action: &str) -> ApiError {
-    ApiError::new(
-        400,
-        "Rejected.UnsupportedOperation",
+    ApiError::of(
+        crate::codes::REJECTED_UNSUPPORTED_OPERATION,
         format!("Unsupported operation: {action} supports only generic secrets."),
     )
 }
@@ -314,9 +312,7 @@ impl Rampart {
                 return self.create_db_secret(kind, req);
             }
             "ECS" => {
-                return Err(ApiError::new(
-                    400,
-                    "Rejected.UnsupportedOperation",
+                return Err(ApiError::of(crate::codes::REJECTED_UNSUPPORTED_OPERATION,
                     "Unsupported operation: SecretType `ECS` is not supported by Rampart yet; Generic, RAMCredentials, Rds, PolarDB and Redis are.",
                 ))
             }
@@ -400,9 +396,8 @@ impl Rampart {
             return Err(if existing.planned_delete_at.is_some() {
                 in_delete_window()
             } else {
-                ApiError::new(
-                    409,
-                    "Rejected.ResourceExist",
+                ApiError::of(
+                    crate::codes::REJECTED_RESOURCE_EXIST,
                     "The resource already exists.",
                 )
             });
