@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use rampart_crypto::{
-    hash_password, open, random_alnum, random_digits, seal, Keyring, Purpose, SecretString,
+    hash_generated_password, open, random_alnum, random_digits, seal, Keyring, Purpose,
+    SecretString,
 };
 use rampart_store::{AccessKeyRow, AccountRow, Entity, KeyStatus, Store, StoreError};
 use serde::Serialize;
@@ -104,9 +105,10 @@ pub fn initialize(
         return Err(InitError::AlreadyInitialized(acct.account_id));
     }
     let account_id = random_digits(16);
+    // 20 random letters and digits: about 119 bits.
     let console_password = SecretString::new(format!("{}-{}", random_alnum(12), random_alnum(8)));
-    let hash =
-        hash_password(console_password.expose()).map_err(|e| InitError::Other(e.to_string()))?;
+    let hash = hash_generated_password(console_password.expose())
+        .map_err(|e| InitError::Other(e.to_string()))?;
     let (row, secret) = new_key_row(keyring, None, now);
     let account = AccountRow {
         account_id: account_id.clone(),

@@ -15,7 +15,7 @@ mod totp;
 pub use envelope::{open, open_sm4, seal, seal_sm4, DataKey, SealError};
 pub use mac::{ct_eq, hmac_sha1, hmac_sha256, hmac_sm3, sha256_hex, sm3_hex};
 pub use master::{Keyring, MasterKey, MasterKeyError, Purpose};
-pub use password::{hash_password, verify_password, PasswordError};
+pub use password::{hash_generated_password, hash_password, verify_password, PasswordError};
 pub use random::{random_alnum, random_bytes, random_digits, random_hex};
 pub use secret::SecretString;
 pub use totp::{hotp, totp_code, totp_step, TOTP_DIGITS, TOTP_STEP_SECS};

@@ -19,7 +19,21 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError(e.to_string()))
 }
 
-/// Checks a password against a stored PHC hash.
+/// Hashes a password that was generated at random with at least 112 bits of
+/// entropy (the console password `init` writes): Argon2id at a small cost,
+/// since no guessing can find such a password whatever the cost, so that a
+/// new data dir starts without tens of milliseconds of hashing. A password a
+/// person chooses goes through [`hash_password`].
+pub fn hash_generated_password(password: &str) -> Result<String, PasswordError> {
+    let salt = SaltString::generate(&mut OsRng);
+    let params = argon2::Params::new(1024, 1, 1, None).map_err(|e| PasswordError(e.to_string()))?;
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError(e.to_string()))
+}
+
+/// Checks a password against a stored PHC hash (its own cost parameters).
 pub fn verify_password(password: &str, phc: &str) -> Result<bool, PasswordError> {
     let parsed = PasswordHash::new(phc).map_err(|e| PasswordError(e.to_string()))?;
     Ok(Argon2::default()
@@ -30,6 +44,14 @@ pub fn verify_password(password: &str, phc: &str) -> Result<bool, PasswordError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_passwords_verify_with_their_own_parameters() {
+        let h = hash_generated_password("aB3dE5gH7jK9-mN1pQ3s").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{h}");
+        assert!(verify_password("aB3dE5gH7jK9-mN1pQ3s", &h).unwrap());
+        assert!(!verify_password("aB3dE5gH7jK9-mN1pQ3t", &h).unwrap());
+    }
 
     #[test]
     fn round_trip() {
