@@ -171,6 +171,8 @@ def pytest_runtest_makereport(item, call):
         return
     server = getattr(item, "_rampart_server", None)
     if server is None:
+        server = getattr(item, "funcargs", {}).get("rampart_server")
+    if server is None:
         return
     state = "running" if server.running else "NOT running"
     report.sections.append((
