@@ -3,6 +3,7 @@
 // control API (advance the clock, reset, snapshot, restore). CommonJS; the
 // ESM entry (index.mjs) re-exports this file, so there is one copy of state.
 const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
@@ -77,6 +78,37 @@ function request(url, { method = 'GET', headers = {}, ca, timeoutMs = 120_000 } 
     req.on('error', reject);
     req.end();
   });
+}
+
+const pct = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** Headers of a request signed with ACS3-HMAC-SHA256 (empty body), as the Tea
+ * SDKs sign; the control API accepts the root key's signature. */
+function signV3(method, pathname, query, host, accessKeyId, accessKeySecret,
+  { action = 'RampartControl', version = 'test-mode', date, nonce } = {}) {
+  const empty = crypto.createHash('sha256').update('').digest('hex');
+  const headers = {
+    host,
+    'x-acs-action': action,
+    'x-acs-version': version,
+    'x-acs-date': date ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'x-acs-signature-nonce': nonce ?? crypto.randomBytes(16).toString('hex'),
+    'x-acs-content-sha256': empty,
+  };
+  const names = Object.keys(headers).sort();
+  const canonical = [
+    method,
+    pathname,
+    Object.keys(query).sort().map((k) => `${k}=${pct(String(query[k]))}`).join('&'),
+    names.map((n) => `${n}:${String(headers[n]).trim()}\n`).join(''),
+    names.join(';'),
+    empty,
+  ].join('\n');
+  const toSign = `ACS3-HMAC-SHA256\n${crypto.createHash('sha256').update(canonical).digest('hex')}`;
+  const signature = crypto.createHmac('sha256', accessKeySecret).update(toSign).digest('hex');
+  headers.authorization = `ACS3-HMAC-SHA256 Credential=${accessKeyId},SignedHeaders=${names.join(';')},`
+    + `Signature=${signature}`;
+  return headers;
 }
 
 function tailOf(file, lines = 50) {
@@ -186,18 +218,23 @@ async function startRampart(options = {}) {
 
   const credPath = path.join(dataDir, 'root-credentials.json');
   const tokenPath = path.join(dataDir, 'test-token');
-  for (let i = 0; i < 100 && !(fs.existsSync(credPath) && fs.existsSync(tokenPath)); i++) await sleep(50);
+  for (let i = 0; i < 100 && !fs.existsSync(credPath); i++) await sleep(50);
+  for (let i = 0; i < 20 && !fs.existsSync(tokenPath); i++) await sleep(50);
   const creds = JSON.parse(fs.readFileSync(credPath, 'utf8'));
   const token = fs.existsSync(tokenPath) ? fs.readFileSync(tokenPath, 'utf8').trim() : null;
   const scheme = o.tls ? 'https' : 'http';
   const url = `${scheme}://127.0.0.1:${port}`;
 
   async function control(method, p, query) {
-    if (!token) throw new Error('no test token: is the server running with --test-mode?');
-    const qs = query ? `?${new URLSearchParams(query)}` : '';
-    const r = await request(`${url}/_rampart/${p}${qs}`, {
-      method, headers: { 'X-Rampart-Test-Token': token }, ca: started.ca,
-    });
+    if (stopped) throw new Error('the server is stopped');
+    const q = query ?? {};
+    // The test token of the data dir, and the root key's V3 signature.
+    const headers = signV3(method, `/_rampart/${p}`, q, `127.0.0.1:${port}`,
+      creds.AccessKeyId, creds.AccessKeySecret);
+    if (token) headers['X-Rampart-Test-Token'] = token;
+    const qs = Object.keys(q).length
+      ? `?${Object.entries(q).map(([k, v]) => `${pct(k)}=${pct(String(v))}`).join('&')}` : '';
+    const r = await request(`${url}/_rampart/${p}${qs}`, { method, headers, ca: started.ca });
     if (r.status < 200 || r.status >= 300) {
       throw new Error(`${method} /_rampart/${p}: HTTP ${r.status} ${r.body.slice(0, 500)}`);
     }
@@ -238,5 +275,5 @@ async function startRampart(options = {}) {
   return handle;
 }
 
-module.exports = { startRampart, rampartBinary, DEFAULT_REGION };
+module.exports = { startRampart, rampartBinary, signV3, DEFAULT_REGION };
 module.exports.default = startRampart;

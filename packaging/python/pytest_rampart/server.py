@@ -9,6 +9,9 @@ Usable without pytest:
 """
 from __future__ import annotations
 
+import datetime
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -68,6 +71,42 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _pct(value: str) -> str:
+    return urllib.parse.quote(value, safe="-_.~")
+
+
+def sign_v3(method: str, path: str, query: Dict[str, str], host: str,
+            access_key_id: str, access_key_secret: str,
+            date: Optional[str] = None, nonce: Optional[str] = None,
+            action: str = "RampartControl", version: str = "test-mode") -> Dict[str, str]:
+    """Headers of a request signed with ACS3-HMAC-SHA256 (an empty body), as
+    the Tea SDKs sign; the control API accepts the root key's signature."""
+    empty = hashlib.sha256(b"").hexdigest()
+    headers = {
+        "host": host,
+        "x-acs-action": action,
+        "x-acs-version": version,
+        "x-acs-date": date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "x-acs-signature-nonce": nonce or os.urandom(16).hex(),
+        "x-acs-content-sha256": empty,
+    }
+    names = sorted(headers)
+    canonical = "\n".join([
+        method,
+        path,
+        "&".join(f"{k}={_pct(str(v))}" for k, v in sorted(query.items())),
+        "".join(f"{n}:{headers[n].strip()}\n" for n in names),
+        ";".join(names),
+        empty,
+    ])
+    to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
+    signature = hmac.new(access_key_secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (f"ACS3-HMAC-SHA256 Credential={access_key_id},"
+                                f"SignedHeaders={';'.join(names)},Signature={signature}")
+    del headers["host"]  # urllib sends the same Host itself
+    return headers
 
 
 def _no_proxy_opener() -> urllib.request.OpenerDirector:
@@ -238,6 +277,7 @@ class RampartServer:
         self.account_id = str(creds.get("AccountId", ""))
         self.root_credentials = creds
         token_path = self.data_dir / "test-token"
+        deadline = time.monotonic() + 1
         while not token_path.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         self._token = token_path.read_text().strip() if token_path.exists() else None
@@ -277,13 +317,18 @@ class RampartServer:
 
     def control(self, method: str, path: str, **query: str) -> Any:
         """Call the test-mode control API (/_rampart/...); the parsed JSON answer."""
-        if self._token is None:
-            raise RampartError("no test token: is the server running with --test-mode?")
+        if not self.running:
+            raise RampartError("the server is not running")
+        # The test token of the data dir, and the root key's V3 signature.
+        headers = sign_v3(method, f"/_rampart/{path}", query, self.endpoint,
+                          self.access_key_id, self.access_key_secret)
+        if self._token:
+            headers["X-Rampart-Test-Token"] = self._token
         url = f"{self.url}/_rampart/{path}"
         if query:
-            url += "?" + urllib.parse.urlencode(query)
+            url += "?" + "&".join(f"{_pct(k)}={_pct(str(v))}" for k, v in query.items())
         req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
-                                     headers={"X-Rampart-Test-Token": self._token})
+                                     headers=headers)
         try:
             with self._open(req, timeout=120) as r:
                 body = r.read()
