@@ -165,6 +165,7 @@ impl Rampart {
         Ok(Self {
             store,
             keyring,
+            wall: clock.clone(),
             clock,
             settings,
             costly,
