@@ -50,6 +50,8 @@ export interface Rampart {
   reset(): Promise<unknown>;
   snapshot(name: string): Promise<unknown>;
   restore(name: string): Promise<unknown>;
+  /** The AccessKeys --seed created (data-dir/seed-credentials.json), or {}. */
+  seedCredentials(): { Users?: Record<string, { AccessKeyId: string; AccessKeySecret: string }> };
   logTail(lines?: number): string;
   /** SIGTERM the server and remove its data dir. */
   stop(): Promise<void>;

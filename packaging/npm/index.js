@@ -263,6 +263,14 @@ async function startRampart(options = {}) {
     reset: () => control('POST', 'reset'),
     snapshot: (name) => control('POST', 'snapshot', { name: String(name) }),
     restore: (name) => control('POST', 'restore', { name: String(name) }),
+    /** The AccessKeys --seed created: { Users: { name: { AccessKeyId, AccessKeySecret } } }, or {}. */
+    seedCredentials() {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(dataDir, 'seed-credentials.json'), 'utf8'));
+      } catch {
+        return {};
+      }
+    },
     logTail: (lines = 50) => tailOf(logPath, lines),
     async stop() {
       if (stopped) return;

@@ -344,6 +344,15 @@ class RampartServer:
         except ValueError:
             return body.decode(errors="replace")
 
+    def seed_credentials(self) -> Dict[str, Any]:
+        """The AccessKeys --seed created: {"Users": {name: {"AccessKeyId",
+        "AccessKeySecret"}}} (from <data-dir>/seed-credentials.json), or {}."""
+        path = Path(self.data_dir) / "seed-credentials.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+
     def clock(self) -> Dict[str, Any]:
         """{"Now", "NowUnix", "OffsetSeconds"} of the server's test clock."""
         return self.control("GET", "clock")
