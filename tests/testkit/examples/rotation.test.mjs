@@ -26,7 +26,8 @@ beforeEach(async () => {
 });
 after(async () => {
   await rampart?.stop();
-  console.log(`timing: ${JSON.stringify(timing)}`);
+  const ms = Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+  console.log(`timing: ${JSON.stringify({ serverStartupMs: Math.round(rampart?.startupMs ?? 0), ...ms })}`);
 });
 
 // One RPC client per product, signed with the root key unless a key is given.
