@@ -79,13 +79,25 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _abs(path: Optional[str], *bases) -> Optional[str]:
+    """`path` made absolute: the first base it exists under, else the first base."""
+    if not path or os.path.isabs(path):
+        return path
+    for base in bases:
+        candidate = os.path.join(str(base), path)
+        if os.path.exists(candidate):
+            return os.path.abspath(candidate)
+    return os.path.abspath(os.path.join(str(bases[0]), path))
+
+
 def _settings(config) -> Dict[str, Any]:
     timeout = _opt(config, "rampart_start_timeout")
+    here = str(config.invocation_params.dir)
     return dict(
-        binary=_opt(config, "rampart_binary"),
+        binary=_abs(_opt(config, "rampart_binary"), here, config.rootpath),
         tls=_flag(_opt(config, "rampart_tls")),
         database=_opt(config, "rampart_database"),
-        seed=_opt(config, "rampart_seed"),
+        seed=_abs(_opt(config, "rampart_seed"), here, config.rootpath),
         region=_opt(config, "rampart_region") or DEFAULT_REGION,
         start_timeout=float(timeout) if timeout else DEFAULT_START_TIMEOUT,
         keep_data=_flag(_opt(config, "rampart_keep_data")),
@@ -142,6 +154,9 @@ def rampart(request, tmp_path_factory):
         unknown = set(kwargs) - {"tls", "database", "seed", "region", "start_timeout"}
         if unknown:
             pytest.fail(f"@pytest.mark.rampart: unknown settings {sorted(unknown)}", pytrace=False)
+        if kwargs.get("seed"):
+            kwargs["seed"] = _abs(str(kwargs["seed"]), request.path.parent,
+                                  request.config.invocation_params.dir, request.config.rootpath)
         settings.update(kwargs)
         base = str(tmp_path_factory.mktemp("rampart-own"))
         server = _start(dict(settings, extra_args=extra), base, "rampart-own")
