@@ -81,6 +81,12 @@ if command -v objdump >/dev/null; then
     die "objdump -T says $GLIBC_MAX, the wheel tag says manylinux_2_$TAG_MINOR"
   fi
 fi
+# And with auditwheel (PyPA's checker), when installed.
+if command -v auditwheel >/dev/null; then
+  auditwheel show "$SERVER_WHL" | tr '\n' ' ' | grep -q "consistent with the following platform tag: \"$(basename "$SERVER_WHL" .whl | sed 's/.*-//')\"" \
+    || die "auditwheel show disagrees with the tag of $(basename "$SERVER_WHL")"
+  log "auditwheel agrees with the platform tag"
+fi
 if command -v readelf >/dev/null; then
   log "shared libraries needed: $(readelf -d "$BINARY" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | paste -sd' ')"
 fi
