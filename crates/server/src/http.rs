@@ -873,6 +873,7 @@ fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .nest_service("/console", crate::console::router(state.gateway.clone()))
         .route("/_rampart", any(control))
+        .route("/_rampart/", any(control))
         .route("/_rampart/{*rest}", any(control))
         .fallback(rpc)
         .with_state(state)

@@ -393,10 +393,40 @@ impl Seed {
             if store.get_secret(&s.secret_name).map_err(be)?.is_some() {
                 continue;
             }
+            let data = match (&s.secret_data, s.secret_type.as_deref()) {
+                (Some(d), _) => zeroize::Zeroizing::new(json_text(d)),
+                // A RAM secret without a value starts from a new AccessKey
+                // of its user.
+                (None, Some("RAMCredentials")) => {
+                    let user = s
+                        .extended_config
+                        .as_ref()
+                        .map(|c| match c {
+                            Value::String(t) => serde_json::from_str(t).unwrap_or(Value::Null),
+                            other => other.clone(),
+                        })
+                        .and_then(|c| c.get("UserName").and_then(Value::as_str).map(str::to_string))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "seed file `{}`: Secrets[{i}] `{}`: a RAMCredentials secret needs ExtendedConfig.UserName",
+                                self.path.display(),
+                                s.secret_name
+                            )
+                        })?;
+                    let k = r
+                        .create_access_key(&user)
+                        .map_err(|e| self.fail("Secrets", i, &s.secret_name, e))?;
+                    zeroize::Zeroizing::new(
+                        serde_json::json!({"AccessKeys": [{"AccessKeyId": k.access_key_id, "AccessKeySecret": k.access_key_secret}]})
+                            .to_string(),
+                    )
+                }
+                (None, _) => zeroize::Zeroizing::new(String::new()),
+            };
             r.create_secret(CreateSecret {
                 secret_name: s.secret_name.clone(),
                 version_id: s.version_id.clone().unwrap_or_else(|| "v1".into()),
-                secret_data: s.secret_data.as_ref().map(json_text).unwrap_or_default(),
+                secret_data: data.to_string(),
                 secret_data_type: s.secret_data_type.clone(),
                 description: s.description.clone(),
                 encryption_key_id: s.encryption_key_id.clone(),
@@ -420,12 +450,16 @@ pub fn write_credentials(data_dir: &Path, applied: &Applied) -> anyhow::Result<(
     if applied.access_keys.is_empty() {
         return Ok(());
     }
-    use std::io::{Read, Seek, Write};
+    use std::io::{Read, Write};
     let path = data_dir.join(CREDENTIALS_FILE);
-    let mut f = rampart_store::files::open_private(&path, rampart_store::files::Open::Write)
-        .with_context(|| format!("cannot open `{}`", path.display()))?;
     let mut text = zeroize::Zeroizing::new(String::new());
-    f.read_to_string(&mut text)?;
+    match rampart_store::files::open_private(&path, rampart_store::files::Open::Read) {
+        Ok(mut f) => {
+            f.read_to_string(&mut text)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(anyhow::anyhow!("cannot read `{}`: {e}", path.display())),
+    }
     let mut doc: Value = serde_json::from_str(&text).unwrap_or_else(|_| serde_json::json!({}));
     if !doc.get("Users").is_some_and(Value::is_object) {
         doc["Users"] = serde_json::json!({});
@@ -437,8 +471,9 @@ pub fn write_credentials(data_dir: &Path, applied: &Applied) -> anyhow::Result<(
         });
     }
     let out = zeroize::Zeroizing::new(serde_json::to_string_pretty(&doc)?);
+    let mut f = rampart_store::files::open_private(&path, rampart_store::files::Open::Write)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     f.set_len(0)?;
-    f.rewind()?;
     f.write_all(out.as_bytes())?;
     f.write_all(b"\n")?;
     f.sync_all()?;

@@ -239,7 +239,7 @@ impl SqliteStore {
             let src = self.writer.lock();
             let backup = rusqlite::backup::Backup::new(&src, &mut copy).map_err(backend)?;
             backup
-                .run_to_completion(-1, Duration::ZERO, None)
+                .run_to_completion(i32::MAX, Duration::ZERO, None)
                 .map_err(backend)?;
         }
         self.snapshots.lock().insert(name.to_string(), copy);
@@ -258,7 +258,7 @@ impl SqliteStore {
             let mut dst = self.writer.lock();
             let backup = rusqlite::backup::Backup::new(copy, &mut dst).map_err(backend)?;
             backup
-                .run_to_completion(-1, Duration::ZERO, None)
+                .run_to_completion(i32::MAX, Duration::ZERO, None)
                 .map_err(backend)
         })();
         self.generation.fetch_add(1, Ordering::Release);
