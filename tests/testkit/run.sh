@@ -139,7 +139,7 @@ EOF
 fi
 echo "  pytest run (wall)             $(secs "$T_PY" "$T_PY_END") s"
 NODE_TIMING="$(sed -n 's/.*timing: //p' "$WORK/node.log" | tail -1)"
-if [[ -n "$NODE_TIMING" ]]; then echo "  node timings (ms)              $NODE_TIMING"; fi
+if [[ -n "$NODE_TIMING" ]]; then echo "  node timings (ms)             $NODE_TIMING"; fi
 echo "  node --test run (wall)        $(secs "$T_NODE" "$T_NODE_END") s"
 echo "  $(size "$SERVER_WHL")  $(basename "$SERVER_WHL")"
 echo "  $(size "$PLUGIN_WHL")  $(basename "$PLUGIN_WHL")"
