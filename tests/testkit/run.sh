@@ -105,6 +105,15 @@ set -e
 T_PY_END=$(now)
 [[ $py_status -eq 0 ]] || { log "Python examples FAILED (exit $py_status)"; status=1; }
 
+log "pytest --rampart-tls (the same examples over HTTPS, --tls-auto)"
+T_TLS=$(now)
+set +e
+( cd "$WORK/py" && PATH="$WORK/venv/bin:$PATH" "$VPY" -m pytest -q -p no:cacheprovider --rampart-tls </dev/null )
+tls_status=$?
+set -e
+T_TLS_END=$(now)
+[[ $tls_status -eq 0 ]] || { log "Python examples over HTTPS FAILED (exit $tls_status)"; status=1; py_status=$tls_status; }
+
 log "node --test (startRampart)"
 T_NODE=$(now)
 set +e
@@ -137,7 +146,7 @@ print(f"  reset                         {f(p.get('reset_seconds'), 'ms', 1000)}"
 print(f"  snapshot / restore            {f(p.get('snapshot_seconds'), 'ms', 1000)} / {f(p.get('restore_seconds'), 'ms', 1000)}")
 EOF
 fi
-echo "  pytest run (wall)             $(secs "$T_PY" "$T_PY_END") s"
+echo "  pytest run (wall)             $(secs "$T_PY" "$T_PY_END") s; over HTTPS $(secs "$T_TLS" "$T_TLS_END") s"
 NODE_TIMING="$(sed -n 's/.*timing: //p' "$WORK/node.log" | tail -1)"
 if [[ -n "$NODE_TIMING" ]]; then echo "  node timings (ms)             $NODE_TIMING"; fi
 echo "  node --test run (wall)        $(secs "$T_NODE" "$T_NODE_END") s"
