@@ -139,18 +139,22 @@ async function spawnOnce(bin, port, o, dataDir, logPath) {
   const args = ['serve', '--test-mode', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir,
     '--region', o.region];
   if (o.tls) args.push('--tls-auto');
-  if (o.database) args.push('--database', o.database);
   if (o.seed) args.push('--seed', path.resolve(o.seed));
   args.push(...(o.args || []));
   const logFd = fs.openSync(logPath, 'a');
   const t0 = process.hrtime.bigint();
-  const child = spawn(bin, args, { stdio: ['ignore', logFd, logFd], env: { ...process.env, ...(o.env || {}) } });
+  // The RAMPART_* settings of this process do not leak in (the flags decide);
+  // a database URL may hold a password, so it travels in the environment.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAMPART_')));
+  if (o.database) env.RAMPART_DATABASE = o.database;
+  Object.assign(env, o.env || {});
+  const child = spawn(bin, args, { stdio: ['ignore', logFd, logFd], env });
   fs.closeSync(logFd);
   child.unref();
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
   child.on('error', (err) => { exited = { code: null, signal: null, error: err }; });
-  const shown = `rampart ${args.map((a) => (a === o.database ? '<database-url>' : a)).join(' ')}`;
+  const shown = `rampart ${args.join(' ')}`;
   const caPath = path.join(dataDir, 'tls', 'ca.pem');
   const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
   for (;;) {

@@ -192,11 +192,18 @@ class RampartServer:
                 "--data-dir", str(self.data_dir), "--region", self.region]
         if self.tls:
             args.append("--tls-auto")
-        if self.database:
-            args += ["--database", self.database]
         if self.seed:
             args += ["--seed", self.seed]
         return args + self.extra_args
+
+    def environment(self) -> Dict[str, str]:
+        """The server's environment: this process's, without the RAMPART_*
+        settings (the flags above decide), plus RAMPART_DATABASE when a
+        database is given (a URL may hold a password: never on a command line)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RAMPART_")}
+        if self.database:
+            env["RAMPART_DATABASE"] = self.database
+        return env
 
     def start(self) -> "RampartServer":
         """Spawn the server on a free port (retried on a collision) and wait
@@ -220,10 +227,9 @@ class RampartServer:
         raise RampartError(last)
 
     def _spawn_and_wait(self):
-        # The database URL may carry a password: it is not written anywhere.
-        shown = " ".join(a if a != self.database else "<database-url>" for a in self.command())
+        shown = " ".join(self.command())
         self._log = open(self.log_path, "ab")
-        env = dict(os.environ)
+        env = self.environment()
         t0 = time.monotonic()
         self._proc = subprocess.Popen(
             self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
