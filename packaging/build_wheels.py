@@ -230,13 +230,34 @@ def build_plugin_wheel(version: str, out: Path) -> Path:
     return path
 
 
+def workspace_version(cargo_toml: Path = HERE.parent / "Cargo.toml") -> str:
+    """[workspace.package] version of the root Cargo.toml."""
+    text = cargo_toml.read_text()
+    try:
+        import tomllib  # Python 3.11+
+    except ImportError:  # pragma: no cover
+        m = re.search(r'^\[workspace\.package\]\s*$(.*?)^\[', text + "\n[", re.M | re.S)
+        v = m and re.search(r'^version\s*=\s*"([^"]+)"', m.group(1), re.M)
+        if not v:
+            raise SystemExit(f"no [workspace.package] version in {cargo_toml}")
+        return v.group(1)
+    return tomllib.loads(text)["workspace"]["package"]["version"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--binary", required=True, type=Path)
-    ap.add_argument("--version", required=True)
-    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--print-version", action="store_true",
+                    help="print the workspace version (Cargo.toml) and exit")
+    ap.add_argument("--binary", type=Path)
+    ap.add_argument("--version")
+    ap.add_argument("--out", type=Path)
     ap.add_argument("--elf-report", type=Path, help="also write the ELF findings as JSON here")
     args = ap.parse_args()
+    if args.print_version:
+        print(workspace_version())
+        return 0
+    if not (args.binary and args.version and args.out):
+        ap.error("--binary, --version and --out are required")
 
     info = elf_requirements(args.binary)
     tag = platform_tag(info)

@@ -36,12 +36,7 @@ command -v python3 >/dev/null || die "python3 is required"
 command -v npm >/dev/null || die "npm is required"
 
 # The workspace version: [workspace.package] version in Cargo.toml.
-VERSION="$(python3 - <<'EOF'
-import tomllib
-with open("Cargo.toml", "rb") as f:
-    print(tomllib.load(f)["workspace"]["package"]["version"])
-EOF
-)"
+VERSION="$(python3 packaging/build_wheels.py --print-version)"
 [[ -n "$VERSION" ]] || die "no version in Cargo.toml"
 log "version $VERSION"
 

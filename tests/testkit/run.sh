@@ -45,7 +45,7 @@ else
 fi
 T_PKG_END=$(now)
 DIST="$REPO_ROOT/dist"
-VERSION="$(cd "$REPO_ROOT" && "$PYTHON" -c 'import tomllib; print(tomllib.load(open("Cargo.toml","rb"))["workspace"]["package"]["version"])')"
+VERSION="$("$PYTHON" "$REPO_ROOT/packaging/build_wheels.py" --print-version)"
 SERVER_WHL="$(ls "$DIST"/rampart_server-"$VERSION"-py3-none-manylinux_*_x86_64.whl)"
 PLUGIN_WHL="$DIST/pytest_rampart-$VERSION-py3-none-any.whl"
 TGZ="$DIST/rampart-server-$VERSION.tgz"
