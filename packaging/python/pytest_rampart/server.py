@@ -233,7 +233,7 @@ class RampartServer:
         t0 = time.monotonic()
         self._proc = subprocess.Popen(
             self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            stderr=subprocess.STDOUT, env=env,
         )
         deadline = t0 + self.start_timeout
         health = f"{self.url}/healthz"
