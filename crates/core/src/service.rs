@@ -124,6 +124,12 @@ impl Rampart {
         self.clock.now_nanos()
     }
 
+    /// Current Unix time on the wall clock: what rotation leases are
+    /// measured against (they bound real work), whatever the test clock says.
+    pub fn wall_now(&self) -> i64 {
+        self.wall.now()
+    }
+
     /// Current Unix time in nanoseconds on the wall clock: what a request's
     /// signature timestamp is checked against, whatever the test clock says.
     pub fn wall_now_nanos(&self) -> i128 {
