@@ -81,7 +81,7 @@ def elf_requirements(path: Path) -> dict:
 
     needed = []
     versions: dict = {}
-    for sh_type, off, size, link, entsize in sections:
+    for sh_type, off, size, link, _entsize in sections:
         if sh_type == 6:  # SHT_DYNAMIC
             for j in range(size // 16):
                 tag, val = struct.unpack_from("<qQ", data, off + j * 16)
@@ -236,12 +236,14 @@ def workspace_version(cargo_toml: Path = HERE.parent / "Cargo.toml") -> str:
     try:
         import tomllib  # Python 3.11+
     except ImportError:  # pragma: no cover
-        m = re.search(r'^\[workspace\.package\]\s*$(.*?)^\[', text + "\n[", re.M | re.S)
-        v = m and re.search(r'^version\s*=\s*"([^"]+)"', m.group(1), re.M)
-        if not v:
-            raise SystemExit(f"no [workspace.package] version in {cargo_toml}")
-        return v.group(1)
-    return tomllib.loads(text)["workspace"]["package"]["version"]
+        tomllib = None
+    if tomllib is not None:
+        return tomllib.loads(text)["workspace"]["package"]["version"]
+    m = re.search(r'^\[workspace\.package\]\s*$(.*?)^\[', text + "\n[", re.M | re.S)
+    v = m and re.search(r'^version\s*=\s*"([^"]+)"', m.group(1), re.M)
+    if not v:
+        raise SystemExit(f"no [workspace.package] version in {cargo_toml}")
+    return v.group(1)
 
 
 def main() -> int:

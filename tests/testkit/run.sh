@@ -85,7 +85,7 @@ T_NPM_END=$(now)
 NPM_SECS=$(secs "$T_NPM" "$T_NPM_END")
 NODE_BIN="$WORK/node/node_modules/rampart-server/bin/rampart"
 [[ -x "$NODE_BIN" ]] || { log "$NODE_BIN is not executable after npm install"; exit 1; }
-log "npm install: ${NPM_SECS} s; $(ls -l "$NODE_BIN" | awk '{print $1}') node_modules/rampart-server/bin/rampart"
+log "npm install: ${NPM_SECS} s; $(stat -c %A "$NODE_BIN") node_modules/rampart-server/bin/rampart"
 "$WORK/node/node_modules/.bin/rampart" --version </dev/null >/dev/null
 
 # ------------------------------------------------------------------ examples

@@ -215,7 +215,7 @@ class RampartServer:
         self.data_dir.mkdir(mode=0o700)
         self.log_path = self._tmp / "rampart.log"
         last = ""
-        for attempt in range(5):
+        for _attempt in range(5):
             self.port = _free_port()
             ok, last = self._spawn_and_wait()
             if ok:
