@@ -26,6 +26,17 @@ export interface RampartClock {
   [key: string]: unknown;
 }
 
+/** What one advance() ran on the way. */
+export interface RampartRan {
+  Rotations: number;
+  GracePeriodsEnded: number;
+  FailedRotations: number;
+  DeletedSecrets: number;
+  DeletedKeys: number;
+  RotatedKeys: number;
+  [key: string]: unknown;
+}
+
 export interface Rampart {
   /** `127.0.0.1:<port>`, as the SDKs take it. */
   endpoint: string;
@@ -45,11 +56,13 @@ export interface Rampart {
   startupMs: number;
   clock(): Promise<RampartClock>;
   /** Move the server's clock forward (`'7d'`, `'6h'`, or seconds); due rotations run before it resolves. */
-  advance(duration: string | number): Promise<unknown>;
+  advance(duration: string | number): Promise<RampartClock & { Ran: RampartRan }>;
   /** A fresh account with the same root AccessKey; clock offset back to 0. */
-  reset(): Promise<unknown>;
-  snapshot(name: string): Promise<unknown>;
-  restore(name: string): Promise<unknown>;
+  reset(): Promise<RampartClock & { Seeded: boolean; Milliseconds: number }>;
+  /** Save the whole state (clock included) under `name` (kept in the server's memory). */
+  snapshot(name: string): Promise<{ Name: string; OffsetSeconds: number; Milliseconds: number }>;
+  /** Go back to snapshot(name); rejects with SnapshotNotFound if there is none. */
+  restore(name: string): Promise<RampartClock & { Name: string; Milliseconds: number }>;
   /** The AccessKeys --seed created (data-dir/seed-credentials.json), or {}. */
   seedCredentials(): { Users?: Record<string, { AccessKeyId: string; AccessKeySecret: string }> };
   logTail(lines?: number): string;
