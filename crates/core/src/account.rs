@@ -167,6 +167,7 @@ impl Rampart {
         Ok(Self {
             store,
             keyring,
+            wall: clock.clone(),
             clock,
             settings,
             costly,

@@ -63,6 +63,15 @@ impl<V> std::fmt::Debug for GenCache<V> {
     }
 }
 
+impl<V> GenCache<V> {
+    /// Drops every entry.
+    pub(crate) fn clear(&self) {
+        let mut s = self.state.write().unwrap_or_else(|e| e.into_inner());
+        s.entries.clear();
+        s.weight = 0;
+    }
+}
+
 impl<V: Clone> GenCache<V> {
     /// The value for `key` read under `generation` (the store's, taken
     /// before calling), or `load`'s result, kept if no write came between.
@@ -160,6 +169,18 @@ const SECRET_CACHE_ENTRIES: usize = 4096;
 /// Most bytes the caches of secrets' and keys' resource policies and tags
 /// hold each (a parsed policy is counted at three times its text).
 const AUTH_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+impl Reads {
+    /// Drops every cached read.
+    pub(crate) fn clear(&self) {
+        self.access_keys.clear();
+        self.keys.clear();
+        self.policies.clear();
+        self.secret_versions.clear();
+        self.secret_auth.clear();
+        self.key_auth.clear();
+    }
+}
 
 impl Default for Reads {
     fn default() -> Self {

@@ -66,3 +66,57 @@ impl Clock for ManualClock {
         i128::from(self.0.load(Ordering::SeqCst))
     }
 }
+
+/// The test mode's clock: the wall clock plus an offset in whole seconds
+/// that only moves forward (`rampart serve --test-mode`). Time keeps running
+/// between advances.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset: AtomicI64,
+}
+
+impl OffsetClock {
+    /// A clock `offset` seconds ahead of the wall clock.
+    pub fn new(offset: i64) -> Self {
+        Self {
+            offset: AtomicI64::new(offset.max(0)),
+        }
+    }
+
+    /// Seconds ahead of the wall clock.
+    pub fn offset(&self) -> i64 {
+        self.offset.load(Ordering::SeqCst)
+    }
+
+    /// Sets the offset (negative values count as 0).
+    pub fn set_offset(&self, secs: i64) {
+        self.offset.store(secs.max(0), Ordering::SeqCst);
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> i64 {
+        SystemClock.now().saturating_add(self.offset())
+    }
+
+    fn now_nanos(&self) -> i128 {
+        SystemClock.now_nanos() + i128::from(self.offset()) * NANOS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_clock_runs_ahead_of_the_wall_clock() {
+        let c = OffsetClock::new(3600);
+        let wall = SystemClock.now();
+        let now = c.now();
+        assert!((now - wall - 3600).abs() <= 1, "{now} vs {wall}");
+        c.set_offset(-5);
+        assert_eq!(c.offset(), 0);
+        let n = c.now_nanos();
+        assert!((n - SystemClock.now_nanos()).abs() < NANOS);
+    }
+}

@@ -24,7 +24,7 @@ pub mod sso;
 pub mod sts;
 pub mod time;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use error::{echo, ApiError, INTERNAL_ERRORS};
 pub use principal::Principal;
 pub use service::{Limits, Rampart, Settings};

@@ -71,6 +71,10 @@ pub struct Rampart {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) keyring: Keyring,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The real time, for what must not follow a test clock: the request
+    /// signature's time window and nonces (the same clock as `clock`
+    /// outside test mode).
+    pub(crate) wall: Arc<dyn Clock>,
     pub(crate) settings: Settings,
     pub(crate) account_id: String,
     pub(crate) policy_cache: Arc<crate::authz::PolicyCache>,
@@ -78,7 +82,7 @@ pub struct Rampart {
     pub(crate) reads: Arc<crate::cache::Reads>,
     pub(crate) login_guard: Arc<crate::console::LoginGuard>,
     pub(crate) audit: Arc<crate::audit::AuditSink>,
-    pub(crate) default_key_id: Arc<std::sync::OnceLock<String>>,
+    pub(crate) default_key_id: Arc<std::sync::RwLock<Option<String>>>,
     pub(crate) costly: Arc<crate::costly::CostlyPool>,
     /// Verifies OIDC tokens (and caches issuers' keys).
     pub(crate) oidc_verifier: rampart_federation::oidc::Verifier,
@@ -120,6 +124,37 @@ impl Rampart {
     /// Current Unix time in nanoseconds (the exact instant).
     pub fn now_nanos(&self) -> i128 {
         self.clock.now_nanos()
+    }
+
+    /// Current Unix time on the wall clock: what rotation leases are
+    /// measured against (they bound real work), whatever the test clock says.
+    pub fn wall_now(&self) -> i64 {
+        self.wall.now()
+    }
+
+    /// Current Unix time in nanoseconds on the wall clock: what a request's
+    /// signature timestamp is checked against, whatever the test clock says.
+    pub fn wall_now_nanos(&self) -> i128 {
+        self.wall.now_nanos()
+    }
+
+    /// The same domain with `wall` as its wall clock (see
+    /// [`Self::wall_now_nanos`]); by default the wall clock is the clock.
+    pub fn with_wall_clock(mut self, wall: Arc<dyn Clock>) -> Self {
+        self.wall = wall;
+        self
+    }
+
+    /// Forgets what was kept in memory from the store's contents (the
+    /// default KMS key, unsealed key material, cached reads), after the
+    /// store was emptied or replaced under the domain.
+    pub fn forget_cached_state(&self) {
+        *self
+            .default_key_id
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+        self.materials.clear();
+        self.reads.clear();
     }
 
     /// The underlying store.

@@ -83,6 +83,34 @@ pub fn authenticate(
     }
 }
 
+/// Authenticates a request to the test mode's control API (`/_rampart/…`):
+/// signed with V3 (`ACS3-HMAC-SHA256` or `ACS3-HMAC-SM3`) as any API
+/// request, its `x-acs-action` and `x-acs-version` signed but not looked
+/// up (any values), its timestamp and nonce checked on the wall clock.
+/// Returns the principal that signed it.
+pub fn authenticate_control(rampart: &Rampart, req: &RpcRequest) -> Result<Principal, ApiError> {
+    let header = req
+        .header("authorization")
+        .filter(|h| h.starts_with("ACS3-"))
+        .ok_or_else(|| {
+            incomplete("sign the request with an `Authorization: ACS3-HMAC-SHA256 …` header (V3).")
+        })?;
+    let d = Decoded {
+        product: crate::Product::Ram,
+        action: String::new(),
+        params: crate::Params::from_pairs(req.pairs()),
+        format: crate::Format::Json,
+    };
+    let now = Now::read(rampart);
+    let (key, check) = verify_v3(rampart, req, &d, header, now)?;
+    match check {
+        NonceCheck::Ready(verdict) => settle(verdict)?,
+        pending => settle(pending.wait())?,
+    }
+    rampart.note_key_use(&KeyUse::of(&key));
+    Ok(key.principal)
+}
+
 /// A nonce whose verdict is still being written, and what to record once
 /// it says the request is fresh.
 #[derive(Debug)]
@@ -110,8 +138,10 @@ struct Now {
 }
 
 impl Now {
+    /// The wall clock: SDKs sign with the real time, which a test clock
+    /// ahead of it must not refuse.
     fn read(rampart: &Rampart) -> Self {
-        let nanos = rampart.now_nanos();
+        let nanos = rampart.wall_now_nanos();
         Self {
             secs: i64::try_from(nanos.div_euclid(1_000_000_000)).unwrap_or(i64::MAX),
             nanos,

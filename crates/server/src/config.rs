@@ -90,6 +90,16 @@ pub struct ServeArgs {
           default_missing_value = "true", value_name = "BOOL",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure_http: Option<bool>,
+    /// Test mode: a test clock and the control API under `/_rampart/` (docs/test-mode.md);
+    /// a loopback --listen address only. Never for production.
+    #[arg(long, env = "RAMPART_TEST_MODE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_name = "BOOL",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub test_mode: Option<bool>,
+    /// A YAML or JSON file of users, groups, policies, roles, keys and secrets created at start
+    /// when missing (docs/test-mode.md).
+    #[arg(long, env = "RAMPART_SEED", value_name = "FILE")]
+    pub seed: Option<PathBuf>,
     /// A TOML file with any of the keys above (`listen = "…"`, `data-dir = "…"`).
     #[arg(long, env = "RAMPART_CONFIG")]
     pub config: Option<PathBuf>,
@@ -150,6 +160,8 @@ struct FileConfig {
     tls_auto: Option<bool>,
     tls_hosts: Option<HostList>,
     insecure_http: Option<bool>,
+    test_mode: Option<bool>,
+    seed: Option<PathBuf>,
 }
 
 /// `tls-hosts` in the TOML file: `"a,b"` or `["a", "b"]`.
@@ -230,6 +242,10 @@ pub struct Config {
     pub tls: Option<TlsSource>,
     /// Plain HTTP allowed on a non-loopback address.
     pub insecure_http: bool,
+    /// The test clock and the control API (`--test-mode`).
+    pub test_mode: bool,
+    /// The seed file (`--seed`).
+    pub seed: Option<PathBuf>,
 }
 
 /// What one client may hold of the HTTP server: time and connections.
@@ -450,7 +466,22 @@ impl Config {
             http,
             tls,
             insecure_http,
+            test_mode: a.test_mode.or(f.test_mode).unwrap_or(false),
+            seed: a.seed.or(f.seed),
         })
+    }
+
+    /// Test mode moves time and empties the account on request: only on a
+    /// loopback address.
+    pub fn check_test_mode(&self) -> anyhow::Result<()> {
+        if !self.test_mode || is_loopback(self.listen.ip()) {
+            return Ok(());
+        }
+        bail!(
+            "refusing --test-mode on {}, which is not a loopback address: test mode lets a caller move \
+             the clock and empty the account; listen on 127.0.0.1 or [::1]",
+            self.listen
+        )
     }
 
     /// The safe default: plain HTTP only on a loopback address, unless

@@ -40,7 +40,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Router;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -104,13 +104,50 @@ struct AppState {
     /// async worker instead of handing them to the blocking pool. A network
     /// database (PostgreSQL) goes through the blocking pool.
     inline: bool,
+    /// Test mode's control API (`--test-mode`), or none.
+    test: Option<Arc<crate::testmode::TestMode>>,
 }
 
 /// Runs the server until SIGINT/SIGTERM, then drains in-flight requests.
 pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    // The seed is read and checked before anything is opened.
+    let seed = match &cfg.seed {
+        Some(path) => Some(crate::seed::Seed::load(path)?),
+        None => None,
+    };
     let setup_cfg = cfg.clone();
-    let (rampart, _fresh) =
-        tokio::task::spawn_blocking(move || crate::setup::open(&setup_cfg)).await??;
+    let opened = tokio::task::spawn_blocking(move || crate::setup::open(&setup_cfg)).await??;
+    let rampart = opened.rampart;
+    let _fresh = opened.fresh;
+    if let Some(seed) = &seed {
+        let (r, s, dir) = (rampart.clone(), seed.clone(), cfg.data_dir.clone());
+        let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let applied = s.apply(&r)?;
+            crate::seed::write_credentials(&dir, &applied)?;
+            Ok(applied)
+        })
+        .await??;
+        tracing::info!(file = %cfg.seed.as_deref().unwrap_or(std::path::Path::new("")).display(), created = applied.created, "seed applied");
+    }
+    let jobs = Arc::new(std::sync::Mutex::new(()));
+    let test = match opened.test_clock {
+        Some(clock) => {
+            let t = crate::testmode::TestMode::new(
+                rampart.clone(),
+                clock,
+                opened.embedded.clone(),
+                seed.clone(),
+                &cfg.data_dir,
+                jobs.clone(),
+            )?;
+            if _fresh.is_some() {
+                t.keep_baseline()?;
+            }
+            tracing::warn!(token_file = %cfg.data_dir.join(crate::testmode::TOKEN_FILE).display(), "TEST MODE: the clock can be moved and the account emptied through /_rampart/; never use this server for real secrets");
+            Some(Arc::new(t))
+        }
+        None => None,
+    };
     if _fresh.is_none() {
         let path = cfg.data_dir.join(crate::setup::CREDENTIALS_FILE);
         if path.exists() {
@@ -138,7 +175,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
     let metrics = Arc::new(Metrics::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = crate::workers::spawn(rampart.clone(), metrics.clone(), stop_rx.clone());
+    let workers = crate::workers::spawn(rampart.clone(), metrics.clone(), jobs, stop_rx.clone());
     let auditor = crate::workers::spawn_audit(
         rampart.clone(),
         metrics.clone(),
@@ -151,6 +188,7 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         // MySQL's driver waits on the calling thread: its requests run on
         // blocking threads.
         inline: !matches!(cfg.database, crate::config::Database::Mysql(_)),
+        test,
     };
     let limits = fit_open_files(cfg.http);
     let tls_cfg = cfg.clone();
@@ -834,8 +872,32 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .nest_service("/console", crate::console::router(state.gateway.clone()))
+        .route("/_rampart", any(control))
+        .route("/_rampart/", any(control))
+        .route("/_rampart/{*rest}", any(control))
         .fallback(rpc)
         .with_state(state)
+}
+
+/// `/_rampart/…`: test mode's control API, or 404 without test mode.
+async fn control(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    crate::testmode::handle(
+        state.test.clone(),
+        state.gateway.clone(),
+        method,
+        uri,
+        headers,
+        body,
+        Some(peer.ip().to_string()),
+    )
+    .await
 }
 
 async fn healthz() -> &'static str {

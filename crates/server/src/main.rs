@@ -6,7 +6,9 @@ mod console;
 mod http;
 mod metrics;
 mod respond;
+mod seed;
 mod setup;
+mod testmode;
 mod tls;
 mod workers;
 
@@ -75,7 +77,10 @@ fn main() -> ExitCode {
         }
     };
     if serve {
-        if let Err(e) = cfg.check_plain_listen() {
+        if let Err(e) = cfg
+            .check_plain_listen()
+            .and_then(|()| cfg.check_test_mode())
+        {
             eprintln!("rampart: {e:#}");
             return ExitCode::from(2);
         }

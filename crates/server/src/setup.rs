@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use rampart_core::account::{initialize, RootCredentials};
-use rampart_core::{Rampart, Settings, SystemClock};
+use rampart_core::{OffsetClock, Rampart, Settings, SystemClock};
 use rampart_crypto::MasterKey;
 use rampart_store::{SqliteStore, Store};
 
@@ -47,7 +47,10 @@ pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+/// The store, and the same store as the embedded one when it is.
+type Opened = (Arc<dyn Store>, Option<Arc<SqliteStore>>);
+
+fn open_store(cfg: &Config) -> anyhow::Result<Opened> {
     private_dir(&cfg.data_dir)?;
     match &cfg.database {
         Database::Sqlite(path) => {
@@ -56,20 +59,22 @@ fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
                     private_dir(parent)?;
                 }
             }
-            let store = SqliteStore::open_exclusive(path)
-                .with_context(|| format!("cannot open SQLite database `{}`", path.display()))?;
-            Ok(Arc::new(store))
+            let store =
+                Arc::new(SqliteStore::open_exclusive(path).with_context(|| {
+                    format!("cannot open SQLite database `{}`", path.display())
+                })?);
+            Ok((store.clone(), Some(store)))
         }
         Database::Postgres(url) => {
             // The URL may hold a password: name only what is safe to log.
             let store = rampart_store::PostgresStore::open_with(url, cfg.db_pool_size)
                 .context("cannot open the configured PostgreSQL database")?;
-            Ok(Arc::new(store))
+            Ok((Arc::new(store), None))
         }
         Database::Mysql(url) => {
             let store = rampart_store::MysqlStore::open_with(url, cfg.db_pool_size)
                 .context("cannot open the configured MySQL database")?;
-            Ok(Arc::new(store))
+            Ok((Arc::new(store), None))
         }
     }
 }
@@ -112,10 +117,22 @@ fn write_credentials(mut f: fs::File, creds: &RootCredentials) -> anyhow::Result
     Ok(())
 }
 
+/// What [`open`] opened.
+pub struct Open {
+    /// The domain.
+    pub rampart: Rampart,
+    /// The new credentials, on first start.
+    pub fresh: Option<RootCredentials>,
+    /// The embedded store (test mode's reset and snapshots need it).
+    pub embedded: Option<Arc<SqliteStore>>,
+    /// The test clock (`--test-mode` only).
+    pub test_clock: Option<Arc<OffsetClock>>,
+}
+
 /// Opens everything; initializes an empty store. Returns the domain and, on
 /// first start, the new credentials.
-pub fn open(cfg: &Config) -> anyhow::Result<(Rampart, Option<RootCredentials>)> {
-    let store = open_store(cfg)?;
+pub fn open(cfg: &Config) -> anyhow::Result<Open> {
+    let (store, embedded) = open_store(cfg)?;
     let initialized = store.account()?.is_some();
     let key = master_key(cfg, initialized)?;
     let keyring = key.keyring();
@@ -154,8 +171,28 @@ pub fn open(cfg: &Config) -> anyhow::Result<(Rampart, Option<RootCredentials>)> 
         },
         ..Settings::default()
     };
-    let rampart = Rampart::open(store, keyring, Arc::new(SystemClock), settings)?;
-    Ok((rampart, fresh))
+    if !cfg.test_mode {
+        let rampart = Rampart::open(store, keyring, Arc::new(SystemClock), settings)?;
+        return Ok(Open {
+            rampart,
+            fresh,
+            embedded,
+            test_clock: None,
+        });
+    }
+    // Test mode: the domain's time is the test clock, kept ahead of the
+    // wall clock by the offset saved in the store; signatures stay on the
+    // wall clock.
+    let offset = crate::testmode::saved_offset(store.as_ref())?;
+    let clock = Arc::new(OffsetClock::new(offset));
+    let rampart = Rampart::open(store, keyring, clock.clone(), settings)?
+        .with_wall_clock(Arc::new(SystemClock));
+    Ok(Open {
+        rampart,
+        fresh,
+        embedded,
+        test_clock: Some(clock),
+    })
 }
 
 /// Lowers the calling thread's scheduling priority (nice 10): the threads
@@ -169,7 +206,7 @@ fn lower_priority() {
 
 /// `rampart init`: initialize and print the credentials, or refuse.
 pub fn init_command(cfg: &Config) -> anyhow::Result<()> {
-    let store = open_store(cfg)?;
+    let (store, embedded) = open_store(cfg)?;
     if let Some(acct) = store.account()? {
         bail!(
             "the store is already initialized (account {}); its credentials are in `{}`",
@@ -178,7 +215,8 @@ pub fn init_command(cfg: &Config) -> anyhow::Result<()> {
         );
     }
     drop(store);
-    let (_, creds) = open(cfg)?;
+    drop(embedded);
+    let creds = open(cfg)?.fresh;
     let creds = creds.context("the store was initialized concurrently")?;
     println!("{}", serde_json::to_string_pretty(&creds)?);
     Ok(())

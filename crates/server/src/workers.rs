@@ -12,10 +12,12 @@ use crate::metrics::Metrics;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Starts the workers; they stop when `stop` turns true.
+/// Starts the workers; they stop when `stop` turns true. Each pass holds
+/// `jobs` (test mode's control actions take it too).
 pub fn spawn(
     rampart: Rampart,
     metrics: Arc<Metrics>,
+    jobs: Arc<std::sync::Mutex<()>>,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let owner = format!("rampart-{}-{}", std::process::id(), uuid::Uuid::new_v4());
@@ -38,7 +40,9 @@ pub fn spawn(
             let sweep = n % 10 == 1;
             let m = metrics.clone();
             let tick_at = std::time::Instant::now();
+            let jobs = jobs.clone();
             let pass = tokio::task::spawn_blocking(move || -> Result<(), String> {
+                let _jobs = jobs.lock().unwrap_or_else(|e| e.into_inner());
                 let (rotated, finished, failed) =
                     r.run_due_rotations(&o, 200).map_err(|e| e.to_string())?;
                 let lag = i64::try_from(tick_at.elapsed().as_millis()).unwrap_or(i64::MAX);

@@ -312,15 +312,19 @@ pub trait RotationStore {
     /// Leases up to `limit` RAM and database secrets that have work due at
     /// `now` (a rotation, a retry, a previous key to delete, or a pending
     /// version whose rotation was interrupted) to `owner` until
-    /// `lease_until`; returns their names.
+    /// `lease_until`, unless another owner's lease lasts past `lease_now`
+    /// (leases run on the wall clock, `now` may be a test clock's);
+    /// returns their names.
     fn claim_due_rotations(
         &self,
         now: i64,
+        lease_now: i64,
         owner: &str,
         lease_until: i64,
         limit: u32,
     ) -> StoreResult<Vec<String>>;
-    /// Leases one secret (immediate rotation); `false` if another owner holds it.
+    /// Leases one secret (immediate rotation); `false` if another owner
+    /// holds it past `now` (the wall clock).
     fn claim_rotation(
         &self,
         name: &str,

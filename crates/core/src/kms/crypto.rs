@@ -21,6 +21,14 @@ pub struct MaterialCache {
     pub(super) asym: RwLock<HashMap<(String, String), Arc<AsymKey>>>,
 }
 
+impl MaterialCache {
+    /// Drops every unsealed key.
+    pub fn clear(&self) {
+        self.map.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.asym.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
 impl std::fmt::Debug for MaterialCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MaterialCache([REDACTED])")

@@ -856,10 +856,9 @@ impl Rampart {
             &reserved,
         )?;
         let owner = format!("api-{}", uuid::Uuid::new_v4());
-        let now = self.now();
         let claimed = self
             .store
-            .claim_rotation(&name, now, &owner, now + LEASE_SECS)
+            .claim_rotation(&name, self.wall_now(), &owner, self.wall_now() + LEASE_SECS)
             .map_err(store_err)?;
         if claimed {
             let done = self.finish_pending(&row, ext, instance, &owner);
@@ -958,10 +957,14 @@ impl Rampart {
         let current = self.stage_account(name, "ACSCurrent")?;
         self.as_instance_admin(ext)?;
         let rotated = current.is_some();
-        let now = self.now();
         if !self
             .store
-            .claim_rotation(name, now, owner, now + DB_LEASE_SECS)
+            .claim_rotation(
+                name,
+                self.wall_now(),
+                owner,
+                self.wall_now() + DB_LEASE_SECS,
+            )
             .map_err(store_err)?
         {
             return Err(lease_lost(StoreError::Conflict(
@@ -1141,10 +1144,14 @@ impl Rampart {
             return Ok(done(version_id.to_string()));
         }
         let owner = format!("api-{}", uuid::Uuid::new_v4());
-        let now = self.now();
         if !self
             .store
-            .claim_rotation(&row.secret_name, now, &owner, now + LEASE_SECS)
+            .claim_rotation(
+                &row.secret_name,
+                self.wall_now(),
+                &owner,
+                self.wall_now() + LEASE_SECS,
+            )
             .map_err(store_err)?
         {
             return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,

@@ -431,10 +431,14 @@ impl Rampart {
             });
         }
         let owner = format!("api-{}", uuid::Uuid::new_v4());
-        let now = self.now();
         if !self
             .store
-            .claim_rotation(&row.secret_name, now, &owner, now + LEASE_SECS)
+            .claim_rotation(
+                &row.secret_name,
+                self.wall_now(),
+                &owner,
+                self.wall_now() + LEASE_SECS,
+            )
             .map_err(store_err)?
         {
             return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,
@@ -512,10 +516,13 @@ impl Rampart {
     ) -> Result<(usize, usize, usize), ApiError> {
         let (mut rotated, mut finished, mut failed) = (0, 0, 0);
         loop {
+            // Work is due by the domain's clock; leases bound real work and
+            // run on the wall clock.
             let now = self.now();
+            let wall = self.wall_now();
             let names = self
                 .store
-                .claim_due_rotations(now, owner, now + LEASE_SECS, batch)
+                .claim_due_rotations(now, wall, owner, wall + LEASE_SECS, batch)
                 .map_err(store_err)?;
             if names.is_empty() {
                 break;

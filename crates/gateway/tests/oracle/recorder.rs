@@ -744,12 +744,13 @@ impl RotationStore for Recorder {
     fn claim_due_rotations(
         &self,
         now: i64,
+        lease_now: i64,
         owner: &str,
         lease_until: i64,
         limit: u32,
     ) -> StoreResult<Vec<String>> {
         self.inner
-            .claim_due_rotations(now, owner, lease_until, limit)
+            .claim_due_rotations(now, lease_now, owner, lease_until, limit)
     }
     fn claim_rotation(&self, name: &str, now: i64, owner: &str, until: i64) -> StoreResult<bool> {
         self.secret(name, "claim_rotation");

@@ -90,7 +90,7 @@ static CLAIM_DUE: Stmt = Stmt::new(|d| {
         .cond_where(
             Cond::any()
                 .add(Expr::col("lease_until").is_null())
-                .add(Expr::col("lease_until").lt(p(0)))
+                .add(Expr::col("lease_until").lt(p(3)))
                 .add(Expr::col("lease_owner").eq(p(1))),
         )
         .cond_where(
@@ -269,12 +269,16 @@ impl<B: Backend> RotationStore for B {
     fn claim_due_rotations(
         &self,
         now: i64,
+        lease_now: i64,
         owner: &str,
         lease_until: i64,
         limit: u32,
     ) -> StoreResult<Vec<String>> {
         self.transaction(Mode::Write, |tx| {
-            let names = texts(tx.query(&CLAIM_DUE, &[now.into(), owner.into(), limit.into()])?)?;
+            let names = texts(tx.query(
+                &CLAIM_DUE,
+                &[now.into(), owner.into(), limit.into(), lease_now.into()],
+            )?)?;
             for n in &names {
                 tx.execute(&SET_LEASE, &[n.into(), owner.into(), lease_until.into()])?;
             }

@@ -39,6 +39,9 @@ pub struct SqliteStore {
     /// The lock on `<database>.lock` held by [`SqliteStore::open_exclusive`]
     /// (released when the store is dropped or the process dies).
     exclusive: Option<std::fs::File>,
+    /// Copies of the whole database kept in memory by name
+    /// ([`SqliteStore::snapshot`]).
+    snapshots: Mutex<std::collections::HashMap<String, Connection>>,
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
@@ -146,6 +149,7 @@ impl SqliteStore {
             nonces: Mutex::new(NonceWindow::default()),
             generation: AtomicU64::new(0),
             exclusive: None,
+            snapshots: Mutex::default(),
         })
     }
 
@@ -194,6 +198,80 @@ impl SqliteStore {
             return Err(e);
         }
         restrict_database(target)
+    }
+
+    /// Empties the account back to a fresh one, in one transaction: every
+    /// row of every table goes but the account's, its root AccessKeys and
+    /// the schema's bookkeeping (the secrets' counter follows its table).
+    /// Cached reads are stale afterwards (the generation moves).
+    pub fn reset_account(&self) -> StoreResult<()> {
+        let out = self.write(true, |tx| {
+            tx.pragma_update(None, "defer_foreign_keys", "ON")
+                .map_err(backend)?;
+            let tables: Vec<String> = {
+                let mut stmt = tx
+                    .prepare(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' \
+                         AND name NOT LIKE 'sqlite_%' \
+                         AND name NOT IN ('schema_migrations', 'account', 'counters', 'access_keys')",
+                    )
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(backend)?;
+                rows.collect::<Result<_, _>>().map_err(backend)?
+            };
+            tx.execute("DELETE FROM access_keys WHERE user_id IS NOT NULL", [])
+                .map_err(backend)?;
+            for t in &tables {
+                tx.execute(&format!("DELETE FROM \"{}\"", t.replace('"', "\"\"")), [])
+                    .map_err(backend)?;
+            }
+            Ok(())
+        });
+        self.generation.fetch_add(1, Ordering::Release);
+        out
+    }
+
+    /// Keeps a copy of the whole database in memory under `name` (replacing
+    /// one of that name), with SQLite's online backup.
+    pub fn snapshot(&self, name: &str) -> StoreResult<()> {
+        let mut copy = Connection::open_in_memory().map_err(backend)?;
+        {
+            let src = self.writer.lock();
+            let backup = rusqlite::backup::Backup::new(&src, &mut copy).map_err(backend)?;
+            backup
+                .run_to_completion(i32::MAX, Duration::ZERO, None)
+                .map_err(backend)?;
+        }
+        self.snapshots.lock().insert(name.to_string(), copy);
+        Ok(())
+    }
+
+    /// Puts the copy kept under `name` back in place of the whole
+    /// database; `Ok(false)` if there is none. Cached reads are stale
+    /// afterwards (the generation moves); the replay window stays.
+    pub fn restore(&self, name: &str) -> StoreResult<bool> {
+        let snapshots = self.snapshots.lock();
+        let Some(copy) = snapshots.get(name) else {
+            return Ok(false);
+        };
+        let out = (|| {
+            let mut dst = self.writer.lock();
+            let backup = rusqlite::backup::Backup::new(copy, &mut dst).map_err(backend)?;
+            backup
+                .run_to_completion(i32::MAX, Duration::ZERO, None)
+                .map_err(backend)
+        })();
+        self.generation.fetch_add(1, Ordering::Release);
+        out.map(|()| true)
+    }
+
+    /// The names of the snapshots kept, sorted.
+    pub fn snapshot_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.snapshots.lock().keys().cloned().collect();
+        names.sort();
+        names
     }
 
     /// Runs `f` in one read transaction on a reader connection: every

@@ -1015,12 +1015,24 @@ pub fn rotation_leases_and_commits(s: &dyn Store) {
     s.create_secret(&meta, &secret_version("v0"), &[], 10)
         .unwrap();
     // Nothing due yet; then due; a lease keeps another owner out.
-    assert!(s.claim_due_rotations(49, "a", 200, 10).unwrap().is_empty());
+    assert!(s
+        .claim_due_rotations(49, 49, "a", 200, 10)
+        .unwrap()
+        .is_empty());
     assert_eq!(
-        s.claim_due_rotations(50, "a", 200, 10).unwrap(),
+        s.claim_due_rotations(50, 50, "a", 200, 10).unwrap(),
         ["acs/ram/user/ru"]
     );
-    assert!(s.claim_due_rotations(60, "b", 300, 10).unwrap().is_empty());
+    assert!(s
+        .claim_due_rotations(60, 60, "b", 300, 10)
+        .unwrap()
+        .is_empty());
+    // Leases are measured on their own clock: work due long after (a test
+    // clock ahead) does not end a lease the wall clock still runs.
+    assert!(s
+        .claim_due_rotations(100_000, 60, "b", 300, 10)
+        .unwrap()
+        .is_empty());
     assert!(!s.claim_rotation("acs/ram/user/ru", 60, "b", 300).unwrap());
     // A lost lease fences the commit out.
     let new_key = AccessKeyRow {
@@ -1195,14 +1207,20 @@ pub fn database_secret_pending_versions(s: &dyn Store) {
         .unwrap();
     assert_eq!(prev.version.version_id, "v0");
     // Pending work is due at once, whatever the schedule says.
-    assert_eq!(s.claim_due_rotations(5, "a", 20, 10).unwrap(), [name]);
-    assert!(s.claim_due_rotations(6, "b", 30, 10).unwrap().is_empty());
+    assert_eq!(s.claim_due_rotations(5, 5, "a", 20, 10).unwrap(), [name]);
+    assert!(s.claim_due_rotations(6, 6, "b", 30, 10).unwrap().is_empty());
     assert!(matches!(
         s.commit_pending(name, "b", 6, None, false),
         Err(StoreError::Conflict(Entity::Secret))
     ));
+    // The lease runs on its own clock (other secrets may be due by then).
+    let later = s.claim_due_rotations(5000, 19, "b", 40, 10).unwrap();
+    for other in &later {
+        s.release_rotation(other, "b").unwrap();
+    }
+    assert!(!later.iter().any(|n| n == name), "{later:?}");
     // The lease lapses; another owner finishes the creation.
-    assert_eq!(s.claim_due_rotations(21, "b", 40, 10).unwrap(), [name]);
+    assert_eq!(s.claim_due_rotations(21, 21, "b", 40, 10).unwrap(), [name]);
     s.commit_pending(name, "b", 21, None, false).unwrap();
     let row = s.get_secret(name).unwrap().unwrap();
     assert_eq!(row.pending_version_id, None);

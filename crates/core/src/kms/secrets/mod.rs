@@ -290,11 +290,19 @@ impl Rampart {
         match requested.filter(|s| !s.is_empty()) {
             Some(r) => Ok(self.usable_key(r)?.key_id),
             None => {
-                if let Some(id) = self.default_key_id.get() {
-                    return Ok(id.clone());
+                let known = self
+                    .default_key_id
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                if let Some(id) = known {
+                    return Ok(id);
                 }
                 let id = self.default_key()?.key_id;
-                let _ = self.default_key_id.set(id.clone());
+                *self
+                    .default_key_id
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(id.clone());
                 Ok(id)
             }
         }
