@@ -3,7 +3,8 @@
 # store conformance suite on SQLite, PostgreSQL and MariaDB/MySQL, the
 # crash-safety and replica tests on each, the three-node Galera test), the
 # official-SDK compatibility suite against a real `rampart serve`, and the web
-# console in headless Chromium, and a 60 s soak on two PostgreSQL replicas
+# console in headless Chromium, the test kit's packages installed as a user
+# installs them (tests/testkit/run.sh), and a 60 s soak on two PostgreSQL replicas
 # (`scripts/soak.sh`). Installs what it needs (a Python virtualenv
 # and npm packages under tests/, Debian's chromium, galera-4 and rsync if
 # missing). PostgreSQL must be reachable at RAMPART_TEST_POSTGRES_URL
@@ -67,3 +68,8 @@ RAMPART_BIN="$PWD/target/debug/rampart" bash tests/compat/run.sh
 
 step "web console in headless Chromium"
 RAMPART_BIN="$PWD/target/debug/rampart" bash tests/console/run.sh
+
+# The packages as a user installs them (scripts/package.sh builds the
+# release binary once), in a fresh virtualenv and Node folder.
+step "test kit: packages, pytest fixture, Node helper"
+bash tests/testkit/run.sh

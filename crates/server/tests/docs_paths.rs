@@ -14,10 +14,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Paths a document may name before they exist in this tree.
-const ALLOWED_MISSING: &[&str] = &[
-    // Written by the test-kit work ("Testing your code with Rampart").
-    "docs/testing.md",
-];
+const ALLOWED_MISSING: &[&str] = &[];
 
 /// The top-level directories whose paths are checked when written in text.
 const ROOTS: &[&str] = &["crates/", "scripts/", "tests/", "docs/"];
