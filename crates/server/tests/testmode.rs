@@ -732,3 +732,38 @@ fn seed_errors_name_the_file_and_the_line_or_the_entity() {
         "{err}"
     );
 }
+
+#[test]
+fn on_postgres_the_clock_and_reset_work_and_snapshots_are_refused() {
+    let Some(db) = harness::TestDb::create(harness::Shared::Postgres, "testmode") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let p = Proc::start(dir.path(), &["--test-mode", "--database", &url]);
+    let root = p.root();
+    let names = setup_ram_secrets(&p, &root, 1, "7d");
+    let (k0, _) = secret_keys(&p, &root, &names[0]);
+    let out = control(&p, "POST", "/_rampart/clock/advance?by=7d");
+    assert_eq!(out["Ran"]["Rotations"], 1, "{out}");
+    let (k1, _) = secret_keys(&p, &root, &names[0]);
+    assert_ne!(k1.id, k0.id);
+    assert!(caller_ok(&p, &k1));
+
+    let bearer = format!("Bearer {}", token(&p));
+    for path in ["/_rampart/snapshot", "/_rampart/restore?name=default"] {
+        let (st, body) = control_with(&p, "POST", path, &[("Authorization", &bearer)]);
+        assert_eq!(st, 400, "{path}: {body}");
+        assert_eq!(body["Code"], "Unsupported.Store");
+        assert!(body["Message"].as_str().unwrap().contains("embedded store"));
+    }
+
+    let out = control(&p, "POST", "/_rampart/reset");
+    assert_eq!(out["OffsetSeconds"], 0);
+    assert!(caller_ok(&p, &root));
+    let users = p.ok(&root, RAM, "ListUsers", &[]);
+    assert_eq!(users["Users"]["User"].as_array().unwrap().len(), 0);
+    assert_eq!(p.ok(&root, KMS, "ListSecrets", &[])["TotalCount"], 0);
+    let (st, _) = p.call(&root, RAM, "ListAccessKeys", &[("UserName", "app0")]);
+    assert_eq!(st, 404, "the user and its keys are gone");
+}
