@@ -127,11 +127,17 @@ impl TestMode {
         let step = i64::try_from(by.div_ceil(steps)).unwrap_or(i64::MAX);
         let mut ran = Ran::default();
         let mut at = start;
-        while at < target {
-            at = at.saturating_add(step).min(target);
-            self.clock.set_offset(at);
-            ran.add(self.run_due()?);
-        }
+        let stepped = (|| {
+            while at < target {
+                at = at.saturating_add(step).min(target);
+                self.clock.set_offset(at);
+                ran.add(self.run_due()?);
+            }
+            Ok(())
+        })();
+        // The clock ends where it was saved, whatever failed on the way.
+        self.clock.set_offset(target);
+        stepped?;
         let mut out = self.clock_view();
         out["Ran"] = serde_json::to_value(&ran).unwrap_or(Value::Null);
         Ok(out)
