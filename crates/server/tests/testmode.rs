@@ -767,3 +767,115 @@ fn on_postgres_the_clock_and_reset_work_and_snapshots_are_refused() {
     let (st, _) = p.call(&root, RAM, "ListAccessKeys", &[("UserName", "app0")]);
     assert_eq!(st, 404, "the user and its keys are gone");
 }
+
+#[test]
+fn sts_expiry_and_deletion_windows_follow_the_test_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = start_test_mode(dir.path());
+    let root = p.root();
+    let uid = p.root_account_id();
+    p.ok(&root, RAM, "CreateUser", &[("UserName", "u")]);
+    p.ok(
+        &root,
+        RAM,
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("UserName", "u"),
+        ],
+    );
+    let k = p.ok(&root, RAM, "CreateAccessKey", &[("UserName", "u")]);
+    let user = Creds {
+        id: k["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: k["AccessKey"]["AccessKeySecret"].as_str().unwrap().into(),
+    };
+    let trust = format!(
+        r#"{{"Statement":[{{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:root"]}}}}],"Version":"1"}}"#
+    );
+    p.ok(
+        &root,
+        RAM,
+        "CreateRole",
+        &[("RoleName", "r"), ("AssumeRolePolicyDocument", &trust)],
+    );
+    let s = p.ok(
+        &user,
+        STS,
+        "AssumeRole",
+        &[
+            ("RoleArn", &format!("acs:ram::{uid}:role/r")),
+            ("RoleSessionName", "first"),
+            ("DurationSeconds", "900"),
+        ],
+    );
+    let session = Creds {
+        id: s["Credentials"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: s["Credentials"]["AccessKeySecret"].as_str().unwrap().into(),
+    };
+    let token = s["Credentials"]["SecurityToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let who = |p: &Proc| {
+        p.call(
+            &session,
+            STS,
+            "GetCallerIdentity",
+            &[("SecurityToken", &token)],
+        )
+    };
+    assert_eq!(who(&p).0, 200);
+    control(&p, "POST", "/_rampart/clock/advance?by=10m");
+    assert_eq!(who(&p).0, 200, "still within its 15 minutes");
+    control(&p, "POST", "/_rampart/clock/advance?by=6m");
+    let (st, body) = who(&p);
+    assert!((400..500).contains(&st), "{st} {body}");
+    // A new session's Expiration is on the test clock.
+    let s = p.ok(
+        &user,
+        STS,
+        "AssumeRole",
+        &[
+            ("RoleArn", &format!("acs:ram::{uid}:role/r")),
+            ("RoleSessionName", "second"),
+            ("DurationSeconds", "900"),
+        ],
+    );
+    let now = control(&p, "GET", "/_rampart/clock")["NowUnix"]
+        .as_i64()
+        .unwrap();
+    let exp = s["Credentials"]["Expiration"].as_str().unwrap().to_string();
+    assert!(exp >= rampart_core::time::format(now + 890), "{exp}");
+
+    // A secret's recovery window ends by the test clock.
+    p.ok(
+        &root,
+        KMS,
+        "CreateSecret",
+        &[
+            ("SecretName", "gone"),
+            ("SecretData", "x"),
+            ("VersionId", "v1"),
+        ],
+    );
+    p.ok(
+        &root,
+        KMS,
+        "DeleteSecret",
+        &[("SecretName", "gone"), ("RecoveryWindowInDays", "7")],
+    );
+    control(&p, "POST", "/_rampart/clock/advance?by=6d");
+    assert_eq!(
+        p.call(&root, KMS, "DescribeSecret", &[("SecretName", "gone")])
+            .0,
+        200
+    );
+    let out = control(&p, "POST", "/_rampart/clock/advance?by=1d");
+    assert_eq!(out["Ran"]["DeletedSecrets"], 1, "{out}");
+    assert_eq!(
+        p.call(&root, KMS, "DescribeSecret", &[("SecretName", "gone")])
+            .0,
+        404
+    );
+}
