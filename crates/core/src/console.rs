@@ -309,6 +309,11 @@ impl LoginGuard {
         self.tables.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Forgets every failed logon counted in memory.
+    pub(crate) fn clear(&self) {
+        *self.tables() = Tables::default();
+    }
+
     /// An Argon2 hash of a random password, made with the parameters of
     /// every stored password hash.
     fn dummy_hash(&self) -> &str {

@@ -146,9 +146,10 @@ impl Rampart {
     }
 
     /// Forgets what was kept in memory from the store's contents (the
-    /// default KMS key, unsealed key material, cached reads), after the
-    /// store was emptied or replaced under the domain.
+    /// default KMS key, unsealed key material, cached reads, failed console
+    /// logons), after the store was emptied or replaced under the domain.
     pub fn forget_cached_state(&self) {
+        self.login_guard.clear();
         *self
             .default_key_id
             .write()

@@ -566,6 +566,45 @@ mod tests {
     }
 
     #[test]
+    fn test_mode_is_off_by_default_and_loopback_only() {
+        let c = Config::resolve(ServeArgs::default()).unwrap();
+        assert!(!c.test_mode);
+        assert!(c.seed.is_none());
+        for listen in ["127.0.0.1:7433", "[::1]:7433", "127.0.0.2:0"] {
+            let c = Config::resolve(ServeArgs {
+                listen: Some(listen.into()),
+                test_mode: Some(true),
+                seed: Some("seed.yaml".into()),
+                ..Default::default()
+            })
+            .unwrap();
+            assert!(c.test_mode && c.check_test_mode().is_ok(), "{listen}");
+            assert_eq!(c.seed.as_deref(), Some(std::path::Path::new("seed.yaml")));
+        }
+        for listen in ["0.0.0.0:7433", "[::]:7433", "192.168.1.2:7433"] {
+            let c = Config::resolve(ServeArgs {
+                listen: Some(listen.into()),
+                test_mode: Some(true),
+                insecure_http: Some(true),
+                ..Default::default()
+            })
+            .unwrap();
+            let e = c.check_test_mode().unwrap_err().to_string();
+            assert!(e.contains("loopback"), "{listen}: {e}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "test-mode = true\nseed = \"s.json\"\n").unwrap();
+        let c = Config::resolve(ServeArgs {
+            config: Some(file),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.test_mode);
+        assert_eq!(c.seed.as_deref(), Some(std::path::Path::new("s.json")));
+    }
+
+    #[test]
     fn defaults_and_schemes() {
         let c = Config::resolve(ServeArgs::default()).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:7433");

@@ -127,11 +127,17 @@ impl TestMode {
         let step = i64::try_from(by.div_ceil(steps)).unwrap_or(i64::MAX);
         let mut ran = Ran::default();
         let mut at = start;
-        while at < target {
-            at = at.saturating_add(step).min(target);
-            self.clock.set_offset(at);
-            ran.add(self.run_due()?);
-        }
+        let stepped = (|| {
+            while at < target {
+                at = at.saturating_add(step).min(target);
+                self.clock.set_offset(at);
+                ran.add(self.run_due()?);
+            }
+            Ok(())
+        })();
+        // The clock ends where it was saved, whatever failed on the way.
+        self.clock.set_offset(target);
+        stepped?;
         let mut out = self.clock_view();
         out["Ran"] = serde_json::to_value(&ran).unwrap_or(Value::Null);
         Ok(out)
@@ -170,7 +176,7 @@ impl TestMode {
         self.embedded.as_deref().ok_or_else(|| {
             Failure::bad(
                 "Unsupported.Store",
-                "Reset, snapshots and restores need the embedded store (SQLite): this server uses PostgreSQL or MySQL. Start the test server without --database.",
+                "Snapshots and restores need the embedded store (SQLite): this server uses PostgreSQL or MySQL. Start the test server without --database.",
             )
         })
     }
@@ -179,33 +185,35 @@ impl TestMode {
     fn reset(&self) -> Result<Value, Failure> {
         let started = Instant::now();
         let _jobs = self.lock();
-        let db = self.embedded()?;
-        let seeded = match &self.seed {
-            Some(seed) => {
-                if !db.restore(BASELINE).map_err(Failure::internal)? {
-                    // First reset after a restart: seed an emptied account
-                    // and keep it for the next resets.
-                    db.reset_account().map_err(Failure::internal)?;
-                    self.rampart.forget_cached_state();
-                    self.clock.set_offset(0);
-                    let applied = seed.apply(&self.rampart).map_err(Failure::internal)?;
-                    crate::seed::write_credentials(&self.data_dir, &applied)
-                        .map_err(Failure::internal)?;
+        // Events of what came before are written first, not after.
+        let _ = self.rampart.flush_audit();
+        // On the embedded store, the seeded account kept in memory.
+        let restored = match (&self.embedded, &self.seed) {
+            (Some(db), Some(_)) => db.restore(BASELINE).map_err(Failure::internal)?,
+            _ => false,
+        };
+        if !restored {
+            self.rampart
+                .store()
+                .reset_account()
+                .map_err(Failure::internal)?;
+            self.rampart.forget_cached_state();
+            self.clock.set_offset(0);
+            if let Some(seed) = &self.seed {
+                let applied = seed.apply(&self.rampart).map_err(Failure::internal)?;
+                crate::seed::write_credentials(&self.data_dir, &applied)
+                    .map_err(Failure::internal)?;
+                if let Some(db) = &self.embedded {
                     self.save_offset(0)?;
                     db.snapshot(BASELINE).map_err(Failure::internal)?;
                 }
-                true
             }
-            None => {
-                db.reset_account().map_err(Failure::internal)?;
-                false
-            }
-        };
+        }
         self.rampart.forget_cached_state();
         self.clock.set_offset(0);
         self.save_offset(0)?;
         let mut out = self.clock_view();
-        out["Seeded"] = json!(seeded);
+        out["Seeded"] = json!(self.seed.is_some());
         out["Milliseconds"] = json!(started.elapsed().as_secs_f64() * 1000.0);
         Ok(out)
     }
@@ -228,6 +236,7 @@ impl TestMode {
         check_name(name)?;
         let _jobs = self.lock();
         let db = self.embedded()?;
+        let _ = self.rampart.flush_audit();
         if !db.restore(name).map_err(Failure::internal)? {
             return Err(Failure {
                 status: 404,

@@ -737,3 +737,150 @@ fn seed_errors_name_the_file_and_the_line_or_the_entity() {
         "{err}"
     );
 }
+
+#[test]
+fn on_postgres_the_clock_and_reset_work_and_snapshots_are_refused() {
+    let Some(db) = harness::TestDb::create(harness::Shared::Postgres, "testmode") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url();
+    let p = Proc::start(dir.path(), &["--test-mode", "--database", &url]);
+    let root = p.root();
+    let names = setup_ram_secrets(&p, &root, 1, "7d");
+    let (k0, _) = secret_keys(&p, &root, &names[0]);
+    let out = control(&p, "POST", "/_rampart/clock/advance?by=7d");
+    assert_eq!(out["Ran"]["Rotations"], 1, "{out}");
+    let (k1, _) = secret_keys(&p, &root, &names[0]);
+    assert_ne!(k1.id, k0.id);
+    assert!(caller_ok(&p, &k1));
+
+    let bearer = format!("Bearer {}", token(&p));
+    for path in ["/_rampart/snapshot", "/_rampart/restore?name=default"] {
+        let (st, body) = control_with(&p, "POST", path, &[("Authorization", &bearer)]);
+        assert_eq!(st, 400, "{path}: {body}");
+        assert_eq!(body["Code"], "Unsupported.Store");
+        assert!(body["Message"].as_str().unwrap().contains("embedded store"));
+    }
+
+    let out = control(&p, "POST", "/_rampart/reset");
+    assert_eq!(out["OffsetSeconds"], 0);
+    assert!(caller_ok(&p, &root));
+    let users = p.ok(&root, RAM, "ListUsers", &[]);
+    assert_eq!(users["Users"]["User"].as_array().unwrap().len(), 0);
+    assert_eq!(p.ok(&root, KMS, "ListSecrets", &[])["TotalCount"], 0);
+    let (st, _) = p.call(&root, RAM, "ListAccessKeys", &[("UserName", "app0")]);
+    assert_eq!(st, 404, "the user and its keys are gone");
+}
+
+#[test]
+fn sts_expiry_and_deletion_windows_follow_the_test_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = start_test_mode(dir.path());
+    let root = p.root();
+    let uid = p.root_account_id();
+    p.ok(&root, RAM, "CreateUser", &[("UserName", "u")]);
+    p.ok(
+        &root,
+        RAM,
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "AliyunSTSAssumeRoleAccess"),
+            ("UserName", "u"),
+        ],
+    );
+    let k = p.ok(&root, RAM, "CreateAccessKey", &[("UserName", "u")]);
+    let user = Creds {
+        id: k["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: k["AccessKey"]["AccessKeySecret"].as_str().unwrap().into(),
+    };
+    let trust = format!(
+        r#"{{"Statement":[{{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:root"]}}}}],"Version":"1"}}"#
+    );
+    p.ok(
+        &root,
+        RAM,
+        "CreateRole",
+        &[("RoleName", "r"), ("AssumeRolePolicyDocument", &trust)],
+    );
+    let s = p.ok(
+        &user,
+        STS,
+        "AssumeRole",
+        &[
+            ("RoleArn", &format!("acs:ram::{uid}:role/r")),
+            ("RoleSessionName", "first"),
+            ("DurationSeconds", "900"),
+        ],
+    );
+    let session = Creds {
+        id: s["Credentials"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: s["Credentials"]["AccessKeySecret"].as_str().unwrap().into(),
+    };
+    let token = s["Credentials"]["SecurityToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let who = |p: &Proc| {
+        p.call(
+            &session,
+            STS,
+            "GetCallerIdentity",
+            &[("SecurityToken", &token)],
+        )
+    };
+    assert_eq!(who(&p).0, 200);
+    control(&p, "POST", "/_rampart/clock/advance?by=10m");
+    assert_eq!(who(&p).0, 200, "still within its 15 minutes");
+    control(&p, "POST", "/_rampart/clock/advance?by=6m");
+    let (st, body) = who(&p);
+    assert!((400..500).contains(&st), "{st} {body}");
+    // A new session's Expiration is on the test clock.
+    let s = p.ok(
+        &user,
+        STS,
+        "AssumeRole",
+        &[
+            ("RoleArn", &format!("acs:ram::{uid}:role/r")),
+            ("RoleSessionName", "second"),
+            ("DurationSeconds", "900"),
+        ],
+    );
+    let now = control(&p, "GET", "/_rampart/clock")["NowUnix"]
+        .as_i64()
+        .unwrap();
+    let exp = s["Credentials"]["Expiration"].as_str().unwrap().to_string();
+    assert!(exp >= rampart_core::time::format(now + 890), "{exp}");
+
+    // A secret's recovery window ends by the test clock.
+    p.ok(
+        &root,
+        KMS,
+        "CreateSecret",
+        &[
+            ("SecretName", "gone"),
+            ("SecretData", "x"),
+            ("VersionId", "v1"),
+        ],
+    );
+    p.ok(
+        &root,
+        KMS,
+        "DeleteSecret",
+        &[("SecretName", "gone"), ("RecoveryWindowInDays", "7")],
+    );
+    control(&p, "POST", "/_rampart/clock/advance?by=6d");
+    assert_eq!(
+        p.call(&root, KMS, "DescribeSecret", &[("SecretName", "gone")])
+            .0,
+        200
+    );
+    let out = control(&p, "POST", "/_rampart/clock/advance?by=1d");
+    assert_eq!(out["Ran"]["DeletedSecrets"], 1, "{out}");
+    assert_eq!(
+        p.call(&root, KMS, "DescribeSecret", &[("SecretName", "gone")])
+            .0,
+        404
+    );
+}

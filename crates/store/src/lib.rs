@@ -110,6 +110,14 @@ pub trait AccountStore {
     /// `Conflict(Account)` if it is already initialized.
     fn init_account(&self, account: &AccountRow, root_key: &AccessKeyRow) -> StoreResult<()>;
 
+    /// Empties the account back to a fresh one, in one transaction: every
+    /// user, group, custom policy, role, provider, key, secret, setting,
+    /// session and audit event goes; the account, its root AccessKeys and
+    /// the replay window stay (test mode's reset).
+    fn reset_account(&self) -> StoreResult<()> {
+        Err(StoreError::Backend("this store cannot be reset".into()))
+    }
+
     /// Records a signature nonce for `access_key_id` until `expires_at`
     /// inclusive: a recorded nonce is live while `now <= expires_at`.
     /// Returns `false` if the same nonce is recorded and live (a replay).

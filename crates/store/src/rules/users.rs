@@ -169,6 +169,46 @@ static INSERT_ACCOUNT: Stmt = Stmt::new(|_| {
     .into()
 });
 
+/// Deletes every row of each table it is given.
+macro_rules! delete_all {
+    ($($table:literal),* $(,)?) => {
+        [$(Stmt::new(|_| Query::delete().from_table($table).into())),*]
+    };
+}
+
+/// What [`AccountStore::reset_account`] empties, children before their
+/// parents (the users' AccessKeys go between, by [`DELETE_USER_KEYS`]).
+static RESET_FIRST: [Stmt; 21] = delete_all!(
+    "audit_events",
+    "console_sessions",
+    "login_failures",
+    "saml_assertions",
+    "federation_providers",
+    "db_accounts",
+    "secret_stages",
+    "secret_versions",
+    "secrets",
+    "tags",
+    "kms_aliases",
+    "kms_key_versions",
+    "kms_keys",
+    "attachments",
+    "policy_versions",
+    "policies",
+    "roles",
+    "account_settings",
+    "group_members",
+    "login_profiles",
+    "mfa_devices",
+);
+static DELETE_USER_KEYS: Stmt = Stmt::new(|_| {
+    Query::delete()
+        .from_table("access_keys")
+        .and_where(Expr::col("user_id").is_not_null())
+        .into()
+});
+static RESET_LAST: [Stmt; 2] = delete_all!("groups", "users");
+
 impl<B: Backend> AccountStore for B {
     fn account(&self) -> StoreResult<Option<AccountRow>> {
         self.transaction(Mode::Single, |tx| {
@@ -185,6 +225,19 @@ impl<B: Backend> AccountStore for B {
 
     fn generation(&self) -> Option<u64> {
         Backend::generation(self)
+    }
+
+    fn reset_account(&self) -> StoreResult<()> {
+        self.transaction(Mode::Write, |tx| {
+            for stmt in &RESET_FIRST {
+                tx.execute(stmt, &[])?;
+            }
+            tx.execute(&DELETE_USER_KEYS, &[])?;
+            for stmt in &RESET_LAST {
+                tx.execute(stmt, &[])?;
+            }
+            Ok(())
+        })
     }
 
     fn init_account(&self, account: &AccountRow, root_key: &AccessKeyRow) -> StoreResult<()> {

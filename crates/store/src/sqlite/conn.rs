@@ -200,39 +200,6 @@ impl SqliteStore {
         restrict_database(target)
     }
 
-    /// Empties the account back to a fresh one, in one transaction: every
-    /// row of every table goes but the account's, its root AccessKeys and
-    /// the schema's bookkeeping (the secrets' counter follows its table).
-    /// Cached reads are stale afterwards (the generation moves).
-    pub fn reset_account(&self) -> StoreResult<()> {
-        let out = self.write(true, |tx| {
-            tx.pragma_update(None, "defer_foreign_keys", "ON")
-                .map_err(backend)?;
-            let tables: Vec<String> = {
-                let mut stmt = tx
-                    .prepare(
-                        "SELECT name FROM sqlite_master WHERE type = 'table' \
-                         AND name NOT LIKE 'sqlite_%' \
-                         AND name NOT IN ('schema_migrations', 'account', 'counters', 'access_keys')",
-                    )
-                    .map_err(backend)?;
-                let rows = stmt
-                    .query_map([], |r| r.get::<_, String>(0))
-                    .map_err(backend)?;
-                rows.collect::<Result<_, _>>().map_err(backend)?
-            };
-            tx.execute("DELETE FROM access_keys WHERE user_id IS NOT NULL", [])
-                .map_err(backend)?;
-            for t in &tables {
-                tx.execute(&format!("DELETE FROM \"{}\"", t.replace('"', "\"\"")), [])
-                    .map_err(backend)?;
-            }
-            Ok(())
-        });
-        self.generation.fetch_add(1, Ordering::Release);
-        out
-    }
-
     /// Keeps a copy of the whole database in memory under `name` (replacing
     /// one of that name), with SQLite's online backup.
     pub fn snapshot(&self, name: &str) -> StoreResult<()> {

@@ -65,6 +65,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     audit_scan_is_bounded(&*fresh());
     sessions::console_sessions(&*fresh());
     sessions::login_failures(&*fresh());
+    reset_keeps_the_account_and_its_root_keys(&*fresh());
 }
 
 fn account_init_once(s: &dyn Store) {
@@ -85,6 +86,52 @@ fn account_init_once(s: &dyn Store) {
     let root = s.get_access_key("ROOTKEY").unwrap().unwrap();
     assert_eq!(root.user_name, None);
     assert_eq!(root.secret_sealed, vec![1, 2, 3]);
+}
+
+/// Test mode's reset: everything of the account goes but the account and
+/// its root keys; the same names can be used again (the secrets' count
+/// follows).
+fn reset_keeps_the_account_and_its_root_keys(s: &dyn Store) {
+    let acct = AccountRow {
+        account_id: "1234567890123456".into(),
+        console_password_hash: "h".into(),
+        created_at: 1,
+    };
+    s.init_account(&acct, &key("ROOTKEY")).unwrap();
+    let fill = || {
+        s.create_user(&user("u"), 100).unwrap();
+        s.create_access_key("u", &key("UKEY"), 2).unwrap();
+        s.create_group(&group("g"), 100).unwrap();
+        s.add_user_to_group("u", "g", 10, 5).unwrap();
+        s.put_setting("password-policy", Some("{}"), 10).unwrap();
+        let meta = SecretRow {
+            secret_name: "s".into(),
+            secret_type: "Generic".into(),
+            encryption_key_id: "k".into(),
+            created_at: 1,
+            updated_at: 1,
+            ..Default::default()
+        };
+        s.create_secret(&meta, &secret_version("v0"), &[], 1)
+            .unwrap();
+    };
+    fill();
+    assert!(s.use_nonce("ROOTKEY", "n", 100, 200).unwrap());
+    s.reset_account().unwrap();
+    assert_eq!(s.account().unwrap(), Some(acct));
+    assert!(s.get_access_key("ROOTKEY").unwrap().is_some());
+    assert!(s.get_access_key("UKEY").unwrap().is_none());
+    assert!(s.get_user("u").unwrap().is_none());
+    assert!(s.get_group("g").unwrap().is_none());
+    assert!(s.get_setting("password-policy").unwrap().is_none());
+    assert!(s.list_secrets().unwrap().is_empty());
+    // The replay window stays.
+    assert!(!s.use_nonce("ROOTKEY", "n", 150, 250).unwrap());
+    // Everything again, a secret within a limit of one.
+    fill();
+    s.reset_account().unwrap();
+    s.reset_account().unwrap();
+    assert!(s.get_user("u").unwrap().is_none());
 }
 
 fn nonces_refuse_replay(s: &dyn Store) {
