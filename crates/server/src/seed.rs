@@ -171,12 +171,16 @@ impl Seed {
         } else if text.trim().is_empty() {
             Seed::default()
         } else {
-            serde_yaml::from_str(&text).map_err(|e| match e.location() {
+            serde_yaml_ng::from_str(&text).map_err(|e| match e.location() {
+                // The parser's text ends with the location: said once, first.
                 Some(l) => anyhow::anyhow!(
-                    "seed file `{}`, line {} column {}: {e}",
+                    "seed file `{}`, line {} column {}: {}",
                     path.display(),
                     l.line(),
-                    l.column()
+                    l.column(),
+                    e.to_string()
+                        .rsplit_once(" at line ")
+                        .map_or(e.to_string(), |(m, _)| m.to_string())
                 ),
                 None => anyhow::anyhow!("seed file `{}`: {e}", path.display()),
             })?
