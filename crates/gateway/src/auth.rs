@@ -41,11 +41,14 @@ pub fn authenticate(
     req: &RpcRequest,
     d: &Decoded,
     defer: bool,
+    early: Option<SignedV3>,
 ) -> Result<(Principal, Option<Pending>), ApiError> {
     // One reading of the clock for the timestamp and the nonce, so a nonce is
     // remembered for as long as its timestamp passes.
     let now = Now::read(rampart);
-    let (key, check) = if let Some(h) = req
+    let (key, check) = if let Some(signed) = early {
+        signed.finish(rampart, req, d)?
+    } else if let Some(h) = req
         .header("authorization")
         .filter(|h| h.starts_with("ACS3-"))
     {
@@ -360,6 +363,61 @@ fn check_action_version(req: &RpcRequest, d: &Decoded) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A V3 signature checked before the request's parameters were read (see
+/// [`verify_v3_signature`]): what is left is the parameters' agreement with
+/// the signed headers and the nonce.
+pub struct SignedV3 {
+    key: ResolvedKey,
+    ts: i64,
+    nonce: String,
+    now: Now,
+}
+
+impl std::fmt::Debug for SignedV3 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key holds its secret: only its principal is shown.
+        f.debug_struct("SignedV3")
+            .field("principal", &self.key.principal)
+            .field("ts", &self.ts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignedV3 {
+    fn finish(
+        self,
+        rampart: &Rampart,
+        req: &RpcRequest,
+        d: &Decoded,
+    ) -> Result<(ResolvedKey, NonceCheck), ApiError> {
+        check_action_version(req, d)?;
+        let check = submit_nonce(rampart, &self.key, &self.nonce, self.ts, self.now.secs);
+        Ok((self.key, check))
+    }
+}
+
+/// Checks a V3-signed request's signature from its headers, query and
+/// body hash alone, before its form body is decoded into parameters: a
+/// request with a wrong signature costs one hash of its body and no
+/// parsing. `None` when the request is not V3-signed.
+pub fn verify_v3_signature(
+    rampart: &Rampart,
+    req: &RpcRequest,
+) -> Option<Result<SignedV3, ApiError>> {
+    let header = req
+        .header("authorization")
+        .filter(|h| h.starts_with("ACS3-"))?;
+    let now = Now::read(rampart);
+    Some(
+        signature_v3(rampart, req, header, now).map(|(key, ts, nonce)| SignedV3 {
+            key,
+            ts,
+            nonce: nonce.to_string(),
+            now,
+        }),
+    )
+}
+
 fn verify_v3(
     rampart: &Rampart,
     req: &RpcRequest,
@@ -367,11 +425,24 @@ fn verify_v3(
     header: &str,
     now: Now,
 ) -> Result<(ResolvedKey, NonceCheck), ApiError> {
+    let (key, ts, nonce) = signature_v3(rampart, req, header, now)?;
+    check_action_version(req, d)?;
+    let check = submit_nonce(rampart, &key, nonce, ts, now.secs);
+    Ok((key, check))
+}
+
+/// The V3 checks that need no parameter: signed headers, timestamp, key,
+/// body hash, signature. Returns the key, the timestamp and the nonce.
+fn signature_v3<'r>(
+    rampart: &Rampart,
+    req: &'r RpcRequest,
+    header: &str,
+    now: Now,
+) -> Result<(ResolvedKey, i64, &'r str), ApiError> {
     let auth = v3::parse_authorization(header).ok_or_else(|| {
         incomplete("the `Authorization` header must be `ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=<h1;h2>,Signature=<hex>`.")
     })?;
     check_signed_headers(req, &auth)?;
-    check_action_version(req, d)?;
     let ts = check_timestamp(now, "x-acs-date", Some(single_header(req, "x-acs-date")?))?;
     let nonce = single_header(req, "x-acs-signature-nonce")?;
     check_nonce_form("x-acs-signature-nonce", nonce)?;
@@ -381,20 +452,20 @@ fn verify_v3(
         req.header("x-acs-security-token"),
     )?;
 
-    let body_hash = auth.algorithm.hash_hex(&req.body);
     let hash_headers: &[&str] = match auth.algorithm {
         v3::Algorithm::HmacSha256 => &["x-acs-content-sha256"],
         v3::Algorithm::HmacSm3 => &["x-acs-content-sha256", "x-acs-content-sm3"],
     };
-    for &name in hash_headers {
-        for declared in req.header_all(name) {
-            if !declared.trim().eq_ignore_ascii_case(&body_hash) {
-                return Err(ApiError::of(rampart_core::codes::SIGNATURE_DOES_NOT_MATCH,
-                    format!("Specified signature is not matched with our calculation. server string to sign is:(the body hash `{declared}` in {name} does not match the body, whose hash is `{body_hash}`)"),
-                ));
-            }
-        }
-    }
+    // The signature covers the body hash the client declares: it is checked
+    // first, so a wrong signature never costs a hash of the body; then the
+    // body must have that hash.
+    let declared = hash_headers
+        .iter()
+        .find_map(|n| req.header_all(n).next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    let signed_hash = declared
+        .clone()
+        .unwrap_or_else(|| auth.algorithm.hash_hex(&req.body));
     let headers: Vec<(String, Vec<String>)> = auth
         .signed_headers
         .iter()
@@ -414,7 +485,7 @@ fn verify_v3(
             path,
             query,
             headers: &headers,
-            hashed_payload: &body_hash,
+            hashed_payload: &signed_hash,
         });
         v3::string_to_sign(auth.algorithm, &cr)
     };
@@ -437,6 +508,17 @@ fn verify_v3(
     if !ok {
         return Err(mismatch(&sts));
     }
-    let check = submit_nonce(rampart, &key, nonce, ts, now.secs);
-    Ok((key, check))
+    if declared.is_some() {
+        let body_hash = auth.algorithm.hash_hex(&req.body);
+        for &name in hash_headers {
+            for declared in req.header_all(name) {
+                if !declared.trim().eq_ignore_ascii_case(&body_hash) {
+                    return Err(ApiError::of(rampart_core::codes::SIGNATURE_DOES_NOT_MATCH,
+                        format!("Specified signature is not matched with our calculation. server string to sign is:(the body hash `{declared}` in {name} does not match the body, whose hash is `{body_hash}`)"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok((key, ts, nonce))
 }

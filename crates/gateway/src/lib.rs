@@ -195,15 +195,29 @@ impl Gateway {
     /// [`Self::settle`] it (a replay is refused then).
     pub fn handle_deferred(&self, req: &RpcRequest) -> Handled {
         let request_id = new_request_id();
-        let decoded = decode::decode(req);
-        let format = decoded
-            .as_ref()
-            .map(|d| d.format)
-            .unwrap_or(decode::format_of(req));
         let mut outcome = Outcome {
             request_id: request_id.clone(),
             ..Default::default()
         };
+        // A V3 signature is checked before the body is decoded: a request
+        // whose signature is wrong costs a hash of its body, no parsing.
+        let mut signed = None;
+        let decoded = match early_signature(&self.rampart, req) {
+            Some((product, spec, Err(e))) => {
+                outcome.product = Some(product.code());
+                outcome.action = Some(spec.name.to_string());
+                Err(e)
+            }
+            Some((_, _, Ok(s))) => {
+                signed = Some(s);
+                decode::decode(req)
+            }
+            None => decode::decode(req),
+        };
+        let format = decoded
+            .as_ref()
+            .map(|d| d.format)
+            .unwrap_or(decode::format_of(req));
         let mut nonce = None;
         let result = decoded.and_then(|d| {
             outcome.product = Some(d.product.code());
@@ -212,7 +226,7 @@ impl Gateway {
             let known = products::known_name(d.product, &d.action);
             outcome.action = Some(known.unwrap_or(UNKNOWN_ACTION).to_string());
             let _span = tracing::info_span!("request", product = d.product.code(), action = known.unwrap_or(UNKNOWN_ACTION), request_id = %request_id).entered();
-            self.dispatch(req, &d, &mut outcome, &mut nonce)
+            self.dispatch(req, &d, signed, &mut outcome, &mut nonce)
                 .map(|out| (d, out))
         });
         let host_id = outcome
@@ -343,6 +357,7 @@ impl Gateway {
         &self,
         req: &RpcRequest,
         d: &decode::Decoded,
+        signed: Option<auth::SignedV3>,
         outcome: &mut Outcome,
         nonce: &mut Option<auth::Pending>,
     ) -> Result<Output, ApiError> {
@@ -351,7 +366,7 @@ impl Gateway {
             return Self::run_anonymous(&self.rampart, anonymous, req, d, outcome);
         }
         let defer = spec.may_run_before_verdict();
-        let (principal, pending) = auth::authenticate(&self.rampart, req, d, defer)?;
+        let (principal, pending) = auth::authenticate(&self.rampart, req, d, defer, signed)?;
         *nonce = pending;
         let call = Call {
             spec,
@@ -549,6 +564,28 @@ pub(crate) fn product_denial(product: Product, mut e: ApiError) -> ApiError {
         e.code = std::borrow::Cow::Borrowed("Forbidden.NoPermission");
     }
     e
+}
+
+/// The signature of a V3 request checked from its headers, query and body
+/// hash ([`auth::verify_v3_signature`]), when its signed headers name an
+/// implemented action that needs one; `None` for any other request (it
+/// goes the whole way: decoded, looked up, then authenticated).
+fn early_signature(
+    rampart: &Rampart,
+    req: &RpcRequest,
+) -> Option<(
+    Product,
+    &'static ActionSpec,
+    Result<auth::SignedV3, ApiError>,
+)> {
+    let product = Product::from_version(req.header("x-acs-version")?)?;
+    let Support::Implemented(spec) = products::find(product, req.header("x-acs-action")?) else {
+        return None;
+    };
+    if spec.anonymous.is_some() {
+        return None;
+    }
+    Some((product, spec, auth::verify_v3_signature(rampart, req)?))
 }
 
 /// Finds an implemented action, or the error for an unknown or not yet
