@@ -7,6 +7,9 @@
 //! target/release/rampart-loadgen --rampart target/release/rampart --preload 1000 --connections 16 --seconds 10
 //! ```
 //!
+//! With `--as-user N`: the load signed by a RAM user with N custom policies
+//! attached instead of the account.
+//!
 //! With `--postgres URL`: the same load against the embedded store and
 //! PostgreSQL in alternating rounds (see [`modes`]); with `--rss` too, the
 //! servers' memory under 20 s of load.
@@ -91,6 +94,12 @@ struct Args {
     /// writes and rotations) for this many seconds.
     #[arg(long, value_name = "SECONDS")]
     soak: Option<u64>,
+    /// Sign the load as a RAM user with this many custom policies attached
+    /// (the last one allows `kms:GetSecretValue` on the secrets, the others
+    /// allow other actions on them and deny what the load does not ask),
+    /// instead of the account.
+    #[arg(long, value_name = "POLICIES")]
+    as_user: Option<usize>,
     /// Internal: run the bare hello server on this port.
     #[arg(long, hide = true)]
     bare_server: Option<u16>,
@@ -440,6 +449,51 @@ fn preload(bin: &Path, dir: &Path, n: usize) -> anyhow::Result<Signer> {
     signer_of(&creds)
 }
 
+/// A RAM user with `n` custom policies attached, the last of which allows
+/// reading the preloaded secrets; its new AccessKey signs the load.
+fn user_with_policies(dir: &Path, n: usize) -> anyhow::Result<Signer> {
+    let r = open_rampart(dir, false)?;
+    let err = |e: rampart_core::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    r.create_user(rampart_core::ram::CreateUser {
+        user_name: "bench-reader".into(),
+        ..Default::default()
+    })
+    .map_err(err)?;
+    for i in 0..n {
+        let statement = if i + 1 == n {
+            r#"{"Effect":"Allow","Action":["kms:GetSecretValue"],"Resource":["acs:kms:*:*:secret/bench/*"]}"#.to_string()
+        } else if i % 2 == 0 {
+            format!(
+                r#"{{"Effect":"Allow","Action":["kms:DescribeSecret","kms:ListSecretVersionIds"],"Resource":["acs:kms:*:*:secret/bench/{i}-*"]}}"#
+            )
+        } else {
+            format!(
+                r#"{{"Effect":"Deny","Action":["kms:DeleteSecret","kms:PutSecretValue"],"Resource":["acs:kms:*:*:secret/bench/{i}-*"]}}"#
+            )
+        };
+        let name = format!("bench-policy-{i}");
+        r.create_policy(
+            &name,
+            &format!(r#"{{"Version":"1","Statement":[{statement}]}}"#),
+            None,
+        )
+        .map_err(err)?;
+        r.attach_policy(
+            rampart_store::PrincipalKind::User,
+            "bench-reader",
+            rampart_store::PolicyType::Custom,
+            &name,
+        )
+        .map_err(err)?;
+    }
+    let key = r.create_access_key("bench-reader").map_err(err)?;
+    eprintln!("signing as the RAM user bench-reader with {n} policies");
+    Ok(Signer {
+        id: key.access_key_id,
+        secret: key.access_key_secret,
+    })
+}
+
 /// The domain over the store in `dir`, opened as its only writer (with the
 /// read cache) or shared.
 fn open_rampart(dir: &Path, exclusive: bool) -> anyhow::Result<rampart_core::Rampart> {
@@ -622,7 +676,11 @@ fn main() -> anyhow::Result<()> {
         eprintln!("reusing the data in {}", dir.display());
         signer_of(&creds)?
     } else {
-        preload(&bin, dir, args.preload)?
+        let root = preload(&bin, dir, args.preload)?;
+        match args.as_user {
+            Some(n) => user_with_policies(dir, n)?,
+            None => root,
+        }
     };
     if let Some(n) = args.in_process {
         return in_process(dir, &signer, args.preload, n);
