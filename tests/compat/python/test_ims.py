@@ -89,7 +89,7 @@ def test_ims_account_settings_and_mfa(fresh_server, flavour):
     expect_error(lambda: me.call("ChangePassword", OldPassword="Ims-Passw0rd!", NewPassword="Ims-Passw0rd!3"),
                  400, "InvalidParameter.OldPassword")
     # Not yet served: answered as such.
-    expect_error(lambda: ims.call("GetUserSsoSettings"), 400, "InvalidAction.NotImplemented")
+    expect_error(lambda: ims.call("GenerateCredentialReport"), 400, "InvalidAction.NotImplemented")
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
