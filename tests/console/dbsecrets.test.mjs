@@ -48,7 +48,9 @@ test('Database instances and a Redis secret', { skip: process.env.RAMPART_TEST_R
     await page.getByText(`Rampart creates ${account} and ${account}_clone`).waitFor();
     await shot('create');
     await page.getByRole('button', { name: 'OK' }).click();
-    await page.getByRole('heading', { name: 'Rotation' }).waitFor();
+    // Creating the secret creates both Redis accounts before it answers:
+    // on a loaded machine that can take a while.
+    await page.getByRole('heading', { name: 'Rotation' }).waitFor({ timeout: 60_000 });
     await page.getByText('Dual accounts: ACSCurrent and ACSPrevious name one account each').waitFor();
     assert.match(redisCli('ACL', 'LIST'), new RegExp(`user ${account}_clone on`));
 
@@ -67,6 +69,10 @@ test('Database instances and a Redis secret', { skip: process.env.RAMPART_TEST_R
     await page.getByRole('link', { name: id }).click();
     await page.getByRole('link', { name: secretName }).waitFor();
     await shot('instance');
+  } catch (e) {
+    // What the page showed when it failed.
+    await shot('failed').catch(() => {});
+    throw e;
   } finally {
     for (const a of [account, `${account}_clone`]) {
       try { redisCli('ACL', 'DELUSER', a); } catch (_e) { /* not created */ }
