@@ -41,7 +41,7 @@ use rampart_dbrotate::{Engine, Instance, Privilege, Secret, Tls, TlsMode};
 use rampart_store::{SecretRow, StoreError};
 use serde_json::{json, Value};
 
-use super::ramsecret::{backoff, LEASE_SECS};
+use super::ramsecret::backoff;
 use super::secrets::{check_secret_name, check_version_id, CreateSecret};
 use super::store_err;
 use super::views::{SecretCreated, SecretRotated};
@@ -855,12 +855,7 @@ impl Rampart {
             ext,
             &reserved,
         )?;
-        let owner = format!("api-{}", uuid::Uuid::new_v4());
-        let claimed = self
-            .store
-            .claim_rotation(&name, self.wall_now(), &owner, self.wall_now() + LEASE_SECS)
-            .map_err(store_err)?;
-        if claimed {
+        if let Some(owner) = self.claim_api_rotation(&name)? {
             let done = self.finish_pending(&row, ext, instance, &owner);
             if done.is_ok() {
                 let _ = self.store.release_rotation(&name, &owner);
@@ -1143,21 +1138,7 @@ impl Rampart {
         {
             return Ok(done(version_id.to_string()));
         }
-        let owner = format!("api-{}", uuid::Uuid::new_v4());
-        if !self
-            .store
-            .claim_rotation(
-                &row.secret_name,
-                self.wall_now(),
-                &owner,
-                self.wall_now() + LEASE_SECS,
-            )
-            .map_err(store_err)?
-        {
-            return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,
-                "A rotation of this secret is in progress; the immediate rotation did not take effect. Try again shortly.",
-            ));
-        }
+        let owner = self.claim_immediate_rotation(&row.secret_name)?;
         // Read again under the lease: a rotation may have finished meanwhile.
         let result = self
             .secret_row(&row.secret_name)

@@ -430,21 +430,7 @@ impl Rampart {
                 version_id: version_id.to_string(),
             });
         }
-        let owner = format!("api-{}", uuid::Uuid::new_v4());
-        if !self
-            .store
-            .claim_rotation(
-                &row.secret_name,
-                self.wall_now(),
-                &owner,
-                self.wall_now() + LEASE_SECS,
-            )
-            .map_err(store_err)?
-        {
-            return Err(ApiError::of(crate::codes::REJECTED_RESOURCE_IN_USE,
-                "A rotation of this secret is in progress; the immediate rotation did not take effect. Try again shortly.",
-            ));
-        }
+        let owner = self.claim_immediate_rotation(&row.secret_name)?;
         let result = self.rotate_now(&row, &ext, &owner, Some(version_id));
         if let Err(e) = &result {
             self.note_failure(&row, &owner, e);
@@ -454,6 +440,29 @@ impl Rampart {
             arn,
             secret_name: row.secret_name,
             version_id,
+        })
+    }
+
+    /// A lease on `name`'s rotation for work an API call does itself:
+    /// its owner, or `None` while another holds the lease.
+    pub(crate) fn claim_api_rotation(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let owner = format!("api-{}", uuid::Uuid::new_v4());
+        let wall = self.wall_now();
+        let claimed = self
+            .store
+            .claim_rotation(name, wall, &owner, wall + LEASE_SECS)
+            .map_err(store_err)?;
+        Ok(claimed.then_some(owner))
+    }
+
+    /// [`Self::claim_api_rotation`] for `RotateSecret`: a rotation in
+    /// progress refuses it.
+    pub(crate) fn claim_immediate_rotation(&self, name: &str) -> Result<String, ApiError> {
+        self.claim_api_rotation(name)?.ok_or_else(|| {
+            ApiError::of(
+                crate::codes::REJECTED_RESOURCE_IN_USE,
+                "A rotation of this secret is in progress; the immediate rotation did not take effect. Try again shortly.",
+            )
         })
     }
 
