@@ -31,6 +31,9 @@ const BASELINE: &str = "#seeded";
 const STEP_SECS: u64 = 3600;
 /// Most steps of one `advance`.
 const MAX_STEPS: u64 = 1000;
+/// Farthest the test clock goes ahead of the wall clock: 100 years (dates
+/// past year 9999 cannot be written in answers).
+const MAX_OFFSET_SECS: i64 = 100 * 365 * 86_400;
 
 /// The offset saved in the store (0 if none).
 pub fn saved_offset(store: &dyn Store) -> anyhow::Result<i64> {
@@ -120,8 +123,13 @@ impl TestMode {
             .map_err(|_| Failure::bad("InvalidParameter.By", "`by` is too large."))?;
         let target = start
             .checked_add(by_i)
-            .filter(|t| *t < i64::MAX / 4)
-            .ok_or_else(|| Failure::bad("InvalidParameter.By", "`by` is too large."))?;
+            .filter(|t| *t <= MAX_OFFSET_SECS)
+            .ok_or_else(|| {
+                Failure::bad(
+                    "InvalidParameter.By",
+                    format!("`by` is too large: the test clock goes at most 100 years ahead (it is {start} s ahead now)."),
+                )
+            })?;
         self.save_offset(target)?;
         let steps = by.div_ceil(STEP_SECS).clamp(1, MAX_STEPS);
         let step = i64::try_from(by.div_ceil(steps)).unwrap_or(i64::MAX);

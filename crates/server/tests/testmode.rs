@@ -276,6 +276,24 @@ fn control_api_needs_the_token_or_a_root_signature() {
         &[("Authorization", &bearer)],
     );
     assert_eq!(st, 400);
+    // Past 100 years the clock would name dates no answer can write.
+    let (st, body) = control_with(
+        &p,
+        "POST",
+        "/_rampart/clock/advance?by=99999999999d",
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(
+        (st, body["Code"].as_str()),
+        (400, Some("InvalidParameter.By")),
+        "{body}"
+    );
+    let (st, clock) = control_with(&p, "GET", "/_rampart/clock", &[("Authorization", &bearer)]);
+    assert_eq!(st, 200);
+    assert!(
+        clock["Now"].as_str().is_some_and(|n| n.starts_with("20")),
+        "{clock}"
+    );
     let (st, _) = control_with(
         &p,
         "GET",
