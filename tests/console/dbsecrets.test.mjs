@@ -16,6 +16,25 @@ function redisCli(...args) {
   return execFileSync('redis-cli', ['-h', REDIS_HOST, '-p', REDIS_PORT, ...args], { encoding: 'utf8' }).trim();
 }
 
+// Waits for the new secret's page; an error the form shows instead fails
+// the test with that error's text, not with a timeout.
+async function createdOrError(page) {
+  const heading = page.getByRole('heading', { name: 'Rotation' });
+  const error = page.locator('div.alert').first();
+  const started = Date.now();
+  for (;;) {
+    if (await heading.isVisible()) return;
+    if (await error.isVisible()) {
+      const text = (await error.innerText()).trim();
+      if (text) throw new Error(`creating the Redis secret failed after ${Date.now() - started} ms: ${text}`);
+    }
+    if (Date.now() - started > 60_000) {
+      throw new Error('creating the Redis secret showed neither the secret nor an error within 60 s');
+    }
+    await page.waitForTimeout(200);
+  }
+}
+
 test('Database instances and a Redis secret', { skip: process.env.RAMPART_TEST_REDIS === 'skip' }, async () => {
   const b = await openBrowser();
   const { page } = b;
@@ -50,7 +69,7 @@ test('Database instances and a Redis secret', { skip: process.env.RAMPART_TEST_R
     await page.getByRole('button', { name: 'OK' }).click();
     // Creating the secret creates both Redis accounts before it answers:
     // on a loaded machine that can take a while.
-    await page.getByRole('heading', { name: 'Rotation' }).waitFor({ timeout: 60_000 });
+    await createdOrError(page);
     await page.getByText('Dual accounts: ACSCurrent and ACSPrevious name one account each').waitFor();
     assert.match(redisCli('ACL', 'LIST'), new RegExp(`user ${account}_clone on`));
 

@@ -75,7 +75,9 @@ node --test --test-concurrency=1 "$@" </dev/null
 status=$?
 set -e
 if [[ $status -ne 0 ]]; then
-  log "console browser tests FAILED (exit $status); server log tail:"
+  log "console browser tests FAILED (exit $status); the server's warnings and errors:"
+  grep -E ' (WARN|ERROR) ' "$WORK/server.log" | tail -n 40 >&2 || true
+  log "server log tail:"
   tail -n 40 "$WORK/server.log" >&2
 else
   log "console browser tests passed"

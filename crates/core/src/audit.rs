@@ -171,15 +171,37 @@ impl std::fmt::Debug for AuditSink {
     }
 }
 
-/// `Read` for queries, `Write` for changes.
-pub fn event_rw(action: &str) -> &'static str {
-    const READS: [&str; 7] = [
-        "Get", "List", "Describe", "Lookup", "BatchGet", "Query", "Decrypt",
-    ];
-    if READS.iter().any(|p| action.starts_with(p)) {
-        "Read"
-    } else {
-        "Write"
+/// How the audit trail classifies an event (`EventRW`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventRw {
+    /// The call changed nothing.
+    Read,
+    /// The call changes (or would have changed) something.
+    Write,
+}
+
+impl EventRw {
+    /// `Read` or `Write`, as recorded.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventRw::Read => "Read",
+            EventRw::Write => "Write",
+        }
+    }
+
+    /// The class of a request for an action Rampart does not serve (not
+    /// implemented, or not an action of the product), which ran nothing:
+    /// the product's naming convention is all there is to go by. Served
+    /// actions declare theirs in their product's action table.
+    pub fn of_unserved(action: &str) -> Self {
+        const READS: [&str; 7] = [
+            "Get", "List", "Describe", "Lookup", "BatchGet", "Query", "Decrypt",
+        ];
+        if READS.iter().any(|p| action.starts_with(p)) {
+            EventRw::Read
+        } else {
+            EventRw::Write
+        }
     }
 }
 
@@ -320,6 +342,7 @@ impl Rampart {
         principal: &Principal,
         service: &str,
         action: &str,
+        rw: EventRw,
         resource: &str,
         error: Option<&ApiError>,
     ) {
@@ -339,7 +362,7 @@ impl Rampart {
             source_ip: String::new(),
             user_agent: "kms.aliyuncs.com".into(),
             resource_name: resource.to_string(),
-            event_rw: event_rw(short).to_string(),
+            event_rw: rw.as_str().to_string(),
             error_code: error.map(|e| e.code.to_string()).unwrap_or_default(),
             error_message: error.map(|e| e.message.clone()).unwrap_or_default(),
             request_id: uuid::Uuid::new_v4().to_string().to_uppercase(),

@@ -27,71 +27,71 @@ const NAMED: Sel = Sel::Upn {
 
 /// The implemented IMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec::new("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
-    ActionSpec::new("SetPasswordPolicy", ACCOUNT, set_password_policy),
-    ActionSpec::new("GetSecurityPreference", ACCOUNT, get_security_preference),
-    ActionSpec::new("SetSecurityPreference", ACCOUNT, set_security_preference),
-    ActionSpec::new("GetDefaultDomain", ACCOUNT, get_default_domain),
-    ActionSpec::new("SetDefaultDomain", ACCOUNT, set_default_domain),
-    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
-    ActionSpec::new(
+    ActionSpec::read("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
+    ActionSpec::write("SetPasswordPolicy", ACCOUNT, set_password_policy),
+    ActionSpec::read("GetSecurityPreference", ACCOUNT, get_security_preference),
+    ActionSpec::write("SetSecurityPreference", ACCOUNT, set_security_preference),
+    ActionSpec::read("GetDefaultDomain", ACCOUNT, get_default_domain),
+    ActionSpec::write("SetDefaultDomain", ACCOUNT, set_default_domain),
+    ActionSpec::write("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
+    ActionSpec::write(
         "CreateVirtualMFADevice",
         &[Sel::Mfa("VirtualMFADeviceName")],
         acct::create_virtual_mfa_device,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DeleteVirtualMFADevice",
         &[Sel::Mfa("SerialNumber")],
         acct::delete_virtual_mfa_device,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListVirtualMFADevices",
         &[Sel::Container(Container::MfaDevices)],
         list_virtual_mfa_devices,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "BindMFADevice",
         &[UPN, Sel::Mfa("SerialNumber")],
         acct::bind_mfa_device,
     ),
-    ActionSpec::new("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
-    ActionSpec::new("GetUserMFAInfo", &[UPN], get_user_mfa_info),
-    ActionSpec::new("CreateUser", USERS, crate::ims_users::create_user),
-    ActionSpec::new("CreateGroup", ram::GROUPS, ims_groups::create_group),
-    ActionSpec::new("GetGroup", &[ram::GROUP], ims_groups::get_group),
-    ActionSpec::new(
+    ActionSpec::write("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
+    ActionSpec::read("GetUserMFAInfo", &[UPN], get_user_mfa_info),
+    ActionSpec::write("CreateUser", USERS, crate::ims_users::create_user),
+    ActionSpec::write("CreateGroup", ram::GROUPS, ims_groups::create_group),
+    ActionSpec::read("GetGroup", &[ram::GROUP], ims_groups::get_group),
+    ActionSpec::write(
         "UpdateGroup",
         &[ram::GROUP, Sel::NewGroupName("NewGroupName")],
         ims_groups::update_group,
     ),
-    ActionSpec::new("DeleteGroup", &[ram::GROUP], ram::delete_group),
-    ActionSpec::new("ListGroups", ram::GROUPS, ims_groups::list_groups),
-    ActionSpec::new(
+    ActionSpec::write("DeleteGroup", &[ram::GROUP], ram::delete_group),
+    ActionSpec::read("ListGroups", ram::GROUPS, ims_groups::list_groups),
+    ActionSpec::write(
         "AddUserToGroup",
         &[ram::GROUP, NAMED],
         ram::add_user_to_group,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "RemoveUserFromGroup",
         &[ram::GROUP, NAMED],
         ram::remove_user_from_group,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListGroupsForUser",
         &[NAMED],
         ims_groups::list_groups_for_user,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListUsersForGroup",
         &[ram::GROUP],
         ims_groups::list_users_for_group,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "GetUser",
         &[Sel::ImsUser { access_key: true }],
         crate::ims_users::get_user,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "UpdateUser",
         &[
             Sel::ImsUser { access_key: false },
@@ -99,95 +99,95 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         crate::ims_users::update_user,
     ),
-    ActionSpec::new("DeleteUser", &[NAMED], ram::delete_user),
-    ActionSpec::new(
+    ActionSpec::write("DeleteUser", &[NAMED], ram::delete_user),
+    ActionSpec::write(
         "TagResources",
         &[Sel::ImsTagged],
         crate::ims_tags::tag_resources,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "UntagResources",
         &[Sel::ImsTagged],
         crate::ims_tags::untag_resources,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListTagResources",
         &[Sel::ImsTagged],
         crate::ims_tags::list_tag_resources,
     ),
-    ActionSpec::new("ListUsers", USERS, crate::ims_users::list_users),
-    ActionSpec::new(
+    ActionSpec::read("ListUsers", USERS, crate::ims_users::list_users),
+    ActionSpec::read(
         "ListUserBasicInfos",
         USERS,
         crate::ims_users::list_user_basic_infos,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "CreateLoginProfile",
         &[NAMED],
         crate::ims_users::create_login_profile,
     )
     .costly(),
-    ActionSpec::new(
+    ActionSpec::read(
         "GetLoginProfile",
         &[NAMED],
         crate::ims_users::get_login_profile,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "UpdateLoginProfile",
         &[NAMED],
         crate::ims_users::update_login_profile,
     )
     .costly(),
-    ActionSpec::new("DeleteLoginProfile", &[NAMED], ram::delete_login_profile),
-    ActionSpec::new("CreateAccessKey", &[UPN], ram::create_access_key),
-    ActionSpec::new("ListAccessKeys", &[UPN], ram::list_access_keys),
-    ActionSpec::new("UpdateAccessKey", &[UPN], ram::update_access_key),
-    ActionSpec::new("DeleteAccessKey", &[UPN], ram::delete_access_key),
-    ActionSpec::new(
+    ActionSpec::write("DeleteLoginProfile", &[NAMED], ram::delete_login_profile),
+    ActionSpec::write("CreateAccessKey", &[UPN], ram::create_access_key),
+    ActionSpec::read("ListAccessKeys", &[UPN], ram::list_access_keys),
+    ActionSpec::write("UpdateAccessKey", &[UPN], ram::update_access_key),
+    ActionSpec::write("DeleteAccessKey", &[UPN], ram::delete_access_key),
+    ActionSpec::read(
         "GetAccessKeyLastUsed",
         &[UPN],
         ram::get_access_key_last_used,
     ),
-    ActionSpec::new("CreateOIDCProvider", &[fed::NEW_OIDC], fed::create_oidc),
-    ActionSpec::new("GetOIDCProvider", &[fed::OIDC], fed::get_oidc),
-    ActionSpec::new(
+    ActionSpec::write("CreateOIDCProvider", &[fed::NEW_OIDC], fed::create_oidc),
+    ActionSpec::read("GetOIDCProvider", &[fed::OIDC], fed::get_oidc),
+    ActionSpec::read(
         "ListOIDCProviders",
         &[Sel::Providers(ProviderKind::Oidc)],
         fed::list_oidc,
     ),
-    ActionSpec::new("UpdateOIDCProvider", &[fed::OIDC], fed::update_oidc),
-    ActionSpec::new("DeleteOIDCProvider", &[fed::OIDC], fed::delete_oidc),
-    ActionSpec::new(
+    ActionSpec::write("UpdateOIDCProvider", &[fed::OIDC], fed::update_oidc),
+    ActionSpec::write("DeleteOIDCProvider", &[fed::OIDC], fed::delete_oidc),
+    ActionSpec::write(
         "AddClientIdToOIDCProvider",
         &[fed::OIDC],
         fed::add_client_id,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "RemoveClientIdFromOIDCProvider",
         &[fed::OIDC],
         fed::remove_client_id,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "AddFingerprintToOIDCProvider",
         &[fed::OIDC],
         fed::add_fingerprint,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "RemoveFingerprintFromOIDCProvider",
         &[fed::OIDC],
         fed::remove_fingerprint,
     ),
-    ActionSpec::new("CreateSAMLProvider", &[fed::NEW_SAML], fed::create_saml),
-    ActionSpec::new("GetSAMLProvider", &[fed::SAML], fed::get_saml),
-    ActionSpec::new(
+    ActionSpec::write("CreateSAMLProvider", &[fed::NEW_SAML], fed::create_saml),
+    ActionSpec::read("GetSAMLProvider", &[fed::SAML], fed::get_saml),
+    ActionSpec::read(
         "ListSAMLProviders",
         &[Sel::Providers(ProviderKind::Saml)],
         fed::list_saml,
     ),
-    ActionSpec::new("UpdateSAMLProvider", &[fed::SAML], fed::update_saml),
-    ActionSpec::new("DeleteSAMLProvider", &[fed::SAML], fed::delete_saml),
-    ActionSpec::new("GetUserSsoSettings", ACCOUNT, fed::get_user_sso_settings),
-    ActionSpec::new("SetUserSsoSettings", ACCOUNT, fed::set_user_sso_settings),
+    ActionSpec::write("UpdateSAMLProvider", &[fed::SAML], fed::update_saml),
+    ActionSpec::write("DeleteSAMLProvider", &[fed::SAML], fed::delete_saml),
+    ActionSpec::read("GetUserSsoSettings", ACCOUNT, fed::get_user_sso_settings),
+    ActionSpec::write("SetUserSsoSettings", ACCOUNT, fed::set_user_sso_settings),
 ];
 
 /// Refuses IMS parameters whose rules Rampart does not enforce, rather

@@ -27,15 +27,15 @@ const SECRET: &[Sel] = &[Sel::Secret {
 
 /// The implemented KMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec::new("CreateKey", KEYS, create_key).costly(),
-    ActionSpec::new("DescribeKey", &[KEY], describe_key),
-    ActionSpec::new("ListKeys", KEYS, list_keys),
-    ActionSpec::new("UpdateKeyDescription", &[KEY], update_key_description),
-    ActionSpec::new("EnableKey", &[KEY], enable_key),
-    ActionSpec::new("DisableKey", &[KEY], disable_key),
-    ActionSpec::new("ScheduleKeyDeletion", &[KEY], schedule_key_deletion),
-    ActionSpec::new("CancelKeyDeletion", &[KEY], cancel_key_deletion),
-    ActionSpec::new(
+    ActionSpec::write("CreateKey", KEYS, create_key).costly(),
+    ActionSpec::read("DescribeKey", &[KEY], describe_key),
+    ActionSpec::read("ListKeys", KEYS, list_keys),
+    ActionSpec::write("UpdateKeyDescription", &[KEY], update_key_description),
+    ActionSpec::write("EnableKey", &[KEY], enable_key),
+    ActionSpec::write("DisableKey", &[KEY], disable_key),
+    ActionSpec::write("ScheduleKeyDeletion", &[KEY], schedule_key_deletion),
+    ActionSpec::write("CancelKeyDeletion", &[KEY], cancel_key_deletion),
+    ActionSpec::write(
         "SetDeletionProtection",
         &[Sel::Key {
             param: "ProtectedResourceArn",
@@ -45,11 +45,11 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         set_deletion_protection,
     ),
-    ActionSpec::new("UpdateRotationPolicy", &[KEY], update_rotation_policy),
-    ActionSpec::new("CreateKeyVersion", &[KEY], create_key_version).costly(),
-    ActionSpec::new("ListKeyVersions", &[KEY], list_key_versions),
-    ActionSpec::new("DescribeKeyVersion", &[KEY], describe_key_version),
-    ActionSpec::new(
+    ActionSpec::write("UpdateRotationPolicy", &[KEY], update_rotation_policy),
+    ActionSpec::write("CreateKeyVersion", &[KEY], create_key_version).costly(),
+    ActionSpec::read("ListKeyVersions", &[KEY], list_key_versions),
+    ActionSpec::read("DescribeKeyVersion", &[KEY], describe_key_version),
+    ActionSpec::write(
         "CreateAlias",
         &[
             Sel::Alias {
@@ -60,7 +60,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         create_alias,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "UpdateAlias",
         &[
             Sel::Alias {
@@ -71,7 +71,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         update_alias,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DeleteAlias",
         &[Sel::Alias {
             param: "AliasName",
@@ -79,59 +79,59 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         delete_alias,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListAliases",
         &[Sel::Container(Container::Aliases)],
         list_aliases,
     ),
-    ActionSpec::new("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
-    ActionSpec::new(
+    ActionSpec::read("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    ActionSpec::read(
         "GetParametersForImport",
         &[KEY],
         crate::kms_asym::get_parameters_for_import,
     )
     .costly(),
-    ActionSpec::new(
+    ActionSpec::write(
         "ImportKeyMaterial",
         &[KEY],
         crate::kms_asym::import_key_material,
     )
     .costly(),
-    ActionSpec::new(
+    ActionSpec::write(
         "DeleteKeyMaterial",
         &[KEY],
         crate::kms_asym::delete_key_material,
     ),
-    ActionSpec::new("GetKeyPolicy", &[KEY], crate::kms_asym::get_key_policy),
-    ActionSpec::new("SetKeyPolicy", &[KEY], crate::kms_asym::set_key_policy),
-    ActionSpec::new("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),
-    ActionSpec::new("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign).costly(),
-    ActionSpec::new(
+    ActionSpec::read("GetKeyPolicy", &[KEY], crate::kms_asym::get_key_policy),
+    ActionSpec::write("SetKeyPolicy", &[KEY], crate::kms_asym::set_key_policy),
+    ActionSpec::read("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),
+    ActionSpec::write("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign).costly(),
+    ActionSpec::write(
         "AsymmetricVerify",
         &[KEY],
         crate::kms_asym::asymmetric_verify,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "AsymmetricEncrypt",
         &[KEY],
         crate::kms_asym::asymmetric_encrypt,
     )
     .costly(),
-    ActionSpec::new(
+    ActionSpec::write(
         "AsymmetricDecrypt",
         &[KEY],
         crate::kms_asym::asymmetric_decrypt,
     )
     .costly(),
-    ActionSpec::new("Encrypt", &[KEY], encrypt),
-    ActionSpec::new("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
-    ActionSpec::new("GenerateDataKey", &[KEY], generate_data_key),
-    ActionSpec::new(
+    ActionSpec::write("Encrypt", &[KEY], encrypt),
+    ActionSpec::read("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
+    ActionSpec::write("GenerateDataKey", &[KEY], generate_data_key),
+    ActionSpec::write(
         "GenerateDataKeyWithoutPlaintext",
         &[KEY],
         generate_data_key_without_plaintext,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "ReEncrypt",
         &[
             Sel::BlobKey("CiphertextBlob"),
@@ -144,12 +144,12 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         re_encrypt,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "GetRandomPassword",
         &[Sel::Container(Container::Kms)],
         get_random_password,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "CreateSecret",
         &[
             Sel::Container(Container::Secrets),
@@ -164,7 +164,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         create_secret,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "GetSecretValue",
         &[Sel::Secret {
             param: "SecretName",
@@ -172,13 +172,13 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         get_secret_value,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "BatchGetSecretValue",
         // The batch itself, then `kms:GetSecretValue` on each secret.
         &[Sel::Container(Container::Secrets), Sel::SecretsList],
         batch_get_secret_value,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "PutSecretValue",
         &[Sel::Secret {
             param: "SecretName",
@@ -186,18 +186,18 @@ pub static ACTIONS: &[ActionSpec] = &[
         }],
         put_secret_value,
     ),
-    ActionSpec::new("ListSecretVersionIds", SECRET, list_secret_version_ids),
-    ActionSpec::new(
+    ActionSpec::read("ListSecretVersionIds", SECRET, list_secret_version_ids),
+    ActionSpec::write(
         "UpdateSecretVersionStage",
         SECRET,
         update_secret_version_stage,
     ),
-    ActionSpec::new("DescribeSecret", SECRET, describe_secret),
-    ActionSpec::new("ListSecrets", SECRETS, list_secrets),
-    ActionSpec::new("UpdateSecret", SECRET, update_secret),
-    ActionSpec::new("DeleteSecret", SECRET, delete_secret),
-    ActionSpec::new("RestoreSecret", SECRET, restore_secret),
-    ActionSpec::new(
+    ActionSpec::read("DescribeSecret", SECRET, describe_secret),
+    ActionSpec::read("ListSecrets", SECRETS, list_secrets),
+    ActionSpec::write("UpdateSecret", SECRET, update_secret),
+    ActionSpec::write("DeleteSecret", SECRET, delete_secret),
+    ActionSpec::write("RestoreSecret", SECRET, restore_secret),
+    ActionSpec::write(
         "RotateSecret",
         &[
             Sel::Secret {
@@ -208,25 +208,25 @@ pub static ACTIONS: &[ActionSpec] = &[
         ],
         rotate_secret,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "UpdateSecretRotationPolicy",
         SECRET,
         update_secret_rotation_policy,
     ),
-    ActionSpec::new("GetSecretPolicy", SECRET, get_secret_policy),
-    ActionSpec::new("SetSecretPolicy", SECRET, set_secret_policy),
-    ActionSpec::new("TagResource", &[Sel::Tagged], tag_resource),
-    ActionSpec::new("UntagResource", &[Sel::Tagged], untag_resource),
-    ActionSpec::new("TagResources", &[Sel::TypedResources], tag_resources),
-    ActionSpec::new("UntagResources", &[Sel::TypedResources], untag_resources),
-    ActionSpec::new(
+    ActionSpec::read("GetSecretPolicy", SECRET, get_secret_policy),
+    ActionSpec::write("SetSecretPolicy", SECRET, set_secret_policy),
+    ActionSpec::write("TagResource", &[Sel::Tagged], tag_resource),
+    ActionSpec::write("UntagResource", &[Sel::Tagged], untag_resource),
+    ActionSpec::write("TagResources", &[Sel::TypedResources], tag_resources),
+    ActionSpec::write("UntagResources", &[Sel::TypedResources], untag_resources),
+    ActionSpec::read(
         "ListTagResources",
         &[Sel::TypedResources],
         list_tag_resources,
     ),
     // Needs no permission in the real service: any authenticated caller.
-    ActionSpec::new("DescribeRegions", &[], describe_regions),
-    ActionSpec::new(
+    ActionSpec::read("DescribeRegions", &[], describe_regions),
+    ActionSpec::read(
         "DescribeAccountKmsStatus",
         &[Sel::Container(Container::Kms)],
         describe_account_kms_status,

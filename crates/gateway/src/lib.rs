@@ -165,6 +165,9 @@ pub struct Outcome {
     pub status: u16,
     /// The request id.
     pub request_id: String,
+    /// How the audit trail records the call: what the action's table entry
+    /// declares; `None` when no action of a product was named.
+    pub event_rw: Option<rampart_core::audit::EventRw>,
 }
 
 impl Gateway {
@@ -190,7 +193,7 @@ impl Gateway {
     }
 
     /// [`Self::handle`], except that an action that changes nothing
-    /// ([`changes_nothing`]) runs while its nonce is being written: its
+    /// ([`ActionSpec::reads`]) runs while its nonce is being written: its
     /// answer comes back with the nonce's verdict to await, then
     /// [`Self::settle`] it (a replay is refused then).
     pub fn handle_deferred(&self, req: &RpcRequest) -> Handled {
@@ -206,6 +209,7 @@ impl Gateway {
             Some((product, spec, Err(e))) => {
                 outcome.product = Some(product.code());
                 outcome.action = Some(spec.name.to_string());
+                outcome.event_rw = Some(spec.event_rw());
                 Err(e)
             }
             Some((_, _, Ok(s))) => {
@@ -223,8 +227,10 @@ impl Gateway {
             outcome.product = Some(d.product.code());
             // Only a name of the product's action table reaches the audit
             // trail, the metrics and the logs; any other is `Unknown`.
-            let known = products::known_name(d.product, &d.action);
+            let found = products::known_name(d.product, &d.action);
+            let known = found.map(|(name, _)| name);
             outcome.action = Some(known.unwrap_or(UNKNOWN_ACTION).to_string());
+            outcome.event_rw = found.map(|(_, rw)| rw);
             let _span = tracing::info_span!("request", product = d.product.code(), action = known.unwrap_or(UNKNOWN_ACTION), request_id = %request_id).entered();
             self.dispatch(req, &d, signed, &mut outcome, &mut nonce)
                 .map(|out| (d, out))
@@ -324,7 +330,10 @@ impl Gateway {
             .action
             .clone()
             .unwrap_or_else(|| UNKNOWN_ACTION.to_string());
-        let rw = rampart_core::audit::event_rw(&action);
+        let rw = o
+            .event_rw
+            .unwrap_or(rampart_core::audit::EventRw::Write)
+            .as_str();
         let event = rampart_store::AuditEvent {
             event_id: uuid::Uuid::now_v7().to_string(),
             event_time: self.rampart.now(),
@@ -476,14 +485,12 @@ impl Gateway {
         secure: bool,
     ) -> (RpcResponse, Outcome) {
         let request_id = new_request_id();
+        let found = products::known_name(product, action);
         let mut outcome = Outcome {
             request_id: request_id.clone(),
             product: Some(product.code()),
-            action: Some(
-                products::known_name(product, action)
-                    .unwrap_or(UNKNOWN_ACTION)
-                    .to_string(),
-            ),
+            action: Some(found.map_or(UNKNOWN_ACTION, |(name, _)| name).to_string()),
+            event_rw: found.map(|(_, rw)| rw),
             ..Default::default()
         };
         let result = lookup(product, action).and_then(|spec| {
@@ -530,16 +537,6 @@ pub struct Unsettled {
     source_ip: Option<String>,
     user_agent: Option<String>,
     key_use: rampart_core::account::KeyUse,
-}
-
-/// Whether an action changes nothing the store keeps (the audit trail
-/// aside), so that it may run before its nonce is known to be fresh: a
-/// replay of it is refused before anything is answered. These are the
-/// actions named as reads (`Get…`, `List…`, `Describe…`, …) in every
-/// product; the authorization oracle checks each of them, in every variant
-/// of its requests, against the store's write count.
-pub fn changes_nothing(action: &str) -> bool {
-    rampart_core::audit::event_rw(action) == "Read"
 }
 
 /// The action name recorded for a request whose action the product does

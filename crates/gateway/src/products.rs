@@ -1,5 +1,6 @@
 //! Products (chosen by API version) and their action tables.
 
+use rampart_core::audit::EventRw;
 use rampart_core::ApiError;
 
 use crate::target::Sel;
@@ -105,7 +106,8 @@ fn no_signed_handler(_: &Ctx<'_>) -> Result<Output, ApiError> {
     ))
 }
 
-/// One implemented action: its name, what it acts on, its handler.
+/// One implemented action: its name, what it acts on, whether it changes
+/// anything, its handler.
 pub struct ActionSpec {
     /// Action name (`CreateUser`).
     pub name: &'static str,
@@ -115,6 +117,13 @@ pub struct ActionSpec {
     pub targets: &'static [Sel],
     /// The handler.
     pub handler: HandlerFn,
+    /// Whether the action changes nothing the store keeps (the audit trail
+    /// and a key's last use aside), declared with the entry
+    /// ([`Self::read`] or [`Self::write`]): the audit trail records it as
+    /// `Read`, and it may run before its nonce's verdict. The
+    /// authorization oracle checks every such action, in every variant of
+    /// its requests, against the store's write count.
+    pub reads: bool,
     /// Whether the action is costly to run (key generation, private-key
     /// operations): it never runs before its nonce's verdict, even when it
     /// changes nothing, so that a replay costs nothing but the check.
@@ -124,24 +133,36 @@ pub struct ActionSpec {
 }
 
 impl ActionSpec {
-    /// An action's entry in its product's table.
-    pub const fn new(name: &'static str, targets: &'static [Sel], handler: HandlerFn) -> Self {
+    /// The entry of an action that changes nothing the store keeps
+    /// (see [`Self::reads`]).
+    pub const fn read(name: &'static str, targets: &'static [Sel], handler: HandlerFn) -> Self {
         Self {
             name,
             targets,
             handler,
+            reads: true,
             costly: false,
             anonymous: None,
         }
     }
 
+    /// The entry of an action that changes what the store keeps.
+    pub const fn write(name: &'static str, targets: &'static [Sel], handler: HandlerFn) -> Self {
+        Self {
+            reads: false,
+            ..Self::read(name, targets, handler)
+        }
+    }
+
     /// The entry of an anonymous action: no signature is asked for or
     /// checked; the handler authenticates the request by what it carries.
+    /// It issues credentials, so it counts as a change.
     pub const fn anonymous(name: &'static str, handler: AnonymousFn) -> Self {
         Self {
             name,
             targets: &[],
             handler: no_signed_handler,
+            reads: false,
             costly: true,
             anonymous: Some(handler),
         }
@@ -155,9 +176,18 @@ impl ActionSpec {
 
     /// Whether the action may run while its nonce's verdict is still being
     /// written (its answer then waits for the verdict): it changes nothing
-    /// ([`crate::changes_nothing`]) and is cheap.
+    /// ([`Self::reads`]) and is cheap.
     pub fn may_run_before_verdict(&self) -> bool {
-        !self.costly && crate::changes_nothing(self.name)
+        !self.costly && self.reads
+    }
+
+    /// `Read` or `Write`, as the audit trail records the action.
+    pub fn event_rw(&self) -> EventRw {
+        if self.reads {
+            EventRw::Read
+        } else {
+            EventRw::Write
+        }
     }
 }
 
@@ -194,13 +224,17 @@ pub fn known_actions(product: Product) -> &'static [&'static str] {
 }
 
 /// The product's own spelling of `action` if it is one of its actions
-/// (implemented or not), as a `'static` name.
-pub fn known_name(product: Product, action: &str) -> Option<&'static str> {
-    action_table(product)
+/// (implemented or not), as a `'static` name, with the class the audit
+/// trail records it under: what its table entry declares, or for an action
+/// not served, what its name says ([`EventRw::of_unserved`]).
+pub fn known_name(product: Product, action: &str) -> Option<(&'static str, EventRw)> {
+    if let Some(spec) = action_table(product).iter().find(|s| s.name == action) {
+        return Some((spec.name, spec.event_rw()));
+    }
+    known_actions(product)
         .iter()
-        .map(|s| s.name)
-        .chain(known_actions(product).iter().copied())
-        .find(|n| *n == action)
+        .find(|n| **n == action)
+        .map(|n| (*n, EventRw::of_unserved(n)))
 }
 
 /// Finds an action.

@@ -35,186 +35,186 @@ const ROLE: Sel = Sel::Role("RoleName");
 
 /// The implemented RAM actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec::new("CreateUser", USERS, create_user),
-    ActionSpec::new("GetUser", &[USER], get_user),
-    ActionSpec::new(
+    ActionSpec::write("CreateUser", USERS, create_user),
+    ActionSpec::read("GetUser", &[USER], get_user),
+    ActionSpec::write(
         "UpdateUser",
         &[USER, Sel::NewUserName("NewUserName")],
         update_user,
     ),
-    ActionSpec::new("DeleteUser", &[NAMED_USER], delete_user),
-    ActionSpec::new("ListUsers", USERS, list_users),
-    ActionSpec::new("CreateAccessKey", &[USER], create_access_key),
-    ActionSpec::new("ListAccessKeys", &[USER], list_access_keys),
-    ActionSpec::new("UpdateAccessKey", &[USER], update_access_key),
-    ActionSpec::new("DeleteAccessKey", &[USER], delete_access_key),
-    ActionSpec::new("GetAccessKeyLastUsed", &[USER], get_access_key_last_used),
-    ActionSpec::new("CreateGroup", GROUPS, create_group),
-    ActionSpec::new("GetGroup", &[GROUP], get_group),
-    ActionSpec::new(
+    ActionSpec::write("DeleteUser", &[NAMED_USER], delete_user),
+    ActionSpec::read("ListUsers", USERS, list_users),
+    ActionSpec::write("CreateAccessKey", &[USER], create_access_key),
+    ActionSpec::read("ListAccessKeys", &[USER], list_access_keys),
+    ActionSpec::write("UpdateAccessKey", &[USER], update_access_key),
+    ActionSpec::write("DeleteAccessKey", &[USER], delete_access_key),
+    ActionSpec::read("GetAccessKeyLastUsed", &[USER], get_access_key_last_used),
+    ActionSpec::write("CreateGroup", GROUPS, create_group),
+    ActionSpec::read("GetGroup", &[GROUP], get_group),
+    ActionSpec::write(
         "UpdateGroup",
         &[GROUP, Sel::NewGroupName("NewGroupName")],
         update_group,
     ),
-    ActionSpec::new("DeleteGroup", &[GROUP], delete_group),
-    ActionSpec::new("ListGroups", GROUPS, list_groups),
-    ActionSpec::new("AddUserToGroup", &[GROUP, NAMED_USER], add_user_to_group),
-    ActionSpec::new(
+    ActionSpec::write("DeleteGroup", &[GROUP], delete_group),
+    ActionSpec::read("ListGroups", GROUPS, list_groups),
+    ActionSpec::write("AddUserToGroup", &[GROUP, NAMED_USER], add_user_to_group),
+    ActionSpec::write(
         "RemoveUserFromGroup",
         &[GROUP, NAMED_USER],
         remove_user_from_group,
     ),
-    ActionSpec::new("ListGroupsForUser", &[USER], list_groups_for_user),
-    ActionSpec::new("ListUsersForGroup", &[GROUP], list_users_for_group),
-    ActionSpec::new("CreateLoginProfile", &[USER], create_login_profile).costly(),
-    ActionSpec::new("GetLoginProfile", &[USER], get_login_profile),
-    ActionSpec::new("UpdateLoginProfile", &[USER], update_login_profile).costly(),
-    ActionSpec::new("DeleteLoginProfile", &[USER], delete_login_profile),
-    ActionSpec::new("CreatePolicy", POLICIES, create_policy),
-    ActionSpec::new(
+    ActionSpec::read("ListGroupsForUser", &[USER], list_groups_for_user),
+    ActionSpec::read("ListUsersForGroup", &[GROUP], list_users_for_group),
+    ActionSpec::write("CreateLoginProfile", &[USER], create_login_profile).costly(),
+    ActionSpec::read("GetLoginProfile", &[USER], get_login_profile),
+    ActionSpec::write("UpdateLoginProfile", &[USER], update_login_profile).costly(),
+    ActionSpec::write("DeleteLoginProfile", &[USER], delete_login_profile),
+    ActionSpec::write("CreatePolicy", POLICIES, create_policy),
+    ActionSpec::read(
         "GetPolicy",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         get_policy,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DeletePolicy",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         delete_policy,
     ),
-    ActionSpec::new("ListPolicies", POLICIES, list_policies),
-    ActionSpec::new(
+    ActionSpec::read("ListPolicies", POLICIES, list_policies),
+    ActionSpec::write(
         "UpdatePolicyDescription",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         update_policy_description,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "CreatePolicyVersion",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         create_policy_version,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "GetPolicyVersion",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         get_policy_version,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DeletePolicyVersion",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         delete_policy_version,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListPolicyVersions",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         list_policy_versions,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "SetDefaultPolicyVersion",
         &[Sel::Policy(PolicyKind::CustomOnly)],
         set_default_policy_version,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "AttachPolicyToUser",
         &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
         attach_to_user,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DetachPolicyFromUser",
         &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
         detach_from_user,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "AttachPolicyToGroup",
         &[GROUP, Sel::Policy(PolicyKind::Typed)],
         attach_to_group,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DetachPolicyFromGroup",
         &[GROUP, Sel::Policy(PolicyKind::Typed)],
         detach_from_group,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "AttachPolicyToRole",
         &[ROLE, Sel::Policy(PolicyKind::Typed)],
         attach_to_role,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DetachPolicyFromRole",
         &[ROLE, Sel::Policy(PolicyKind::Typed)],
         detach_from_role,
     ),
-    ActionSpec::new("ListPoliciesForUser", &[USER], list_policies_for_user),
-    ActionSpec::new("ListPoliciesForGroup", &[GROUP], list_policies_for_group),
-    ActionSpec::new("ListPoliciesForRole", &[ROLE], list_policies_for_role),
-    ActionSpec::new(
+    ActionSpec::read("ListPoliciesForUser", &[USER], list_policies_for_user),
+    ActionSpec::read("ListPoliciesForGroup", &[GROUP], list_policies_for_group),
+    ActionSpec::read("ListPoliciesForRole", &[ROLE], list_policies_for_role),
+    ActionSpec::read(
         "ListEntitiesForPolicy",
         &[Sel::Policy(PolicyKind::DefaultCustom)],
         list_entities_for_policy,
     ),
-    ActionSpec::new("CreateRole", ROLES, create_role),
-    ActionSpec::new("GetRole", &[ROLE], get_role),
-    ActionSpec::new("UpdateRole", &[ROLE], update_role),
-    ActionSpec::new("DeleteRole", &[ROLE], delete_role),
-    ActionSpec::new("ListRoles", ROLES, list_roles),
-    ActionSpec::new("CreateServiceLinkedRole", ROLES, create_service_linked_role),
-    ActionSpec::new(
+    ActionSpec::write("CreateRole", ROLES, create_role),
+    ActionSpec::read("GetRole", &[ROLE], get_role),
+    ActionSpec::write("UpdateRole", &[ROLE], update_role),
+    ActionSpec::write("DeleteRole", &[ROLE], delete_role),
+    ActionSpec::read("ListRoles", ROLES, list_roles),
+    ActionSpec::write("CreateServiceLinkedRole", ROLES, create_service_linked_role),
+    ActionSpec::write(
         "DeleteServiceLinkedRole",
         &[ROLE],
         crate::ram_tools::delete_service_linked_role,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DecodeDiagnosticMessage",
         &[Sel::Container(Container::Account)],
         crate::ram_tools::decode_diagnostic_message,
     ),
-    ActionSpec::new("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
-    ActionSpec::new("SetPasswordPolicy", ACCOUNT, acct::set_password_policy),
-    ActionSpec::new(
+    ActionSpec::read("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
+    ActionSpec::write("SetPasswordPolicy", ACCOUNT, acct::set_password_policy),
+    ActionSpec::read(
         "GetSecurityPreference",
         ACCOUNT,
         acct::get_security_preference,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "SetSecurityPreference",
         ACCOUNT,
         acct::set_security_preference,
     ),
-    ActionSpec::new("GetAccountAlias", ACCOUNT, acct::get_account_alias),
-    ActionSpec::new("SetAccountAlias", ACCOUNT, acct::set_account_alias),
-    ActionSpec::new("ClearAccountAlias", ACCOUNT, acct::clear_account_alias),
-    ActionSpec::new("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
-    ActionSpec::new(
+    ActionSpec::read("GetAccountAlias", ACCOUNT, acct::get_account_alias),
+    ActionSpec::write("SetAccountAlias", ACCOUNT, acct::set_account_alias),
+    ActionSpec::write("ClearAccountAlias", ACCOUNT, acct::clear_account_alias),
+    ActionSpec::write("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
+    ActionSpec::write(
         "CreateVirtualMFADevice",
         &[Sel::Mfa("VirtualMFADeviceName")],
         acct::create_virtual_mfa_device,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListVirtualMFADevices",
         &[Sel::Container(Container::MfaDevices)],
         acct::list_virtual_mfa_devices,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "DeleteVirtualMFADevice",
         &[Sel::Mfa("SerialNumber")],
         acct::delete_virtual_mfa_device,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "BindMFADevice",
         &[USER, Sel::Mfa("SerialNumber")],
         acct::bind_mfa_device,
     ),
-    ActionSpec::new("UnbindMFADevice", &[USER], acct::unbind_mfa_device),
-    ActionSpec::new("GetUserMFAInfo", &[USER], acct::get_user_mfa_info),
-    ActionSpec::new(
+    ActionSpec::write("UnbindMFADevice", &[USER], acct::unbind_mfa_device),
+    ActionSpec::read("GetUserMFAInfo", &[USER], acct::get_user_mfa_info),
+    ActionSpec::write(
         "TagResources",
         &[Sel::RamTagged],
         crate::ram_tags::tag_resources,
     ),
-    ActionSpec::new(
+    ActionSpec::write(
         "UntagResources",
         &[Sel::RamTagged],
         crate::ram_tags::untag_resources,
     ),
-    ActionSpec::new(
+    ActionSpec::read(
         "ListTagResources",
         &[Sel::RamTagged],
         crate::ram_tags::list_tag_resources,

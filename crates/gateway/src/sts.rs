@@ -12,22 +12,11 @@ use crate::{AnonymousCtx, Ctx, Output};
 
 /// The implemented STS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "AssumeRole",
-        // `sts:AssumeRole` on `acs:ram::<uid>:role/<name as stored>`.
-        targets: &[Sel::RoleArn("RoleArn")],
-        handler: assume_role,
-        costly: false,
-        anonymous: None,
-    },
-    ActionSpec {
-        name: "GetCallerIdentity",
-        // Every authenticated caller may ask who it is.
-        targets: &[],
-        handler: get_caller_identity,
-        costly: false,
-        anonymous: None,
-    },
+    // `sts:AssumeRole` on `acs:ram::<uid>:role/<name as stored>`; it
+    // issues credentials, so it counts as a change.
+    ActionSpec::write("AssumeRole", &[Sel::RoleArn("RoleArn")], assume_role),
+    // Every authenticated caller may ask who it is.
+    ActionSpec::read("GetCallerIdentity", &[], get_caller_identity),
     ActionSpec::anonymous("AssumeRoleWithOIDC", assume_role_with_oidc),
     ActionSpec::anonymous("AssumeRoleWithSAML", assume_role_with_saml),
 ];

@@ -12,13 +12,11 @@ use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
 
 /// The implemented ActionTrail actions.
-pub static ACTIONS: &[ActionSpec] = &[ActionSpec {
-    name: "LookupEvents",
-    targets: &[Sel::Container(Container::Trail)],
-    handler: lookup_events,
-    costly: false,
-    anonymous: None,
-}];
+pub static ACTIONS: &[ActionSpec] = &[ActionSpec::read(
+    "LookupEvents",
+    &[Sel::Container(Container::Trail)],
+    lookup_events,
+)];
 
 fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> {
     match ctx.params.get(name).filter(|s| !s.is_empty()) {

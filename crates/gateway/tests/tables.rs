@@ -74,3 +74,60 @@ fn the_tables_know_every_action_of_the_sdks() {
         }
     }
 }
+
+#[test]
+fn every_entry_is_named_once_and_declares_whether_it_changes_anything() {
+    // The declaration is what counts (audit class, nonce deferral, the
+    // oracle's write check); this catches a declaration that contradicts
+    // the product's naming, as a copied entry would. An action whose name
+    // misleads goes in one of these lists, with the reason.
+    const READS_NAMED_AS_WRITES: &[&str] = &[];
+    const WRITES_NAMED_AS_READS: &[&str] = &[];
+    let query = |n: &str| {
+        [
+            "Get", "List", "Describe", "Lookup", "BatchGet", "Query", "Decrypt",
+        ]
+        .iter()
+        .any(|p| n.starts_with(p))
+    };
+    let mut total = 0;
+    for product in Product::all() {
+        let table = action_table(product);
+        let mut names: Vec<&str> = table.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            table.len(),
+            "{product:?}: an action is named twice"
+        );
+        for spec in table {
+            total += 1;
+            if spec.reads {
+                assert!(
+                    query(spec.name) || READS_NAMED_AS_WRITES.contains(&spec.name),
+                    "{product:?} {} is declared `read` but its name says it changes something",
+                    spec.name
+                );
+                assert!(
+                    spec.anonymous.is_none(),
+                    "{} is anonymous and declared `read`",
+                    spec.name
+                );
+            } else {
+                assert!(
+                    !query(spec.name) || WRITES_NAMED_AS_READS.contains(&spec.name),
+                    "{product:?} {} is declared `write` but its name says it is a query",
+                    spec.name
+                );
+            }
+            assert_eq!(
+                spec.may_run_before_verdict(),
+                spec.reads && !spec.costly,
+                "{}",
+                spec.name
+            );
+        }
+    }
+    assert!(total > 180, "{total} actions");
+}

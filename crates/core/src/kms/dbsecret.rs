@@ -499,6 +499,7 @@ impl Rampart {
         &self,
         session: &Principal,
         req: &AccessRequest<'_>,
+        rw: crate::audit::EventRw,
         audit_service: &str,
     ) -> Result<(), ApiError> {
         let decision = self.decide(session, req)?;
@@ -521,6 +522,7 @@ impl Rampart {
             session,
             audit_service,
             req.action,
+            rw,
             req.resource,
             denied.as_ref(),
         );
@@ -556,6 +558,7 @@ impl Rampart {
                 extra: Some(&auth.context),
                 resource_policy: auth.policy.as_deref(),
             },
+            crate::audit::EventRw::Read,
             "Kms",
         )?;
         let row = self.secret_row(&name)?;
@@ -574,6 +577,7 @@ impl Rampart {
                 extra: Some(&key.context),
                 resource_policy: key.policy.as_deref(),
             },
+            crate::audit::EventRw::Read,
             "Kms",
         )?;
         let current = self
@@ -621,6 +625,7 @@ impl Rampart {
                 extra: None,
                 resource_policy: None,
             },
+            crate::audit::EventRw::Write,
             ext.kind.audit_service(),
         )
     }

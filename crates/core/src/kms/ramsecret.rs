@@ -123,7 +123,13 @@ impl Rampart {
     }
 
     /// Authorizes one RAM call of Secrets Manager's role session.
-    fn as_service(&self, session: &Principal, action: &str, user: &str) -> Result<(), ApiError> {
+    fn as_service(
+        &self,
+        session: &Principal,
+        action: &str,
+        rw: crate::audit::EventRw,
+        user: &str,
+    ) -> Result<(), ApiError> {
         let resource = format!("acs:ram:*:{}:user/{user}", self.account_id);
         let req = AccessRequest {
             action,
@@ -140,7 +146,7 @@ impl Rampart {
                 format!("denied: {}", decision.explain()),
             )
         });
-        self.record_internal(session, "Ram", action, &resource, denied.as_ref());
+        self.record_internal(session, "Ram", action, rw, &resource, denied.as_ref());
         tracing::debug!(principal = %session.arn(), action, resource = %resource, allowed = decision.is_allowed(), "service role call");
         if decision.is_allowed() {
             return Ok(());
@@ -205,7 +211,12 @@ impl Rampart {
                 ),
             ));
         }
-        self.as_service(&session, "ram:ListAccessKeys", &ext.user_name)?;
+        self.as_service(
+            &session,
+            "ram:ListAccessKeys",
+            crate::audit::EventRw::Read,
+            &ext.user_name,
+        )?;
         let held = self
             .store
             .list_access_keys(&ext.user_name)
@@ -320,7 +331,12 @@ impl Rampart {
     ) -> Result<String, ApiError> {
         let session = self.secrets_manager_session("rotation")?;
         let user = &ext.user_name;
-        self.as_service(&session, "ram:ListAccessKeys", user)?;
+        self.as_service(
+            &session,
+            "ram:ListAccessKeys",
+            crate::audit::EventRw::Read,
+            user,
+        )?;
         let held = self.store.list_access_keys(user).map_err(|e| match e {
             StoreError::NotFound(Entity::User) => ApiError::of(crate::codes::ENTITY_NOT_EXIST_USER,
                 format!("The RAM user `{user}` of this secret no longer exists; rotation cannot continue."),
@@ -334,7 +350,12 @@ impl Rampart {
                 .iter()
                 .filter(|k| Some(&k.access_key_id) != current.as_ref())
             {
-                self.as_service(&session, "ram:DeleteAccessKey", user)?;
+                self.as_service(
+                    &session,
+                    "ram:DeleteAccessKey",
+                    crate::audit::EventRw::Write,
+                    user,
+                )?;
                 match self.store.delete_access_key(user, &k.access_key_id) {
                     Ok(()) | Err(StoreError::NotFound(Entity::AccessKey)) => {}
                     Err(e) => return Err(store_err(e)),
@@ -342,7 +363,12 @@ impl Rampart {
                 tracing::info!(secret = %row.secret_name, principal = %session.arn(), action = "ram:DeleteAccessKey", key = %k.access_key_id, "rotation: deleted the non-current key");
             }
         }
-        self.as_service(&session, "ram:CreateAccessKey", user)?;
+        self.as_service(
+            &session,
+            "ram:CreateAccessKey",
+            crate::audit::EventRw::Write,
+            user,
+        )?;
         let now = self.now();
         let (key_row, secret) = new_key_row(&self.keyring, Some(user.clone()), now);
         let version_id = version_id
@@ -394,7 +420,12 @@ impl Rampart {
             return Ok(false);
         }
         let session = self.secrets_manager_session("rotation")?;
-        self.as_service(&session, "ram:DeleteAccessKey", &ext.user_name)?;
+        self.as_service(
+            &session,
+            "ram:DeleteAccessKey",
+            crate::audit::EventRw::Write,
+            &ext.user_name,
+        )?;
         self.store
             .finish_rotation(&row.secret_name, owner, &ext.user_name, prev)
             .map_err(store_err)?;
