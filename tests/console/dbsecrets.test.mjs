@@ -60,8 +60,17 @@ test('Database instances and a Redis secret', { skip: process.env.RAMPART_TEST_R
 
     await nav(page, 'Secrets');
     await page.getByRole('button', { name: 'Create Secret' }).click();
+    // The Redis form lists the declared instances first: slowed down here
+    // (as on a loaded machine), the name typed at once must still land in
+    // the Redis form, not in the generic form it replaces.
+    const slow = async (route) => {
+      await new Promise((r) => { setTimeout(r, 1500); });
+      await route.continue();
+    };
+    await page.route('**/console/api/kms/ListSecrets', slow);
     await page.getByLabel('Redis/Tair Secret').check();
     await page.getByLabel('Secret Name').fill(secretName);
+    await page.unroute('**/console/api/kms/ListSecrets', slow);
     await page.getByLabel('Database Instance').selectOption(id);
     await page.getByLabel('Account Name').fill(account);
     await page.getByText(`Rampart creates ${account} and ${account}_clone`).waitFor();

@@ -1365,9 +1365,16 @@ function createSecretPanel() {
       }))));
   };
   const ram = () => ramSecretForm(body, {});
+  let shown = 0;
   const switchType = (t) => {
     type = t;
     slot.replaceChildren();
+    // The forms of RAM and database secrets load lists first: until then
+    // no field of the previous type stays to be typed into, and a form
+    // that finishes loading after another type was chosen is dropped.
+    shown += 1;
+    body.dataset.form = String(shown);
+    body.replaceChildren(h('p', { class: 'hint', role: 'status' }, 'Loading…'));
     if (t === 'Generic') generic();
     else if (t === 'RAMCredentials') ram();
     else dbSecretForm(body, t);
@@ -1416,9 +1423,12 @@ async function listAllSecrets() {
 async function dbSecretForm(host, type) {
   const t = DB_TYPES[type];
   const slot = h('div', { role: 'alert' });
+  const form = host.dataset.form;
   const instances = ((await attempt(slot, listAllSecrets)) || [])
     .filter((s) => s.SecretName.startsWith(DB_INSTANCE_PREFIX) && !s.PlannedDeleteTime)
     .map((s) => s.SecretName.slice(DB_INSTANCE_PREFIX.length));
+  // Another type was chosen while the instances loaded.
+  if (host.dataset.form !== form) return;
   const instance = select([{ value: '', label: 'Select a database instance' }, ...instances], '');
   const name = h('input', { autocomplete: 'off' });
   const accountsHost = h('div', {});
@@ -1596,11 +1606,14 @@ function declareInstancePanel() {
 async function ramSecretForm(host, preset) {
   const slot = h('div', { role: 'alert' });
   const known = preset.keys || {};
+  const form = host.dataset.form;
   let user;
   if (preset.user) {
     user = h('input', { readonly: true, value: preset.user });
   } else {
     const users = await attempt(slot, () => listAll('ListUsers', 'Users', 'User')) || [];
+    // Another type was chosen while the users loaded.
+    if (host.dataset.form !== form) return;
     user = select([{ value: '', label: 'Select a RAM user' }, ...users.map((u) => u.UserName)], '');
   }
   const secretName = h('input', { readonly: true, value: '', placeholder: 'acs/ram/user/<user name>' });
