@@ -544,7 +544,7 @@ fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn get_value(ctx: &Ctx<'_>) -> Result<GetValue, ApiError> {
     let p = ctx.params;
     Ok(GetValue {
-        secret_name: ctx.target.secret()?.to_string(),
+        secret_name: ctx.target.secret()?.clone(),
         version_id: p.opt("VersionId").filter(|s| !s.is_empty()),
         version_stage: p.opt("VersionStage").filter(|s| !s.is_empty()),
         fetch_extended_config: flag(ctx, "FetchExtendedConfig")?,
@@ -559,10 +559,13 @@ fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let mut values = Vec::new();
     let mut errors = Vec::new();
     for item in ctx.target.batch() {
-        let result = match &item.refused {
-            Some(e) => Err(e.clone()),
-            None => ctx.rampart.get_secret_value(&GetValue {
-                secret_name: item.name.clone(),
+        let result = match (&item.refused, &item.secret) {
+            (Some(e), _) => Err(e.clone()),
+            (None, None) => Err(ApiError::internal(
+                "a batch item was neither resolved nor refused",
+            )),
+            (None, Some(secret)) => ctx.rampart.get_secret_value(&GetValue {
+                secret_name: secret.clone(),
                 version_id: item.version_id.clone(),
                 version_stage: item.version_stage.clone(),
                 fetch_extended_config: item.fetch_extended_config,

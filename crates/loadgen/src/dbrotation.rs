@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rampart_core::kms::secrets::{CreateSecret, GetValue};
+use rampart_core::kms::secrets::{CreateSecret, GetValue, SecretName};
 use rampart_core::{ManualClock, Rampart, Settings};
 use rampart_crypto::Keyring;
 use rampart_dbrotate::testing::PgCluster;
@@ -27,10 +27,10 @@ fn reader(r: &Rampart, n: usize, stop: &AtomicBool) -> Vec<u64> {
     let mut rng = rand::thread_rng();
     let mut out = Vec::new();
     while !stop.load(Ordering::Relaxed) {
-        let req = GetValue {
-            secret_name: format!("db/app{}", rng.gen_range(0..n)),
-            ..Default::default()
+        let Ok(name) = SecretName::parse(&format!("db/app{}", rng.gen_range(0..n))) else {
+            break;
         };
+        let req = GetValue::of(name);
         let t = Instant::now();
         if r.get_secret_value(&req).is_ok() {
             out.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
@@ -166,10 +166,9 @@ fn main() -> anyhow::Result<()> {
     let mut bad = 0;
     for i in (0..n).step_by((n / 20).max(1)) {
         let v = r
-            .get_secret_value(&GetValue {
-                secret_name: format!("db/app{i}"),
-                ..Default::default()
-            })
+            .get_secret_value(&GetValue::of(
+                SecretName::parse(&format!("db/app{i}")).map_err(e)?,
+            ))
             .map_err(e)?;
         let data: serde_json::Value = serde_json::from_str(&v.secret_data)?;
         let name = data["AccountName"].as_str().unwrap_or_default();

@@ -42,7 +42,7 @@ use rampart_store::{SecretRow, StoreError};
 use serde_json::{json, Value};
 
 use super::ramsecret::backoff;
-use super::secrets::{check_secret_name, check_version_id, CreateSecret};
+use super::secrets::{check_secret_name, check_version_id, CreateSecret, SecretName};
 use super::store_err;
 use super::views::{SecretCreated, SecretRotated};
 use crate::authz::AccessRequest;
@@ -533,8 +533,7 @@ impl Rampart {
     fn db_instance(&self, ext: &DbExtended, create_role: bool) -> Result<Instance, ApiError> {
         let session = self.db_service_session(ext.kind, create_role)?;
         let id = &ext.instance_id;
-        let name = format!("{INSTANCE_PREFIX}{id}");
-        check_secret_name(&name)?;
+        let name = SecretName::parse(&format!("{INSTANCE_PREFIX}{id}"))?;
         let not_declared = || {
             ApiError::of(crate::codes::FORBIDDEN_RESOURCE_NOT_FOUND,
                 format!(
@@ -876,7 +875,7 @@ impl Rampart {
             }
         }
         // Otherwise the scheduler took the work over and finishes it.
-        let row = self.secret_row(&name)?;
+        let row = self.secret_row(&SecretName::stored(&name))?;
         Ok(self.secret_created(&row, req.version_id))
     }
 
@@ -1064,7 +1063,7 @@ impl Rampart {
             if version_id.is_none_or(|v| v == p) {
                 return Ok(p);
             }
-            row = self.secret_row(&row.secret_name)?;
+            row = self.secret_row(&SecretName::stored(&row.secret_name))?;
         }
         let name = row.secret_name.clone();
         let current = self
@@ -1114,7 +1113,7 @@ impl Rampart {
         version_id: &str,
         value: &str,
     ) -> Result<(), ApiError> {
-        let row = self.secret_row(name)?;
+        let row = self.secret_row(&SecretName::parse(name)?)?;
         let v = self.new_secret_version(&row, version_id, value.as_bytes(), "text")?;
         self.store
             .stage_pending(name, owner, &v)
@@ -1146,7 +1145,7 @@ impl Rampart {
         let owner = self.claim_immediate_rotation(&row.secret_name)?;
         // Read again under the lease: a rotation may have finished meanwhile.
         let result = self
-            .secret_row(&row.secret_name)
+            .secret_row(&SecretName::stored(&row.secret_name))
             .and_then(|fresh| self.rotate_db_now(&fresh, kind, &owner, Some(version_id)));
         if let Err(e) = &result {
             self.note_db_failure(&row, &owner, e);

@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use super::views::{RotationState, SecretCreated, SecretNamed, SecretRotated};
 
 use super::keys::parse_interval;
-use super::secrets::{check_secret_name, check_version_id, CreateSecret};
+use super::secrets::{check_secret_name, check_version_id, CreateSecret, SecretName};
 use super::{resource_not_found, store_err};
 use crate::account::{new_key_row, secret_aad};
 use crate::authz::AccessRequest;
@@ -294,8 +294,8 @@ impl Rampart {
         Ok(i)
     }
 
-    fn ram_secret(&self, name_or_arn: &str) -> Result<(SecretRow, RamExtended), ApiError> {
-        let row = self.secret_row(name_or_arn)?;
+    fn ram_secret(&self, name: &SecretName) -> Result<(SecretRow, RamExtended), ApiError> {
+        let row = self.secret_row(name)?;
         if row.secret_type != "RAMCredentials" {
             return Err(ApiError::of(crate::codes::REJECTED_UNSUPPORTED_OPERATION,
                 "Unsupported operation: only RAM and database secrets are rotated by Secrets Manager; generic secrets are rotated with PutSecretValue.",
@@ -436,18 +436,18 @@ impl Rampart {
     /// `RotateSecret`: rotates a RAM secret immediately.
     pub fn rotate_secret(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         version_id: &str,
     ) -> Result<SecretRotated, ApiError> {
         check_version_id(version_id)?;
-        let row = self.secret_row(name_or_arn)?;
+        let row = self.secret_row(name)?;
         if row.planned_delete_at.is_some() {
             return Err(super::secrets::in_delete_window());
         }
         if let Some(kind) = super::dbsecret::DbKind::of(&row.secret_type) {
             return self.rotate_db_secret(row, kind, version_id);
         }
-        let (row, ext) = self.ram_secret(&row.secret_name)?;
+        let (row, ext) = self.ram_secret(&SecretName::stored(&row.secret_name))?;
         let arn = self.secret_arn(&row.secret_name);
         if self
             .store
@@ -513,13 +513,13 @@ impl Rampart {
     /// `UpdateSecretRotationPolicy`: effective from the next due time.
     pub fn update_secret_rotation_policy(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         enable: bool,
         interval: Option<&str>,
     ) -> Result<SecretNamed, ApiError> {
-        let mut row = self.secret_row(name_or_arn)?;
+        let mut row = self.secret_row(name)?;
         if super::dbsecret::DbKind::of(&row.secret_type).is_none() {
-            self.ram_secret(&row.secret_name)?;
+            self.ram_secret(&SecretName::stored(&row.secret_name))?;
         }
         let now = self.now();
         if enable {

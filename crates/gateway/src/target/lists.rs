@@ -30,6 +30,7 @@ pub(super) fn secrets_list(params: &Params) -> Result<Vec<BatchItem>, ApiError> 
     };
     let item = |name: String, g: &dyn Fn(&str) -> Option<String>| BatchItem {
         name,
+        secret: None,
         version_id: g("VersionId").filter(|s| !s.is_empty()),
         version_stage: g("VersionStage").filter(|s| !s.is_empty()),
         fetch_extended_config: g("FetchExtendedConfig")

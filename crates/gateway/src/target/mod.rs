@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use rampart_core::kms::crypto::Blob;
-use rampart_core::kms::secrets::SecretAuth;
+use rampart_core::kms::secrets::{SecretAuth, SecretName};
 use rampart_core::ram::policies::parse_policy_type;
 use rampart_core::{codes, ApiError, Principal, Rampart};
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
@@ -383,7 +383,7 @@ impl Resolver<'_> {
             Sel::Secret { param, .. } => {
                 let given = p.required(param)?;
                 match self.rampart.secret_name_in(given) {
-                    Some(name) => rampart_core::kms::secrets::check_secret_name(name),
+                    Some(name) => SecretName::parse(name).map(|_| ()),
                     None => Ok(()),
                 }
             }
@@ -670,7 +670,10 @@ impl Resolver<'_> {
                         plan.checks.push(c);
                     }
                     match found {
-                        Ok(Some(stored)) => plan.target.batch[i].name = stored,
+                        Ok(Some(stored)) => {
+                            plan.target.batch[i].name = stored.to_string();
+                            plan.target.batch[i].secret = Some(stored);
+                        }
                         Ok(None) => plan
                             .target
                             .refuse_item(i, sub.missing.unwrap_or_else(secret_missing)),
@@ -716,7 +719,9 @@ impl Resolver<'_> {
                 for id in ids {
                     let found = match kind {
                         TagResource::Key => self.key(plan, id, None)?,
-                        TagResource::Secret => self.secret(plan, id, None, None)?,
+                        TagResource::Secret => {
+                            self.secret(plan, id, None, None)?.map(|n| n.to_string())
+                        }
                         TagResource::Role | TagResource::Policy | TagResource::User => None,
                     };
                     if let Some(found) = found {
@@ -883,19 +888,19 @@ impl Resolver<'_> {
         given: &str,
         key_action: Option<&str>,
         action: Option<&str>,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<SecretName>, ApiError> {
         let Some(name) = self.rampart.secret_name_in(given) else {
             // An ARN of another account or region: nothing here by that name.
             self.check(plan, action, given.to_string(), ResourceAuth::None);
             Self::note_missing(plan, secret_missing());
             return Ok(None);
         };
-        rampart_core::kms::secrets::check_secret_name(name)?;
-        let auth = self.rampart.secret_auth(name)?;
+        let name = SecretName::parse(name)?;
+        let auth = self.rampart.secret_auth(&name)?;
         self.check(
             plan,
             action,
-            self.rampart.secret_arn(name),
+            self.rampart.secret_arn(&name),
             ResourceAuth::Secret(auth.clone()),
         );
         if !auth.exists {
@@ -913,6 +918,6 @@ impl Resolver<'_> {
                 );
             }
         }
-        Ok(Some(name.to_string()))
+        Ok(Some(name))
     }
 }

@@ -1,5 +1,6 @@
 //! The resolved target a handler receives: entities as stored.
 
+use rampart_core::kms::secrets::SecretName;
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, RoleRow, TagResource};
 
@@ -18,8 +19,8 @@ pub enum Entity {
     Key(String),
     /// An alias (its name).
     Alias(String),
-    /// A secret (its name).
-    Secret(String),
+    /// A secret (its checked name).
+    Secret(SecretName),
     /// A virtual MFA device (its serial number).
     Mfa(String),
     /// A user whose tags a call reads or changes (id, stored name).
@@ -31,8 +32,10 @@ pub enum Entity {
 /// One secret of a batch read.
 #[derive(Debug, Clone)]
 pub struct BatchItem {
-    /// The secret's name.
+    /// The secret's name as given (a name or an ARN), then as resolved.
     pub name: String,
+    /// The secret, once resolved (`None` when refused).
+    pub secret: Option<SecretName>,
     /// `VersionId`.
     pub version_id: Option<String>,
     /// `VersionStage`.
@@ -154,7 +157,7 @@ impl Target {
     }
 
     /// The secret (stored name).
-    pub fn secret(&self) -> Result<&str, ApiError> {
+    pub fn secret(&self) -> Result<&SecretName, ApiError> {
         match self.find(|e| matches!(e, Entity::Secret(_))) {
             Some(Entity::Secret(n)) => Ok(n),
             _ => Err(unplanned("secret")),
@@ -165,7 +168,7 @@ impl Target {
     pub fn tagged(&self) -> Result<(TagResource, &str), ApiError> {
         match self.find(|e| matches!(e, Entity::Key(_) | Entity::Secret(_))) {
             Some(Entity::Key(k)) => Ok((TagResource::Key, k)),
-            Some(Entity::Secret(s)) => Ok((TagResource::Secret, s)),
+            Some(Entity::Secret(s)) => Ok((TagResource::Secret, s.as_str())),
             _ => Err(unplanned("tagged resource")),
         }
     }

@@ -5,7 +5,8 @@ use rampart_store::{StageMove, StagedVersion, TagResource};
 use serde_json::{Map, Value};
 
 use super::{
-    check_data, check_version_id, generic_only, in_delete_window, ListSecrets, MAX_VERSIONS,
+    check_data, check_version_id, generic_only, in_delete_window, ListSecrets, SecretName,
+    MAX_VERSIONS,
 };
 use crate::kms::store_err;
 use crate::kms::views::{
@@ -19,13 +20,13 @@ impl Rampart {
     /// Stores a new version of a generic secret (idempotent on the same id and data).
     pub fn put_secret_value(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         version_id: &str,
         data: &str,
         data_type: Option<&str>,
         stages: Option<Vec<String>>,
     ) -> Result<SecretVersionStages, ApiError> {
-        let row = self.secret_row(name_or_arn)?;
+        let row = self.secret_row(name)?;
         if row.secret_type != "Generic" {
             return Err(generic_only("PutSecretValue"));
         }
@@ -67,12 +68,12 @@ impl Rampart {
     /// Versions of a secret, paged; labelled ones only unless `include_deprecated`.
     pub fn list_secret_version_ids(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         include_deprecated: bool,
         page: Option<u32>,
         size: Option<u32>,
     ) -> Result<VersionIdsPage, ApiError> {
-        let row = self.secret_row(name_or_arn)?;
+        let row = self.secret_row(name)?;
         let (page, size) = paging(page, size, 20)?;
         let versions: Vec<StagedVersion> = self
             .store
@@ -104,12 +105,12 @@ impl Rampart {
     /// Moves a stage label of a generic secret.
     pub fn update_secret_version_stage(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         stage: &str,
         remove_from: Option<&str>,
         move_to: Option<&str>,
     ) -> Result<SecretNamed, ApiError> {
-        let row = self.secret_row(name_or_arn)?;
+        let row = self.secret_row(name)?;
         if row.secret_type != "Generic" {
             return Err(generic_only("UpdateSecretVersionStage"));
         }
@@ -145,10 +146,10 @@ impl Rampart {
     /// A secret's metadata.
     pub fn describe_secret(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         fetch_tags: bool,
     ) -> Result<SecretDescription, ApiError> {
-        let row = self.secret_row(name_or_arn)?;
+        let row = self.secret_row(name)?;
         let ram = row.secret_type != "Generic";
         Ok(SecretDescription {
             arn: self.secret_arn(&row.secret_name),
@@ -226,11 +227,11 @@ impl Rampart {
     /// Changes a secret's description (and, for non-generic secrets, CustomData).
     pub fn update_secret(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         description: Option<&str>,
         custom_data: Option<Value>,
     ) -> Result<SecretNamed, ApiError> {
-        let mut row = self.secret_row(name_or_arn)?;
+        let mut row = self.secret_row(name)?;
         if let Some(d) = description {
             if d.chars().count() > 1024 {
                 return Err(ApiError::invalid("Description", "The specified parameter \"Description\" is not valid: at most 1024 characters."));
@@ -262,11 +263,11 @@ impl Rampart {
     /// Schedules a secret's deletion (7–30 days, default 30) or deletes it now.
     pub fn delete_secret(
         &self,
-        name_or_arn: &str,
+        name: &SecretName,
         window_days: Option<&str>,
         force: bool,
     ) -> Result<SecretDeleted, ApiError> {
-        let mut row = self.secret_row(name_or_arn)?;
+        let mut row = self.secret_row(name)?;
         let now = self.now();
         if force {
             self.store
@@ -297,8 +298,8 @@ impl Rampart {
     }
 
     /// Cancels a scheduled deletion.
-    pub fn restore_secret(&self, name_or_arn: &str) -> Result<SecretNamed, ApiError> {
-        let mut row = self.secret_row(name_or_arn)?;
+    pub fn restore_secret(&self, name: &SecretName) -> Result<SecretNamed, ApiError> {
+        let mut row = self.secret_row(name)?;
         if row.planned_delete_at.is_none() {
             return Err(ApiError::of(
                 crate::codes::REJECTED_UNSUPPORTED_OPERATION,
@@ -328,16 +329,16 @@ impl Rampart {
     }
 
     /// The resource policy of a secret (`default`).
-    pub fn get_secret_policy(&self, name_or_arn: &str) -> Result<SecretPolicy, ApiError> {
-        let row = self.secret_row(name_or_arn)?;
+    pub fn get_secret_policy(&self, name: &SecretName) -> Result<SecretPolicy, ApiError> {
+        let row = self.secret_row(name)?;
         Ok(SecretPolicy {
             policy: row.policy.unwrap_or_default(),
         })
     }
 
     /// Sets the resource policy of a secret.
-    pub fn set_secret_policy(&self, name_or_arn: &str, policy: &str) -> Result<(), ApiError> {
-        let mut row = self.secret_row(name_or_arn)?;
+    pub fn set_secret_policy(&self, name: &SecretName, policy: &str) -> Result<(), ApiError> {
+        let mut row = self.secret_row(name)?;
         crate::kms::keypolicy::check_resource_policy(&self.account_id, policy)?;
         row.policy = Some(policy.to_string());
         row.updated_at = self.now();

@@ -59,16 +59,28 @@ impl std::fmt::Debug for CreateSecret {
 }
 
 /// A `GetSecretValue` request (also one entry of `BatchGetSecretValue`).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct GetValue {
-    /// Name or ARN.
-    pub secret_name: String,
+    /// The secret.
+    pub secret_name: SecretName,
     /// Version id.
     pub version_id: Option<String>,
     /// Stage (default `ACSCurrent`).
     pub version_stage: Option<String>,
     /// Return `ExtendedConfig`.
     pub fetch_extended_config: bool,
+}
+
+impl GetValue {
+    /// The current version of `secret_name`.
+    pub fn of(secret_name: SecretName) -> Self {
+        Self {
+            secret_name,
+            version_id: None,
+            version_stage: None,
+            fetch_extended_config: false,
+        }
+    }
 }
 
 /// `ListSecrets` input.
@@ -88,18 +100,47 @@ mod manage;
 
 pub use manage::paging;
 
-/// Strips a secret ARN to its name.
-pub fn secret_name_of(s: &str) -> &str {
-    match s
-        .strip_prefix("acs:kms:")
-        .and_then(|r| r.split_once(":secret/"))
-    {
-        Some((_, name)) => name,
-        None => s,
+/// A secret's name, checked: 1 to 192 letters, digits or `_/+=.@-`. The
+/// gateway makes one where it resolves the secret a request names (a name
+/// or this account's ARN of it) and hands it down; nothing below checks it
+/// again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SecretName(String);
+
+impl SecretName {
+    /// Checks `name` (a name, not an ARN) for the `SecretName` parameter.
+    pub fn parse(name: &str) -> Result<Self, ApiError> {
+        check_secret_name(name)?;
+        Ok(Self(name.to_string()))
+    }
+
+    /// The name of a secret as the store keeps it (checked when it was
+    /// created).
+    pub(crate) fn stored(name: &str) -> Self {
+        Self(name.to_string())
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-pub fn check_secret_name(name: &str) -> Result<(), ApiError> {
+impl std::ops::Deref for SecretName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SecretName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The rule of a secret's name, for `CreateSecret` and [`SecretName::parse`].
+pub(crate) fn check_secret_name(name: &str) -> Result<(), ApiError> {
     let len = name.chars().count();
     if !(1..=192).contains(&len)
         || !name
@@ -198,9 +239,7 @@ impl Rampart {
     }
 
     /// A secret's row, or 404.
-    pub fn secret_row(&self, name_or_arn: &str) -> Result<SecretRow, ApiError> {
-        let name = secret_name_of(name_or_arn);
-        check_secret_name(name)?;
+    pub fn secret_row(&self, name: &SecretName) -> Result<SecretRow, ApiError> {
         self.store
             .get_secret(name)
             .map_err(store_err)?
@@ -494,8 +533,7 @@ impl Rampart {
 
     /// Reads a secret value.
     pub fn get_secret_value(&self, req: &GetValue) -> Result<SecretValue, ApiError> {
-        let name = secret_name_of(&req.secret_name);
-        check_secret_name(name)?;
+        let name = req.secret_name.as_str();
         // Read the secret and the version a generic secret would give in
         // one go; another secret type may select differently.
         let guess = version_selector(true, req)?;
@@ -605,8 +643,6 @@ mod tests {
 
     #[test]
     fn parsing() {
-        assert_eq!(secret_name_of("acs:kms:cn-hangzhou:123:secret/a/b"), "a/b");
-        assert_eq!(secret_name_of("plain"), "plain");
         assert_eq!(parse_stages("[\"ACSCurrent\"]").unwrap(), ["ACSCurrent"]);
         assert_eq!(parse_stages("{\"VersionStage\":[\"X\"]}").unwrap(), ["X"]);
         assert!(parse_stages("[]").is_err());
