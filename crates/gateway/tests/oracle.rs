@@ -841,6 +841,16 @@ fn every_touched_entity_was_authorized() {
                             spec.name
                         ));
                     }
+                    // A handler asking its target for what the table's
+                    // selectors do not resolve (a table/handler mismatch)
+                    // answers an internal error: no request may.
+                    if status == 500 {
+                        failures.push(format!(
+                            "{who} {} {set:?} → 500 {}: an internal error (does the handler read a target its table entry does not select?)",
+                            spec.name,
+                            body["Code"].as_str().unwrap_or("?")
+                        ));
+                    }
                     let authorized: Vec<&str> =
                         outcome.authorized.iter().map(|(_, r)| r.as_str()).collect();
                     let log = recorder.take();

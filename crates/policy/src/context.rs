@@ -1,12 +1,14 @@
 //! The request context: condition keys and their values.
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use crate::date::parse_date;
 use crate::index::LazyIndex;
 use crate::ip::parse_addr;
 
-/// A context value read once, at insertion, in every type an operator may want.
+/// A context value read once, when a condition first looks at its key, in
+/// every type an operator may want.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Typed {
     pub(crate) number: Option<f64>,
@@ -51,8 +53,11 @@ struct Entry {
     /// Lowercased.
     key: String,
     values: Vec<String>,
-    /// `values`, read as numbers, dates, booleans and addresses.
-    typed: Vec<Typed>,
+    /// `values`, read as numbers, dates, booleans and addresses when a
+    /// condition first reads the key: most requests meet no condition, and
+    /// reading a date or an address on every request costs more than the
+    /// rest of the context.
+    typed: OnceLock<Vec<Typed>>,
 }
 
 impl Context {
@@ -92,13 +97,16 @@ impl Context {
     /// Sets `key` to `values`, replacing what it held.
     pub fn set(&mut self, key: &str, values: Vec<String>) {
         let key = key.to_lowercase();
-        let typed = values.iter().map(|v| Typed::read(v)).collect();
         match self.entries.iter_mut().find(|e| e.key == key) {
             Some(entry) => {
                 entry.values = values;
-                entry.typed = typed;
+                entry.typed = OnceLock::new();
             }
-            None => self.entries.push(Entry { key, values, typed }),
+            None => self.entries.push(Entry {
+                key,
+                values,
+                typed: OnceLock::new(),
+            }),
         }
     }
 
@@ -108,7 +116,9 @@ impl Context {
         let key = key.to_lowercase();
         match self.entries.iter_mut().find(|e| e.key == key) {
             Some(entry) => {
-                entry.typed.push(Typed::read(&value));
+                if let Some(typed) = entry.typed.get_mut() {
+                    typed.push(Typed::read(&value));
+                }
                 entry.values.push(value);
             }
             None => self.set(&key, vec![value]),
@@ -117,16 +127,22 @@ impl Context {
 
     /// The values of `key` (any case), or `None` when the request does not carry it.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.lookup(&key.to_lowercase()).map(|(v, _)| v)
+        let key = key.to_lowercase();
+        self.entries
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.values.as_slice())
     }
 
     /// The values of `key`, which must already be lowercase (as keys compiled
     /// from a policy are), as text and typed.
     pub(crate) fn lookup(&self, key: &str) -> Option<(&[String], &[Typed])> {
-        self.entries
-            .iter()
-            .find(|e| e.key == key)
-            .map(|e| (e.values.as_slice(), e.typed.as_slice()))
+        self.entries.iter().find(|e| e.key == key).map(|e| {
+            let typed = e
+                .typed
+                .get_or_init(|| e.values.iter().map(|v| Typed::read(v)).collect());
+            (e.values.as_slice(), typed.as_slice())
+        })
     }
 
     /// Whether the context holds no key.
