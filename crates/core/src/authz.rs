@@ -168,12 +168,6 @@ impl Rampart {
                 reasons: Vec::new(),
             });
         }
-        let context = self.context_of(Some(principal), req);
-        let request = Request {
-            action: req.action,
-            resource: req.resource,
-            context: &context,
-        };
         let loaded = match principal {
             Principal::Root { .. } => return Err(ApiError::internal("root has no policies")),
             Principal::User { user_id, .. } => self.reads.policies.get_or_load(
@@ -208,6 +202,27 @@ impl Rampart {
                 )?
             }
         };
+        let session_doc = match principal {
+            Principal::AssumedRole {
+                session_policy: Some(p),
+                ..
+            } => Some(self.policy_cache.get(DocumentKind::Session, p)?),
+            _ => None,
+        };
+        // Only conditions read the context: without any, none is built.
+        let needs_context = loaded.iter().any(|l| l.doc.has_conditions())
+            || req.resource_policy.is_some_and(|d| d.has_conditions())
+            || session_doc.as_ref().is_some_and(|d| d.has_conditions());
+        let context = if needs_context {
+            self.context_of(Some(principal), req)
+        } else {
+            Context::new()
+        };
+        let request = Request {
+            action: req.action,
+            resource: req.resource,
+            context: &context,
+        };
         let named: Vec<NamedPolicy<'_>> = loaded
             .iter()
             .map(|l| NamedPolicy {
@@ -233,12 +248,7 @@ impl Rampart {
             decision = decision.union(resource);
         }
         // A session policy narrows every grant, a resource policy's too.
-        if let Principal::AssumedRole {
-            session_policy: Some(p),
-            ..
-        } = principal
-        {
-            let doc = self.policy_cache.get(DocumentKind::Session, p)?;
+        if let Some(doc) = session_doc {
             let session = evaluate(
                 &[NamedPolicy {
                     name: "session",

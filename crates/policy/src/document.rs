@@ -88,6 +88,13 @@ pub struct PolicyDocument {
 }
 
 impl PolicyDocument {
+    /// Whether any statement has a `Condition`: only conditions read a
+    /// request's context, so a caller may skip building one for documents
+    /// without any.
+    pub fn has_conditions(&self) -> bool {
+        self.statements.iter().any(|s| !s.conditions.is_empty())
+    }
+
     /// The statements, in document order (statement `n` of a [`crate::Reason`] is `statements()[n - 1]`).
     pub fn statements(&self) -> &[Statement] {
         &self.statements
