@@ -6,7 +6,7 @@ use rampart_core::federation::NewOidcProvider;
 use rampart_core::ApiError;
 use rampart_store::ProviderKind;
 
-use crate::ram::{field as one, page};
+use crate::respond::{field as one, page};
 use crate::target::Sel;
 use crate::{Ctx, Output};
 

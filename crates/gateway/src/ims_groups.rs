@@ -6,7 +6,7 @@ use rampart_core::ram::{CreateGroup, GroupView, Page, UpdateGroup};
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
-use crate::{ram, Ctx, Output};
+use crate::{Ctx, Output};
 
 /// A group as IMS shows it: RAM's fields and its display name.
 fn group_json(g: GroupView) -> Result<Value, ApiError> {
@@ -56,7 +56,7 @@ pub(crate) fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         .into_iter()
         .map(group_json)
         .collect::<Result<Vec<_>, _>>()?;
-    ram::page("Groups", "Group", Page { items, next_marker })
+    crate::respond::page("Groups", "Group", Page { items, next_marker })
 }
 
 pub(crate) fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -74,7 +74,7 @@ pub(crate) fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             })
         })
         .collect();
-    ram::list("Groups", "Group", groups)
+    crate::respond::list("Groups", "Group", groups)
 }
 
 pub(crate) fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -96,5 +96,5 @@ pub(crate) fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             })
         })
         .collect();
-    ram::page("Users", "User", Page { items, next_marker })
+    crate::respond::page("Users", "User", Page { items, next_marker })
 }

@@ -6,6 +6,7 @@ use rampart_core::ram::tags;
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
+use crate::respond::empty;
 use crate::{Ctx, Output};
 
 /// `Tag.N.Key` / `Tag.N.Value`, checked.
@@ -20,7 +21,7 @@ pub(crate) fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     }
     ctx.rampart
         .tag_ram_resources(&crate::ram_tags::items(ctx), &t)?;
-    Ok(Map::new())
+    empty()
 }
 
 pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -45,7 +46,7 @@ pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let keys = if keys.is_empty() { None } else { Some(keys) };
     ctx.rampart
         .untag_ram_resources(&crate::ram_tags::items(ctx), keys.as_deref())?;
-    Ok(Map::new())
+    empty()
 }
 
 pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {

@@ -4,9 +4,10 @@
 use rampart_core::ram::{CreateUser, LoginProfileInput, Page, UpdateUser, UserView};
 use rampart_core::ApiError;
 use rampart_store::TagResource;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::ims::unsupported;
+use crate::respond::field as one;
 use crate::{Ctx, Output};
 
 /// A user as IMS shows it: RAM's fields, its logon name, how it was made.
@@ -21,12 +22,6 @@ fn user_json(ctx: &Ctx<'_>, u: UserView) -> Result<Value, ApiError> {
         o.insert("ProvisionType".into(), Value::String("Manual".into()));
     }
     Ok(v)
-}
-
-fn one(name: &str, v: Value) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    m.insert(name.into(), v);
-    Ok(m)
 }
 
 /// The user name of a `UserPrincipalName` of this account (for a user not
@@ -132,7 +127,7 @@ pub(crate) fn list_user_basic_infos(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         })
         .collect();
     let next_marker = page.next_marker;
-    crate::ram::page(
+    crate::respond::page(
         "UserBasicInfos",
         "UserBasicInfo",
         Page { items, next_marker },
@@ -148,7 +143,7 @@ pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         items.push(v);
     }
     let next_marker = page.next_marker;
-    crate::ram::page("Users", "User", Page { items, next_marker })
+    crate::respond::page("Users", "User", Page { items, next_marker })
 }
 
 /// `Status`: console logon is `Active`; `Inactive` (kept but disabled) is

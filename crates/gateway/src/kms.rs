@@ -7,6 +7,7 @@ use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
+use crate::respond::{empty, obj, paged};
 use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
 
@@ -244,18 +245,6 @@ fn describe_account_kms_status(_ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(json!({ "AccountStatus": "Enabled" }))
 }
 
-/// A typed response as the handler's output.
-pub(crate) fn obj<T: serde::Serialize>(v: T) -> Result<Output, ApiError> {
-    match serde_json::to_value(v).map_err(ApiError::internal)? {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::internal("handler result is not an object")),
-    }
-}
-
-fn empty() -> Result<Output, ApiError> {
-    Ok(Map::new())
-}
-
 fn page_params(ctx: &Ctx<'_>) -> Result<(u64, u32), ApiError> {
     let (p, s) = rampart_core::kms::secrets::paging(
         ctx.params.u32("PageNumber")?,
@@ -263,19 +252,6 @@ fn page_params(ctx: &Ctx<'_>) -> Result<(u64, u32), ApiError> {
         10,
     )?;
     Ok((u64::from(p), s))
-}
-
-fn paged<T: serde::Serialize>(
-    outer: &str,
-    inner: &str,
-    items: Vec<T>,
-    total: u64,
-    page: u64,
-    size: u32,
-) -> Result<Output, ApiError> {
-    obj(
-        json!({ outer: { inner: items }, "TotalCount": total, "PageNumber": page, "PageSize": size }),
-    )
 }
 
 /// `EncryptionContext` as a JSON object string, or flattened `Name.<k>=v`.

@@ -5,7 +5,7 @@
 
 use rampart_core::ApiError;
 
-use crate::kms::obj;
+use crate::respond::obj;
 use crate::{Ctx, Output};
 
 fn key<'a>(ctx: &Ctx<'a>) -> Result<&'a str, ApiError> {
@@ -74,7 +74,7 @@ pub(crate) fn set_key_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         ctx.params.get("PolicyName"),
         ctx.params.required("Policy")?,
     )?;
-    Ok(serde_json::Map::new())
+    crate::respond::empty()
 }
 
 pub(crate) fn get_parameters_for_import(ctx: &Ctx<'_>) -> Result<Output, ApiError> {

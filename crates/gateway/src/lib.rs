@@ -24,6 +24,7 @@ mod ram;
 mod ram_account;
 mod ram_tags;
 mod ram_tools;
+mod respond;
 pub mod sign;
 mod sts;
 pub mod target;

@@ -2,16 +2,15 @@
 
 use rampart_core::ram::policies::parse_policy_type;
 use rampart_core::ram::{
-    CreateGroup, CreateRole, CreateUser, LoginProfileInput, Page, UpdateGroup, UpdateRole,
-    UpdateUser,
+    CreateGroup, CreateRole, CreateUser, LoginProfileInput, UpdateGroup, UpdateRole, UpdateUser,
 };
 use rampart_core::ApiError;
 use rampart_store::PrincipalKind;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
 use crate::ram_account as acct;
+use crate::respond::{empty, field, list, page};
 use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
 
@@ -220,42 +219,6 @@ pub static ACTIONS: &[ActionSpec] = &[
         crate::ram_tags::list_tag_resources,
     ),
 ];
-
-pub(crate) fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    m.insert(
-        name.into(),
-        serde_json::to_value(v).map_err(ApiError::internal)?,
-    );
-    Ok(m)
-}
-
-fn empty() -> Result<Output, ApiError> {
-    Ok(Map::new())
-}
-
-/// `{Outer: {Inner: [...]}, IsTruncated, Marker?}`
-pub(crate) fn page<T: Serialize>(outer: &str, inner: &str, p: Page<T>) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    let items = serde_json::to_value(p.items).map_err(ApiError::internal)?;
-    m.insert(outer.into(), json!({ inner: items }));
-    m.insert("IsTruncated".into(), Value::Bool(p.next_marker.is_some()));
-    if let Some(marker) = p.next_marker {
-        m.insert("Marker".into(), Value::String(marker));
-    }
-    Ok(m)
-}
-
-pub(crate) fn list<T: Serialize>(
-    outer: &str,
-    inner: &str,
-    items: Vec<T>,
-) -> Result<Output, ApiError> {
-    let items = serde_json::to_value(items).map_err(ApiError::internal)?;
-    let mut m = Map::new();
-    m.insert(outer.into(), json!({ inner: items }));
-    Ok(m)
-}
 
 fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;

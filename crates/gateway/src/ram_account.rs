@@ -5,15 +5,10 @@ use rampart_core::ram::settings::{
     PasswordPolicy, SecurityPreference, SetPasswordPolicy, SetSecurityPreference,
 };
 use rampart_core::ApiError;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use crate::respond::{empty, field as one};
 use crate::{Ctx, Output, Product};
-
-fn one(name: &str, v: Value) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    m.insert(name.into(), v);
-    Ok(m)
-}
 
 /// The policy as the product spells it: IMS calls `HardExpiry`
 /// `HardExpire`.
@@ -104,12 +99,12 @@ pub(crate) fn get_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 pub(crate) fn set_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart
         .set_account_alias(ctx.params.required("AccountAlias")?)?;
-    Ok(Map::new())
+    empty()
 }
 
 pub(crate) fn clear_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.clear_account_alias()?;
-    Ok(Map::new())
+    empty()
 }
 
 pub(crate) fn change_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -118,7 +113,7 @@ pub(crate) fn change_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let new = p.required("NewPassword")?.to_string().into();
     ctx.rampart
         .change_password(ctx.target.user()?, &old, &new, ctx.source_ip)?;
-    Ok(Map::new())
+    empty()
 }
 
 pub(crate) fn create_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -142,7 +137,7 @@ pub(crate) fn list_virtual_mfa_devices(ctx: &Ctx<'_>) -> Result<Output, ApiError
 
 pub(crate) fn delete_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_virtual_mfa_device(ctx.target.mfa()?)?;
-    Ok(Map::new())
+    empty()
 }
 
 pub(crate) fn bind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -153,7 +148,7 @@ pub(crate) fn bind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         p.required("AuthenticationCode1")?,
         p.required("AuthenticationCode2")?,
     )?;
-    Ok(Map::new())
+    empty()
 }
 
 pub(crate) fn unbind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
