@@ -36,7 +36,7 @@ pub use error::{Entity, StoreError, StoreResult};
 pub use federation::{FederationStore, ProviderKind, ProviderRow};
 pub use kms::*;
 pub use mysql::MysqlStore;
-pub use nonce::NonceCheck;
+pub use nonce::{NonceCheck, NonceStore};
 pub use postgres::{
     PostgresStore, DEFAULT_POOL_SIZE as POSTGRES_DEFAULT_POOL_SIZE, STALENESS as POSTGRES_STALENESS,
 };
@@ -52,6 +52,7 @@ pub use sqlite::SqliteStore;
 /// Every [`tx::Backend`] provides them all, through [`rules`].
 pub trait Store:
     AccountStore
+    + NonceStore
     + SettingsStore
     + MfaStore
     + UserStore
@@ -72,6 +73,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: AccountStore
+        + NonceStore
         + SettingsStore
         + MfaStore
         + UserStore
@@ -90,7 +92,7 @@ impl<T> Store for T where
 {
 }
 
-/// The account and the request replay window.
+/// The account (the replay window is [`NonceStore`]).
 ///
 /// Names are the API's names (user names, group names); ids are internal.
 /// Times are Unix seconds (UTC), in every store trait.
@@ -116,31 +118,6 @@ pub trait AccountStore {
     /// the replay window stay (test mode's reset).
     fn reset_account(&self) -> StoreResult<()> {
         Err(StoreError::Backend("this store cannot be reset".into()))
-    }
-
-    /// Records a signature nonce for `access_key_id` until `expires_at`
-    /// inclusive: a recorded nonce is live while `now <= expires_at`.
-    /// Returns `false` if the same nonce is recorded and live (a replay).
-    fn use_nonce(
-        &self,
-        access_key_id: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> StoreResult<bool>;
-
-    /// [`Self::use_nonce`], answered now or once the nonce is written
-    /// (PostgreSQL writes the nonces of requests arriving together at
-    /// once): a caller that has changed nothing meanwhile may go on before
-    /// the verdict, and must not answer before it.
-    fn submit_nonce(
-        &self,
-        access_key_id: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> nonce::NonceCheck {
-        nonce::NonceCheck::Ready(self.use_nonce(access_key_id, nonce, now, expires_at))
     }
 }
 

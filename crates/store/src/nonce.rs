@@ -10,6 +10,35 @@ use std::task::{Context, Poll, Waker};
 
 use crate::{StoreError, StoreResult};
 
+/// The replay window: each signature nonce of an AccessKey is accepted once
+/// while it is live. Every store implements it directly.
+pub trait NonceStore {
+    /// Records a signature nonce for `access_key_id` until `expires_at`
+    /// inclusive: a recorded nonce is live while `now <= expires_at`.
+    /// Returns `false` if the same nonce is recorded and live (a replay).
+    fn use_nonce(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<bool>;
+
+    /// [`Self::use_nonce`], answered now or once the nonce is written
+    /// (PostgreSQL writes the nonces of requests arriving together at
+    /// once): a caller that has changed nothing meanwhile may go on before
+    /// the verdict, and must not answer before it.
+    fn submit_nonce(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> NonceCheck {
+        NonceCheck::Ready(self.use_nonce(access_key_id, nonce, now, expires_at))
+    }
+}
+
 /// Whether a nonce was fresh, now or once its batch is written.
 pub enum NonceCheck {
     /// Known already.

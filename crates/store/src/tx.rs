@@ -282,26 +282,6 @@ pub trait Backend: Send + Sync + 'static {
         f: impl FnMut(&mut dyn Tx) -> TxResult<T>,
     ) -> StoreResult<T>;
 
-    /// Records a signature nonce (see [`crate::AccountStore::use_nonce`]).
-    fn use_nonce(
-        &self,
-        access_key_id: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> StoreResult<bool>;
-
-    /// See [`crate::AccountStore::submit_nonce`].
-    fn submit_nonce(
-        &self,
-        access_key_id: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> crate::nonce::NonceCheck {
-        crate::nonce::NonceCheck::Ready(self.use_nonce(access_key_id, nonce, now, expires_at))
-    }
-
     /// See [`crate::AccountStore::generation`].
     fn generation(&self) -> Option<u64> {
         None

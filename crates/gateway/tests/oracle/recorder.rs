@@ -162,6 +162,9 @@ impl AccountStore for Recorder {
     fn init_account(&self, account: &AccountRow, root_key: &AccessKeyRow) -> StoreResult<()> {
         self.inner.init_account(account, root_key)
     }
+}
+
+impl NonceStore for Recorder {
     fn use_nonce(&self, id: &str, nonce: &str, now: i64, exp: i64) -> StoreResult<bool> {
         self.inner.use_nonce(id, nonce, now, exp)
     }

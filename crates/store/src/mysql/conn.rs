@@ -241,7 +241,9 @@ impl Backend for MysqlStore {
             Ok(out)
         })
     }
+}
 
+impl crate::NonceStore for MysqlStore {
     fn use_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
         let calls = self.nonce_calls.fetch_add(1, Ordering::Relaxed) + 1;
         self.with_conn(|c| {

@@ -488,7 +488,9 @@ impl Backend for PostgresStore {
     fn generation(&self) -> Option<u64> {
         self.generation.current()
     }
+}
 
+impl crate::NonceStore for PostgresStore {
     fn use_nonce(&self, key: &str, nonce: &str, now: i64, expires_at: i64) -> StoreResult<bool> {
         self.submit_nonce(key, nonce, now, expires_at).wait()
     }

@@ -270,26 +270,6 @@ impl<B: Backend> AccountStore for B {
             Ok(())
         })
     }
-
-    fn use_nonce(
-        &self,
-        access_key_id: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> StoreResult<bool> {
-        Backend::use_nonce(self, access_key_id, nonce, now, expires_at)
-    }
-
-    fn submit_nonce(
-        &self,
-        access_key_id: &str,
-        nonce: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> crate::nonce::NonceCheck {
-        Backend::submit_nonce(self, access_key_id, nonce, now, expires_at)
-    }
 }
 
 static COUNT_USERS: Stmt = Stmt::new(|_| select("users", &[]).expr(Expr::cust("COUNT(*)")).into());

@@ -113,6 +113,12 @@ impl Backend for SqliteStore {
         }
     }
 
+    fn generation(&self) -> Option<u64> {
+        self.current_generation()
+    }
+}
+
+impl crate::NonceStore for SqliteStore {
     fn use_nonce(
         &self,
         access_key_id: &str,
@@ -121,9 +127,5 @@ impl Backend for SqliteStore {
         expires_at: i64,
     ) -> StoreResult<bool> {
         Ok(self.record_nonce(access_key_id, nonce, now, expires_at))
-    }
-
-    fn generation(&self) -> Option<u64> {
-        self.current_generation()
     }
 }
