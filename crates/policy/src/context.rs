@@ -127,17 +127,18 @@ impl Context {
 
     /// The values of `key` (any case), or `None` when the request does not carry it.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        let key = key.to_lowercase();
-        self.entries
-            .iter()
-            .find(|e| e.key == key)
-            .map(|e| e.values.as_slice())
+        self.entry(&key.to_lowercase()).map(|e| e.values.as_slice())
+    }
+
+    /// The entry of `key`, which must already be lowercase.
+    fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == key)
     }
 
     /// The values of `key`, which must already be lowercase (as keys compiled
     /// from a policy are), as text and typed.
     pub(crate) fn lookup(&self, key: &str) -> Option<(&[String], &[Typed])> {
-        self.entries.iter().find(|e| e.key == key).map(|e| {
+        self.entry(key).map(|e| {
             let typed = e
                 .typed
                 .get_or_init(|| e.values.iter().map(|v| Typed::read(v)).collect());

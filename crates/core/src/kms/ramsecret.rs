@@ -294,15 +294,14 @@ impl Rampart {
         Ok(i)
     }
 
-    fn ram_secret(&self, name: &SecretName) -> Result<(SecretRow, RamExtended), ApiError> {
-        let row = self.secret_row(name)?;
+    /// The `ExtendedConfig` of a RAM secret's row; other types are refused.
+    fn ram_extended(row: &SecretRow) -> Result<RamExtended, ApiError> {
         if row.secret_type != "RAMCredentials" {
             return Err(ApiError::of(crate::codes::REJECTED_UNSUPPORTED_OPERATION,
                 "Unsupported operation: only RAM and database secrets are rotated by Secrets Manager; generic secrets are rotated with PutSecretValue.",
             ));
         }
-        let ext = parse_extended(row.extended_config.as_deref())?;
-        Ok((row, ext))
+        parse_extended(row.extended_config.as_deref())
     }
 
     /// The AccessKeyId held by a RAM secret's `ACSCurrent` version.
@@ -447,7 +446,7 @@ impl Rampart {
         if let Some(kind) = super::dbsecret::DbKind::of(&row.secret_type) {
             return self.rotate_db_secret(row, kind, version_id);
         }
-        let (row, ext) = self.ram_secret(&SecretName::stored(&row.secret_name))?;
+        let ext = Self::ram_extended(&row)?;
         let arn = self.secret_arn(&row.secret_name);
         if self
             .store
@@ -519,7 +518,7 @@ impl Rampart {
     ) -> Result<SecretNamed, ApiError> {
         let mut row = self.secret_row(name)?;
         if super::dbsecret::DbKind::of(&row.secret_type).is_none() {
-            self.ram_secret(&SecretName::stored(&row.secret_name))?;
+            Self::ram_extended(&row)?;
         }
         let now = self.now();
         if enable {
