@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use rampart_core::kms::keys::CreateKey;
 use rampart_core::kms::secrets::CreateSecret;
-use rampart_core::ram::{CreateGroup, CreateRole, CreateUser};
+use rampart_core::ram::{CreateGroup, CreateRole, CreateUser, UserName};
 use rampart_core::{ApiError, Rampart};
 use rampart_store::{PolicyType, PrincipalKind};
 use serde::Deserialize;
@@ -341,8 +341,8 @@ impl Seed {
                 // The key comes with the user: a later start leaves the
                 // user's keys as they are.
                 if u.access_key {
-                    let k = r
-                        .create_access_key(&u.user_name)
+                    let k = UserName::parse(&u.user_name)
+                        .and_then(|n| r.create_access_key(&n))
                         .map_err(|e| self.fail("Users", i, &u.user_name, e))?;
                     out.access_keys.push((
                         u.user_name.clone(),
@@ -362,7 +362,8 @@ impl Seed {
                 if member.contains(g) {
                     continue;
                 }
-                r.add_user_to_group(&u.user_name, g)
+                UserName::parse(&u.user_name)
+                    .and_then(|n| r.add_user_to_group(&n, g))
                     .map_err(|e| self.fail("Users", i, &u.user_name, e))?;
                 out.created += 1;
             }
@@ -417,8 +418,8 @@ impl Seed {
                                 s.secret_name
                             )
                         })?;
-                    let k = r
-                        .create_access_key(&user)
+                    let k = UserName::parse(&user)
+                        .and_then(|n| r.create_access_key(&n))
                         .map_err(|e| self.fail("Secrets", i, &s.secret_name, e))?;
                     zeroize::Zeroizing::new(
                         serde_json::json!({"AccessKeys": [{"AccessKeyId": k.access_key_id, "AccessKeySecret": k.access_key_secret}]})

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::secrets::{SecretAuth, SecretName};
 use rampart_core::ram::policies::parse_policy_type;
+use rampart_core::ram::UserName;
 use rampart_core::{codes, ApiError, Principal, Rampart};
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 use serde_json::Value;
@@ -808,8 +809,8 @@ impl Resolver<'_> {
         plan: &mut Plan,
         name: &str,
         action: Option<&str>,
-    ) -> Result<Option<String>, ApiError> {
-        let stored = self.rampart.find_user(name)?.map(|u| u.user_name);
+    ) -> Result<Option<UserName>, ApiError> {
+        let stored = self.rampart.find_user(name)?.map(|u| UserName::of(&u));
         let arn_name = stored.as_deref().unwrap_or(name);
         self.check(
             plan,

@@ -1,6 +1,7 @@
 //! The resolved target a handler receives: entities as stored.
 
 use rampart_core::kms::secrets::SecretName;
+use rampart_core::ram::UserName;
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, RoleRow, TagResource};
 
@@ -8,7 +9,7 @@ use rampart_store::{PolicyType, RoleRow, TagResource};
 #[derive(Debug, Clone)]
 pub enum Entity {
     /// A user (its stored name).
-    User(String),
+    User(UserName),
     /// A group (its stored name).
     Group(String),
     /// A role.
@@ -24,7 +25,7 @@ pub enum Entity {
     /// A virtual MFA device (its serial number).
     Mfa(String),
     /// A user whose tags a call reads or changes (id, stored name).
-    TaggedUser(String, String),
+    TaggedUser(String, UserName),
     /// An identity provider (its name).
     Provider(String),
 }
@@ -69,7 +70,7 @@ impl Target {
     }
 
     /// The user (stored name).
-    pub fn user(&self) -> Result<&str, ApiError> {
+    pub fn user(&self) -> Result<&UserName, ApiError> {
         match self.find(|e| matches!(e, Entity::User(_))) {
             Some(Entity::User(n)) => Ok(n),
             _ => Err(unplanned("user")),
@@ -89,7 +90,7 @@ impl Target {
                 Entity::Policy(PolicyType::Custom, n) => {
                     Some((TagResource::Policy, n.clone(), n.clone()))
                 }
-                Entity::TaggedUser(id, n) => Some((TagResource::User, id.clone(), n.clone())),
+                Entity::TaggedUser(id, n) => Some((TagResource::User, id.clone(), n.to_string())),
                 _ => None,
             })
             .collect()
