@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use rampart_core::kms::keys::CreateKey;
+use rampart_core::kms::keys::{CreateKey, KeyId};
 use rampart_core::kms::secrets::CreateSecret;
 use rampart_core::ram::{CreateGroup, CreateRole, CreateUser, UserName};
 use rampart_core::{ApiError, Rampart};
@@ -390,7 +390,7 @@ impl Seed {
                     ..CreateKey::default()
                 })
                 .map_err(|e| self.fail("Keys", i, &k.alias, e))?;
-            r.create_alias(&k.alias, &key.key_id)
+            r.create_alias(&k.alias, &KeyId::of(&key))
                 .map_err(|e| self.fail("Keys", i, &k.alias, e))?;
             out.created += 1;
         }
@@ -428,13 +428,21 @@ impl Seed {
                 }
                 (None, _) => zeroize::Zeroizing::new(String::new()),
             };
+            // The key the seed names by id, alias or ARN, as stored.
+            let encryption_key_id = s
+                .encryption_key_id
+                .as_deref()
+                .filter(|key_ref| !key_ref.is_empty())
+                .map(|key_ref| r.resolve_key(key_ref).map(|k| KeyId::of(&k)))
+                .transpose()
+                .map_err(|e| self.fail("Secrets", i, &s.secret_name, e))?;
             r.create_secret(CreateSecret {
                 secret_name: s.secret_name.clone(),
                 version_id: s.version_id.clone().unwrap_or_else(|| "v1".into()),
                 secret_data: data.to_string(),
                 secret_data_type: s.secret_data_type.clone(),
                 description: s.description.clone(),
-                encryption_key_id: s.encryption_key_id.clone(),
+                encryption_key_id,
                 secret_type: s.secret_type.clone(),
                 extended_config: s.extended_config.as_ref().map(json_text),
                 enable_automatic_rotation: s.enable_automatic_rotation,

@@ -1,6 +1,7 @@
 //! The resolved target a handler receives: entities as stored.
 
 use rampart_core::kms::secrets::SecretName;
+use rampart_core::kms::KeyId;
 use rampart_core::ram::UserName;
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, RoleRow, TagResource};
@@ -16,8 +17,8 @@ pub enum Entity {
     Role(Box<RoleRow>),
     /// A policy (type and stored name).
     Policy(PolicyType, String),
-    /// A key (its id).
-    Key(String),
+    /// A key (its stored id).
+    Key(KeyId),
     /// An alias (its name).
     Alias(String),
     /// A secret (its checked name).
@@ -137,7 +138,7 @@ impl Target {
     }
 
     /// The key a parameter named, if it named one.
-    pub fn key_opt(&self, param: &str) -> Option<&str> {
+    pub fn key_opt(&self, param: &str) -> Option<&KeyId> {
         match self.slot(param) {
             Some(Entity::Key(k)) => Some(k),
             _ => None,
@@ -145,7 +146,7 @@ impl Target {
     }
 
     /// The key a parameter named.
-    pub fn key(&self, param: &str) -> Result<&str, ApiError> {
+    pub fn key(&self, param: &str) -> Result<&KeyId, ApiError> {
         self.key_opt(param).ok_or_else(|| unplanned("key"))
     }
 
@@ -168,7 +169,7 @@ impl Target {
     /// The tagged resource of `TagResource`/`UntagResource`.
     pub fn tagged(&self) -> Result<(TagResource, &str), ApiError> {
         match self.find(|e| matches!(e, Entity::Key(_) | Entity::Secret(_))) {
-            Some(Entity::Key(k)) => Ok((TagResource::Key, k)),
+            Some(Entity::Key(k)) => Ok((TagResource::Key, k.as_str())),
             Some(Entity::Secret(s)) => Ok((TagResource::Secret, s.as_str())),
             _ => Err(unplanned("tagged resource")),
         }
