@@ -55,6 +55,7 @@ use rampart_crypto::{
 };
 use rampart_store::StoreError;
 
+use crate::ram::UserName;
 use crate::{ApiError, Principal, Rampart};
 
 /// The longest logon name accepted (`<64-character user>@<id>.onaliyun.com`
@@ -714,7 +715,8 @@ impl Rampart {
         // The second factor of a user with a bound MFA device.
         let mut mfa_at = None;
         if let Target::User { row, .. } = &target {
-            if self.user_has_mfa(&row.user_name)? {
+            let user_name = UserName::of(row);
+            if self.user_has_mfa(&user_name)? {
                 let Some(code) = mfa_code.filter(|c| !c.is_empty()) else {
                     guard.tables().failed(&addr, &subject, self.now());
                     return Err(ApiError::of(
@@ -722,7 +724,7 @@ impl Rampart {
                         "Enter the 6-digit code your MFA device shows.",
                     ));
                 };
-                if !self.check_mfa_code(&row.user_name, code.trim())? {
+                if !self.check_mfa_code(&user_name, code.trim())? {
                     guard.tables().failed(&addr, &subject, self.now());
                     if max_attempts > 0 {
                         self.policy_failed(&subject, now);

@@ -81,7 +81,7 @@ pub(crate) fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         None => None,
     };
     let u = ctx.rampart.update_user(UpdateUser {
-        user_name: ctx.target.user()?.to_string(),
+        user_name: ctx.target.user()?.clone(),
         new_user_name,
         new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
         new_mobile_phone: p.opt("NewMobilePhone"),
@@ -161,7 +161,7 @@ fn status(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 fn profile_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
     let p = ctx.params;
     Ok(LoginProfileInput {
-        user_name: ctx.target.user()?.to_string(),
+        user_name: ctx.target.user()?.clone(),
         password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
         password_reset_required: p.bool("PasswordResetRequired")?,
         mfa_bind_required: p.bool("MFABindRequired")?,

@@ -310,7 +310,7 @@ fn create_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 fn describe_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let k = ctx.rampart.resolve_key(ctx.target.key("KeyId")?)?;
+    let k = ctx.rampart.key_row(ctx.target.key("KeyId")?)?;
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }
 
@@ -507,7 +507,7 @@ fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         secret_data: p.required("SecretData")?.to_string(),
         secret_data_type: p.opt("SecretDataType").filter(|s| !s.is_empty()),
         description: p.opt("Description"),
-        encryption_key_id: ctx.target.key_opt("EncryptionKeyId").map(str::to_string),
+        encryption_key_id: ctx.target.key_opt("EncryptionKeyId").cloned(),
         tags,
         secret_type: p.opt("SecretType").filter(|s| !s.is_empty()),
         extended_config: p.opt("ExtendedConfig").filter(|s| !s.is_empty()),

@@ -3,12 +3,13 @@
 //! Encrypt / Decrypt. Each acts on the key named by `KeyId`, resolved and
 //! authorized once by its selector.
 
+use rampart_core::kms::KeyId;
 use rampart_core::ApiError;
 
 use crate::respond::obj;
 use crate::{Ctx, Output};
 
-fn key<'a>(ctx: &Ctx<'a>) -> Result<&'a str, ApiError> {
+fn key<'a>(ctx: &Ctx<'a>) -> Result<&'a KeyId, ApiError> {
     ctx.target.key("KeyId")
 }
 

@@ -239,7 +239,7 @@ fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let p = ctx.params;
     let u = ctx.rampart.update_user(UpdateUser {
-        user_name: ctx.target.user()?.to_string(),
+        user_name: ctx.target.user()?.clone(),
         new_user_name: p.opt("NewUserName").filter(|s| !s.is_empty()),
         new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
         new_mobile_phone: p.opt("NewMobilePhone"),
@@ -382,7 +382,7 @@ fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 fn login_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
     let p = ctx.params;
     Ok(LoginProfileInput {
-        user_name: ctx.target.user()?.to_string(),
+        user_name: ctx.target.user()?.clone(),
         password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
         password_reset_required: p.bool("PasswordResetRequired")?,
         mfa_bind_required: p.bool("MFABindRequired")?,
@@ -520,7 +520,7 @@ fn attachment(ctx: &Ctx<'_>, kind: PrincipalKind, attach: bool) -> Result<Output
     let t = ctx.target;
     let (ptype, name) = t.policy()?;
     let principal = match kind {
-        PrincipalKind::User => t.user()?,
+        PrincipalKind::User => t.user()?.as_str(),
         PrincipalKind::Group => t.group()?,
         PrincipalKind::Role => &t.role()?.role_name,
     };

@@ -28,7 +28,12 @@ fn call(s: &Server, who: &Creds, action: &str, p: &[(&str, &str)]) -> (u16, Stri
 fn as_console(s: &Server, user: &str, action: &str, p: &[(&str, &str)]) -> (u16, Option<String>) {
     let session = rampart_core::Principal::User {
         account_id: s.account_id.clone(),
-        user_id: s.gw.rampart().get_user(user).unwrap().user_id,
+        user_id: s
+            .gw
+            .rampart()
+            .get_user(&rampart_core::ram::UserName::parse(user).unwrap())
+            .unwrap()
+            .user_id,
         user_name: user.into(),
         access_key_id: String::new(),
         mfa_at: None,

@@ -170,7 +170,7 @@ fn main() -> anyhow::Result<()> {
                 ..Default::default()
             })
             .map_err(e)?;
-        let (id, v) = (k.key_id.clone(), k.primary_version.clone());
+        let (id, v) = (rampart_core::kms::KeyId::of(&k), k.primary_version.clone());
         let sig = r.asymmetric_sign(&id, &v, alg, &d64).map_err(e)?.value;
         anyhow::ensure!(
             r.asymmetric_verify(&id, &v, alg, &d64, &sig)

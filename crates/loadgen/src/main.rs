@@ -486,7 +486,9 @@ fn user_with_policies(dir: &Path, n: usize) -> anyhow::Result<Signer> {
         )
         .map_err(err)?;
     }
-    let key = r.create_access_key("bench-reader").map_err(err)?;
+    let key = rampart_core::ram::UserName::parse("bench-reader")
+        .and_then(|n| r.create_access_key(&n))
+        .map_err(err)?;
     eprintln!("signing as the RAM user bench-reader with {n} policies");
     Ok(Signer {
         id: key.access_key_id,

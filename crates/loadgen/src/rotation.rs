@@ -57,7 +57,9 @@ fn run(n: usize) -> anyhow::Result<(f64, f64, usize)> {
             ..Default::default()
         })
         .map_err(e)?;
-        let k = r.create_access_key(&user).map_err(e)?;
+        let k = rampart_core::ram::UserName::parse(&user)
+            .and_then(|n| r.create_access_key(&n))
+            .map_err(e)?;
         r.create_secret(CreateSecret {
             secret_name: "$Auto".into(),
             version_id: "v0".into(),

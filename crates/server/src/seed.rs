@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use rampart_core::kms::keys::CreateKey;
+use rampart_core::kms::keys::{CreateKey, KeyId};
 use rampart_core::kms::secrets::CreateSecret;
-use rampart_core::ram::{CreateGroup, CreateRole, CreateUser};
+use rampart_core::ram::{CreateGroup, CreateRole, CreateUser, UserName};
 use rampart_core::{ApiError, Rampart};
 use rampart_store::{PolicyType, PrincipalKind};
 use serde::Deserialize;
@@ -341,8 +341,8 @@ impl Seed {
                 // The key comes with the user: a later start leaves the
                 // user's keys as they are.
                 if u.access_key {
-                    let k = r
-                        .create_access_key(&u.user_name)
+                    let k = UserName::parse(&u.user_name)
+                        .and_then(|n| r.create_access_key(&n))
                         .map_err(|e| self.fail("Users", i, &u.user_name, e))?;
                     out.access_keys.push((
                         u.user_name.clone(),
@@ -362,7 +362,8 @@ impl Seed {
                 if member.contains(g) {
                     continue;
                 }
-                r.add_user_to_group(&u.user_name, g)
+                UserName::parse(&u.user_name)
+                    .and_then(|n| r.add_user_to_group(&n, g))
                     .map_err(|e| self.fail("Users", i, &u.user_name, e))?;
                 out.created += 1;
             }
@@ -389,7 +390,7 @@ impl Seed {
                     ..CreateKey::default()
                 })
                 .map_err(|e| self.fail("Keys", i, &k.alias, e))?;
-            r.create_alias(&k.alias, &key.key_id)
+            r.create_alias(&k.alias, &KeyId::of(&key))
                 .map_err(|e| self.fail("Keys", i, &k.alias, e))?;
             out.created += 1;
         }
@@ -417,8 +418,8 @@ impl Seed {
                                 s.secret_name
                             )
                         })?;
-                    let k = r
-                        .create_access_key(&user)
+                    let k = UserName::parse(&user)
+                        .and_then(|n| r.create_access_key(&n))
                         .map_err(|e| self.fail("Secrets", i, &s.secret_name, e))?;
                     zeroize::Zeroizing::new(
                         serde_json::json!({"AccessKeys": [{"AccessKeyId": k.access_key_id, "AccessKeySecret": k.access_key_secret}]})
@@ -427,13 +428,21 @@ impl Seed {
                 }
                 (None, _) => zeroize::Zeroizing::new(String::new()),
             };
+            // The key the seed names by id, alias or ARN, as stored.
+            let encryption_key_id = s
+                .encryption_key_id
+                .as_deref()
+                .filter(|key_ref| !key_ref.is_empty())
+                .map(|key_ref| r.resolve_key(key_ref).map(|k| KeyId::of(&k)))
+                .transpose()
+                .map_err(|e| self.fail("Secrets", i, &s.secret_name, e))?;
             r.create_secret(CreateSecret {
                 secret_name: s.secret_name.clone(),
                 version_id: s.version_id.clone().unwrap_or_else(|| "v1".into()),
                 secret_data: data.to_string(),
                 secret_data_type: s.secret_data_type.clone(),
                 description: s.description.clone(),
-                encryption_key_id: s.encryption_key_id.clone(),
+                encryption_key_id,
                 secret_type: s.secret_type.clone(),
                 extended_config: s.extended_config.as_ref().map(json_text),
                 enable_automatic_rotation: s.enable_automatic_rotation,

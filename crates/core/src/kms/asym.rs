@@ -13,7 +13,7 @@ use rampart_crypto::{open, Purpose};
 use rampart_store::KeyRow;
 
 use super::crypto::material_aad;
-use super::keys::check_usable;
+use super::keys::{check_usable, KeyId};
 use super::store_err;
 use super::views::{AsymCiphertext, AsymPlaintext, PublicKeyView, Signed, Verified};
 use crate::{ApiError, Rampart};
@@ -201,15 +201,10 @@ impl Rampart {
     /// A usable asymmetric key and its loaded version.
     fn usable_pair(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         version_id: &str,
     ) -> Result<(KeyRow, Arc<AsymKey>), ApiError> {
-        // The gateway hands over the resolved key id: read it through the
-        // cache of store reads; an alias or ARN is resolved.
-        let k = match self.key_by_id(key_ref) {
-            Ok(k) => (*k).clone(),
-            Err(_) => self.resolve_key(key_ref)?,
-        };
+        let k = self.key_row(key_id)?;
         spec_of(&k)?;
         check_usable(&k, self.now())?;
         let pair = self.key_pair(&k, version_id)?;
@@ -219,10 +214,10 @@ impl Rampart {
     /// `GetPublicKey`: the version's public key in PEM.
     pub fn get_public_key(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         version_id: &str,
     ) -> Result<PublicKeyView, ApiError> {
-        let (k, pair) = self.usable_pair(key_ref, version_id)?;
+        let (k, pair) = self.usable_pair(key_id, version_id)?;
         Ok(PublicKeyView {
             key_id: k.key_id,
             key_version_id: version_id.to_string(),
@@ -233,12 +228,12 @@ impl Rampart {
     /// `AsymmetricSign` over a base64 digest.
     pub fn asymmetric_sign(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         version_id: &str,
         alg: &str,
         digest: &str,
     ) -> Result<Signed, ApiError> {
-        let (k, pair) = self.usable_pair(key_ref, version_id)?;
+        let (k, pair) = self.usable_pair(key_id, version_id)?;
         let alg = algorithm(&k, AsymUsage::Sign, alg)?;
         let d = b64("Digest", digest, MAX_DIGEST_B64)?;
         let sig = self
@@ -254,13 +249,13 @@ impl Rampart {
     /// `AsymmetricVerify`: `Value` false when the signature does not verify.
     pub fn asymmetric_verify(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         version_id: &str,
         alg: &str,
         digest: &str,
         value: &str,
     ) -> Result<Verified, ApiError> {
-        let (k, pair) = self.usable_pair(key_ref, version_id)?;
+        let (k, pair) = self.usable_pair(key_id, version_id)?;
         let alg = algorithm(&k, AsymUsage::Sign, alg)?;
         let d = b64("Digest", digest, MAX_DIGEST_B64)?;
         let sig = b64("Value", value, MAX_SIGNATURE_B64)?;
@@ -275,12 +270,12 @@ impl Rampart {
     /// `AsymmetricEncrypt` of a base64 plaintext with the public key.
     pub fn asymmetric_encrypt(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         version_id: &str,
         alg: &str,
         plaintext: &str,
     ) -> Result<AsymCiphertext, ApiError> {
-        let (k, pair) = self.usable_pair(key_ref, version_id)?;
+        let (k, pair) = self.usable_pair(key_id, version_id)?;
         let alg = algorithm(&k, AsymUsage::Encrypt, alg)?;
         let p = zeroize::Zeroizing::new(b64("Plaintext", plaintext, MAX_PLAINTEXT_B64)?);
         let c = self
@@ -296,12 +291,12 @@ impl Rampart {
     /// `AsymmetricDecrypt` of a base64 ciphertext; the plaintext in base64.
     pub fn asymmetric_decrypt(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         version_id: &str,
         alg: &str,
         ciphertext: &str,
     ) -> Result<AsymPlaintext, ApiError> {
-        let (k, pair) = self.usable_pair(key_ref, version_id)?;
+        let (k, pair) = self.usable_pair(key_id, version_id)?;
         let alg = algorithm(&k, AsymUsage::Encrypt, alg)?;
         let c = b64("CiphertextBlob", ciphertext, MAX_CIPHERTEXT_B64)?;
         let p = self

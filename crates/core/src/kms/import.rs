@@ -20,7 +20,7 @@ use serde::Serialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::material_aad;
-use super::store_err;
+use super::{store_err, KeyId};
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
@@ -85,8 +85,8 @@ fn material_len(spec: &str) -> Option<usize> {
 }
 
 impl Rampart {
-    fn external_key(&self, key_ref: &str) -> Result<KeyRow, ApiError> {
-        let k = self.resolve_key(key_ref)?;
+    fn external_key(&self, key_id: &KeyId) -> Result<KeyRow, ApiError> {
+        let k = self.key_row(key_id)?;
         if k.origin != "EXTERNAL" {
             return Err(not_external());
         }
@@ -101,7 +101,7 @@ impl Rampart {
     /// `GetParametersForImport`: a wrapping public key and an import token.
     pub fn get_parameters_for_import(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         algorithm: &str,
         spec: &str,
     ) -> Result<ImportParameters, ApiError> {
@@ -121,7 +121,7 @@ impl Rampart {
                 ))
             }
         };
-        let k = self.external_key(key_ref)?;
+        let k = self.external_key(key_id)?;
         let private = self
             .costly(|| generate(AsymSpec::Rsa2048, AsymUsage::Encrypt))?
             .map_err(|e| ApiError::internal(format!("wrapping key generation failed: {e}")))?;
@@ -149,12 +149,12 @@ impl Rampart {
     /// enabled (a disabled key stays disabled).
     pub fn import_key_material(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         wrapped: &str,
         token: &str,
         expire_unix: Option<i64>,
     ) -> Result<(), ApiError> {
-        let mut k = self.external_key(key_ref)?;
+        let mut k = self.external_key(key_id)?;
         let now = self.now();
         let expire = match expire_unix {
             None | Some(0) => None,
@@ -300,8 +300,8 @@ impl Rampart {
 
     /// `DeleteKeyMaterial`: the key is `PendingImport` until material is
     /// imported again (the same material: its digest is kept).
-    pub fn delete_key_material(&self, key_ref: &str) -> Result<(), ApiError> {
-        let mut k = self.external_key(key_ref)?;
+    pub fn delete_key_material(&self, key_id: &KeyId) -> Result<(), ApiError> {
+        let mut k = self.external_key(key_id)?;
         k.key_state = "PendingImport".into();
         k.material_expire_at = None;
         let version = k.primary_version.clone();

@@ -14,7 +14,7 @@
 
 use rampart_policy::{parse, DocumentKind};
 
-use super::store_err;
+use super::{store_err, KeyId};
 use crate::ram::policies::policy_error;
 use crate::{ApiError, Rampart};
 
@@ -67,9 +67,9 @@ impl Rampart {
     }
 
     /// `GetKeyPolicy`: the key's policy, or the default one.
-    pub fn get_key_policy(&self, key_ref: &str, name: Option<&str>) -> Result<String, ApiError> {
+    pub fn get_key_policy(&self, key_id: &KeyId, name: Option<&str>) -> Result<String, ApiError> {
         check_name(name)?;
-        let k = self.resolve_key(key_ref)?;
+        let k = self.key_row(key_id)?;
         Ok(match k.policy {
             Some(p) if !p.is_empty() => p,
             _ => self.default_key_policy(),
@@ -79,13 +79,13 @@ impl Rampart {
     /// `SetKeyPolicy`.
     pub fn set_key_policy(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         name: Option<&str>,
         policy: &str,
     ) -> Result<(), ApiError> {
         check_name(name)?;
         check_resource_policy(&self.account_id, policy)?;
-        let mut k = self.resolve_key(key_ref)?;
+        let mut k = self.key_row(key_id)?;
         k.policy = Some(policy.to_string());
         self.store.update_key(&k).map_err(store_err)
     }

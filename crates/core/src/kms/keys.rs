@@ -12,6 +12,44 @@ use super::{key_not_found, store_err};
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
+/// A KMS key's id as stored. The gateway makes one where it resolves the
+/// key a request names (an id, an alias or the ARN of either) and hands it
+/// down; the methods that act on an existing key take it and resolve
+/// nothing again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyId(String);
+
+impl KeyId {
+    /// The id of a key as read from the store.
+    pub fn of(row: &KeyRow) -> Self {
+        Self(row.key_id.clone())
+    }
+
+    /// The id of a key as the store keeps it (in a row that refers to the
+    /// key).
+    pub(crate) fn stored(id: &str) -> Self {
+        Self(id.to_string())
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for KeyId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for KeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Most keys per account.
 pub const MAX_KEYS: u64 = 1000;
 
@@ -88,8 +126,10 @@ impl Rampart {
         )
     }
 
-    /// Resolves a `KeyId` parameter: a key id, an alias (`alias/…`), or an
-    /// ARN of either in this account and region.
+    /// Resolves a key named outside a request (a seed file's
+    /// `EncryptionKeyId`): a key id, an alias (`alias/…`), or an ARN of
+    /// either in this account and region; an error if there is no such key.
+    /// Requests name keys through the gateway's resolver instead.
     pub fn resolve_key(&self, key_ref: &str) -> Result<KeyRow, ApiError> {
         self.find_key(key_ref)?.ok_or_else(|| {
             if key_ref.starts_with("alias/") || key_ref.contains(":alias/") {
@@ -116,9 +156,14 @@ impl Rampart {
             .ok_or_else(key_not_found)
     }
 
+    /// A key as stored.
+    pub fn key_row(&self, key_id: &KeyId) -> Result<KeyRow, ApiError> {
+        Ok(self.key_by_id(key_id)?.as_ref().clone())
+    }
+
     /// A key that may be used for cryptography now.
-    pub fn usable_key(&self, key_ref: &str) -> Result<KeyRow, ApiError> {
-        let k = self.resolve_key(key_ref)?;
+    pub fn usable_key(&self, key_id: &KeyId) -> Result<KeyRow, ApiError> {
+        let k = self.key_row(key_id)?;
         check_usable(&k, self.now())?;
         Ok(k)
     }
@@ -289,15 +334,19 @@ impl Rampart {
     }
 
     /// Changes a key's description.
-    pub fn update_key_description(&self, key_ref: &str, description: &str) -> Result<(), ApiError> {
-        let mut k = self.resolve_key(key_ref)?;
+    pub fn update_key_description(
+        &self,
+        key_id: &KeyId,
+        description: &str,
+    ) -> Result<(), ApiError> {
+        let mut k = self.key_row(key_id)?;
         k.description = description.to_string();
         self.save_key(&k)
     }
 
     /// Enables or disables a key.
-    pub fn set_key_enabled(&self, key_ref: &str, enabled: bool) -> Result<(), ApiError> {
-        let mut k = self.resolve_key(key_ref)?;
+    pub fn set_key_enabled(&self, key_id: &KeyId, enabled: bool) -> Result<(), ApiError> {
+        let mut k = self.key_row(key_id)?;
         if k.key_state == "PendingDeletion" {
             return Err(pending_deletion());
         }
@@ -309,14 +358,14 @@ impl Rampart {
     }
 
     /// Schedules a key's deletion in 7–366 days.
-    pub fn schedule_key_deletion(&self, key_ref: &str, days: i64) -> Result<(), ApiError> {
+    pub fn schedule_key_deletion(&self, key_id: &KeyId, days: i64) -> Result<(), ApiError> {
         if !(7..=366).contains(&days) {
             return Err(ApiError::invalid(
                 "PendingWindowInDays",
                 format!("The specified parameter \"PendingWindowInDays\" is not valid: {days} must be 7 to 366."),
             ));
         }
-        let mut k = self.resolve_key(key_ref)?;
+        let mut k = self.key_row(key_id)?;
         if k.deletion_protection {
             return Err(ApiError::of(crate::codes::FORBIDDEN_DELETION_PROTECTION,
                 "The key is protected from deletion; turn deletion protection off first (SetDeletionProtection).",
@@ -334,8 +383,8 @@ impl Rampart {
     }
 
     /// Cancels a scheduled deletion; the key is enabled again.
-    pub fn cancel_key_deletion(&self, key_ref: &str) -> Result<(), ApiError> {
-        let mut k = self.resolve_key(key_ref)?;
+    pub fn cancel_key_deletion(&self, key_id: &KeyId) -> Result<(), ApiError> {
+        let mut k = self.key_row(key_id)?;
         if k.key_state != "PendingDeletion" {
             return Err(ApiError::of(
                 crate::codes::REJECTED_STATE_MODIFIED_FAILED,
@@ -350,11 +399,11 @@ impl Rampart {
     /// Turns deletion protection on or off.
     pub fn set_deletion_protection(
         &self,
-        key_arn_or_id: &str,
+        key_id: &KeyId,
         on: bool,
         description: Option<&str>,
     ) -> Result<(), ApiError> {
-        let mut k = self.resolve_key(key_arn_or_id)?;
+        let mut k = self.key_row(key_id)?;
         k.deletion_protection = on;
         k.deletion_protection_description = if on {
             description.unwrap_or_default().to_string()
@@ -367,11 +416,11 @@ impl Rampart {
     /// Sets the automatic rotation policy.
     pub fn update_rotation_policy(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         enable: bool,
         interval: Option<&str>,
     ) -> Result<(), ApiError> {
-        let mut k = self.resolve_key(key_ref)?;
+        let mut k = self.key_row(key_id)?;
         if enable && rampart_crypto::asym::AsymSpec::parse(&k.key_spec).is_some() {
             return Err(super::asym::not_for_spec(&k.key_spec));
         }
@@ -393,8 +442,8 @@ impl Rampart {
     /// `CreateKeyVersion`: a new primary version (manual rotation); old
     /// versions still decrypt. At most [`MAX_KEY_VERSIONS`] per key, as the
     /// real KMS allows.
-    pub fn create_key_version(&self, key_ref: &str) -> Result<KeyVersionView, ApiError> {
-        let mut k = self.usable_key(key_ref)?;
+    pub fn create_key_version(&self, key_id: &KeyId) -> Result<KeyVersionView, ApiError> {
+        let mut k = self.usable_key(key_id)?;
         if k.origin == "EXTERNAL" {
             return Err(super::asym::not_for_spec(&k.key_spec));
         }
@@ -436,7 +485,7 @@ impl Rampart {
             for k in rows.iter().filter(|k| {
                 k.key_state == "Enabled" && k.next_rotation_at.is_some_and(|t| t <= now)
             }) {
-                self.create_key_version(&k.key_id)?;
+                self.create_key_version(&KeyId::of(k))?;
                 n += 1;
             }
             page += 1;
@@ -447,11 +496,11 @@ impl Rampart {
     /// A key's versions, paged.
     pub fn list_key_versions(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         page: u64,
         size: u32,
     ) -> Result<(Vec<KeyVersionView>, u64), ApiError> {
-        let k = self.resolve_key(key_ref)?;
+        let k = self.key_row(key_id)?;
         let all = self.store.list_key_versions(&k.key_id).map_err(store_err)?;
         let total = all.len() as u64;
         let start = usize::try_from((page - 1) * u64::from(size)).unwrap_or(usize::MAX);
@@ -472,10 +521,10 @@ impl Rampart {
     /// One key version.
     pub fn describe_key_version(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         version_id: &str,
     ) -> Result<KeyVersionView, ApiError> {
-        let k = self.resolve_key(key_ref)?;
+        let k = self.key_row(key_id)?;
         let v = self
             .store
             .get_key_version(&k.key_id, version_id)
@@ -494,9 +543,9 @@ impl Rampart {
     }
 
     /// Creates an alias for a key.
-    pub fn create_alias(&self, alias: &str, key_ref: &str) -> Result<(), ApiError> {
+    pub fn create_alias(&self, alias: &str, key_id: &KeyId) -> Result<(), ApiError> {
         alias_name("AliasName", alias)?;
-        let k = self.resolve_key(key_ref)?;
+        let k = self.key_row(key_id)?;
         let now = self.now();
         self.store
             .create_alias(&AliasRow {
@@ -509,9 +558,9 @@ impl Rampart {
     }
 
     /// Points an alias at another key.
-    pub fn update_alias(&self, alias: &str, key_ref: &str) -> Result<(), ApiError> {
+    pub fn update_alias(&self, alias: &str, key_id: &KeyId) -> Result<(), ApiError> {
         alias_name("AliasName", alias)?;
-        let k = self.resolve_key(key_ref)?;
+        let k = self.key_row(key_id)?;
         self.store
             .update_alias(alias, &k.key_id, self.now())
             .map_err(store_err)
@@ -526,17 +575,17 @@ impl Rampart {
     /// Aliases (all, or of one key), paged.
     pub fn list_aliases(
         &self,
-        key_ref: Option<&str>,
+        key_id: Option<&KeyId>,
         page: u64,
         size: u32,
     ) -> Result<(Vec<AliasView>, u64), ApiError> {
-        let key_id = match key_ref {
-            Some(r) => Some(self.resolve_key(r)?.key_id),
-            None => None,
-        };
         let (rows, total) = self
             .store
-            .list_aliases(key_id.as_deref(), (page - 1) * u64::from(size), size)
+            .list_aliases(
+                key_id.map(KeyId::as_str),
+                (page - 1) * u64::from(size),
+                size,
+            )
             .map_err(store_err)?;
         Ok((
             rows.iter()
@@ -556,7 +605,7 @@ impl Rampart {
     /// Encrypts a plaintext string; `Decrypt` returns exactly that string.
     pub fn encrypt(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         plaintext: &str,
         ctx: &[(String, String)],
     ) -> Result<Ciphertext, ApiError> {
@@ -566,7 +615,7 @@ impl Rampart {
                 "The specified parameter \"Plaintext\" is not valid: at most 6144 bytes.",
             ));
         }
-        let k = self.usable_key(key_ref)?;
+        let k = self.usable_key(key_id)?;
         let blob = self.encrypt_blob(&k, plaintext.as_bytes(), ctx)?;
         Ok(Ciphertext {
             ciphertext_blob: blob,
@@ -591,7 +640,7 @@ impl Rampart {
     /// `key_id`.
     pub fn decrypt(
         &self,
-        key_id: &str,
+        key_id: &KeyId,
         blob: &str,
         ctx: &[(String, String)],
     ) -> Result<Plaintext, ApiError> {
@@ -611,7 +660,7 @@ impl Rampart {
     /// A fresh data key, returned in plaintext (base64) and encrypted.
     pub fn generate_data_key(
         &self,
-        key_ref: &str,
+        key_id: &KeyId,
         key_spec: Option<&str>,
         bytes: Option<u32>,
         ctx: &[(String, String)],
@@ -634,7 +683,7 @@ impl Rampart {
                 ))
             }
         };
-        let k = self.usable_key(key_ref)?;
+        let k = self.usable_key(key_id)?;
         let mut dk = vec![0u8; n];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut dk);
         let dk = zeroize::Zeroizing::new(dk);
@@ -651,9 +700,9 @@ impl Rampart {
     /// Decrypts under the source key and encrypts under the destination key.
     pub fn re_encrypt(
         &self,
-        source_key_id: &str,
+        source_key_id: &KeyId,
         blob: &str,
-        dest_ref: &str,
+        dest_key_id: &KeyId,
         src_ctx: &[(String, String)],
         dest_ctx: &[(String, String)],
     ) -> Result<ReEncrypted, ApiError> {
@@ -661,7 +710,7 @@ impl Rampart {
         let src = self.key_by_id(&b.key_id)?;
         check_usable(&src, self.now())?;
         let plain = zeroize::Zeroizing::new(self.decrypt_blob(&src.key_spec, &b, src_ctx)?);
-        let dest = self.usable_key(dest_ref)?;
+        let dest = self.usable_key(dest_key_id)?;
         let out = self.encrypt_blob(&dest, &plain, dest_ctx)?;
         Ok(ReEncrypted {
             ciphertext_blob: out,

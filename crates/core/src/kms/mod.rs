@@ -18,6 +18,8 @@ pub mod secrets;
 pub mod tags;
 pub mod views;
 
+pub use keys::KeyId;
+
 use rampart_store::{Entity, StoreError};
 
 use crate::ApiError;

@@ -5,7 +5,7 @@ use rampart_store::GroupRow;
 
 use super::users::paginate;
 use super::validate as v;
-use super::{store_err, GroupUserView, GroupView, Page, UserGroupView};
+use super::{store_err, GroupUserView, GroupView, Page, UserGroupView, UserName};
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
@@ -139,8 +139,11 @@ impl Rampart {
     }
 
     /// Adds a user to a group.
-    pub fn add_user_to_group(&self, user_name: &str, group_name: &str) -> Result<(), ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub fn add_user_to_group(
+        &self,
+        user_name: &UserName,
+        group_name: &str,
+    ) -> Result<(), ApiError> {
         v::group_name("GroupName", group_name)?;
         self.store
             .add_user_to_group(
@@ -155,10 +158,9 @@ impl Rampart {
     /// Removes a user from a group.
     pub fn remove_user_from_group(
         &self,
-        user_name: &str,
+        user_name: &UserName,
         group_name: &str,
     ) -> Result<(), ApiError> {
-        v::user_name("UserName", user_name)?;
         v::group_name("GroupName", group_name)?;
         self.store
             .remove_user_from_group(user_name, group_name)
@@ -166,8 +168,10 @@ impl Rampart {
     }
 
     /// The groups a user belongs to.
-    pub fn list_groups_for_user(&self, user_name: &str) -> Result<Vec<UserGroupView>, ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub fn list_groups_for_user(
+        &self,
+        user_name: &UserName,
+    ) -> Result<Vec<UserGroupView>, ApiError> {
         Ok(self
             .store
             .list_groups_for_user(user_name)

@@ -2,16 +2,14 @@
 
 use rampart_store::KeyStatus;
 
-use super::validate as v;
-use super::{store_err, AccessKeyView, NewAccessKeyView};
+use super::{store_err, AccessKeyView, NewAccessKeyView, UserName};
 use crate::account::new_key_row;
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
 impl Rampart {
     /// Creates an AccessKey for a user; the secret is returned only here.
-    pub fn create_access_key(&self, user_name: &str) -> Result<NewAccessKeyView, ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub fn create_access_key(&self, user_name: &UserName) -> Result<NewAccessKeyView, ApiError> {
         let (row, secret) = new_key_row(&self.keyring, Some(user_name.to_string()), self.now());
         self.store
             .create_access_key(user_name, &row, self.settings.limits.access_keys_per_user)
@@ -25,8 +23,7 @@ impl Rampart {
     }
 
     /// Lists a user's AccessKeys (without secrets).
-    pub fn list_access_keys(&self, user_name: &str) -> Result<Vec<AccessKeyView>, ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub fn list_access_keys(&self, user_name: &UserName) -> Result<Vec<AccessKeyView>, ApiError> {
         Ok(self
             .store
             .list_access_keys(user_name)
@@ -43,11 +40,10 @@ impl Rampart {
     /// Activates or deactivates a user's AccessKey.
     pub fn update_access_key(
         &self,
-        user_name: &str,
+        user_name: &UserName,
         access_key_id: &str,
         status: &str,
     ) -> Result<(), ApiError> {
-        v::user_name("UserName", user_name)?;
         let status = KeyStatus::parse(status).ok_or_else(|| {
             ApiError::invalid(
                 "Status",
@@ -62,8 +58,11 @@ impl Rampart {
     }
 
     /// Deletes a user's AccessKey; it stops working at once.
-    pub fn delete_access_key(&self, user_name: &str, access_key_id: &str) -> Result<(), ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub fn delete_access_key(
+        &self,
+        user_name: &UserName,
+        access_key_id: &str,
+    ) -> Result<(), ApiError> {
         self.store
             .delete_access_key(user_name, access_key_id)
             .map_err(store_err)
@@ -72,10 +71,9 @@ impl Rampart {
     /// When a user's AccessKey was last used (`None`: never).
     pub fn access_key_last_used(
         &self,
-        user_name: &str,
+        user_name: &UserName,
         access_key_id: &str,
     ) -> Result<Option<String>, ApiError> {
-        v::user_name("UserName", user_name)?;
         let keys = self.store.list_access_keys(user_name).map_err(store_err)?;
         let key = keys
             .into_iter()

@@ -4,15 +4,14 @@ use rampart_crypto::{hash_password, verify_password, SecretString};
 use rampart_store::{Entity, LoginProfileRow, StoreError};
 
 use super::settings::{PasswordPolicy, MAX_REUSE_PREVENTION};
-use super::validate as v;
-use super::{store_err, LoginProfileView};
+use super::{store_err, LoginProfileView, UserName};
 use crate::{ApiError, Rampart};
 
 /// `CreateLoginProfile` / `UpdateLoginProfile` input.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LoginProfileInput {
     /// The user.
-    pub user_name: String,
+    pub user_name: UserName,
     /// The console password (required to create).
     pub password: Option<SecretString>,
     /// Must change the password at next logon.
@@ -80,7 +79,6 @@ impl Rampart {
         &self,
         req: LoginProfileInput,
     ) -> Result<LoginProfileView, ApiError> {
-        v::user_name("UserName", &req.user_name)?;
         let password = req
             .password
             .as_ref()
@@ -101,8 +99,7 @@ impl Rampart {
         Ok(LoginProfileView::new(&req.user_name, &row))
     }
 
-    fn login_row(&self, user_name: &str) -> Result<LoginProfileRow, ApiError> {
-        v::user_name("UserName", user_name)?;
+    fn login_row(&self, user_name: &UserName) -> Result<LoginProfileRow, ApiError> {
         self.store
             .get_login_profile(user_name)
             .map_err(store_err)?
@@ -110,7 +107,7 @@ impl Rampart {
     }
 
     /// Reads a user's login profile (never the password).
-    pub fn get_login_profile(&self, user_name: &str) -> Result<LoginProfileView, ApiError> {
+    pub fn get_login_profile(&self, user_name: &UserName) -> Result<LoginProfileView, ApiError> {
         Ok(LoginProfileView::new(
             user_name,
             &self.login_row(user_name)?,
@@ -155,7 +152,7 @@ impl Rampart {
     /// out of the console is refused here too.
     pub fn change_password(
         &self,
-        user_name: &str,
+        user_name: &UserName,
         old: &SecretString,
         new: &SecretString,
         source: Option<&str>,
@@ -183,8 +180,7 @@ impl Rampart {
     }
 
     /// Removes a user's console access.
-    pub fn delete_login_profile(&self, user_name: &str) -> Result<(), ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub fn delete_login_profile(&self, user_name: &UserName) -> Result<(), ApiError> {
         self.store
             .delete_login_profile(user_name)
             .map_err(store_err)

@@ -7,7 +7,7 @@ use rampart_store::{Entity, MfaDeviceRow, StoreError};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::store_err;
+use super::{store_err, UserName};
 use crate::{ApiError, Rampart};
 
 /// Bytes of a new seed (160 bits, as RFC 4226 recommends).
@@ -224,7 +224,7 @@ impl Rampart {
     /// `BindMFADevice`: two consecutive codes prove the user holds the seed.
     pub fn bind_mfa_device(
         &self,
-        user_name: &str,
+        user_name: &UserName,
         serial: &str,
         code1: &str,
         code2: &str,
@@ -258,7 +258,7 @@ impl Rampart {
     }
 
     /// `UnbindMFADevice`: returns the serial number of the device unbound.
-    pub fn unbind_mfa_device(&self, user_name: &str) -> Result<String, ApiError> {
+    pub fn unbind_mfa_device(&self, user_name: &UserName) -> Result<String, ApiError> {
         self.store
             .unbind_mfa_device(user_name)
             .map(|d| d.serial_number)
@@ -269,7 +269,7 @@ impl Rampart {
     }
 
     /// `GetUserMFAInfo`: the serial number of the user's device.
-    pub fn user_mfa_info(&self, user_name: &str) -> Result<String, ApiError> {
+    pub fn user_mfa_info(&self, user_name: &UserName) -> Result<String, ApiError> {
         self.store
             .user_mfa_device(user_name)
             .map_err(store_err)?
@@ -279,7 +279,7 @@ impl Rampart {
 
     /// Whether a user has an MFA device bound (console logon asks for a
     /// code then).
-    pub fn user_has_mfa(&self, user_name: &str) -> Result<bool, ApiError> {
+    pub fn user_has_mfa(&self, user_name: &UserName) -> Result<bool, ApiError> {
         match self.store.user_mfa_device(user_name) {
             Ok(d) => Ok(d.is_some()),
             Err(StoreError::NotFound(_)) => Ok(false),
@@ -289,7 +289,7 @@ impl Rampart {
 
     /// Checks a code of the user's device: the current time step or one
     /// next to it, later than any code used before (a code is good once).
-    pub fn check_mfa_code(&self, user_name: &str, code: &str) -> Result<bool, ApiError> {
+    pub fn check_mfa_code(&self, user_name: &UserName, code: &str) -> Result<bool, ApiError> {
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(false);
         }

@@ -17,7 +17,7 @@ pub use groups::{CreateGroup, UpdateGroup};
 pub use login::{not_a_user, LoginProfileInput};
 pub use policies::{AttachedPolicyView, PolicyEntities, PolicyVersionView, PolicyView};
 pub use roles::{CreateRole, RoleView, UpdateRole};
-pub use users::{CreateUser, UpdateUser};
+pub use users::{CreateUser, UpdateUser, UserName};
 pub use views::*;
 
 use rampart_store::{Entity, StoreError};

@@ -7,6 +7,45 @@ use super::validate as v;
 use super::{store_err, Page, UserView};
 use crate::{ApiError, Rampart};
 
+/// A RAM user's name, checked: 1 to 64 letters, digits, `.`, `_` or `-`.
+/// The gateway makes one where it resolves the user a request names (from
+/// the user as stored) and hands it down; the methods that act on an
+/// existing user take it and check it no more.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserName(String);
+
+impl UserName {
+    /// Checks `name` for the `UserName` parameter.
+    pub fn parse(name: &str) -> Result<Self, ApiError> {
+        v::user_name("UserName", name)?;
+        Ok(Self(name.to_string()))
+    }
+
+    /// The name of a user as read from the store (checked when the user was
+    /// created or renamed).
+    pub fn of(row: &UserRow) -> Self {
+        Self(row.user_name.clone())
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for UserName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UserName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// `CreateUser` input.
 #[derive(Debug, Default)]
 pub struct CreateUser {
@@ -23,10 +62,10 @@ pub struct CreateUser {
 }
 
 /// `UpdateUser` input: each `Some` replaces the field.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UpdateUser {
     /// The user to change.
-    pub user_name: String,
+    pub user_name: UserName,
     /// New name.
     pub new_user_name: Option<String>,
     /// New display name.
@@ -84,12 +123,11 @@ impl Rampart {
     }
 
     /// Reads a user by name.
-    pub fn get_user(&self, user_name: &str) -> Result<UserView, ApiError> {
+    pub fn get_user(&self, user_name: &UserName) -> Result<UserView, ApiError> {
         Ok(UserView::from(&self.user_row(user_name)?))
     }
 
-    pub(crate) fn user_row(&self, user_name: &str) -> Result<UserRow, ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub(crate) fn user_row(&self, user_name: &UserName) -> Result<UserRow, ApiError> {
         self.store
             .get_user(user_name)
             .map_err(store_err)?
@@ -129,8 +167,7 @@ impl Rampart {
     }
 
     /// Deletes a user that has no keys, groups or login profile left.
-    pub fn delete_user(&self, user_name: &str) -> Result<(), ApiError> {
-        v::user_name("UserName", user_name)?;
+    pub fn delete_user(&self, user_name: &UserName) -> Result<(), ApiError> {
         self.store.delete_user(user_name).map_err(store_err)
     }
 

@@ -1,6 +1,7 @@
 //! Selectors of IMS users: by `UserPrincipalName`, `UserId` or
 //! `UserAccessKeyId`, and the new logon name of `UpdateUser`.
 
+use rampart_core::ram::UserName;
 use rampart_core::{codes, ApiError};
 
 use super::{entity_missing, nonempty, Entity, Plan, Resolver, ResourceAuth};
@@ -164,7 +165,7 @@ impl Resolver<'_> {
                 Some(u) if seen(&u.user_id) => {}
                 Some(u) => plan.target.slots.push((
                     "ResourcePrincipalName",
-                    Entity::TaggedUser(u.user_id, u.user_name),
+                    Entity::TaggedUser(u.user_id.clone(), UserName::of(&u)),
                 )),
                 None => Self::note_missing(
                     plan,

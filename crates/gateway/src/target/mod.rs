@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::secrets::{SecretAuth, SecretName};
+use rampart_core::kms::KeyId;
 use rampart_core::ram::policies::parse_policy_type;
+use rampart_core::ram::UserName;
 use rampart_core::{codes, ApiError, Principal, Rampart};
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 use serde_json::Value;
@@ -718,7 +720,7 @@ impl Resolver<'_> {
                 }
                 for id in ids {
                     let found = match kind {
-                        TagResource::Key => self.key(plan, id, None)?,
+                        TagResource::Key => self.key(plan, id, None)?.map(|k| k.to_string()),
                         TagResource::Secret => {
                             self.secret(plan, id, None, None)?.map(|n| n.to_string())
                         }
@@ -808,8 +810,8 @@ impl Resolver<'_> {
         plan: &mut Plan,
         name: &str,
         action: Option<&str>,
-    ) -> Result<Option<String>, ApiError> {
-        let stored = self.rampart.find_user(name)?.map(|u| u.user_name);
+    ) -> Result<Option<UserName>, ApiError> {
+        let stored = self.rampart.find_user(name)?.map(|u| UserName::of(&u));
         let arn_name = stored.as_deref().unwrap_or(name);
         self.check(
             plan,
@@ -850,12 +852,12 @@ impl Resolver<'_> {
         plan: &mut Plan,
         key_ref: &str,
         action: Option<&str>,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<KeyId>, ApiError> {
         match self.rampart.find_key(key_ref)? {
             Some(k) => {
                 let auth = ResourceAuth::Key(self.rampart.key_auth(&k.key_id)?);
                 self.check(plan, action, self.rampart.key_arn(&k.key_id), auth);
-                Ok(Some(k.key_id))
+                Ok(Some(KeyId::of(&k)))
             }
             None => {
                 let arn = if key_ref.starts_with("acs:") {

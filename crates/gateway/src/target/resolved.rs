@@ -1,6 +1,8 @@
 //! The resolved target a handler receives: entities as stored.
 
 use rampart_core::kms::secrets::SecretName;
+use rampart_core::kms::KeyId;
+use rampart_core::ram::UserName;
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, RoleRow, TagResource};
 
@@ -8,15 +10,15 @@ use rampart_store::{PolicyType, RoleRow, TagResource};
 #[derive(Debug, Clone)]
 pub enum Entity {
     /// A user (its stored name).
-    User(String),
+    User(UserName),
     /// A group (its stored name).
     Group(String),
     /// A role.
     Role(Box<RoleRow>),
     /// A policy (type and stored name).
     Policy(PolicyType, String),
-    /// A key (its id).
-    Key(String),
+    /// A key (its stored id).
+    Key(KeyId),
     /// An alias (its name).
     Alias(String),
     /// A secret (its checked name).
@@ -24,7 +26,7 @@ pub enum Entity {
     /// A virtual MFA device (its serial number).
     Mfa(String),
     /// A user whose tags a call reads or changes (id, stored name).
-    TaggedUser(String, String),
+    TaggedUser(String, UserName),
     /// An identity provider (its name).
     Provider(String),
 }
@@ -69,7 +71,7 @@ impl Target {
     }
 
     /// The user (stored name).
-    pub fn user(&self) -> Result<&str, ApiError> {
+    pub fn user(&self) -> Result<&UserName, ApiError> {
         match self.find(|e| matches!(e, Entity::User(_))) {
             Some(Entity::User(n)) => Ok(n),
             _ => Err(unplanned("user")),
@@ -89,7 +91,7 @@ impl Target {
                 Entity::Policy(PolicyType::Custom, n) => {
                     Some((TagResource::Policy, n.clone(), n.clone()))
                 }
-                Entity::TaggedUser(id, n) => Some((TagResource::User, id.clone(), n.clone())),
+                Entity::TaggedUser(id, n) => Some((TagResource::User, id.clone(), n.to_string())),
                 _ => None,
             })
             .collect()
@@ -136,7 +138,7 @@ impl Target {
     }
 
     /// The key a parameter named, if it named one.
-    pub fn key_opt(&self, param: &str) -> Option<&str> {
+    pub fn key_opt(&self, param: &str) -> Option<&KeyId> {
         match self.slot(param) {
             Some(Entity::Key(k)) => Some(k),
             _ => None,
@@ -144,7 +146,7 @@ impl Target {
     }
 
     /// The key a parameter named.
-    pub fn key(&self, param: &str) -> Result<&str, ApiError> {
+    pub fn key(&self, param: &str) -> Result<&KeyId, ApiError> {
         self.key_opt(param).ok_or_else(|| unplanned("key"))
     }
 
@@ -167,7 +169,7 @@ impl Target {
     /// The tagged resource of `TagResource`/`UntagResource`.
     pub fn tagged(&self) -> Result<(TagResource, &str), ApiError> {
         match self.find(|e| matches!(e, Entity::Key(_) | Entity::Secret(_))) {
-            Some(Entity::Key(k)) => Ok((TagResource::Key, k)),
+            Some(Entity::Key(k)) => Ok((TagResource::Key, k.as_str())),
             Some(Entity::Secret(s)) => Ok((TagResource::Secret, s.as_str())),
             _ => Err(unplanned("tagged resource")),
         }

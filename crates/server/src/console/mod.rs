@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use rampart_core::authz::AccessRequest;
 use rampart_core::console::{MAX_LOGIN_NAME_LEN, MAX_PASSWORD_LEN};
+use rampart_core::ram::UserName;
 use rampart_core::{ApiError, Principal};
 use rampart_gateway::{Gateway, Params, Product, RpcResponse};
 use rampart_policy::Effect;
@@ -639,7 +640,7 @@ fn authorize_simulation(
     let user = arn(&format!("user/{name}"));
     check("ram:ListPoliciesForUser", &user)?;
     check("ram:ListGroupsForUser", &user)?;
-    for group in rampart.list_groups_for_user(name)? {
+    for group in rampart.list_groups_for_user(&UserName::parse(name)?)? {
         check(
             "ram:ListPoliciesForGroup",
             &arn(&format!("group/{}", group.group_name)),

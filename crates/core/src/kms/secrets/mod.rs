@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::views::{Rotation, SecretCreated, SecretValue};
 
-use super::{resource_not_found, store_err};
+use super::{resource_not_found, store_err, KeyId};
 use crate::cache::{SecretWithVersion, SECRET_CACHE_MAX_BYTES};
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
@@ -33,7 +33,7 @@ pub struct CreateSecret {
     /// Description.
     pub description: Option<String>,
     /// Key protecting the versions (default key when absent).
-    pub encryption_key_id: Option<String>,
+    pub encryption_key_id: Option<KeyId>,
     /// Tags.
     pub tags: Vec<(String, String)>,
     /// `Generic` (default), `RAMCredentials`, `Rds`, `PolarDB` or `Redis`.
@@ -288,7 +288,7 @@ impl Rampart {
         data: &[u8],
         data_type: &str,
     ) -> Result<SecretVersionRow, ApiError> {
-        let key = self.usable_key(&secret.encryption_key_id)?;
+        let key = self.usable_key(&KeyId::stored(&secret.encryption_key_id))?;
         let (key_version_id, wrapped, ct) = self.seal_secret_value(
             &key,
             &self.secret_arn(&secret.secret_name),
@@ -325,8 +325,8 @@ impl Rampart {
         )
     }
 
-    fn encryption_key_for(&self, requested: Option<&str>) -> Result<String, ApiError> {
-        match requested.filter(|s| !s.is_empty()) {
+    fn encryption_key_for(&self, requested: Option<&KeyId>) -> Result<String, ApiError> {
+        match requested {
             Some(r) => Ok(self.usable_key(r)?.key_id),
             None => {
                 let known = self
@@ -454,7 +454,7 @@ impl Rampart {
             secret_name: name.to_string(),
             secret_type: secret_type.to_string(),
             description,
-            encryption_key_id: self.encryption_key_for(req.encryption_key_id.as_deref())?,
+            encryption_key_id: self.encryption_key_for(req.encryption_key_id.as_ref())?,
             created_at: now,
             updated_at: now,
             planned_delete_at: None,
