@@ -13,7 +13,7 @@ mod secret;
 mod totp;
 
 pub use envelope::{open, open_sm4, seal, seal_sm4, DataKey, SealError};
-pub use mac::{ct_eq, hmac_sha1, hmac_sha256, hmac_sm3, sha256_hex, sm3_hex};
+pub use mac::{ct_eq, hmac_sha1, hmac_sha256, hmac_sm3, lower_hex, sha256_hex, sm3_hex};
 pub use master::{Keyring, MasterKey, MasterKeyError, Purpose};
 pub use password::{hash_generated_password, hash_password, verify_password, PasswordError};
 pub use random::{random_alnum, random_bytes, random_digits, random_hex};

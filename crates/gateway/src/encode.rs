@@ -29,10 +29,47 @@ pub fn success(
     request_id: &str,
     out: Map<String, Value>,
 ) -> RpcResponse {
-    let mut body = Map::with_capacity(out.len() + 1);
-    body.insert("RequestId".into(), Value::String(request_id.into()));
-    body.extend(out);
-    render(format, &format!("{action}Response"), 200, request_id, body)
+    let body = Answer {
+        request_id,
+        fields: &out,
+    };
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&body).unwrap_or_default(),
+        Format::Xml => xml(&format!("{action}Response"), &body),
+    };
+    respond(format, 200, request_id, bytes)
+}
+
+/// An answer's body: `RequestId` first, then the handler's fields, written
+/// as they are (not copied into another map first).
+struct Answer<'a> {
+    request_id: &'a str,
+    fields: &'a Map<String, Value>,
+}
+
+impl Answer<'_> {
+    fn entries(&self) -> impl Iterator<Item = (&str, Option<&Value>)> {
+        std::iter::once(("RequestId", None)).chain(
+            self.fields
+                .iter()
+                .filter(|(k, _)| k.as_str() != "RequestId")
+                .map(|(k, v)| (k.as_str(), Some(v))),
+        )
+    }
+}
+
+impl serde::Serialize for Answer<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.fields.len() + 1))?;
+        for (k, v) in self.entries() {
+            match v {
+                Some(v) => m.serialize_entry(k, v)?,
+                None => m.serialize_entry(k, self.request_id)?,
+            }
+        }
+        m.end()
+    }
 }
 
 /// An error response in Alibaba's envelope.
@@ -86,25 +123,58 @@ fn render(
     request_id: &str,
     body: Map<String, Value>,
 ) -> RpcResponse {
-    let (content_type, bytes) = match format {
-        Format::Json => (
-            JSON,
-            serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
-        ),
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
         Format::Xml => {
-            let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-            s.push_str(&format!("<{root}>"));
+            let mut s = xml_open(root);
             for (k, v) in &body {
                 xml_field(&mut s, k, v);
             }
-            s.push_str(&format!("</{root}>"));
-            (XML, s.into_bytes())
+            xml_close(s, root)
         }
     };
+    respond(format, status, request_id, bytes)
+}
+
+/// A successful answer in XML.
+fn xml(root: &str, body: &Answer<'_>) -> Vec<u8> {
+    let mut s = xml_open(root);
+    for (k, v) in body.entries() {
+        match v {
+            Some(v) => xml_field(&mut s, k, v),
+            None => xml_string(&mut s, k, body.request_id),
+        }
+    }
+    xml_close(s, root)
+}
+
+fn xml_open(root: &str) -> String {
+    let mut s = String::with_capacity(256);
+    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    tag(&mut s, "<", root);
+    s
+}
+
+fn xml_close(mut s: String, root: &str) -> Vec<u8> {
+    tag(&mut s, "</", root);
+    s.into_bytes()
+}
+
+/// `<name>`, `</name>` (with `open` of `<` or `</`).
+fn tag(out: &mut String, open: &str, name: &str) {
+    out.push_str(open);
+    out.push_str(name);
+    out.push('>');
+}
+
+fn respond(format: Format, status: u16, request_id: &str, body: Vec<u8>) -> RpcResponse {
     RpcResponse {
         status,
-        content_type,
-        body: bytes,
+        content_type: match format {
+            Format::Json => JSON,
+            Format::Xml => XML,
+        },
+        body,
         request_id: request_id.into(),
     }
 }
@@ -139,16 +209,31 @@ fn xml_field(out: &mut String, name: &str, v: &Value) {
             }
         }
         Value::Object(map) => {
-            out.push_str(&format!("<{name}>"));
+            tag(out, "<", name);
             for (k, v) in map {
                 xml_field(out, k, v);
             }
-            out.push_str(&format!("</{name}>"));
+            tag(out, "</", name);
         }
-        Value::Null => out.push_str(&format!("<{name}/>")),
-        Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", xml_text(s))),
-        other => out.push_str(&format!("<{name}>{other}</{name}>")),
+        Value::Null => {
+            out.push('<');
+            out.push_str(name);
+            out.push_str("/>");
+        }
+        Value::String(s) => xml_string(out, name, s),
+        other => {
+            tag(out, "<", name);
+            out.push_str(&other.to_string());
+            tag(out, "</", name);
+        }
     }
+}
+
+/// `<name>text</name>`, the text escaped.
+fn xml_string(out: &mut String, name: &str, text: &str) {
+    tag(out, "<", name);
+    out.push_str(&xml_text(text));
+    tag(out, "</", name);
 }
 
 #[cfg(test)]

@@ -199,7 +199,7 @@ pub fn string_to_sign(alg: Algorithm, canonical_request: &str) -> String {
 
 /// Lowercase hex MAC of the string-to-sign with the secret (no `&`).
 pub fn sign(alg: Algorithm, secret: &str, string_to_sign: &str) -> String {
-    hex::encode(alg.mac(secret.as_bytes(), string_to_sign.as_bytes()))
+    rampart_crypto::lower_hex(&alg.mac(secret.as_bytes(), string_to_sign.as_bytes()))
 }
 
 #[cfg(test)]
