@@ -4,7 +4,7 @@ use quick_xml::escape::escape;
 use rampart_core::ApiError;
 use serde_json::{Map, Value};
 
-use crate::Format;
+use crate::{Format, Output};
 
 /// An HTTP response ready to send.
 #[derive(Debug, Clone)]
@@ -23,52 +23,16 @@ const JSON: &str = "application/json;charset=utf-8";
 const XML: &str = "text/xml;charset=utf-8";
 
 /// A successful response: `RequestId` plus the handler's fields.
-pub fn success(
-    format: Format,
-    action: &str,
-    request_id: &str,
-    out: Map<String, Value>,
-) -> RpcResponse {
-    let body = Answer {
-        request_id,
-        fields: &out,
-    };
+pub fn success(format: Format, action: &str, request_id: &str, out: Output) -> RpcResponse {
     let bytes = match format {
-        Format::Json => serde_json::to_vec(&body).unwrap_or_default(),
-        Format::Xml => xml(&format!("{action}Response"), &body),
+        Format::Json => out.json_with_request_id(request_id),
+        Format::Xml => out
+            .into_map()
+            .map(|fields| xml(&format!("{action}Response"), request_id, &fields)),
     };
-    respond(format, 200, request_id, bytes)
-}
-
-/// An answer's body: `RequestId` first, then the handler's fields, written
-/// as they are (not copied into another map first).
-struct Answer<'a> {
-    request_id: &'a str,
-    fields: &'a Map<String, Value>,
-}
-
-impl Answer<'_> {
-    fn entries(&self) -> impl Iterator<Item = (&str, Option<&Value>)> {
-        std::iter::once(("RequestId", None)).chain(
-            self.fields
-                .iter()
-                .filter(|(k, _)| k.as_str() != "RequestId")
-                .map(|(k, v)| (k.as_str(), Some(v))),
-        )
-    }
-}
-
-impl serde::Serialize for Answer<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.fields.len() + 1))?;
-        for (k, v) in self.entries() {
-            match v {
-                Some(v) => m.serialize_entry(k, v)?,
-                None => m.serialize_entry(k, self.request_id)?,
-            }
-        }
-        m.end()
+    match bytes {
+        Ok(b) => respond(format, 200, request_id, b),
+        Err(e) => error(format, request_id, "rampart", "Unknown", &e),
     }
 }
 
@@ -137,12 +101,12 @@ fn render(
 }
 
 /// A successful answer in XML.
-fn xml(root: &str, body: &Answer<'_>) -> Vec<u8> {
+fn xml(root: &str, request_id: &str, fields: &Map<String, Value>) -> Vec<u8> {
     let mut s = xml_open(root);
-    for (k, v) in body.entries() {
-        match v {
-            Some(v) => xml_field(&mut s, k, v),
-            None => xml_string(&mut s, k, body.request_id),
+    xml_string(&mut s, "RequestId", request_id);
+    for (k, v) in fields {
+        if k != "RequestId" {
+            xml_field(&mut s, k, v);
         }
     }
     xml_close(s, root)
@@ -247,7 +211,7 @@ mod tests {
         let Value::Object(map) = out else {
             unreachable!()
         };
-        let r = success(Format::Xml, "ListUsers", "RID", map);
+        let r = success(Format::Xml, "ListUsers", "RID", map.into());
         let s = String::from_utf8(r.body).unwrap();
         assert!(s.contains("<ListUsersResponse><RequestId>RID</RequestId><Users><User><UserName>a&lt;b</UserName></User><User><UserName>c</UserName></User></Users><IsTruncated>false</IsTruncated></ListUsersResponse>"), "{s}");
         assert_eq!(r.content_type, XML);
@@ -259,7 +223,7 @@ mod tests {
         let Value::Object(map) = out else {
             unreachable!()
         };
-        let r = success(Format::Xml, "GetSecretValue", "RID", map);
+        let r = success(Format::Xml, "GetSecretValue", "RID", map.into());
         let s = String::from_utf8(r.body).unwrap();
         assert!(
             s.contains("<SecretData>a\u{fffd}b\u{fffd}c\u{fffd}d\te&amp;&lt;</SecretData>"),

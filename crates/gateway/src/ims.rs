@@ -225,7 +225,7 @@ fn preference(p: &rampart_core::ram::settings::SecurityPreference) -> Output {
     }
     let mut m = Map::new();
     m.insert("SecurityPreference".into(), v);
-    m
+    m.into()
 }
 
 fn get_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -257,7 +257,7 @@ fn get_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "DefaultDomainName".into(),
         Value::String(ctx.rampart.default_domain()?),
     );
-    Ok(m)
+    Ok(m.into())
 }
 
 /// `SetDefaultDomain`: `<alias>.onaliyun.com` sets the account alias
@@ -303,7 +303,7 @@ fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "MFADevice".into(),
         json!({ "SerialNumber": serial, "Type": "VMFA" }),
     );
-    Ok(m)
+    Ok(m.into())
 }
 
 /// Paged by `Marker` (the last serial number of the previous page) and
@@ -358,5 +358,5 @@ fn list_virtual_mfa_devices(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "VirtualMFADevices".into(),
         json!({ "VirtualMFADevice": page }),
     );
-    Ok(m)
+    Ok(m.into())
 }

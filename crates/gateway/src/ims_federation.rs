@@ -78,7 +78,7 @@ pub(crate) fn update_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 pub(crate) fn delete_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_oidc_provider(ctx.target.provider()?)?;
-    Ok(Output::new())
+    Ok(serde_json::Map::new().into())
 }
 
 pub(crate) fn add_client_id(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -159,7 +159,7 @@ pub(crate) fn update_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 pub(crate) fn delete_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_saml_provider(ctx.target.provider()?)?;
-    Ok(Output::new())
+    Ok(serde_json::Map::new().into())
 }
 
 pub(crate) fn get_user_sso_settings(ctx: &Ctx<'_>) -> Result<Output, ApiError> {

@@ -21,7 +21,7 @@ fn group_json(g: GroupView) -> Result<Value, ApiError> {
 fn one_group(g: GroupView) -> Result<Output, ApiError> {
     let mut m = Map::new();
     m.insert("Group".into(), group_json(g)?);
-    Ok(m)
+    Ok(m.into())
 }
 
 pub(crate) fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {

@@ -75,5 +75,5 @@ pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         m.insert("NextToken".into(), Value::String(next));
     }
     m.insert("TagResources".into(), json!({ "TagResource": items }));
-    Ok(m)
+    Ok(m.into())
 }

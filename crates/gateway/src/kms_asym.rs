@@ -102,10 +102,10 @@ pub(crate) fn import_key_material(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         ctx.params.required("ImportToken")?,
         expire,
     )?;
-    Ok(serde_json::Map::new())
+    Ok(serde_json::Map::new().into())
 }
 
 pub(crate) fn delete_key_material(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     ctx.rampart.delete_key_material(key(ctx)?)?;
-    Ok(serde_json::Map::new())
+    Ok(serde_json::Map::new().into())
 }

@@ -32,7 +32,6 @@ mod trail;
 
 use rampart_core::authz::ledger;
 use rampart_core::{ApiError, Principal, Rampart};
-use serde_json::{Map, Value};
 
 pub use decode::{Format, RpcRequest};
 pub use encode::RpcResponse;
@@ -82,8 +81,7 @@ struct Call<'a> {
     secure: bool,
 }
 
-/// A handler's successful result: the response fields besides `RequestId`.
-pub type Output = Map<String, Value>;
+pub use respond::Output;
 
 /// The gateway: decodes, authenticates, authorizes and dispatches requests.
 #[derive(Debug, Clone)]

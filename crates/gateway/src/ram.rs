@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::products::ActionSpec;
 use crate::ram_account as acct;
-use crate::respond::{empty, field, list, page};
+use crate::respond::{empty, field, fields, list, page};
 use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
 
@@ -423,20 +423,20 @@ fn create_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         p.get("Description"),
         &first_tags(ctx)?,
     )?;
-    let mut m = field("Policy", &v)?;
+    let mut m = fields("Policy", &v)?;
     if let Some(Value::Object(pol)) = m.get_mut("Policy") {
         pol.remove("AttachmentCount");
         pol.remove("UpdateDate");
     }
-    Ok(m)
+    Ok(m.into())
 }
 
 fn get_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let (ptype, name) = ctx.target.policy()?;
     let (policy, version) = ctx.rampart.get_policy(name, ptype)?;
-    let mut m = field("Policy", policy)?;
-    m.extend(field("DefaultPolicyVersion", version)?);
-    Ok(m)
+    let mut m = fields("Policy", policy)?;
+    m.extend(fields("DefaultPolicyVersion", version)?);
+    Ok(m.into())
 }
 
 fn delete_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -590,7 +590,7 @@ fn list_entities_for_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     m.insert("Users".into(), json!({ "User": e.users }));
     m.insert("Groups".into(), json!({ "Group": e.groups }));
     m.insert("Roles".into(), json!({ "Role": e.roles }));
-    Ok(m)
+    Ok(m.into())
 }
 
 fn i64_param(ctx: &Ctx<'_>, name: &str) -> Result<Option<i64>, ApiError> {
@@ -606,14 +606,14 @@ fn i64_param(ctx: &Ctx<'_>, name: &str) -> Result<Option<i64>, ApiError> {
 }
 
 fn role_field(v: rampart_core::ram::RoleView, full: bool) -> Result<Output, ApiError> {
-    let mut m = field("Role", v)?;
+    let mut m = fields("Role", v)?;
     if !full {
         if let Some(Value::Object(r)) = m.get_mut("Role") {
             r.remove("RolePrincipalName");
             r.remove("IsServiceLinkedRole");
         }
     }
-    Ok(m)
+    Ok(m.into())
 }
 
 fn create_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {

@@ -23,7 +23,7 @@ pub(crate) fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         return Err(ApiError::missing("Tag"));
     }
     ctx.rampart.tag_ram_resources(&items(ctx), &t)?;
-    Ok(Map::new())
+    Ok(Map::new().into())
 }
 
 pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -39,7 +39,7 @@ pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let keys = if all { None } else { Some(keys) };
     ctx.rampart
         .untag_ram_resources(&items(ctx), keys.as_deref())?;
-    Ok(Map::new())
+    Ok(Map::new().into())
 }
 
 /// Entries per page when `PageSize` is absent.
@@ -81,7 +81,7 @@ pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         m.insert("NextToken".into(), Value::String(next));
     }
     m.insert("TagResources".into(), Value::Array(items));
-    Ok(m)
+    Ok(m.into())
 }
 
 /// `NextToken` (an offset this API returned) and `PageSize` (1 to 100,

@@ -2,7 +2,9 @@
 //! diagnostic message, deleting a service-linked role.
 
 use rampart_core::ApiError;
-use serde_json::{json, Map, Value};
+use serde_json::Map;
+
+use crate::respond::field;
 
 use crate::{Ctx, Output};
 
@@ -16,15 +18,12 @@ pub(crate) fn decode_diagnostic_message(ctx: &Ctx<'_>) -> Result<Output, ApiErro
         "DecodedDiagnosticMessage".into(),
         serde_json::to_value(msg).map_err(ApiError::internal)?,
     );
-    Ok(m)
+    Ok(m.into())
 }
 
 /// `DeleteServiceLinkedRole`: deletes the role (with its policies) at
 /// once, unless its service still uses it.
 pub(crate) fn delete_service_linked_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let task = ctx.rampart.delete_service_linked_role(ctx.target.role()?)?;
-    match json!({ "DeletionTaskId": task }) {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::internal("not an object")),
-    }
+    field("DeletionTaskId", task)
 }

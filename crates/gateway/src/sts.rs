@@ -42,7 +42,7 @@ fn session_answer<I: serde::Serialize>(
     out.insert("AssumedRoleUser".into(), to_value(&s.assumed_role_user)?);
     out.insert(info_name.into(), to_value(&s.info)?);
     out.insert("SourceIdentity".into(), Value::String(String::new()));
-    Ok((out, s.identity))
+    Ok((out.into(), s.identity))
 }
 
 fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
@@ -120,7 +120,7 @@ fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         "AssumedRoleUser".into(),
         serde_json::to_value(user).map_err(ApiError::internal)?,
     );
-    Ok(m)
+    Ok(m.into())
 }
 
 fn get_caller_identity(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
@@ -154,5 +154,5 @@ fn get_caller_identity(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             );
         }
     }
-    Ok(m)
+    Ok(m.into())
 }

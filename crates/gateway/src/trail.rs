@@ -101,5 +101,5 @@ fn lookup_events(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     m.insert("NextToken".into(), json!(next.unwrap_or_default()));
     m.insert("StartTime".into(), json!(rampart_core::time::format(start)));
     m.insert("EndTime".into(), json!(rampart_core::time::format(end)));
-    Ok(m)
+    Ok(m.into())
 }
