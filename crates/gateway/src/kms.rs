@@ -535,22 +535,20 @@ fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let mut values = Vec::new();
     let mut errors = Vec::new();
     for item in ctx.target.batch() {
-        let result = match (&item.refused, &item.secret) {
-            (Some(e), _) => Err(e.clone()),
-            (None, None) => Err(ApiError::internal(
-                "a batch item was neither resolved nor refused",
-            )),
-            (None, Some(secret)) => ctx.rampart.get_secret_value(&GetValue {
+        let ask = &item.ask;
+        let result = match &item.secret {
+            Err(e) => Err(e.clone()),
+            Ok(secret) => ctx.rampart.get_secret_value(&GetValue {
                 secret_name: secret.clone(),
-                version_id: item.version_id.clone(),
-                version_stage: item.version_stage.clone(),
-                fetch_extended_config: item.fetch_extended_config,
+                version_id: ask.version_id.clone(),
+                version_stage: ask.version_stage.clone(),
+                fetch_extended_config: ask.fetch_extended_config,
             }),
         };
         match result {
             Ok(v) => values.push(v),
             Err(e) => errors.push(json!({
-                "SecretName": item.name, "Code": e.code, "Message": e.message, "HttpStatus": e.status
+                "SecretName": ask.name, "Code": e.code, "Message": e.message, "HttpStatus": e.status
             })),
         }
     }

@@ -5,7 +5,7 @@ use rampart_core::ApiError;
 use rampart_store::TagResource;
 use serde_json::Value;
 
-use super::{nonempty, BatchItem};
+use super::{nonempty, BatchAsk};
 use crate::Params;
 
 /// `ResourceType`: `key` or `secret`.
@@ -21,21 +21,19 @@ pub fn resource_type(params: &Params) -> Result<TagResource, ApiError> {
 }
 
 /// Entries of `SecretsList` (a JSON array, or flattened `SecretsList.N.*`), 1 to 20.
-pub(super) fn secrets_list(params: &Params) -> Result<Vec<BatchItem>, ApiError> {
+pub(super) fn secrets_list(params: &Params) -> Result<Vec<BatchAsk>, ApiError> {
     let bad = || {
         ApiError::invalid(
             "SecretsList",
             "The specified parameter \"SecretsList\" is not valid: write `[{\"SecretName\":\"name\"}]` (at most 20).",
         )
     };
-    let item = |name: String, g: &dyn Fn(&str) -> Option<String>| BatchItem {
+    let item = |name: String, g: &dyn Fn(&str) -> Option<String>| BatchAsk {
         name,
-        secret: None,
         version_id: g("VersionId").filter(|s| !s.is_empty()),
         version_stage: g("VersionStage").filter(|s| !s.is_empty()),
         fetch_extended_config: g("FetchExtendedConfig")
             .is_some_and(|f| f.eq_ignore_ascii_case("true")),
-        refused: None,
     };
     let mut out = Vec::new();
     if let Some(text) = nonempty(params, "SecretsList") {

@@ -184,7 +184,7 @@ mod resolved;
 
 pub use lists::resource_type;
 use lists::secrets_list;
-pub use resolved::{BatchItem, Entity, Target};
+pub use resolved::{BatchAsk, BatchItem, Entity, Target};
 
 /// What authorizing a check needs of its resource.
 #[derive(Debug, Clone, Default)]
@@ -657,13 +657,11 @@ impl Resolver<'_> {
             Sel::SecretsList => {
                 plan.consumed.push("SecretsList");
                 plan.consumed_prefixes.push("SecretsList.");
-                for (i, item) in secrets_list(self.params)?.into_iter().enumerate() {
-                    let given = item.name.clone();
-                    plan.target.batch.push(item);
+                for (i, mut ask) in secrets_list(self.params)?.into_iter().enumerate() {
                     let mut sub = Plan::default();
                     let found = self.secret(
                         &mut sub,
-                        &given,
+                        &ask.name,
                         Some("kms:Decrypt"),
                         Some("kms:GetSecretValue"),
                     );
@@ -671,16 +669,15 @@ impl Resolver<'_> {
                         c.item = Some(i);
                         plan.checks.push(c);
                     }
-                    match found {
+                    let secret = match found {
                         Ok(Some(stored)) => {
-                            plan.target.batch[i].name = stored.to_string();
-                            plan.target.batch[i].secret = Some(stored);
+                            ask.name = stored.to_string();
+                            Ok(stored)
                         }
-                        Ok(None) => plan
-                            .target
-                            .refuse_item(i, sub.missing.unwrap_or_else(secret_missing)),
-                        Err(e) => plan.target.refuse_item(i, e),
-                    }
+                        Ok(None) => Err(sub.missing.unwrap_or_else(secret_missing)),
+                        Err(e) => Err(e),
+                    };
+                    plan.target.batch.push(BatchItem { ask, secret });
                 }
             }
             Sel::Tagged => {

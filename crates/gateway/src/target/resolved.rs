@@ -31,21 +31,27 @@ pub enum Entity {
     Provider(String),
 }
 
-/// One secret of a batch read.
+/// One secret of a batch read, as asked for.
 #[derive(Debug, Clone)]
-pub struct BatchItem {
-    /// The secret's name as given (a name or an ARN), then as resolved.
+pub struct BatchAsk {
+    /// The secret's name as given (a name or an ARN).
     pub name: String,
-    /// The secret, once resolved (`None` when refused).
-    pub secret: Option<SecretName>,
     /// `VersionId`.
     pub version_id: Option<String>,
     /// `VersionStage`.
     pub version_stage: Option<String>,
     /// `FetchExtendedConfig`.
     pub fetch_extended_config: bool,
-    /// Why this secret may not be read (denied or missing), if so.
-    pub refused: Option<ApiError>,
+}
+
+/// One secret of a batch read: what was asked, and either the secret it
+/// names or why it may not be read (missing, or denied) — never neither.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    /// What was asked (its name, once resolved, as stored).
+    pub ask: BatchAsk,
+    /// The secret, or why not.
+    pub secret: Result<SecretName, ApiError>,
 }
 
 /// Everything a request acts on, resolved.
@@ -185,10 +191,11 @@ impl Target {
         &self.resources
     }
 
+    /// Refuses a batch item (its first refusal is kept).
     pub(crate) fn refuse_item(&mut self, index: usize, e: ApiError) {
         if let Some(item) = self.batch.get_mut(index) {
-            if item.refused.is_none() {
-                item.refused = Some(e);
+            if item.secret.is_ok() {
+                item.secret = Err(e);
             }
         }
     }
