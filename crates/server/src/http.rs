@@ -695,10 +695,13 @@ impl Server {
         let mut r = Response::new(Body::from(out.body));
         *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         let h = r.headers_mut();
-        h.insert("content-type", HeaderValue::from_static(out.content_type));
+        h.insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static(out.content_type),
+        );
         h.insert("connection", HeaderValue::from_static("close"));
         if let Ok(v) = HeaderValue::from_str(&request_id) {
-            h.insert("x-acs-request-id", v);
+            h.insert(X_ACS_REQUEST_ID, v);
         }
         r
     }
@@ -913,20 +916,29 @@ async fn metrics(State(state): State<AppState>) -> Response {
     r
 }
 
+/// The header naming the request id of an answer.
+const X_ACS_REQUEST_ID: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-acs-request-id");
+
 async fn rpc(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(transport): axum::Extension<Transport>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request<Body>,
 ) -> Response {
+    // The request as it came (its headers not copied, its body read and
+    // bounded already by the server).
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, body_too_large()).into_response(),
+    };
     let req = RpcRequest {
-        method: method.as_str().to_string(),
-        path: uri.path().to_string(),
-        query: uri.query().unwrap_or_default().to_string(),
-        headers: headers
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or_default().to_string(),
+        headers: parts
+            .headers
             .iter()
             .map(|(k, v)| {
                 (
@@ -935,7 +947,7 @@ async fn rpc(
                 )
             })
             .collect(),
-        body: body.to_vec(),
+        body: Vec::from(body),
         source_ip: Some(peer.ip().to_string()),
         secure: transport.secure,
     };
@@ -988,9 +1000,12 @@ async fn rpc(
     *r.status_mut() =
         StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let h = r.headers_mut();
-    h.insert("content-type", HeaderValue::from_static(resp.content_type));
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(resp.content_type),
+    );
     if let Ok(v) = HeaderValue::from_str(&resp.request_id) {
-        h.insert("x-acs-request-id", v);
+        h.insert(X_ACS_REQUEST_ID, v);
     }
     r
 }

@@ -6,6 +6,7 @@
 //! a short code (or `other`); and at most [`MAX_REQUEST_SERIES`] label sets
 //! are kept, further ones being counted under `other`.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
@@ -78,14 +79,14 @@ fn code_label(code: &str) -> &str {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    product: String,
-    action: String,
-    code: String,
+    product: Cow<'static, str>,
+    action: Cow<'static, str>,
+    code: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ProductLabel {
-    product: String,
+    product: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -174,11 +175,18 @@ impl Metrics {
 
     /// Counts a request. Labels are bounded (see the module doc).
     pub fn request(&self, product: &str, action: &str, code: &str, seconds: f64) {
+        // Labels of known names borrow them: counting a request that
+        // succeeded allocates nothing.
         let product = product_label(product);
+        let code = match code_label(code) {
+            "OK" => Cow::Borrowed("OK"),
+            "other" => Cow::Borrowed("other"),
+            c => Cow::Owned(c.to_string()),
+        };
         let mut labels = RequestLabels {
-            product: product.to_string(),
-            action: known_action(Some(product), action).to_string(),
-            code: code_label(code).to_string(),
+            product: Cow::Borrowed(product),
+            action: Cow::Borrowed(known_action(Some(product), action)),
+            code,
         };
         let known = self
             .series
@@ -190,14 +198,14 @@ impl Metrics {
             if series.len() < MAX_REQUEST_SERIES {
                 series.insert(labels.clone());
             } else if !series.contains(&labels) {
-                labels.action = "other".into();
-                labels.code = "other".into();
+                labels.action = Cow::Borrowed("other");
+                labels.code = Cow::Borrowed("other");
             }
         }
         self.requests.get_or_create(&labels).inc();
         self.latency
             .get_or_create(&ProductLabel {
-                product: product.to_string(),
+                product: Cow::Borrowed(product),
             })
             .observe(seconds);
     }
