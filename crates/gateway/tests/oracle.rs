@@ -892,3 +892,122 @@ fn every_touched_entity_was_authorized() {
         failures.join("\n")
     );
 }
+
+/// What a handler may ask its target for (the accessor's word in the
+/// internal error `Target` answers when the plan has no such entity),
+/// given the table entry's selectors.
+fn provides(sel: &Sel) -> &'static [&'static str] {
+    match sel {
+        Sel::User { .. }
+        | Sel::Caller
+        | Sel::Upn { .. }
+        | Sel::ImsUser { .. }
+        | Sel::NewUserName(_)
+        | Sel::RamSecretUser => &["user"],
+        Sel::Mfa(_) => &["MFA device"],
+        Sel::Provider { .. } => &["identity provider"],
+        Sel::Group(_) | Sel::NewGroupName(_) => &["group"],
+        Sel::Role(_) | Sel::RoleArn(_) => &["role"],
+        Sel::Policy(_) => &["policy"],
+        Sel::Key { .. } | Sel::BlobKey(_) => &["key"],
+        Sel::Alias { existing: true, .. } => &["alias", "key"],
+        Sel::Alias { .. } => &["alias"],
+        Sel::Secret { .. } => &["secret"],
+        Sel::Tagged => &["tagged resource", "key", "secret"],
+        Sel::Container(_)
+        | Sel::Providers(_)
+        | Sel::ImsTagged
+        | Sel::SecretsList
+        | Sel::TypedResources
+        | Sel::RamTagged
+        | Sel::DbInstance => &[],
+    }
+}
+
+/// Every handler, run on an empty target with parameters that get it past
+/// validation, asks first for an entity its table entry selects: a handler
+/// that reads a target its entry does not name (a table/handler mismatch)
+/// fails here, whether or not a request of the other test reaches that read.
+#[test]
+fn every_handler_asks_only_for_what_its_entry_selects() {
+    let fx = fixture();
+    let base = defaults(&fx);
+    let principal = rampart_core::Principal::Root {
+        account_id: fx.account_id.clone(),
+        access_key_id: fx.root.id.clone(),
+    };
+    let empty = rampart_gateway::target::Target::default();
+    let mut asked = 0usize;
+    let mut failures = Vec::new();
+    for product in Product::all() {
+        for spec in action_table(product) {
+            if spec.anonymous.is_some() {
+                continue;
+            }
+            let mut params = base.clone();
+            for (k, v) in action_overrides(&fx, product, spec.name) {
+                match v {
+                    Some(v) => params.insert(k, v),
+                    None => params.remove(k),
+                };
+            }
+            let params = rampart_gateway::Params::from_pairs(
+                params.into_iter().map(|(k, v)| (k.to_string(), v)),
+            );
+            let env = fresh(&fx);
+            let ctx = rampart_gateway::Ctx {
+                rampart: env.gw.rampart(),
+                principal: &principal,
+                target: &empty,
+                params: &params,
+                source_ip: Some("127.0.0.1"),
+                secure: false,
+                product,
+            };
+            // An internal error tells the client nothing: its detail is
+            // in the log.
+            let log = Captured::default();
+            let writer = log.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .finish();
+            let result = tracing::subscriber::with_default(subscriber, || (spec.handler)(&ctx));
+            if result.is_ok() {
+                continue;
+            }
+            let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+            let Some(kind) = text
+                .split_once("the action's target has no ")
+                .and_then(|(_, rest)| rest.lines().next())
+                .map(str::trim)
+            else {
+                continue;
+            };
+            asked += 1;
+            if !spec.targets.iter().any(|s| provides(s).contains(&kind)) {
+                failures.push(format!(
+                    "{} asks its target for a {kind}, but its table entry selects only {:?}",
+                    spec.name, spec.targets
+                ));
+            }
+        }
+    }
+    eprintln!("{asked} handlers asked an empty target for an entity");
+    assert!(asked > 100, "only {asked} handlers reached their target");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A log written to memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

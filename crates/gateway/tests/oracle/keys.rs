@@ -65,12 +65,18 @@ impl AsymFixture {
                 ("EncryptedKeyMaterial", s("AAAA")),
                 ("ImportToken", s("AAAA")),
             ],
-            "SetKeyPolicy" => vec![(
-                "Policy",
-                Some(format!(
-                    r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
-                )),
-            )],
+            // A key has one policy, `default` (the defaults' `PolicyName`
+            // names a RAM policy).
+            "GetKeyPolicy" => vec![("PolicyName", s("default"))],
+            "SetKeyPolicy" => vec![
+                (
+                    "Policy",
+                    Some(format!(
+                        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
+                    )),
+                ),
+                ("PolicyName", s("default")),
+            ],
             _ => return None,
         })
     }

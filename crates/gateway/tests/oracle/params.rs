@@ -129,12 +129,18 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
             ("ResourceId.1", None),
         ],
         "DeletePolicyVersion" => vec![("VersionId", s("v1"))],
-        "SetSecretPolicy" => vec![(
-            "Policy",
-            Some(format!(
-                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
-            )),
-        )],
+        // A secret has one policy, `default` (the defaults' `PolicyName`
+        // names a RAM policy).
+        "GetSecretPolicy" => vec![("PolicyName", s("default"))],
+        "SetSecretPolicy" => vec![
+            (
+                "Policy",
+                Some(format!(
+                    r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
+                )),
+            ),
+            ("PolicyName", s("default")),
+        ],
         "UpdateSecretVersionStage" => {
             vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
         }
