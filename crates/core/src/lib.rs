@@ -3,6 +3,33 @@
 //! ([`authz`]). Talks to storage only through [`rampart_store::Store`];
 //! knows nothing of HTTP.
 
+/// How a checked name or id (`struct Name(String)`, made only where it is
+/// checked or read from the store) is read: `as_str`, `Deref<Target = str>`
+/// and `Display`, the same for every such type.
+macro_rules! text_newtype {
+    ($name:ident) => {
+        impl $name {
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 pub mod account;
 pub mod audit;
 pub mod authz;

@@ -30,25 +30,9 @@ impl KeyId {
     pub(crate) fn stored(id: &str) -> Self {
         Self(id.to_string())
     }
-
-    /// The id.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl std::ops::Deref for KeyId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for KeyId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(KeyId);
 
 /// Most keys per account.
 pub const MAX_KEYS: u64 = 1000;

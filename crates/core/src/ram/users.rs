@@ -26,25 +26,9 @@ impl UserName {
     pub fn of(row: &UserRow) -> Self {
         Self(row.user_name.clone())
     }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl std::ops::Deref for UserName {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for UserName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(UserName);
 
 /// `CreateUser` input.
 #[derive(Debug, Default)]

@@ -119,25 +119,9 @@ impl SecretName {
     pub(crate) fn stored(name: &str) -> Self {
         Self(name.to_string())
     }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl std::ops::Deref for SecretName {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for SecretName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(SecretName);
 
 /// The rule of a secret's name, for `CreateSecret` and [`SecretName::parse`].
 pub(crate) fn check_secret_name(name: &str) -> Result<(), ApiError> {
