@@ -28,7 +28,7 @@ pub fn success(format: Format, action: &str, request_id: &str, out: Output) -> R
         Format::Json => out.json_with_request_id(request_id),
         Format::Xml => out
             .into_map()
-            .map(|fields| xml(&format!("{action}Response"), request_id, &fields)),
+            .map(|fields| xml(&format!("{action}Response"), Some(request_id), &fields)),
     };
     match bytes {
         Ok(b) => respond(format, 200, request_id, b),
@@ -89,37 +89,25 @@ fn render(
 ) -> RpcResponse {
     let bytes = match format {
         Format::Json => serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
-        Format::Xml => {
-            let mut s = xml_open(root);
-            for (k, v) in &body {
-                xml_field(&mut s, k, v);
-            }
-            xml_close(s, root)
-        }
+        Format::Xml => xml(root, None, &body),
     };
     respond(format, status, request_id, bytes)
 }
 
-/// A successful answer in XML.
-fn xml(root: &str, request_id: &str, fields: &Map<String, Value>) -> Vec<u8> {
-    let mut s = xml_open(root);
-    xml_string(&mut s, "RequestId", request_id);
-    for (k, v) in fields {
-        if k != "RequestId" {
-            xml_field(&mut s, k, v);
-        }
-    }
-    xml_close(s, root)
-}
-
-fn xml_open(root: &str) -> String {
+/// An answer in XML: `<root>`, then `RequestId` when given apart from the
+/// fields (a handler's fields never carry their own), then the fields.
+fn xml(root: &str, request_id: Option<&str>, fields: &Map<String, Value>) -> Vec<u8> {
     let mut s = String::with_capacity(256);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     tag(&mut s, "<", root);
-    s
-}
-
-fn xml_close(mut s: String, root: &str) -> Vec<u8> {
+    if let Some(id) = request_id {
+        xml_string(&mut s, "RequestId", id);
+    }
+    for (k, v) in fields {
+        if request_id.is_none() || k != "RequestId" {
+            xml_field(&mut s, k, v);
+        }
+    }
     tag(&mut s, "</", root);
     s.into_bytes()
 }
