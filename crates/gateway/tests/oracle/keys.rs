@@ -68,15 +68,7 @@ impl AsymFixture {
             // A key has one policy, `default` (the defaults' `PolicyName`
             // names a RAM policy).
             "GetKeyPolicy" => vec![("PolicyName", s("default"))],
-            "SetKeyPolicy" => vec![
-                (
-                    "Policy",
-                    Some(format!(
-                        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:Encrypt","Resource":"*"}}]}}"#
-                    )),
-                ),
-                ("PolicyName", s("default")),
-            ],
+            "SetKeyPolicy" => super::params::resource_policy(uid, "kms:Encrypt"),
             _ => return None,
         })
     }

@@ -132,15 +132,7 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
         // A secret has one policy, `default` (the defaults' `PolicyName`
         // names a RAM policy).
         "GetSecretPolicy" => vec![("PolicyName", s("default"))],
-        "SetSecretPolicy" => vec![
-            (
-                "Policy",
-                Some(format!(
-                    r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"kms:GetSecretValue","Resource":"*"}}]}}"#
-                )),
-            ),
-            ("PolicyName", s("default")),
-        ],
+        "SetSecretPolicy" => resource_policy(uid, "kms:GetSecretValue"),
         "UpdateSecretVersionStage" => {
             vec![("VersionStage", s("Custom")), ("RemoveFromVersion", None)]
         }
@@ -153,6 +145,21 @@ pub fn action_overrides(fx: &Fixture, product: Product, action: &str) -> Overrid
         "DeleteServiceLinkedRole" => vec![("RoleName", s(SERVICE_ROLES[1]))],
         _ => vec![],
     }
+}
+
+/// `SetKeyPolicy`'s and `SetSecretPolicy`'s parameters: the one policy a
+/// key or secret has (`default`; the defaults' `PolicyName` names a RAM
+/// policy), allowing alice `action`.
+pub fn resource_policy(uid: &str, action: &str) -> Overrides {
+    vec![
+        (
+            "Policy",
+            Some(format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Principal":{{"RAM":["acs:ram::{uid}:user/alice"]}},"Action":"{action}","Resource":"*"}}]}}"#
+            )),
+        ),
+        ("PolicyName", Some("default".into())),
+    ]
 }
 
 /// The spellings of an IMS user (`Sel::ImsUser`): by logon name, user id
