@@ -7,187 +7,159 @@
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
+use crate::action::Typed;
 use crate::ims_federation as fed;
 use crate::ims_groups;
+use crate::on;
 use crate::products::ActionSpec;
 use crate::ram;
 use crate::ram_account as acct;
-use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
-use rampart_store::ProviderKind;
-
-const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
-const USERS: &[Sel] = &[Sel::Container(Container::Users)];
-/// `UserPrincipalName`, or the calling RAM user when absent.
-const UPN: Sel = Sel::Upn { self_default: true };
-/// `UserPrincipalName`, required.
-const NAMED: Sel = Sel::Upn {
-    self_default: false,
-};
 
 /// The implemented IMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec::read("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
-    ActionSpec::write("SetPasswordPolicy", ACCOUNT, set_password_policy),
-    ActionSpec::read("GetSecurityPreference", ACCOUNT, get_security_preference),
-    ActionSpec::write("SetSecurityPreference", ACCOUNT, set_security_preference),
-    ActionSpec::read("GetDefaultDomain", ACCOUNT, get_default_domain),
-    ActionSpec::write("SetDefaultDomain", ACCOUNT, set_default_domain),
-    ActionSpec::write("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
+    ActionSpec::read("GetPasswordPolicy", &Typed::new(acct::get_password_policy)),
+    ActionSpec::write("SetPasswordPolicy", &Typed::new(set_password_policy)),
+    ActionSpec::read(
+        "GetSecurityPreference",
+        &Typed::new(get_security_preference),
+    ),
+    ActionSpec::write(
+        "SetSecurityPreference",
+        &Typed::new(set_security_preference),
+    ),
+    ActionSpec::read("GetDefaultDomain", &Typed::new(get_default_domain)),
+    ActionSpec::write("SetDefaultDomain", &Typed::new(set_default_domain)),
+    ActionSpec::write("ChangePassword", &Typed::new(acct::change_password)).costly(),
     ActionSpec::write(
         "CreateVirtualMFADevice",
-        &[Sel::Mfa("VirtualMFADeviceName")],
-        acct::create_virtual_mfa_device,
+        &Typed::new(acct::create_virtual_mfa_device),
     ),
     ActionSpec::write(
         "DeleteVirtualMFADevice",
-        &[Sel::Mfa("SerialNumber")],
-        acct::delete_virtual_mfa_device,
+        &Typed::new(acct::delete_virtual_mfa_device),
     ),
     ActionSpec::read(
         "ListVirtualMFADevices",
-        &[Sel::Container(Container::MfaDevices)],
-        list_virtual_mfa_devices,
+        &Typed::new(list_virtual_mfa_devices),
     ),
     ActionSpec::write(
         "BindMFADevice",
-        &[UPN, Sel::Mfa("SerialNumber")],
-        acct::bind_mfa_device,
+        &Typed::new(acct::bind_mfa_device::<on::Upn>),
     ),
-    ActionSpec::write("UnbindMFADevice", &[UPN], acct::unbind_mfa_device),
-    ActionSpec::read("GetUserMFAInfo", &[UPN], get_user_mfa_info),
-    ActionSpec::write("CreateUser", USERS, crate::ims_users::create_user),
-    ActionSpec::write("CreateGroup", ram::GROUPS, ims_groups::create_group),
-    ActionSpec::read("GetGroup", &[ram::GROUP], ims_groups::get_group),
     ActionSpec::write(
-        "UpdateGroup",
-        &[ram::GROUP, Sel::NewGroupName("NewGroupName")],
-        ims_groups::update_group,
+        "UnbindMFADevice",
+        &Typed::new(acct::unbind_mfa_device::<on::Upn>),
     ),
-    ActionSpec::write("DeleteGroup", &[ram::GROUP], ram::delete_group),
-    ActionSpec::read("ListGroups", ram::GROUPS, ims_groups::list_groups),
+    ActionSpec::read("GetUserMFAInfo", &Typed::new(get_user_mfa_info)),
+    ActionSpec::write("CreateUser", &Typed::new(crate::ims_users::create_user)),
+    ActionSpec::write("CreateGroup", &Typed::new(ims_groups::create_group)),
+    ActionSpec::read("GetGroup", &Typed::new(ims_groups::get_group)),
+    ActionSpec::write("UpdateGroup", &Typed::new(ims_groups::update_group)),
+    ActionSpec::write("DeleteGroup", &Typed::new(ram::delete_group)),
+    ActionSpec::read("ListGroups", &Typed::new(ims_groups::list_groups)),
     ActionSpec::write(
         "AddUserToGroup",
-        &[ram::GROUP, NAMED],
-        ram::add_user_to_group,
+        &Typed::new(ram::add_user_to_group::<on::NamedUpn>),
     ),
     ActionSpec::write(
         "RemoveUserFromGroup",
-        &[ram::GROUP, NAMED],
-        ram::remove_user_from_group,
+        &Typed::new(ram::remove_user_from_group::<on::NamedUpn>),
     ),
     ActionSpec::read(
         "ListGroupsForUser",
-        &[NAMED],
-        ims_groups::list_groups_for_user,
+        &Typed::new(ims_groups::list_groups_for_user),
     ),
     ActionSpec::read(
         "ListUsersForGroup",
-        &[ram::GROUP],
-        ims_groups::list_users_for_group,
+        &Typed::new(ims_groups::list_users_for_group),
     ),
-    ActionSpec::read(
-        "GetUser",
-        &[Sel::ImsUser { access_key: true }],
-        crate::ims_users::get_user,
-    ),
-    ActionSpec::write(
-        "UpdateUser",
-        &[
-            Sel::ImsUser { access_key: false },
-            Sel::NewUserName("NewUserPrincipalName"),
-        ],
-        crate::ims_users::update_user,
-    ),
-    ActionSpec::write("DeleteUser", &[NAMED], ram::delete_user),
-    ActionSpec::write(
-        "TagResources",
-        &[Sel::ImsTagged],
-        crate::ims_tags::tag_resources,
-    ),
+    ActionSpec::read("GetUser", &Typed::new(crate::ims_users::get_user)),
+    ActionSpec::write("UpdateUser", &Typed::new(crate::ims_users::update_user)),
+    ActionSpec::write("DeleteUser", &Typed::new(ram::delete_user::<on::NamedUpn>)),
+    ActionSpec::write("TagResources", &Typed::new(crate::ims_tags::tag_resources)),
     ActionSpec::write(
         "UntagResources",
-        &[Sel::ImsTagged],
-        crate::ims_tags::untag_resources,
+        &Typed::new(crate::ims_tags::untag_resources),
     ),
     ActionSpec::read(
         "ListTagResources",
-        &[Sel::ImsTagged],
-        crate::ims_tags::list_tag_resources,
+        &Typed::new(crate::ims_tags::list_tag_resources),
     ),
-    ActionSpec::read("ListUsers", USERS, crate::ims_users::list_users),
+    ActionSpec::read("ListUsers", &Typed::new(crate::ims_users::list_users)),
     ActionSpec::read(
         "ListUserBasicInfos",
-        USERS,
-        crate::ims_users::list_user_basic_infos,
+        &Typed::new(crate::ims_users::list_user_basic_infos),
     ),
     ActionSpec::write(
         "CreateLoginProfile",
-        &[NAMED],
-        crate::ims_users::create_login_profile,
+        &Typed::new(crate::ims_users::create_login_profile),
     )
     .costly(),
     ActionSpec::read(
         "GetLoginProfile",
-        &[NAMED],
-        crate::ims_users::get_login_profile,
+        &Typed::new(crate::ims_users::get_login_profile),
     ),
     ActionSpec::write(
         "UpdateLoginProfile",
-        &[NAMED],
-        crate::ims_users::update_login_profile,
+        &Typed::new(crate::ims_users::update_login_profile),
     )
     .costly(),
-    ActionSpec::write("DeleteLoginProfile", &[NAMED], ram::delete_login_profile),
-    ActionSpec::write("CreateAccessKey", &[UPN], ram::create_access_key),
-    ActionSpec::read("ListAccessKeys", &[UPN], ram::list_access_keys),
-    ActionSpec::write("UpdateAccessKey", &[UPN], ram::update_access_key),
-    ActionSpec::write("DeleteAccessKey", &[UPN], ram::delete_access_key),
+    ActionSpec::write(
+        "DeleteLoginProfile",
+        &Typed::new(ram::delete_login_profile::<on::NamedUpn>),
+    ),
+    ActionSpec::write(
+        "CreateAccessKey",
+        &Typed::new(ram::create_access_key::<on::Upn>),
+    ),
+    ActionSpec::read(
+        "ListAccessKeys",
+        &Typed::new(ram::list_access_keys::<on::Upn>),
+    ),
+    ActionSpec::write(
+        "UpdateAccessKey",
+        &Typed::new(ram::update_access_key::<on::Upn>),
+    ),
+    ActionSpec::write(
+        "DeleteAccessKey",
+        &Typed::new(ram::delete_access_key::<on::Upn>),
+    ),
     ActionSpec::read(
         "GetAccessKeyLastUsed",
-        &[UPN],
-        ram::get_access_key_last_used,
+        &Typed::new(ram::get_access_key_last_used::<on::Upn>),
     ),
-    ActionSpec::write("CreateOIDCProvider", &[fed::NEW_OIDC], fed::create_oidc),
-    ActionSpec::read("GetOIDCProvider", &[fed::OIDC], fed::get_oidc),
-    ActionSpec::read(
-        "ListOIDCProviders",
-        &[Sel::Providers(ProviderKind::Oidc)],
-        fed::list_oidc,
-    ),
-    ActionSpec::write("UpdateOIDCProvider", &[fed::OIDC], fed::update_oidc),
-    ActionSpec::write("DeleteOIDCProvider", &[fed::OIDC], fed::delete_oidc),
-    ActionSpec::write(
-        "AddClientIdToOIDCProvider",
-        &[fed::OIDC],
-        fed::add_client_id,
-    ),
+    ActionSpec::write("CreateOIDCProvider", &Typed::new(fed::create_oidc)),
+    ActionSpec::read("GetOIDCProvider", &Typed::new(fed::get_oidc)),
+    ActionSpec::read("ListOIDCProviders", &Typed::new(fed::list_oidc)),
+    ActionSpec::write("UpdateOIDCProvider", &Typed::new(fed::update_oidc)),
+    ActionSpec::write("DeleteOIDCProvider", &Typed::new(fed::delete_oidc)),
+    ActionSpec::write("AddClientIdToOIDCProvider", &Typed::new(fed::add_client_id)),
     ActionSpec::write(
         "RemoveClientIdFromOIDCProvider",
-        &[fed::OIDC],
-        fed::remove_client_id,
+        &Typed::new(fed::remove_client_id),
     ),
     ActionSpec::write(
         "AddFingerprintToOIDCProvider",
-        &[fed::OIDC],
-        fed::add_fingerprint,
+        &Typed::new(fed::add_fingerprint),
     ),
     ActionSpec::write(
         "RemoveFingerprintFromOIDCProvider",
-        &[fed::OIDC],
-        fed::remove_fingerprint,
+        &Typed::new(fed::remove_fingerprint),
     ),
-    ActionSpec::write("CreateSAMLProvider", &[fed::NEW_SAML], fed::create_saml),
-    ActionSpec::read("GetSAMLProvider", &[fed::SAML], fed::get_saml),
+    ActionSpec::write("CreateSAMLProvider", &Typed::new(fed::create_saml)),
+    ActionSpec::read("GetSAMLProvider", &Typed::new(fed::get_saml)),
+    ActionSpec::read("ListSAMLProviders", &Typed::new(fed::list_saml)),
+    ActionSpec::write("UpdateSAMLProvider", &Typed::new(fed::update_saml)),
+    ActionSpec::write("DeleteSAMLProvider", &Typed::new(fed::delete_saml)),
     ActionSpec::read(
-        "ListSAMLProviders",
-        &[Sel::Providers(ProviderKind::Saml)],
-        fed::list_saml,
+        "GetUserSsoSettings",
+        &Typed::new(fed::get_user_sso_settings),
     ),
-    ActionSpec::write("UpdateSAMLProvider", &[fed::SAML], fed::update_saml),
-    ActionSpec::write("DeleteSAMLProvider", &[fed::SAML], fed::delete_saml),
-    ActionSpec::read("GetUserSsoSettings", ACCOUNT, fed::get_user_sso_settings),
-    ActionSpec::write("SetUserSsoSettings", ACCOUNT, fed::set_user_sso_settings),
+    ActionSpec::write(
+        "SetUserSsoSettings",
+        &Typed::new(fed::set_user_sso_settings),
+    ),
 ];
 
 /// Refuses IMS parameters whose rules Rampart does not enforce, rather
@@ -204,7 +176,7 @@ pub(crate) fn unsupported(ctx: &Ctx<'_>, names: &[&str]) -> Result<(), ApiError>
     Ok(())
 }
 
-fn set_password_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn set_password_policy(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
     unsupported(
         ctx,
         &[
@@ -214,7 +186,7 @@ fn set_password_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             "PasswordNotContainUserName",
         ],
     )?;
-    acct::set_password_policy(ctx)
+    acct::set_password_policy(ctx, on::RamAccount, ())
 }
 
 /// IMS's shape of the preference (no public keys; the rest as RAM's).
@@ -228,12 +200,12 @@ fn preference(p: &rampart_core::ram::settings::SecurityPreference) -> Output {
     m.into()
 }
 
-fn get_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn get_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
     let p = ctx.rampart.security_preference()?;
     Ok(preference(&p))
 }
 
-fn set_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn set_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
     unsupported(
         ctx,
         &[
@@ -247,11 +219,11 @@ fn set_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             "MaxIdleDaysForUsers",
         ],
     )?;
-    acct::set_security_preference(ctx)?;
-    get_security_preference(ctx)
+    acct::set_security_preference(ctx, on::RamAccount, ())?;
+    get_security_preference(ctx, on::RamAccount, ())
 }
 
-fn get_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn get_default_domain(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
     let mut m = Map::new();
     m.insert(
         "DefaultDomainName".into(),
@@ -262,7 +234,7 @@ fn get_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 /// `SetDefaultDomain`: `<alias>.onaliyun.com` sets the account alias
 /// (the account id's own domain clears it), as RAM's `SetAccountAlias`.
-fn set_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn set_default_domain(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
     const SUFFIX: &str = ".onaliyun.com";
     let domain = ctx.params.required("DefaultDomainName")?;
     let prefix = domain
@@ -292,11 +264,11 @@ fn set_default_domain(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         }
         e
     })?;
-    get_default_domain(ctx)
+    get_default_domain(ctx, on::RamAccount, ())
 }
 
-fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let serial = ctx.rampart.user_mfa_info(ctx.target.user()?)?;
+fn get_user_mfa_info(ctx: &Ctx<'_>, on::Upn(user): on::Upn, (): ()) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.user_mfa_info(&user)?;
     let mut m = Map::new();
     m.insert("IsMFAEnable".into(), Value::Bool(true));
     m.insert(
@@ -308,7 +280,7 @@ fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 /// Paged by `Marker` (the last serial number of the previous page) and
 /// `MaxItems` (1–100, default 100); users by `UserPrincipalName`.
-fn list_virtual_mfa_devices(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_virtual_mfa_devices(ctx: &Ctx<'_>, _: on::MfaDevices, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let max = match p.u32("MaxItems")? {
         None => 100,

@@ -4,39 +4,21 @@
 
 use rampart_core::federation::NewOidcProvider;
 use rampart_core::ApiError;
-use rampart_store::ProviderKind;
 
+use crate::on;
 use crate::respond::{field as one, page};
-use crate::target::Sel;
 use crate::{Ctx, Output};
 
-pub(crate) const OIDC: Sel = Sel::Provider {
-    kind: ProviderKind::Oidc,
-    param: "OIDCProviderName",
-    existing: true,
-};
-pub(crate) const NEW_OIDC: Sel = Sel::Provider {
-    kind: ProviderKind::Oidc,
-    param: "OIDCProviderName",
-    existing: false,
-};
-pub(crate) const SAML: Sel = Sel::Provider {
-    kind: ProviderKind::Saml,
-    param: "SAMLProviderName",
-    existing: true,
-};
-pub(crate) const NEW_SAML: Sel = Sel::Provider {
-    kind: ProviderKind::Saml,
-    param: "SAMLProviderName",
-    existing: false,
-};
-
-pub(crate) fn create_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_oidc(
+    ctx: &Ctx<'_>,
+    on::NewOidc(provider): on::NewOidc,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     one(
         "OIDCProvider",
         ctx.rampart.create_oidc_provider(NewOidcProvider {
-            name: ctx.target.provider()?.to_string(),
+            name: provider,
             issuer_url: p.required("IssuerUrl")?.to_string(),
             client_ids: p.opt("ClientIds"),
             fingerprints: p.opt("Fingerprints"),
@@ -46,14 +28,15 @@ pub(crate) fn create_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn get_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    one(
-        "OIDCProvider",
-        ctx.rampart.get_oidc_provider(ctx.target.provider()?)?,
-    )
+pub(crate) fn get_oidc(
+    ctx: &Ctx<'_>,
+    on::Oidc(provider): on::Oidc,
+    (): (),
+) -> Result<Output, ApiError> {
+    one("OIDCProvider", ctx.rampart.get_oidc_provider(&provider)?)
 }
 
-pub(crate) fn list_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_oidc(ctx: &Ctx<'_>, _: on::OidcProviders, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     page(
         "OIDCProviders",
@@ -63,12 +46,16 @@ pub(crate) fn list_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn update_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_oidc(
+    ctx: &Ctx<'_>,
+    on::Oidc(provider): on::Oidc,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     one(
         "OIDCProvider",
         ctx.rampart.update_oidc_provider(
-            ctx.target.provider()?,
+            &provider,
             p.get("ClientIds"),
             p.get("IssuanceLimitTime"),
             p.get("NewDescription"),
@@ -76,49 +63,73 @@ pub(crate) fn update_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn delete_oidc(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_oidc_provider(ctx.target.provider()?)?;
+pub(crate) fn delete_oidc(
+    ctx: &Ctx<'_>,
+    on::Oidc(provider): on::Oidc,
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.delete_oidc_provider(&provider)?;
     Ok(serde_json::Map::new().into())
 }
 
-pub(crate) fn add_client_id(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn add_client_id(
+    ctx: &Ctx<'_>,
+    on::Oidc(provider): on::Oidc,
+    (): (),
+) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
         ctx.rampart
-            .add_client_id(ctx.target.provider()?, ctx.params.required("ClientId")?)?,
+            .add_client_id(&provider, ctx.params.required("ClientId")?)?,
     )
 }
 
-pub(crate) fn remove_client_id(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn remove_client_id(
+    ctx: &Ctx<'_>,
+    on::Oidc(provider): on::Oidc,
+    (): (),
+) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
         ctx.rampart
-            .remove_client_id(ctx.target.provider()?, ctx.params.required("ClientId")?)?,
+            .remove_client_id(&provider, ctx.params.required("ClientId")?)?,
     )
 }
 
-pub(crate) fn add_fingerprint(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn add_fingerprint(
+    ctx: &Ctx<'_>,
+    on::Oidc(provider): on::Oidc,
+    (): (),
+) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
         ctx.rampart
-            .add_fingerprint(ctx.target.provider()?, ctx.params.required("Fingerprint")?)?,
+            .add_fingerprint(&provider, ctx.params.required("Fingerprint")?)?,
     )
 }
 
-pub(crate) fn remove_fingerprint(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn remove_fingerprint(
+    ctx: &Ctx<'_>,
+    on::Oidc(provider): on::Oidc,
+    (): (),
+) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
         ctx.rampart
-            .remove_fingerprint(ctx.target.provider()?, ctx.params.required("Fingerprint")?)?,
+            .remove_fingerprint(&provider, ctx.params.required("Fingerprint")?)?,
     )
 }
 
-pub(crate) fn create_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_saml(
+    ctx: &Ctx<'_>,
+    on::NewSaml(provider): on::NewSaml,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     one(
         "SAMLProvider",
         ctx.rampart.create_saml_provider(
-            ctx.target.provider()?,
+            &provider,
             p.required("EncodedSAMLMetadataDocument")?,
             p.get("Description"),
             p.get("AuthnSignAlgo"),
@@ -126,14 +137,15 @@ pub(crate) fn create_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn get_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    one(
-        "SAMLProvider",
-        ctx.rampart.get_saml_provider(ctx.target.provider()?)?,
-    )
+pub(crate) fn get_saml(
+    ctx: &Ctx<'_>,
+    on::Saml(provider): on::Saml,
+    (): (),
+) -> Result<Output, ApiError> {
+    one("SAMLProvider", ctx.rampart.get_saml_provider(&provider)?)
 }
 
-pub(crate) fn list_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_saml(ctx: &Ctx<'_>, _: on::SamlProviders, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     page(
         "SAMLProviders",
@@ -143,12 +155,16 @@ pub(crate) fn list_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn update_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_saml(
+    ctx: &Ctx<'_>,
+    on::Saml(provider): on::Saml,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     one(
         "SAMLProvider",
         ctx.rampart.update_saml_provider(
-            ctx.target.provider()?,
+            &provider,
             p.get("NewEncodedSAMLMetadataDocument")
                 .filter(|s| !s.is_empty()),
             p.get("NewDescription"),
@@ -157,16 +173,28 @@ pub(crate) fn update_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn delete_saml(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_saml_provider(ctx.target.provider()?)?;
+pub(crate) fn delete_saml(
+    ctx: &Ctx<'_>,
+    on::Saml(provider): on::Saml,
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.delete_saml_provider(&provider)?;
     Ok(serde_json::Map::new().into())
 }
 
-pub(crate) fn get_user_sso_settings(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_user_sso_settings(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     one("UserSsoSettings", ctx.rampart.user_sso_settings()?)
 }
 
-pub(crate) fn set_user_sso_settings(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn set_user_sso_settings(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     one(
         "UserSsoSettings",

@@ -6,6 +6,7 @@ use rampart_core::ram::{CreateGroup, GroupView, Page, UpdateGroup};
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
+use crate::on;
 use crate::{Ctx, Output};
 
 /// A group as IMS shows it: RAM's fields and its display name.
@@ -24,7 +25,7 @@ fn one_group(g: GroupView) -> Result<Output, ApiError> {
     Ok(m.into())
 }
 
-pub(crate) fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_group(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     one_group(ctx.rampart.create_group(CreateGroup {
         group_name: p.required("GroupName")?.to_string(),
@@ -33,21 +34,29 @@ pub(crate) fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     })?)
 }
 
-pub(crate) fn get_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    one_group(ctx.rampart.get_group(ctx.target.group()?)?)
+pub(crate) fn get_group(
+    ctx: &Ctx<'_>,
+    on::Group(group): on::Group,
+    (): (),
+) -> Result<Output, ApiError> {
+    one_group(ctx.rampart.get_group(&group)?)
 }
 
-pub(crate) fn update_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_group(
+    ctx: &Ctx<'_>,
+    (on::Group(group), _): (on::Group, on::NewGroupName),
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     one_group(ctx.rampart.update_group(UpdateGroup {
-        group_name: ctx.target.group()?.to_string(),
+        group_name: group,
         new_group_name: p.opt("NewGroupName").filter(|s| !s.is_empty()),
         new_comments: p.opt("NewComments"),
         new_display_name: p.opt("NewDisplayName"),
     })?)
 }
 
-pub(crate) fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_groups(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let Page { items, next_marker } = ctx
         .rampart
@@ -59,10 +68,14 @@ pub(crate) fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     crate::respond::page("Groups", "Group", Page { items, next_marker })
 }
 
-pub(crate) fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_groups_for_user(
+    ctx: &Ctx<'_>,
+    on::NamedUpn(user): on::NamedUpn,
+    (): (),
+) -> Result<Output, ApiError> {
     let groups: Vec<Value> = ctx
         .rampart
-        .list_groups_for_user(ctx.target.user()?)?
+        .list_groups_for_user(&user)?
         .into_iter()
         .map(|g| {
             json!({
@@ -77,14 +90,16 @@ pub(crate) fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     crate::respond::list("Groups", "Group", groups)
 }
 
-pub(crate) fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_users_for_group(
+    ctx: &Ctx<'_>,
+    on::Group(group): on::Group,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let domain = ctx.rampart.default_domain()?;
-    let Page { items, next_marker } = ctx.rampart.list_users_for_group(
-        ctx.target.group()?,
-        p.get("Marker"),
-        p.u32("MaxItems")?,
-    )?;
+    let Page { items, next_marker } =
+        ctx.rampart
+            .list_users_for_group(&group, p.get("Marker"), p.u32("MaxItems")?)?;
     let items = items
         .into_iter()
         .map(|u| {

@@ -6,6 +6,7 @@ use rampart_core::ram::tags;
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
+use crate::on;
 use crate::respond::empty;
 use crate::{Ctx, Output};
 
@@ -14,17 +15,25 @@ pub(crate) fn flattened_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, Api
     tags::flattened(|name| ctx.params.opt(name))
 }
 
-pub(crate) fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn tag_resources(
+    ctx: &Ctx<'_>,
+    on::ImsTagged(tagged): on::ImsTagged,
+    (): (),
+) -> Result<Output, ApiError> {
     let t = flattened_tags(ctx)?;
     if t.is_empty() {
         return Err(ApiError::missing("Tag.1.Key"));
     }
     ctx.rampart
-        .tag_ram_resources(&crate::ram_tags::items(ctx), &t)?;
+        .tag_ram_resources(&crate::ram_tags::items(tagged), &t)?;
     empty()
 }
 
-pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn untag_resources(
+    ctx: &Ctx<'_>,
+    on::ImsTagged(tagged): on::ImsTagged,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let mut keys = Vec::new();
     for n in 1..=tags::MAX_TAGS + 1 {
@@ -45,15 +54,19 @@ pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     }
     let keys = if keys.is_empty() { None } else { Some(keys) };
     ctx.rampart
-        .untag_ram_resources(&crate::ram_tags::items(ctx), keys.as_deref())?;
+        .untag_ram_resources(&crate::ram_tags::items(tagged), keys.as_deref())?;
     empty()
 }
 
-pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_tag_resources(
+    ctx: &Ctx<'_>,
+    on::ImsTagged(tagged): on::ImsTagged,
+    (): (),
+) -> Result<Output, ApiError> {
     let filter = flattened_tags(ctx)?;
     let (start, page) = crate::ram_tags::page_window(ctx, 100)?;
     let mut all: Vec<Value> = Vec::new();
-    for (kind, id, _) in ctx.target.ram_tagged() {
+    for (kind, id, _) in tagged {
         let tags = ctx.rampart.ram_tags(kind, &id)?;
         // A user matches when it has every tag of the filter.
         if !filter.iter().all(|t| tags.contains(t)) {

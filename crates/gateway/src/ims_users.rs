@@ -1,12 +1,13 @@
 //! IMS users and login profiles by `UserPrincipalName`, on the RAM domain
 //! code, in IMS's response shapes.
 
-use rampart_core::ram::{CreateUser, LoginProfileInput, Page, UpdateUser, UserView};
+use rampart_core::ram::{CreateUser, LoginProfileInput, Page, UpdateUser, UserName, UserView};
 use rampart_core::ApiError;
 use rampart_store::TagResource;
 use serde_json::Value;
 
 use crate::ims::unsupported;
+use crate::on;
 use crate::respond::field as one;
 use crate::{Ctx, Output};
 
@@ -41,7 +42,7 @@ fn new_user_name(ctx: &Ctx<'_>, upn: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-pub(crate) fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_user(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let tags = crate::ims_tags::flattened_tags(ctx)?;
     let u = ctx.rampart.create_user_tagged(
@@ -58,8 +59,12 @@ pub(crate) fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 }
 
 /// The user, with its tags.
-pub(crate) fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let u = ctx.rampart.get_user(ctx.target.user()?)?;
+pub(crate) fn get_user(
+    ctx: &Ctx<'_>,
+    on::ImsUserOrKey(user): on::ImsUserOrKey,
+    (): (),
+) -> Result<Output, ApiError> {
+    let u = ctx.rampart.get_user(&user)?;
     let tags = ctx.rampart.ram_tags(TagResource::User, &u.user_id)?;
     let mut v = user_json(ctx, u)?;
     if !tags.is_empty() {
@@ -74,14 +79,18 @@ pub(crate) fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
 
 /// `NewUserPrincipalName` renames the user (its name part; the domain is
 /// the account's); the other fields as RAM's `UpdateUser`.
-pub(crate) fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_user(
+    ctx: &Ctx<'_>,
+    (on::ImsUser(user), _): (on::ImsUser, on::NewUserPrincipalName),
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let new_user_name = match p.get("NewUserPrincipalName").filter(|s| !s.is_empty()) {
         Some(upn) => Some(new_user_name(ctx, upn)?),
         None => None,
     };
     let u = ctx.rampart.update_user(UpdateUser {
-        user_name: ctx.target.user()?.clone(),
+        user_name: user,
         new_user_name,
         new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
         new_mobile_phone: p.opt("NewMobilePhone"),
@@ -111,7 +120,11 @@ fn user_page(ctx: &Ctx<'_>) -> Result<rampart_core::ram::Page<UserView>, ApiErro
 }
 
 /// Each user's logon name, id, display name and status.
-pub(crate) fn list_user_basic_infos(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_user_basic_infos(
+    ctx: &Ctx<'_>,
+    _: on::Users,
+    (): (),
+) -> Result<Output, ApiError> {
     let page = user_page(ctx)?;
     let domain = ctx.rampart.default_domain()?;
     let items: Vec<Value> = page
@@ -134,7 +147,7 @@ pub(crate) fn list_user_basic_infos(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_users(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
     let page = user_page(ctx)?;
     let mut items = Vec::with_capacity(page.items.len());
     for u in page.items {
@@ -158,10 +171,10 @@ fn status(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     }
 }
 
-fn profile_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
+fn profile_input(ctx: &Ctx<'_>, user: UserName) -> Result<LoginProfileInput, ApiError> {
     let p = ctx.params;
     Ok(LoginProfileInput {
-        user_name: ctx.target.user()?.clone(),
+        user_name: user,
         password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
         password_reset_required: p.bool("PasswordResetRequired")?,
         mfa_bind_required: p.bool("MFABindRequired")?,
@@ -183,19 +196,35 @@ fn profile_json(ctx: &Ctx<'_>, v: impl serde::Serialize) -> Result<Output, ApiEr
     one("LoginProfile", v)
 }
 
-pub(crate) fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_login_profile(
+    ctx: &Ctx<'_>,
+    on::NamedUpn(user): on::NamedUpn,
+    (): (),
+) -> Result<Output, ApiError> {
     status(ctx)?;
-    let v = ctx.rampart.create_login_profile(profile_input(ctx)?)?;
+    let v = ctx
+        .rampart
+        .create_login_profile(profile_input(ctx, user)?)?;
     profile_json(ctx, v)
 }
 
-pub(crate) fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let v = ctx.rampart.get_login_profile(ctx.target.user()?)?;
+pub(crate) fn get_login_profile(
+    ctx: &Ctx<'_>,
+    on::NamedUpn(user): on::NamedUpn,
+    (): (),
+) -> Result<Output, ApiError> {
+    let v = ctx.rampart.get_login_profile(&user)?;
     profile_json(ctx, v)
 }
 
-pub(crate) fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_login_profile(
+    ctx: &Ctx<'_>,
+    on::NamedUpn(user): on::NamedUpn,
+    (): (),
+) -> Result<Output, ApiError> {
     status(ctx)?;
-    let v = ctx.rampart.update_login_profile(profile_input(ctx)?)?;
+    let v = ctx
+        .rampart
+        .update_login_profile(profile_input(ctx, user)?)?;
     profile_json(ctx, v)
 }

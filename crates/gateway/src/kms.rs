@@ -1,247 +1,129 @@
 //! KMS (2016-01-20) actions: keys, aliases, cryptography, secrets, tags.
 
 use rampart_core::kms::keys::{random_password, CreateKey};
-use rampart_core::kms::secrets::{parse_stages, CreateSecret, GetValue, ListSecrets};
+use rampart_core::kms::secrets::{parse_stages, CreateSecret, GetValue, ListSecrets, SecretName};
 use rampart_core::kms::tags::parse_tags;
+use rampart_core::kms::KeyId;
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
+use crate::action::Typed;
+use crate::on;
 use crate::products::ActionSpec;
 use crate::respond::{empty, obj, paged};
-use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
-
-const KEYS: &[Sel] = &[Sel::Container(Container::Keys)];
-const SECRETS: &[Sel] = &[Sel::Container(Container::Secrets)];
-/// `KeyId`: a key id, an alias or the ARN of either.
-const KEY: Sel = Sel::Key {
-    param: "KeyId",
-    fallback: None,
-    action: None,
-    optional: false,
-};
-/// `SecretName`: a secret's name or ARN.
-const SECRET: &[Sel] = &[Sel::Secret {
-    param: "SecretName",
-    key_action: None,
-}];
 
 /// The implemented KMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec::write("CreateKey", KEYS, create_key).costly(),
-    ActionSpec::read("DescribeKey", &[KEY], describe_key),
-    ActionSpec::read("ListKeys", KEYS, list_keys),
-    ActionSpec::write("UpdateKeyDescription", &[KEY], update_key_description),
-    ActionSpec::write("EnableKey", &[KEY], enable_key),
-    ActionSpec::write("DisableKey", &[KEY], disable_key),
-    ActionSpec::write("ScheduleKeyDeletion", &[KEY], schedule_key_deletion),
-    ActionSpec::write("CancelKeyDeletion", &[KEY], cancel_key_deletion),
+    ActionSpec::write("CreateKey", &Typed::new(create_key)).costly(),
+    ActionSpec::read("DescribeKey", &Typed::new(describe_key)),
+    ActionSpec::read("ListKeys", &Typed::new(list_keys)),
+    ActionSpec::write("UpdateKeyDescription", &Typed::new(update_key_description)),
+    ActionSpec::write("EnableKey", &Typed::new(enable_key)),
+    ActionSpec::write("DisableKey", &Typed::new(disable_key)),
+    ActionSpec::write("ScheduleKeyDeletion", &Typed::new(schedule_key_deletion)),
+    ActionSpec::write("CancelKeyDeletion", &Typed::new(cancel_key_deletion)),
     ActionSpec::write(
         "SetDeletionProtection",
-        &[Sel::Key {
-            param: "ProtectedResourceArn",
-            fallback: Some("KeyId"),
-            action: None,
-            optional: false,
-        }],
-        set_deletion_protection,
+        &Typed::new(set_deletion_protection),
     ),
-    ActionSpec::write("UpdateRotationPolicy", &[KEY], update_rotation_policy),
-    ActionSpec::write("CreateKeyVersion", &[KEY], create_key_version).costly(),
-    ActionSpec::read("ListKeyVersions", &[KEY], list_key_versions),
-    ActionSpec::read("DescribeKeyVersion", &[KEY], describe_key_version),
-    ActionSpec::write(
-        "CreateAlias",
-        &[
-            Sel::Alias {
-                param: "AliasName",
-                existing: false,
-            },
-            KEY,
-        ],
-        create_alias,
-    ),
-    ActionSpec::write(
-        "UpdateAlias",
-        &[
-            Sel::Alias {
-                param: "AliasName",
-                existing: true,
-            },
-            KEY,
-        ],
-        update_alias,
-    ),
-    ActionSpec::write(
-        "DeleteAlias",
-        &[Sel::Alias {
-            param: "AliasName",
-            existing: true,
-        }],
-        delete_alias,
-    ),
-    ActionSpec::read(
-        "ListAliases",
-        &[Sel::Container(Container::Aliases)],
-        list_aliases,
-    ),
-    ActionSpec::read("ListAliasesByKeyId", &[KEY], list_aliases_by_key_id),
+    ActionSpec::write("UpdateRotationPolicy", &Typed::new(update_rotation_policy)),
+    ActionSpec::write("CreateKeyVersion", &Typed::new(create_key_version)).costly(),
+    ActionSpec::read("ListKeyVersions", &Typed::new(list_key_versions)),
+    ActionSpec::read("DescribeKeyVersion", &Typed::new(describe_key_version)),
+    ActionSpec::write("CreateAlias", &Typed::new(create_alias)),
+    ActionSpec::write("UpdateAlias", &Typed::new(update_alias)),
+    ActionSpec::write("DeleteAlias", &Typed::new(delete_alias)),
+    ActionSpec::read("ListAliases", &Typed::new(list_aliases)),
+    ActionSpec::read("ListAliasesByKeyId", &Typed::new(list_aliases_by_key_id)),
     ActionSpec::read(
         "GetParametersForImport",
-        &[KEY],
-        crate::kms_asym::get_parameters_for_import,
+        &Typed::new(crate::kms_asym::get_parameters_for_import),
     )
     .costly(),
     ActionSpec::write(
         "ImportKeyMaterial",
-        &[KEY],
-        crate::kms_asym::import_key_material,
+        &Typed::new(crate::kms_asym::import_key_material),
     )
     .costly(),
     ActionSpec::write(
         "DeleteKeyMaterial",
-        &[KEY],
-        crate::kms_asym::delete_key_material,
+        &Typed::new(crate::kms_asym::delete_key_material),
     ),
-    ActionSpec::read("GetKeyPolicy", &[KEY], crate::kms_asym::get_key_policy),
-    ActionSpec::write("SetKeyPolicy", &[KEY], crate::kms_asym::set_key_policy),
-    ActionSpec::read("GetPublicKey", &[KEY], crate::kms_asym::get_public_key),
-    ActionSpec::write("AsymmetricSign", &[KEY], crate::kms_asym::asymmetric_sign).costly(),
+    ActionSpec::read("GetKeyPolicy", &Typed::new(crate::kms_asym::get_key_policy)),
+    ActionSpec::write("SetKeyPolicy", &Typed::new(crate::kms_asym::set_key_policy)),
+    ActionSpec::read("GetPublicKey", &Typed::new(crate::kms_asym::get_public_key)),
+    ActionSpec::write(
+        "AsymmetricSign",
+        &Typed::new(crate::kms_asym::asymmetric_sign),
+    )
+    .costly(),
     ActionSpec::write(
         "AsymmetricVerify",
-        &[KEY],
-        crate::kms_asym::asymmetric_verify,
+        &Typed::new(crate::kms_asym::asymmetric_verify),
     ),
     ActionSpec::write(
         "AsymmetricEncrypt",
-        &[KEY],
-        crate::kms_asym::asymmetric_encrypt,
+        &Typed::new(crate::kms_asym::asymmetric_encrypt),
     )
     .costly(),
     ActionSpec::write(
         "AsymmetricDecrypt",
-        &[KEY],
-        crate::kms_asym::asymmetric_decrypt,
+        &Typed::new(crate::kms_asym::asymmetric_decrypt),
     )
     .costly(),
-    ActionSpec::write("Encrypt", &[KEY], encrypt),
-    ActionSpec::read("Decrypt", &[Sel::BlobKey("CiphertextBlob")], decrypt),
-    ActionSpec::write("GenerateDataKey", &[KEY], generate_data_key),
+    ActionSpec::write("Encrypt", &Typed::new(encrypt)),
+    ActionSpec::read("Decrypt", &Typed::new(decrypt)),
+    ActionSpec::write("GenerateDataKey", &Typed::new(generate_data_key)),
     ActionSpec::write(
         "GenerateDataKeyWithoutPlaintext",
-        &[KEY],
-        generate_data_key_without_plaintext,
+        &Typed::new(generate_data_key_without_plaintext),
     ),
-    ActionSpec::write(
-        "ReEncrypt",
-        &[
-            Sel::BlobKey("CiphertextBlob"),
-            Sel::Key {
-                param: "DestinationKeyId",
-                fallback: None,
-                action: None,
-                optional: false,
-            },
-        ],
-        re_encrypt,
-    ),
-    ActionSpec::read(
-        "GetRandomPassword",
-        &[Sel::Container(Container::Kms)],
-        get_random_password,
-    ),
-    ActionSpec::write(
-        "CreateSecret",
-        &[
-            Sel::Container(Container::Secrets),
-            Sel::Key {
-                param: "EncryptionKeyId",
-                fallback: None,
-                action: Some("kms:GenerateDataKey"),
-                optional: true,
-            },
-            Sel::RamSecretUser,
-            Sel::DbInstance,
-        ],
-        create_secret,
-    ),
-    ActionSpec::read(
-        "GetSecretValue",
-        &[Sel::Secret {
-            param: "SecretName",
-            key_action: Some("kms:Decrypt"),
-        }],
-        get_secret_value,
-    ),
-    ActionSpec::read(
-        "BatchGetSecretValue",
-        // The batch itself, then `kms:GetSecretValue` on each secret.
-        &[Sel::Container(Container::Secrets), Sel::SecretsList],
-        batch_get_secret_value,
-    ),
-    ActionSpec::write(
-        "PutSecretValue",
-        &[Sel::Secret {
-            param: "SecretName",
-            key_action: Some("kms:GenerateDataKey"),
-        }],
-        put_secret_value,
-    ),
-    ActionSpec::read("ListSecretVersionIds", SECRET, list_secret_version_ids),
+    ActionSpec::write("ReEncrypt", &Typed::new(re_encrypt)),
+    ActionSpec::read("GetRandomPassword", &Typed::new(get_random_password)),
+    ActionSpec::write("CreateSecret", &Typed::new(create_secret)),
+    ActionSpec::read("GetSecretValue", &Typed::new(get_secret_value)),
+    // The batch itself, then `kms:GetSecretValue` on each secret.
+    ActionSpec::read("BatchGetSecretValue", &Typed::new(batch_get_secret_value)),
+    ActionSpec::write("PutSecretValue", &Typed::new(put_secret_value)),
+    ActionSpec::read("ListSecretVersionIds", &Typed::new(list_secret_version_ids)),
     ActionSpec::write(
         "UpdateSecretVersionStage",
-        SECRET,
-        update_secret_version_stage,
+        &Typed::new(update_secret_version_stage),
     ),
-    ActionSpec::read("DescribeSecret", SECRET, describe_secret),
-    ActionSpec::read("ListSecrets", SECRETS, list_secrets),
-    ActionSpec::write("UpdateSecret", SECRET, update_secret),
-    ActionSpec::write("DeleteSecret", SECRET, delete_secret),
-    ActionSpec::write("RestoreSecret", SECRET, restore_secret),
-    ActionSpec::write(
-        "RotateSecret",
-        &[
-            Sel::Secret {
-                param: "SecretName",
-                key_action: None,
-            },
-            Sel::DbInstance,
-        ],
-        rotate_secret,
-    ),
+    ActionSpec::read("DescribeSecret", &Typed::new(describe_secret)),
+    ActionSpec::read("ListSecrets", &Typed::new(list_secrets)),
+    ActionSpec::write("UpdateSecret", &Typed::new(update_secret)),
+    ActionSpec::write("DeleteSecret", &Typed::new(delete_secret)),
+    ActionSpec::write("RestoreSecret", &Typed::new(restore_secret)),
+    ActionSpec::write("RotateSecret", &Typed::new(rotate_secret)),
     ActionSpec::write(
         "UpdateSecretRotationPolicy",
-        SECRET,
-        update_secret_rotation_policy,
+        &Typed::new(update_secret_rotation_policy),
     ),
-    ActionSpec::read("GetSecretPolicy", SECRET, get_secret_policy),
-    ActionSpec::write("SetSecretPolicy", SECRET, set_secret_policy),
-    ActionSpec::write("TagResource", &[Sel::Tagged], tag_resource),
-    ActionSpec::write("UntagResource", &[Sel::Tagged], untag_resource),
-    ActionSpec::write("TagResources", &[Sel::TypedResources], tag_resources),
-    ActionSpec::write("UntagResources", &[Sel::TypedResources], untag_resources),
-    ActionSpec::read(
-        "ListTagResources",
-        &[Sel::TypedResources],
-        list_tag_resources,
-    ),
+    ActionSpec::read("GetSecretPolicy", &Typed::new(get_secret_policy)),
+    ActionSpec::write("SetSecretPolicy", &Typed::new(set_secret_policy)),
+    ActionSpec::write("TagResource", &Typed::new(tag_resource)),
+    ActionSpec::write("UntagResource", &Typed::new(untag_resource)),
+    ActionSpec::write("TagResources", &Typed::new(tag_resources)),
+    ActionSpec::write("UntagResources", &Typed::new(untag_resources)),
+    ActionSpec::read("ListTagResources", &Typed::new(list_tag_resources)),
     // Needs no permission in the real service: any authenticated caller.
-    ActionSpec::read("DescribeRegions", &[], describe_regions),
+    ActionSpec::read("DescribeRegions", &Typed::new(describe_regions)),
     ActionSpec::read(
         "DescribeAccountKmsStatus",
-        &[Sel::Container(Container::Kms)],
-        describe_account_kms_status,
+        &Typed::new(describe_account_kms_status),
     ),
 ];
 
 /// The region this server serves, in the real response's shape.
-fn describe_regions(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn describe_regions(ctx: &Ctx<'_>, (): (), (): ()) -> Result<Output, ApiError> {
     let region = &ctx.rampart.settings().region;
     obj(json!({ "Regions": { "Region": [{ "RegionId": region }] } }))
 }
 
 /// KMS is always enabled for the account here.
-fn describe_account_kms_status(_ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn describe_account_kms_status(_: &Ctx<'_>, _: on::Kms, (): ()) -> Result<Output, ApiError> {
     obj(json!({ "AccountStatus": "Enabled" }))
 }
 
@@ -290,7 +172,7 @@ fn flag(ctx: &Ctx<'_>, name: &str) -> Result<bool, ApiError> {
     Ok(ctx.params.bool(name)?.unwrap_or(false))
 }
 
-fn create_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_key(ctx: &Ctx<'_>, _: on::Keys, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let tags = match p.get("Tags").filter(|s| !s.is_empty()) {
         Some(t) => parse_tags("Tags", t)?,
@@ -309,151 +191,156 @@ fn create_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }
 
-fn describe_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let k = ctx.rampart.key_row(ctx.target.key("KeyId")?)?;
+fn describe_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+    let k = ctx.rampart.key_row(&key)?;
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }
 
-fn list_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_keys(ctx: &Ctx<'_>, _: on::Keys, (): ()) -> Result<Output, ApiError> {
     let (page, size) = page_params(ctx)?;
     let (items, total) = ctx.rampart.list_keys(page, size)?;
     paged("Keys", "Key", items, total, page, size)
 }
 
-fn update_key_description(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.update_key_description(
-        ctx.target.key("KeyId")?,
-        ctx.params.get("Description").unwrap_or_default(),
-    )?;
-    empty()
-}
-
-fn enable_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_key_description(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    (): (),
+) -> Result<Output, ApiError> {
     ctx.rampart
-        .set_key_enabled(ctx.target.key("KeyId")?, true)?;
+        .update_key_description(&key, ctx.params.get("Description").unwrap_or_default())?;
     empty()
 }
 
-fn disable_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .set_key_enabled(ctx.target.key("KeyId")?, false)?;
+fn enable_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+    ctx.rampart.set_key_enabled(&key, true)?;
     empty()
 }
 
-fn schedule_key_deletion(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn disable_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+    ctx.rampart.set_key_enabled(&key, false)?;
+    empty()
+}
+
+fn schedule_key_deletion(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
     let days = ctx
         .params
         .u32("PendingWindowInDays")?
         .ok_or_else(|| ApiError::missing("PendingWindowInDays"))?;
-    ctx.rampart
-        .schedule_key_deletion(ctx.target.key("KeyId")?, i64::from(days))?;
+    ctx.rampart.schedule_key_deletion(&key, i64::from(days))?;
     empty()
 }
 
-fn cancel_key_deletion(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.cancel_key_deletion(ctx.target.key("KeyId")?)?;
+fn cancel_key_deletion(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+    ctx.rampart.cancel_key_deletion(&key)?;
     empty()
 }
 
-fn set_deletion_protection(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn set_deletion_protection(
+    ctx: &Ctx<'_>,
+    on::ProtectedKey(key): on::ProtectedKey,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let on = p
         .bool("EnableDeletionProtection")?
         .ok_or_else(|| ApiError::missing("EnableDeletionProtection"))?;
-    ctx.rampart.set_deletion_protection(
-        ctx.target.key("ProtectedResourceArn")?,
-        on,
-        p.get("DeletionProtectionDescription"),
-    )?;
+    ctx.rampart
+        .set_deletion_protection(&key, on, p.get("DeletionProtectionDescription"))?;
     empty()
 }
 
-fn update_rotation_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_rotation_policy(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let enable = p
         .bool("EnableAutomaticRotation")?
         .ok_or_else(|| ApiError::missing("EnableAutomaticRotation"))?;
     ctx.rampart.update_rotation_policy(
-        ctx.target.key("KeyId")?,
+        &key,
         enable,
         p.get("RotationInterval").filter(|s| !s.is_empty()),
     )?;
     empty()
 }
 
-fn create_key_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    obj(json!({ "KeyVersion": ctx.rampart.create_key_version(ctx.target.key("KeyId")?)? }))
+fn create_key_version(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+    obj(json!({ "KeyVersion": ctx.rampart.create_key_version(&key)? }))
 }
 
-fn list_key_versions(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_key_versions(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
     let (page, size) = page_params(ctx)?;
-    let (items, total) = ctx
-        .rampart
-        .list_key_versions(ctx.target.key("KeyId")?, page, size)?;
+    let (items, total) = ctx.rampart.list_key_versions(&key, page, size)?;
     paged("KeyVersions", "KeyVersion", items, total, page, size)
 }
 
-fn describe_key_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let v = ctx.rampart.describe_key_version(
-        ctx.target.key("KeyId")?,
-        ctx.params.required("KeyVersionId")?,
-    )?;
+fn describe_key_version(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+    let v = ctx
+        .rampart
+        .describe_key_version(&key, ctx.params.required("KeyVersionId")?)?;
     obj(json!({ "KeyVersion": v }))
 }
 
-fn create_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .create_alias(ctx.target.alias()?, ctx.target.key("KeyId")?)?;
+fn create_alias(
+    ctx: &Ctx<'_>,
+    (on::NewAlias(alias), on::Key(key)): (on::NewAlias, on::Key),
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.create_alias(&alias, &key)?;
     empty()
 }
 
-fn update_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .update_alias(ctx.target.alias()?, ctx.target.key("KeyId")?)?;
+fn update_alias(
+    ctx: &Ctx<'_>,
+    (on::Alias(alias), on::Key(key)): (on::Alias, on::Key),
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.update_alias(&alias, &key)?;
     empty()
 }
 
-fn delete_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_alias(ctx.target.alias()?)?;
+fn delete_alias(ctx: &Ctx<'_>, on::Alias(alias): on::Alias, (): ()) -> Result<Output, ApiError> {
+    ctx.rampart.delete_alias(&alias)?;
     empty()
 }
 
-fn list_aliases(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_aliases(ctx: &Ctx<'_>, _: on::Aliases, (): ()) -> Result<Output, ApiError> {
     let (page, size) = page_params(ctx)?;
     let (items, total) = ctx.rampart.list_aliases(None, page, size)?;
     paged("Aliases", "Alias", items, total, page, size)
 }
 
-fn list_aliases_by_key_id(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_aliases_by_key_id(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    (): (),
+) -> Result<Output, ApiError> {
     let (page, size) = page_params(ctx)?;
-    let (items, total) = ctx
-        .rampart
-        .list_aliases(Some(ctx.target.key("KeyId")?), page, size)?;
+    let (items, total) = ctx.rampart.list_aliases(Some(&key), page, size)?;
     paged("Aliases", "Alias", items, total, page, size)
 }
 
-fn encrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn encrypt(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
     let ec = encryption_context(ctx, "EncryptionContext")?;
-    obj(ctx.rampart.encrypt(
-        ctx.target.key("KeyId")?,
-        ctx.params.required("Plaintext")?,
-        &ec,
-    )?)
+    obj(ctx
+        .rampart
+        .encrypt(&key, ctx.params.required("Plaintext")?, &ec)?)
 }
 
-fn decrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn decrypt(ctx: &Ctx<'_>, on::BlobKey(blob_key): on::BlobKey, (): ()) -> Result<Output, ApiError> {
     let ec = encryption_context(ctx, "EncryptionContext")?;
-    obj(ctx.rampart.decrypt(
-        ctx.target.key("CiphertextBlob")?,
-        ctx.params.required("CiphertextBlob")?,
-        &ec,
-    )?)
+    obj(ctx
+        .rampart
+        .decrypt(&blob_key, ctx.params.required("CiphertextBlob")?, &ec)?)
 }
 
-fn data_key(ctx: &Ctx<'_>, with_plaintext: bool) -> Result<Output, ApiError> {
+fn data_key(ctx: &Ctx<'_>, key: &KeyId, with_plaintext: bool) -> Result<Output, ApiError> {
     let ec = encryption_context(ctx, "EncryptionContext")?;
     obj(ctx.rampart.generate_data_key(
-        ctx.target.key("KeyId")?,
+        key,
         ctx.params.get("KeySpec").filter(|s| !s.is_empty()),
         ctx.params.u32("NumberOfBytes")?,
         &ec,
@@ -461,27 +348,35 @@ fn data_key(ctx: &Ctx<'_>, with_plaintext: bool) -> Result<Output, ApiError> {
     )?)
 }
 
-fn generate_data_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    data_key(ctx, true)
+fn generate_data_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+    data_key(ctx, &key, true)
 }
 
-fn generate_data_key_without_plaintext(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    data_key(ctx, false)
+fn generate_data_key_without_plaintext(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    (): (),
+) -> Result<Output, ApiError> {
+    data_key(ctx, &key, false)
 }
 
-fn re_encrypt(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn re_encrypt(
+    ctx: &Ctx<'_>,
+    (on::BlobKey(blob_key), on::DestinationKey(destination)): (on::BlobKey, on::DestinationKey),
+    (): (),
+) -> Result<Output, ApiError> {
     let src = encryption_context(ctx, "SourceEncryptionContext")?;
     let dst = encryption_context(ctx, "DestinationEncryptionContext")?;
     obj(ctx.rampart.re_encrypt(
-        ctx.target.key("CiphertextBlob")?,
+        &blob_key,
         ctx.params.required("CiphertextBlob")?,
-        ctx.target.key("DestinationKeyId")?,
+        &destination,
         &src,
         &dst,
     )?)
 }
 
-fn get_random_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn get_random_password(ctx: &Ctx<'_>, _: on::Kms, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let pw = random_password(
         p.u32("PasswordLength")?,
@@ -495,7 +390,16 @@ fn get_random_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(json!({ "RandomPassword": pw }))
 }
 
-fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_secret(
+    ctx: &Ctx<'_>,
+    (_, on::EncryptionKey(encryption_key), _, _): (
+        on::Secrets,
+        on::EncryptionKey,
+        on::RamSecretUser,
+        on::DbInstance,
+    ),
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let tags = match p.get("Tags").filter(|s| !s.is_empty()) {
         Some(t) => parse_tags("Tags", t)?,
@@ -507,7 +411,7 @@ fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         secret_data: p.required("SecretData")?.to_string(),
         secret_data_type: p.opt("SecretDataType").filter(|s| !s.is_empty()),
         description: p.opt("Description"),
-        encryption_key_id: ctx.target.key_opt("EncryptionKeyId").cloned(),
+        encryption_key_id: encryption_key.as_ref().cloned(),
         tags,
         secret_type: p.opt("SecretType").filter(|s| !s.is_empty()),
         extended_config: p.opt("ExtendedConfig").filter(|s| !s.is_empty()),
@@ -517,24 +421,32 @@ fn create_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     })?)
 }
 
-fn get_value(ctx: &Ctx<'_>) -> Result<GetValue, ApiError> {
+fn get_value(ctx: &Ctx<'_>, secret: SecretName) -> Result<GetValue, ApiError> {
     let p = ctx.params;
     Ok(GetValue {
-        secret_name: ctx.target.secret()?.clone(),
+        secret_name: secret,
         version_id: p.opt("VersionId").filter(|s| !s.is_empty()),
         version_stage: p.opt("VersionStage").filter(|s| !s.is_empty()),
         fetch_extended_config: flag(ctx, "FetchExtendedConfig")?,
     })
 }
 
-fn get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    obj(ctx.rampart.get_secret_value(&get_value(ctx)?)?)
+fn get_secret_value(
+    ctx: &Ctx<'_>,
+    on::SecretToRead(secret): on::SecretToRead,
+    (): (),
+) -> Result<Output, ApiError> {
+    obj(ctx.rampart.get_secret_value(&get_value(ctx, secret)?)?)
 }
 
-fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn batch_get_secret_value(
+    ctx: &Ctx<'_>,
+    (_, on::SecretsList(batch)): (on::Secrets, on::SecretsList),
+    (): (),
+) -> Result<Output, ApiError> {
     let mut values = Vec::new();
     let mut errors = Vec::new();
-    for item in ctx.target.batch() {
+    for item in &batch {
         let ask = &item.ask;
         let result = match &item.secret {
             Err(e) => Err(e.clone()),
@@ -555,7 +467,11 @@ fn batch_get_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(json!({ "SecretValues": values, "Errors": errors }))
 }
 
-fn put_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn put_secret_value(
+    ctx: &Ctx<'_>,
+    on::SecretToWrite(secret): on::SecretToWrite,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let stages = match p.get("VersionStages").filter(|s| !s.is_empty()) {
         Some(s) => Some(parse_stages(s)?),
@@ -567,7 +483,7 @@ fn put_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
         }
     };
     obj(ctx.rampart.put_secret_value(
-        ctx.target.secret()?,
+        &secret,
         p.required("VersionId")?,
         p.required("SecretData")?,
         p.get("SecretDataType").filter(|s| !s.is_empty()),
@@ -575,33 +491,45 @@ fn put_secret_value(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )?)
 }
 
-fn list_secret_version_ids(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_secret_version_ids(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     obj(ctx.rampart.list_secret_version_ids(
-        ctx.target.secret()?,
+        &secret,
         flag(ctx, "IncludeDeprecated")?,
         p.u32("PageNumber")?,
         p.u32("PageSize")?,
     )?)
 }
 
-fn update_secret_version_stage(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_secret_version_stage(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     obj(ctx.rampart.update_secret_version_stage(
-        ctx.target.secret()?,
+        &secret,
         p.required("VersionStage")?,
         p.get("RemoveFromVersion").filter(|s| !s.is_empty()),
         p.get("MoveToVersion").filter(|s| !s.is_empty()),
     )?)
 }
 
-fn describe_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn describe_secret(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
     obj(ctx
         .rampart
-        .describe_secret(ctx.target.secret()?, flag(ctx, "FetchTags")?)?)
+        .describe_secret(&secret, flag(ctx, "FetchTags")?)?)
 }
 
-fn list_secrets(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_secrets(ctx: &Ctx<'_>, _: on::Secrets, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     obj(ctx.rampart.list_secrets(&ListSecrets {
         page_number: p.u32("PageNumber")?,
@@ -635,24 +563,34 @@ fn custom_data(ctx: &Ctx<'_>) -> Result<Option<Value>, ApiError> {
     Ok((!m.is_empty()).then_some(Value::Object(m)))
 }
 
-fn update_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    obj(ctx.rampart.update_secret(
-        ctx.target.secret()?,
-        ctx.params.get("Description"),
-        custom_data(ctx)?,
-    )?)
+fn update_secret(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
+    obj(ctx
+        .rampart
+        .update_secret(&secret, ctx.params.get("Description"), custom_data(ctx)?)?)
 }
 
-fn delete_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn delete_secret(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
     obj(ctx.rampart.delete_secret(
-        ctx.target.secret()?,
+        &secret,
         ctx.params.get("RecoveryWindowInDays"),
         flag(ctx, "ForceDeleteWithoutRecovery")?,
     )?)
 }
 
-fn restore_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    obj(ctx.rampart.restore_secret(ctx.target.secret()?)?)
+fn restore_secret(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
+    obj(ctx.rampart.restore_secret(&secret)?)
 }
 
 fn check_policy_name(ctx: &Ctx<'_>) -> Result<(), ApiError> {
@@ -665,20 +603,32 @@ fn check_policy_name(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     }
 }
 
-fn get_secret_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn get_secret_policy(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
     check_policy_name(ctx)?;
-    obj(ctx.rampart.get_secret_policy(ctx.target.secret()?)?)
+    obj(ctx.rampart.get_secret_policy(&secret)?)
 }
 
-fn set_secret_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn set_secret_policy(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
     check_policy_name(ctx)?;
     ctx.rampart
-        .set_secret_policy(ctx.target.secret()?, ctx.params.required("Policy")?)?;
+        .set_secret_policy(&secret, ctx.params.required("Policy")?)?;
     empty()
 }
 
-fn tag_resource(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (kind, id) = ctx.target.tagged()?;
+fn tag_resource(
+    ctx: &Ctx<'_>,
+    on::Tagged(tagged_kind, tagged_id): on::Tagged,
+    (): (),
+) -> Result<Output, ApiError> {
+    let (kind, id) = (tagged_kind, tagged_id.as_str());
     let tags = parse_tags("Tags", ctx.params.required("Tags")?)?;
     ctx.rampart.tag(kind, id, &tags)?;
     empty()
@@ -696,8 +646,12 @@ fn tag_keys(text: &str) -> Vec<String> {
     }
 }
 
-fn untag_resource(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (kind, id) = ctx.target.tagged()?;
+fn untag_resource(
+    ctx: &Ctx<'_>,
+    on::Tagged(tagged_kind, tagged_id): on::Tagged,
+    (): (),
+) -> Result<Output, ApiError> {
+    let (kind, id) = (tagged_kind, tagged_id.as_str());
     ctx.rampart
         .untag(kind, id, &tag_keys(ctx.params.required("TagKeys")?))?;
     empty()
@@ -709,7 +663,11 @@ fn numbered(ctx: &Ctx<'_>, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn tag_resources(
+    ctx: &Ctx<'_>,
+    on::TypedResources(resources): on::TypedResources,
+    (): (),
+) -> Result<Output, ApiError> {
     let mut tags = Vec::new();
     for n in 1..=20 {
         match ctx.params.get(&format!("Tag.{n}.Key")) {
@@ -723,16 +681,20 @@ fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
             None => break,
         }
     }
-    for (kind, id) in ctx.target.resources() {
+    for (kind, id) in &resources {
         ctx.rampart.tag(*kind, id, &tags)?;
     }
     empty()
 }
 
-fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn untag_resources(
+    ctx: &Ctx<'_>,
+    on::TypedResources(resources): on::TypedResources,
+    (): (),
+) -> Result<Output, ApiError> {
     let all = flag(ctx, "All")?;
     let keys = numbered(ctx, "TagKey");
-    for (kind, id) in ctx.target.resources() {
+    for (kind, id) in &resources {
         let keys = if all && keys.is_empty() {
             ctx.rampart
                 .tags_of(*kind, id)?
@@ -747,9 +709,13 @@ fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     empty()
 }
 
-fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_tag_resources(
+    ctx: &Ctx<'_>,
+    on::TypedResources(resources): on::TypedResources,
+    (): (),
+) -> Result<Output, ApiError> {
     let mut items = Vec::new();
-    for (kind, id) in ctx.target.resources() {
+    for (kind, id) in &resources {
         for (k, v) in ctx.rampart.tags_of(*kind, id)? {
             items.push(json!({"ResourceId": id, "ResourceType": kind.as_str(), "TagKey": k, "TagValue": v}));
         }
@@ -757,20 +723,26 @@ fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     obj(json!({ "TagResources": { "TagResource": items }, "NextToken": "" }))
 }
 
-fn rotate_secret(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn rotate_secret(
+    ctx: &Ctx<'_>,
+    (on::Secret(secret), _): (on::Secret, on::DbInstance),
+    (): (),
+) -> Result<Output, ApiError> {
     obj(ctx
         .rampart
-        .rotate_secret(ctx.target.secret()?, ctx.params.required("VersionId")?)?)
+        .rotate_secret(&secret, ctx.params.required("VersionId")?)?)
 }
 
-fn update_secret_rotation_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_secret_rotation_policy(
+    ctx: &Ctx<'_>,
+    on::Secret(secret): on::Secret,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let enable = p
         .bool("EnableAutomaticRotation")?
         .ok_or_else(|| ApiError::missing("EnableAutomaticRotation"))?;
-    obj(ctx.rampart.update_secret_rotation_policy(
-        ctx.target.secret()?,
-        enable,
-        p.get("RotationInterval"),
-    )?)
+    obj(ctx
+        .rampart
+        .update_secret_rotation_policy(&secret, enable, p.get("RotationInterval"))?)
 }

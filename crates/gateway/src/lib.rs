@@ -6,6 +6,7 @@
 //! resource) → the action's handler → [`encode`] (JSON or XML, RequestId,
 //! error envelope).
 
+pub mod action;
 pub mod auth;
 pub mod authorize;
 pub mod decode;
@@ -17,6 +18,7 @@ mod ims_tags;
 mod ims_users;
 mod kms;
 mod kms_asym;
+pub mod on;
 mod params;
 mod products;
 mod qr;
@@ -45,8 +47,6 @@ pub struct Ctx<'a> {
     pub rampart: &'a Rampart,
     /// Who signed the request.
     pub principal: &'a Principal,
-    /// What the request acts on, resolved and authorized.
-    pub target: &'a target::Target,
     /// Decoded parameters, without those that selected the target.
     pub params: &'a Params,
     /// The request's peer address.
@@ -462,13 +462,12 @@ impl Gateway {
         let ctx = Ctx {
             rampart: &self.rampart,
             principal,
-            target: authorized.target(),
             params: &handler_params,
             source_ip,
             secure,
             product,
         };
-        (spec.handler)(&ctx)
+        spec.run(&ctx, authorized.target())
     }
 
     /// Runs an action as an already authenticated principal (the console's

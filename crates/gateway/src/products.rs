@@ -3,6 +3,7 @@
 use rampart_core::audit::EventRw;
 use rampart_core::ApiError;
 
+use crate::action::{FromParams, Handle, Targets, Typed};
 use crate::target::Sel;
 use crate::{Ctx, Output};
 
@@ -91,16 +92,16 @@ pub fn host_id(product_code: &str, region: &str) -> String {
     }
 }
 
-/// Runs an action on its authorized target.
-pub type HandlerFn = fn(&Ctx<'_>) -> Result<Output, ApiError>;
-
 /// Runs an anonymous action (no signature: the request carries its own
 /// proof, an OIDC token or a SAML assertion); returns the answer and who
 /// the request turned out to be, for the audit trail.
 pub type AnonymousFn = fn(&crate::AnonymousCtx<'_>) -> Result<(Output, String), ApiError>;
 
-/// The handler slot of an anonymous action (never called).
-fn no_signed_handler(_: &Ctx<'_>) -> Result<Output, ApiError> {
+/// The handler slot of an anonymous action.
+const NO_SIGNED_HANDLER: &Typed<(), ()> = &Typed::new(no_signed_handler);
+
+/// The handler of an anonymous action's signed path (never called).
+fn no_signed_handler(_: &Ctx<'_>, (): (), (): ()) -> Result<Output, ApiError> {
     Err(ApiError::internal(
         "an anonymous action reached the signed path",
     ))
@@ -115,8 +116,9 @@ pub struct ActionSpec {
     /// action its selector names). Empty only for actions every
     /// authenticated caller may make (`sts:GetCallerIdentity`).
     pub targets: &'static [Sel],
-    /// The handler.
-    pub handler: HandlerFn,
+    /// The handler: it receives what [`Self::targets`] resolved, as its
+    /// signature declares (see [`crate::action`]).
+    pub handler: &'static dyn Handle,
     /// Whether the action changes nothing the store keeps (the audit trail
     /// and a key's last use aside), declared with the entry
     /// ([`Self::read`] or [`Self::write`]): the audit trail records it as
@@ -134,11 +136,14 @@ pub struct ActionSpec {
 
 impl ActionSpec {
     /// The entry of an action that changes nothing the store keeps
-    /// (see [`Self::reads`]).
-    pub const fn read(name: &'static str, targets: &'static [Sel], handler: HandlerFn) -> Self {
+    /// (see [`Self::reads`]); its selectors are its handler's.
+    pub const fn read<S: Targets, R: FromParams>(
+        name: &'static str,
+        handler: &'static Typed<S, R>,
+    ) -> Self {
         Self {
             name,
-            targets,
+            targets: S::SELS,
             handler,
             reads: true,
             costly: false,
@@ -147,11 +152,19 @@ impl ActionSpec {
     }
 
     /// The entry of an action that changes what the store keeps.
-    pub const fn write(name: &'static str, targets: &'static [Sel], handler: HandlerFn) -> Self {
+    pub const fn write<S: Targets, R: FromParams>(
+        name: &'static str,
+        handler: &'static Typed<S, R>,
+    ) -> Self {
         Self {
             reads: false,
-            ..Self::read(name, targets, handler)
+            ..Self::read(name, handler)
         }
+    }
+
+    /// Runs the handler on its authorized target.
+    pub fn run(&self, ctx: &Ctx<'_>, target: &crate::target::Target) -> Result<Output, ApiError> {
+        self.handler.run(ctx, target)
     }
 
     /// The entry of an anonymous action: no signature is asked for or
@@ -161,7 +174,7 @@ impl ActionSpec {
         Self {
             name,
             targets: &[],
-            handler: no_signed_handler,
+            handler: NO_SIGNED_HANDLER,
             reads: false,
             costly: true,
             anonymous: Some(handler),

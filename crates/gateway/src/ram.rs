@@ -3,224 +3,158 @@
 use rampart_core::ram::policies::parse_policy_type;
 use rampart_core::ram::{
     CreateGroup, CreateRole, CreateUser, LoginProfileInput, UpdateGroup, UpdateRole, UpdateUser,
+    UserName,
 };
 use rampart_core::ApiError;
 use rampart_store::PrincipalKind;
 use serde_json::{json, Map, Value};
 
+use crate::action::Typed;
+use crate::on;
 use crate::products::ActionSpec;
 use crate::ram_account as acct;
 use crate::respond::{empty, field, fields, list, page};
-use crate::target::{Container, PolicyKind, Sel};
 use crate::{Ctx, Output};
-
-const USERS: &[Sel] = &[Sel::Container(Container::Users)];
-pub(crate) const GROUPS: &[Sel] = &[Sel::Container(Container::Groups)];
-const ROLES: &[Sel] = &[Sel::Container(Container::Roles)];
-const POLICIES: &[Sel] = &[Sel::Container(Container::Policies)];
-const ACCOUNT: &[Sel] = &[Sel::Container(Container::RamAccount)];
-/// `UserName`, or the calling RAM user when absent.
-const USER: Sel = Sel::User {
-    param: "UserName",
-    self_default: true,
-};
-/// `UserName`, required.
-const NAMED_USER: Sel = Sel::User {
-    param: "UserName",
-    self_default: false,
-};
-pub(crate) const GROUP: Sel = Sel::Group("GroupName");
-const ROLE: Sel = Sel::Role("RoleName");
 
 /// The implemented RAM actions.
 pub static ACTIONS: &[ActionSpec] = &[
-    ActionSpec::write("CreateUser", USERS, create_user),
-    ActionSpec::read("GetUser", &[USER], get_user),
+    ActionSpec::write("CreateUser", &Typed::new(create_user)),
+    ActionSpec::read("GetUser", &Typed::new(get_user)),
+    ActionSpec::write("UpdateUser", &Typed::new(update_user)),
+    ActionSpec::write("DeleteUser", &Typed::new(delete_user::<on::NamedUser>)),
+    ActionSpec::read("ListUsers", &Typed::new(list_users)),
     ActionSpec::write(
-        "UpdateUser",
-        &[USER, Sel::NewUserName("NewUserName")],
-        update_user,
+        "CreateAccessKey",
+        &Typed::new(create_access_key::<on::User>),
     ),
-    ActionSpec::write("DeleteUser", &[NAMED_USER], delete_user),
-    ActionSpec::read("ListUsers", USERS, list_users),
-    ActionSpec::write("CreateAccessKey", &[USER], create_access_key),
-    ActionSpec::read("ListAccessKeys", &[USER], list_access_keys),
-    ActionSpec::write("UpdateAccessKey", &[USER], update_access_key),
-    ActionSpec::write("DeleteAccessKey", &[USER], delete_access_key),
-    ActionSpec::read("GetAccessKeyLastUsed", &[USER], get_access_key_last_used),
-    ActionSpec::write("CreateGroup", GROUPS, create_group),
-    ActionSpec::read("GetGroup", &[GROUP], get_group),
+    ActionSpec::read("ListAccessKeys", &Typed::new(list_access_keys::<on::User>)),
     ActionSpec::write(
-        "UpdateGroup",
-        &[GROUP, Sel::NewGroupName("NewGroupName")],
-        update_group,
+        "UpdateAccessKey",
+        &Typed::new(update_access_key::<on::User>),
     ),
-    ActionSpec::write("DeleteGroup", &[GROUP], delete_group),
-    ActionSpec::read("ListGroups", GROUPS, list_groups),
-    ActionSpec::write("AddUserToGroup", &[GROUP, NAMED_USER], add_user_to_group),
+    ActionSpec::write(
+        "DeleteAccessKey",
+        &Typed::new(delete_access_key::<on::User>),
+    ),
+    ActionSpec::read(
+        "GetAccessKeyLastUsed",
+        &Typed::new(get_access_key_last_used::<on::User>),
+    ),
+    ActionSpec::write("CreateGroup", &Typed::new(create_group)),
+    ActionSpec::read("GetGroup", &Typed::new(get_group)),
+    ActionSpec::write("UpdateGroup", &Typed::new(update_group)),
+    ActionSpec::write("DeleteGroup", &Typed::new(delete_group)),
+    ActionSpec::read("ListGroups", &Typed::new(list_groups)),
+    ActionSpec::write(
+        "AddUserToGroup",
+        &Typed::new(add_user_to_group::<on::NamedUser>),
+    ),
     ActionSpec::write(
         "RemoveUserFromGroup",
-        &[GROUP, NAMED_USER],
-        remove_user_from_group,
+        &Typed::new(remove_user_from_group::<on::NamedUser>),
     ),
-    ActionSpec::read("ListGroupsForUser", &[USER], list_groups_for_user),
-    ActionSpec::read("ListUsersForGroup", &[GROUP], list_users_for_group),
-    ActionSpec::write("CreateLoginProfile", &[USER], create_login_profile).costly(),
-    ActionSpec::read("GetLoginProfile", &[USER], get_login_profile),
-    ActionSpec::write("UpdateLoginProfile", &[USER], update_login_profile).costly(),
-    ActionSpec::write("DeleteLoginProfile", &[USER], delete_login_profile),
-    ActionSpec::write("CreatePolicy", POLICIES, create_policy),
-    ActionSpec::read(
-        "GetPolicy",
-        &[Sel::Policy(PolicyKind::DefaultCustom)],
-        get_policy,
-    ),
+    ActionSpec::read("ListGroupsForUser", &Typed::new(list_groups_for_user)),
+    ActionSpec::read("ListUsersForGroup", &Typed::new(list_users_for_group)),
+    ActionSpec::write("CreateLoginProfile", &Typed::new(create_login_profile)).costly(),
+    ActionSpec::read("GetLoginProfile", &Typed::new(get_login_profile)),
+    ActionSpec::write("UpdateLoginProfile", &Typed::new(update_login_profile)).costly(),
     ActionSpec::write(
-        "DeletePolicy",
-        &[Sel::Policy(PolicyKind::CustomOnly)],
-        delete_policy,
+        "DeleteLoginProfile",
+        &Typed::new(delete_login_profile::<on::User>),
     ),
-    ActionSpec::read("ListPolicies", POLICIES, list_policies),
+    ActionSpec::write("CreatePolicy", &Typed::new(create_policy)),
+    ActionSpec::read("GetPolicy", &Typed::new(get_policy)),
+    ActionSpec::write("DeletePolicy", &Typed::new(delete_policy)),
+    ActionSpec::read("ListPolicies", &Typed::new(list_policies)),
     ActionSpec::write(
         "UpdatePolicyDescription",
-        &[Sel::Policy(PolicyKind::CustomOnly)],
-        update_policy_description,
+        &Typed::new(update_policy_description),
     ),
-    ActionSpec::write(
-        "CreatePolicyVersion",
-        &[Sel::Policy(PolicyKind::CustomOnly)],
-        create_policy_version,
-    ),
-    ActionSpec::read(
-        "GetPolicyVersion",
-        &[Sel::Policy(PolicyKind::DefaultCustom)],
-        get_policy_version,
-    ),
-    ActionSpec::write(
-        "DeletePolicyVersion",
-        &[Sel::Policy(PolicyKind::CustomOnly)],
-        delete_policy_version,
-    ),
-    ActionSpec::read(
-        "ListPolicyVersions",
-        &[Sel::Policy(PolicyKind::DefaultCustom)],
-        list_policy_versions,
-    ),
+    ActionSpec::write("CreatePolicyVersion", &Typed::new(create_policy_version)),
+    ActionSpec::read("GetPolicyVersion", &Typed::new(get_policy_version)),
+    ActionSpec::write("DeletePolicyVersion", &Typed::new(delete_policy_version)),
+    ActionSpec::read("ListPolicyVersions", &Typed::new(list_policy_versions)),
     ActionSpec::write(
         "SetDefaultPolicyVersion",
-        &[Sel::Policy(PolicyKind::CustomOnly)],
-        set_default_policy_version,
+        &Typed::new(set_default_policy_version),
     ),
-    ActionSpec::write(
-        "AttachPolicyToUser",
-        &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
-        attach_to_user,
-    ),
-    ActionSpec::write(
-        "DetachPolicyFromUser",
-        &[NAMED_USER, Sel::Policy(PolicyKind::Typed)],
-        detach_from_user,
-    ),
-    ActionSpec::write(
-        "AttachPolicyToGroup",
-        &[GROUP, Sel::Policy(PolicyKind::Typed)],
-        attach_to_group,
-    ),
-    ActionSpec::write(
-        "DetachPolicyFromGroup",
-        &[GROUP, Sel::Policy(PolicyKind::Typed)],
-        detach_from_group,
-    ),
-    ActionSpec::write(
-        "AttachPolicyToRole",
-        &[ROLE, Sel::Policy(PolicyKind::Typed)],
-        attach_to_role,
-    ),
-    ActionSpec::write(
-        "DetachPolicyFromRole",
-        &[ROLE, Sel::Policy(PolicyKind::Typed)],
-        detach_from_role,
-    ),
-    ActionSpec::read("ListPoliciesForUser", &[USER], list_policies_for_user),
-    ActionSpec::read("ListPoliciesForGroup", &[GROUP], list_policies_for_group),
-    ActionSpec::read("ListPoliciesForRole", &[ROLE], list_policies_for_role),
+    ActionSpec::write("AttachPolicyToUser", &Typed::new(attach_to_user)),
+    ActionSpec::write("DetachPolicyFromUser", &Typed::new(detach_from_user)),
+    ActionSpec::write("AttachPolicyToGroup", &Typed::new(attach_to_group)),
+    ActionSpec::write("DetachPolicyFromGroup", &Typed::new(detach_from_group)),
+    ActionSpec::write("AttachPolicyToRole", &Typed::new(attach_to_role)),
+    ActionSpec::write("DetachPolicyFromRole", &Typed::new(detach_from_role)),
+    ActionSpec::read("ListPoliciesForUser", &Typed::new(list_policies_for_user)),
+    ActionSpec::read("ListPoliciesForGroup", &Typed::new(list_policies_for_group)),
+    ActionSpec::read("ListPoliciesForRole", &Typed::new(list_policies_for_role)),
     ActionSpec::read(
         "ListEntitiesForPolicy",
-        &[Sel::Policy(PolicyKind::DefaultCustom)],
-        list_entities_for_policy,
+        &Typed::new(list_entities_for_policy),
     ),
-    ActionSpec::write("CreateRole", ROLES, create_role),
-    ActionSpec::read("GetRole", &[ROLE], get_role),
-    ActionSpec::write("UpdateRole", &[ROLE], update_role),
-    ActionSpec::write("DeleteRole", &[ROLE], delete_role),
-    ActionSpec::read("ListRoles", ROLES, list_roles),
-    ActionSpec::write("CreateServiceLinkedRole", ROLES, create_service_linked_role),
+    ActionSpec::write("CreateRole", &Typed::new(create_role)),
+    ActionSpec::read("GetRole", &Typed::new(get_role)),
+    ActionSpec::write("UpdateRole", &Typed::new(update_role)),
+    ActionSpec::write("DeleteRole", &Typed::new(delete_role)),
+    ActionSpec::read("ListRoles", &Typed::new(list_roles)),
+    ActionSpec::write(
+        "CreateServiceLinkedRole",
+        &Typed::new(create_service_linked_role),
+    ),
     ActionSpec::write(
         "DeleteServiceLinkedRole",
-        &[ROLE],
-        crate::ram_tools::delete_service_linked_role,
+        &Typed::new(crate::ram_tools::delete_service_linked_role),
     ),
     ActionSpec::write(
         "DecodeDiagnosticMessage",
-        &[Sel::Container(Container::Account)],
-        crate::ram_tools::decode_diagnostic_message,
+        &Typed::new(crate::ram_tools::decode_diagnostic_message),
     ),
-    ActionSpec::read("GetPasswordPolicy", ACCOUNT, acct::get_password_policy),
-    ActionSpec::write("SetPasswordPolicy", ACCOUNT, acct::set_password_policy),
+    ActionSpec::read("GetPasswordPolicy", &Typed::new(acct::get_password_policy)),
+    ActionSpec::write("SetPasswordPolicy", &Typed::new(acct::set_password_policy)),
     ActionSpec::read(
         "GetSecurityPreference",
-        ACCOUNT,
-        acct::get_security_preference,
+        &Typed::new(acct::get_security_preference),
     ),
     ActionSpec::write(
         "SetSecurityPreference",
-        ACCOUNT,
-        acct::set_security_preference,
+        &Typed::new(acct::set_security_preference),
     ),
-    ActionSpec::read("GetAccountAlias", ACCOUNT, acct::get_account_alias),
-    ActionSpec::write("SetAccountAlias", ACCOUNT, acct::set_account_alias),
-    ActionSpec::write("ClearAccountAlias", ACCOUNT, acct::clear_account_alias),
-    ActionSpec::write("ChangePassword", &[Sel::Caller], acct::change_password).costly(),
+    ActionSpec::read("GetAccountAlias", &Typed::new(acct::get_account_alias)),
+    ActionSpec::write("SetAccountAlias", &Typed::new(acct::set_account_alias)),
+    ActionSpec::write("ClearAccountAlias", &Typed::new(acct::clear_account_alias)),
+    ActionSpec::write("ChangePassword", &Typed::new(acct::change_password)).costly(),
     ActionSpec::write(
         "CreateVirtualMFADevice",
-        &[Sel::Mfa("VirtualMFADeviceName")],
-        acct::create_virtual_mfa_device,
+        &Typed::new(acct::create_virtual_mfa_device),
     ),
     ActionSpec::read(
         "ListVirtualMFADevices",
-        &[Sel::Container(Container::MfaDevices)],
-        acct::list_virtual_mfa_devices,
+        &Typed::new(acct::list_virtual_mfa_devices),
     ),
     ActionSpec::write(
         "DeleteVirtualMFADevice",
-        &[Sel::Mfa("SerialNumber")],
-        acct::delete_virtual_mfa_device,
+        &Typed::new(acct::delete_virtual_mfa_device),
     ),
     ActionSpec::write(
         "BindMFADevice",
-        &[USER, Sel::Mfa("SerialNumber")],
-        acct::bind_mfa_device,
+        &Typed::new(acct::bind_mfa_device::<on::User>),
     ),
-    ActionSpec::write("UnbindMFADevice", &[USER], acct::unbind_mfa_device),
-    ActionSpec::read("GetUserMFAInfo", &[USER], acct::get_user_mfa_info),
     ActionSpec::write(
-        "TagResources",
-        &[Sel::RamTagged],
-        crate::ram_tags::tag_resources,
+        "UnbindMFADevice",
+        &Typed::new(acct::unbind_mfa_device::<on::User>),
     ),
+    ActionSpec::read("GetUserMFAInfo", &Typed::new(acct::get_user_mfa_info)),
+    ActionSpec::write("TagResources", &Typed::new(crate::ram_tags::tag_resources)),
     ActionSpec::write(
         "UntagResources",
-        &[Sel::RamTagged],
-        crate::ram_tags::untag_resources,
+        &Typed::new(crate::ram_tags::untag_resources),
     ),
     ActionSpec::read(
         "ListTagResources",
-        &[Sel::RamTagged],
-        crate::ram_tags::list_tag_resources,
+        &Typed::new(crate::ram_tags::list_tag_resources),
     ),
 ];
 
-fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_user(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let u = ctx.rampart.create_user(CreateUser {
         user_name: p.required("UserName")?.to_string(),
@@ -232,14 +166,18 @@ fn create_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field("User", u)
 }
 
-fn get_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    field("User", ctx.rampart.get_user(ctx.target.user()?)?)
+fn get_user(ctx: &Ctx<'_>, on::User(user): on::User, (): ()) -> Result<Output, ApiError> {
+    field("User", ctx.rampart.get_user(&user)?)
 }
 
-fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_user(
+    ctx: &Ctx<'_>,
+    (on::User(user), _): (on::User, on::NewUserName),
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let u = ctx.rampart.update_user(UpdateUser {
-        user_name: ctx.target.user()?.clone(),
+        user_name: user,
         new_user_name: p.opt("NewUserName").filter(|s| !s.is_empty()),
         new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
         new_mobile_phone: p.opt("NewMobilePhone"),
@@ -249,12 +187,16 @@ fn update_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field("User", u)
 }
 
-pub(crate) fn delete_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_user(ctx.target.user()?)?;
+pub(crate) fn delete_user<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.delete_user(user.name())?;
     empty()
 }
 
-fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_users(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     page(
         "Users",
@@ -264,41 +206,58 @@ fn list_users(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn create_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    field(
-        "AccessKey",
-        ctx.rampart.create_access_key(ctx.target.user()?)?,
-    )
+pub(crate) fn create_access_key<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
+    field("AccessKey", ctx.rampart.create_access_key(user.name())?)
 }
 
-pub(crate) fn list_access_keys(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_access_keys<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
     list(
         "AccessKeys",
         "AccessKey",
-        ctx.rampart.list_access_keys(ctx.target.user()?)?,
+        ctx.rampart.list_access_keys(user.name())?,
     )
 }
 
-pub(crate) fn update_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn update_access_key<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart.update_access_key(
-        ctx.target.user()?,
+        user.name(),
         p.required("UserAccessKeyId")?,
         p.required("Status")?,
     )?;
     empty()
 }
 
-pub(crate) fn delete_access_key(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn delete_access_key<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
     ctx.rampart
-        .delete_access_key(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
+        .delete_access_key(user.name(), ctx.params.required("UserAccessKeyId")?)?;
     empty()
 }
 
-pub(crate) fn get_access_key_last_used(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_access_key_last_used<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
     let last = ctx
         .rampart
-        .access_key_last_used(ctx.target.user()?, ctx.params.required("UserAccessKeyId")?)?;
+        .access_key_last_used(user.name(), ctx.params.required("UserAccessKeyId")?)?;
     let mut inner = Map::new();
     if let Some(d) = last {
         inner.insert("LastUsedDate".into(), Value::String(d));
@@ -306,7 +265,7 @@ pub(crate) fn get_access_key_last_used(ctx: &Ctx<'_>) -> Result<Output, ApiError
     field("AccessKeyLastUsed", Value::Object(inner))
 }
 
-fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_group(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let g = ctx.rampart.create_group(CreateGroup {
         group_name: p.required("GroupName")?.to_string(),
@@ -316,14 +275,18 @@ fn create_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field("Group", g)
 }
 
-fn get_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    field("Group", ctx.rampart.get_group(ctx.target.group()?)?)
+fn get_group(ctx: &Ctx<'_>, on::Group(group): on::Group, (): ()) -> Result<Output, ApiError> {
+    field("Group", ctx.rampart.get_group(&group)?)
 }
 
-fn update_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_group(
+    ctx: &Ctx<'_>,
+    (on::Group(group), _): (on::Group, on::NewGroupName),
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let g = ctx.rampart.update_group(UpdateGroup {
-        group_name: ctx.target.group()?.to_string(),
+        group_name: group,
         new_group_name: p.opt("NewGroupName").filter(|s| !s.is_empty()),
         new_comments: p.opt("NewComments"),
         new_display_name: None,
@@ -331,12 +294,16 @@ fn update_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field("Group", g)
 }
 
-pub(crate) fn delete_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_group(ctx.target.group()?)?;
+pub(crate) fn delete_group(
+    ctx: &Ctx<'_>,
+    on::Group(group): on::Group,
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.delete_group(&group)?;
     empty()
 }
 
-fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_groups(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     page(
         "Groups",
@@ -346,76 +313,96 @@ fn list_groups(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-pub(crate) fn add_user_to_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .add_user_to_group(ctx.target.user()?, ctx.target.group()?)?;
+pub(crate) fn add_user_to_group<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    (on::Group(group), user): (on::Group, U),
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.add_user_to_group(user.name(), &group)?;
     empty()
 }
 
-pub(crate) fn remove_user_from_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart
-        .remove_user_from_group(ctx.target.user()?, ctx.target.group()?)?;
+pub(crate) fn remove_user_from_group<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    (on::Group(group), user): (on::Group, U),
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.remove_user_from_group(user.name(), &group)?;
     empty()
 }
 
-fn list_groups_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    list(
-        "Groups",
-        "Group",
-        ctx.rampart.list_groups_for_user(ctx.target.user()?)?,
-    )
+fn list_groups_for_user(
+    ctx: &Ctx<'_>,
+    on::User(user): on::User,
+    (): (),
+) -> Result<Output, ApiError> {
+    list("Groups", "Group", ctx.rampart.list_groups_for_user(&user)?)
 }
 
-fn list_users_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_users_for_group(
+    ctx: &Ctx<'_>,
+    on::Group(group): on::Group,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     page(
         "Users",
         "User",
-        ctx.rampart.list_users_for_group(
-            ctx.target.group()?,
-            p.get("Marker"),
-            p.u32("MaxItems")?,
-        )?,
+        ctx.rampart
+            .list_users_for_group(&group, p.get("Marker"), p.u32("MaxItems")?)?,
     )
 }
 
-fn login_input(ctx: &Ctx<'_>) -> Result<LoginProfileInput, ApiError> {
+fn login_input(ctx: &Ctx<'_>, user: UserName) -> Result<LoginProfileInput, ApiError> {
     let p = ctx.params;
     Ok(LoginProfileInput {
-        user_name: ctx.target.user()?.clone(),
+        user_name: user,
         password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
         password_reset_required: p.bool("PasswordResetRequired")?,
         mfa_bind_required: p.bool("MFABindRequired")?,
     })
 }
 
-pub(crate) fn create_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn create_login_profile(
+    ctx: &Ctx<'_>,
+    on::User(user): on::User,
+    (): (),
+) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
-        ctx.rampart.create_login_profile(login_input(ctx)?)?,
+        ctx.rampart.create_login_profile(login_input(ctx, user)?)?,
     )
 }
 
-pub(crate) fn get_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_login_profile(
+    ctx: &Ctx<'_>,
+    on::User(user): on::User,
+    (): (),
+) -> Result<Output, ApiError> {
+    field("LoginProfile", ctx.rampart.get_login_profile(&user)?)
+}
+
+pub(crate) fn update_login_profile(
+    ctx: &Ctx<'_>,
+    on::User(user): on::User,
+    (): (),
+) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
-        ctx.rampart.get_login_profile(ctx.target.user()?)?,
+        ctx.rampart.update_login_profile(login_input(ctx, user)?)?,
     )
 }
 
-pub(crate) fn update_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    field(
-        "LoginProfile",
-        ctx.rampart.update_login_profile(login_input(ctx)?)?,
-    )
-}
-
-pub(crate) fn delete_login_profile(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_login_profile(ctx.target.user()?)?;
+pub(crate) fn delete_login_profile<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.delete_login_profile(user.name())?;
     empty()
 }
 
-fn create_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_policy(ctx: &Ctx<'_>, _: on::Policies, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let v = ctx.rampart.create_policy_tagged(
         p.required("PolicyName")?,
@@ -431,24 +418,29 @@ fn create_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     Ok(m.into())
 }
 
-fn get_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (ptype, name) = ctx.target.policy()?;
-    let (policy, version) = ctx.rampart.get_policy(name, ptype)?;
+fn get_policy(
+    ctx: &Ctx<'_>,
+    on::Policy(ptype, policy): on::Policy,
+    (): (),
+) -> Result<Output, ApiError> {
+    let (policy, version) = ctx.rampart.get_policy(&policy, ptype)?;
     let mut m = fields("Policy", policy)?;
     m.extend(fields("DefaultPolicyVersion", version)?);
     Ok(m.into())
 }
 
-fn delete_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn delete_policy(
+    ctx: &Ctx<'_>,
+    on::CustomPolicy(policy): on::CustomPolicy,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
-    ctx.rampart.delete_policy(
-        ctx.target.policy()?.1,
-        p.bool("CascadingDelete")?.unwrap_or(false),
-    )?;
+    ctx.rampart
+        .delete_policy(&policy, p.bool("CascadingDelete")?.unwrap_or(false))?;
     empty()
 }
 
-fn list_policies(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_policies(ctx: &Ctx<'_>, _: on::Policies, (): ()) -> Result<Output, ApiError> {
     no_tag_filter(ctx)?;
     let p = ctx.params;
     let ptype = match p.get("PolicyType").filter(|s| !s.is_empty()) {
@@ -463,19 +455,26 @@ fn list_policies(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-fn update_policy_description(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_policy_description(
+    ctx: &Ctx<'_>,
+    on::CustomPolicy(policy): on::CustomPolicy,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
-    let v = ctx.rampart.update_policy_description(
-        ctx.target.policy()?.1,
-        p.get("NewDescription").unwrap_or_default(),
-    )?;
+    let v = ctx
+        .rampart
+        .update_policy_description(&policy, p.get("NewDescription").unwrap_or_default())?;
     field("Policy", v)
 }
 
-fn create_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_policy_version(
+    ctx: &Ctx<'_>,
+    on::CustomPolicy(policy): on::CustomPolicy,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let v = ctx.rampart.create_policy_version(
-        ctx.target.policy()?.1,
+        &policy,
         p.required("PolicyDocument")?,
         p.bool("SetAsDefault")?.unwrap_or(false),
         p.get("RotateStrategy"),
@@ -483,109 +482,160 @@ fn create_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     field("PolicyVersion", v)
 }
 
-fn get_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn get_policy_version(
+    ctx: &Ctx<'_>,
+    on::Policy(ptype, policy): on::Policy,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
-    let (ptype, name) = ctx.target.policy()?;
     let v = ctx
         .rampart
-        .get_policy_version(name, ptype, p.required("VersionId")?)?;
+        .get_policy_version(&policy, ptype, p.required("VersionId")?)?;
     field("PolicyVersion", v)
 }
 
-fn delete_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn delete_policy_version(
+    ctx: &Ctx<'_>,
+    on::CustomPolicy(policy): on::CustomPolicy,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart
-        .delete_policy_version(ctx.target.policy()?.1, p.required("VersionId")?)?;
+        .delete_policy_version(&policy, p.required("VersionId")?)?;
     empty()
 }
 
-fn list_policy_versions(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (ptype, name) = ctx.target.policy()?;
+fn list_policy_versions(
+    ctx: &Ctx<'_>,
+    on::Policy(ptype, policy): on::Policy,
+    (): (),
+) -> Result<Output, ApiError> {
     list(
         "PolicyVersions",
         "PolicyVersion",
-        ctx.rampart.list_policy_versions(name, ptype)?,
+        ctx.rampart.list_policy_versions(&policy, ptype)?,
     )
 }
 
-fn set_default_policy_version(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn set_default_policy_version(
+    ctx: &Ctx<'_>,
+    on::CustomPolicy(policy): on::CustomPolicy,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart
-        .set_default_policy_version(ctx.target.policy()?.1, p.required("VersionId")?)?;
+        .set_default_policy_version(&policy, p.required("VersionId")?)?;
     empty()
 }
 
 /// Attach/detach: the principal and the policy, both authorized.
-fn attachment(ctx: &Ctx<'_>, kind: PrincipalKind, attach: bool) -> Result<Output, ApiError> {
-    let t = ctx.target;
-    let (ptype, name) = t.policy()?;
-    let principal = match kind {
-        PrincipalKind::User => t.user()?.as_str(),
-        PrincipalKind::Group => t.group()?,
-        PrincipalKind::Role => &t.role()?.role_name,
-    };
+fn attachment(
+    ctx: &Ctx<'_>,
+    kind: PrincipalKind,
+    principal: &str,
+    on::TypedPolicy(ptype, policy): on::TypedPolicy,
+    attach: bool,
+) -> Result<Output, ApiError> {
     if attach {
-        ctx.rampart.attach_policy(kind, principal, ptype, name)?;
+        ctx.rampart.attach_policy(kind, principal, ptype, &policy)?;
     } else {
-        ctx.rampart.detach_policy(kind, principal, ptype, name)?;
+        ctx.rampart.detach_policy(kind, principal, ptype, &policy)?;
     }
     empty()
 }
 
-fn attach_to_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    attachment(ctx, PrincipalKind::User, true)
+fn attach_to_user(
+    ctx: &Ctx<'_>,
+    (on::NamedUser(user), policy): (on::NamedUser, on::TypedPolicy),
+    (): (),
+) -> Result<Output, ApiError> {
+    attachment(ctx, PrincipalKind::User, &user, policy, true)
 }
 
-fn detach_from_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    attachment(ctx, PrincipalKind::User, false)
+fn detach_from_user(
+    ctx: &Ctx<'_>,
+    (on::NamedUser(user), policy): (on::NamedUser, on::TypedPolicy),
+    (): (),
+) -> Result<Output, ApiError> {
+    attachment(ctx, PrincipalKind::User, &user, policy, false)
 }
 
-fn attach_to_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    attachment(ctx, PrincipalKind::Group, true)
+fn attach_to_group(
+    ctx: &Ctx<'_>,
+    (on::Group(group), policy): (on::Group, on::TypedPolicy),
+    (): (),
+) -> Result<Output, ApiError> {
+    attachment(ctx, PrincipalKind::Group, &group, policy, true)
 }
 
-fn detach_from_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    attachment(ctx, PrincipalKind::Group, false)
+fn detach_from_group(
+    ctx: &Ctx<'_>,
+    (on::Group(group), policy): (on::Group, on::TypedPolicy),
+    (): (),
+) -> Result<Output, ApiError> {
+    attachment(ctx, PrincipalKind::Group, &group, policy, false)
 }
 
-fn attach_to_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    attachment(ctx, PrincipalKind::Role, true)
+fn attach_to_role(
+    ctx: &Ctx<'_>,
+    (on::Role(role), policy): (on::Role, on::TypedPolicy),
+    (): (),
+) -> Result<Output, ApiError> {
+    attachment(ctx, PrincipalKind::Role, &role.role_name, policy, true)
 }
 
-fn detach_from_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    attachment(ctx, PrincipalKind::Role, false)
+fn detach_from_role(
+    ctx: &Ctx<'_>,
+    (on::Role(role), policy): (on::Role, on::TypedPolicy),
+    (): (),
+) -> Result<Output, ApiError> {
+    attachment(ctx, PrincipalKind::Role, &role.role_name, policy, false)
 }
 
-fn list_policies_for_user(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_policies_for_user(
+    ctx: &Ctx<'_>,
+    on::User(user): on::User,
+    (): (),
+) -> Result<Output, ApiError> {
+    list(
+        "Policies",
+        "Policy",
+        ctx.rampart.list_policies_for(PrincipalKind::User, &user)?,
+    )
+}
+
+fn list_policies_for_group(
+    ctx: &Ctx<'_>,
+    on::Group(group): on::Group,
+    (): (),
+) -> Result<Output, ApiError> {
     list(
         "Policies",
         "Policy",
         ctx.rampart
-            .list_policies_for(PrincipalKind::User, ctx.target.user()?)?,
+            .list_policies_for(PrincipalKind::Group, &group)?,
     )
 }
 
-fn list_policies_for_group(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_policies_for_role(
+    ctx: &Ctx<'_>,
+    on::Role(role): on::Role,
+    (): (),
+) -> Result<Output, ApiError> {
     list(
         "Policies",
         "Policy",
         ctx.rampart
-            .list_policies_for(PrincipalKind::Group, ctx.target.group()?)?,
+            .list_policies_for(PrincipalKind::Role, &role.role_name)?,
     )
 }
 
-fn list_policies_for_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    list(
-        "Policies",
-        "Policy",
-        ctx.rampart
-            .list_policies_for(PrincipalKind::Role, &ctx.target.role()?.role_name)?,
-    )
-}
-
-fn list_entities_for_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let (ptype, name) = ctx.target.policy()?;
-    let e = ctx.rampart.list_entities_for_policy(name, ptype)?;
+fn list_entities_for_policy(
+    ctx: &Ctx<'_>,
+    on::Policy(ptype, policy): on::Policy,
+    (): (),
+) -> Result<Output, ApiError> {
+    let e = ctx.rampart.list_entities_for_policy(&policy, ptype)?;
     let mut m = Map::new();
     m.insert("Users".into(), json!({ "User": e.users }));
     m.insert("Groups".into(), json!({ "Group": e.groups }));
@@ -616,7 +666,7 @@ fn role_field(v: rampart_core::ram::RoleView, full: bool) -> Result<Output, ApiE
     Ok(m.into())
 }
 
-fn create_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_role(ctx: &Ctx<'_>, _: on::Roles, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let v = ctx.rampart.create_role(CreateRole {
         role_name: p.required("RoleName")?.to_string(),
@@ -648,14 +698,14 @@ fn first_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, ApiError> {
     }
 }
 
-fn get_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    role_field(ctx.rampart.get_role(&ctx.target.role()?.role_name)?, true)
+fn get_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
+    role_field(ctx.rampart.get_role(&role.role_name)?, true)
 }
 
-fn update_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn update_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let v = ctx.rampart.update_role(UpdateRole {
-        role_name: ctx.target.role()?.role_name.clone(),
+        role_name: role.role_name,
         new_assume_role_policy_document: p
             .opt("NewAssumeRolePolicyDocument")
             .filter(|s| !s.is_empty()),
@@ -665,12 +715,12 @@ fn update_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     role_field(v, true)
 }
 
-fn delete_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_role(&ctx.target.role()?.role_name)?;
+fn delete_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
+    ctx.rampart.delete_role(&role.role_name)?;
     empty()
 }
 
-fn list_roles(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn list_roles(ctx: &Ctx<'_>, _: on::Roles, (): ()) -> Result<Output, ApiError> {
     no_tag_filter(ctx)?;
     let p = ctx.params;
     page(
@@ -681,7 +731,7 @@ fn list_roles(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     )
 }
 
-fn create_service_linked_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn create_service_linked_role(ctx: &Ctx<'_>, _: on::Roles, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     role_field(
         ctx.rampart.create_service_linked_role(

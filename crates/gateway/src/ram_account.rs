@@ -7,6 +7,7 @@ use rampart_core::ram::settings::{
 use rampart_core::ApiError;
 use serde_json::{json, Value};
 
+use crate::on;
 use crate::respond::{empty, field as one};
 use crate::{Ctx, Output, Product};
 
@@ -24,12 +25,20 @@ pub(crate) fn policy_view(product: Product, p: &PasswordPolicy) -> Result<Value,
     Ok(v)
 }
 
-pub(crate) fn get_password_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_password_policy(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.rampart.password_policy()?;
     one("PasswordPolicy", policy_view(ctx.product, &p)?)
 }
 
-pub(crate) fn set_password_policy(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn set_password_policy(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let hard = if ctx.product == Product::Ims {
         "HardExpire"
@@ -71,12 +80,20 @@ pub(crate) fn preference_view(p: &SecurityPreference) -> Value {
     })
 }
 
-pub(crate) fn get_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_security_preference(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.rampart.security_preference()?;
     one("SecurityPreference", preference_view(&p))
 }
 
-pub(crate) fn set_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn set_security_preference(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let pref = ctx
         .rampart
@@ -92,32 +109,52 @@ pub(crate) fn set_security_preference(ctx: &Ctx<'_>) -> Result<Output, ApiError>
     one("SecurityPreference", preference_view(&pref))
 }
 
-pub(crate) fn get_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn get_account_alias(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     one("AccountAlias", Value::String(ctx.rampart.account_alias()?))
 }
 
-pub(crate) fn set_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn set_account_alias(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     ctx.rampart
         .set_account_alias(ctx.params.required("AccountAlias")?)?;
     empty()
 }
 
-pub(crate) fn clear_account_alias(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn clear_account_alias(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<Output, ApiError> {
     ctx.rampart.clear_account_alias()?;
     empty()
 }
 
-pub(crate) fn change_password(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn change_password(
+    ctx: &Ctx<'_>,
+    on::Caller(user): on::Caller,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let old = p.required("OldPassword")?.to_string().into();
     let new = p.required("NewPassword")?.to_string().into();
     ctx.rampart
-        .change_password(ctx.target.user()?, &old, &new, ctx.source_ip)?;
+        .change_password(&user, &old, &new, ctx.source_ip)?;
     empty()
 }
 
-pub(crate) fn create_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let name = ctx.target.mfa()?.rsplit('/').next().unwrap_or_default();
+pub(crate) fn create_virtual_mfa_device(
+    ctx: &Ctx<'_>,
+    on::NewMfa(mfa): on::NewMfa,
+    (): (),
+) -> Result<Output, ApiError> {
+    let name = &mfa.rsplit('/').next().unwrap_or_default();
     let d = ctx.rampart.create_virtual_mfa_device(name)?;
     one(
         "VirtualMFADevice",
@@ -129,35 +166,55 @@ pub(crate) fn create_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiErro
     )
 }
 
-pub(crate) fn list_virtual_mfa_devices(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_virtual_mfa_devices(
+    ctx: &Ctx<'_>,
+    _: on::MfaDevices,
+    (): (),
+) -> Result<Output, ApiError> {
     let all = ctx.rampart.list_virtual_mfa_devices()?;
     let v = serde_json::to_value(all).map_err(ApiError::internal)?;
     one("VirtualMFADevices", json!({ "VirtualMFADevice": v }))
 }
 
-pub(crate) fn delete_virtual_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    ctx.rampart.delete_virtual_mfa_device(ctx.target.mfa()?)?;
+pub(crate) fn delete_virtual_mfa_device(
+    ctx: &Ctx<'_>,
+    on::Mfa(mfa): on::Mfa,
+    (): (),
+) -> Result<Output, ApiError> {
+    ctx.rampart.delete_virtual_mfa_device(&mfa)?;
     empty()
 }
 
-pub(crate) fn bind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn bind_mfa_device<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    (user, on::Mfa(mfa)): (U, on::Mfa),
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     ctx.rampart.bind_mfa_device(
-        ctx.target.user()?,
-        ctx.target.mfa()?,
+        user.name(),
+        &mfa,
         p.required("AuthenticationCode1")?,
         p.required("AuthenticationCode2")?,
     )?;
     empty()
 }
 
-pub(crate) fn unbind_mfa_device(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let serial = ctx.rampart.unbind_mfa_device(ctx.target.user()?)?;
+pub(crate) fn unbind_mfa_device<U: on::OneUser>(
+    ctx: &Ctx<'_>,
+    user: U,
+    (): (),
+) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.unbind_mfa_device(user.name())?;
     one("MFADevice", json!({ "SerialNumber": serial }))
 }
 
-pub(crate) fn get_user_mfa_info(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let serial = ctx.rampart.user_mfa_info(ctx.target.user()?)?;
+pub(crate) fn get_user_mfa_info(
+    ctx: &Ctx<'_>,
+    on::User(user): on::User,
+    (): (),
+) -> Result<Output, ApiError> {
+    let serial = ctx.rampart.user_mfa_info(&user)?;
     one(
         "MFADevice",
         json!({ "SerialNumber": serial, "Type": "VMFA" }),

@@ -6,27 +6,32 @@ use rampart_core::ApiError;
 use rampart_store::TagResource;
 use serde_json::{json, Map, Value};
 
+use crate::on;
 use crate::{Ctx, Output};
 
 /// The resources the request names, as the store files their tags.
-pub(crate) fn items(ctx: &Ctx<'_>) -> Vec<(TagResource, String)> {
-    ctx.target
-        .ram_tagged()
-        .into_iter()
-        .map(|(k, id, _)| (k, id))
-        .collect()
+pub(crate) fn items(tagged: Vec<(TagResource, String, String)>) -> Vec<(TagResource, String)> {
+    tagged.into_iter().map(|(k, id, _)| (k, id)).collect()
 }
 
-pub(crate) fn tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn tag_resources(
+    ctx: &Ctx<'_>,
+    on::RamTagged(tagged): on::RamTagged,
+    (): (),
+) -> Result<Output, ApiError> {
     let t = tags::tags("Tag", ctx.params.required("Tag")?)?;
     if t.is_empty() {
         return Err(ApiError::missing("Tag"));
     }
-    ctx.rampart.tag_ram_resources(&items(ctx), &t)?;
+    ctx.rampart.tag_ram_resources(&items(tagged), &t)?;
     Ok(Map::new().into())
 }
 
-pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn untag_resources(
+    ctx: &Ctx<'_>,
+    on::RamTagged(tagged): on::RamTagged,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let all = p.bool("All")?.unwrap_or(false);
     let keys = match p.get("TagKeys").filter(|s| !s.is_empty()) {
@@ -38,14 +43,18 @@ pub(crate) fn untag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     }
     let keys = if all { None } else { Some(keys) };
     ctx.rampart
-        .untag_ram_resources(&items(ctx), keys.as_deref())?;
+        .untag_ram_resources(&items(tagged), keys.as_deref())?;
     Ok(Map::new().into())
 }
 
 /// Entries per page when `PageSize` is absent.
 const DEFAULT_PAGE: usize = 50;
 
-pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn list_tag_resources(
+    ctx: &Ctx<'_>,
+    on::RamTagged(tagged): on::RamTagged,
+    (): (),
+) -> Result<Output, ApiError> {
     let p = ctx.params;
     let filter = match p.get("Tag").filter(|s| !s.is_empty()) {
         Some(text) => Some(tags::tags("Tag", text)?).filter(|f| !f.is_empty()),
@@ -53,7 +62,7 @@ pub(crate) fn list_tag_resources(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     };
     let (start, page) = page_window(ctx, DEFAULT_PAGE)?;
     let mut all: Vec<Value> = Vec::new();
-    for (kind, id, name) in ctx.target.ram_tagged() {
+    for (kind, id, name) in tagged {
         let kind_name = if kind == TagResource::Policy {
             "policy"
         } else {

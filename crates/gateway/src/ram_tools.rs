@@ -4,13 +4,18 @@
 use rampart_core::ApiError;
 use serde_json::Map;
 
+use crate::on;
 use crate::respond::field;
 
 use crate::{Ctx, Output};
 
 /// `DecodeDiagnosticMessage`: the diagnosis sealed in an
 /// `AccessDeniedDetail.EncodedDiagnosticMessage` of this account.
-pub(crate) fn decode_diagnostic_message(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+pub(crate) fn decode_diagnostic_message(
+    ctx: &Ctx<'_>,
+    _: on::Account,
+    (): (),
+) -> Result<Output, ApiError> {
     let encoded = ctx.params.required("EncodedDiagnosticMessage")?;
     let msg = ctx.rampart.decode_diagnostic_message(encoded)?;
     let mut m = Map::new();
@@ -23,7 +28,11 @@ pub(crate) fn decode_diagnostic_message(ctx: &Ctx<'_>) -> Result<Output, ApiErro
 
 /// `DeleteServiceLinkedRole`: deletes the role (with its policies) at
 /// once, unless its service still uses it.
-pub(crate) fn delete_service_linked_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
-    let task = ctx.rampart.delete_service_linked_role(ctx.target.role()?)?;
+pub(crate) fn delete_service_linked_role(
+    ctx: &Ctx<'_>,
+    on::Role(role): on::Role,
+    (): (),
+) -> Result<Output, ApiError> {
+    let task = ctx.rampart.delete_service_linked_role(&role)?;
     field("DeletionTaskId", task)
 }

@@ -6,17 +6,18 @@ use rampart_core::sts::AssumeRole;
 use rampart_core::{ApiError, Principal};
 use serde_json::{Map, Value};
 
+use crate::action::Typed;
+use crate::on;
 use crate::products::ActionSpec;
-use crate::target::Sel;
 use crate::{AnonymousCtx, Ctx, Output};
 
 /// The implemented STS actions.
 pub static ACTIONS: &[ActionSpec] = &[
     // `sts:AssumeRole` on `acs:ram::<uid>:role/<name as stored>`; it
     // issues credentials, so it counts as a change.
-    ActionSpec::write("AssumeRole", &[Sel::RoleArn("RoleArn")], assume_role),
+    ActionSpec::write("AssumeRole", &Typed::new(assume_role)),
     // Every authenticated caller may ask who it is.
-    ActionSpec::read("GetCallerIdentity", &[], get_caller_identity),
+    ActionSpec::read("GetCallerIdentity", &Typed::new(get_caller_identity)),
     ActionSpec::anonymous("AssumeRoleWithOIDC", assume_role_with_oidc),
     ActionSpec::anonymous("AssumeRoleWithSAML", assume_role_with_saml),
 ];
@@ -81,7 +82,7 @@ fn assume_role_with_saml(ctx: &AnonymousCtx<'_>) -> Result<(Output, String), Api
     session_answer("SAMLAssertionInfo", s)
 }
 
-fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn assume_role(ctx: &Ctx<'_>, on::RoleArn(role): on::RoleArn, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let duration = match p.get("DurationSeconds").filter(|s| !s.is_empty()) {
         None => None,
@@ -103,7 +104,7 @@ fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     let context = ctx.rampart.context_of(Some(ctx.principal), &access);
     let (creds, user) = ctx.rampart.assume_role(
         ctx.principal,
-        ctx.target.role()?,
+        &role,
         AssumeRole {
             role_session_name: p.required("RoleSessionName")?.to_string(),
             duration_seconds: duration,
@@ -123,7 +124,7 @@ fn assume_role(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
     Ok(m.into())
 }
 
-fn get_caller_identity(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn get_caller_identity(ctx: &Ctx<'_>, (): (), (): ()) -> Result<Output, ApiError> {
     let p = ctx.principal;
     let mut m = Map::new();
     m.insert(

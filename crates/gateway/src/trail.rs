@@ -7,16 +7,13 @@ use rampart_core::ApiError;
 use rampart_store::AuditQuery;
 use serde_json::{json, Map, Value};
 
+use crate::action::Typed;
+use crate::on;
 use crate::products::ActionSpec;
-use crate::target::{Container, Sel};
 use crate::{Ctx, Output};
 
 /// The implemented ActionTrail actions.
-pub static ACTIONS: &[ActionSpec] = &[ActionSpec::read(
-    "LookupEvents",
-    &[Sel::Container(Container::Trail)],
-    lookup_events,
-)];
+pub static ACTIONS: &[ActionSpec] = &[ActionSpec::read("LookupEvents", &Typed::new(lookup_events))];
 
 fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> {
     match ctx.params.get(name).filter(|s| !s.is_empty()) {
@@ -27,7 +24,7 @@ fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> 
     }
 }
 
-fn lookup_events(ctx: &Ctx<'_>) -> Result<Output, ApiError> {
+fn lookup_events(ctx: &Ctx<'_>, _: on::Trail, (): ()) -> Result<Output, ApiError> {
     let p = ctx.params;
     let now = ctx.rampart.now();
     let start = time_param(ctx, "StartTime", now - 7 * 86400)?;

@@ -958,7 +958,6 @@ fn every_handler_asks_only_for_what_its_entry_selects() {
             let ctx = rampart_gateway::Ctx {
                 rampart: env.gw.rampart(),
                 principal: &principal,
-                target: &empty,
                 params: &params,
                 source_ip: Some("127.0.0.1"),
                 secure: false,
@@ -972,7 +971,7 @@ fn every_handler_asks_only_for_what_its_entry_selects() {
                 .with_writer(move || writer.clone())
                 .with_ansi(false)
                 .finish();
-            let result = tracing::subscriber::with_default(subscriber, || (spec.handler)(&ctx));
+            let result = tracing::subscriber::with_default(subscriber, || spec.run(&ctx, &empty));
             if result.is_ok() {
                 continue;
             }

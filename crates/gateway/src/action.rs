@@ -1,0 +1,126 @@
+//! Typed handlers: a handler's signature declares what its action acts on
+//! and which parameters it reads, and the action table takes its selectors
+//! from that signature.
+//!
+//! A handler is a function
+//! `fn(&Ctx<'_>, S, R) -> Result<Output, ApiError>` where
+//! - `S` is what the action acts on: one selector of [`crate::on`]
+//!   (`on::User`), a tuple of them (`(on::Group, on::NamedUser)`), or `()`;
+//! - `R` is its request: a struct parsed once from the parameters before
+//!   the handler runs ([`FromParams`]), or `()`.
+//!
+//! The table entry is `ActionSpec::read("GetUser", &Typed::new(get_user))`:
+//! its selectors are `S`'s, so a handler can only be given what its entry
+//! resolves and authorizes, and a mismatch does not compile.
+
+use std::marker::PhantomData;
+
+use rampart_core::ApiError;
+
+use crate::target::{Sel, Target};
+use crate::{Ctx, Output, Params};
+
+/// One thing an action acts on: the selector that resolves and authorizes
+/// it, and how the handler receives it from the resolved target.
+pub trait Selector: Sized {
+    /// The selector of the table entry.
+    const SEL: Sel;
+    /// The entity, as resolved for this selector.
+    fn take(target: &Target) -> Result<Self, ApiError>;
+}
+
+/// Everything an action acts on: one [`Selector`], a tuple of them, or
+/// `()` for an action on nothing (any authenticated caller may make it).
+pub trait Targets: Sized {
+    /// The selectors of the table entry, in order.
+    const SELS: &'static [Sel];
+    /// The entities, as resolved.
+    fn take(target: &Target) -> Result<Self, ApiError>;
+}
+
+impl Targets for () {
+    const SELS: &'static [Sel] = &[];
+    fn take(_: &Target) -> Result<Self, ApiError> {
+        Ok(())
+    }
+}
+
+impl<A: Selector> Targets for A {
+    const SELS: &'static [Sel] = &[A::SEL];
+    fn take(target: &Target) -> Result<Self, ApiError> {
+        A::take(target)
+    }
+}
+
+impl<A: Selector, B: Selector> Targets for (A, B) {
+    const SELS: &'static [Sel] = &[A::SEL, B::SEL];
+    fn take(target: &Target) -> Result<Self, ApiError> {
+        Ok((A::take(target)?, B::take(target)?))
+    }
+}
+
+impl<A: Selector, B: Selector, C: Selector> Targets for (A, B, C) {
+    const SELS: &'static [Sel] = &[A::SEL, B::SEL, C::SEL];
+    fn take(target: &Target) -> Result<Self, ApiError> {
+        Ok((A::take(target)?, B::take(target)?, C::take(target)?))
+    }
+}
+
+impl<A: Selector, B: Selector, C: Selector, D: Selector> Targets for (A, B, C, D) {
+    const SELS: &'static [Sel] = &[A::SEL, B::SEL, C::SEL, D::SEL];
+    fn take(target: &Target) -> Result<Self, ApiError> {
+        Ok((
+            A::take(target)?,
+            B::take(target)?,
+            C::take(target)?,
+            D::take(target)?,
+        ))
+    }
+}
+
+/// A handler's request: its parameters, parsed and checked once before it
+/// runs (the parameters that selected its target are not among them).
+pub trait FromParams: Sized {
+    /// Parses the parameters; a bad one answers its error here.
+    fn parse(params: &Params) -> Result<Self, ApiError>;
+}
+
+impl FromParams for () {
+    fn parse(_: &Params) -> Result<Self, ApiError> {
+        Ok(())
+    }
+}
+
+/// A table entry's handler, whatever its types.
+pub trait Handle: Sync {
+    /// Takes the handler's entities from the target, parses its request,
+    /// and runs it.
+    fn run(&self, ctx: &Ctx<'_>, target: &Target) -> Result<Output, ApiError>;
+}
+
+/// A typed handler in the action table (see the module's documentation).
+pub struct Typed<S, R> {
+    handler: HandlerOf<S, R>,
+    _types: PhantomData<fn() -> (S, R)>,
+}
+
+/// The function type of a typed handler.
+pub type HandlerOf<S, R> = fn(&Ctx<'_>, S, R) -> Result<Output, ApiError>;
+
+impl<S, R> Typed<S, R> {
+    /// Wraps a handler for its table entry.
+    pub const fn new(handler: HandlerOf<S, R>) -> Self {
+        Self {
+            handler,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<S: Targets, R: FromParams> Handle for Typed<S, R> {
+    fn run(&self, ctx: &Ctx<'_>, target: &Target) -> Result<Output, ApiError> {
+        let on = S::take(target)?;
+        let request = R::parse(ctx.params)?;
+        (self.handler)(ctx, on, request)
+    }
+}
