@@ -124,3 +124,82 @@ impl<S: Targets, R: FromParams> Handle for Typed<S, R> {
         (self.handler)(ctx, on, request)
     }
 }
+
+/// How a request's field is read from its parameter (the functions that
+/// [`request!`](crate::request) names).
+pub mod read {
+    use rampart_core::ApiError;
+
+    use crate::Params;
+
+    /// Present and not empty.
+    pub fn required(p: &Params, name: &str) -> Result<String, ApiError> {
+        p.required(name).map(str::to_string)
+    }
+
+    /// As given, if present (empty included).
+    pub fn opt(p: &Params, name: &str) -> Result<Option<String>, ApiError> {
+        Ok(p.opt(name))
+    }
+
+    /// As given, if present and not empty.
+    pub fn nonempty(p: &Params, name: &str) -> Result<Option<String>, ApiError> {
+        Ok(p.get(name).filter(|s| !s.is_empty()).map(str::to_string))
+    }
+
+    /// As given, or empty when absent.
+    pub fn text(p: &Params, name: &str) -> Result<String, ApiError> {
+        Ok(p.get(name).unwrap_or_default().to_string())
+    }
+
+    /// `true`/`false` in any case, if present.
+    pub fn bool(p: &Params, name: &str) -> Result<Option<bool>, ApiError> {
+        p.bool(name)
+    }
+
+    /// `true`/`false` in any case; absent is `false`.
+    pub fn flag(p: &Params, name: &str) -> Result<bool, ApiError> {
+        Ok(p.bool(name)?.unwrap_or(false))
+    }
+
+    /// A whole number, if present.
+    pub fn u32(p: &Params, name: &str) -> Result<Option<u32>, ApiError> {
+        p.u32(name)
+    }
+}
+
+/// Declares a handler's request struct and how each field is read from its
+/// parameter: `field: Type = how("Param")`, where `how` is one of
+/// [`read`]'s functions, or `field: Type = with(f)` for a function
+/// `fn(&Params) -> Result<Type, ApiError>`. Fields are read in order, so the
+/// first bad parameter is the one answered.
+#[macro_export]
+macro_rules! request {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident: $ty:ty = $how:ident($($arg:expr),*)
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $(
+                $(#[$fmeta])*
+                pub(crate) $field: $ty,
+            )*
+        }
+
+        impl $crate::action::FromParams for $name {
+            fn parse(p: &$crate::Params) -> Result<Self, rampart_core::ApiError> {
+                Ok(Self {
+                    $($field: $crate::request!(@read p, $how($($arg),*)),)*
+                })
+            }
+        }
+    };
+    (@read $p:ident, with($f:expr)) => { ($f)($p)? };
+    (@read $p:ident, $how:ident($arg:expr)) => { $crate::action::read::$how($p, $arg)? };
+}

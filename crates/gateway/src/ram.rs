@@ -13,6 +13,7 @@ use crate::action::Typed;
 use crate::on;
 use crate::products::ActionSpec;
 use crate::ram_account as acct;
+use crate::request;
 use crate::respond::{empty, field, fields, list, page};
 use crate::{Ctx, Output};
 
@@ -154,14 +155,24 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
 ];
 
-fn create_user(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `CreateUser`.
+    struct NewUser {
+        user_name: String = required("UserName"),
+        display_name: Option<String> = opt("DisplayName"),
+        mobile_phone: Option<String> = opt("MobilePhone"),
+        email: Option<String> = opt("Email"),
+        comments: Option<String> = opt("Comments"),
+    }
+}
+
+fn create_user(ctx: &Ctx<'_>, _: on::Users, r: NewUser) -> Result<Output, ApiError> {
     let u = ctx.rampart.create_user(CreateUser {
-        user_name: p.required("UserName")?.to_string(),
-        display_name: p.opt("DisplayName"),
-        mobile_phone: p.opt("MobilePhone"),
-        email: p.opt("Email"),
-        comments: p.opt("Comments"),
+        user_name: r.user_name,
+        display_name: r.display_name,
+        mobile_phone: r.mobile_phone,
+        email: r.email,
+        comments: r.comments,
     })?;
     field("User", u)
 }
@@ -170,19 +181,29 @@ fn get_user(ctx: &Ctx<'_>, on::User(user): on::User, (): ()) -> Result<Output, A
     field("User", ctx.rampart.get_user(&user)?)
 }
 
+request! {
+    /// `UpdateUser`.
+    struct UserUpdate {
+        new_user_name: Option<String> = nonempty("NewUserName"),
+        new_display_name: Option<String> = nonempty("NewDisplayName"),
+        new_mobile_phone: Option<String> = opt("NewMobilePhone"),
+        new_email: Option<String> = opt("NewEmail"),
+        new_comments: Option<String> = opt("NewComments"),
+    }
+}
+
 fn update_user(
     ctx: &Ctx<'_>,
     (on::User(user), _): (on::User, on::NewUserName),
-    (): (),
+    r: UserUpdate,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let u = ctx.rampart.update_user(UpdateUser {
         user_name: user,
-        new_user_name: p.opt("NewUserName").filter(|s| !s.is_empty()),
-        new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
-        new_mobile_phone: p.opt("NewMobilePhone"),
-        new_email: p.opt("NewEmail"),
-        new_comments: p.opt("NewComments"),
+        new_user_name: r.new_user_name,
+        new_display_name: r.new_display_name,
+        new_mobile_phone: r.new_mobile_phone,
+        new_email: r.new_email,
+        new_comments: r.new_comments,
     })?;
     field("User", u)
 }
@@ -196,13 +217,19 @@ pub(crate) fn delete_user<U: on::OneUser>(
     empty()
 }
 
-fn list_users(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// A page of a RAM listing: `Marker`, `MaxItems`.
+    pub(crate) struct Paging {
+        marker: Option<String> = opt("Marker"),
+        max_items: Option<u32> = u32("MaxItems"),
+    }
+}
+
+fn list_users(ctx: &Ctx<'_>, _: on::Users, r: Paging) -> Result<Output, ApiError> {
     page(
         "Users",
         "User",
-        ctx.rampart
-            .list_users(p.get("Marker"), p.u32("MaxItems")?)?,
+        ctx.rampart.list_users(r.marker.as_deref(), r.max_items)?,
     )
 }
 
@@ -226,38 +253,49 @@ pub(crate) fn list_access_keys<U: on::OneUser>(
     )
 }
 
+request! {
+    /// `UpdateAccessKey`.
+    pub(crate) struct AccessKeyStatus {
+        access_key_id: String = required("UserAccessKeyId"),
+        status: String = required("Status"),
+    }
+}
+
 pub(crate) fn update_access_key<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
-    (): (),
+    r: AccessKeyStatus,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    ctx.rampart.update_access_key(
-        user.name(),
-        p.required("UserAccessKeyId")?,
-        p.required("Status")?,
-    )?;
+    ctx.rampart
+        .update_access_key(user.name(), &r.access_key_id, &r.status)?;
     empty()
+}
+
+request! {
+    /// An AccessKey of the user: `UserAccessKeyId`.
+    pub(crate) struct AccessKeyId {
+        access_key_id: String = required("UserAccessKeyId"),
+    }
 }
 
 pub(crate) fn delete_access_key<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
-    (): (),
+    r: AccessKeyId,
 ) -> Result<Output, ApiError> {
     ctx.rampart
-        .delete_access_key(user.name(), ctx.params.required("UserAccessKeyId")?)?;
+        .delete_access_key(user.name(), &r.access_key_id)?;
     empty()
 }
 
 pub(crate) fn get_access_key_last_used<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
-    (): (),
+    r: AccessKeyId,
 ) -> Result<Output, ApiError> {
     let last = ctx
         .rampart
-        .access_key_last_used(user.name(), ctx.params.required("UserAccessKeyId")?)?;
+        .access_key_last_used(user.name(), &r.access_key_id)?;
     let mut inner = Map::new();
     if let Some(d) = last {
         inner.insert("LastUsedDate".into(), Value::String(d));
