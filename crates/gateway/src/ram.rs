@@ -6,7 +6,8 @@ use rampart_core::ram::{
     UserName,
 };
 use rampart_core::ApiError;
-use rampart_store::PrincipalKind;
+use rampart_crypto::SecretString;
+use rampart_store::{PolicyType, PrincipalKind};
 use serde_json::{json, Map, Value};
 
 use crate::action::Typed;
@@ -15,7 +16,7 @@ use crate::products::ActionSpec;
 use crate::ram_account as acct;
 use crate::request;
 use crate::respond::{empty, field, fields, list, page};
-use crate::{Ctx, Output};
+use crate::{Ctx, Output, Params};
 
 /// The implemented RAM actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -303,11 +304,18 @@ pub(crate) fn get_access_key_last_used<U: on::OneUser>(
     field("AccessKeyLastUsed", Value::Object(inner))
 }
 
-fn create_group(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `CreateGroup`.
+    struct NewGroup {
+        group_name: String = required("GroupName"),
+        comments: Option<String> = opt("Comments"),
+    }
+}
+
+fn create_group(ctx: &Ctx<'_>, _: on::Groups, r: NewGroup) -> Result<Output, ApiError> {
     let g = ctx.rampart.create_group(CreateGroup {
-        group_name: p.required("GroupName")?.to_string(),
-        comments: p.opt("Comments"),
+        group_name: r.group_name,
+        comments: r.comments,
         display_name: None,
     })?;
     field("Group", g)
@@ -317,16 +325,23 @@ fn get_group(ctx: &Ctx<'_>, on::Group(group): on::Group, (): ()) -> Result<Outpu
     field("Group", ctx.rampart.get_group(&group)?)
 }
 
+request! {
+    /// `UpdateGroup`.
+    struct GroupUpdate {
+        new_group_name: Option<String> = nonempty("NewGroupName"),
+        new_comments: Option<String> = opt("NewComments"),
+    }
+}
+
 fn update_group(
     ctx: &Ctx<'_>,
     (on::Group(group), _): (on::Group, on::NewGroupName),
-    (): (),
+    r: GroupUpdate,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let g = ctx.rampart.update_group(UpdateGroup {
         group_name: group,
-        new_group_name: p.opt("NewGroupName").filter(|s| !s.is_empty()),
-        new_comments: p.opt("NewComments"),
+        new_group_name: r.new_group_name,
+        new_comments: r.new_comments,
         new_display_name: None,
     })?;
     field("Group", g)
@@ -341,13 +356,11 @@ pub(crate) fn delete_group(
     empty()
 }
 
-fn list_groups(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+fn list_groups(ctx: &Ctx<'_>, _: on::Groups, r: Paging) -> Result<Output, ApiError> {
     page(
         "Groups",
         "Group",
-        ctx.rampart
-            .list_groups(p.get("Marker"), p.u32("MaxItems")?)?,
+        ctx.rampart.list_groups(r.marker.as_deref(), r.max_items)?,
     )
 }
 
@@ -380,35 +393,47 @@ fn list_groups_for_user(
 fn list_users_for_group(
     ctx: &Ctx<'_>,
     on::Group(group): on::Group,
-    (): (),
+    r: Paging,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     page(
         "Users",
         "User",
         ctx.rampart
-            .list_users_for_group(&group, p.get("Marker"), p.u32("MaxItems")?)?,
+            .list_users_for_group(&group, r.marker.as_deref(), r.max_items)?,
     )
 }
 
-fn login_input(ctx: &Ctx<'_>, user: UserName) -> Result<LoginProfileInput, ApiError> {
-    let p = ctx.params;
-    Ok(LoginProfileInput {
-        user_name: user,
-        password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
-        password_reset_required: p.bool("PasswordResetRequired")?,
-        mfa_bind_required: p.bool("MFABindRequired")?,
-    })
+request! {
+    /// `CreateLoginProfile`, `UpdateLoginProfile`.
+    struct LoginProfile {
+        password: Option<SecretString> = with(password),
+        password_reset_required: Option<bool> = bool("PasswordResetRequired"),
+        mfa_bind_required: Option<bool> = bool("MFABindRequired"),
+    }
 }
 
-pub(crate) fn create_login_profile(
+/// `Password`, if given and not empty.
+fn password(p: &Params) -> Result<Option<SecretString>, ApiError> {
+    Ok(p.opt("Password").filter(|s| !s.is_empty()).map(Into::into))
+}
+
+fn login_input(user: UserName, r: LoginProfile) -> LoginProfileInput {
+    LoginProfileInput {
+        user_name: user,
+        password: r.password,
+        password_reset_required: r.password_reset_required,
+        mfa_bind_required: r.mfa_bind_required,
+    }
+}
+
+fn create_login_profile(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
-    (): (),
+    r: LoginProfile,
 ) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
-        ctx.rampart.create_login_profile(login_input(ctx, user)?)?,
+        ctx.rampart.create_login_profile(login_input(user, r))?,
     )
 }
 
@@ -420,14 +445,14 @@ pub(crate) fn get_login_profile(
     field("LoginProfile", ctx.rampart.get_login_profile(&user)?)
 }
 
-pub(crate) fn update_login_profile(
+fn update_login_profile(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
-    (): (),
+    r: LoginProfile,
 ) -> Result<Output, ApiError> {
     field(
         "LoginProfile",
-        ctx.rampart.update_login_profile(login_input(ctx, user)?)?,
+        ctx.rampart.update_login_profile(login_input(user, r))?,
     )
 }
 
@@ -440,13 +465,22 @@ pub(crate) fn delete_login_profile<U: on::OneUser>(
     empty()
 }
 
-fn create_policy(ctx: &Ctx<'_>, _: on::Policies, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `CreatePolicy`.
+    struct NewPolicy {
+        policy_name: String = required("PolicyName"),
+        policy_document: String = required("PolicyDocument"),
+        description: Option<String> = opt("Description"),
+        tags: Vec<(String, String)> = with(first_tags),
+    }
+}
+
+fn create_policy(ctx: &Ctx<'_>, _: on::Policies, r: NewPolicy) -> Result<Output, ApiError> {
     let v = ctx.rampart.create_policy_tagged(
-        p.required("PolicyName")?,
-        p.required("PolicyDocument")?,
-        p.get("Description"),
-        &first_tags(ctx)?,
+        &r.policy_name,
+        &r.policy_document,
+        r.description.as_deref(),
+        &r.tags,
     )?;
     let mut m = fields("Policy", &v)?;
     if let Some(Value::Object(pol)) = m.get_mut("Policy") {
@@ -467,79 +501,120 @@ fn get_policy(
     Ok(m.into())
 }
 
+request! {
+    /// `DeletePolicy`.
+    struct PolicyDeletion {
+        cascading_delete: bool = flag("CascadingDelete"),
+    }
+}
+
 fn delete_policy(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
-    (): (),
+    r: PolicyDeletion,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    ctx.rampart
-        .delete_policy(&policy, p.bool("CascadingDelete")?.unwrap_or(false))?;
+    ctx.rampart.delete_policy(&policy, r.cascading_delete)?;
     empty()
 }
 
-fn list_policies(ctx: &Ctx<'_>, _: on::Policies, (): ()) -> Result<Output, ApiError> {
-    no_tag_filter(ctx)?;
-    let p = ctx.params;
-    let ptype = match p.get("PolicyType").filter(|s| !s.is_empty()) {
-        Some(t) => Some(parse_policy_type(t)?),
-        None => None,
-    };
+request! {
+    /// `ListPolicies`.
+    struct PolicyListing {
+        no_tag_filter: () = with(no_tag_filter),
+        policy_type: Option<PolicyType> = with(policy_type),
+        marker: Option<String> = opt("Marker"),
+        max_items: Option<u32> = u32("MaxItems"),
+    }
+}
+
+/// `PolicyType`, if given and not empty.
+fn policy_type(p: &Params) -> Result<Option<PolicyType>, ApiError> {
+    match p.get("PolicyType").filter(|s| !s.is_empty()) {
+        Some(t) => Ok(Some(parse_policy_type(t)?)),
+        None => Ok(None),
+    }
+}
+
+fn list_policies(ctx: &Ctx<'_>, _: on::Policies, r: PolicyListing) -> Result<Output, ApiError> {
+    let PolicyListing {
+        no_tag_filter: (),
+        policy_type,
+        marker,
+        max_items,
+    } = r;
     page(
         "Policies",
         "Policy",
         ctx.rampart
-            .list_policies(ptype, p.get("Marker"), p.u32("MaxItems")?)?,
+            .list_policies(policy_type, marker.as_deref(), max_items)?,
     )
+}
+
+request! {
+    /// `UpdatePolicyDescription`.
+    struct PolicyDescription {
+        new_description: String = text("NewDescription"),
+    }
 }
 
 fn update_policy_description(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
-    (): (),
+    r: PolicyDescription,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let v = ctx
         .rampart
-        .update_policy_description(&policy, p.get("NewDescription").unwrap_or_default())?;
+        .update_policy_description(&policy, &r.new_description)?;
     field("Policy", v)
+}
+
+request! {
+    /// `CreatePolicyVersion`.
+    struct NewPolicyVersion {
+        policy_document: String = required("PolicyDocument"),
+        set_as_default: bool = flag("SetAsDefault"),
+        rotate_strategy: Option<String> = opt("RotateStrategy"),
+    }
 }
 
 fn create_policy_version(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
-    (): (),
+    r: NewPolicyVersion,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let v = ctx.rampart.create_policy_version(
         &policy,
-        p.required("PolicyDocument")?,
-        p.bool("SetAsDefault")?.unwrap_or(false),
-        p.get("RotateStrategy"),
+        &r.policy_document,
+        r.set_as_default,
+        r.rotate_strategy.as_deref(),
     )?;
     field("PolicyVersion", v)
+}
+
+request! {
+    /// A version of a policy: `VersionId`.
+    struct PolicyVersionId {
+        version_id: String = required("VersionId"),
+    }
 }
 
 fn get_policy_version(
     ctx: &Ctx<'_>,
     on::Policy(ptype, policy): on::Policy,
-    (): (),
+    r: PolicyVersionId,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let v = ctx
         .rampart
-        .get_policy_version(&policy, ptype, p.required("VersionId")?)?;
+        .get_policy_version(&policy, ptype, &r.version_id)?;
     field("PolicyVersion", v)
 }
 
 fn delete_policy_version(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
-    (): (),
+    r: PolicyVersionId,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    ctx.rampart
-        .delete_policy_version(&policy, p.required("VersionId")?)?;
+    ctx.rampart.delete_policy_version(&policy, &r.version_id)?;
     empty()
 }
 
@@ -558,11 +633,10 @@ fn list_policy_versions(
 fn set_default_policy_version(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
-    (): (),
+    r: PolicyVersionId,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     ctx.rampart
-        .set_default_policy_version(&policy, p.required("VersionId")?)?;
+        .set_default_policy_version(&policy, &r.version_id)?;
     empty()
 }
 
@@ -681,8 +755,9 @@ fn list_entities_for_policy(
     Ok(m.into())
 }
 
-fn i64_param(ctx: &Ctx<'_>, name: &str) -> Result<Option<i64>, ApiError> {
-    match ctx.params.get(name).filter(|s| !s.is_empty()) {
+/// An optional whole number (`MaxSessionDuration`).
+fn i64_param(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
+    match p.get(name).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {
             ApiError::invalid(
@@ -704,22 +779,32 @@ fn role_field(v: rampart_core::ram::RoleView, full: bool) -> Result<Output, ApiE
     Ok(m.into())
 }
 
-fn create_role(ctx: &Ctx<'_>, _: on::Roles, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `CreateRole`.
+    struct NewRole {
+        role_name: String = required("RoleName"),
+        assume_role_policy_document: String = required("AssumeRolePolicyDocument"),
+        description: Option<String> = opt("Description"),
+        max_session_duration: Option<i64> = with(|p| i64_param(p, "MaxSessionDuration")),
+        tags: Vec<(String, String)> = with(first_tags),
+    }
+}
+
+fn create_role(ctx: &Ctx<'_>, _: on::Roles, r: NewRole) -> Result<Output, ApiError> {
     let v = ctx.rampart.create_role(CreateRole {
-        role_name: p.required("RoleName")?.to_string(),
-        assume_role_policy_document: p.required("AssumeRolePolicyDocument")?.to_string(),
-        description: p.opt("Description"),
-        max_session_duration: i64_param(ctx, "MaxSessionDuration")?,
-        tags: first_tags(ctx)?,
+        role_name: r.role_name,
+        assume_role_policy_document: r.assume_role_policy_document,
+        description: r.description,
+        max_session_duration: r.max_session_duration,
+        tags: r.tags,
     })?;
     role_field(v, false)
 }
 
 /// ListRoles and ListPolicies do not filter by `Tag` here: a filter is
 /// refused rather than ignored (the Tea clients send `[]` for none).
-fn no_tag_filter(ctx: &Ctx<'_>) -> Result<(), ApiError> {
-    if first_tags(ctx)?.is_empty() {
+fn no_tag_filter(p: &Params) -> Result<(), ApiError> {
+    if first_tags(p)?.is_empty() {
         return Ok(());
     }
     Err(ApiError::invalid(
@@ -729,8 +814,8 @@ fn no_tag_filter(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 }
 
 /// `Tag` of CreateRole and CreatePolicy (a JSON string), if given.
-fn first_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, ApiError> {
-    match ctx.params.get("Tag").filter(|s| !s.is_empty()) {
+fn first_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    match p.get("Tag").filter(|s| !s.is_empty()) {
         Some(text) => rampart_core::ram::tags::tags("Tag", text),
         None => Ok(Vec::new()),
     }
@@ -740,15 +825,21 @@ fn get_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, A
     role_field(ctx.rampart.get_role(&role.role_name)?, true)
 }
 
-fn update_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `UpdateRole`.
+    struct RoleUpdate {
+        new_assume_role_policy_document: Option<String> = nonempty("NewAssumeRolePolicyDocument"),
+        new_max_session_duration: Option<i64> = with(|p| i64_param(p, "NewMaxSessionDuration")),
+        new_description: Option<String> = opt("NewDescription"),
+    }
+}
+
+fn update_role(ctx: &Ctx<'_>, on::Role(role): on::Role, r: RoleUpdate) -> Result<Output, ApiError> {
     let v = ctx.rampart.update_role(UpdateRole {
         role_name: role.role_name,
-        new_assume_role_policy_document: p
-            .opt("NewAssumeRolePolicyDocument")
-            .filter(|s| !s.is_empty()),
-        new_max_session_duration: i64_param(ctx, "NewMaxSessionDuration")?,
-        new_description: p.opt("NewDescription"),
+        new_assume_role_policy_document: r.new_assume_role_policy_document,
+        new_max_session_duration: r.new_max_session_duration,
+        new_description: r.new_description,
     })?;
     role_field(v, true)
 }
@@ -758,24 +849,44 @@ fn delete_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output
     empty()
 }
 
-fn list_roles(ctx: &Ctx<'_>, _: on::Roles, (): ()) -> Result<Output, ApiError> {
-    no_tag_filter(ctx)?;
-    let p = ctx.params;
+request! {
+    /// `ListRoles`.
+    struct RoleListing {
+        no_tag_filter: () = with(no_tag_filter),
+        marker: Option<String> = opt("Marker"),
+        max_items: Option<u32> = u32("MaxItems"),
+    }
+}
+
+fn list_roles(ctx: &Ctx<'_>, _: on::Roles, r: RoleListing) -> Result<Output, ApiError> {
+    let RoleListing {
+        no_tag_filter: (),
+        marker,
+        max_items,
+    } = r;
     page(
         "Roles",
         "Role",
-        ctx.rampart
-            .list_roles(p.get("Marker"), p.u32("MaxItems")?)?,
+        ctx.rampart.list_roles(marker.as_deref(), max_items)?,
     )
 }
 
-fn create_service_linked_role(ctx: &Ctx<'_>, _: on::Roles, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `CreateServiceLinkedRole`.
+    struct NewServiceLinkedRole {
+        service_name: String = required("ServiceName"),
+        description: Option<String> = nonempty("Description"),
+    }
+}
+
+fn create_service_linked_role(
+    ctx: &Ctx<'_>,
+    _: on::Roles,
+    r: NewServiceLinkedRole,
+) -> Result<Output, ApiError> {
     role_field(
-        ctx.rampart.create_service_linked_role(
-            p.required("ServiceName")?,
-            p.get("Description").filter(|s| !s.is_empty()),
-        )?,
+        ctx.rampart
+            .create_service_linked_role(&r.service_name, r.description.as_deref())?,
         true,
     )
 }
