@@ -186,7 +186,10 @@ fn set_password_policy(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Outpu
             "PasswordNotContainUserName",
         ],
     )?;
-    acct::set_password_policy(ctx, on::RamAccount, ())
+    acct::apply_password_policy(
+        ctx,
+        &<acct::ImsPasswordPolicy as crate::action::FromParams>::parse(ctx.params)?.0,
+    )
 }
 
 /// IMS's shape of the preference (no public keys; the rest as RAM's).
@@ -219,7 +222,11 @@ fn set_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<O
             "MaxIdleDaysForUsers",
         ],
     )?;
-    acct::set_security_preference(ctx, on::RamAccount, ())?;
+    acct::set_security_preference(
+        ctx,
+        on::RamAccount,
+        <acct::PreferenceUpdate as crate::action::FromParams>::parse(ctx.params)?,
+    )?;
     get_security_preference(ctx, on::RamAccount, ())
 }
 

@@ -64,7 +64,7 @@ pub(crate) fn list_tag_resources(
     (): (),
 ) -> Result<Output, ApiError> {
     let filter = flattened_tags(ctx)?;
-    let (start, page) = crate::ram_tags::page_window(ctx, 100)?;
+    let (start, page) = crate::ram_tags::page_window(ctx.params, 100)?;
     let mut all: Vec<Value> = Vec::new();
     for (kind, id, _) in tagged {
         let tags = ctx.rampart.ram_tags(kind, &id)?;

@@ -5,11 +5,14 @@ use rampart_core::ram::settings::{
     PasswordPolicy, SecurityPreference, SetPasswordPolicy, SetSecurityPreference,
 };
 use rampart_core::ApiError;
+use rampart_crypto::SecretString;
 use serde_json::{json, Value};
 
+use crate::action::FromParams;
 use crate::on;
+use crate::request;
 use crate::respond::{empty, field as one};
-use crate::{Ctx, Output, Product};
+use crate::{Ctx, Output, Params, Product};
 
 /// The policy as the product spells it: IMS calls `HardExpiry`
 /// `HardExpire`.
@@ -34,18 +37,10 @@ pub(crate) fn get_password_policy(
     one("PasswordPolicy", policy_view(ctx.product, &p)?)
 }
 
-pub(crate) fn set_password_policy(
-    ctx: &Ctx<'_>,
-    _: on::RamAccount,
-    (): (),
-) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let hard = if ctx.product == Product::Ims {
-        "HardExpire"
-    } else {
-        "HardExpiry"
-    };
-    let policy = ctx.rampart.set_password_policy(&SetPasswordPolicy {
+/// `SetPasswordPolicy`'s parameters; the product names its hard expiry
+/// (`HardExpiry` in RAM, `HardExpire` in IMS).
+fn password_policy(p: &Params, hard: &str) -> Result<SetPasswordPolicy, ApiError> {
+    Ok(SetPasswordPolicy {
         minimum_password_length: p.u32("MinimumPasswordLength")?,
         require_lowercase_characters: p.bool("RequireLowercaseCharacters")?,
         require_uppercase_characters: p.bool("RequireUppercaseCharacters")?,
@@ -55,8 +50,42 @@ pub(crate) fn set_password_policy(
         max_password_age: p.u32("MaxPasswordAge")?,
         password_reuse_prevention: p.u32("PasswordReusePrevention")?,
         max_login_attempts: p.u32("MaxLoginAttemps")?,
-    })?;
+    })
+}
+
+/// RAM's `SetPasswordPolicy`.
+pub(crate) struct RamPasswordPolicy(SetPasswordPolicy);
+
+impl FromParams for RamPasswordPolicy {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        password_policy(p, "HardExpiry").map(Self)
+    }
+}
+
+/// IMS's `SetPasswordPolicy`.
+pub(crate) struct ImsPasswordPolicy(pub(crate) SetPasswordPolicy);
+
+impl FromParams for ImsPasswordPolicy {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        password_policy(p, "HardExpire").map(Self)
+    }
+}
+
+/// Sets the password policy and answers it as the product spells it.
+pub(crate) fn apply_password_policy(
+    ctx: &Ctx<'_>,
+    update: &SetPasswordPolicy,
+) -> Result<Output, ApiError> {
+    let policy = ctx.rampart.set_password_policy(update)?;
     one("PasswordPolicy", policy_view(ctx.product, &policy)?)
+}
+
+pub(crate) fn set_password_policy(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    r: RamPasswordPolicy,
+) -> Result<Output, ApiError> {
+    apply_password_policy(ctx, &r.0)
 }
 
 /// RAM's nested shape of the security preference.
@@ -89,22 +118,34 @@ pub(crate) fn get_security_preference(
     one("SecurityPreference", preference_view(&p))
 }
 
+request! {
+    /// `SetSecurityPreference` (RAM and IMS).
+    pub(crate) struct PreferenceUpdate {
+        allow_user_to_change_password: Option<bool> = bool("AllowUserToChangePassword"),
+        allow_user_to_manage_access_keys: Option<bool> = bool("AllowUserToManageAccessKeys"),
+        allow_user_to_manage_mfa_devices: Option<bool> = bool("AllowUserToManageMFADevices"),
+        allow_user_to_manage_public_keys: Option<bool> = bool("AllowUserToManagePublicKeys"),
+        enable_save_mfa_ticket: Option<bool> = bool("EnableSaveMFATicket"),
+        login_network_masks: Option<String> = opt("LoginNetworkMasks"),
+        login_session_duration: Option<u32> = u32("LoginSessionDuration"),
+    }
+}
+
 pub(crate) fn set_security_preference(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
-    (): (),
+    r: PreferenceUpdate,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let pref = ctx
         .rampart
         .set_security_preference(&SetSecurityPreference {
-            allow_user_to_change_password: p.bool("AllowUserToChangePassword")?,
-            allow_user_to_manage_access_keys: p.bool("AllowUserToManageAccessKeys")?,
-            allow_user_to_manage_mfa_devices: p.bool("AllowUserToManageMFADevices")?,
-            allow_user_to_manage_public_keys: p.bool("AllowUserToManagePublicKeys")?,
-            enable_save_mfa_ticket: p.bool("EnableSaveMFATicket")?,
-            login_network_masks: p.opt("LoginNetworkMasks"),
-            login_session_duration: p.u32("LoginSessionDuration")?,
+            allow_user_to_change_password: r.allow_user_to_change_password,
+            allow_user_to_manage_access_keys: r.allow_user_to_manage_access_keys,
+            allow_user_to_manage_mfa_devices: r.allow_user_to_manage_mfa_devices,
+            allow_user_to_manage_public_keys: r.allow_user_to_manage_public_keys,
+            enable_save_mfa_ticket: r.enable_save_mfa_ticket,
+            login_network_masks: r.login_network_masks,
+            login_session_duration: r.login_session_duration,
         })?;
     one("SecurityPreference", preference_view(&pref))
 }
@@ -117,13 +158,19 @@ pub(crate) fn get_account_alias(
     one("AccountAlias", Value::String(ctx.rampart.account_alias()?))
 }
 
+request! {
+    /// `SetAccountAlias`.
+    pub(crate) struct AccountAlias {
+        account_alias: String = required("AccountAlias"),
+    }
+}
+
 pub(crate) fn set_account_alias(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
-    (): (),
+    r: AccountAlias,
 ) -> Result<Output, ApiError> {
-    ctx.rampart
-        .set_account_alias(ctx.params.required("AccountAlias")?)?;
+    ctx.rampart.set_account_alias(&r.account_alias)?;
     empty()
 }
 
@@ -136,16 +183,26 @@ pub(crate) fn clear_account_alias(
     empty()
 }
 
+request! {
+    /// `ChangePassword` (RAM and IMS).
+    pub(crate) struct PasswordChange {
+        old_password: SecretString = with(|p: &Params| secret(p, "OldPassword")),
+        new_password: SecretString = with(|p: &Params| secret(p, "NewPassword")),
+    }
+}
+
+/// A required password, held as a secret from the moment it is read.
+fn secret(p: &Params, name: &str) -> Result<SecretString, ApiError> {
+    Ok(p.required(name)?.to_string().into())
+}
+
 pub(crate) fn change_password(
     ctx: &Ctx<'_>,
     on::Caller(user): on::Caller,
-    (): (),
+    r: PasswordChange,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let old = p.required("OldPassword")?.to_string().into();
-    let new = p.required("NewPassword")?.to_string().into();
     ctx.rampart
-        .change_password(&user, &old, &new, ctx.source_ip)?;
+        .change_password(&user, &r.old_password, &r.new_password, ctx.source_ip)?;
     empty()
 }
 
@@ -185,18 +242,21 @@ pub(crate) fn delete_virtual_mfa_device(
     empty()
 }
 
+request! {
+    /// `BindMFADevice` (RAM and IMS).
+    pub(crate) struct MfaCodes {
+        code1: String = required("AuthenticationCode1"),
+        code2: String = required("AuthenticationCode2"),
+    }
+}
+
 pub(crate) fn bind_mfa_device<U: on::OneUser>(
     ctx: &Ctx<'_>,
     (user, on::Mfa(mfa)): (U, on::Mfa),
-    (): (),
+    r: MfaCodes,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    ctx.rampart.bind_mfa_device(
-        user.name(),
-        &mfa,
-        p.required("AuthenticationCode1")?,
-        p.required("AuthenticationCode2")?,
-    )?;
+    ctx.rampart
+        .bind_mfa_device(user.name(), &mfa, &r.code1, &r.code2)?;
     empty()
 }
 

@@ -7,32 +7,48 @@ use rampart_store::TagResource;
 use serde_json::{json, Map, Value};
 
 use crate::on;
-use crate::{Ctx, Output};
+use crate::request;
+use crate::{Ctx, Output, Params};
 
 /// The resources the request names, as the store files their tags.
 pub(crate) fn items(tagged: Vec<(TagResource, String, String)>) -> Vec<(TagResource, String)> {
     tagged.into_iter().map(|(k, id, _)| (k, id)).collect()
 }
 
-pub(crate) fn tag_resources(
-    ctx: &Ctx<'_>,
-    on::RamTagged(tagged): on::RamTagged,
-    (): (),
-) -> Result<Output, ApiError> {
-    let t = tags::tags("Tag", ctx.params.required("Tag")?)?;
+request! {
+    /// `TagResources` (RAM and IMS): `Tag`, at least one.
+    pub(crate) struct NewTags {
+        tags: Vec<(String, String)> = with(new_tags),
+    }
+}
+
+/// `Tag`: a JSON list of at least one tag.
+fn new_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    let t = tags::tags("Tag", p.required("Tag")?)?;
     if t.is_empty() {
         return Err(ApiError::missing("Tag"));
     }
-    ctx.rampart.tag_ram_resources(&items(tagged), &t)?;
+    Ok(t)
+}
+
+pub(crate) fn tag_resources(
+    ctx: &Ctx<'_>,
+    on::RamTagged(tagged): on::RamTagged,
+    r: NewTags,
+) -> Result<Output, ApiError> {
+    ctx.rampart.tag_ram_resources(&items(tagged), &r.tags)?;
     Ok(Map::new().into())
 }
 
-pub(crate) fn untag_resources(
-    ctx: &Ctx<'_>,
-    on::RamTagged(tagged): on::RamTagged,
-    (): (),
-) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `UntagResources`: `All`, or the `TagKeys` to remove.
+    pub(crate) struct TagRemoval {
+        keys: Option<Vec<String>> = with(tag_keys),
+    }
+}
+
+/// `All` (then `None`: every tag) or `TagKeys` (at least one).
+fn tag_keys(p: &Params) -> Result<Option<Vec<String>>, ApiError> {
     let all = p.bool("All")?.unwrap_or(false);
     let keys = match p.get("TagKeys").filter(|s| !s.is_empty()) {
         Some(text) => tags::names("TagKeys", text, tags::MAX_TAGS)?,
@@ -41,26 +57,45 @@ pub(crate) fn untag_resources(
     if !all && keys.is_empty() {
         return Err(ApiError::missing("TagKeys"));
     }
-    let keys = if all { None } else { Some(keys) };
+    Ok(if all { None } else { Some(keys) })
+}
+
+pub(crate) fn untag_resources(
+    ctx: &Ctx<'_>,
+    on::RamTagged(tagged): on::RamTagged,
+    r: TagRemoval,
+) -> Result<Output, ApiError> {
     ctx.rampart
-        .untag_ram_resources(&items(tagged), keys.as_deref())?;
+        .untag_ram_resources(&items(tagged), r.keys.as_deref())?;
     Ok(Map::new().into())
 }
 
 /// Entries per page when `PageSize` is absent.
 const DEFAULT_PAGE: usize = 50;
 
+request! {
+    /// `ListTagResources`: the tag filter and the page.
+    pub(crate) struct TagListing {
+        filter: Option<Vec<(String, String)>> = with(tag_filter),
+        window: (usize, usize) = with(|p| page_window(p, DEFAULT_PAGE)),
+    }
+}
+
+/// `Tag` as a filter: every tag it names, if any.
+fn tag_filter(p: &Params) -> Result<Option<Vec<(String, String)>>, ApiError> {
+    match p.get("Tag").filter(|s| !s.is_empty()) {
+        Some(text) => Ok(Some(tags::tags("Tag", text)?).filter(|f| !f.is_empty())),
+        None => Ok(None),
+    }
+}
+
 pub(crate) fn list_tag_resources(
     ctx: &Ctx<'_>,
     on::RamTagged(tagged): on::RamTagged,
-    (): (),
+    r: TagListing,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let filter = match p.get("Tag").filter(|s| !s.is_empty()) {
-        Some(text) => Some(tags::tags("Tag", text)?).filter(|f| !f.is_empty()),
-        None => None,
-    };
-    let (start, page) = page_window(ctx, DEFAULT_PAGE)?;
+    let filter = r.filter;
+    let (start, page) = r.window;
     let mut all: Vec<Value> = Vec::new();
     for (kind, id, name) in tagged {
         let kind_name = if kind == TagResource::Policy {
@@ -95,8 +130,7 @@ pub(crate) fn list_tag_resources(
 
 /// `NextToken` (an offset this API returned) and `PageSize` (1 to 100,
 /// `default` when absent) of a tag listing, as (start, page).
-pub(crate) fn page_window(ctx: &Ctx<'_>, default: usize) -> Result<(usize, usize), ApiError> {
-    let p = ctx.params;
+pub(crate) fn page_window(p: &Params, default: usize) -> Result<(usize, usize), ApiError> {
     let page = match p.u32("PageSize")? {
         None => default,
         Some(n) if (1..=100).contains(&n) => n as usize,

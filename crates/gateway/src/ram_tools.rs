@@ -5,19 +5,25 @@ use rampart_core::ApiError;
 use serde_json::Map;
 
 use crate::on;
+use crate::request;
 use crate::respond::field;
-
 use crate::{Ctx, Output};
+
+request! {
+    /// `DecodeDiagnosticMessage`.
+    pub(crate) struct EncodedDiagnostic {
+        encoded: String = required("EncodedDiagnosticMessage"),
+    }
+}
 
 /// `DecodeDiagnosticMessage`: the diagnosis sealed in an
 /// `AccessDeniedDetail.EncodedDiagnosticMessage` of this account.
 pub(crate) fn decode_diagnostic_message(
     ctx: &Ctx<'_>,
     _: on::Account,
-    (): (),
+    r: EncodedDiagnostic,
 ) -> Result<Output, ApiError> {
-    let encoded = ctx.params.required("EncodedDiagnosticMessage")?;
-    let msg = ctx.rampart.decode_diagnostic_message(encoded)?;
+    let msg = ctx.rampart.decode_diagnostic_message(&r.encoded)?;
     let mut m = Map::new();
     m.insert(
         "DecodedDiagnosticMessage".into(),

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use crate::action::Typed;
 use crate::on;
 use crate::products::ActionSpec;
-use crate::{AnonymousCtx, Ctx, Output};
+use crate::request;
+use crate::{AnonymousCtx, Ctx, Output, Params};
 
 /// The implemented STS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -82,17 +83,33 @@ fn assume_role_with_saml(ctx: &AnonymousCtx<'_>) -> Result<(Output, String), Api
     session_answer("SAMLAssertionInfo", s)
 }
 
-fn assume_role(ctx: &Ctx<'_>, on::RoleArn(role): on::RoleArn, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let duration = match p.get("DurationSeconds").filter(|s| !s.is_empty()) {
-        None => None,
-        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+request! {
+    /// `AssumeRole`.
+    struct AssumeRoleRequest {
+        duration_seconds: Option<i64> = with(duration_seconds),
+        role_session_name: String = required("RoleSessionName"),
+        policy: Option<String> = nonempty("Policy"),
+    }
+}
+
+/// `DurationSeconds`, if given: a whole number of seconds.
+fn duration_seconds(p: &Params) -> Result<Option<i64>, ApiError> {
+    match p.get("DurationSeconds").filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => Ok(Some(v.parse::<i64>().map_err(|_| {
             ApiError::of(
                 rampart_core::codes::INVALID_PARAMETER_DURATION_SECONDS,
                 format!("The DurationSeconds is invalid: `{v}` is not a number of seconds."),
             )
-        })?),
-    };
+        })?)),
+    }
+}
+
+fn assume_role(
+    ctx: &Ctx<'_>,
+    on::RoleArn(role): on::RoleArn,
+    r: AssumeRoleRequest,
+) -> Result<Output, ApiError> {
     let access = AccessRequest {
         action: "sts:AssumeRole",
         resource: "",
@@ -106,9 +123,9 @@ fn assume_role(ctx: &Ctx<'_>, on::RoleArn(role): on::RoleArn, (): ()) -> Result<
         ctx.principal,
         &role,
         AssumeRole {
-            role_session_name: p.required("RoleSessionName")?.to_string(),
-            duration_seconds: duration,
-            policy: p.opt("Policy").filter(|s| !s.is_empty()),
+            role_session_name: r.role_session_name,
+            duration_seconds: r.duration_seconds,
+            policy: r.policy,
         },
         &context,
     )?;

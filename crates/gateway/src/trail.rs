@@ -10,25 +10,36 @@ use serde_json::{json, Map, Value};
 use crate::action::Typed;
 use crate::on;
 use crate::products::ActionSpec;
-use crate::{Ctx, Output};
+use crate::request;
+use crate::{Ctx, Output, Params};
 
 /// The implemented ActionTrail actions.
 pub static ACTIONS: &[ActionSpec] = &[ActionSpec::read("LookupEvents", &Typed::new(lookup_events))];
 
-fn time_param(ctx: &Ctx<'_>, name: &str, default: i64) -> Result<i64, ApiError> {
-    match ctx.params.get(name).filter(|s| !s.is_empty()) {
-        None => Ok(default),
-        Some(v) => rampart_core::time::parse(v).ok_or_else(|| {
+request! {
+    /// `LookupEvents`: the window, the page size, the filters and where to
+    /// resume.
+    struct EventLookup {
+        start: Option<i64> = with(|p| time_param(p, "StartTime")),
+        end: Option<i64> = with(|p| time_param(p, "EndTime")),
+        limit: u32 = with(max_results),
+        filters: AuditQuery = with(lookup_attributes),
+        before: Option<(i64, String)> = with(next_token),
+    }
+}
+
+/// A time (`YYYY-MM-DDThh:mm:ssZ`), if given.
+fn time_param(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
+    match p.get(name).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => rampart_core::time::parse(v).map(Some).ok_or_else(|| {
             ApiError::invalid(name, format!("The specified parameter \"{name}\" is not valid: `{v}` must be `YYYY-MM-DDThh:mm:ssZ`."))
         }),
     }
 }
 
-fn lookup_events(ctx: &Ctx<'_>, _: on::Trail, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let now = ctx.rampart.now();
-    let start = time_param(ctx, "StartTime", now - 7 * 86400)?;
-    let end = time_param(ctx, "EndTime", now)?;
+/// `MaxResults`: 1 to 50, 20 when absent.
+fn max_results(p: &Params) -> Result<u32, ApiError> {
     let limit = p.u32("MaxResults")?.unwrap_or(20);
     if !(1..=50).contains(&limit) {
         return Err(ApiError::invalid(
@@ -36,12 +47,12 @@ fn lookup_events(ctx: &Ctx<'_>, _: on::Trail, (): ()) -> Result<Output, ApiError
             "The specified parameter \"MaxResults\" is not valid: it must be 1 to 50.",
         ));
     }
-    let mut q = AuditQuery {
-        start,
-        end,
-        limit,
-        ..Default::default()
-    };
+    Ok(limit)
+}
+
+/// `LookupAttribute.N.Key` and `.Value` (up to 10): the query's filters.
+fn lookup_attributes(p: &Params) -> Result<AuditQuery, ApiError> {
+    let mut q = AuditQuery::default();
     for n in 1..=10 {
         let Some(key) = p.get(&format!("LookupAttribute.{n}.Key")) else {
             break;
@@ -64,18 +75,38 @@ fn lookup_events(ctx: &Ctx<'_>, _: on::Trail, (): ()) -> Result<Output, ApiError
             }
         }
     }
-    if let Some(token) = p.get("NextToken").filter(|s| !s.is_empty()) {
-        let bad = || {
-            ApiError::invalid(
-                "NextToken",
-                "The specified parameter \"NextToken\" is not valid.",
-            )
-        };
-        let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-        let text = String::from_utf8(raw).map_err(|_| bad())?;
-        let (t, id) = text.split_once(':').ok_or_else(bad)?;
-        q.before = Some((t.parse().map_err(|_| bad())?, id.to_string()));
-    }
+    Ok(q)
+}
+
+/// `NextToken`: the (time, id) of the event a page resumes before.
+fn next_token(p: &Params) -> Result<Option<(i64, String)>, ApiError> {
+    let Some(token) = p.get("NextToken").filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::invalid(
+            "NextToken",
+            "The specified parameter \"NextToken\" is not valid.",
+        )
+    };
+    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (t, id) = text.split_once(':').ok_or_else(bad)?;
+    Ok(Some((t.parse().map_err(|_| bad())?, id.to_string())))
+}
+
+fn lookup_events(ctx: &Ctx<'_>, _: on::Trail, r: EventLookup) -> Result<Output, ApiError> {
+    let now = ctx.rampart.now();
+    let start = r.start.unwrap_or(now - 7 * 86400);
+    let end = r.end.unwrap_or(now);
+    let limit = r.limit;
+    let q = AuditQuery {
+        start,
+        end,
+        limit,
+        before: r.before,
+        ..r.filters
+    };
     // Make sure calls up to now are visible.
     ctx.rampart.flush_audit()?;
     let page = ctx.rampart.lookup_events(&q)?;
