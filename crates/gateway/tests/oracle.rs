@@ -924,10 +924,10 @@ fn provides(sel: &Sel) -> &'static [&'static str] {
     }
 }
 
-/// Every handler, run on an empty target with parameters that get it past
-/// validation, asks first for an entity its table entry selects: a handler
-/// that reads a target its entry does not name (a table/handler mismatch)
-/// fails here, whether or not a request of the other test reaches that read.
+/// Every handler, run on an empty target, asks first for an entity its table
+/// entry selects. The entry's selectors come from the handler's `on::` types,
+/// so this checks those types: each must read from the target only the kind
+/// of entity its own selector resolves.
 #[test]
 fn every_handler_asks_only_for_what_its_entry_selects() {
     let fx = fixture();
