@@ -7,7 +7,7 @@
 
 use rampart_core::kms::secrets::SecretName;
 use rampart_core::kms::KeyId;
-use rampart_core::ram::UserName;
+use rampart_core::ram::{GroupName, UserName};
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 
@@ -112,7 +112,7 @@ entity! {
     /// id, name).
     RamTagged(Vec<(TagResource, String, String)>) = Sel::RamTagged, |t| t.ram_tagged();
     /// `GroupName`: the group's stored name.
-    Group(String) = Sel::Group("GroupName"), |t| t.group()?.to_string();
+    Group(GroupName) = Sel::Group("GroupName"), |t| t.group()?.clone();
     /// `RoleName`: the role as stored.
     Role(RoleRow) = Sel::Role("RoleName"), |t| t.role()?.clone();
     /// `RoleArn`: the role as stored.

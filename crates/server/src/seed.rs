@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use rampart_core::kms::keys::{CreateKey, KeyId};
 use rampart_core::kms::secrets::CreateSecret;
-use rampart_core::ram::{CreateGroup, CreateRole, CreateUser, UserName};
+use rampart_core::ram::{CreateGroup, CreateRole, CreateUser, GroupName, UserName};
 use rampart_core::{ApiError, Rampart};
 use rampart_store::{PolicyType, PrincipalKind};
 use serde::Deserialize;
@@ -363,7 +363,8 @@ impl Seed {
                     continue;
                 }
                 UserName::parse(&u.user_name)
-                    .and_then(|n| r.add_user_to_group(&n, g))
+                    .and_then(|n| Ok((n, GroupName::parse(g)?)))
+                    .and_then(|(n, g)| r.add_user_to_group(&n, &g))
                     .map_err(|e| self.fail("Users", i, &u.user_name, e))?;
                 out.created += 1;
             }

@@ -9,6 +9,29 @@ use super::{store_err, GroupUserView, GroupView, Page, UserGroupView, UserName};
 use crate::time::format as ts;
 use crate::{ApiError, Rampart};
 
+/// A RAM group's name, checked: 1 to 64 letters, digits or `-`. The
+/// gateway makes one where it resolves the group a request names (from the
+/// group as stored) and hands it down; the methods that act on an existing
+/// group take it and check it no more.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GroupName(String);
+
+impl GroupName {
+    /// Checks `name` for the `GroupName` parameter.
+    pub fn parse(name: &str) -> Result<Self, ApiError> {
+        v::group_name("GroupName", name)?;
+        Ok(Self(name.to_string()))
+    }
+
+    /// The name of a group as read from the store (checked when the group
+    /// was created or renamed).
+    pub fn of(row: &GroupRow) -> Self {
+        Self(row.group_name.clone())
+    }
+}
+
+text_newtype!(GroupName);
+
 /// `CreateGroup` input.
 #[derive(Debug, Default)]
 pub struct CreateGroup {
@@ -21,10 +44,10 @@ pub struct CreateGroup {
 }
 
 /// `UpdateGroup` input.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UpdateGroup {
     /// The group to change.
-    pub group_name: String,
+    pub group_name: GroupName,
     /// New name.
     pub new_group_name: Option<String>,
     /// New description.
@@ -69,8 +92,7 @@ impl Rampart {
         Ok(GroupView::from(&row))
     }
 
-    fn group_row(&self, group_name: &str) -> Result<GroupRow, ApiError> {
-        v::group_name("GroupName", group_name)?;
+    fn group_row(&self, group_name: &GroupName) -> Result<GroupRow, ApiError> {
         self.store
             .get_group(group_name)
             .map_err(store_err)?
@@ -82,7 +104,7 @@ impl Rampart {
     }
 
     /// Reads a group.
-    pub fn get_group(&self, group_name: &str) -> Result<GroupView, ApiError> {
+    pub fn get_group(&self, group_name: &GroupName) -> Result<GroupView, ApiError> {
         Ok(GroupView::from(&self.group_row(group_name)?))
     }
 
@@ -107,8 +129,7 @@ impl Rampart {
     }
 
     /// Deletes an empty group.
-    pub fn delete_group(&self, group_name: &str) -> Result<(), ApiError> {
-        v::group_name("GroupName", group_name)?;
+    pub fn delete_group(&self, group_name: &GroupName) -> Result<(), ApiError> {
         self.store.delete_group(group_name).map_err(|e| match e {
             rampart_store::StoreError::DeleteConflict(rampart_store::Entity::Attachment) => {
                 ApiError::of(
@@ -142,9 +163,8 @@ impl Rampart {
     pub fn add_user_to_group(
         &self,
         user_name: &UserName,
-        group_name: &str,
+        group_name: &GroupName,
     ) -> Result<(), ApiError> {
-        v::group_name("GroupName", group_name)?;
         self.store
             .add_user_to_group(
                 user_name,
@@ -159,9 +179,8 @@ impl Rampart {
     pub fn remove_user_from_group(
         &self,
         user_name: &UserName,
-        group_name: &str,
+        group_name: &GroupName,
     ) -> Result<(), ApiError> {
-        v::group_name("GroupName", group_name)?;
         self.store
             .remove_user_from_group(user_name, group_name)
             .map_err(store_err)
@@ -190,11 +209,10 @@ impl Rampart {
     /// The members of a group.
     pub fn list_users_for_group(
         &self,
-        group_name: &str,
+        group_name: &GroupName,
         marker: Option<&str>,
         max_items: Option<u32>,
     ) -> Result<Page<GroupUserView>, ApiError> {
-        v::group_name("GroupName", group_name)?;
         let limit = v::max_items(max_items)?;
         let mut rows = self
             .store

@@ -13,7 +13,7 @@ mod users;
 pub mod validate;
 mod views;
 
-pub use groups::{CreateGroup, UpdateGroup};
+pub use groups::{CreateGroup, GroupName, UpdateGroup};
 pub use login::{not_a_user, LoginProfileInput};
 pub use policies::{AttachedPolicyView, PolicyEntities, PolicyVersionView, PolicyView};
 pub use roles::{CreateRole, RoleView, UpdateRole};

@@ -17,7 +17,7 @@ use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::secrets::{SecretAuth, SecretName};
 use rampart_core::kms::KeyId;
 use rampart_core::ram::policies::parse_policy_type;
-use rampart_core::ram::UserName;
+use rampart_core::ram::{GroupName, UserName};
 use rampart_core::{codes, ApiError, Principal, Rampart};
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 use serde_json::Value;
@@ -488,7 +488,7 @@ impl Resolver<'_> {
             Sel::Group(param) => {
                 plan.consumed.push(param);
                 let name = self.params.required(param)?;
-                let stored = self.rampart.find_group(name)?.map(|g| g.group_name);
+                let stored = self.rampart.find_group(name)?.map(|g| GroupName::of(&g));
                 let arn_name = stored.as_deref().unwrap_or(name);
                 self.check(
                     plan,

@@ -2,7 +2,7 @@
 
 use rampart_core::kms::secrets::SecretName;
 use rampart_core::kms::KeyId;
-use rampart_core::ram::UserName;
+use rampart_core::ram::{GroupName, UserName};
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, RoleRow, TagResource};
 
@@ -12,7 +12,7 @@ pub enum Entity {
     /// A user (its stored name).
     User(UserName),
     /// A group (its stored name).
-    Group(String),
+    Group(GroupName),
     /// A role.
     Role(Box<RoleRow>),
     /// A policy (type and stored name).
@@ -120,7 +120,7 @@ impl Target {
     }
 
     /// The group (stored name).
-    pub fn group(&self) -> Result<&str, ApiError> {
+    pub fn group(&self) -> Result<&GroupName, ApiError> {
         match self.find(|e| matches!(e, Entity::Group(_))) {
             Some(Entity::Group(n)) => Ok(n),
             _ => Err(unplanned("group")),
