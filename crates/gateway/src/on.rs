@@ -7,7 +7,7 @@
 
 use rampart_core::kms::secrets::SecretName;
 use rampart_core::kms::KeyId;
-use rampart_core::ram::{GroupName, UserName};
+use rampart_core::ram::{GroupName, PolicyName, UserName};
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 
@@ -118,8 +118,8 @@ entity! {
     /// `RoleArn`: the role as stored.
     RoleArn(RoleRow) = Sel::RoleArn("RoleArn"), |t| t.role()?.clone();
     /// `PolicyName` of a custom policy (`PolicyType` is ignored).
-    CustomPolicy(String) = Sel::Policy(PolicyKind::CustomOnly),
-        |t| t.policy()?.1.to_string();
+    CustomPolicy(PolicyName) = Sel::Policy(PolicyKind::CustomOnly),
+        |t| t.policy()?.1.clone();
     /// `VirtualMFADeviceName`: a new device's serial number.
     NewMfa(String) = Sel::Mfa("VirtualMFADeviceName"), |t| t.mfa()?.to_string();
     /// `SerialNumber`: an existing device's serial number.
@@ -185,25 +185,25 @@ entity! {
 
 /// A policy by `PolicyName` and `PolicyType`; an absent type means `Custom`.
 #[derive(Debug, Clone)]
-pub struct Policy(pub PolicyType, pub String);
+pub struct Policy(pub PolicyType, pub PolicyName);
 
 impl Selector for Policy {
     const SEL: Sel = Sel::Policy(PolicyKind::DefaultCustom);
     fn take(t: &Target) -> Result<Self, ApiError> {
         let (kind, name) = t.policy()?;
-        Ok(Self(kind, name.to_string()))
+        Ok(Self(kind, name.clone()))
     }
 }
 
 /// A policy by `PolicyName` and a required `PolicyType` (attach, detach).
 #[derive(Debug, Clone)]
-pub struct TypedPolicy(pub PolicyType, pub String);
+pub struct TypedPolicy(pub PolicyType, pub PolicyName);
 
 impl Selector for TypedPolicy {
     const SEL: Sel = Sel::Policy(PolicyKind::Typed);
     fn take(t: &Target) -> Result<Self, ApiError> {
         let (kind, name) = t.policy()?;
-        Ok(Self(kind, name.to_string()))
+        Ok(Self(kind, name.clone()))
     }
 }
 

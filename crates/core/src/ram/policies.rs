@@ -6,7 +6,7 @@ use rampart_store::{
 };
 use serde::Serialize;
 
-use super::system::{system_policy, SYSTEM_POLICIES, SYSTEM_POLICY_DATE};
+use super::system::{system_policy, SystemPolicy, SYSTEM_POLICIES, SYSTEM_POLICY_DATE};
 use super::validate as v;
 use super::{store_err, Page};
 use crate::time::format as ts;
@@ -110,6 +110,33 @@ pub fn parse_policy_type(s: &str) -> Result<PolicyType, ApiError> {
     })
 }
 
+/// A policy's name as stored (a custom policy's, or a system policy's). The
+/// gateway makes one where it resolves the policy a request names and hands
+/// it down, with the policy's type; the methods that act on an existing
+/// policy take it and check the name no more.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PolicyName(String);
+
+impl PolicyName {
+    /// Checks `name` for the `PolicyName` parameter.
+    pub fn parse(name: &str) -> Result<Self, ApiError> {
+        policy_name("PolicyName", name)?;
+        Ok(Self(name.to_string()))
+    }
+
+    /// The name of a custom policy as read from the store.
+    pub fn of(row: &PolicyRow) -> Self {
+        Self(row.policy_name.clone())
+    }
+
+    /// The name of a system policy.
+    pub fn of_system(p: &SystemPolicy) -> Self {
+        Self(p.name.to_string())
+    }
+}
+
+text_newtype!(PolicyName);
+
 /// Checks a policy name's form.
 pub fn policy_name(param: &str, name: &str) -> Result<(), ApiError> {
     v::check(
@@ -162,8 +189,7 @@ impl Rampart {
         })
     }
 
-    fn custom_row(&self, name: &str) -> Result<PolicyRow, ApiError> {
-        policy_name("PolicyName", name)?;
+    fn custom_row(&self, name: &PolicyName) -> Result<PolicyRow, ApiError> {
         self.store
             .get_policy(name)
             .map_err(store_err)?
@@ -217,7 +243,7 @@ impl Rampart {
     /// A policy and its default version.
     pub fn get_policy(
         &self,
-        name: &str,
+        name: &PolicyName,
         ptype: PolicyType,
     ) -> Result<(PolicyView, PolicyVersionView), ApiError> {
         match ptype {
@@ -327,10 +353,9 @@ impl Rampart {
     /// Changes a custom policy's description.
     pub fn update_policy_description(
         &self,
-        name: &str,
+        name: &PolicyName,
         description: &str,
     ) -> Result<PolicyView, ApiError> {
-        policy_name("PolicyName", name)?;
         v::check("NewDescription", description, 0, 1024, |_| true, "text")?;
         self.store
             .update_policy_description(name, description, self.now())
@@ -339,8 +364,7 @@ impl Rampart {
     }
 
     /// Deletes a custom policy.
-    pub fn delete_policy(&self, name: &str, cascade: bool) -> Result<(), ApiError> {
-        policy_name("PolicyName", name)?;
+    pub fn delete_policy(&self, name: &PolicyName, cascade: bool) -> Result<(), ApiError> {
         self.store.delete_policy(name, cascade).map_err(|e| match e {
             StoreError::DeleteConflictOn(k) => {
                 let (code, what) = match k {
@@ -364,12 +388,11 @@ impl Rampart {
     /// Adds a version to a custom policy.
     pub fn create_policy_version(
         &self,
-        name: &str,
+        name: &PolicyName,
         document: &str,
         set_default: bool,
         rotate_strategy: Option<&str>,
     ) -> Result<PolicyVersionView, ApiError> {
-        policy_name("PolicyName", name)?;
         let rotate = match rotate_strategy.unwrap_or("None") {
             "None" | "" => false,
             "DeleteOldestNonDefaultVersionWhenLimitExceeded" => true,
@@ -403,7 +426,7 @@ impl Rampart {
     /// One version of a policy.
     pub fn get_policy_version(
         &self,
-        name: &str,
+        name: &PolicyName,
         ptype: PolicyType,
         version_id: &str,
     ) -> Result<PolicyVersionView, ApiError> {
@@ -433,7 +456,7 @@ impl Rampart {
     /// Every version of a policy.
     pub fn list_policy_versions(
         &self,
-        name: &str,
+        name: &PolicyName,
         ptype: PolicyType,
     ) -> Result<Vec<PolicyVersionView>, ApiError> {
         if ptype == PolicyType::System {
@@ -455,8 +478,11 @@ impl Rampart {
     }
 
     /// Deletes a non-default version.
-    pub fn delete_policy_version(&self, name: &str, version_id: &str) -> Result<(), ApiError> {
-        policy_name("PolicyName", name)?;
+    pub fn delete_policy_version(
+        &self,
+        name: &PolicyName,
+        version_id: &str,
+    ) -> Result<(), ApiError> {
         let version = parse_version_id(version_id)?;
         self.store
             .delete_policy_version(name, version)
@@ -464,8 +490,11 @@ impl Rampart {
     }
 
     /// Makes a version the default.
-    pub fn set_default_policy_version(&self, name: &str, version_id: &str) -> Result<(), ApiError> {
-        policy_name("PolicyName", name)?;
+    pub fn set_default_policy_version(
+        &self,
+        name: &PolicyName,
+        version_id: &str,
+    ) -> Result<(), ApiError> {
         let version = parse_version_id(version_id)?;
         self.store
             .set_default_policy_version(name, version, self.now())
@@ -551,7 +580,7 @@ impl Rampart {
     /// Principals a policy is attached to.
     pub fn list_entities_for_policy(
         &self,
-        name: &str,
+        name: &PolicyName,
         ptype: PolicyType,
     ) -> Result<PolicyEntities, ApiError> {
         if ptype == PolicyType::System && system_policy(name).is_none() {

@@ -2,6 +2,7 @@
 //! itself, a user by IMS `UserPrincipalName`, a virtual MFA device, and the
 //! roles or policies RAM's tag actions name.
 
+use rampart_core::ram::PolicyName;
 use rampart_core::{codes, ApiError, Principal};
 use rampart_store::{PolicyType, TagResource};
 
@@ -42,7 +43,7 @@ impl Resolver<'_> {
             let stored = self
                 .rampart
                 .find_custom_policy(name)?
-                .map(|p| p.policy_name);
+                .map(|p| PolicyName::of(&p));
             let arn_name = stored.as_deref().unwrap_or(name);
             self.check(
                 plan,

@@ -17,7 +17,7 @@ use rampart_core::kms::crypto::Blob;
 use rampart_core::kms::secrets::{SecretAuth, SecretName};
 use rampart_core::kms::KeyId;
 use rampart_core::ram::policies::parse_policy_type;
-use rampart_core::ram::{GroupName, UserName};
+use rampart_core::ram::{GroupName, PolicyName, UserName};
 use rampart_core::{codes, ApiError, Principal, Rampart};
 use rampart_store::{PolicyType, ProviderKind, RoleRow, TagResource};
 use serde_json::Value;
@@ -535,12 +535,12 @@ impl Resolver<'_> {
                 };
                 let stored = match ptype {
                     PolicyType::System => {
-                        rampart_core::ram::system::system_policy(name).map(|p| p.name.to_string())
+                        rampart_core::ram::system::system_policy(name).map(PolicyName::of_system)
                     }
                     PolicyType::Custom => self
                         .rampart
                         .find_custom_policy(name)?
-                        .map(|p| p.policy_name),
+                        .map(|p| PolicyName::of(&p)),
                 };
                 let arn_name = stored.as_deref().unwrap_or(name);
                 let arn = match ptype {

@@ -2,7 +2,7 @@
 
 use rampart_core::kms::secrets::SecretName;
 use rampart_core::kms::KeyId;
-use rampart_core::ram::{GroupName, UserName};
+use rampart_core::ram::{GroupName, PolicyName, UserName};
 use rampart_core::ApiError;
 use rampart_store::{PolicyType, RoleRow, TagResource};
 
@@ -16,7 +16,7 @@ pub enum Entity {
     /// A role.
     Role(Box<RoleRow>),
     /// A policy (type and stored name).
-    Policy(PolicyType, String),
+    Policy(PolicyType, PolicyName),
     /// A key (its stored id).
     Key(KeyId),
     /// An alias (its name).
@@ -95,7 +95,7 @@ impl Target {
                     Some((TagResource::Role, r.role_id.clone(), r.role_name.clone()))
                 }
                 Entity::Policy(PolicyType::Custom, n) => {
-                    Some((TagResource::Policy, n.clone(), n.clone()))
+                    Some((TagResource::Policy, n.to_string(), n.to_string()))
                 }
                 Entity::TaggedUser(id, n) => Some((TagResource::User, id.clone(), n.to_string())),
                 _ => None,
@@ -136,7 +136,7 @@ impl Target {
     }
 
     /// The policy (type, stored name).
-    pub fn policy(&self) -> Result<(PolicyType, &str), ApiError> {
+    pub fn policy(&self) -> Result<(PolicyType, &PolicyName), ApiError> {
         match self.find(|e| matches!(e, Entity::Policy(..))) {
             Some(Entity::Policy(t, n)) => Ok((*t, n)),
             _ => Err(unplanned("policy")),
