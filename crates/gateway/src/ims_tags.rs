@@ -7,34 +7,44 @@ use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
 use crate::on;
+use crate::request;
 use crate::respond::empty;
-use crate::{Ctx, Output};
+use crate::{Ctx, Output, Params};
 
 /// `Tag.N.Key` / `Tag.N.Value`, checked.
-pub(crate) fn flattened_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, ApiError> {
-    tags::flattened(|name| ctx.params.opt(name))
+pub(crate) fn flattened_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    tags::flattened(|name| p.opt(name))
+}
+
+/// `Tag.N.Key` / `Tag.N.Value`, checked, at least one.
+fn some_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    let t = flattened_tags(p)?;
+    if t.is_empty() {
+        return Err(ApiError::missing("Tag.1.Key"));
+    }
+    Ok(t)
+}
+
+request! {
+    /// IMS's `TagResources`.
+    pub(crate) struct ImsTags {
+        tags: Vec<(String, String)> = with(some_tags),
+    }
 }
 
 pub(crate) fn tag_resources(
     ctx: &Ctx<'_>,
     on::ImsTagged(tagged): on::ImsTagged,
-    (): (),
+    r: ImsTags,
 ) -> Result<Output, ApiError> {
-    let t = flattened_tags(ctx)?;
-    if t.is_empty() {
-        return Err(ApiError::missing("Tag.1.Key"));
-    }
     ctx.rampart
-        .tag_ram_resources(&crate::ram_tags::items(tagged), &t)?;
+        .tag_ram_resources(&crate::ram_tags::items(tagged), &r.tags)?;
     empty()
 }
 
-pub(crate) fn untag_resources(
-    ctx: &Ctx<'_>,
-    on::ImsTagged(tagged): on::ImsTagged,
-    (): (),
-) -> Result<Output, ApiError> {
-    let p = ctx.params;
+/// `TagKey.N`: at most 20 keys of at most 128 characters, up to the first
+/// absent or empty one.
+fn tag_keys(p: &Params) -> Result<Vec<String>, ApiError> {
     let mut keys = Vec::new();
     for n in 1..=tags::MAX_TAGS + 1 {
         let Some(k) = p.get(&format!("TagKey.{n}")).filter(|s| !s.is_empty()) else {
@@ -48,7 +58,23 @@ pub(crate) fn untag_resources(
         }
         keys.push(k.to_string());
     }
-    let all = p.bool("All")?.unwrap_or(false);
+    Ok(keys)
+}
+
+request! {
+    /// IMS's `UntagResources`.
+    pub(crate) struct ImsTagKeys {
+        keys: Vec<String> = with(tag_keys),
+        all: bool = flag("All"),
+    }
+}
+
+pub(crate) fn untag_resources(
+    ctx: &Ctx<'_>,
+    on::ImsTagged(tagged): on::ImsTagged,
+    r: ImsTagKeys,
+) -> Result<Output, ApiError> {
+    let ImsTagKeys { keys, all } = r;
     if keys.is_empty() && !all {
         return Err(ApiError::missing("TagKey.1"));
     }
@@ -58,13 +84,52 @@ pub(crate) fn untag_resources(
     empty()
 }
 
+/// `PageSize` of `ListTagResources`: 1 to 100, 100 when absent.
+fn page_size(p: &Params) -> Result<usize, ApiError> {
+    match p.u32("PageSize")? {
+        None => Ok(100),
+        Some(n) if (1..=100).contains(&n) => Ok(n as usize),
+        Some(n) => Err(ApiError::invalid(
+            "PageSize",
+            format!("The parameter \"PageSize\" must be from 1 to 100, got {n}."),
+        )),
+    }
+}
+
+/// `NextToken` of `ListTagResources`: an offset this API returned, 0 when
+/// absent.
+fn next_token(p: &Params) -> Result<usize, ApiError> {
+    match p.get("NextToken").filter(|s| !s.is_empty()) {
+        Some(t) => t.parse().map_err(|_| {
+            ApiError::invalid(
+                "NextToken",
+                "The parameter \"NextToken\" is not one this API returned.",
+            )
+        }),
+        None => Ok(0),
+    }
+}
+
+request! {
+    /// IMS's `ListTagResources`.
+    pub(crate) struct ImsTagListing {
+        /// The tags a listed user must all have.
+        filter: Vec<(String, String)> = with(flattened_tags),
+        page: usize = with(page_size),
+        start: usize = with(next_token),
+    }
+}
+
 pub(crate) fn list_tag_resources(
     ctx: &Ctx<'_>,
     on::ImsTagged(tagged): on::ImsTagged,
-    (): (),
+    r: ImsTagListing,
 ) -> Result<Output, ApiError> {
-    let filter = flattened_tags(ctx)?;
-    let (start, page) = crate::ram_tags::page_window(ctx, 100)?;
+    let ImsTagListing {
+        filter,
+        page,
+        start,
+    } = r;
     let mut all: Vec<Value> = Vec::new();
     for (kind, id, _) in tagged {
         let tags = ctx.rampart.ram_tags(kind, &id)?;
