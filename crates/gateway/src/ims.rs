@@ -14,7 +14,8 @@ use crate::on;
 use crate::products::ActionSpec;
 use crate::ram;
 use crate::ram_account as acct;
-use crate::{Ctx, Output};
+use crate::request;
+use crate::{Ctx, Output, Params};
 
 /// The implemented IMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -164,9 +165,9 @@ pub static ACTIONS: &[ActionSpec] = &[
 
 /// Refuses IMS parameters whose rules Rampart does not enforce, rather
 /// than keeping them without effect.
-pub(crate) fn unsupported(ctx: &Ctx<'_>, names: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn unsupported(p: &Params, names: &[&str]) -> Result<(), ApiError> {
     for n in names {
-        if ctx.params.get(n).is_some_and(|v| !v.is_empty()) {
+        if p.get(n).is_some_and(|v| !v.is_empty()) {
             return Err(ApiError::invalid(
                 n,
                 format!("The parameter \"{n}\" is not supported by this server; leave it out."),
@@ -176,20 +177,37 @@ pub(crate) fn unsupported(ctx: &Ctx<'_>, names: &[&str]) -> Result<(), ApiError>
     Ok(())
 }
 
-fn set_password_policy(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
+/// The password rules of IMS's `SetPasswordPolicy` that Rampart does not
+/// enforce.
+fn refuse_unsupported_password_rules(p: &Params) -> Result<(), ApiError> {
     unsupported(
-        ctx,
+        p,
         &[
             "InitialPasswordAge",
             "InterceptRiskPasswordOnApi",
             "MinimumPasswordDifferentCharacter",
             "PasswordNotContainUserName",
         ],
-    )?;
-    acct::apply_password_policy(
-        ctx,
-        &<acct::ImsPasswordPolicy as crate::action::FromParams>::parse(ctx.params)?.0,
     )
+}
+
+request! {
+    /// IMS's `SetPasswordPolicy` (its own parameters; the rest as RAM's).
+    struct ImsPasswordPolicy {
+        unsupported_rules_refused: () = with(refuse_unsupported_password_rules),
+        update: acct::ImsPasswordPolicyUpdate = with(acct::ImsPasswordPolicyUpdate::parse),
+    }
+}
+
+fn set_password_policy(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    ImsPasswordPolicy {
+        unsupported_rules_refused: (),
+        update,
+    }: ImsPasswordPolicy,
+) -> Result<Output, ApiError> {
+    acct::apply_password_policy(ctx, &update.0)
 }
 
 /// IMS's shape of the preference (no public keys; the rest as RAM's).
@@ -208,9 +226,11 @@ fn get_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<O
     Ok(preference(&p))
 }
 
-fn set_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
+/// The preferences of IMS's `SetSecurityPreference` that Rampart does not
+/// enforce.
+fn refuse_unsupported_preferences(p: &Params) -> Result<(), ApiError> {
     unsupported(
-        ctx,
+        p,
         &[
             "AllowUserToLoginWithPasskey",
             "AllowUserToManagePersonalDingTalk",
@@ -221,12 +241,26 @@ fn set_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<O
             "MaxIdleDaysForAccessKeys",
             "MaxIdleDaysForUsers",
         ],
-    )?;
-    acct::set_security_preference(
-        ctx,
-        on::RamAccount,
-        <acct::PreferenceUpdate as crate::action::FromParams>::parse(ctx.params)?,
-    )?;
+    )
+}
+
+request! {
+    /// IMS's `SetSecurityPreference` (its own parameters; the rest as RAM's).
+    struct ImsSecurityPreference {
+        unsupported_preferences_refused: () = with(refuse_unsupported_preferences),
+        update: acct::PreferenceUpdate = with(acct::PreferenceUpdate::parse),
+    }
+}
+
+fn set_security_preference(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    ImsSecurityPreference {
+        unsupported_preferences_refused: (),
+        update,
+    }: ImsSecurityPreference,
+) -> Result<Output, ApiError> {
+    acct::set_security_preference(ctx, on::RamAccount, update)?;
     get_security_preference(ctx, on::RamAccount, ())
 }
 
@@ -239,11 +273,22 @@ fn get_default_domain(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output
     Ok(m.into())
 }
 
+request! {
+    /// `SetDefaultDomain`.
+    struct DefaultDomain {
+        default_domain_name: String = required("DefaultDomainName"),
+    }
+}
+
 /// `SetDefaultDomain`: `<alias>.onaliyun.com` sets the account alias
 /// (the account id's own domain clears it), as RAM's `SetAccountAlias`.
-fn set_default_domain(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
+fn set_default_domain(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    r: DefaultDomain,
+) -> Result<Output, ApiError> {
     const SUFFIX: &str = ".onaliyun.com";
-    let domain = ctx.params.required("DefaultDomainName")?;
+    let domain = r.default_domain_name.as_str();
     let prefix = domain
         .len()
         .checked_sub(SUFFIX.len())
@@ -285,21 +330,35 @@ fn get_user_mfa_info(ctx: &Ctx<'_>, on::Upn(user): on::Upn, (): ()) -> Result<Ou
     Ok(m.into())
 }
 
+/// `MaxItems` of `ListVirtualMFADevices`: 1–100, 100 when absent.
+fn mfa_max_items(p: &Params) -> Result<usize, ApiError> {
+    match p.u32("MaxItems")? {
+        None => Ok(100),
+        Some(n) if (1..=100).contains(&n) => Ok(n as usize),
+        Some(n) => Err(ApiError::invalid(
+            "MaxItems",
+            format!("The parameter \"MaxItems\" must be from 1 to 100, got {n}."),
+        )),
+    }
+}
+
+request! {
+    /// `ListVirtualMFADevices`.
+    struct MfaPaging {
+        max_items: usize = with(mfa_max_items),
+        marker: Option<String> = nonempty("Marker"),
+    }
+}
+
 /// Paged by `Marker` (the last serial number of the previous page) and
 /// `MaxItems` (1–100, default 100); users by `UserPrincipalName`.
-fn list_virtual_mfa_devices(ctx: &Ctx<'_>, _: on::MfaDevices, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let max = match p.u32("MaxItems")? {
-        None => 100,
-        Some(n) if (1..=100).contains(&n) => n as usize,
-        Some(n) => {
-            return Err(ApiError::invalid(
-                "MaxItems",
-                format!("The parameter \"MaxItems\" must be from 1 to 100, got {n}."),
-            ))
-        }
-    };
-    let marker = p.get("Marker").filter(|m| !m.is_empty());
+fn list_virtual_mfa_devices(
+    ctx: &Ctx<'_>,
+    _: on::MfaDevices,
+    r: MfaPaging,
+) -> Result<Output, ApiError> {
+    let max = r.max_items;
+    let marker = r.marker.as_deref();
     let domain = ctx.rampart.default_domain()?;
     let all: Vec<_> = ctx
         .rampart

@@ -3,27 +3,41 @@
 //! `acs:ram::<uid>:oidc-provider/<name>` or `…:saml-provider/<name>`.
 
 use rampart_core::federation::NewOidcProvider;
+use rampart_core::sso::SetUserSso;
 use rampart_core::ApiError;
 
+use crate::action::FromParams;
 use crate::on;
+use crate::ram::Paging;
+use crate::request;
 use crate::respond::{field as one, page};
-use crate::{Ctx, Output};
+use crate::{Ctx, Output, Params};
+
+request! {
+    /// `CreateOIDCProvider`.
+    pub(crate) struct OidcProviderNew {
+        issuer_url: String = required("IssuerUrl"),
+        client_ids: Option<String> = opt("ClientIds"),
+        fingerprints: Option<String> = opt("Fingerprints"),
+        issuance_limit_time: Option<String> = opt("IssuanceLimitTime"),
+        description: Option<String> = opt("Description"),
+    }
+}
 
 pub(crate) fn create_oidc(
     ctx: &Ctx<'_>,
     on::NewOidc(provider): on::NewOidc,
-    (): (),
+    r: OidcProviderNew,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     one(
         "OIDCProvider",
         ctx.rampart.create_oidc_provider(NewOidcProvider {
             name: provider,
-            issuer_url: p.required("IssuerUrl")?.to_string(),
-            client_ids: p.opt("ClientIds"),
-            fingerprints: p.opt("Fingerprints"),
-            issuance_limit_time: p.opt("IssuanceLimitTime"),
-            description: p.opt("Description"),
+            issuer_url: r.issuer_url,
+            client_ids: r.client_ids,
+            fingerprints: r.fingerprints,
+            issuance_limit_time: r.issuance_limit_time,
+            description: r.description,
         })?,
     )
 }
@@ -36,29 +50,40 @@ pub(crate) fn get_oidc(
     one("OIDCProvider", ctx.rampart.get_oidc_provider(&provider)?)
 }
 
-pub(crate) fn list_oidc(ctx: &Ctx<'_>, _: on::OidcProviders, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+pub(crate) fn list_oidc(
+    ctx: &Ctx<'_>,
+    _: on::OidcProviders,
+    r: Paging,
+) -> Result<Output, ApiError> {
     page(
         "OIDCProviders",
         "OIDCProvider",
         ctx.rampart
-            .list_oidc_providers(p.get("Marker"), p.u32("MaxItems")?)?,
+            .list_oidc_providers(r.marker.as_deref(), r.max_items)?,
     )
+}
+
+request! {
+    /// `UpdateOIDCProvider`.
+    pub(crate) struct OidcProviderUpdate {
+        client_ids: Option<String> = opt("ClientIds"),
+        issuance_limit_time: Option<String> = opt("IssuanceLimitTime"),
+        new_description: Option<String> = opt("NewDescription"),
+    }
 }
 
 pub(crate) fn update_oidc(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
-    (): (),
+    r: OidcProviderUpdate,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     one(
         "OIDCProvider",
         ctx.rampart.update_oidc_provider(
             &provider,
-            p.get("ClientIds"),
-            p.get("IssuanceLimitTime"),
-            p.get("NewDescription"),
+            r.client_ids.as_deref(),
+            r.issuance_limit_time.as_deref(),
+            r.new_description.as_deref(),
         )?,
     )
 }
@@ -72,67 +97,85 @@ pub(crate) fn delete_oidc(
     Ok(serde_json::Map::new().into())
 }
 
+request! {
+    /// `AddClientIdToOIDCProvider`, `RemoveClientIdFromOIDCProvider`.
+    pub(crate) struct OidcClientId {
+        client_id: String = required("ClientId"),
+    }
+}
+
 pub(crate) fn add_client_id(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
-    (): (),
+    r: OidcClientId,
 ) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
-        ctx.rampart
-            .add_client_id(&provider, ctx.params.required("ClientId")?)?,
+        ctx.rampart.add_client_id(&provider, &r.client_id)?,
     )
 }
 
 pub(crate) fn remove_client_id(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
-    (): (),
+    r: OidcClientId,
 ) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
-        ctx.rampart
-            .remove_client_id(&provider, ctx.params.required("ClientId")?)?,
+        ctx.rampart.remove_client_id(&provider, &r.client_id)?,
     )
+}
+
+request! {
+    /// `AddFingerprintToOIDCProvider`, `RemoveFingerprintFromOIDCProvider`.
+    pub(crate) struct OidcFingerprint {
+        fingerprint: String = required("Fingerprint"),
+    }
 }
 
 pub(crate) fn add_fingerprint(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
-    (): (),
+    r: OidcFingerprint,
 ) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
-        ctx.rampart
-            .add_fingerprint(&provider, ctx.params.required("Fingerprint")?)?,
+        ctx.rampart.add_fingerprint(&provider, &r.fingerprint)?,
     )
 }
 
 pub(crate) fn remove_fingerprint(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
-    (): (),
+    r: OidcFingerprint,
 ) -> Result<Output, ApiError> {
     one(
         "OIDCProvider",
-        ctx.rampart
-            .remove_fingerprint(&provider, ctx.params.required("Fingerprint")?)?,
+        ctx.rampart.remove_fingerprint(&provider, &r.fingerprint)?,
     )
+}
+
+request! {
+    /// `CreateSAMLProvider`.
+    pub(crate) struct SamlProviderNew {
+        encoded_saml_metadata_document: String = required("EncodedSAMLMetadataDocument"),
+        description: Option<String> = opt("Description"),
+        authn_sign_algo: Option<String> = opt("AuthnSignAlgo"),
+    }
 }
 
 pub(crate) fn create_saml(
     ctx: &Ctx<'_>,
     on::NewSaml(provider): on::NewSaml,
-    (): (),
+    r: SamlProviderNew,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     one(
         "SAMLProvider",
         ctx.rampart.create_saml_provider(
             &provider,
-            p.required("EncodedSAMLMetadataDocument")?,
-            p.get("Description"),
-            p.get("AuthnSignAlgo"),
+            &r.encoded_saml_metadata_document,
+            r.description.as_deref(),
+            r.authn_sign_algo.as_deref(),
         )?,
     )
 }
@@ -145,30 +188,41 @@ pub(crate) fn get_saml(
     one("SAMLProvider", ctx.rampart.get_saml_provider(&provider)?)
 }
 
-pub(crate) fn list_saml(ctx: &Ctx<'_>, _: on::SamlProviders, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+pub(crate) fn list_saml(
+    ctx: &Ctx<'_>,
+    _: on::SamlProviders,
+    r: Paging,
+) -> Result<Output, ApiError> {
     page(
         "SAMLProviders",
         "SAMLProvider",
         ctx.rampart
-            .list_saml_providers(p.get("Marker"), p.u32("MaxItems")?)?,
+            .list_saml_providers(r.marker.as_deref(), r.max_items)?,
     )
+}
+
+request! {
+    /// `UpdateSAMLProvider`.
+    pub(crate) struct SamlProviderUpdate {
+        new_encoded_saml_metadata_document: Option<String> =
+            nonempty("NewEncodedSAMLMetadataDocument"),
+        new_description: Option<String> = opt("NewDescription"),
+        authn_sign_algo: Option<String> = nonempty("AuthnSignAlgo"),
+    }
 }
 
 pub(crate) fn update_saml(
     ctx: &Ctx<'_>,
     on::Saml(provider): on::Saml,
-    (): (),
+    r: SamlProviderUpdate,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     one(
         "SAMLProvider",
         ctx.rampart.update_saml_provider(
             &provider,
-            p.get("NewEncodedSAMLMetadataDocument")
-                .filter(|s| !s.is_empty()),
-            p.get("NewDescription"),
-            p.get("AuthnSignAlgo").filter(|s| !s.is_empty()),
+            r.new_encoded_saml_metadata_document.as_deref(),
+            r.new_description.as_deref(),
+            r.authn_sign_algo.as_deref(),
         )?,
     )
 }
@@ -190,21 +244,23 @@ pub(crate) fn get_user_sso_settings(
     one("UserSsoSettings", ctx.rampart.user_sso_settings()?)
 }
 
+/// `SetUserSsoSettings`.
+impl FromParams for SetUserSso {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        Ok(SetUserSso {
+            sso_enabled: p.bool("SsoEnabled")?,
+            metadata_document: p.opt("MetadataDocument"),
+            authn_sign_algo: p.opt("AuthnSignAlgo"),
+            auxiliary_domain: p.opt("AuxiliaryDomain"),
+            sso_login_with_domain: p.bool("SsoLoginWithDomain")?,
+        })
+    }
+}
+
 pub(crate) fn set_user_sso_settings(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
-    (): (),
+    r: SetUserSso,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    one(
-        "UserSsoSettings",
-        ctx.rampart
-            .set_user_sso_settings(rampart_core::sso::SetUserSso {
-                sso_enabled: p.bool("SsoEnabled")?,
-                metadata_document: p.opt("MetadataDocument"),
-                authn_sign_algo: p.opt("AuthnSignAlgo"),
-                auxiliary_domain: p.opt("AuxiliaryDomain"),
-                sso_login_with_domain: p.bool("SsoLoginWithDomain")?,
-            })?,
-    )
+    one("UserSsoSettings", ctx.rampart.set_user_sso_settings(r)?)
 }

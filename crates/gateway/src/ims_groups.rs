@@ -7,6 +7,8 @@ use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
 use crate::on;
+use crate::ram::Paging;
+use crate::request;
 use crate::{Ctx, Output};
 
 /// A group as IMS shows it: RAM's fields and its display name.
@@ -25,12 +27,24 @@ fn one_group(g: GroupView) -> Result<Output, ApiError> {
     Ok(m.into())
 }
 
-pub(crate) fn create_group(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// IMS's `CreateGroup`.
+    pub(crate) struct ImsNewGroup {
+        group_name: String = required("GroupName"),
+        comments: Option<String> = opt("Comments"),
+        display_name: Option<String> = opt("DisplayName"),
+    }
+}
+
+pub(crate) fn create_group(
+    ctx: &Ctx<'_>,
+    _: on::Groups,
+    r: ImsNewGroup,
+) -> Result<Output, ApiError> {
     one_group(ctx.rampart.create_group(CreateGroup {
-        group_name: p.required("GroupName")?.to_string(),
-        comments: p.opt("Comments"),
-        display_name: p.opt("DisplayName"),
+        group_name: r.group_name,
+        comments: r.comments,
+        display_name: r.display_name,
     })?)
 }
 
@@ -42,25 +56,30 @@ pub(crate) fn get_group(
     one_group(ctx.rampart.get_group(&group)?)
 }
 
+request! {
+    /// IMS's `UpdateGroup`.
+    pub(crate) struct ImsGroupUpdate {
+        new_group_name: Option<String> = nonempty("NewGroupName"),
+        new_comments: Option<String> = opt("NewComments"),
+        new_display_name: Option<String> = opt("NewDisplayName"),
+    }
+}
+
 pub(crate) fn update_group(
     ctx: &Ctx<'_>,
     (on::Group(group), _): (on::Group, on::NewGroupName),
-    (): (),
+    r: ImsGroupUpdate,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     one_group(ctx.rampart.update_group(UpdateGroup {
         group_name: group,
-        new_group_name: p.opt("NewGroupName").filter(|s| !s.is_empty()),
-        new_comments: p.opt("NewComments"),
-        new_display_name: p.opt("NewDisplayName"),
+        new_group_name: r.new_group_name,
+        new_comments: r.new_comments,
+        new_display_name: r.new_display_name,
     })?)
 }
 
-pub(crate) fn list_groups(ctx: &Ctx<'_>, _: on::Groups, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let Page { items, next_marker } = ctx
-        .rampart
-        .list_groups(p.get("Marker"), p.u32("MaxItems")?)?;
+pub(crate) fn list_groups(ctx: &Ctx<'_>, _: on::Groups, r: Paging) -> Result<Output, ApiError> {
+    let Page { items, next_marker } = ctx.rampart.list_groups(r.marker.as_deref(), r.max_items)?;
     let items = items
         .into_iter()
         .map(group_json)
@@ -93,13 +112,12 @@ pub(crate) fn list_groups_for_user(
 pub(crate) fn list_users_for_group(
     ctx: &Ctx<'_>,
     on::Group(group): on::Group,
-    (): (),
+    r: Paging,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     let domain = ctx.rampart.default_domain()?;
     let Page { items, next_marker } =
         ctx.rampart
-            .list_users_for_group(&group, p.get("Marker"), p.u32("MaxItems")?)?;
+            .list_users_for_group(&group, r.marker.as_deref(), r.max_items)?;
     let items = items
         .into_iter()
         .map(|u| {

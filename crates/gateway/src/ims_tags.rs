@@ -7,34 +7,44 @@ use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
 use crate::on;
+use crate::request;
 use crate::respond::empty;
-use crate::{Ctx, Output};
+use crate::{Ctx, Output, Params};
 
 /// `Tag.N.Key` / `Tag.N.Value`, checked.
-pub(crate) fn flattened_tags(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, ApiError> {
-    tags::flattened(|name| ctx.params.opt(name))
+pub(crate) fn flattened_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    tags::flattened(|name| p.opt(name))
+}
+
+/// `Tag.N.Key` / `Tag.N.Value`, checked, at least one.
+fn some_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    let t = flattened_tags(p)?;
+    if t.is_empty() {
+        return Err(ApiError::missing("Tag.1.Key"));
+    }
+    Ok(t)
+}
+
+request! {
+    /// IMS's `TagResources`.
+    pub(crate) struct ImsTags {
+        tags: Vec<(String, String)> = with(some_tags),
+    }
 }
 
 pub(crate) fn tag_resources(
     ctx: &Ctx<'_>,
     on::ImsTagged(tagged): on::ImsTagged,
-    (): (),
+    r: ImsTags,
 ) -> Result<Output, ApiError> {
-    let t = flattened_tags(ctx)?;
-    if t.is_empty() {
-        return Err(ApiError::missing("Tag.1.Key"));
-    }
     ctx.rampart
-        .tag_ram_resources(&crate::ram_tags::items(tagged), &t)?;
+        .tag_ram_resources(&crate::ram_tags::items(tagged), &r.tags)?;
     empty()
 }
 
-pub(crate) fn untag_resources(
-    ctx: &Ctx<'_>,
-    on::ImsTagged(tagged): on::ImsTagged,
-    (): (),
-) -> Result<Output, ApiError> {
-    let p = ctx.params;
+/// `TagKey.N`: at most 20 keys of at most 128 characters, up to the first
+/// absent or empty one.
+fn tag_keys(p: &Params) -> Result<Vec<String>, ApiError> {
     let mut keys = Vec::new();
     for n in 1..=tags::MAX_TAGS + 1 {
         let Some(k) = p.get(&format!("TagKey.{n}")).filter(|s| !s.is_empty()) else {
@@ -48,7 +58,23 @@ pub(crate) fn untag_resources(
         }
         keys.push(k.to_string());
     }
-    let all = p.bool("All")?.unwrap_or(false);
+    Ok(keys)
+}
+
+request! {
+    /// IMS's `UntagResources`.
+    pub(crate) struct ImsTagKeys {
+        keys: Vec<String> = with(tag_keys),
+        all: bool = flag("All"),
+    }
+}
+
+pub(crate) fn untag_resources(
+    ctx: &Ctx<'_>,
+    on::ImsTagged(tagged): on::ImsTagged,
+    r: ImsTagKeys,
+) -> Result<Output, ApiError> {
+    let ImsTagKeys { keys, all } = r;
     if keys.is_empty() && !all {
         return Err(ApiError::missing("TagKey.1"));
     }
@@ -58,13 +84,22 @@ pub(crate) fn untag_resources(
     empty()
 }
 
+request! {
+    /// IMS's `ListTagResources`.
+    pub(crate) struct ImsTagListing {
+        /// The tags a listed user must all have.
+        filter: Vec<(String, String)> = with(flattened_tags),
+        window: (usize, usize) = with(|p| crate::ram_tags::page_window(p, 100)),
+    }
+}
+
 pub(crate) fn list_tag_resources(
     ctx: &Ctx<'_>,
     on::ImsTagged(tagged): on::ImsTagged,
-    (): (),
+    r: ImsTagListing,
 ) -> Result<Output, ApiError> {
-    let filter = flattened_tags(ctx)?;
-    let (start, page) = crate::ram_tags::page_window(ctx.params, 100)?;
+    let ImsTagListing { filter, window } = r;
+    let (start, page) = window;
     let mut all: Vec<Value> = Vec::new();
     for (kind, id, _) in tagged {
         let tags = ctx.rampart.ram_tags(kind, &id)?;

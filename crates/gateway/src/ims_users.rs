@@ -3,13 +3,16 @@
 
 use rampart_core::ram::{CreateUser, LoginProfileInput, Page, UpdateUser, UserName, UserView};
 use rampart_core::ApiError;
+use rampart_crypto::SecretString;
 use rampart_store::TagResource;
 use serde_json::Value;
 
 use crate::ims::unsupported;
+use crate::ims_tags::flattened_tags;
 use crate::on;
+use crate::request;
 use crate::respond::field as one;
-use crate::{Ctx, Output};
+use crate::{Ctx, Output, Params};
 
 /// A user as IMS shows it: RAM's fields, its logon name, how it was made.
 fn user_json(ctx: &Ctx<'_>, u: UserView) -> Result<Value, ApiError> {
@@ -42,18 +45,35 @@ fn new_user_name(ctx: &Ctx<'_>, upn: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-pub(crate) fn create_user(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let tags = crate::ims_tags::flattened_tags(ctx)?;
+request! {
+    /// IMS's `CreateUser`.
+    pub(crate) struct ImsNewUser {
+        tags: Vec<(String, String)> = with(flattened_tags),
+        user_principal_name: String = required("UserPrincipalName"),
+        /// Required, but checked in the handler after `UserPrincipalName`'s
+        /// domain (which needs the account), so a bad logon name still wins.
+        display_name: Option<String> = opt("DisplayName"),
+        mobile_phone: Option<String> = opt("MobilePhone"),
+        email: Option<String> = opt("Email"),
+        comments: Option<String> = opt("Comments"),
+    }
+}
+
+pub(crate) fn create_user(ctx: &Ctx<'_>, _: on::Users, r: ImsNewUser) -> Result<Output, ApiError> {
+    let user_name = new_user_name(ctx, &r.user_principal_name)?;
+    let display_name = r
+        .display_name
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing("DisplayName"))?;
     let u = ctx.rampart.create_user_tagged(
         CreateUser {
-            user_name: new_user_name(ctx, p.required("UserPrincipalName")?)?,
-            display_name: Some(p.required("DisplayName")?.to_string()),
-            mobile_phone: p.opt("MobilePhone"),
-            email: p.opt("Email"),
-            comments: p.opt("Comments"),
+            user_name,
+            display_name: Some(display_name),
+            mobile_phone: r.mobile_phone,
+            email: r.email,
+            comments: r.comments,
         },
-        &tags,
+        &r.tags,
     )?;
     one("User", user_json(ctx, u)?)
 }
@@ -77,55 +97,85 @@ pub(crate) fn get_user(
     one("User", v)
 }
 
+request! {
+    /// IMS's `UpdateUser`.
+    pub(crate) struct ImsUserUpdate {
+        new_user_principal_name: Option<String> = nonempty("NewUserPrincipalName"),
+        new_display_name: Option<String> = nonempty("NewDisplayName"),
+        new_mobile_phone: Option<String> = opt("NewMobilePhone"),
+        new_email: Option<String> = opt("NewEmail"),
+        new_comments: Option<String> = opt("NewComments"),
+    }
+}
+
 /// `NewUserPrincipalName` renames the user (its name part; the domain is
 /// the account's); the other fields as RAM's `UpdateUser`.
 pub(crate) fn update_user(
     ctx: &Ctx<'_>,
     (on::ImsUser(user), _): (on::ImsUser, on::NewUserPrincipalName),
-    (): (),
+    r: ImsUserUpdate,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let new_user_name = match p.get("NewUserPrincipalName").filter(|s| !s.is_empty()) {
-        Some(upn) => Some(new_user_name(ctx, upn)?),
+    let new_user_name = match r.new_user_principal_name {
+        Some(upn) => Some(new_user_name(ctx, &upn)?),
         None => None,
     };
     let u = ctx.rampart.update_user(UpdateUser {
         user_name: user,
         new_user_name,
-        new_display_name: p.opt("NewDisplayName").filter(|s| !s.is_empty()),
-        new_mobile_phone: p.opt("NewMobilePhone"),
-        new_email: p.opt("NewEmail"),
-        new_comments: p.opt("NewComments"),
+        new_display_name: r.new_display_name,
+        new_mobile_phone: r.new_mobile_phone,
+        new_email: r.new_email,
+        new_comments: r.new_comments,
     })?;
     one("User", user_json(ctx, u)?)
 }
 
-/// A page of users (`Marker`, `MaxItems`, `Status`); the `Tag.N` filter
-/// is not supported.
-fn user_page(ctx: &Ctx<'_>) -> Result<rampart_core::ram::Page<UserView>, ApiError> {
-    let p = ctx.params;
-    unsupported(ctx, &["Tag.1.Key", "Tag.1.Value"])?;
+/// The `Tag.N` filter of a user listing, not supported.
+fn refuse_tag_filter(p: &Params) -> Result<(), ApiError> {
+    unsupported(p, &["Tag.1.Key", "Tag.1.Value"])
+}
+
+/// `Status` of a user listing: users here are all `active`.
+fn check_status_filter(p: &Params) -> Result<(), ApiError> {
     match p.get("Status").filter(|s| !s.is_empty()) {
-        None | Some("active") | Some("active,freeze") | Some("freeze,active") => {}
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "Status",
-                "The parameter \"Status\" must be `active`, `freeze` or `active,freeze`; users here are never frozen.",
-            ))
-        }
+        None | Some("active") | Some("active,freeze") | Some("freeze,active") => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            "Status",
+            "The parameter \"Status\" must be `active`, `freeze` or `active,freeze`; users here are never frozen.",
+        )),
     }
-    // A marker is a user name (the part before `@`).
-    let marker = p.get("Marker").filter(|m| !m.is_empty());
-    ctx.rampart.list_users(marker, p.u32("MaxItems")?)
+}
+
+request! {
+    /// A page of users (`ListUsers`, `ListUserBasicInfos`): `Marker`,
+    /// `MaxItems`, `Status`; the `Tag.N` filter is not supported.
+    pub(crate) struct UserPaging {
+        tag_filter_refused: () = with(refuse_tag_filter),
+        status_checked: () = with(check_status_filter),
+        /// A user name (the part before `@`).
+        marker: Option<String> = nonempty("Marker"),
+        max_items: Option<u32> = u32("MaxItems"),
+    }
+}
+
+/// A page of users.
+fn user_page(ctx: &Ctx<'_>, r: &UserPaging) -> Result<Page<UserView>, ApiError> {
+    let UserPaging {
+        tag_filter_refused: (),
+        status_checked: (),
+        marker,
+        max_items,
+    } = r;
+    ctx.rampart.list_users(marker.as_deref(), *max_items)
 }
 
 /// Each user's logon name, id, display name and status.
 pub(crate) fn list_user_basic_infos(
     ctx: &Ctx<'_>,
     _: on::Users,
-    (): (),
+    r: UserPaging,
 ) -> Result<Output, ApiError> {
-    let page = user_page(ctx)?;
+    let page = user_page(ctx, &r)?;
     let domain = ctx.rampart.default_domain()?;
     let items: Vec<Value> = page
         .items
@@ -147,8 +197,8 @@ pub(crate) fn list_user_basic_infos(
     )
 }
 
-pub(crate) fn list_users(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, ApiError> {
-    let page = user_page(ctx)?;
+pub(crate) fn list_users(ctx: &Ctx<'_>, _: on::Users, r: UserPaging) -> Result<Output, ApiError> {
+    let page = user_page(ctx, &r)?;
     let mut items = Vec::with_capacity(page.items.len());
     for u in page.items {
         let mut v = user_json(ctx, u)?;
@@ -161,8 +211,8 @@ pub(crate) fn list_users(ctx: &Ctx<'_>, _: on::Users, (): ()) -> Result<Output, 
 
 /// `Status`: console logon is `Active`; `Inactive` (kept but disabled) is
 /// not supported — delete the login profile instead.
-fn status(ctx: &Ctx<'_>) -> Result<(), ApiError> {
-    match ctx.params.get("Status").filter(|s| !s.is_empty()) {
+fn check_active_status(p: &Params) -> Result<(), ApiError> {
+    match p.get("Status").filter(|s| !s.is_empty()) {
         None | Some("Active") => Ok(()),
         Some(_) => Err(ApiError::invalid(
             "Status",
@@ -171,14 +221,34 @@ fn status(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     }
 }
 
-fn profile_input(ctx: &Ctx<'_>, user: UserName) -> Result<LoginProfileInput, ApiError> {
-    let p = ctx.params;
-    Ok(LoginProfileInput {
+/// `Password`, if given and not empty, kept as a secret.
+fn password(p: &Params) -> Result<Option<SecretString>, ApiError> {
+    Ok(p.opt("Password").filter(|s| !s.is_empty()).map(Into::into))
+}
+
+request! {
+    /// IMS's `CreateLoginProfile`, `UpdateLoginProfile`.
+    pub(crate) struct ImsLoginProfile {
+        status_checked: () = with(check_active_status),
+        password: Option<SecretString> = with(password),
+        password_reset_required: Option<bool> = bool("PasswordResetRequired"),
+        mfa_bind_required: Option<bool> = bool("MFABindRequired"),
+    }
+}
+
+fn profile_input(user: UserName, r: ImsLoginProfile) -> LoginProfileInput {
+    let ImsLoginProfile {
+        status_checked: (),
+        password,
+        password_reset_required,
+        mfa_bind_required,
+    } = r;
+    LoginProfileInput {
         user_name: user,
-        password: p.opt("Password").filter(|s| !s.is_empty()).map(Into::into),
-        password_reset_required: p.bool("PasswordResetRequired")?,
-        mfa_bind_required: p.bool("MFABindRequired")?,
-    })
+        password,
+        password_reset_required,
+        mfa_bind_required,
+    }
 }
 
 fn profile_json(ctx: &Ctx<'_>, v: impl serde::Serialize) -> Result<Output, ApiError> {
@@ -199,12 +269,9 @@ fn profile_json(ctx: &Ctx<'_>, v: impl serde::Serialize) -> Result<Output, ApiEr
 pub(crate) fn create_login_profile(
     ctx: &Ctx<'_>,
     on::NamedUpn(user): on::NamedUpn,
-    (): (),
+    r: ImsLoginProfile,
 ) -> Result<Output, ApiError> {
-    status(ctx)?;
-    let v = ctx
-        .rampart
-        .create_login_profile(profile_input(ctx, user)?)?;
+    let v = ctx.rampart.create_login_profile(profile_input(user, r))?;
     profile_json(ctx, v)
 }
 
@@ -220,11 +287,8 @@ pub(crate) fn get_login_profile(
 pub(crate) fn update_login_profile(
     ctx: &Ctx<'_>,
     on::NamedUpn(user): on::NamedUpn,
-    (): (),
+    r: ImsLoginProfile,
 ) -> Result<Output, ApiError> {
-    status(ctx)?;
-    let v = ctx
-        .rampart
-        .update_login_profile(profile_input(ctx, user)?)?;
+    let v = ctx.rampart.update_login_profile(profile_input(user, r))?;
     profile_json(ctx, v)
 }

@@ -63,9 +63,9 @@ impl FromParams for RamPasswordPolicy {
 }
 
 /// IMS's `SetPasswordPolicy`.
-pub(crate) struct ImsPasswordPolicy(pub(crate) SetPasswordPolicy);
+pub(crate) struct ImsPasswordPolicyUpdate(pub(crate) SetPasswordPolicy);
 
-impl FromParams for ImsPasswordPolicy {
+impl FromParams for ImsPasswordPolicyUpdate {
     fn parse(p: &Params) -> Result<Self, ApiError> {
         password_policy(p, "HardExpire").map(Self)
     }
