@@ -2,8 +2,8 @@
 
 use rampart_core::ram::policies::parse_policy_type;
 use rampart_core::ram::{
-    CreateGroup, CreateRole, CreateUser, LoginProfileInput, UpdateGroup, UpdateRole, UpdateUser,
-    UserName,
+    CreateGroup, CreateRole, CreateUser, LoginProfileInput, RoleName, UpdateGroup, UpdateRole,
+    UpdateUser, UserName,
 };
 use rampart_core::ApiError;
 use rampart_crypto::SecretString;
@@ -822,7 +822,7 @@ fn first_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 fn get_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
-    role_field(ctx.rampart.get_role(&role.role_name)?, true)
+    role_field(ctx.rampart.get_role(&RoleName::of(&role))?, true)
 }
 
 request! {
@@ -836,7 +836,7 @@ request! {
 
 fn update_role(ctx: &Ctx<'_>, on::Role(role): on::Role, r: RoleUpdate) -> Result<Output, ApiError> {
     let v = ctx.rampart.update_role(UpdateRole {
-        role_name: role.role_name,
+        role_name: RoleName::of(&role),
         new_assume_role_policy_document: r.new_assume_role_policy_document,
         new_max_session_duration: r.new_max_session_duration,
         new_description: r.new_description,
@@ -845,7 +845,7 @@ fn update_role(ctx: &Ctx<'_>, on::Role(role): on::Role, r: RoleUpdate) -> Result
 }
 
 fn delete_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
-    ctx.rampart.delete_role(&role.role_name)?;
+    ctx.rampart.delete_role(&RoleName::of(&role))?;
     empty()
 }
 

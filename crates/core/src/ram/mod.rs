@@ -16,7 +16,7 @@ mod views;
 pub use groups::{CreateGroup, GroupName, UpdateGroup};
 pub use login::{not_a_user, LoginProfileInput};
 pub use policies::{AttachedPolicyView, PolicyEntities, PolicyName, PolicyVersionView, PolicyView};
-pub use roles::{CreateRole, RoleView, UpdateRole};
+pub use roles::{CreateRole, RoleName, RoleView, UpdateRole};
 pub use users::{CreateUser, UpdateUser, UserName};
 pub use views::*;
 

@@ -56,11 +56,27 @@ pub struct CreateRole {
     pub tags: Vec<(String, String)>,
 }
 
+/// A role's name as stored (roles are found by name in any case). The
+/// gateway makes one from the role it resolves for a request and hands it
+/// down; the methods that act on an existing role take it and check the name
+/// no more.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoleName(String);
+
+impl RoleName {
+    /// The name of a role as read from the store.
+    pub fn of(row: &RoleRow) -> Self {
+        Self(row.role_name.clone())
+    }
+}
+
+text_newtype!(RoleName);
+
 /// `UpdateRole` input.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UpdateRole {
     /// The role.
-    pub role_name: String,
+    pub role_name: RoleName,
     /// New trust policy.
     pub new_assume_role_policy_document: Option<String>,
     /// New longest session.
@@ -155,8 +171,7 @@ impl Rampart {
         }
     }
 
-    pub(crate) fn role_row(&self, name: &str) -> Result<RoleRow, ApiError> {
-        role_name("RoleName", name)?;
+    fn role_row(&self, name: &RoleName) -> Result<RoleRow, ApiError> {
         self.store
             .get_role(name)
             .map_err(store_err)?
@@ -236,7 +251,7 @@ impl Rampart {
     }
 
     /// Reads a role.
-    pub fn get_role(&self, name: &str) -> Result<RoleView, ApiError> {
+    pub fn get_role(&self, name: &RoleName) -> Result<RoleView, ApiError> {
         Ok(self.role_view(&self.role_row(name)?))
     }
 
@@ -260,8 +275,7 @@ impl Rampart {
     }
 
     /// Deletes a role with no policies attached.
-    pub fn delete_role(&self, name: &str) -> Result<(), ApiError> {
-        role_name("RoleName", name)?;
+    pub fn delete_role(&self, name: &RoleName) -> Result<(), ApiError> {
         self.store.delete_role(name).map_err(|e| match e {
             StoreError::DeleteConflict(Entity::Attachment) => ApiError::of(
                 crate::codes::DELETE_CONFLICT_ROLE_POLICY,
