@@ -1,17 +1,19 @@
 //! KMS (2016-01-20) actions: keys, aliases, cryptography, secrets, tags.
 
 use rampart_core::kms::keys::{random_password, CreateKey};
-use rampart_core::kms::secrets::{parse_stages, CreateSecret, GetValue, ListSecrets, SecretName};
+use rampart_core::kms::secrets::{parse_stages, CreateSecret, GetValue, ListSecrets};
 use rampart_core::kms::tags::parse_tags;
 use rampart_core::kms::KeyId;
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
-use crate::action::Typed;
+use crate::action::{read, FromParams, Typed};
+use crate::kms_asym::KeyVersion;
 use crate::on;
 use crate::products::ActionSpec;
+use crate::request;
 use crate::respond::{empty, obj, paged};
-use crate::{Ctx, Output};
+use crate::{Ctx, Output, Params};
 
 /// The implemented KMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -127,19 +129,25 @@ fn describe_account_kms_status(_: &Ctx<'_>, _: on::Kms, (): ()) -> Result<Output
     obj(json!({ "AccountStatus": "Enabled" }))
 }
 
-fn page_params(ctx: &Ctx<'_>) -> Result<(u64, u32), ApiError> {
-    let (p, s) = rampart_core::kms::secrets::paging(
-        ctx.params.u32("PageNumber")?,
-        ctx.params.u32("PageSize")?,
-        10,
-    )?;
-    Ok((u64::from(p), s))
+/// `PageNumber` (from 1) and `PageSize` (10 by default).
+fn page_params(p: &Params) -> Result<(u64, u32), ApiError> {
+    let (number, size) =
+        rampart_core::kms::secrets::paging(p.u32("PageNumber")?, p.u32("PageSize")?, 10)?;
+    Ok((u64::from(number), size))
 }
 
-/// `EncryptionContext` as a JSON object string, or flattened `Name.<k>=v`.
-fn encryption_context(ctx: &Ctx<'_>, name: &str) -> Result<Vec<(String, String)>, ApiError> {
+request! {
+    /// `ListKeys`, `ListKeyVersions`, `ListAliases`, `ListAliasesByKeyId`.
+    struct Page {
+        number_and_size: (u64, u32) = with(page_params),
+    }
+}
+
+/// An encryption context (`EncryptionContext`, ...) as a JSON object
+/// string, or flattened `Name.<k>=v`.
+fn context(p: &Params, name: &str) -> Result<Vec<(String, String)>, ApiError> {
     let mut out = Vec::new();
-    if let Some(text) = ctx.params.get(name).filter(|s| !s.is_empty()) {
+    if let Some(text) = p.get(name).filter(|s| !s.is_empty()) {
         let v: Value = serde_json::from_str(text).map_err(|_| {
             ApiError::invalid(name, format!("The specified parameter \"{name}\" is not valid: write a JSON object of strings."))
         })?;
@@ -160,7 +168,7 @@ fn encryption_context(ctx: &Ctx<'_>, name: &str) -> Result<Vec<(String, String)>
         }
     }
     let prefix = format!("{name}.");
-    for (k, v) in ctx.params.iter() {
+    for (k, v) in p.iter() {
         if let Some(key) = k.strip_prefix(&prefix) {
             out.push((key.to_string(), v.to_string()));
         }
@@ -168,26 +176,54 @@ fn encryption_context(ctx: &Ctx<'_>, name: &str) -> Result<Vec<(String, String)>
     Ok(out)
 }
 
-fn flag(ctx: &Ctx<'_>, name: &str) -> Result<bool, ApiError> {
-    Ok(ctx.params.bool(name)?.unwrap_or(false))
+fn encryption_context(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    context(p, "EncryptionContext")
 }
 
-fn create_key(ctx: &Ctx<'_>, _: on::Keys, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let tags = match p.get("Tags").filter(|s| !s.is_empty()) {
-        Some(t) => parse_tags("Tags", t)?,
-        None => Vec::new(),
-    };
-    let k = ctx.rampart.create_key(CreateKey {
-        description: p.opt("Description"),
-        key_spec: p.opt("KeySpec").filter(|s| !s.is_empty()),
-        key_usage: p.opt("KeyUsage").filter(|s| !s.is_empty()),
-        origin: p.opt("Origin").filter(|s| !s.is_empty()),
-        enable_automatic_rotation: flag(ctx, "EnableAutomaticRotation")?,
-        rotation_interval: p.opt("RotationInterval").filter(|s| !s.is_empty()),
-        tags,
-        policy: p.opt("Policy").filter(|s| !s.is_empty()),
-    })?;
+fn source_encryption_context(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    context(p, "SourceEncryptionContext")
+}
+
+fn destination_encryption_context(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    context(p, "DestinationEncryptionContext")
+}
+
+/// `Tags` as JSON, if given (none otherwise).
+fn optional_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    match p.get("Tags").filter(|s| !s.is_empty()) {
+        Some(t) => parse_tags("Tags", t),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// A boolean that must be given.
+fn required_bool(p: &Params, name: &str) -> Result<bool, ApiError> {
+    p.bool(name)?.ok_or_else(|| ApiError::missing(name))
+}
+
+fn enable_automatic_rotation(p: &Params) -> Result<bool, ApiError> {
+    required_bool(p, "EnableAutomaticRotation")
+}
+
+/// `CreateKey`.
+impl FromParams for CreateKey {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        let tags = optional_tags(p)?;
+        Ok(CreateKey {
+            description: read::opt(p, "Description")?,
+            key_spec: read::nonempty(p, "KeySpec")?,
+            key_usage: read::nonempty(p, "KeyUsage")?,
+            origin: read::nonempty(p, "Origin")?,
+            enable_automatic_rotation: read::flag(p, "EnableAutomaticRotation")?,
+            rotation_interval: read::nonempty(p, "RotationInterval")?,
+            tags,
+            policy: read::nonempty(p, "Policy")?,
+        })
+    }
+}
+
+fn create_key(ctx: &Ctx<'_>, _: on::Keys, r: CreateKey) -> Result<Output, ApiError> {
+    let k = ctx.rampart.create_key(r)?;
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }
 
@@ -196,19 +232,25 @@ fn describe_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, 
     obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
 }
 
-fn list_keys(ctx: &Ctx<'_>, _: on::Keys, (): ()) -> Result<Output, ApiError> {
-    let (page, size) = page_params(ctx)?;
+fn list_keys(ctx: &Ctx<'_>, _: on::Keys, r: Page) -> Result<Output, ApiError> {
+    let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_keys(page, size)?;
     paged("Keys", "Key", items, total, page, size)
+}
+
+request! {
+    /// `UpdateKeyDescription`.
+    struct KeyDescription {
+        description: String = text("Description"),
+    }
 }
 
 fn update_key_description(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: KeyDescription,
 ) -> Result<Output, ApiError> {
-    ctx.rampart
-        .update_key_description(&key, ctx.params.get("Description").unwrap_or_default())?;
+    ctx.rampart.update_key_description(&key, &r.description)?;
     empty()
 }
 
@@ -222,12 +264,24 @@ fn disable_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, A
     empty()
 }
 
-fn schedule_key_deletion(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
-    let days = ctx
-        .params
-        .u32("PendingWindowInDays")?
-        .ok_or_else(|| ApiError::missing("PendingWindowInDays"))?;
-    ctx.rampart.schedule_key_deletion(&key, i64::from(days))?;
+fn pending_window_in_days(p: &Params) -> Result<u32, ApiError> {
+    p.u32("PendingWindowInDays")?
+        .ok_or_else(|| ApiError::missing("PendingWindowInDays"))
+}
+
+request! {
+    /// `ScheduleKeyDeletion`.
+    struct PendingWindow {
+        days: u32 = with(pending_window_in_days),
+    }
+}
+
+fn schedule_key_deletion(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    r: PendingWindow,
+) -> Result<Output, ApiError> {
+    ctx.rampart.schedule_key_deletion(&key, i64::from(r.days))?;
     empty()
 }
 
@@ -236,34 +290,43 @@ fn cancel_key_deletion(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<O
     empty()
 }
 
+fn enable_deletion_protection(p: &Params) -> Result<bool, ApiError> {
+    required_bool(p, "EnableDeletionProtection")
+}
+
+request! {
+    /// `SetDeletionProtection`.
+    struct DeletionProtection {
+        enable: bool = with(enable_deletion_protection),
+        description: Option<String> = opt("DeletionProtectionDescription"),
+    }
+}
+
 fn set_deletion_protection(
     ctx: &Ctx<'_>,
     on::ProtectedKey(key): on::ProtectedKey,
-    (): (),
+    r: DeletionProtection,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let on = p
-        .bool("EnableDeletionProtection")?
-        .ok_or_else(|| ApiError::missing("EnableDeletionProtection"))?;
     ctx.rampart
-        .set_deletion_protection(&key, on, p.get("DeletionProtectionDescription"))?;
+        .set_deletion_protection(&key, r.enable, r.description.as_deref())?;
     empty()
+}
+
+request! {
+    /// `UpdateRotationPolicy`.
+    struct KeyRotationPolicy {
+        enable: bool = with(enable_automatic_rotation),
+        rotation_interval: Option<String> = nonempty("RotationInterval"),
+    }
 }
 
 fn update_rotation_policy(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: KeyRotationPolicy,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let enable = p
-        .bool("EnableAutomaticRotation")?
-        .ok_or_else(|| ApiError::missing("EnableAutomaticRotation"))?;
-    ctx.rampart.update_rotation_policy(
-        &key,
-        enable,
-        p.get("RotationInterval").filter(|s| !s.is_empty()),
-    )?;
+    ctx.rampart
+        .update_rotation_policy(&key, r.enable, r.rotation_interval.as_deref())?;
     empty()
 }
 
@@ -271,16 +334,18 @@ fn create_key_version(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Ou
     obj(json!({ "KeyVersion": ctx.rampart.create_key_version(&key)? }))
 }
 
-fn list_key_versions(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
-    let (page, size) = page_params(ctx)?;
+fn list_key_versions(ctx: &Ctx<'_>, on::Key(key): on::Key, r: Page) -> Result<Output, ApiError> {
+    let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_key_versions(&key, page, size)?;
     paged("KeyVersions", "KeyVersion", items, total, page, size)
 }
 
-fn describe_key_version(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
-    let v = ctx
-        .rampart
-        .describe_key_version(&key, ctx.params.required("KeyVersionId")?)?;
+fn describe_key_version(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    r: KeyVersion,
+) -> Result<Output, ApiError> {
+    let v = ctx.rampart.describe_key_version(&key, &r.key_version_id)?;
     obj(json!({ "KeyVersion": v }))
 }
 
@@ -307,8 +372,8 @@ fn delete_alias(ctx: &Ctx<'_>, on::Alias(alias): on::Alias, (): ()) -> Result<Ou
     empty()
 }
 
-fn list_aliases(ctx: &Ctx<'_>, _: on::Aliases, (): ()) -> Result<Output, ApiError> {
-    let (page, size) = page_params(ctx)?;
+fn list_aliases(ctx: &Ctx<'_>, _: on::Aliases, r: Page) -> Result<Output, ApiError> {
+    let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_aliases(None, page, size)?;
     paged("Aliases", "Alias", items, total, page, size)
 }
@@ -316,78 +381,150 @@ fn list_aliases(ctx: &Ctx<'_>, _: on::Aliases, (): ()) -> Result<Output, ApiErro
 fn list_aliases_by_key_id(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: Page,
 ) -> Result<Output, ApiError> {
-    let (page, size) = page_params(ctx)?;
+    let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_aliases(Some(&key), page, size)?;
     paged("Aliases", "Alias", items, total, page, size)
 }
 
-fn encrypt(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
-    let ec = encryption_context(ctx, "EncryptionContext")?;
-    obj(ctx
-        .rampart
-        .encrypt(&key, ctx.params.required("Plaintext")?, &ec)?)
+request! {
+    /// `Encrypt`.
+    struct ToEncrypt {
+        encryption_context: Vec<(String, String)> = with(encryption_context),
+        plaintext: String = required("Plaintext"),
+    }
 }
 
-fn decrypt(ctx: &Ctx<'_>, on::BlobKey(blob_key): on::BlobKey, (): ()) -> Result<Output, ApiError> {
-    let ec = encryption_context(ctx, "EncryptionContext")?;
+fn encrypt(ctx: &Ctx<'_>, on::Key(key): on::Key, r: ToEncrypt) -> Result<Output, ApiError> {
     obj(ctx
         .rampart
-        .decrypt(&blob_key, ctx.params.required("CiphertextBlob")?, &ec)?)
+        .encrypt(&key, &r.plaintext, &r.encryption_context)?)
 }
 
-fn data_key(ctx: &Ctx<'_>, key: &KeyId, with_plaintext: bool) -> Result<Output, ApiError> {
-    let ec = encryption_context(ctx, "EncryptionContext")?;
+request! {
+    /// `Decrypt`.
+    struct ToDecrypt {
+        encryption_context: Vec<(String, String)> = with(encryption_context),
+        ciphertext_blob: String = required("CiphertextBlob"),
+    }
+}
+
+fn decrypt(
+    ctx: &Ctx<'_>,
+    on::BlobKey(blob_key): on::BlobKey,
+    r: ToDecrypt,
+) -> Result<Output, ApiError> {
+    obj(ctx
+        .rampart
+        .decrypt(&blob_key, &r.ciphertext_blob, &r.encryption_context)?)
+}
+
+request! {
+    /// `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext`.
+    struct DataKeySpec {
+        encryption_context: Vec<(String, String)> = with(encryption_context),
+        key_spec: Option<String> = nonempty("KeySpec"),
+        number_of_bytes: Option<u32> = u32("NumberOfBytes"),
+    }
+}
+
+fn data_key(
+    ctx: &Ctx<'_>,
+    key: &KeyId,
+    r: &DataKeySpec,
+    with_plaintext: bool,
+) -> Result<Output, ApiError> {
     obj(ctx.rampart.generate_data_key(
         key,
-        ctx.params.get("KeySpec").filter(|s| !s.is_empty()),
-        ctx.params.u32("NumberOfBytes")?,
-        &ec,
+        r.key_spec.as_deref(),
+        r.number_of_bytes,
+        &r.encryption_context,
         with_plaintext,
     )?)
 }
 
-fn generate_data_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
-    data_key(ctx, &key, true)
+fn generate_data_key(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    r: DataKeySpec,
+) -> Result<Output, ApiError> {
+    data_key(ctx, &key, &r, true)
 }
 
 fn generate_data_key_without_plaintext(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: DataKeySpec,
 ) -> Result<Output, ApiError> {
-    data_key(ctx, &key, false)
+    data_key(ctx, &key, &r, false)
+}
+
+request! {
+    /// `ReEncrypt`.
+    struct ToReEncrypt {
+        source_encryption_context: Vec<(String, String)> = with(source_encryption_context),
+        destination_encryption_context: Vec<(String, String)> =
+            with(destination_encryption_context),
+        ciphertext_blob: String = required("CiphertextBlob"),
+    }
 }
 
 fn re_encrypt(
     ctx: &Ctx<'_>,
     (on::BlobKey(blob_key), on::DestinationKey(destination)): (on::BlobKey, on::DestinationKey),
-    (): (),
+    r: ToReEncrypt,
 ) -> Result<Output, ApiError> {
-    let src = encryption_context(ctx, "SourceEncryptionContext")?;
-    let dst = encryption_context(ctx, "DestinationEncryptionContext")?;
     obj(ctx.rampart.re_encrypt(
         &blob_key,
-        ctx.params.required("CiphertextBlob")?,
+        &r.ciphertext_blob,
         &destination,
-        &src,
-        &dst,
+        &r.source_encryption_context,
+        &r.destination_encryption_context,
     )?)
 }
 
-fn get_random_password(ctx: &Ctx<'_>, _: on::Kms, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
+request! {
+    /// `GetRandomPassword`.
+    struct PasswordRules {
+        password_length: Option<u32> = u32("PasswordLength"),
+        exclude_characters: String = text("ExcludeCharacters"),
+        exclude_lowercase: bool = flag("ExcludeLowercase"),
+        exclude_uppercase: bool = flag("ExcludeUppercase"),
+        exclude_numbers: bool = flag("ExcludeNumbers"),
+        exclude_punctuation: bool = flag("ExcludePunctuation"),
+        require_each_included_type: bool = flag("RequireEachIncludedType"),
+    }
+}
+
+fn get_random_password(_: &Ctx<'_>, _: on::Kms, r: PasswordRules) -> Result<Output, ApiError> {
     let pw = random_password(
-        p.u32("PasswordLength")?,
-        p.get("ExcludeCharacters").unwrap_or_default(),
-        flag(ctx, "ExcludeLowercase")?,
-        flag(ctx, "ExcludeUppercase")?,
-        flag(ctx, "ExcludeNumbers")?,
-        flag(ctx, "ExcludePunctuation")?,
-        flag(ctx, "RequireEachIncludedType")?,
+        r.password_length,
+        &r.exclude_characters,
+        r.exclude_lowercase,
+        r.exclude_uppercase,
+        r.exclude_numbers,
+        r.exclude_punctuation,
+        r.require_each_included_type,
     )?;
     obj(json!({ "RandomPassword": pw }))
+}
+
+request! {
+    /// `CreateSecret` (its `EncryptionKeyId` is the key it acts on).
+    struct NewSecret {
+        tags: Vec<(String, String)> = with(optional_tags),
+        secret_name: String = required("SecretName"),
+        version_id: String = required("VersionId"),
+        secret_data: String = required("SecretData"),
+        secret_data_type: Option<String> = nonempty("SecretDataType"),
+        description: Option<String> = opt("Description"),
+        secret_type: Option<String> = nonempty("SecretType"),
+        extended_config: Option<String> = nonempty("ExtendedConfig"),
+        enable_automatic_rotation: bool = flag("EnableAutomaticRotation"),
+        rotation_interval: Option<String> = nonempty("RotationInterval"),
+        policy: Option<String> = nonempty("Policy"),
+    }
 }
 
 fn create_secret(
@@ -398,45 +535,44 @@ fn create_secret(
         on::RamSecretUser,
         on::DbInstance,
     ),
-    (): (),
+    r: NewSecret,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let tags = match p.get("Tags").filter(|s| !s.is_empty()) {
-        Some(t) => parse_tags("Tags", t)?,
-        None => Vec::new(),
-    };
     obj(ctx.rampart.create_secret(CreateSecret {
-        secret_name: p.required("SecretName")?.to_string(),
-        version_id: p.required("VersionId")?.to_string(),
-        secret_data: p.required("SecretData")?.to_string(),
-        secret_data_type: p.opt("SecretDataType").filter(|s| !s.is_empty()),
-        description: p.opt("Description"),
+        secret_name: r.secret_name,
+        version_id: r.version_id,
+        secret_data: r.secret_data,
+        secret_data_type: r.secret_data_type,
+        description: r.description,
         encryption_key_id: encryption_key.as_ref().cloned(),
-        tags,
-        secret_type: p.opt("SecretType").filter(|s| !s.is_empty()),
-        extended_config: p.opt("ExtendedConfig").filter(|s| !s.is_empty()),
-        enable_automatic_rotation: flag(ctx, "EnableAutomaticRotation")?,
-        rotation_interval: p.opt("RotationInterval").filter(|s| !s.is_empty()),
-        policy: p.opt("Policy").filter(|s| !s.is_empty()),
+        tags: r.tags,
+        secret_type: r.secret_type,
+        extended_config: r.extended_config,
+        enable_automatic_rotation: r.enable_automatic_rotation,
+        rotation_interval: r.rotation_interval,
+        policy: r.policy,
     })?)
 }
 
-fn get_value(ctx: &Ctx<'_>, secret: SecretName) -> Result<GetValue, ApiError> {
-    let p = ctx.params;
-    Ok(GetValue {
-        secret_name: secret,
-        version_id: p.opt("VersionId").filter(|s| !s.is_empty()),
-        version_stage: p.opt("VersionStage").filter(|s| !s.is_empty()),
-        fetch_extended_config: flag(ctx, "FetchExtendedConfig")?,
-    })
+request! {
+    /// `GetSecretValue`.
+    struct ValueVersion {
+        version_id: Option<String> = nonempty("VersionId"),
+        version_stage: Option<String> = nonempty("VersionStage"),
+        fetch_extended_config: bool = flag("FetchExtendedConfig"),
+    }
 }
 
 fn get_secret_value(
     ctx: &Ctx<'_>,
     on::SecretToRead(secret): on::SecretToRead,
-    (): (),
+    r: ValueVersion,
 ) -> Result<Output, ApiError> {
-    obj(ctx.rampart.get_secret_value(&get_value(ctx, secret)?)?)
+    obj(ctx.rampart.get_secret_value(&GetValue {
+        secret_name: secret,
+        version_id: r.version_id,
+        version_stage: r.version_stage,
+        fetch_extended_config: r.fetch_extended_config,
+    })?)
 }
 
 fn batch_get_secret_value(
@@ -467,85 +603,121 @@ fn batch_get_secret_value(
     obj(json!({ "SecretValues": values, "Errors": errors }))
 }
 
-fn put_secret_value(
-    ctx: &Ctx<'_>,
-    on::SecretToWrite(secret): on::SecretToWrite,
-    (): (),
-) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let stages = match p.get("VersionStages").filter(|s| !s.is_empty()) {
-        Some(s) => Some(parse_stages(s)?),
+/// `VersionStages` as a JSON array, or flattened `VersionStages.<n>`.
+fn version_stages(p: &Params) -> Result<Option<Vec<String>>, ApiError> {
+    match p.get("VersionStages").filter(|s| !s.is_empty()) {
+        Some(s) => Ok(Some(parse_stages(s)?)),
         None => {
             let flat: Vec<String> = (1..=10)
                 .map_while(|n| p.opt(&format!("VersionStages.{n}")))
                 .collect();
-            (!flat.is_empty()).then_some(flat)
+            Ok((!flat.is_empty()).then_some(flat))
         }
-    };
+    }
+}
+
+request! {
+    /// `PutSecretValue`.
+    struct NewSecretValue {
+        version_stages: Option<Vec<String>> = with(version_stages),
+        version_id: String = required("VersionId"),
+        secret_data: String = required("SecretData"),
+        secret_data_type: Option<String> = nonempty("SecretDataType"),
+    }
+}
+
+fn put_secret_value(
+    ctx: &Ctx<'_>,
+    on::SecretToWrite(secret): on::SecretToWrite,
+    r: NewSecretValue,
+) -> Result<Output, ApiError> {
     obj(ctx.rampart.put_secret_value(
         &secret,
-        p.required("VersionId")?,
-        p.required("SecretData")?,
-        p.get("SecretDataType").filter(|s| !s.is_empty()),
-        stages,
+        &r.version_id,
+        &r.secret_data,
+        r.secret_data_type.as_deref(),
+        r.version_stages,
     )?)
+}
+
+request! {
+    /// `ListSecretVersionIds`.
+    struct VersionIdsPage {
+        include_deprecated: bool = flag("IncludeDeprecated"),
+        page_number: Option<u32> = u32("PageNumber"),
+        page_size: Option<u32> = u32("PageSize"),
+    }
 }
 
 fn list_secret_version_ids(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    r: VersionIdsPage,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     obj(ctx.rampart.list_secret_version_ids(
         &secret,
-        flag(ctx, "IncludeDeprecated")?,
-        p.u32("PageNumber")?,
-        p.u32("PageSize")?,
+        r.include_deprecated,
+        r.page_number,
+        r.page_size,
     )?)
+}
+
+request! {
+    /// `UpdateSecretVersionStage`.
+    struct VersionStageMove {
+        version_stage: String = required("VersionStage"),
+        remove_from_version: Option<String> = nonempty("RemoveFromVersion"),
+        move_to_version: Option<String> = nonempty("MoveToVersion"),
+    }
 }
 
 fn update_secret_version_stage(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    r: VersionStageMove,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
     obj(ctx.rampart.update_secret_version_stage(
         &secret,
-        p.required("VersionStage")?,
-        p.get("RemoveFromVersion").filter(|s| !s.is_empty()),
-        p.get("MoveToVersion").filter(|s| !s.is_empty()),
+        &r.version_stage,
+        r.remove_from_version.as_deref(),
+        r.move_to_version.as_deref(),
     )?)
+}
+
+request! {
+    /// `DescribeSecret`.
+    struct FetchTags {
+        fetch_tags: bool = flag("FetchTags"),
+    }
 }
 
 fn describe_secret(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    r: FetchTags,
 ) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .describe_secret(&secret, flag(ctx, "FetchTags")?)?)
+    obj(ctx.rampart.describe_secret(&secret, r.fetch_tags)?)
 }
 
-fn list_secrets(ctx: &Ctx<'_>, _: on::Secrets, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    obj(ctx.rampart.list_secrets(&ListSecrets {
-        page_number: p.u32("PageNumber")?,
-        page_size: p.u32("PageSize")?,
-        fetch_tags: flag(ctx, "FetchTags")?,
-        filters: p.opt("Filters"),
-    })?)
+/// `ListSecrets`.
+impl FromParams for ListSecrets {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        Ok(ListSecrets {
+            page_number: read::u32(p, "PageNumber")?,
+            page_size: read::u32(p, "PageSize")?,
+            fetch_tags: read::flag(p, "FetchTags")?,
+            filters: read::opt(p, "Filters")?,
+        })
+    }
+}
+
+fn list_secrets(ctx: &Ctx<'_>, _: on::Secrets, r: ListSecrets) -> Result<Output, ApiError> {
+    obj(ctx.rampart.list_secrets(&r)?)
 }
 
 /// `ExtendedConfig.CustomData` as JSON, or flattened `ExtendedConfig.CustomData.<k>`.
-fn custom_data(ctx: &Ctx<'_>) -> Result<Option<Value>, ApiError> {
-    if let Some(text) = ctx
-        .params
-        .get("ExtendedConfig.CustomData")
-        .filter(|s| !s.is_empty())
-    {
+fn custom_data(p: &Params) -> Result<Option<Value>, ApiError> {
+    if let Some(text) = p.get("ExtendedConfig.CustomData").filter(|s| !s.is_empty()) {
         let v: Value = serde_json::from_str(text).map_err(|_| {
             ApiError::invalid(
                 "ExtendedConfig.CustomData",
@@ -555,7 +727,7 @@ fn custom_data(ctx: &Ctx<'_>) -> Result<Option<Value>, ApiError> {
         return Ok(Some(v));
     }
     let mut m = Map::new();
-    for (k, v) in ctx.params.iter() {
+    for (k, v) in p.iter() {
         if let Some(key) = k.strip_prefix("ExtendedConfig.CustomData.") {
             m.insert(key.to_string(), Value::String(v.to_string()));
         }
@@ -563,25 +735,41 @@ fn custom_data(ctx: &Ctx<'_>) -> Result<Option<Value>, ApiError> {
     Ok((!m.is_empty()).then_some(Value::Object(m)))
 }
 
+request! {
+    /// `UpdateSecret`.
+    struct SecretUpdate {
+        description: Option<String> = opt("Description"),
+        custom_data: Option<Value> = with(custom_data),
+    }
+}
+
 fn update_secret(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    r: SecretUpdate,
 ) -> Result<Output, ApiError> {
     obj(ctx
         .rampart
-        .update_secret(&secret, ctx.params.get("Description"), custom_data(ctx)?)?)
+        .update_secret(&secret, r.description.as_deref(), r.custom_data)?)
+}
+
+request! {
+    /// `DeleteSecret`.
+    struct SecretDeletion {
+        recovery_window_in_days: Option<String> = opt("RecoveryWindowInDays"),
+        force_delete_without_recovery: bool = flag("ForceDeleteWithoutRecovery"),
+    }
 }
 
 fn delete_secret(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    r: SecretDeletion,
 ) -> Result<Output, ApiError> {
     obj(ctx.rampart.delete_secret(
         &secret,
-        ctx.params.get("RecoveryWindowInDays"),
-        flag(ctx, "ForceDeleteWithoutRecovery")?,
+        r.recovery_window_in_days.as_deref(),
+        r.force_delete_without_recovery,
     )?)
 }
 
@@ -593,8 +781,9 @@ fn restore_secret(
     obj(ctx.rampart.restore_secret(&secret)?)
 }
 
-fn check_policy_name(ctx: &Ctx<'_>) -> Result<(), ApiError> {
-    match ctx.params.get("PolicyName").filter(|s| !s.is_empty()) {
+/// Refuses a `PolicyName` other than `default` (the only one there is).
+fn refuse_other_policy_names(p: &Params) -> Result<(), ApiError> {
+    match p.get("PolicyName").filter(|s| !s.is_empty()) {
         None | Some("default") => Ok(()),
         Some(other) => Err(ApiError::invalid(
             "PolicyName",
@@ -603,34 +792,62 @@ fn check_policy_name(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     }
 }
 
+request! {
+    /// `GetSecretPolicy`.
+    struct SecretPolicyName {
+        default_policy_only: () = with(refuse_other_policy_names),
+    }
+}
+
 fn get_secret_policy(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    SecretPolicyName {
+        default_policy_only: (),
+    }: SecretPolicyName,
 ) -> Result<Output, ApiError> {
-    check_policy_name(ctx)?;
     obj(ctx.rampart.get_secret_policy(&secret)?)
+}
+
+request! {
+    /// `SetSecretPolicy`.
+    struct SecretPolicy {
+        default_policy_only: () = with(refuse_other_policy_names),
+        policy: String = required("Policy"),
+    }
 }
 
 fn set_secret_policy(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    SecretPolicy {
+        default_policy_only: (),
+        policy,
+    }: SecretPolicy,
 ) -> Result<Output, ApiError> {
-    check_policy_name(ctx)?;
-    ctx.rampart
-        .set_secret_policy(&secret, ctx.params.required("Policy")?)?;
+    ctx.rampart.set_secret_policy(&secret, &policy)?;
     empty()
+}
+
+/// `Tags` as JSON, which must be given.
+fn required_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
+    parse_tags("Tags", p.required("Tags")?)
+}
+
+request! {
+    /// `TagResource`.
+    struct Tags {
+        tags: Vec<(String, String)> = with(required_tags),
+    }
 }
 
 fn tag_resource(
     ctx: &Ctx<'_>,
     on::Tagged(tagged_kind, tagged_id): on::Tagged,
-    (): (),
+    r: Tags,
 ) -> Result<Output, ApiError> {
     let (kind, id) = (tagged_kind, tagged_id.as_str());
-    let tags = parse_tags("Tags", ctx.params.required("Tags")?)?;
-    ctx.rampart.tag(kind, id, &tags)?;
+    ctx.rampart.tag(kind, id, &r.tags)?;
     empty()
 }
 
@@ -646,54 +863,85 @@ fn tag_keys(text: &str) -> Vec<String> {
     }
 }
 
+/// `TagKeys`, which must be given.
+fn required_tag_keys(p: &Params) -> Result<Vec<String>, ApiError> {
+    Ok(tag_keys(p.required("TagKeys")?))
+}
+
+request! {
+    /// `UntagResource`.
+    struct TagKeys {
+        tag_keys: Vec<String> = with(required_tag_keys),
+    }
+}
+
 fn untag_resource(
     ctx: &Ctx<'_>,
     on::Tagged(tagged_kind, tagged_id): on::Tagged,
-    (): (),
+    r: TagKeys,
 ) -> Result<Output, ApiError> {
     let (kind, id) = (tagged_kind, tagged_id.as_str());
-    ctx.rampart
-        .untag(kind, id, &tag_keys(ctx.params.required("TagKeys")?))?;
+    ctx.rampart.untag(kind, id, &r.tag_keys)?;
     empty()
 }
 
-fn numbered(ctx: &Ctx<'_>, prefix: &str) -> Vec<String> {
-    (1..=50)
-        .map_while(|n| ctx.params.opt(&format!("{prefix}.{n}")))
-        .collect()
-}
-
-fn tag_resources(
-    ctx: &Ctx<'_>,
-    on::TypedResources(resources): on::TypedResources,
-    (): (),
-) -> Result<Output, ApiError> {
+/// `Tag.<n>.Key` and `Tag.<n>.Value` (empty when absent), up to the first
+/// missing key.
+fn numbered_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
     let mut tags = Vec::new();
     for n in 1..=20 {
-        match ctx.params.get(&format!("Tag.{n}.Key")) {
+        match p.get(&format!("Tag.{n}.Key")) {
             Some(k) => tags.push((
                 k.to_string(),
-                ctx.params
-                    .get(&format!("Tag.{n}.Value"))
+                p.get(&format!("Tag.{n}.Value"))
                     .unwrap_or_default()
                     .to_string(),
             )),
             None => break,
         }
     }
+    Ok(tags)
+}
+
+request! {
+    /// `TagResources`.
+    struct NumberedTags {
+        tags: Vec<(String, String)> = with(numbered_tags),
+    }
+}
+
+fn tag_resources(
+    ctx: &Ctx<'_>,
+    on::TypedResources(resources): on::TypedResources,
+    r: NumberedTags,
+) -> Result<Output, ApiError> {
     for (kind, id) in &resources {
-        ctx.rampart.tag(*kind, id, &tags)?;
+        ctx.rampart.tag(*kind, id, &r.tags)?;
     }
     empty()
+}
+
+/// `TagKey.<n>`, up to the first missing one.
+fn numbered_tag_keys(p: &Params) -> Result<Vec<String>, ApiError> {
+    Ok((1..=50)
+        .map_while(|n| p.opt(&format!("TagKey.{n}")))
+        .collect())
+}
+
+request! {
+    /// `UntagResources`.
+    struct NumberedTagKeys {
+        all: bool = flag("All"),
+        tag_keys: Vec<String> = with(numbered_tag_keys),
+    }
 }
 
 fn untag_resources(
     ctx: &Ctx<'_>,
     on::TypedResources(resources): on::TypedResources,
-    (): (),
+    r: NumberedTagKeys,
 ) -> Result<Output, ApiError> {
-    let all = flag(ctx, "All")?;
-    let keys = numbered(ctx, "TagKey");
+    let (all, keys) = (r.all, r.tag_keys);
     for (kind, id) in &resources {
         let keys = if all && keys.is_empty() {
             ctx.rampart
@@ -723,26 +971,37 @@ fn list_tag_resources(
     obj(json!({ "TagResources": { "TagResource": items }, "NextToken": "" }))
 }
 
+request! {
+    /// `RotateSecret`.
+    struct RotationVersion {
+        version_id: String = required("VersionId"),
+    }
+}
+
 fn rotate_secret(
     ctx: &Ctx<'_>,
     (on::Secret(secret), _): (on::Secret, on::DbInstance),
-    (): (),
+    r: RotationVersion,
 ) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .rotate_secret(&secret, ctx.params.required("VersionId")?)?)
+    obj(ctx.rampart.rotate_secret(&secret, &r.version_id)?)
+}
+
+request! {
+    /// `UpdateSecretRotationPolicy`.
+    struct SecretRotationPolicy {
+        enable: bool = with(enable_automatic_rotation),
+        rotation_interval: Option<String> = opt("RotationInterval"),
+    }
 }
 
 fn update_secret_rotation_policy(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
-    (): (),
+    r: SecretRotationPolicy,
 ) -> Result<Output, ApiError> {
-    let p = ctx.params;
-    let enable = p
-        .bool("EnableAutomaticRotation")?
-        .ok_or_else(|| ApiError::missing("EnableAutomaticRotation"))?;
-    obj(ctx
-        .rampart
-        .update_secret_rotation_policy(&secret, enable, p.get("RotationInterval"))?)
+    obj(ctx.rampart.update_secret_rotation_policy(
+        &secret,
+        r.enable,
+        r.rotation_interval.as_deref(),
+    )?)
 }

@@ -6,133 +6,193 @@
 use rampart_core::ApiError;
 
 use crate::on;
+use crate::request;
 use crate::respond::obj;
-use crate::{Ctx, Output};
+use crate::{Ctx, Output, Params};
 
-fn version<'a>(ctx: &Ctx<'a>) -> Result<&'a str, ApiError> {
-    ctx.params.required("KeyVersionId")
-}
-
-fn algorithm<'a>(ctx: &Ctx<'a>) -> Result<&'a str, ApiError> {
-    ctx.params.required("Algorithm")
+request! {
+    /// `GetPublicKey`, `DescribeKeyVersion`.
+    pub(crate) struct KeyVersion {
+        key_version_id: String = required("KeyVersionId"),
+    }
 }
 
 pub(crate) fn get_public_key(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: KeyVersion,
 ) -> Result<Output, ApiError> {
-    obj(ctx.rampart.get_public_key(&key, version(ctx)?)?)
+    obj(ctx.rampart.get_public_key(&key, &r.key_version_id)?)
+}
+
+request! {
+    /// `AsymmetricSign`.
+    pub(crate) struct Sign {
+        key_version_id: String = required("KeyVersionId"),
+        algorithm: String = required("Algorithm"),
+        digest: String = required("Digest"),
+    }
 }
 
 pub(crate) fn asymmetric_sign(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: Sign,
 ) -> Result<Output, ApiError> {
-    obj(ctx.rampart.asymmetric_sign(
-        &key,
-        version(ctx)?,
-        algorithm(ctx)?,
-        ctx.params.required("Digest")?,
-    )?)
+    obj(ctx
+        .rampart
+        .asymmetric_sign(&key, &r.key_version_id, &r.algorithm, &r.digest)?)
+}
+
+request! {
+    /// `AsymmetricVerify`.
+    pub(crate) struct Verify {
+        key_version_id: String = required("KeyVersionId"),
+        algorithm: String = required("Algorithm"),
+        digest: String = required("Digest"),
+        value: String = required("Value"),
+    }
 }
 
 pub(crate) fn asymmetric_verify(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: Verify,
 ) -> Result<Output, ApiError> {
     obj(ctx.rampart.asymmetric_verify(
         &key,
-        version(ctx)?,
-        algorithm(ctx)?,
-        ctx.params.required("Digest")?,
-        ctx.params.required("Value")?,
+        &r.key_version_id,
+        &r.algorithm,
+        &r.digest,
+        &r.value,
     )?)
+}
+
+request! {
+    /// `AsymmetricEncrypt`.
+    pub(crate) struct AsymmetricPlaintext {
+        key_version_id: String = required("KeyVersionId"),
+        algorithm: String = required("Algorithm"),
+        plaintext: String = required("Plaintext"),
+    }
 }
 
 pub(crate) fn asymmetric_encrypt(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: AsymmetricPlaintext,
 ) -> Result<Output, ApiError> {
-    obj(ctx.rampart.asymmetric_encrypt(
-        &key,
-        version(ctx)?,
-        algorithm(ctx)?,
-        ctx.params.required("Plaintext")?,
-    )?)
+    obj(ctx
+        .rampart
+        .asymmetric_encrypt(&key, &r.key_version_id, &r.algorithm, &r.plaintext)?)
+}
+
+request! {
+    /// `AsymmetricDecrypt`.
+    pub(crate) struct AsymmetricCiphertext {
+        key_version_id: String = required("KeyVersionId"),
+        algorithm: String = required("Algorithm"),
+        ciphertext_blob: String = required("CiphertextBlob"),
+    }
 }
 
 pub(crate) fn asymmetric_decrypt(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: AsymmetricCiphertext,
 ) -> Result<Output, ApiError> {
     obj(ctx.rampart.asymmetric_decrypt(
         &key,
-        version(ctx)?,
-        algorithm(ctx)?,
-        ctx.params.required("CiphertextBlob")?,
+        &r.key_version_id,
+        &r.algorithm,
+        &r.ciphertext_blob,
     )?)
+}
+
+request! {
+    /// `GetKeyPolicy`.
+    pub(crate) struct KeyPolicyName {
+        policy_name: Option<String> = opt("PolicyName"),
+    }
 }
 
 pub(crate) fn get_key_policy(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: KeyPolicyName,
 ) -> Result<Output, ApiError> {
-    let policy = ctx
-        .rampart
-        .get_key_policy(&key, ctx.params.get("PolicyName"))?;
+    let policy = ctx.rampart.get_key_policy(&key, r.policy_name.as_deref())?;
     obj(serde_json::json!({ "Policy": policy }))
+}
+
+request! {
+    /// `SetKeyPolicy`.
+    pub(crate) struct KeyPolicy {
+        policy_name: Option<String> = opt("PolicyName"),
+        policy: String = required("Policy"),
+    }
 }
 
 pub(crate) fn set_key_policy(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: KeyPolicy,
 ) -> Result<Output, ApiError> {
-    ctx.rampart.set_key_policy(
-        &key,
-        ctx.params.get("PolicyName"),
-        ctx.params.required("Policy")?,
-    )?;
+    ctx.rampart
+        .set_key_policy(&key, r.policy_name.as_deref(), &r.policy)?;
     crate::respond::empty()
+}
+
+request! {
+    /// `GetParametersForImport`.
+    pub(crate) struct Wrapping {
+        wrapping_algorithm: String = required("WrappingAlgorithm"),
+        wrapping_key_spec: String = required("WrappingKeySpec"),
+    }
 }
 
 pub(crate) fn get_parameters_for_import(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: Wrapping,
 ) -> Result<Output, ApiError> {
-    obj(ctx.rampart.get_parameters_for_import(
-        &key,
-        ctx.params.required("WrappingAlgorithm")?,
-        ctx.params.required("WrappingKeySpec")?,
-    )?)
+    obj(ctx
+        .rampart
+        .get_parameters_for_import(&key, &r.wrapping_algorithm, &r.wrapping_key_spec)?)
+}
+
+/// `KeyMaterialExpireUnix`: a Unix time in seconds, if given.
+fn key_material_expire_unix(p: &Params) -> Result<Option<i64>, ApiError> {
+    match p.get("KeyMaterialExpireUnix").filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(t) => Ok(Some(t.trim().parse::<i64>().map_err(|_| {
+            ApiError::invalid(
+                "KeyMaterialExpireUnix",
+                "The specified parameter \"KeyMaterialExpireUnix\" is not valid: it must be a Unix time in seconds.",
+            )
+        })?)),
+    }
+}
+
+request! {
+    /// `ImportKeyMaterial`.
+    pub(crate) struct KeyMaterial {
+        expire_unix: Option<i64> = with(key_material_expire_unix),
+        encrypted_key_material: String = required("EncryptedKeyMaterial"),
+        import_token: String = required("ImportToken"),
+    }
 }
 
 pub(crate) fn import_key_material(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
-    (): (),
+    r: KeyMaterial,
 ) -> Result<Output, ApiError> {
-    let expire = match ctx.params.get("KeyMaterialExpireUnix").filter(|s| !s.is_empty()) {
-        None => None,
-        Some(t) => Some(t.trim().parse::<i64>().map_err(|_| {
-            ApiError::invalid(
-                "KeyMaterialExpireUnix",
-                "The specified parameter \"KeyMaterialExpireUnix\" is not valid: it must be a Unix time in seconds.",
-            )
-        })?),
-    };
     ctx.rampart.import_key_material(
         &key,
-        ctx.params.required("EncryptedKeyMaterial")?,
-        ctx.params.required("ImportToken")?,
-        expire,
+        &r.encrypted_key_material,
+        &r.import_token,
+        r.expire_unix,
     )?;
     Ok(serde_json::Map::new().into())
 }
