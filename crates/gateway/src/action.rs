@@ -93,9 +93,9 @@ impl FromParams for () {
 
 /// A table entry's handler, whatever its types.
 pub trait Handle: Sync {
-    /// Takes the handler's entities from the target, parses its request,
-    /// and runs it.
-    fn run(&self, ctx: &Ctx<'_>, target: &Target) -> Result<Output, ApiError>;
+    /// Takes the handler's entities from the target, parses its request
+    /// from the parameters, and runs it.
+    fn run(&self, ctx: &Ctx<'_>, target: &Target, params: &Params) -> Result<Output, ApiError>;
 }
 
 /// A typed handler in the action table (see the module's documentation).
@@ -118,9 +118,9 @@ impl<S, R> Typed<S, R> {
 }
 
 impl<S: Targets, R: FromParams> Handle for Typed<S, R> {
-    fn run(&self, ctx: &Ctx<'_>, target: &Target) -> Result<Output, ApiError> {
+    fn run(&self, ctx: &Ctx<'_>, target: &Target, params: &Params) -> Result<Output, ApiError> {
         let on = S::take(target)?;
-        let request = R::parse(ctx.params)?;
+        let request = R::parse(params)?;
         (self.handler)(ctx, on, request)
     }
 }

@@ -40,15 +40,15 @@ pub use encode::RpcResponse;
 pub use params::Params;
 pub use products::{action_table, known_actions, ActionSpec, Product, Support};
 
-/// What a handler sees: the domain, the verified caller, the authorized
-/// target, and the parameters except those that named the target.
+/// What a handler sees besides its entities and its request (see
+/// [`action`]): the domain, the verified caller and where the request came
+/// from. It holds neither the target nor the parameters, so a handler
+/// reads only what its signature declares.
 pub struct Ctx<'a> {
     /// The domain service.
     pub rampart: &'a Rampart,
     /// Who signed the request.
     pub principal: &'a Principal,
-    /// Decoded parameters, without those that selected the target.
-    pub params: &'a Params,
     /// The request's peer address.
     pub source_ip: Option<&'a str>,
     /// Whether the request came over TLS.
@@ -462,12 +462,11 @@ impl Gateway {
         let ctx = Ctx {
             rampart: &self.rampart,
             principal,
-            params: &handler_params,
             source_ip,
             secure,
             product,
         };
-        spec.run(&ctx, authorized.target())
+        spec.run(&ctx, authorized.target(), &handler_params)
     }
 
     /// Runs an action as an already authenticated principal (the console's

@@ -162,9 +162,15 @@ impl ActionSpec {
         }
     }
 
-    /// Runs the handler on its authorized target.
-    pub fn run(&self, ctx: &Ctx<'_>, target: &crate::target::Target) -> Result<Output, ApiError> {
-        self.handler.run(ctx, target)
+    /// Runs the handler on its authorized target, with the request's
+    /// parameters without those that named the target.
+    pub fn run(
+        &self,
+        ctx: &Ctx<'_>,
+        target: &crate::target::Target,
+        params: &crate::Params,
+    ) -> Result<Output, ApiError> {
+        self.handler.run(ctx, target, params)
     }
 
     /// The entry of an anonymous action: no signature is asked for or

@@ -958,7 +958,6 @@ fn every_handler_asks_only_for_what_its_entry_selects() {
             let ctx = rampart_gateway::Ctx {
                 rampart: env.gw.rampart(),
                 principal: &principal,
-                params: &params,
                 source_ip: Some("127.0.0.1"),
                 secure: false,
                 product,
@@ -971,7 +970,8 @@ fn every_handler_asks_only_for_what_its_entry_selects() {
                 .with_writer(move || writer.clone())
                 .with_ansi(false)
                 .finish();
-            let result = tracing::subscriber::with_default(subscriber, || spec.run(&ctx, &empty));
+            let result =
+                tracing::subscriber::with_default(subscriber, || spec.run(&ctx, &empty, &params));
             if result.is_ok() {
                 continue;
             }
