@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 use rampart_core::ApiError;
 
 use crate::target::{Sel, Target};
-use crate::{Ctx, Output, Params};
+use crate::{AnonymousCtx, Ctx, Output, Params};
 
 /// One thing an action acts on: the selector that resolves and authorizes
 /// it, and how the handler receives it from the resolved target.
@@ -122,6 +122,40 @@ impl<S: Targets, R: FromParams> Handle for Typed<S, R> {
         let on = S::take(target)?;
         let request = R::parse(params)?;
         (self.handler)(ctx, on, request)
+    }
+}
+
+/// An anonymous action's handler, whatever its request type.
+pub trait HandleAnonymous: Sync {
+    /// Parses the handler's request from the parameters and runs it; the
+    /// answer comes with whom the request proved to be.
+    fn run(&self, ctx: &AnonymousCtx<'_>, params: &Params) -> Result<(Output, String), ApiError>;
+}
+
+/// The function type of an anonymous handler.
+pub type AnonymousOf<R> = fn(&AnonymousCtx<'_>, R) -> Result<(Output, String), ApiError>;
+
+/// A typed anonymous handler in the action table: no target (the request
+/// is not signed; it carries its own proof), its request parsed first.
+pub struct Anonymous<R> {
+    handler: AnonymousOf<R>,
+    _types: PhantomData<fn() -> R>,
+}
+
+impl<R> Anonymous<R> {
+    /// Wraps a handler for its table entry.
+    pub const fn new(handler: AnonymousOf<R>) -> Self {
+        Self {
+            handler,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<R: FromParams> HandleAnonymous for Anonymous<R> {
+    fn run(&self, ctx: &AnonymousCtx<'_>, params: &Params) -> Result<(Output, String), ApiError> {
+        let request = R::parse(params)?;
+        (self.handler)(ctx, request)
     }
 }
 

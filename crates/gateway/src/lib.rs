@@ -57,13 +57,12 @@ pub struct Ctx<'a> {
     pub product: Product,
 }
 
-/// What an anonymous action's handler sees: the domain and the request's
-/// parameters (no caller: the request proves who it is by what it carries).
+/// What an anonymous action's handler sees besides its request: the domain
+/// and where the request came from (no caller: the request proves who it is
+/// by what it carries).
 pub struct AnonymousCtx<'a> {
     /// The domain service.
     pub rampart: &'a Rampart,
-    /// Decoded parameters.
-    pub params: &'a Params,
     /// The request's peer address.
     pub source_ip: Option<&'a str>,
     /// Whether the request came over TLS.
@@ -391,19 +390,18 @@ impl Gateway {
     /// for; the audit trail names whom the request proved to be.
     fn run_anonymous(
         rampart: &Rampart,
-        handler: products::AnonymousFn,
+        handler: &dyn action::HandleAnonymous,
         req: &RpcRequest,
         d: &decode::Decoded,
         outcome: &mut Outcome,
     ) -> Result<Output, ApiError> {
         let ctx = AnonymousCtx {
             rampart,
-            params: &d.params,
             source_ip: req.source_ip.as_deref(),
             secure: req.secure,
         };
         ledger::open();
-        let result = handler(&ctx);
+        let result = handler.run(&ctx, &d.params);
         outcome.authorized = ledger::take();
         outcome.resource = outcome.authorized.first().map(|(_, r)| r.clone());
         let (out, identity) = result?;

@@ -3,7 +3,7 @@
 use rampart_core::audit::EventRw;
 use rampart_core::ApiError;
 
-use crate::action::{FromParams, Handle, Targets, Typed};
+use crate::action::{Anonymous, FromParams, Handle, HandleAnonymous, Targets, Typed};
 use crate::target::Sel;
 use crate::{Ctx, Output};
 
@@ -92,11 +92,6 @@ pub fn host_id(product_code: &str, region: &str) -> String {
     }
 }
 
-/// Runs an anonymous action (no signature: the request carries its own
-/// proof, an OIDC token or a SAML assertion); returns the answer and who
-/// the request turned out to be, for the audit trail.
-pub type AnonymousFn = fn(&crate::AnonymousCtx<'_>) -> Result<(Output, String), ApiError>;
-
 /// The handler slot of an anonymous action.
 const NO_SIGNED_HANDLER: &Typed<(), ()> = &Typed::new(no_signed_handler);
 
@@ -131,7 +126,10 @@ pub struct ActionSpec {
     /// changes nothing, so that a replay costs nothing but the check.
     pub costly: bool,
     /// An anonymous action's handler (then the request is not signed).
-    pub anonymous: Option<AnonymousFn>,
+    /// It runs with no signature: the request carries its own proof (an
+    /// OIDC token or a SAML assertion), and the handler returns the answer
+    /// and whom the request proved to be, for the audit trail.
+    pub anonymous: Option<&'static dyn HandleAnonymous>,
 }
 
 impl ActionSpec {
@@ -176,7 +174,10 @@ impl ActionSpec {
     /// The entry of an anonymous action: no signature is asked for or
     /// checked; the handler authenticates the request by what it carries.
     /// It issues credentials, so it counts as a change.
-    pub const fn anonymous(name: &'static str, handler: AnonymousFn) -> Self {
+    pub const fn anonymous<R: FromParams>(
+        name: &'static str,
+        handler: &'static Anonymous<R>,
+    ) -> Self {
         Self {
             name,
             targets: &[],

@@ -6,7 +6,7 @@ use rampart_core::sts::AssumeRole;
 use rampart_core::{ApiError, Principal};
 use serde_json::{Map, Value};
 
-use crate::action::Typed;
+use crate::action::{Anonymous, Typed};
 use crate::on;
 use crate::products::ActionSpec;
 use crate::request;
@@ -19,20 +19,9 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::write("AssumeRole", &Typed::new(assume_role)),
     // Every authenticated caller may ask who it is.
     ActionSpec::read("GetCallerIdentity", &Typed::new(get_caller_identity)),
-    ActionSpec::anonymous("AssumeRoleWithOIDC", assume_role_with_oidc),
-    ActionSpec::anonymous("AssumeRoleWithSAML", assume_role_with_saml),
+    ActionSpec::anonymous("AssumeRoleWithOIDC", &Anonymous::new(assume_role_with_oidc)),
+    ActionSpec::anonymous("AssumeRoleWithSAML", &Anonymous::new(assume_role_with_saml)),
 ];
-
-fn federated(ctx: &AnonymousCtx<'_>, provider: &str) -> FederatedAssume {
-    let p = ctx.params;
-    FederatedAssume {
-        provider_arn: p.get(provider).unwrap_or_default().to_string(),
-        role_arn: p.get("RoleArn").unwrap_or_default().to_string(),
-        role_session_name: p.opt("RoleSessionName"),
-        policy: p.opt("Policy"),
-        duration_seconds: p.opt("DurationSeconds"),
-    }
-}
 
 /// The answer of a federated AssumeRole.
 fn session_answer<I: serde::Serialize>(
@@ -51,9 +40,10 @@ fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
     serde_json::to_value(v).map_err(ApiError::internal)
 }
 
-fn required(ctx: &AnonymousCtx<'_>, name: &str, code: &'static str) -> Result<(), ApiError> {
-    match ctx.params.get(name).filter(|s| !s.is_empty()) {
-        Some(_) => Ok(()),
+/// A parameter the federated actions require, with their own error code.
+fn required(p: &Params, name: &str, code: &'static str) -> Result<String, ApiError> {
+    match p.get(name).filter(|s| !s.is_empty()) {
+        Some(v) => Ok(v.to_string()),
         None => Err(ApiError::new(
             400,
             code,
@@ -62,24 +52,61 @@ fn required(ctx: &AnonymousCtx<'_>, name: &str, code: &'static str) -> Result<()
     }
 }
 
-fn assume_role_with_oidc(ctx: &AnonymousCtx<'_>) -> Result<(Output, String), ApiError> {
-    required(ctx, "OIDCProviderArn", "MissingParameter.OIDCProviderArn")?;
-    required(ctx, "RoleArn", "MissingParameter.RoleArn")?;
-    required(ctx, "RoleSessionName", "MissingParameter.RoleSessionName")?;
-    let token = ctx.params.get("OIDCToken").unwrap_or_default().trim();
-    let s = ctx
-        .rampart
-        .assume_role_with_oidc(token, &federated(ctx, "OIDCProviderArn"))?;
+request! {
+    /// `AssumeRoleWithOIDC`.
+    struct OidcAssume {
+        provider_arn: String = with(|p| required(p, "OIDCProviderArn", "MissingParameter.OIDCProviderArn")),
+        role_arn: String = with(|p| required(p, "RoleArn", "MissingParameter.RoleArn")),
+        role_session_name: String = with(|p| required(p, "RoleSessionName", "MissingParameter.RoleSessionName")),
+        token: String = text("OIDCToken"),
+        policy: Option<String> = opt("Policy"),
+        duration_seconds: Option<String> = opt("DurationSeconds"),
+    }
+}
+
+fn assume_role_with_oidc(
+    ctx: &AnonymousCtx<'_>,
+    r: OidcAssume,
+) -> Result<(Output, String), ApiError> {
+    let s = ctx.rampart.assume_role_with_oidc(
+        r.token.trim(),
+        &FederatedAssume {
+            provider_arn: r.provider_arn,
+            role_arn: r.role_arn,
+            role_session_name: Some(r.role_session_name),
+            policy: r.policy,
+            duration_seconds: r.duration_seconds,
+        },
+    )?;
     session_answer("OIDCTokenInfo", s)
 }
 
-fn assume_role_with_saml(ctx: &AnonymousCtx<'_>) -> Result<(Output, String), ApiError> {
-    required(ctx, "SAMLProviderArn", "MissingParameter.SAMLProviderArn")?;
-    required(ctx, "RoleArn", "MissingParameter.RoleArn")?;
-    let assertion = ctx.params.get("SAMLAssertion").unwrap_or_default().trim();
-    let s = ctx
-        .rampart
-        .assume_role_with_saml(assertion, &federated(ctx, "SAMLProviderArn"))?;
+request! {
+    /// `AssumeRoleWithSAML`.
+    struct SamlAssume {
+        provider_arn: String = with(|p| required(p, "SAMLProviderArn", "MissingParameter.SAMLProviderArn")),
+        role_arn: String = with(|p| required(p, "RoleArn", "MissingParameter.RoleArn")),
+        assertion: String = text("SAMLAssertion"),
+        role_session_name: Option<String> = opt("RoleSessionName"),
+        policy: Option<String> = opt("Policy"),
+        duration_seconds: Option<String> = opt("DurationSeconds"),
+    }
+}
+
+fn assume_role_with_saml(
+    ctx: &AnonymousCtx<'_>,
+    r: SamlAssume,
+) -> Result<(Output, String), ApiError> {
+    let s = ctx.rampart.assume_role_with_saml(
+        r.assertion.trim(),
+        &FederatedAssume {
+            provider_arn: r.provider_arn,
+            role_arn: r.role_arn,
+            role_session_name: r.role_session_name,
+            policy: r.policy,
+            duration_seconds: r.duration_seconds,
+        },
+    )?;
     session_answer("SAMLAssertionInfo", s)
 }
 
