@@ -764,8 +764,13 @@ def test_f3_expired_material_comes_back_only_the_same(srv):
     kms = make_kms("core", srv)
     key_id = kms.call("CreateKey", Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     material = os.urandom(32)
-    expires = int(time.time()) + 2
-    _import(kms, key_id, material, KeyMaterialExpireUnix=expires)
+    # The material is wrapped first (the wrapping key is generated on the
+    # server, slowly on a loaded machine), so that the expiry is still ahead
+    # when the import arrives.
+    wrapped, token = _wrap(kms, key_id, material, "RSAES_OAEP_SHA_256")
+    expires = int(time.time()) + 5
+    kms.call("ImportKeyMaterial", KeyId=key_id, EncryptedKeyMaterial=wrapped, ImportToken=token,
+             KeyMaterialExpireUnix=expires)
     blob = kms.call("Encrypt", KeyId=key_id, Plaintext="kept")["CiphertextBlob"]
     time.sleep(max(0.0, expires - time.time()) + 1.1)
     assert kms.call("DescribeKey", KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
