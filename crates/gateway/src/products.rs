@@ -108,8 +108,9 @@ pub struct ActionSpec {
     /// Action name (`CreateUser`).
     pub name: &'static str,
     /// What the action acts on, each authorized with the action (or the
-    /// action its selector names). Empty only for actions every
-    /// authenticated caller may make (`sts:GetCallerIdentity`).
+    /// action its selector names): the selectors of its handler's `on::`
+    /// types. Empty only for actions every authenticated caller may make
+    /// (`sts:GetCallerIdentity`).
     pub targets: &'static [Sel],
     /// The handler: it receives what [`Self::targets`] resolved, as its
     /// signature declares (see [`crate::action`]).

@@ -1,15 +1,16 @@
 //! What a request acts on, fixed before it is authorized.
 //!
 //! Each action lists the entities it acts on as [`Sel`]ectors: which
-//! parameter names which kind of entity. Before authorization every selector
-//! is resolved to the entity as stored (its canonical name or id; see
-//! `rampart_core`'s `resolve` for the name rule), and becomes one or more
+//! parameter names which kind of entity (the table entry takes them from its
+//! handler's `on::` types, see [`crate::action`]). Before authorization every
+//! selector is resolved to the entity as stored (its canonical name or id;
+//! see `rampart_core`'s `resolve` for the name rule), and becomes one or more
 //! [`Check`]s: an action on the ARN built from the stored name, with the
-//! resource's condition keys (`kms:tag/…`) and resource policy. The handler
-//! then receives the resolved [`Target`] — only through
-//! [`crate::authorize::Authorized`], which only authorization can make — and
-//! not the parameters that named it: those are removed from its
-//! parameters, so no handler can look a name up again.
+//! resource's condition keys (`kms:tag/…`) and resource policy. The resolved
+//! [`Target`] is handed on only through [`crate::authorize::Authorized`],
+//! which only authorization can make; the handler receives its entities
+//! from it, typed, and not the parameters that named them: those are
+//! removed from its parameters, so no handler can look a name up again.
 
 use std::sync::Arc;
 
