@@ -4,6 +4,7 @@
 //! `UserPrincipalName`, `HardExpire`, paged MFA listing). Its actions are
 //! authorized as RAM's (`ram:<Action>`).
 
+use rampart_core::ram::settings::SetSecurityPreference;
 use rampart_core::ApiError;
 use serde_json::{json, Map, Value};
 
@@ -248,7 +249,7 @@ request! {
     /// IMS's `SetSecurityPreference` (its own parameters; the rest as RAM's).
     struct ImsSecurityPreference {
         unsupported_preferences_refused: () = with(refuse_unsupported_preferences),
-        update: acct::PreferenceUpdate = with(acct::PreferenceUpdate::parse),
+        update: SetSecurityPreference = with(SetSecurityPreference::parse),
     }
 }
 

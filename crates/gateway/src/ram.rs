@@ -10,7 +10,7 @@ use rampart_crypto::SecretString;
 use rampart_store::{PolicyType, PrincipalKind};
 use serde_json::{json, Map, Value};
 
-use crate::action::Typed;
+use crate::action::{read, FromParams, Typed};
 use crate::on;
 use crate::products::ActionSpec;
 use crate::ram_account as acct;
@@ -156,25 +156,21 @@ pub static ACTIONS: &[ActionSpec] = &[
     ),
 ];
 
-request! {
-    /// `CreateUser`.
-    struct NewUser {
-        user_name: String = required("UserName"),
-        display_name: Option<String> = opt("DisplayName"),
-        mobile_phone: Option<String> = opt("MobilePhone"),
-        email: Option<String> = opt("Email"),
-        comments: Option<String> = opt("Comments"),
+/// `CreateUser`.
+impl FromParams for CreateUser {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        Ok(CreateUser {
+            user_name: read::required(p, "UserName")?,
+            display_name: read::opt(p, "DisplayName")?,
+            mobile_phone: read::opt(p, "MobilePhone")?,
+            email: read::opt(p, "Email")?,
+            comments: read::opt(p, "Comments")?,
+        })
     }
 }
 
-fn create_user(ctx: &Ctx<'_>, _: on::Users, r: NewUser) -> Result<Output, ApiError> {
-    let u = ctx.rampart.create_user(CreateUser {
-        user_name: r.user_name,
-        display_name: r.display_name,
-        mobile_phone: r.mobile_phone,
-        email: r.email,
-        comments: r.comments,
-    })?;
+fn create_user(ctx: &Ctx<'_>, _: on::Users, r: CreateUser) -> Result<Output, ApiError> {
+    let u = ctx.rampart.create_user(r)?;
     field("User", u)
 }
 
@@ -779,25 +775,21 @@ fn role_field(v: rampart_core::ram::RoleView, full: bool) -> Result<Output, ApiE
     Ok(m.into())
 }
 
-request! {
-    /// `CreateRole`.
-    struct NewRole {
-        role_name: String = required("RoleName"),
-        assume_role_policy_document: String = required("AssumeRolePolicyDocument"),
-        description: Option<String> = opt("Description"),
-        max_session_duration: Option<i64> = with(|p| i64_param(p, "MaxSessionDuration")),
-        tags: Vec<(String, String)> = with(first_tags),
+/// `CreateRole`.
+impl FromParams for CreateRole {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        Ok(CreateRole {
+            role_name: read::required(p, "RoleName")?,
+            assume_role_policy_document: read::required(p, "AssumeRolePolicyDocument")?,
+            description: read::opt(p, "Description")?,
+            max_session_duration: i64_param(p, "MaxSessionDuration")?,
+            tags: first_tags(p)?,
+        })
     }
 }
 
-fn create_role(ctx: &Ctx<'_>, _: on::Roles, r: NewRole) -> Result<Output, ApiError> {
-    let v = ctx.rampart.create_role(CreateRole {
-        role_name: r.role_name,
-        assume_role_policy_document: r.assume_role_policy_document,
-        description: r.description,
-        max_session_duration: r.max_session_duration,
-        tags: r.tags,
-    })?;
+fn create_role(ctx: &Ctx<'_>, _: on::Roles, r: CreateRole) -> Result<Output, ApiError> {
+    let v = ctx.rampart.create_role(r)?;
     role_field(v, false)
 }
 

@@ -8,7 +8,7 @@ use rampart_core::ApiError;
 use rampart_crypto::SecretString;
 use serde_json::{json, Value};
 
-use crate::action::FromParams;
+use crate::action::{read, FromParams};
 use crate::on;
 use crate::request;
 use crate::respond::{empty, field as one};
@@ -118,35 +118,27 @@ pub(crate) fn get_security_preference(
     one("SecurityPreference", preference_view(&p))
 }
 
-request! {
-    /// `SetSecurityPreference` (RAM and IMS).
-    pub(crate) struct PreferenceUpdate {
-        allow_user_to_change_password: Option<bool> = bool("AllowUserToChangePassword"),
-        allow_user_to_manage_access_keys: Option<bool> = bool("AllowUserToManageAccessKeys"),
-        allow_user_to_manage_mfa_devices: Option<bool> = bool("AllowUserToManageMFADevices"),
-        allow_user_to_manage_public_keys: Option<bool> = bool("AllowUserToManagePublicKeys"),
-        enable_save_mfa_ticket: Option<bool> = bool("EnableSaveMFATicket"),
-        login_network_masks: Option<String> = opt("LoginNetworkMasks"),
-        login_session_duration: Option<u32> = u32("LoginSessionDuration"),
+/// `SetSecurityPreference` (RAM and IMS).
+impl FromParams for SetSecurityPreference {
+    fn parse(p: &Params) -> Result<Self, ApiError> {
+        Ok(SetSecurityPreference {
+            allow_user_to_change_password: read::bool(p, "AllowUserToChangePassword")?,
+            allow_user_to_manage_access_keys: read::bool(p, "AllowUserToManageAccessKeys")?,
+            allow_user_to_manage_mfa_devices: read::bool(p, "AllowUserToManageMFADevices")?,
+            allow_user_to_manage_public_keys: read::bool(p, "AllowUserToManagePublicKeys")?,
+            enable_save_mfa_ticket: read::bool(p, "EnableSaveMFATicket")?,
+            login_network_masks: read::opt(p, "LoginNetworkMasks")?,
+            login_session_duration: read::u32(p, "LoginSessionDuration")?,
+        })
     }
 }
 
 pub(crate) fn set_security_preference(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
-    r: PreferenceUpdate,
+    r: SetSecurityPreference,
 ) -> Result<Output, ApiError> {
-    let pref = ctx
-        .rampart
-        .set_security_preference(&SetSecurityPreference {
-            allow_user_to_change_password: r.allow_user_to_change_password,
-            allow_user_to_manage_access_keys: r.allow_user_to_manage_access_keys,
-            allow_user_to_manage_mfa_devices: r.allow_user_to_manage_mfa_devices,
-            allow_user_to_manage_public_keys: r.allow_user_to_manage_public_keys,
-            enable_save_mfa_ticket: r.enable_save_mfa_ticket,
-            login_network_masks: r.login_network_masks,
-            login_session_duration: r.login_session_duration,
-        })?;
+    let pref = ctx.rampart.set_security_preference(&r)?;
     one("SecurityPreference", preference_view(&pref))
 }
 
