@@ -17,6 +17,7 @@ use std::marker::PhantomData;
 
 use rampart_core::ApiError;
 
+use crate::respond::Answer;
 use crate::target::{Sel, Target};
 use crate::{AnonymousCtx, Ctx, Output, Params};
 
@@ -99,17 +100,17 @@ pub trait Handle: Sync {
 }
 
 /// A typed handler in the action table (see the module's documentation).
-pub struct Typed<S, R> {
-    handler: HandlerOf<S, R>,
-    _types: PhantomData<fn() -> (S, R)>,
+pub struct Typed<S, R, A> {
+    handler: HandlerOf<S, R, A>,
+    _types: PhantomData<fn() -> (S, R, A)>,
 }
 
 /// The function type of a typed handler.
-pub type HandlerOf<S, R> = fn(&Ctx<'_>, S, R) -> Result<Output, ApiError>;
+pub type HandlerOf<S, R, A> = fn(&Ctx<'_>, S, R) -> Result<A, ApiError>;
 
-impl<S, R> Typed<S, R> {
+impl<S, R, A> Typed<S, R, A> {
     /// Wraps a handler for its table entry.
-    pub const fn new(handler: HandlerOf<S, R>) -> Self {
+    pub const fn new(handler: HandlerOf<S, R, A>) -> Self {
         Self {
             handler,
             _types: PhantomData,
@@ -117,11 +118,11 @@ impl<S, R> Typed<S, R> {
     }
 }
 
-impl<S: Targets, R: FromParams> Handle for Typed<S, R> {
+impl<S: Targets, R: FromParams, A: Answer> Handle for Typed<S, R, A> {
     fn run(&self, ctx: &Ctx<'_>, target: &Target, params: &Params) -> Result<Output, ApiError> {
         let on = S::take(target)?;
         let request = R::parse(params)?;
-        (self.handler)(ctx, on, request)
+        Output::typed(&(self.handler)(ctx, on, request)?)
     }
 }
 
@@ -132,19 +133,20 @@ pub trait HandleAnonymous: Sync {
     fn run(&self, ctx: &AnonymousCtx<'_>, params: &Params) -> Result<(Output, String), ApiError>;
 }
 
-/// The function type of an anonymous handler.
-pub type AnonymousOf<R> = fn(&AnonymousCtx<'_>, R) -> Result<(Output, String), ApiError>;
+/// The function type of an anonymous handler: its answer comes with whom
+/// the request proved to be.
+pub type AnonymousOf<R, A> = fn(&AnonymousCtx<'_>, R) -> Result<(A, String), ApiError>;
 
 /// A typed anonymous handler in the action table: no target (the request
 /// is not signed; it carries its own proof), its request parsed first.
-pub struct Anonymous<R> {
-    handler: AnonymousOf<R>,
-    _types: PhantomData<fn() -> R>,
+pub struct Anonymous<R, A> {
+    handler: AnonymousOf<R, A>,
+    _types: PhantomData<fn() -> (R, A)>,
 }
 
-impl<R> Anonymous<R> {
+impl<R, A> Anonymous<R, A> {
     /// Wraps a handler for its table entry.
-    pub const fn new(handler: AnonymousOf<R>) -> Self {
+    pub const fn new(handler: AnonymousOf<R, A>) -> Self {
         Self {
             handler,
             _types: PhantomData,
@@ -152,10 +154,11 @@ impl<R> Anonymous<R> {
     }
 }
 
-impl<R: FromParams> HandleAnonymous for Anonymous<R> {
+impl<R: FromParams, A: Answer> HandleAnonymous for Anonymous<R, A> {
     fn run(&self, ctx: &AnonymousCtx<'_>, params: &Params) -> Result<(Output, String), ApiError> {
         let request = R::parse(params)?;
-        (self.handler)(ctx, request)
+        let (answer, who) = (self.handler)(ctx, request)?;
+        Ok((Output::typed(&answer)?, who))
     }
 }
 

@@ -4,6 +4,7 @@ use rampart_core::audit::EventRw;
 use rampart_core::ApiError;
 
 use crate::action::{Anonymous, FromParams, Handle, HandleAnonymous, Targets, Typed};
+use crate::respond::{Answer, Nothing};
 use crate::target::Sel;
 use crate::{Ctx, Output};
 
@@ -93,10 +94,10 @@ pub fn host_id(product_code: &str, region: &str) -> String {
 }
 
 /// The handler slot of an anonymous action.
-const NO_SIGNED_HANDLER: &Typed<(), ()> = &Typed::new(no_signed_handler);
+const NO_SIGNED_HANDLER: &Typed<(), (), Nothing> = &Typed::new(no_signed_handler);
 
 /// The handler of an anonymous action's signed path (never called).
-fn no_signed_handler(_: &Ctx<'_>, (): (), (): ()) -> Result<Output, ApiError> {
+fn no_signed_handler(_: &Ctx<'_>, (): (), (): ()) -> Result<Nothing, ApiError> {
     Err(ApiError::internal(
         "an anonymous action reached the signed path",
     ))
@@ -136,9 +137,9 @@ pub struct ActionSpec {
 impl ActionSpec {
     /// The entry of an action that changes nothing the store keeps
     /// (see [`Self::reads`]); its selectors are its handler's.
-    pub const fn read<S: Targets, R: FromParams>(
+    pub const fn read<S: Targets, R: FromParams, A: Answer>(
         name: &'static str,
-        handler: &'static Typed<S, R>,
+        handler: &'static Typed<S, R, A>,
     ) -> Self {
         Self {
             name,
@@ -151,9 +152,9 @@ impl ActionSpec {
     }
 
     /// The entry of an action that changes what the store keeps.
-    pub const fn write<S: Targets, R: FromParams>(
+    pub const fn write<S: Targets, R: FromParams, A: Answer>(
         name: &'static str,
-        handler: &'static Typed<S, R>,
+        handler: &'static Typed<S, R, A>,
     ) -> Self {
         Self {
             reads: false,
@@ -175,9 +176,9 @@ impl ActionSpec {
     /// The entry of an anonymous action: no signature is asked for or
     /// checked; the handler authenticates the request by what it carries.
     /// It issues credentials, so it counts as a change.
-    pub const fn anonymous<R: FromParams>(
+    pub const fn anonymous<R: FromParams, A: Answer>(
         name: &'static str,
-        handler: &'static Anonymous<R>,
+        handler: &'static Anonymous<R, A>,
     ) -> Self {
         Self {
             name,

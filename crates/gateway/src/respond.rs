@@ -1,11 +1,225 @@
-//! The shapes of a successful answer's fields, for every product's
-//! handlers: one object, a named field, a page with its marker (RAM, IMS)
-//! or its number (KMS), a list.
+//! A handler's answer: the [`Answer`] trait its answer type implements,
+//! and the shapes many answers share: no field ([`Nothing`]), one named
+//! field ([`One`]), a page with its marker (RAM, IMS: [`Paged`]) or its
+//! number (KMS: [`Numbered`]), a list ([`Listed`]). Field names of the
+//! shared shapes are types of [`key`].
+
+use std::marker::PhantomData;
 
 use rampart_core::ram::Page;
 use rampart_core::ApiError;
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
+
+/// A handler's answer: the response's fields besides `RequestId`, as a
+/// type that serializes as one object (a struct, or a shape of this
+/// module). Not implemented for `serde_json::Value` or maps, so that a
+/// handler's signature says what it answers.
+pub trait Answer: Serialize {}
+
+/// Declares types as [`Answer`]s: `answers!(KeyMetadataAnswer, …)`.
+macro_rules! answers {
+    ($($t:ty),* $(,)?) => {
+        $(impl $crate::respond::Answer for $t {})*
+    };
+}
+pub(crate) use answers;
+
+/// A response field's name, as a type, for the shared shapes.
+pub trait Key {
+    /// The field's name, as written on the wire.
+    const KEY: &'static str;
+}
+
+/// Field names of the shared shapes, each a type named as the field.
+pub mod key {
+    use super::Key as Named;
+
+    macro_rules! keys {
+        ($($k:ident),* $(,)?) => {
+            $(
+                #[doc = concat!("The field `", stringify!($k), "`.")]
+                pub struct $k;
+                impl Named for $k {
+                    const KEY: &'static str = stringify!($k);
+                }
+            )*
+        };
+    }
+
+    keys!(
+        AccessKey,
+        AccessKeyLastUsed,
+        AccessKeys,
+        Alias,
+        Aliases,
+        DefaultPolicyVersion,
+        DeletionTaskId,
+        Group,
+        Groups,
+        Key,
+        KeyMetadata,
+        KeyVersion,
+        KeyVersions,
+        Keys,
+        LoginProfile,
+        Policies,
+        Policy,
+        PolicyVersion,
+        PolicyVersions,
+        Region,
+        Regions,
+        Role,
+        Roles,
+        TagResource,
+        TagResources,
+        User,
+        Users,
+    );
+
+    // Fields that only RAM's answers name.
+    keys!();
+
+    // Fields that only IMS's answers name.
+    keys!();
+
+    // Fields that only KMS's answers name.
+    keys!();
+}
+
+/// No field but the `RequestId` every answer has.
+pub struct Nothing;
+
+impl Serialize for Nothing {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_map(Some(0))?.end()
+    }
+}
+
+/// `{K: v}`.
+pub struct One<K, T>(T, PhantomData<fn() -> K>);
+
+impl<K, T> One<K, T> {
+    /// The answer `{K: v}`.
+    pub fn new(v: T) -> Self {
+        Self(v, PhantomData)
+    }
+}
+
+impl<K: Key, T: Serialize> Serialize for One<K, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(K::KEY, &self.0)?;
+        m.end()
+    }
+}
+
+/// `{I: [...]}`: the inner object of a list, for answers' own structs.
+pub struct Items<I, T>(Vec<T>, PhantomData<fn() -> I>);
+
+impl<I, T> Items<I, T> {
+    /// The items.
+    pub fn new(items: Vec<T>) -> Self {
+        Self(items, PhantomData)
+    }
+}
+
+impl<I: Key, T: Serialize> Serialize for Items<I, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(I::KEY, &self.0)?;
+        m.end()
+    }
+}
+
+/// `{O: {I: [...]}}`, unpaged.
+pub struct Listed<O, I, T>(Items<I, T>, PhantomData<fn() -> O>);
+
+impl<O, I, T> Listed<O, I, T> {
+    /// The answer listing `items`.
+    pub fn new(items: Vec<T>) -> Self {
+        Self(Items::new(items), PhantomData)
+    }
+}
+
+impl<O: Key, I: Key, T: Serialize> Serialize for Listed<O, I, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(O::KEY, &self.0)?;
+        m.end()
+    }
+}
+
+/// `{O: {I: [...]}, IsTruncated, Marker?}`: a page of RAM or IMS.
+pub struct Paged<O, I, T> {
+    items: Items<I, T>,
+    next_marker: Option<String>,
+    _outer: PhantomData<fn() -> O>,
+}
+
+impl<O, I, T> From<Page<T>> for Paged<O, I, T> {
+    fn from(p: Page<T>) -> Self {
+        Self {
+            items: Items::new(p.items),
+            next_marker: p.next_marker,
+            _outer: PhantomData,
+        }
+    }
+}
+
+impl<O: Key, I: Key, T: Serialize> Serialize for Paged<O, I, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n = if self.next_marker.is_some() { 3 } else { 2 };
+        let mut m = s.serialize_map(Some(n))?;
+        m.serialize_entry(O::KEY, &self.items)?;
+        m.serialize_entry("IsTruncated", &self.next_marker.is_some())?;
+        if let Some(marker) = &self.next_marker {
+            m.serialize_entry("Marker", marker)?;
+        }
+        m.end()
+    }
+}
+
+/// `{O: {I: [...]}, TotalCount, PageNumber, PageSize}`: a numbered page of
+/// KMS.
+pub struct Numbered<O, I, T> {
+    items: Items<I, T>,
+    total: u64,
+    page: u64,
+    size: u32,
+    _outer: PhantomData<fn() -> O>,
+}
+
+impl<O, I, T> Numbered<O, I, T> {
+    /// Page `page` (from 1) of `size` items, of `total` in all.
+    pub fn new(items: Vec<T>, total: u64, page: u64, size: u32) -> Self {
+        Self {
+            items: Items::new(items),
+            total,
+            page,
+            size,
+            _outer: PhantomData,
+        }
+    }
+}
+
+impl<O: Key, I: Key, T: Serialize> Serialize for Numbered<O, I, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry(O::KEY, &self.items)?;
+        m.serialize_entry("TotalCount", &self.total)?;
+        m.serialize_entry("PageNumber", &self.page)?;
+        m.serialize_entry("PageSize", &self.size)?;
+        m.end()
+    }
+}
+
+impl Answer for Nothing {}
+impl<K: Key, T: Serialize> Answer for One<K, T> {}
+impl<O: Key, I: Key, T: Serialize> Answer for Listed<O, I, T> {}
+impl<O: Key, I: Key, T: Serialize> Answer for Paged<O, I, T> {}
+impl<O: Key, I: Key, T: Serialize> Answer for Numbered<O, I, T> {}
 
 /// A handler's successful result: the response fields besides
 /// `RequestId`, either as fields to write or already written as one JSON
@@ -78,6 +292,19 @@ impl Output {
         Ok(out)
     }
 }
+
+// TRANSITIONAL: until every handler answers its own type.
+impl Serialize for Output {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Fields::Map(m) => m.serialize(s),
+            Fields::Json(b) => serde_json::from_slice::<Value>(b)
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
+        }
+    }
+}
+impl Answer for Output {}
 
 /// `RequestId` first, then a handler's fields, written as they are (not
 /// copied into another map first).
@@ -211,6 +438,60 @@ mod tests {
         let r = success(Format::Xml, "GetSecretValue", "RID", obj(&a).unwrap());
         let s = String::from_utf8(r.body).unwrap();
         assert!(s.ends_with("<GetSecretValueResponse><RequestId>RID</RequestId><SecretName>a&lt;b</SecretName><VersionStages>ACSCurrent</VersionStages><VersionStages>ACSPrevious</VersionStages><Size>3</Size></GetSecretValueResponse>"), "{s}");
+    }
+
+    #[test]
+    fn the_shared_shapes_answer_what_the_maps_did() {
+        let bytes = |o: Output| success(Format::Json, "X", "RID", o).body;
+        let typed = |a: &dyn erased::Typed| bytes(a.output());
+        assert_eq!(typed(&Nothing), bytes(empty().unwrap()));
+        assert_eq!(
+            typed(&One::<key::User, _>::new(json!({"UserName": "a"}))),
+            bytes(field("User", json!({"UserName": "a"})).unwrap())
+        );
+        for next_marker in [None, Some("m".to_string())] {
+            let p = || Page {
+                items: vec![1, 2],
+                next_marker: next_marker.clone(),
+            };
+            assert_eq!(
+                typed(&Paged::<key::Users, key::User, _>::from(p())),
+                bytes(page("Users", "User", p()).unwrap())
+            );
+        }
+        assert_eq!(
+            typed(&Listed::<key::Groups, key::Group, _>::new(vec!["g"])),
+            bytes(list("Groups", "Group", vec!["g"]).unwrap())
+        );
+        assert_eq!(
+            typed(&Numbered::<key::Keys, key::Key, _>::new(vec![1], 9, 2, 5)),
+            bytes(paged("Keys", "Key", vec![1], 9, 2, 5).unwrap())
+        );
+        assert_eq!(
+            String::from_utf8(typed(&Numbered::<key::Keys, key::Key, _>::new(
+                vec![1],
+                9,
+                2,
+                5
+            )))
+            .unwrap(),
+            r#"{"RequestId":"RID","Keys":{"Key":[1]},"TotalCount":9,"PageNumber":2,"PageSize":5}"#
+        );
+    }
+
+    /// Answers of different types behind one reference, for the test.
+    mod erased {
+        use super::super::{Answer, Output};
+
+        pub trait Typed {
+            fn output(&self) -> Output;
+        }
+
+        impl<A: Answer> Typed for A {
+            fn output(&self) -> Output {
+                Output::typed(self).unwrap()
+            }
+        }
     }
 
     #[test]
