@@ -102,7 +102,7 @@ pub trait Handle: Sync {
 /// A typed handler in the action table (see the module's documentation).
 pub struct Typed<S, R, A> {
     handler: HandlerOf<S, R, A>,
-    _types: PhantomData<fn() -> (S, R, A)>,
+    _types: PhantomData<HandlerOf<S, R, A>>,
 }
 
 /// The function type of a typed handler.

@@ -24,7 +24,7 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::write("SetPasswordPolicy", &Typed::new(set_password_policy)),
     ActionSpec::read(
         "GetSecurityPreference",
-        &Typed::new(get_security_preference),
+        &Typed::new(acct::get_security_preference),
     ),
     ActionSpec::write(
         "SetSecurityPreference",
@@ -207,24 +207,8 @@ fn set_password_policy(
         unsupported_rules_refused: (),
         update,
     }: ImsPasswordPolicy,
-) -> Result<Output, ApiError> {
+) -> Result<acct::PasswordPolicyAnswer, ApiError> {
     acct::apply_password_policy(ctx, &update.0)
-}
-
-/// IMS's shape of the preference (no public keys; the rest as RAM's).
-fn preference(p: &rampart_core::ram::settings::SecurityPreference) -> Output {
-    let mut v = acct::preference_view(p);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("PublicKeyPreference");
-    }
-    let mut m = Map::new();
-    m.insert("SecurityPreference".into(), v);
-    m.into()
-}
-
-fn get_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.rampart.security_preference()?;
-    Ok(preference(&p))
 }
 
 /// The preferences of IMS's `SetSecurityPreference` that Rampart does not
@@ -260,9 +244,8 @@ fn set_security_preference(
         unsupported_preferences_refused: (),
         update,
     }: ImsSecurityPreference,
-) -> Result<Output, ApiError> {
-    acct::set_security_preference(ctx, on::RamAccount, update)?;
-    get_security_preference(ctx, on::RamAccount, ())
+) -> Result<acct::PreferenceAnswer, ApiError> {
+    acct::set_security_preference(ctx, on::RamAccount, update)
 }
 
 fn get_default_domain(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {

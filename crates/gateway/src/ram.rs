@@ -2,21 +2,25 @@
 
 use rampart_core::ram::policies::parse_policy_type;
 use rampart_core::ram::{
-    CreateGroup, CreateRole, CreateUser, LoginProfileInput, RoleName, UpdateGroup, UpdateRole,
-    UpdateUser, UserName,
+    AccessKeyView, AttachedPolicyView, CreateGroup, CreateRole, CreateUser, GroupUserView,
+    GroupView, LoginProfileInput, LoginProfileView, NewAccessKeyView, PolicyGroup, PolicyRole,
+    PolicyUser, PolicyVersionView, PolicyView, RoleName, RoleView, UpdateGroup, UpdateRole,
+    UpdateUser, UserGroupView, UserName, UserView,
 };
 use rampart_core::ApiError;
 use rampart_crypto::SecretString;
 use rampart_store::{PolicyType, PrincipalKind};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use crate::action::{read, FromParams, Typed};
 use crate::on;
 use crate::products::ActionSpec;
 use crate::ram_account as acct;
 use crate::request;
-use crate::respond::{empty, field, fields, list, page};
-use crate::{Ctx, Output, Params};
+use crate::respond::{answers, key, Items, Listed, Nothing, One, Paged};
+use crate::{Ctx, Params};
+
+answers!(PolicyAnswer, PolicyEntitiesAnswer);
 
 /// The implemented RAM actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -169,13 +173,21 @@ impl FromParams for CreateUser {
     }
 }
 
-fn create_user(ctx: &Ctx<'_>, _: on::Users, r: CreateUser) -> Result<Output, ApiError> {
+fn create_user(
+    ctx: &Ctx<'_>,
+    _: on::Users,
+    r: CreateUser,
+) -> Result<One<key::User, UserView>, ApiError> {
     let u = ctx.rampart.create_user(r)?;
-    field("User", u)
+    Ok(One::new(u))
 }
 
-fn get_user(ctx: &Ctx<'_>, on::User(user): on::User, (): ()) -> Result<Output, ApiError> {
-    field("User", ctx.rampart.get_user(&user)?)
+fn get_user(
+    ctx: &Ctx<'_>,
+    on::User(user): on::User,
+    (): (),
+) -> Result<One<key::User, UserView>, ApiError> {
+    Ok(One::new(ctx.rampart.get_user(&user)?))
 }
 
 request! {
@@ -193,7 +205,7 @@ fn update_user(
     ctx: &Ctx<'_>,
     (on::User(user), _): (on::User, on::NewUserName),
     r: UserUpdate,
-) -> Result<Output, ApiError> {
+) -> Result<One<key::User, UserView>, ApiError> {
     let u = ctx.rampart.update_user(UpdateUser {
         user_name: user,
         new_user_name: r.new_user_name,
@@ -202,16 +214,16 @@ fn update_user(
         new_email: r.new_email,
         new_comments: r.new_comments,
     })?;
-    field("User", u)
+    Ok(One::new(u))
 }
 
 pub(crate) fn delete_user<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_user(user.name())?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -222,32 +234,30 @@ request! {
     }
 }
 
-fn list_users(ctx: &Ctx<'_>, _: on::Users, r: Paging) -> Result<Output, ApiError> {
-    page(
-        "Users",
-        "User",
+fn list_users(
+    ctx: &Ctx<'_>,
+    _: on::Users,
+    r: Paging,
+) -> Result<Paged<key::Users, key::User, UserView>, ApiError> {
+    Ok(Paged::from(
         ctx.rampart.list_users(r.marker.as_deref(), r.max_items)?,
-    )
+    ))
 }
 
 pub(crate) fn create_access_key<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     (): (),
-) -> Result<Output, ApiError> {
-    field("AccessKey", ctx.rampart.create_access_key(user.name())?)
+) -> Result<One<key::AccessKey, NewAccessKeyView>, ApiError> {
+    Ok(One::new(ctx.rampart.create_access_key(user.name())?))
 }
 
 pub(crate) fn list_access_keys<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     (): (),
-) -> Result<Output, ApiError> {
-    list(
-        "AccessKeys",
-        "AccessKey",
-        ctx.rampart.list_access_keys(user.name())?,
-    )
+) -> Result<Listed<key::AccessKeys, key::AccessKey, AccessKeyView>, ApiError> {
+    Ok(Listed::new(ctx.rampart.list_access_keys(user.name())?))
 }
 
 request! {
@@ -262,10 +272,10 @@ pub(crate) fn update_access_key<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     r: AccessKeyStatus,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .update_access_key(user.name(), &r.access_key_id, &r.status)?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -279,25 +289,29 @@ pub(crate) fn delete_access_key<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     r: AccessKeyId,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .delete_access_key(user.name(), &r.access_key_id)?;
-    empty()
+    Ok(Nothing)
 }
 
 pub(crate) fn get_access_key_last_used<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     r: AccessKeyId,
-) -> Result<Output, ApiError> {
-    let last = ctx
+) -> Result<One<key::AccessKeyLastUsed, LastUsed>, ApiError> {
+    let last_used_date = ctx
         .rampart
         .access_key_last_used(user.name(), &r.access_key_id)?;
-    let mut inner = Map::new();
-    if let Some(d) = last {
-        inner.insert("LastUsedDate".into(), Value::String(d));
-    }
-    field("AccessKeyLastUsed", Value::Object(inner))
+    Ok(One::new(LastUsed { last_used_date }))
+}
+
+/// An AccessKey's last use: `{LastUsedDate?}` (absent if never used).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct LastUsed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used_date: Option<String>,
 }
 
 request! {
@@ -308,17 +322,25 @@ request! {
     }
 }
 
-fn create_group(ctx: &Ctx<'_>, _: on::Groups, r: NewGroup) -> Result<Output, ApiError> {
+fn create_group(
+    ctx: &Ctx<'_>,
+    _: on::Groups,
+    r: NewGroup,
+) -> Result<One<key::Group, GroupView>, ApiError> {
     let g = ctx.rampart.create_group(CreateGroup {
         group_name: r.group_name,
         comments: r.comments,
         display_name: None,
     })?;
-    field("Group", g)
+    Ok(One::new(g))
 }
 
-fn get_group(ctx: &Ctx<'_>, on::Group(group): on::Group, (): ()) -> Result<Output, ApiError> {
-    field("Group", ctx.rampart.get_group(&group)?)
+fn get_group(
+    ctx: &Ctx<'_>,
+    on::Group(group): on::Group,
+    (): (),
+) -> Result<One<key::Group, GroupView>, ApiError> {
+    Ok(One::new(ctx.rampart.get_group(&group)?))
 }
 
 request! {
@@ -333,70 +355,71 @@ fn update_group(
     ctx: &Ctx<'_>,
     (on::Group(group), _): (on::Group, on::NewGroupName),
     r: GroupUpdate,
-) -> Result<Output, ApiError> {
+) -> Result<One<key::Group, GroupView>, ApiError> {
     let g = ctx.rampart.update_group(UpdateGroup {
         group_name: group,
         new_group_name: r.new_group_name,
         new_comments: r.new_comments,
         new_display_name: None,
     })?;
-    field("Group", g)
+    Ok(One::new(g))
 }
 
 pub(crate) fn delete_group(
     ctx: &Ctx<'_>,
     on::Group(group): on::Group,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_group(&group)?;
-    empty()
+    Ok(Nothing)
 }
 
-fn list_groups(ctx: &Ctx<'_>, _: on::Groups, r: Paging) -> Result<Output, ApiError> {
-    page(
-        "Groups",
-        "Group",
+fn list_groups(
+    ctx: &Ctx<'_>,
+    _: on::Groups,
+    r: Paging,
+) -> Result<Paged<key::Groups, key::Group, GroupView>, ApiError> {
+    Ok(Paged::from(
         ctx.rampart.list_groups(r.marker.as_deref(), r.max_items)?,
-    )
+    ))
 }
 
 pub(crate) fn add_user_to_group<U: on::OneUser>(
     ctx: &Ctx<'_>,
     (on::Group(group), user): (on::Group, U),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.add_user_to_group(user.name(), &group)?;
-    empty()
+    Ok(Nothing)
 }
 
 pub(crate) fn remove_user_from_group<U: on::OneUser>(
     ctx: &Ctx<'_>,
     (on::Group(group), user): (on::Group, U),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.remove_user_from_group(user.name(), &group)?;
-    empty()
+    Ok(Nothing)
 }
 
 fn list_groups_for_user(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
     (): (),
-) -> Result<Output, ApiError> {
-    list("Groups", "Group", ctx.rampart.list_groups_for_user(&user)?)
+) -> Result<Listed<key::Groups, key::Group, UserGroupView>, ApiError> {
+    Ok(Listed::new(ctx.rampart.list_groups_for_user(&user)?))
 }
 
 fn list_users_for_group(
     ctx: &Ctx<'_>,
     on::Group(group): on::Group,
     r: Paging,
-) -> Result<Output, ApiError> {
-    page(
-        "Users",
-        "User",
-        ctx.rampart
-            .list_users_for_group(&group, r.marker.as_deref(), r.max_items)?,
-    )
+) -> Result<Paged<key::Users, key::User, GroupUserView>, ApiError> {
+    Ok(Paged::from(ctx.rampart.list_users_for_group(
+        &group,
+        r.marker.as_deref(),
+        r.max_items,
+    )?))
 }
 
 request! {
@@ -426,39 +449,37 @@ fn create_login_profile(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
     r: LoginProfile,
-) -> Result<Output, ApiError> {
-    field(
-        "LoginProfile",
+) -> Result<One<key::LoginProfile, LoginProfileView>, ApiError> {
+    Ok(One::new(
         ctx.rampart.create_login_profile(login_input(user, r))?,
-    )
+    ))
 }
 
 pub(crate) fn get_login_profile(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
     (): (),
-) -> Result<Output, ApiError> {
-    field("LoginProfile", ctx.rampart.get_login_profile(&user)?)
+) -> Result<One<key::LoginProfile, LoginProfileView>, ApiError> {
+    Ok(One::new(ctx.rampart.get_login_profile(&user)?))
 }
 
 fn update_login_profile(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
     r: LoginProfile,
-) -> Result<Output, ApiError> {
-    field(
-        "LoginProfile",
+) -> Result<One<key::LoginProfile, LoginProfileView>, ApiError> {
+    Ok(One::new(
         ctx.rampart.update_login_profile(login_input(user, r))?,
-    )
+    ))
 }
 
 pub(crate) fn delete_login_profile<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_login_profile(user.name())?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -471,30 +492,56 @@ request! {
     }
 }
 
-fn create_policy(ctx: &Ctx<'_>, _: on::Policies, r: NewPolicy) -> Result<Output, ApiError> {
+fn create_policy(
+    ctx: &Ctx<'_>,
+    _: on::Policies,
+    r: NewPolicy,
+) -> Result<One<key::Policy, CreatedPolicy>, ApiError> {
     let v = ctx.rampart.create_policy_tagged(
         &r.policy_name,
         &r.policy_document,
         r.description.as_deref(),
         &r.tags,
     )?;
-    let mut m = fields("Policy", &v)?;
-    if let Some(Value::Object(pol)) = m.get_mut("Policy") {
-        pol.remove("AttachmentCount");
-        pol.remove("UpdateDate");
-    }
-    Ok(m.into())
+    Ok(One::new(CreatedPolicy {
+        policy_name: v.policy_name,
+        policy_type: v.policy_type,
+        description: v.description,
+        default_version: v.default_version,
+        create_date: v.create_date,
+    }))
+}
+
+/// A new policy as `CreatePolicy` answers it: without an attachment count
+/// or an update date.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreatedPolicy {
+    policy_name: String,
+    policy_type: &'static str,
+    description: String,
+    default_version: String,
+    create_date: String,
 }
 
 fn get_policy(
     ctx: &Ctx<'_>,
     on::Policy(ptype, policy): on::Policy,
     (): (),
-) -> Result<Output, ApiError> {
-    let (policy, version) = ctx.rampart.get_policy(&policy, ptype)?;
-    let mut m = fields("Policy", policy)?;
-    m.extend(fields("DefaultPolicyVersion", version)?);
-    Ok(m.into())
+) -> Result<PolicyAnswer, ApiError> {
+    let (policy, default_policy_version) = ctx.rampart.get_policy(&policy, ptype)?;
+    Ok(PolicyAnswer {
+        policy,
+        default_policy_version,
+    })
+}
+
+/// `GetPolicy`: the policy and its default version.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyAnswer {
+    policy: PolicyView,
+    default_policy_version: PolicyVersionView,
 }
 
 request! {
@@ -508,9 +555,9 @@ fn delete_policy(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
     r: PolicyDeletion,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_policy(&policy, r.cascading_delete)?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -531,19 +578,22 @@ fn policy_type(p: &Params) -> Result<Option<PolicyType>, ApiError> {
     }
 }
 
-fn list_policies(ctx: &Ctx<'_>, _: on::Policies, r: PolicyListing) -> Result<Output, ApiError> {
+fn list_policies(
+    ctx: &Ctx<'_>,
+    _: on::Policies,
+    r: PolicyListing,
+) -> Result<Paged<key::Policies, key::Policy, PolicyView>, ApiError> {
     let PolicyListing {
         no_tag_filter: (),
         policy_type,
         marker,
         max_items,
     } = r;
-    page(
-        "Policies",
-        "Policy",
-        ctx.rampart
-            .list_policies(policy_type, marker.as_deref(), max_items)?,
-    )
+    Ok(Paged::from(ctx.rampart.list_policies(
+        policy_type,
+        marker.as_deref(),
+        max_items,
+    )?))
 }
 
 request! {
@@ -557,11 +607,11 @@ fn update_policy_description(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
     r: PolicyDescription,
-) -> Result<Output, ApiError> {
+) -> Result<One<key::Policy, PolicyView>, ApiError> {
     let v = ctx
         .rampart
         .update_policy_description(&policy, &r.new_description)?;
-    field("Policy", v)
+    Ok(One::new(v))
 }
 
 request! {
@@ -577,14 +627,14 @@ fn create_policy_version(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
     r: NewPolicyVersion,
-) -> Result<Output, ApiError> {
+) -> Result<One<key::PolicyVersion, PolicyVersionView>, ApiError> {
     let v = ctx.rampart.create_policy_version(
         &policy,
         &r.policy_document,
         r.set_as_default,
         r.rotate_strategy.as_deref(),
     )?;
-    field("PolicyVersion", v)
+    Ok(One::new(v))
 }
 
 request! {
@@ -598,42 +648,40 @@ fn get_policy_version(
     ctx: &Ctx<'_>,
     on::Policy(ptype, policy): on::Policy,
     r: PolicyVersionId,
-) -> Result<Output, ApiError> {
+) -> Result<One<key::PolicyVersion, PolicyVersionView>, ApiError> {
     let v = ctx
         .rampart
         .get_policy_version(&policy, ptype, &r.version_id)?;
-    field("PolicyVersion", v)
+    Ok(One::new(v))
 }
 
 fn delete_policy_version(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
     r: PolicyVersionId,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_policy_version(&policy, &r.version_id)?;
-    empty()
+    Ok(Nothing)
 }
 
 fn list_policy_versions(
     ctx: &Ctx<'_>,
     on::Policy(ptype, policy): on::Policy,
     (): (),
-) -> Result<Output, ApiError> {
-    list(
-        "PolicyVersions",
-        "PolicyVersion",
+) -> Result<Listed<key::PolicyVersions, key::PolicyVersion, PolicyVersionView>, ApiError> {
+    Ok(Listed::new(
         ctx.rampart.list_policy_versions(&policy, ptype)?,
-    )
+    ))
 }
 
 fn set_default_policy_version(
     ctx: &Ctx<'_>,
     on::CustomPolicy(policy): on::CustomPolicy,
     r: PolicyVersionId,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .set_default_policy_version(&policy, &r.version_id)?;
-    empty()
+    Ok(Nothing)
 }
 
 /// Attach/detach: the principal and the policy, both authorized.
@@ -643,20 +691,20 @@ fn attachment(
     principal: &str,
     on::TypedPolicy(ptype, policy): on::TypedPolicy,
     attach: bool,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     if attach {
         ctx.rampart.attach_policy(kind, principal, ptype, &policy)?;
     } else {
         ctx.rampart.detach_policy(kind, principal, ptype, &policy)?;
     }
-    empty()
+    Ok(Nothing)
 }
 
 fn attach_to_user(
     ctx: &Ctx<'_>,
     (on::NamedUser(user), policy): (on::NamedUser, on::TypedPolicy),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     attachment(ctx, PrincipalKind::User, &user, policy, true)
 }
 
@@ -664,7 +712,7 @@ fn detach_from_user(
     ctx: &Ctx<'_>,
     (on::NamedUser(user), policy): (on::NamedUser, on::TypedPolicy),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     attachment(ctx, PrincipalKind::User, &user, policy, false)
 }
 
@@ -672,7 +720,7 @@ fn attach_to_group(
     ctx: &Ctx<'_>,
     (on::Group(group), policy): (on::Group, on::TypedPolicy),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     attachment(ctx, PrincipalKind::Group, &group, policy, true)
 }
 
@@ -680,7 +728,7 @@ fn detach_from_group(
     ctx: &Ctx<'_>,
     (on::Group(group), policy): (on::Group, on::TypedPolicy),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     attachment(ctx, PrincipalKind::Group, &group, policy, false)
 }
 
@@ -688,7 +736,7 @@ fn attach_to_role(
     ctx: &Ctx<'_>,
     (on::Role(role), policy): (on::Role, on::TypedPolicy),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     attachment(ctx, PrincipalKind::Role, &role.role_name, policy, true)
 }
 
@@ -696,7 +744,7 @@ fn detach_from_role(
     ctx: &Ctx<'_>,
     (on::Role(role), policy): (on::Role, on::TypedPolicy),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     attachment(ctx, PrincipalKind::Role, &role.role_name, policy, false)
 }
 
@@ -704,51 +752,54 @@ fn list_policies_for_user(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
     (): (),
-) -> Result<Output, ApiError> {
-    list(
-        "Policies",
-        "Policy",
+) -> Result<Listed<key::Policies, key::Policy, AttachedPolicyView>, ApiError> {
+    Ok(Listed::new(
         ctx.rampart.list_policies_for(PrincipalKind::User, &user)?,
-    )
+    ))
 }
 
 fn list_policies_for_group(
     ctx: &Ctx<'_>,
     on::Group(group): on::Group,
     (): (),
-) -> Result<Output, ApiError> {
-    list(
-        "Policies",
-        "Policy",
+) -> Result<Listed<key::Policies, key::Policy, AttachedPolicyView>, ApiError> {
+    Ok(Listed::new(
         ctx.rampart
             .list_policies_for(PrincipalKind::Group, &group)?,
-    )
+    ))
 }
 
 fn list_policies_for_role(
     ctx: &Ctx<'_>,
     on::Role(role): on::Role,
     (): (),
-) -> Result<Output, ApiError> {
-    list(
-        "Policies",
-        "Policy",
+) -> Result<Listed<key::Policies, key::Policy, AttachedPolicyView>, ApiError> {
+    Ok(Listed::new(
         ctx.rampart
             .list_policies_for(PrincipalKind::Role, &role.role_name)?,
-    )
+    ))
 }
 
 fn list_entities_for_policy(
     ctx: &Ctx<'_>,
     on::Policy(ptype, policy): on::Policy,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<PolicyEntitiesAnswer, ApiError> {
     let e = ctx.rampart.list_entities_for_policy(&policy, ptype)?;
-    let mut m = Map::new();
-    m.insert("Users".into(), json!({ "User": e.users }));
-    m.insert("Groups".into(), json!({ "Group": e.groups }));
-    m.insert("Roles".into(), json!({ "Role": e.roles }));
-    Ok(m.into())
+    Ok(PolicyEntitiesAnswer {
+        users: Items::new(e.users),
+        groups: Items::new(e.groups),
+        roles: Items::new(e.roles),
+    })
+}
+
+/// `ListEntitiesForPolicy`: the principals the policy is attached to.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyEntitiesAnswer {
+    users: Items<key::User, PolicyUser>,
+    groups: Items<key::Group, PolicyGroup>,
+    roles: Items<key::Role, PolicyRole>,
 }
 
 /// An optional whole number (`MaxSessionDuration`).
@@ -764,15 +815,19 @@ fn i64_param(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
     }
 }
 
-fn role_field(v: rampart_core::ram::RoleView, full: bool) -> Result<Output, ApiError> {
-    let mut m = fields("Role", v)?;
-    if !full {
-        if let Some(Value::Object(r)) = m.get_mut("Role") {
-            r.remove("RolePrincipalName");
-            r.remove("IsServiceLinkedRole");
-        }
-    }
-    Ok(m.into())
+/// A new role as `CreateRole` answers it: without its principal name or
+/// whether it is service-linked.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreatedRole {
+    role_id: String,
+    role_name: String,
+    arn: String,
+    description: String,
+    assume_role_policy_document: String,
+    max_session_duration: i64,
+    create_date: String,
+    update_date: String,
 }
 
 /// `CreateRole`.
@@ -788,9 +843,22 @@ impl FromParams for CreateRole {
     }
 }
 
-fn create_role(ctx: &Ctx<'_>, _: on::Roles, r: CreateRole) -> Result<Output, ApiError> {
+fn create_role(
+    ctx: &Ctx<'_>,
+    _: on::Roles,
+    r: CreateRole,
+) -> Result<One<key::Role, CreatedRole>, ApiError> {
     let v = ctx.rampart.create_role(r)?;
-    role_field(v, false)
+    Ok(One::new(CreatedRole {
+        role_id: v.role_id,
+        role_name: v.role_name,
+        arn: v.arn,
+        description: v.description,
+        assume_role_policy_document: v.assume_role_policy_document,
+        max_session_duration: v.max_session_duration,
+        create_date: v.create_date,
+        update_date: v.update_date,
+    }))
 }
 
 /// ListRoles and ListPolicies do not filter by `Tag` here: a filter is
@@ -813,8 +881,12 @@ fn first_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
     }
 }
 
-fn get_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
-    role_field(ctx.rampart.get_role(&RoleName::of(&role))?, true)
+fn get_role(
+    ctx: &Ctx<'_>,
+    on::Role(role): on::Role,
+    (): (),
+) -> Result<One<key::Role, RoleView>, ApiError> {
+    Ok(One::new(ctx.rampart.get_role(&RoleName::of(&role))?))
 }
 
 request! {
@@ -826,19 +898,23 @@ request! {
     }
 }
 
-fn update_role(ctx: &Ctx<'_>, on::Role(role): on::Role, r: RoleUpdate) -> Result<Output, ApiError> {
+fn update_role(
+    ctx: &Ctx<'_>,
+    on::Role(role): on::Role,
+    r: RoleUpdate,
+) -> Result<One<key::Role, RoleView>, ApiError> {
     let v = ctx.rampart.update_role(UpdateRole {
         role_name: RoleName::of(&role),
         new_assume_role_policy_document: r.new_assume_role_policy_document,
         new_max_session_duration: r.new_max_session_duration,
         new_description: r.new_description,
     })?;
-    role_field(v, true)
+    Ok(One::new(v))
 }
 
-fn delete_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Output, ApiError> {
+fn delete_role(ctx: &Ctx<'_>, on::Role(role): on::Role, (): ()) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_role(&RoleName::of(&role))?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -850,17 +926,19 @@ request! {
     }
 }
 
-fn list_roles(ctx: &Ctx<'_>, _: on::Roles, r: RoleListing) -> Result<Output, ApiError> {
+fn list_roles(
+    ctx: &Ctx<'_>,
+    _: on::Roles,
+    r: RoleListing,
+) -> Result<Paged<key::Roles, key::Role, RoleView>, ApiError> {
     let RoleListing {
         no_tag_filter: (),
         marker,
         max_items,
     } = r;
-    page(
-        "Roles",
-        "Role",
+    Ok(Paged::from(
         ctx.rampart.list_roles(marker.as_deref(), max_items)?,
-    )
+    ))
 }
 
 request! {
@@ -875,10 +953,9 @@ fn create_service_linked_role(
     ctx: &Ctx<'_>,
     _: on::Roles,
     r: NewServiceLinkedRole,
-) -> Result<Output, ApiError> {
-    role_field(
-        ctx.rampart
-            .create_service_linked_role(&r.service_name, r.description.as_deref())?,
-        true,
-    )
+) -> Result<One<key::Role, RoleView>, ApiError> {
+    Ok(One::new(ctx.rampart.create_service_linked_role(
+        &r.service_name,
+        r.description.as_deref(),
+    )?))
 }

@@ -1,40 +1,75 @@
 //! RAM account-wide settings: the password policy, the security preference,
 //! the account alias; and `ChangePassword`, a RAM user's own.
 
+use rampart_core::ram::mfa::MfaDeviceView;
 use rampart_core::ram::settings::{
     PasswordPolicy, SecurityPreference, SetPasswordPolicy, SetSecurityPreference,
 };
 use rampart_core::ApiError;
 use rampart_crypto::SecretString;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::action::{read, FromParams};
 use crate::on;
 use crate::request;
-use crate::respond::{empty, field as one};
-use crate::{Ctx, Output, Params, Product};
+use crate::respond::{key, Answer, Listed, Nothing, One};
+use crate::{Ctx, Params, Product};
 
-/// The policy as the product spells it: IMS calls `HardExpiry`
-/// `HardExpire`.
-pub(crate) fn policy_view(product: Product, p: &PasswordPolicy) -> Result<Value, ApiError> {
-    let mut v = serde_json::to_value(p).map_err(ApiError::internal)?;
-    if product == Product::Ims {
-        if let Some(o) = v.as_object_mut() {
-            if let Some(h) = o.remove("HardExpiry") {
-                o.insert("HardExpire".into(), h);
-            }
-        }
-    }
-    Ok(v)
+/// The password policy as the product spells it.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(crate) enum PolicyAs {
+    /// RAM's: the core's own fields.
+    Ram(PasswordPolicy),
+    /// IMS's, which calls `HardExpiry` `HardExpire`.
+    Ims(ImsPasswordPolicy),
 }
+
+/// The password policy as IMS spells it (RAM's fields, in RAM's order,
+/// with `HardExpire` for `HardExpiry`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ImsPasswordPolicy {
+    minimum_password_length: u32,
+    require_lowercase_characters: bool,
+    require_uppercase_characters: bool,
+    require_numbers: bool,
+    require_symbols: bool,
+    hard_expire: bool,
+    max_password_age: u32,
+    password_reuse_prevention: u32,
+    #[serde(rename = "MaxLoginAttemps")]
+    max_login_attempts: u32,
+}
+
+/// The policy as `product` spells it.
+fn policy_view(product: Product, p: PasswordPolicy) -> PolicyAs {
+    if product != Product::Ims {
+        return PolicyAs::Ram(p);
+    }
+    PolicyAs::Ims(ImsPasswordPolicy {
+        minimum_password_length: p.minimum_password_length,
+        require_lowercase_characters: p.require_lowercase_characters,
+        require_uppercase_characters: p.require_uppercase_characters,
+        require_numbers: p.require_numbers,
+        require_symbols: p.require_symbols,
+        hard_expire: p.hard_expiry,
+        max_password_age: p.max_password_age,
+        password_reuse_prevention: p.password_reuse_prevention,
+        max_login_attempts: p.max_login_attempts,
+    })
+}
+
+/// `{PasswordPolicy: …}`, as the product spells it.
+pub(crate) type PasswordPolicyAnswer = One<key::PasswordPolicy, PolicyAs>;
 
 pub(crate) fn get_password_policy(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<PasswordPolicyAnswer, ApiError> {
     let p = ctx.rampart.password_policy()?;
-    one("PasswordPolicy", policy_view(ctx.product, &p)?)
+    Ok(One::new(policy_view(ctx.product, p)))
 }
 
 /// `SetPasswordPolicy`'s parameters; the product names its hard expiry
@@ -75,47 +110,96 @@ impl FromParams for ImsPasswordPolicyUpdate {
 pub(crate) fn apply_password_policy(
     ctx: &Ctx<'_>,
     update: &SetPasswordPolicy,
-) -> Result<Output, ApiError> {
+) -> Result<PasswordPolicyAnswer, ApiError> {
     let policy = ctx.rampart.set_password_policy(update)?;
-    one("PasswordPolicy", policy_view(ctx.product, &policy)?)
+    Ok(One::new(policy_view(ctx.product, policy)))
 }
 
 pub(crate) fn set_password_policy(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     r: RamPasswordPolicy,
-) -> Result<Output, ApiError> {
+) -> Result<PasswordPolicyAnswer, ApiError> {
     apply_password_policy(ctx, &r.0)
 }
 
-/// RAM's nested shape of the security preference.
-pub(crate) fn preference_view(p: &SecurityPreference) -> Value {
-    json!({
-        "LoginProfilePreference": {
-            "AllowUserToChangePassword": p.allow_user_to_change_password,
-            "EnableSaveMFATicket": p.enable_save_mfa_ticket,
-            "LoginNetworkMasks": p.login_network_masks,
-            "LoginSessionDuration": p.login_session_duration,
-        },
-        "AccessKeyPreference": {
-            "AllowUserToManageAccessKeys": p.allow_user_to_manage_access_keys,
-        },
-        "MFAPreference": {
-            "AllowUserToManageMFADevices": p.allow_user_to_manage_mfa_devices,
-        },
-        "PublicKeyPreference": {
-            "AllowUserToManagePublicKeys": p.allow_user_to_manage_public_keys,
-        },
-    })
+/// The security preference in its nested shape (IMS's has no public-key
+/// preference).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PreferenceView {
+    login_profile_preference: LoginProfilePreference,
+    access_key_preference: AccessKeyPreference,
+    #[serde(rename = "MFAPreference")]
+    mfa_preference: MfaPreference,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_key_preference: Option<PublicKeyPreference>,
 }
+
+/// `LoginProfilePreference`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct LoginProfilePreference {
+    allow_user_to_change_password: bool,
+    #[serde(rename = "EnableSaveMFATicket")]
+    enable_save_mfa_ticket: bool,
+    login_network_masks: String,
+    login_session_duration: u32,
+}
+
+/// `AccessKeyPreference`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccessKeyPreference {
+    allow_user_to_manage_access_keys: bool,
+}
+
+/// `MFAPreference`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct MfaPreference {
+    #[serde(rename = "AllowUserToManageMFADevices")]
+    allow_user_to_manage_mfa_devices: bool,
+}
+
+/// `PublicKeyPreference`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PublicKeyPreference {
+    allow_user_to_manage_public_keys: bool,
+}
+
+/// The preference in `product`'s shape.
+pub(crate) fn preference_view(p: SecurityPreference, product: Product) -> PreferenceView {
+    PreferenceView {
+        login_profile_preference: LoginProfilePreference {
+            allow_user_to_change_password: p.allow_user_to_change_password,
+            enable_save_mfa_ticket: p.enable_save_mfa_ticket,
+            login_network_masks: p.login_network_masks,
+            login_session_duration: p.login_session_duration,
+        },
+        access_key_preference: AccessKeyPreference {
+            allow_user_to_manage_access_keys: p.allow_user_to_manage_access_keys,
+        },
+        mfa_preference: MfaPreference {
+            allow_user_to_manage_mfa_devices: p.allow_user_to_manage_mfa_devices,
+        },
+        public_key_preference: (product != Product::Ims).then_some(PublicKeyPreference {
+            allow_user_to_manage_public_keys: p.allow_user_to_manage_public_keys,
+        }),
+    }
+}
+
+/// `{SecurityPreference: …}`, in the product's shape.
+pub(crate) type PreferenceAnswer = One<key::SecurityPreference, PreferenceView>;
 
 pub(crate) fn get_security_preference(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<PreferenceAnswer, ApiError> {
     let p = ctx.rampart.security_preference()?;
-    one("SecurityPreference", preference_view(&p))
+    Ok(One::new(preference_view(p, ctx.product)))
 }
 
 /// `SetSecurityPreference` (RAM and IMS).
@@ -137,17 +221,17 @@ pub(crate) fn set_security_preference(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     r: SetSecurityPreference,
-) -> Result<Output, ApiError> {
+) -> Result<PreferenceAnswer, ApiError> {
     let pref = ctx.rampart.set_security_preference(&r)?;
-    one("SecurityPreference", preference_view(&pref))
+    Ok(One::new(preference_view(pref, ctx.product)))
 }
 
 pub(crate) fn get_account_alias(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     (): (),
-) -> Result<Output, ApiError> {
-    one("AccountAlias", Value::String(ctx.rampart.account_alias()?))
+) -> Result<One<key::AccountAlias, String>, ApiError> {
+    Ok(One::new(ctx.rampart.account_alias()?))
 }
 
 request! {
@@ -161,18 +245,18 @@ pub(crate) fn set_account_alias(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     r: AccountAlias,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.set_account_alias(&r.account_alias)?;
-    empty()
+    Ok(Nothing)
 }
 
 pub(crate) fn clear_account_alias(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.clear_account_alias()?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -192,46 +276,51 @@ pub(crate) fn change_password(
     ctx: &Ctx<'_>,
     on::Caller(user): on::Caller,
     r: PasswordChange,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .change_password(&user, &r.old_password, &r.new_password, ctx.source_ip)?;
-    empty()
+    Ok(Nothing)
 }
 
 pub(crate) fn create_virtual_mfa_device(
     ctx: &Ctx<'_>,
     on::NewMfa(mfa): on::NewMfa,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<One<key::VirtualMFADevice, NewMfaDevice>, ApiError> {
     let name = &mfa.rsplit('/').next().unwrap_or_default();
     let d = ctx.rampart.create_virtual_mfa_device(name)?;
-    one(
-        "VirtualMFADevice",
-        json!({
-            "SerialNumber": d.serial_number,
-            "Base32StringSeed": d.base32_string_seed,
-            "QRCodePNG": crate::qr::png_base64(&d.otpauth_url)?,
-        }),
-    )
+    Ok(One::new(NewMfaDevice {
+        serial_number: d.serial_number,
+        base32_string_seed: d.base32_string_seed,
+        qr_code_png: crate::qr::png_base64(&d.otpauth_url)?,
+    }))
+}
+
+/// A new virtual MFA device, with its seed (shown only here).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct NewMfaDevice {
+    serial_number: String,
+    base32_string_seed: String,
+    #[serde(rename = "QRCodePNG")]
+    qr_code_png: String,
 }
 
 pub(crate) fn list_virtual_mfa_devices(
     ctx: &Ctx<'_>,
     _: on::MfaDevices,
     (): (),
-) -> Result<Output, ApiError> {
-    let all = ctx.rampart.list_virtual_mfa_devices()?;
-    let v = serde_json::to_value(all).map_err(ApiError::internal)?;
-    one("VirtualMFADevices", json!({ "VirtualMFADevice": v }))
+) -> Result<Listed<key::VirtualMFADevices, key::VirtualMFADevice, MfaDeviceView>, ApiError> {
+    Ok(Listed::new(ctx.rampart.list_virtual_mfa_devices()?))
 }
 
 pub(crate) fn delete_virtual_mfa_device(
     ctx: &Ctx<'_>,
     on::Mfa(mfa): on::Mfa,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_virtual_mfa_device(&mfa)?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -246,29 +335,58 @@ pub(crate) fn bind_mfa_device<U: on::OneUser>(
     ctx: &Ctx<'_>,
     (user, on::Mfa(mfa)): (U, on::Mfa),
     r: MfaCodes,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .bind_mfa_device(user.name(), &mfa, &r.code1, &r.code2)?;
-    empty()
+    Ok(Nothing)
 }
 
 pub(crate) fn unbind_mfa_device<U: on::OneUser>(
     ctx: &Ctx<'_>,
     user: U,
     (): (),
-) -> Result<Output, ApiError> {
-    let serial = ctx.rampart.unbind_mfa_device(user.name())?;
-    one("MFADevice", json!({ "SerialNumber": serial }))
+) -> Result<MfaDeviceAnswer<UnboundMfaDevice>, ApiError> {
+    let serial_number = ctx.rampart.unbind_mfa_device(user.name())?;
+    Ok(MfaDeviceAnswer {
+        mfa_device: UnboundMfaDevice { serial_number },
+    })
+}
+
+/// `UnbindMFADevice`: the device that was bound.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UnboundMfaDevice {
+    serial_number: String,
+}
+
+/// `GetUserMFAInfo`: the user's device.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct BoundMfaDevice {
+    serial_number: String,
+    /// Always `VMFA`: the devices are virtual.
+    r#type: &'static str,
 }
 
 pub(crate) fn get_user_mfa_info(
     ctx: &Ctx<'_>,
     on::User(user): on::User,
     (): (),
-) -> Result<Output, ApiError> {
-    let serial = ctx.rampart.user_mfa_info(&user)?;
-    one(
-        "MFADevice",
-        json!({ "SerialNumber": serial, "Type": "VMFA" }),
-    )
+) -> Result<MfaDeviceAnswer<BoundMfaDevice>, ApiError> {
+    let serial_number = ctx.rampart.user_mfa_info(&user)?;
+    Ok(MfaDeviceAnswer {
+        mfa_device: BoundMfaDevice {
+            serial_number,
+            r#type: "VMFA",
+        },
+    })
 }
+
+/// `{MFADevice: …}`.
+#[derive(Serialize)]
+pub(crate) struct MfaDeviceAnswer<D> {
+    #[serde(rename = "MFADevice")]
+    mfa_device: D,
+}
+
+impl<D: Serialize> Answer for MfaDeviceAnswer<D> {}

@@ -4,11 +4,12 @@
 use rampart_core::ram::tags;
 use rampart_core::ApiError;
 use rampart_store::TagResource;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use crate::on;
 use crate::request;
-use crate::{Ctx, Output, Params};
+use crate::respond::{Answer, Nothing};
+use crate::{Ctx, Params};
 
 /// The resources the request names, as the store files their tags.
 pub(crate) fn items(tagged: Vec<(TagResource, String, String)>) -> Vec<(TagResource, String)> {
@@ -35,9 +36,9 @@ pub(crate) fn tag_resources(
     ctx: &Ctx<'_>,
     on::RamTagged(tagged): on::RamTagged,
     r: NewTags,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.tag_ram_resources(&items(tagged), &r.tags)?;
-    Ok(Map::new().into())
+    Ok(Nothing)
 }
 
 request! {
@@ -64,10 +65,10 @@ pub(crate) fn untag_resources(
     ctx: &Ctx<'_>,
     on::RamTagged(tagged): on::RamTagged,
     r: TagRemoval,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .untag_ram_resources(&items(tagged), r.keys.as_deref())?;
-    Ok(Map::new().into())
+    Ok(Nothing)
 }
 
 /// Entries per page when `PageSize` is absent.
@@ -93,10 +94,10 @@ pub(crate) fn list_tag_resources(
     ctx: &Ctx<'_>,
     on::RamTagged(tagged): on::RamTagged,
     r: TagListing,
-) -> Result<Output, ApiError> {
+) -> Result<TagPage<RamTag>, ApiError> {
     let filter = r.filter;
     let (start, page) = r.window;
-    let mut all: Vec<Value> = Vec::new();
+    let mut all = Vec::new();
     for (kind, id, name) in tagged {
         let kind_name = if kind == TagResource::Policy {
             "policy"
@@ -110,23 +111,43 @@ pub(crate) fn list_tag_resources(
                 continue;
             }
         }
-        for (k, v) in tags {
-            all.push(json!({
-                "ResourceName": name,
-                "ResourceType": kind_name,
-                "TagKey": k,
-                "TagValue": v,
-            }));
+        for (tag_key, tag_value) in tags {
+            all.push(RamTag {
+                resource_name: name.clone(),
+                resource_type: kind_name,
+                tag_key,
+                tag_value,
+            });
         }
     }
-    let (items, next) = page_of(all, start, page);
-    let mut m = Map::new();
-    if let Some(next) = next {
-        m.insert("NextToken".into(), Value::String(next));
-    }
-    m.insert("TagResources".into(), Value::Array(items));
-    Ok(m.into())
+    let (tag_resources, next_token) = page_of(all, start, page);
+    Ok(TagPage {
+        next_token,
+        tag_resources,
+    })
 }
+
+/// One tag of a role or policy, as `ListTagResources` lists it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RamTag {
+    resource_name: String,
+    /// `role` or `policy`.
+    resource_type: &'static str,
+    tag_key: String,
+    tag_value: String,
+}
+
+/// A page of `ListTagResources`: `{NextToken?, TagResources: [...]}`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TagPage<T> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+    tag_resources: Vec<T>,
+}
+
+impl<T: Serialize> Answer for TagPage<T> {}
 
 /// `NextToken` (an offset this API returned) and `PageSize` (1 to 100,
 /// `default` when absent) of a tag listing, as (start, page).
@@ -154,7 +175,7 @@ pub(crate) fn page_window(p: &Params, default: usize) -> Result<(usize, usize), 
 }
 
 /// The page of `all` from `start`, and the token of the next page if any.
-pub(crate) fn page_of(all: Vec<Value>, start: usize, page: usize) -> (Vec<Value>, Option<String>) {
+pub(crate) fn page_of<T>(all: Vec<T>, start: usize, page: usize) -> (Vec<T>, Option<String>) {
     let end = start.saturating_add(page).min(all.len());
     let next = (end < all.len()).then(|| end.to_string());
     (all.into_iter().skip(start).take(page).collect(), next)

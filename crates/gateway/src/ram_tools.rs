@@ -1,13 +1,16 @@
 //! RAM actions that tools call around the entities: decoding a denial's
 //! diagnostic message, deleting a service-linked role.
 
+use rampart_core::diagnostic::DiagnosticMessage;
 use rampart_core::ApiError;
-use serde_json::Map;
+use serde::Serialize;
 
 use crate::on;
 use crate::request;
-use crate::respond::field;
-use crate::{Ctx, Output};
+use crate::respond::{answers, key, One};
+use crate::Ctx;
+
+answers!(DecodedDiagnostic);
 
 request! {
     /// `DecodeDiagnosticMessage`.
@@ -22,14 +25,17 @@ pub(crate) fn decode_diagnostic_message(
     ctx: &Ctx<'_>,
     _: on::Account,
     r: EncodedDiagnostic,
-) -> Result<Output, ApiError> {
-    let msg = ctx.rampart.decode_diagnostic_message(&r.encoded)?;
-    let mut m = Map::new();
-    m.insert(
-        "DecodedDiagnosticMessage".into(),
-        serde_json::to_value(msg).map_err(ApiError::internal)?,
-    );
-    Ok(m.into())
+) -> Result<DecodedDiagnostic, ApiError> {
+    Ok(DecodedDiagnostic {
+        decoded_diagnostic_message: ctx.rampart.decode_diagnostic_message(&r.encoded)?,
+    })
+}
+
+/// `DecodeDiagnosticMessage`: the diagnosis.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DecodedDiagnostic {
+    decoded_diagnostic_message: DiagnosticMessage,
 }
 
 /// `DeleteServiceLinkedRole`: deletes the role (with its policies) at
@@ -38,7 +44,7 @@ pub(crate) fn delete_service_linked_role(
     ctx: &Ctx<'_>,
     on::Role(role): on::Role,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<One<key::DeletionTaskId, String>, ApiError> {
     let task = ctx.rampart.delete_service_linked_role(&role)?;
-    field("DeletionTaskId", task)
+    Ok(One::new(task))
 }

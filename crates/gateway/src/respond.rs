@@ -49,6 +49,7 @@ pub mod key {
     }
 
     keys!(
+        AccountAlias,
         AccessKey,
         AccessKeyLastUsed,
         AccessKeys,
@@ -64,6 +65,7 @@ pub mod key {
         KeyVersions,
         Keys,
         LoginProfile,
+        PasswordPolicy,
         Policies,
         Policy,
         PolicyVersion,
@@ -72,10 +74,13 @@ pub mod key {
         Regions,
         Role,
         Roles,
+        SecurityPreference,
         TagResource,
         TagResources,
         User,
         Users,
+        VirtualMFADevice,
+        VirtualMFADevices,
     );
 
     // Fields that only RAM's answers name.

@@ -15,7 +15,10 @@ mod views;
 
 pub use groups::{CreateGroup, GroupName, UpdateGroup};
 pub use login::{not_a_user, LoginProfileInput};
-pub use policies::{AttachedPolicyView, PolicyEntities, PolicyName, PolicyVersionView, PolicyView};
+pub use policies::{
+    AttachedPolicyView, PolicyEntities, PolicyGroup, PolicyName, PolicyRole, PolicyUser,
+    PolicyVersionView, PolicyView,
+};
 pub use roles::{CreateRole, RoleName, RoleView, UpdateRole};
 pub use users::{CreateUser, UpdateUser, UserName};
 pub use views::*;

@@ -70,12 +70,54 @@ pub struct AttachedPolicyView {
 /// `ListEntitiesForPolicy`.
 #[derive(Debug, Default)]
 pub struct PolicyEntities {
-    /// `{UserName, DisplayName, UserId, AttachDate}`.
-    pub users: Vec<serde_json::Value>,
-    /// `{GroupName, Comments, AttachDate}`.
-    pub groups: Vec<serde_json::Value>,
-    /// `{RoleName, RoleId, Arn, Description, AttachDate}`.
-    pub roles: Vec<serde_json::Value>,
+    /// The users.
+    pub users: Vec<PolicyUser>,
+    /// The groups.
+    pub groups: Vec<PolicyGroup>,
+    /// The roles.
+    pub roles: Vec<PolicyRole>,
+}
+
+/// A user a policy is attached to.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyUser {
+    /// Name.
+    pub user_name: String,
+    /// Display name.
+    pub display_name: String,
+    /// Stable id.
+    pub user_id: String,
+    /// When the policy was attached.
+    pub attach_date: String,
+}
+
+/// A group a policy is attached to.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyGroup {
+    /// Name.
+    pub group_name: String,
+    /// Comments.
+    pub comments: String,
+    /// When the policy was attached.
+    pub attach_date: String,
+}
+
+/// A role a policy is attached to.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyRole {
+    /// Name.
+    pub role_name: String,
+    /// Stable id.
+    pub role_id: String,
+    /// `acs:ram::<uid>:role/<name>`.
+    pub arn: String,
+    /// Description.
+    pub description: String,
+    /// When the policy was attached.
+    pub attach_date: String,
 }
 
 /// Maps a policy-language error to the wire.
@@ -594,16 +636,24 @@ impl Rampart {
         {
             let date = ts(e.attached_at);
             match e.kind {
-                PrincipalKind::User => out.users.push(serde_json::json!({
-                    "UserName": e.name, "DisplayName": e.label, "UserId": e.id, "AttachDate": date
-                })),
-                PrincipalKind::Group => out.groups.push(serde_json::json!({
-                    "GroupName": e.name, "Comments": e.label, "AttachDate": date
-                })),
-                PrincipalKind::Role => out.roles.push(serde_json::json!({
-                    "RoleName": e.name, "RoleId": e.id, "Arn": self.role_arn(&e.name),
-                    "Description": e.label, "AttachDate": date
-                })),
+                PrincipalKind::User => out.users.push(PolicyUser {
+                    user_name: e.name,
+                    display_name: e.label,
+                    user_id: e.id,
+                    attach_date: date,
+                }),
+                PrincipalKind::Group => out.groups.push(PolicyGroup {
+                    group_name: e.name,
+                    comments: e.label,
+                    attach_date: date,
+                }),
+                PrincipalKind::Role => out.roles.push(PolicyRole {
+                    arn: self.role_arn(&e.name),
+                    role_name: e.name,
+                    role_id: e.id,
+                    description: e.label,
+                    attach_date: date,
+                }),
             }
         }
         Ok(out)
