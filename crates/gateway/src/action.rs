@@ -3,17 +3,17 @@
 //! from that signature.
 //!
 //! A handler is a function
-//! `fn(&Ctx<'_>, S, R) -> Result<Output, ApiError>` where
+//! `fn(&Ctx<'_>, S, R) -> Result<A, ApiError>` where
 //! - `S` is what the action acts on: one selector of [`crate::on`]
 //!   (`on::User`), a tuple of them (`(on::Group, on::NamedUser)`), or `()`;
 //! - `R` is its request: a struct parsed once from the parameters before
-//!   the handler runs ([`FromParams`]), or `()`.
+//!   the handler runs ([`FromParams`]), or `()`;
+//! - `A` is its answer: a type that serializes as the response's fields
+//!   ([`Answer`]), serialized once after the handler returns.
 //!
 //! The table entry is `ActionSpec::read("GetUser", &Typed::new(get_user))`:
 //! its selectors are `S`'s, so a handler can only be given what its entry
 //! resolves and authorizes, and a mismatch does not compile.
-
-use std::marker::PhantomData;
 
 use rampart_core::ApiError;
 
@@ -102,7 +102,6 @@ pub trait Handle: Sync {
 /// A typed handler in the action table (see the module's documentation).
 pub struct Typed<S, R, A> {
     handler: HandlerOf<S, R, A>,
-    _types: PhantomData<HandlerOf<S, R, A>>,
 }
 
 /// The function type of a typed handler.
@@ -111,10 +110,7 @@ pub type HandlerOf<S, R, A> = fn(&Ctx<'_>, S, R) -> Result<A, ApiError>;
 impl<S, R, A> Typed<S, R, A> {
     /// Wraps a handler for its table entry.
     pub const fn new(handler: HandlerOf<S, R, A>) -> Self {
-        Self {
-            handler,
-            _types: PhantomData,
-        }
+        Self { handler }
     }
 }
 
@@ -141,16 +137,12 @@ pub type AnonymousOf<R, A> = fn(&AnonymousCtx<'_>, R) -> Result<(A, String), Api
 /// is not signed; it carries its own proof), its request parsed first.
 pub struct Anonymous<R, A> {
     handler: AnonymousOf<R, A>,
-    _types: PhantomData<fn() -> (R, A)>,
 }
 
 impl<R, A> Anonymous<R, A> {
     /// Wraps a handler for its table entry.
     pub const fn new(handler: AnonymousOf<R, A>) -> Self {
-        Self {
-            handler,
-            _types: PhantomData,
-        }
+        Self { handler }
     }
 }
 
