@@ -826,8 +826,8 @@ struct CreatedRole {
     description: String,
     assume_role_policy_document: String,
     max_session_duration: i64,
-    create_date: String,
     update_date: String,
+    create_date: String,
 }
 
 /// `CreateRole`.
@@ -856,8 +856,8 @@ fn create_role(
         description: v.description,
         assume_role_policy_document: v.assume_role_policy_document,
         max_session_duration: v.max_session_duration,
-        create_date: v.create_date,
         update_date: v.update_date,
+        create_date: v.create_date,
     }))
 }
 

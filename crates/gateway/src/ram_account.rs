@@ -25,8 +25,8 @@ pub(crate) enum PolicyAs {
     Ims(ImsPasswordPolicy),
 }
 
-/// The password policy as IMS spells it (RAM's fields, in RAM's order,
-/// with `HardExpire` for `HardExpiry`).
+/// The password policy as IMS spells it: RAM's fields, with `HardExpire`
+/// for `HardExpiry`, last.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct ImsPasswordPolicy {
@@ -35,11 +35,11 @@ pub(crate) struct ImsPasswordPolicy {
     require_uppercase_characters: bool,
     require_numbers: bool,
     require_symbols: bool,
-    hard_expire: bool,
-    max_password_age: u32,
-    password_reuse_prevention: u32,
     #[serde(rename = "MaxLoginAttemps")]
     max_login_attempts: u32,
+    max_password_age: u32,
+    password_reuse_prevention: u32,
+    hard_expire: bool,
 }
 
 /// The policy as `product` spells it.
