@@ -1,19 +1,49 @@
 //! KMS (2016-01-20) actions: keys, aliases, cryptography, secrets, tags.
 
+use std::borrow::Cow;
+
 use rampart_core::kms::keys::{random_password, CreateKey};
 use rampart_core::kms::secrets::{parse_stages, CreateSecret, GetValue, ListSecrets};
 use rampart_core::kms::tags::parse_tags;
+use rampart_core::kms::views::{
+    self, AliasView, Ciphertext, KeyEntry, KeyMetadata, KeyVersionView, Plaintext, ReEncrypted,
+    SecretCreated, SecretDeleted, SecretDescription, SecretNamed, SecretRotated, SecretValue,
+    SecretVersionStages, SecretsPage,
+};
 use rampart_core::kms::KeyId;
 use rampart_core::ApiError;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::action::{read, FromParams, Typed};
 use crate::kms_asym::KeyVersion;
 use crate::on;
 use crate::products::ActionSpec;
 use crate::request;
-use crate::respond::{empty, obj, paged};
-use crate::{Ctx, Output, Params};
+use crate::respond::{answers, key, Items, Listed, Nothing, Numbered, One};
+use crate::{Ctx, Params};
+
+answers!(
+    Ciphertext,
+    Plaintext,
+    ReEncrypted,
+    SecretCreated,
+    SecretDeleted,
+    SecretDescription,
+    SecretNamed,
+    SecretRotated,
+    SecretValue,
+    SecretVersionStages,
+    SecretsPage,
+    views::SecretPolicy,
+    views::VersionIdsPage,
+);
+answers!(
+    AccountKmsStatusAnswer,
+    RandomPasswordAnswer,
+    SecretValuesAnswer,
+    TagResourcesAnswer,
+);
 
 /// The implemented KMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -119,14 +149,38 @@ pub static ACTIONS: &[ActionSpec] = &[
 ];
 
 /// The region this server serves, in the real response's shape.
-fn describe_regions(ctx: &Ctx<'_>, (): (), (): ()) -> Result<Output, ApiError> {
-    let region = &ctx.rampart.settings().region;
-    obj(json!({ "Regions": { "Region": [{ "RegionId": region }] } }))
+fn describe_regions(
+    ctx: &Ctx<'_>,
+    (): (),
+    (): (),
+) -> Result<Listed<key::Regions, key::Region, RegionView>, ApiError> {
+    let region_id = ctx.rampart.settings().region.clone();
+    Ok(Listed::new(vec![RegionView { region_id }]))
+}
+
+/// One region of DescribeRegions.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RegionView {
+    region_id: String,
 }
 
 /// KMS is always enabled for the account here.
-fn describe_account_kms_status(_: &Ctx<'_>, _: on::Kms, (): ()) -> Result<Output, ApiError> {
-    obj(json!({ "AccountStatus": "Enabled" }))
+fn describe_account_kms_status(
+    _: &Ctx<'_>,
+    _: on::Kms,
+    (): (),
+) -> Result<AccountKmsStatusAnswer, ApiError> {
+    Ok(AccountKmsStatusAnswer {
+        account_status: "Enabled",
+    })
+}
+
+/// DescribeAccountKmsStatus's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccountKmsStatusAnswer {
+    account_status: &'static str,
 }
 
 /// `PageNumber` (from 1) and `PageSize` (10 by default).
@@ -222,20 +276,32 @@ impl FromParams for CreateKey {
     }
 }
 
-fn create_key(ctx: &Ctx<'_>, _: on::Keys, r: CreateKey) -> Result<Output, ApiError> {
+fn create_key(
+    ctx: &Ctx<'_>,
+    _: on::Keys,
+    r: CreateKey,
+) -> Result<One<key::KeyMetadata, KeyMetadata>, ApiError> {
     let k = ctx.rampart.create_key(r)?;
-    obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
+    Ok(One::new(ctx.rampart.key_metadata(&k)))
 }
 
-fn describe_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+fn describe_key(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    (): (),
+) -> Result<One<key::KeyMetadata, KeyMetadata>, ApiError> {
     let k = ctx.rampart.key_row(&key)?;
-    obj(json!({ "KeyMetadata": ctx.rampart.key_metadata(&k) }))
+    Ok(One::new(ctx.rampart.key_metadata(&k)))
 }
 
-fn list_keys(ctx: &Ctx<'_>, _: on::Keys, r: Page) -> Result<Output, ApiError> {
+fn list_keys(
+    ctx: &Ctx<'_>,
+    _: on::Keys,
+    r: Page,
+) -> Result<Numbered<key::Keys, key::Key, KeyEntry>, ApiError> {
     let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_keys(page, size)?;
-    paged("Keys", "Key", items, total, page, size)
+    Ok(Numbered::new(items, total, page, size))
 }
 
 request! {
@@ -249,19 +315,19 @@ fn update_key_description(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: KeyDescription,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.update_key_description(&key, &r.description)?;
-    empty()
+    Ok(Nothing)
 }
 
-fn enable_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+fn enable_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Nothing, ApiError> {
     ctx.rampart.set_key_enabled(&key, true)?;
-    empty()
+    Ok(Nothing)
 }
 
-fn disable_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+fn disable_key(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Nothing, ApiError> {
     ctx.rampart.set_key_enabled(&key, false)?;
-    empty()
+    Ok(Nothing)
 }
 
 fn pending_window_in_days(p: &Params) -> Result<u32, ApiError> {
@@ -280,14 +346,14 @@ fn schedule_key_deletion(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: PendingWindow,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.schedule_key_deletion(&key, i64::from(r.days))?;
-    empty()
+    Ok(Nothing)
 }
 
-fn cancel_key_deletion(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
+fn cancel_key_deletion(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Nothing, ApiError> {
     ctx.rampart.cancel_key_deletion(&key)?;
-    empty()
+    Ok(Nothing)
 }
 
 fn enable_deletion_protection(p: &Params) -> Result<bool, ApiError> {
@@ -306,10 +372,10 @@ fn set_deletion_protection(
     ctx: &Ctx<'_>,
     on::ProtectedKey(key): on::ProtectedKey,
     r: DeletionProtection,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .set_deletion_protection(&key, r.enable, r.description.as_deref())?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -324,68 +390,80 @@ fn update_rotation_policy(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: KeyRotationPolicy,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .update_rotation_policy(&key, r.enable, r.rotation_interval.as_deref())?;
-    empty()
+    Ok(Nothing)
 }
 
-fn create_key_version(ctx: &Ctx<'_>, on::Key(key): on::Key, (): ()) -> Result<Output, ApiError> {
-    obj(json!({ "KeyVersion": ctx.rampart.create_key_version(&key)? }))
+fn create_key_version(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    (): (),
+) -> Result<One<key::KeyVersion, KeyVersionView>, ApiError> {
+    Ok(One::new(ctx.rampart.create_key_version(&key)?))
 }
 
-fn list_key_versions(ctx: &Ctx<'_>, on::Key(key): on::Key, r: Page) -> Result<Output, ApiError> {
+fn list_key_versions(
+    ctx: &Ctx<'_>,
+    on::Key(key): on::Key,
+    r: Page,
+) -> Result<Numbered<key::KeyVersions, key::KeyVersion, KeyVersionView>, ApiError> {
     let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_key_versions(&key, page, size)?;
-    paged("KeyVersions", "KeyVersion", items, total, page, size)
+    Ok(Numbered::new(items, total, page, size))
 }
 
 fn describe_key_version(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: KeyVersion,
-) -> Result<Output, ApiError> {
+) -> Result<One<key::KeyVersion, KeyVersionView>, ApiError> {
     let v = ctx.rampart.describe_key_version(&key, &r.key_version_id)?;
-    obj(json!({ "KeyVersion": v }))
+    Ok(One::new(v))
 }
 
 fn create_alias(
     ctx: &Ctx<'_>,
     (on::NewAlias(alias), on::Key(key)): (on::NewAlias, on::Key),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.create_alias(&alias, &key)?;
-    empty()
+    Ok(Nothing)
 }
 
 fn update_alias(
     ctx: &Ctx<'_>,
     (on::Alias(alias), on::Key(key)): (on::Alias, on::Key),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.update_alias(&alias, &key)?;
-    empty()
+    Ok(Nothing)
 }
 
-fn delete_alias(ctx: &Ctx<'_>, on::Alias(alias): on::Alias, (): ()) -> Result<Output, ApiError> {
+fn delete_alias(ctx: &Ctx<'_>, on::Alias(alias): on::Alias, (): ()) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_alias(&alias)?;
-    empty()
+    Ok(Nothing)
 }
 
-fn list_aliases(ctx: &Ctx<'_>, _: on::Aliases, r: Page) -> Result<Output, ApiError> {
+fn list_aliases(
+    ctx: &Ctx<'_>,
+    _: on::Aliases,
+    r: Page,
+) -> Result<Numbered<key::Aliases, key::Alias, AliasView>, ApiError> {
     let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_aliases(None, page, size)?;
-    paged("Aliases", "Alias", items, total, page, size)
+    Ok(Numbered::new(items, total, page, size))
 }
 
 fn list_aliases_by_key_id(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: Page,
-) -> Result<Output, ApiError> {
+) -> Result<Numbered<key::Aliases, key::Alias, AliasView>, ApiError> {
     let (page, size) = r.number_and_size;
     let (items, total) = ctx.rampart.list_aliases(Some(&key), page, size)?;
-    paged("Aliases", "Alias", items, total, page, size)
+    Ok(Numbered::new(items, total, page, size))
 }
 
 request! {
@@ -396,10 +474,9 @@ request! {
     }
 }
 
-fn encrypt(ctx: &Ctx<'_>, on::Key(key): on::Key, r: ToEncrypt) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .encrypt(&key, &r.plaintext, &r.encryption_context)?)
+fn encrypt(ctx: &Ctx<'_>, on::Key(key): on::Key, r: ToEncrypt) -> Result<Ciphertext, ApiError> {
+    ctx.rampart
+        .encrypt(&key, &r.plaintext, &r.encryption_context)
 }
 
 request! {
@@ -414,10 +491,9 @@ fn decrypt(
     ctx: &Ctx<'_>,
     on::BlobKey(blob_key): on::BlobKey,
     r: ToDecrypt,
-) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .decrypt(&blob_key, &r.ciphertext_blob, &r.encryption_context)?)
+) -> Result<Plaintext, ApiError> {
+    ctx.rampart
+        .decrypt(&blob_key, &r.ciphertext_blob, &r.encryption_context)
 }
 
 request! {
@@ -434,21 +510,21 @@ fn data_key(
     key: &KeyId,
     r: &DataKeySpec,
     with_plaintext: bool,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.generate_data_key(
+) -> Result<Ciphertext, ApiError> {
+    ctx.rampart.generate_data_key(
         key,
         r.key_spec.as_deref(),
         r.number_of_bytes,
         &r.encryption_context,
         with_plaintext,
-    )?)
+    )
 }
 
 fn generate_data_key(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: DataKeySpec,
-) -> Result<Output, ApiError> {
+) -> Result<Ciphertext, ApiError> {
     data_key(ctx, &key, &r, true)
 }
 
@@ -456,7 +532,7 @@ fn generate_data_key_without_plaintext(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: DataKeySpec,
-) -> Result<Output, ApiError> {
+) -> Result<Ciphertext, ApiError> {
     data_key(ctx, &key, &r, false)
 }
 
@@ -474,14 +550,14 @@ fn re_encrypt(
     ctx: &Ctx<'_>,
     (on::BlobKey(blob_key), on::DestinationKey(destination)): (on::BlobKey, on::DestinationKey),
     r: ToReEncrypt,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.re_encrypt(
+) -> Result<ReEncrypted, ApiError> {
+    ctx.rampart.re_encrypt(
         &blob_key,
         &r.ciphertext_blob,
         &destination,
         &r.source_encryption_context,
         &r.destination_encryption_context,
-    )?)
+    )
 }
 
 request! {
@@ -497,7 +573,11 @@ request! {
     }
 }
 
-fn get_random_password(_: &Ctx<'_>, _: on::Kms, r: PasswordRules) -> Result<Output, ApiError> {
+fn get_random_password(
+    _: &Ctx<'_>,
+    _: on::Kms,
+    r: PasswordRules,
+) -> Result<RandomPasswordAnswer, ApiError> {
     let pw = random_password(
         r.password_length,
         &r.exclude_characters,
@@ -507,7 +587,16 @@ fn get_random_password(_: &Ctx<'_>, _: on::Kms, r: PasswordRules) -> Result<Outp
         r.exclude_punctuation,
         r.require_each_included_type,
     )?;
-    obj(json!({ "RandomPassword": pw }))
+    Ok(RandomPasswordAnswer {
+        random_password: pw,
+    })
+}
+
+/// GetRandomPassword's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RandomPasswordAnswer {
+    random_password: String,
 }
 
 request! {
@@ -536,8 +625,8 @@ fn create_secret(
         on::DbInstance,
     ),
     r: NewSecret,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.create_secret(CreateSecret {
+) -> Result<SecretCreated, ApiError> {
+    ctx.rampart.create_secret(CreateSecret {
         secret_name: r.secret_name,
         version_id: r.version_id,
         secret_data: r.secret_data,
@@ -550,7 +639,7 @@ fn create_secret(
         enable_automatic_rotation: r.enable_automatic_rotation,
         rotation_interval: r.rotation_interval,
         policy: r.policy,
-    })?)
+    })
 }
 
 request! {
@@ -566,20 +655,20 @@ fn get_secret_value(
     ctx: &Ctx<'_>,
     on::SecretToRead(secret): on::SecretToRead,
     r: ValueVersion,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.get_secret_value(&GetValue {
+) -> Result<SecretValue, ApiError> {
+    ctx.rampart.get_secret_value(&GetValue {
         secret_name: secret,
         version_id: r.version_id,
         version_stage: r.version_stage,
         fetch_extended_config: r.fetch_extended_config,
-    })?)
+    })
 }
 
 fn batch_get_secret_value(
     ctx: &Ctx<'_>,
     (_, on::SecretsList(batch)): (on::Secrets, on::SecretsList),
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<SecretValuesAnswer, ApiError> {
     let mut values = Vec::new();
     let mut errors = Vec::new();
     for item in &batch {
@@ -595,12 +684,37 @@ fn batch_get_secret_value(
         };
         match result {
             Ok(v) => values.push(v),
-            Err(e) => errors.push(json!({
-                "SecretName": ask.name, "Code": e.code, "Message": e.message, "HttpStatus": e.status
-            })),
+            Err(e) => errors.push(SecretValueError {
+                secret_name: ask.name.clone(),
+                code: e.code,
+                message: e.message,
+                http_status: e.status,
+            }),
         }
     }
-    obj(json!({ "SecretValues": values, "Errors": errors }))
+    Ok(SecretValuesAnswer {
+        secret_values: values,
+        errors,
+    })
+}
+
+/// BatchGetSecretValue's answer: the values it could read, and why not the
+/// others.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SecretValuesAnswer {
+    secret_values: Vec<SecretValue>,
+    errors: Vec<SecretValueError>,
+}
+
+/// Why BatchGetSecretValue could not read one secret.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SecretValueError {
+    secret_name: String,
+    code: Cow<'static, str>,
+    message: String,
+    http_status: u16,
 }
 
 /// `VersionStages` as a JSON array, or flattened `VersionStages.<n>`.
@@ -630,14 +744,14 @@ fn put_secret_value(
     ctx: &Ctx<'_>,
     on::SecretToWrite(secret): on::SecretToWrite,
     r: NewSecretValue,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.put_secret_value(
+) -> Result<SecretVersionStages, ApiError> {
+    ctx.rampart.put_secret_value(
         &secret,
         &r.version_id,
         &r.secret_data,
         r.secret_data_type.as_deref(),
         r.version_stages,
-    )?)
+    )
 }
 
 request! {
@@ -653,13 +767,9 @@ fn list_secret_version_ids(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
     r: VersionIdsPage,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.list_secret_version_ids(
-        &secret,
-        r.include_deprecated,
-        r.page_number,
-        r.page_size,
-    )?)
+) -> Result<views::VersionIdsPage, ApiError> {
+    ctx.rampart
+        .list_secret_version_ids(&secret, r.include_deprecated, r.page_number, r.page_size)
 }
 
 request! {
@@ -675,13 +785,13 @@ fn update_secret_version_stage(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
     r: VersionStageMove,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.update_secret_version_stage(
+) -> Result<SecretNamed, ApiError> {
+    ctx.rampart.update_secret_version_stage(
         &secret,
         &r.version_stage,
         r.remove_from_version.as_deref(),
         r.move_to_version.as_deref(),
-    )?)
+    )
 }
 
 request! {
@@ -695,8 +805,8 @@ fn describe_secret(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
     r: FetchTags,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.describe_secret(&secret, r.fetch_tags)?)
+) -> Result<SecretDescription, ApiError> {
+    ctx.rampart.describe_secret(&secret, r.fetch_tags)
 }
 
 /// `ListSecrets`.
@@ -711,8 +821,8 @@ impl FromParams for ListSecrets {
     }
 }
 
-fn list_secrets(ctx: &Ctx<'_>, _: on::Secrets, r: ListSecrets) -> Result<Output, ApiError> {
-    obj(ctx.rampart.list_secrets(&r)?)
+fn list_secrets(ctx: &Ctx<'_>, _: on::Secrets, r: ListSecrets) -> Result<SecretsPage, ApiError> {
+    ctx.rampart.list_secrets(&r)
 }
 
 /// `ExtendedConfig.CustomData` as JSON, or flattened `ExtendedConfig.CustomData.<k>`.
@@ -747,10 +857,9 @@ fn update_secret(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
     r: SecretUpdate,
-) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .update_secret(&secret, r.description.as_deref(), r.custom_data)?)
+) -> Result<SecretNamed, ApiError> {
+    ctx.rampart
+        .update_secret(&secret, r.description.as_deref(), r.custom_data)
 }
 
 request! {
@@ -765,20 +874,20 @@ fn delete_secret(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
     r: SecretDeletion,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.delete_secret(
+) -> Result<SecretDeleted, ApiError> {
+    ctx.rampart.delete_secret(
         &secret,
         r.recovery_window_in_days.as_deref(),
         r.force_delete_without_recovery,
-    )?)
+    )
 }
 
 fn restore_secret(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
     (): (),
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.restore_secret(&secret)?)
+) -> Result<SecretNamed, ApiError> {
+    ctx.rampart.restore_secret(&secret)
 }
 
 /// Refuses a `PolicyName` other than `default` (the only one there is).
@@ -805,8 +914,8 @@ fn get_secret_policy(
     SecretPolicyName {
         default_policy_only: (),
     }: SecretPolicyName,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.get_secret_policy(&secret)?)
+) -> Result<views::SecretPolicy, ApiError> {
+    ctx.rampart.get_secret_policy(&secret)
 }
 
 request! {
@@ -824,9 +933,9 @@ fn set_secret_policy(
         default_policy_only: (),
         policy,
     }: SecretPolicy,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.set_secret_policy(&secret, &policy)?;
-    empty()
+    Ok(Nothing)
 }
 
 /// `Tags` as JSON, which must be given.
@@ -845,10 +954,10 @@ fn tag_resource(
     ctx: &Ctx<'_>,
     on::Tagged(tagged_kind, tagged_id): on::Tagged,
     r: Tags,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     let (kind, id) = (tagged_kind, tagged_id.as_str());
     ctx.rampart.tag(kind, id, &r.tags)?;
-    empty()
+    Ok(Nothing)
 }
 
 /// `TagKeys`: a JSON array, or keys separated by commas.
@@ -879,10 +988,10 @@ fn untag_resource(
     ctx: &Ctx<'_>,
     on::Tagged(tagged_kind, tagged_id): on::Tagged,
     r: TagKeys,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     let (kind, id) = (tagged_kind, tagged_id.as_str());
     ctx.rampart.untag(kind, id, &r.tag_keys)?;
-    empty()
+    Ok(Nothing)
 }
 
 /// `Tag.<n>.Key` and `Tag.<n>.Value` (empty when absent), up to the first
@@ -914,11 +1023,11 @@ fn tag_resources(
     ctx: &Ctx<'_>,
     on::TypedResources(resources): on::TypedResources,
     r: NumberedTags,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     for (kind, id) in &resources {
         ctx.rampart.tag(*kind, id, &r.tags)?;
     }
-    empty()
+    Ok(Nothing)
 }
 
 /// `TagKey.<n>`, up to the first missing one.
@@ -940,7 +1049,7 @@ fn untag_resources(
     ctx: &Ctx<'_>,
     on::TypedResources(resources): on::TypedResources,
     r: NumberedTagKeys,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     let (all, keys) = (r.all, r.tag_keys);
     for (kind, id) in &resources {
         let keys = if all && keys.is_empty() {
@@ -954,21 +1063,47 @@ fn untag_resources(
         };
         ctx.rampart.untag(*kind, id, &keys)?;
     }
-    empty()
+    Ok(Nothing)
 }
 
 fn list_tag_resources(
     ctx: &Ctx<'_>,
     on::TypedResources(resources): on::TypedResources,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<TagResourcesAnswer, ApiError> {
     let mut items = Vec::new();
     for (kind, id) in &resources {
         for (k, v) in ctx.rampart.tags_of(*kind, id)? {
-            items.push(json!({"ResourceId": id, "ResourceType": kind.as_str(), "TagKey": k, "TagValue": v}));
+            items.push(ResourceTag {
+                resource_id: id.clone(),
+                resource_type: kind.as_str(),
+                tag_key: k,
+                tag_value: v,
+            });
         }
     }
-    obj(json!({ "TagResources": { "TagResource": items }, "NextToken": "" }))
+    Ok(TagResourcesAnswer {
+        tag_resources: Items::new(items),
+        next_token: "",
+    })
+}
+
+/// ListTagResources's answer: every tag of the resources, on one page.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagResourcesAnswer {
+    tag_resources: Items<key::TagResource, ResourceTag>,
+    next_token: &'static str,
+}
+
+/// One tag of one resource, in ListTagResources.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResourceTag {
+    resource_id: String,
+    resource_type: &'static str,
+    tag_key: String,
+    tag_value: String,
 }
 
 request! {
@@ -982,8 +1117,8 @@ fn rotate_secret(
     ctx: &Ctx<'_>,
     (on::Secret(secret), _): (on::Secret, on::DbInstance),
     r: RotationVersion,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.rotate_secret(&secret, &r.version_id)?)
+) -> Result<SecretRotated, ApiError> {
+    ctx.rampart.rotate_secret(&secret, &r.version_id)
 }
 
 request! {
@@ -998,10 +1133,7 @@ fn update_secret_rotation_policy(
     ctx: &Ctx<'_>,
     on::Secret(secret): on::Secret,
     r: SecretRotationPolicy,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.update_secret_rotation_policy(
-        &secret,
-        r.enable,
-        r.rotation_interval.as_deref(),
-    )?)
+) -> Result<SecretNamed, ApiError> {
+    ctx.rampart
+        .update_secret_rotation_policy(&secret, r.enable, r.rotation_interval.as_deref())
 }

@@ -3,12 +3,23 @@
 //! Encrypt / Decrypt. Each acts on the key named by `KeyId`, resolved and
 //! authorized once by its selector.
 
+use rampart_core::kms::import::ImportParameters;
+use rampart_core::kms::views::{AsymCiphertext, AsymPlaintext, PublicKeyView, Signed, Verified};
 use rampart_core::ApiError;
 
 use crate::on;
 use crate::request;
-use crate::respond::obj;
-use crate::{Ctx, Output, Params};
+use crate::respond::{answers, key, Nothing, One};
+use crate::{Ctx, Params};
+
+answers!(
+    AsymCiphertext,
+    AsymPlaintext,
+    ImportParameters,
+    PublicKeyView,
+    Signed,
+    Verified,
+);
 
 request! {
     /// `GetPublicKey`, `DescribeKeyVersion`.
@@ -21,8 +32,8 @@ pub(crate) fn get_public_key(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: KeyVersion,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.get_public_key(&key, &r.key_version_id)?)
+) -> Result<PublicKeyView, ApiError> {
+    ctx.rampart.get_public_key(&key, &r.key_version_id)
 }
 
 request! {
@@ -38,10 +49,9 @@ pub(crate) fn asymmetric_sign(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: Sign,
-) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .asymmetric_sign(&key, &r.key_version_id, &r.algorithm, &r.digest)?)
+) -> Result<Signed, ApiError> {
+    ctx.rampart
+        .asymmetric_sign(&key, &r.key_version_id, &r.algorithm, &r.digest)
 }
 
 request! {
@@ -58,14 +68,9 @@ pub(crate) fn asymmetric_verify(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: Verify,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.asymmetric_verify(
-        &key,
-        &r.key_version_id,
-        &r.algorithm,
-        &r.digest,
-        &r.value,
-    )?)
+) -> Result<Verified, ApiError> {
+    ctx.rampart
+        .asymmetric_verify(&key, &r.key_version_id, &r.algorithm, &r.digest, &r.value)
 }
 
 request! {
@@ -81,10 +86,9 @@ pub(crate) fn asymmetric_encrypt(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: AsymmetricPlaintext,
-) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .asymmetric_encrypt(&key, &r.key_version_id, &r.algorithm, &r.plaintext)?)
+) -> Result<AsymCiphertext, ApiError> {
+    ctx.rampart
+        .asymmetric_encrypt(&key, &r.key_version_id, &r.algorithm, &r.plaintext)
 }
 
 request! {
@@ -100,13 +104,9 @@ pub(crate) fn asymmetric_decrypt(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: AsymmetricCiphertext,
-) -> Result<Output, ApiError> {
-    obj(ctx.rampart.asymmetric_decrypt(
-        &key,
-        &r.key_version_id,
-        &r.algorithm,
-        &r.ciphertext_blob,
-    )?)
+) -> Result<AsymPlaintext, ApiError> {
+    ctx.rampart
+        .asymmetric_decrypt(&key, &r.key_version_id, &r.algorithm, &r.ciphertext_blob)
 }
 
 request! {
@@ -120,9 +120,9 @@ pub(crate) fn get_key_policy(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: KeyPolicyName,
-) -> Result<Output, ApiError> {
+) -> Result<One<key::Policy, String>, ApiError> {
     let policy = ctx.rampart.get_key_policy(&key, r.policy_name.as_deref())?;
-    obj(serde_json::json!({ "Policy": policy }))
+    Ok(One::new(policy))
 }
 
 request! {
@@ -137,10 +137,10 @@ pub(crate) fn set_key_policy(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: KeyPolicy,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .set_key_policy(&key, r.policy_name.as_deref(), &r.policy)?;
-    crate::respond::empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -155,10 +155,9 @@ pub(crate) fn get_parameters_for_import(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: Wrapping,
-) -> Result<Output, ApiError> {
-    obj(ctx
-        .rampart
-        .get_parameters_for_import(&key, &r.wrapping_algorithm, &r.wrapping_key_spec)?)
+) -> Result<ImportParameters, ApiError> {
+    ctx.rampart
+        .get_parameters_for_import(&key, &r.wrapping_algorithm, &r.wrapping_key_spec)
 }
 
 /// `KeyMaterialExpireUnix`: a Unix time in seconds, if given.
@@ -187,21 +186,21 @@ pub(crate) fn import_key_material(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     r: KeyMaterial,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.import_key_material(
         &key,
         &r.encrypted_key_material,
         &r.import_token,
         r.expire_unix,
     )?;
-    Ok(serde_json::Map::new().into())
+    Ok(Nothing)
 }
 
 pub(crate) fn delete_key_material(
     ctx: &Ctx<'_>,
     on::Key(key): on::Key,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_key_material(&key)?;
-    Ok(serde_json::Map::new().into())
+    Ok(Nothing)
 }

@@ -1,16 +1,24 @@
 //! STS (2015-04-01) actions.
 
 use rampart_core::authz::AccessRequest;
-use rampart_core::federation::{FederatedAssume, FederatedSession};
-use rampart_core::sts::AssumeRole;
+use rampart_core::federation::{FederatedAssume, OidcTokenInfo, SamlAssertionInfo};
+use rampart_core::sts::{AssumeRole, AssumedRoleUser, Credentials};
 use rampart_core::{ApiError, Principal};
-use serde_json::{Map, Value};
+use serde::Serialize;
 
 use crate::action::{Anonymous, Typed};
 use crate::on;
 use crate::products::ActionSpec;
 use crate::request;
-use crate::{AnonymousCtx, Ctx, Output, Params};
+use crate::respond::answers;
+use crate::{AnonymousCtx, Ctx, Params};
+
+answers!(
+    AssumeRoleAnswer,
+    CallerIdentityAnswer,
+    OidcSessionAnswer,
+    SamlSessionAnswer,
+);
 
 /// The implemented STS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -22,23 +30,6 @@ pub static ACTIONS: &[ActionSpec] = &[
     ActionSpec::anonymous("AssumeRoleWithOIDC", &Anonymous::new(assume_role_with_oidc)),
     ActionSpec::anonymous("AssumeRoleWithSAML", &Anonymous::new(assume_role_with_saml)),
 ];
-
-/// The answer of a federated AssumeRole.
-fn session_answer<I: serde::Serialize>(
-    info_name: &str,
-    s: FederatedSession<I>,
-) -> Result<(Output, String), ApiError> {
-    let mut out = Map::new();
-    out.insert("Credentials".into(), to_value(&s.credentials)?);
-    out.insert("AssumedRoleUser".into(), to_value(&s.assumed_role_user)?);
-    out.insert(info_name.into(), to_value(&s.info)?);
-    out.insert("SourceIdentity".into(), Value::String(String::new()));
-    Ok((out.into(), s.identity))
-}
-
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(ApiError::internal)
-}
 
 /// A parameter the federated actions require, with their own error code.
 fn required(p: &Params, name: &str, code: &'static str) -> Result<String, ApiError> {
@@ -64,10 +55,23 @@ request! {
     }
 }
 
+/// AssumeRoleWithOIDC's answer: the session, and the token it was opened
+/// with.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct OidcSessionAnswer {
+    credentials: Credentials,
+    assumed_role_user: AssumedRoleUser,
+    #[serde(rename = "OIDCTokenInfo")]
+    oidc_token_info: OidcTokenInfo,
+    /// Always empty here.
+    source_identity: &'static str,
+}
+
 fn assume_role_with_oidc(
     ctx: &AnonymousCtx<'_>,
     r: OidcAssume,
-) -> Result<(Output, String), ApiError> {
+) -> Result<(OidcSessionAnswer, String), ApiError> {
     let s = ctx.rampart.assume_role_with_oidc(
         r.token.trim(),
         &FederatedAssume {
@@ -78,7 +82,15 @@ fn assume_role_with_oidc(
             duration_seconds: r.duration_seconds,
         },
     )?;
-    session_answer("OIDCTokenInfo", s)
+    Ok((
+        OidcSessionAnswer {
+            credentials: s.credentials,
+            assumed_role_user: s.assumed_role_user,
+            oidc_token_info: s.info,
+            source_identity: "",
+        },
+        s.identity,
+    ))
 }
 
 request! {
@@ -93,10 +105,23 @@ request! {
     }
 }
 
+/// AssumeRoleWithSAML's answer: the session, and the assertion it was
+/// opened with.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SamlSessionAnswer {
+    credentials: Credentials,
+    assumed_role_user: AssumedRoleUser,
+    #[serde(rename = "SAMLAssertionInfo")]
+    saml_assertion_info: SamlAssertionInfo,
+    /// Always empty here.
+    source_identity: &'static str,
+}
+
 fn assume_role_with_saml(
     ctx: &AnonymousCtx<'_>,
     r: SamlAssume,
-) -> Result<(Output, String), ApiError> {
+) -> Result<(SamlSessionAnswer, String), ApiError> {
     let s = ctx.rampart.assume_role_with_saml(
         r.assertion.trim(),
         &FederatedAssume {
@@ -107,7 +132,15 @@ fn assume_role_with_saml(
             duration_seconds: r.duration_seconds,
         },
     )?;
-    session_answer("SAMLAssertionInfo", s)
+    Ok((
+        SamlSessionAnswer {
+            credentials: s.credentials,
+            assumed_role_user: s.assumed_role_user,
+            saml_assertion_info: s.info,
+            source_identity: "",
+        },
+        s.identity,
+    ))
 }
 
 request! {
@@ -132,11 +165,19 @@ fn duration_seconds(p: &Params) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// AssumeRole's answer: the session's credentials and who it is.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumeRoleAnswer {
+    credentials: Credentials,
+    assumed_role_user: AssumedRoleUser,
+}
+
 fn assume_role(
     ctx: &Ctx<'_>,
     on::RoleArn(role): on::RoleArn,
     r: AssumeRoleRequest,
-) -> Result<Output, ApiError> {
+) -> Result<AssumeRoleAnswer, ApiError> {
     let access = AccessRequest {
         action: "sts:AssumeRole",
         resource: "",
@@ -146,7 +187,7 @@ fn assume_role(
         resource_policy: None,
     };
     let context = ctx.rampart.context_of(Some(ctx.principal), &access);
-    let (creds, user) = ctx.rampart.assume_role(
+    let (credentials, assumed_role_user) = ctx.rampart.assume_role(
         ctx.principal,
         &role,
         AssumeRole {
@@ -156,48 +197,52 @@ fn assume_role(
         },
         &context,
     )?;
-    let mut m = Map::new();
-    m.insert(
-        "Credentials".into(),
-        serde_json::to_value(creds).map_err(ApiError::internal)?,
-    );
-    m.insert(
-        "AssumedRoleUser".into(),
-        serde_json::to_value(user).map_err(ApiError::internal)?,
-    );
-    Ok(m.into())
+    Ok(AssumeRoleAnswer {
+        credentials,
+        assumed_role_user,
+    })
 }
 
-fn get_caller_identity(ctx: &Ctx<'_>, (): (), (): ()) -> Result<Output, ApiError> {
+/// GetCallerIdentity's answer: the account, the ARN, and the identity's
+/// kind with its ids (`UserId` for a RAM user, `RoleId` for a role
+/// session).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CallerIdentityAnswer {
+    account_id: String,
+    arn: String,
+    identity_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role_id: Option<String>,
+    principal_id: String,
+}
+
+fn get_caller_identity(ctx: &Ctx<'_>, (): (), (): ()) -> Result<CallerIdentityAnswer, ApiError> {
     let p = ctx.principal;
-    let mut m = Map::new();
-    m.insert(
-        "AccountId".into(),
-        Value::String(p.account_id().to_string()),
-    );
-    m.insert("Arn".into(), Value::String(p.arn()));
-    match p {
-        Principal::Root { account_id, .. } => {
-            m.insert("IdentityType".into(), "Account".into());
-            m.insert("PrincipalId".into(), Value::String(account_id.clone()));
-        }
+    let (identity_type, user_id, role_id, principal_id) = match p {
+        Principal::Root { account_id, .. } => ("Account", None, None, account_id.clone()),
         Principal::User { user_id, .. } => {
-            m.insert("IdentityType".into(), "RAMUser".into());
-            m.insert("UserId".into(), Value::String(user_id.clone()));
-            m.insert("PrincipalId".into(), Value::String(user_id.clone()));
+            ("RAMUser", Some(user_id.clone()), None, user_id.clone())
         }
         Principal::AssumedRole {
             role_id,
             session_name,
             ..
-        } => {
-            m.insert("IdentityType".into(), "AssumedRoleUser".into());
-            m.insert("RoleId".into(), Value::String(role_id.clone()));
-            m.insert(
-                "PrincipalId".into(),
-                Value::String(format!("{role_id}:{session_name}")),
-            );
-        }
-    }
-    Ok(m.into())
+        } => (
+            "AssumedRoleUser",
+            None,
+            Some(role_id.clone()),
+            format!("{role_id}:{session_name}"),
+        ),
+    };
+    Ok(CallerIdentityAnswer {
+        account_id: p.account_id().to_string(),
+        arn: p.arn(),
+        identity_type,
+        user_id,
+        role_id,
+        principal_id,
+    })
 }

@@ -5,13 +5,17 @@ use base64::Engine;
 use rampart_core::audit::event_json;
 use rampart_core::ApiError;
 use rampart_store::AuditQuery;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::action::Typed;
 use crate::on;
 use crate::products::ActionSpec;
 use crate::request;
-use crate::{Ctx, Output, Params};
+use crate::respond::answers;
+use crate::{Ctx, Params};
+
+answers!(LookupEventsAnswer);
 
 /// The implemented ActionTrail actions.
 pub static ACTIONS: &[ActionSpec] = &[ActionSpec::read("LookupEvents", &Typed::new(lookup_events))];
@@ -95,7 +99,22 @@ fn next_token(p: &Params) -> Result<Option<(i64, String)>, ApiError> {
     Ok(Some((t.parse().map_err(|_| bad())?, id.to_string())))
 }
 
-fn lookup_events(ctx: &Ctx<'_>, _: on::Trail, r: EventLookup) -> Result<Output, ApiError> {
+/// LookupEvents's answer: a page of events (each as the audit trail writes
+/// it), where the next page resumes (empty at the end), and the window.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct LookupEventsAnswer {
+    events: Vec<Value>,
+    next_token: String,
+    start_time: String,
+    end_time: String,
+}
+
+fn lookup_events(
+    ctx: &Ctx<'_>,
+    _: on::Trail,
+    r: EventLookup,
+) -> Result<LookupEventsAnswer, ApiError> {
     let now = ctx.rampart.now();
     let start = r.start.unwrap_or(now - 7 * 86400);
     let end = r.end.unwrap_or(now);
@@ -120,14 +139,13 @@ fn lookup_events(ctx: &Ctx<'_>, _: on::Trail, r: EventLookup) -> Result<Output, 
     };
     let next = resume.map(|(t, id)| URL_SAFE_NO_PAD.encode(format!("{t}:{id}")));
     let region = ctx.rampart.settings().region.clone();
-    let list: Vec<Value> = events
-        .iter()
-        .map(|e| event_json(e, ctx.rampart.account_id(), &region))
-        .collect();
-    let mut m = Map::new();
-    m.insert("Events".into(), Value::Array(list));
-    m.insert("NextToken".into(), json!(next.unwrap_or_default()));
-    m.insert("StartTime".into(), json!(rampart_core::time::format(start)));
-    m.insert("EndTime".into(), json!(rampart_core::time::format(end)));
-    Ok(m.into())
+    Ok(LookupEventsAnswer {
+        events: events
+            .iter()
+            .map(|e| event_json(e, ctx.rampart.account_id(), &region))
+            .collect(),
+        next_token: next.unwrap_or_default(),
+        start_time: rampart_core::time::format(start),
+        end_time: rampart_core::time::format(end),
+    })
 }
