@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rampart_store::{AuditEvent, AuditQuery};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::time::format as ts;
 use crate::{ApiError, Principal, Rampart};
@@ -220,35 +220,71 @@ pub fn identity_of(arn: &str) -> (&'static str, String) {
     }
 }
 
-/// The ActionTrail form of an event (its field names).
-pub fn event_json(e: &AuditEvent, account_id: &str, region: &str) -> Value {
-    let mut v = json!({
-        "eventId": e.event_id,
-        "eventVersion": "1",
-        "eventSource": e.event_source,
-        "eventName": e.event_name,
-        "eventTime": ts(e.event_time),
-        "eventType": "ApiCall",
-        "eventRW": e.event_rw,
-        "acsRegion": region,
-        "requestId": e.request_id,
-        "sourceIpAddress": e.source_ip,
-        "userAgent": e.user_agent,
-        "serviceName": e.service_name,
-        "resourceName": e.resource_name,
-        "userIdentity": {
-            "type": e.identity_type,
-            "principalId": e.principal_arn,
-            "accountId": account_id,
-            "accessKeyId": e.access_key_id,
-            "userName": e.user_name,
+/// An event as the audit trail writes it (`--audit-log` lines,
+/// `LookupEvents`), in ActionTrail's field names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRecord {
+    event_id: String,
+    event_version: &'static str,
+    event_source: String,
+    event_name: String,
+    event_time: String,
+    event_type: &'static str,
+    #[serde(rename = "eventRW")]
+    event_rw: String,
+    acs_region: String,
+    request_id: String,
+    source_ip_address: String,
+    user_agent: String,
+    service_name: String,
+    resource_name: String,
+    user_identity: Identity,
+    /// Only for a failed call, with its message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<String>,
+}
+
+/// Who made the call, as ActionTrail's `userIdentity`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity {
+    r#type: String,
+    principal_id: String,
+    account_id: String,
+    access_key_id: String,
+    user_name: String,
+}
+
+/// `e` as the audit trail writes it.
+pub fn event_record(e: AuditEvent, account_id: &str, region: &str) -> EventRecord {
+    let failed = !e.error_code.is_empty();
+    EventRecord {
+        event_id: e.event_id,
+        event_version: "1",
+        event_source: e.event_source,
+        event_name: e.event_name,
+        event_time: ts(e.event_time),
+        event_type: "ApiCall",
+        event_rw: e.event_rw,
+        acs_region: region.to_string(),
+        request_id: e.request_id,
+        source_ip_address: e.source_ip,
+        user_agent: e.user_agent,
+        service_name: e.service_name,
+        resource_name: e.resource_name,
+        user_identity: Identity {
+            r#type: e.identity_type,
+            principal_id: e.principal_arn,
+            account_id: account_id.to_string(),
+            access_key_id: e.access_key_id,
+            user_name: e.user_name,
         },
-    });
-    if let (false, Value::Object(o)) = (e.error_code.is_empty(), &mut v) {
-        o.insert("errorCode".into(), e.error_code.clone().into());
-        o.insert("errorMessage".into(), e.error_message.clone().into());
+        error_code: failed.then(|| e.error_code),
+        error_message: failed.then(|| e.error_message),
     }
-    v
 }
 
 impl Rampart {
@@ -412,8 +448,8 @@ impl Rampart {
             .as_mut()
         {
             for e in &events {
-                let line = event_json(e, &self.account_id, &self.settings.region);
-                if writeln!(w, "{line}").is_err() {
+                let record = event_record(e.clone(), &self.account_id, &self.settings.region);
+                if serde_json::to_writer(&mut *w, &record).is_err() || writeln!(w).is_err() {
                     tracing::warn!("could not write to the audit log");
                     break;
                 }

@@ -2,11 +2,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rampart_core::audit::event_json;
+use rampart_core::audit::{event_record, EventRecord};
 use rampart_core::ApiError;
 use rampart_store::AuditQuery;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::action::Typed;
 use crate::on;
@@ -104,7 +103,7 @@ fn next_token(p: &Params) -> Result<Option<(i64, String)>, ApiError> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct LookupEventsAnswer {
-    events: Vec<Value>,
+    events: Vec<EventRecord>,
     next_token: String,
     start_time: String,
     end_time: String,
@@ -141,8 +140,8 @@ fn lookup_events(
     let region = ctx.rampart.settings().region.clone();
     Ok(LookupEventsAnswer {
         events: events
-            .iter()
-            .map(|e| event_json(e, ctx.rampart.account_id(), &region))
+            .into_iter()
+            .map(|e| event_record(e, ctx.rampart.account_id(), &region))
             .collect(),
         next_token: next.unwrap_or_default(),
         start_time: rampart_core::time::format(start),
