@@ -82,7 +82,15 @@ pub mod key {
     keys!();
 
     // Fields that only IMS's answers name.
-    keys!();
+    keys!(
+        OIDCProvider,
+        OIDCProviders,
+        SAMLProvider,
+        SAMLProviders,
+        UserBasicInfo,
+        UserBasicInfos,
+        UserSsoSettings,
+    );
 
     // Fields that only KMS's answers name.
     keys!();
