@@ -4,9 +4,9 @@
 //! `UserPrincipalName`, `HardExpire`, paged MFA listing). Its actions are
 //! authorized as RAM's (`ram:<Action>`).
 
-use rampart_core::ram::settings::SetSecurityPreference;
+use rampart_core::ram::settings::{PasswordPolicy, SecurityPreference, SetSecurityPreference};
 use rampart_core::ApiError;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use crate::action::Typed;
 use crate::ims_federation as fed;
@@ -16,7 +16,8 @@ use crate::products::ActionSpec;
 use crate::ram;
 use crate::ram_account as acct;
 use crate::request;
-use crate::{Ctx, Output, Params};
+use crate::respond::answers;
+use crate::{Ctx, Params};
 
 /// The implemented IMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -200,6 +201,49 @@ request! {
     }
 }
 
+/// The password policy as IMS shows it: RAM's `HardExpiry` spelt
+/// `HardExpire`, last, and `MaxLoginAttemps` in its place (the order IMS
+/// has always answered).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ImsPasswordPolicyView {
+    minimum_password_length: u32,
+    require_lowercase_characters: bool,
+    require_uppercase_characters: bool,
+    require_numbers: bool,
+    require_symbols: bool,
+    #[serde(rename = "MaxLoginAttemps")]
+    max_login_attempts: u32,
+    max_password_age: u32,
+    password_reuse_prevention: u32,
+    hard_expire: bool,
+}
+
+impl From<&PasswordPolicy> for ImsPasswordPolicyView {
+    fn from(p: &PasswordPolicy) -> Self {
+        Self {
+            minimum_password_length: p.minimum_password_length,
+            require_lowercase_characters: p.require_lowercase_characters,
+            require_uppercase_characters: p.require_uppercase_characters,
+            require_numbers: p.require_numbers,
+            require_symbols: p.require_symbols,
+            max_login_attempts: p.max_login_attempts,
+            max_password_age: p.max_password_age,
+            password_reuse_prevention: p.password_reuse_prevention,
+            hard_expire: p.hard_expiry,
+        }
+    }
+}
+
+/// IMS's `SetPasswordPolicy`: the policy now in force, as IMS shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PasswordPolicyAnswer {
+    password_policy: ImsPasswordPolicyView,
+}
+
+answers!(PasswordPolicyAnswer);
+
 fn set_password_policy(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
@@ -207,24 +251,85 @@ fn set_password_policy(
         unsupported_rules_refused: (),
         update,
     }: ImsPasswordPolicy,
-) -> Result<Output, ApiError> {
-    acct::apply_password_policy(ctx, &update.0)
+) -> Result<PasswordPolicyAnswer, ApiError> {
+    let policy = ctx.rampart.set_password_policy(&update.0)?;
+    Ok(PasswordPolicyAnswer {
+        password_policy: (&policy).into(),
+    })
 }
 
-/// IMS's shape of the preference (no public keys; the rest as RAM's).
-fn preference(p: &rampart_core::ram::settings::SecurityPreference) -> Output {
-    let mut v = acct::preference_view(p);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("PublicKeyPreference");
+/// IMS's `Get`/`SetSecurityPreference`: RAM's nested preferences without
+/// the public keys'.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct SecurityPreferenceAnswer {
+    security_preference: ImsPreferenceView,
+}
+
+answers!(SecurityPreferenceAnswer);
+
+/// The security preference as IMS shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImsPreferenceView {
+    login_profile_preference: LoginProfilePreference,
+    access_key_preference: AccessKeyPreference,
+    #[serde(rename = "MFAPreference")]
+    mfa_preference: MfaPreference,
+}
+
+/// Console logon preferences.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct LoginProfilePreference {
+    allow_user_to_change_password: bool,
+    #[serde(rename = "EnableSaveMFATicket")]
+    enable_save_mfa_ticket: bool,
+    login_network_masks: String,
+    login_session_duration: u32,
+}
+
+/// AccessKey preferences.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccessKeyPreference {
+    allow_user_to_manage_access_keys: bool,
+}
+
+/// MFA preferences.
+#[derive(Serialize)]
+struct MfaPreference {
+    #[serde(rename = "AllowUserToManageMFADevices")]
+    allow_user_to_manage_mfa_devices: bool,
+}
+
+impl From<SecurityPreference> for SecurityPreferenceAnswer {
+    fn from(p: SecurityPreference) -> Self {
+        Self {
+            security_preference: ImsPreferenceView {
+                login_profile_preference: LoginProfilePreference {
+                    allow_user_to_change_password: p.allow_user_to_change_password,
+                    enable_save_mfa_ticket: p.enable_save_mfa_ticket,
+                    login_network_masks: p.login_network_masks,
+                    login_session_duration: p.login_session_duration,
+                },
+                access_key_preference: AccessKeyPreference {
+                    allow_user_to_manage_access_keys: p.allow_user_to_manage_access_keys,
+                },
+                mfa_preference: MfaPreference {
+                    allow_user_to_manage_mfa_devices: p.allow_user_to_manage_mfa_devices,
+                },
+            },
+        }
     }
-    let mut m = Map::new();
-    m.insert("SecurityPreference".into(), v);
-    m.into()
 }
 
-fn get_security_preference(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
-    let p = ctx.rampart.security_preference()?;
-    Ok(preference(&p))
+fn get_security_preference(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<SecurityPreferenceAnswer, ApiError> {
+    Ok(ctx.rampart.security_preference()?.into())
 }
 
 /// The preferences of IMS's `SetSecurityPreference` that Rampart does not
@@ -260,18 +365,28 @@ fn set_security_preference(
         unsupported_preferences_refused: (),
         update,
     }: ImsSecurityPreference,
-) -> Result<Output, ApiError> {
-    acct::set_security_preference(ctx, on::RamAccount, update)?;
+) -> Result<SecurityPreferenceAnswer, ApiError> {
+    ctx.rampart.set_security_preference(&update)?;
     get_security_preference(ctx, on::RamAccount, ())
 }
 
-fn get_default_domain(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    m.insert(
-        "DefaultDomainName".into(),
-        Value::String(ctx.rampart.default_domain()?),
-    );
-    Ok(m.into())
+/// `Get`/`SetDefaultDomain`: the account's default domain.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DefaultDomainAnswer {
+    default_domain_name: String,
+}
+
+answers!(DefaultDomainAnswer);
+
+fn get_default_domain(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<DefaultDomainAnswer, ApiError> {
+    Ok(DefaultDomainAnswer {
+        default_domain_name: ctx.rampart.default_domain()?,
+    })
 }
 
 request! {
@@ -287,7 +402,7 @@ fn set_default_domain(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     r: DefaultDomain,
-) -> Result<Output, ApiError> {
+) -> Result<DefaultDomainAnswer, ApiError> {
     const SUFFIX: &str = ".onaliyun.com";
     let domain = r.default_domain_name.as_str();
     let prefix = domain
@@ -320,15 +435,39 @@ fn set_default_domain(
     get_default_domain(ctx, on::RamAccount, ())
 }
 
-fn get_user_mfa_info(ctx: &Ctx<'_>, on::Upn(user): on::Upn, (): ()) -> Result<Output, ApiError> {
+/// IMS's `GetUserMFAInfo`: MFA is on, with the user's virtual device.
+#[derive(Serialize)]
+pub(crate) struct UserMfaInfoAnswer {
+    #[serde(rename = "IsMFAEnable")]
+    is_mfa_enable: bool,
+    #[serde(rename = "MFADevice")]
+    mfa_device: UserMfaDevice,
+}
+
+answers!(UserMfaInfoAnswer);
+
+/// A user's MFA device: its serial number, and `VMFA` (virtual).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserMfaDevice {
+    serial_number: String,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+}
+
+fn get_user_mfa_info(
+    ctx: &Ctx<'_>,
+    on::Upn(user): on::Upn,
+    (): (),
+) -> Result<UserMfaInfoAnswer, ApiError> {
     let serial = ctx.rampart.user_mfa_info(&user)?;
-    let mut m = Map::new();
-    m.insert("IsMFAEnable".into(), Value::Bool(true));
-    m.insert(
-        "MFADevice".into(),
-        json!({ "SerialNumber": serial, "Type": "VMFA" }),
-    );
-    Ok(m.into())
+    Ok(UserMfaInfoAnswer {
+        is_mfa_enable: true,
+        mfa_device: UserMfaDevice {
+            serial_number: serial,
+            kind: "VMFA",
+        },
+    })
 }
 
 /// `MaxItems` of `ListVirtualMFADevices`: 1–100, 100 when absent.
@@ -351,13 +490,54 @@ request! {
     }
 }
 
+/// IMS's `ListVirtualMFADevices`: a page of devices, `Marker` when more
+/// follow.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct VirtualMfaDevicesAnswer {
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+    #[serde(rename = "VirtualMFADevices")]
+    virtual_mfa_devices: VirtualMfaDeviceList,
+}
+
+answers!(VirtualMfaDevicesAnswer);
+
+/// `{"VirtualMFADevice": [...]}`.
+#[derive(Serialize)]
+struct VirtualMfaDeviceList {
+    #[serde(rename = "VirtualMFADevice")]
+    virtual_mfa_device: Vec<ImsMfaDevice>,
+}
+
+/// A virtual MFA device as IMS lists it: its user by logon name.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImsMfaDevice {
+    serial_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activate_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<ImsMfaUser>,
+}
+
+/// The user a device is bound to.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImsMfaUser {
+    user_id: String,
+    user_principal_name: String,
+    display_name: String,
+}
+
 /// Paged by `Marker` (the last serial number of the previous page) and
 /// `MaxItems` (1–100, default 100); users by `UserPrincipalName`.
 fn list_virtual_mfa_devices(
     ctx: &Ctx<'_>,
     _: on::MfaDevices,
     r: MfaPaging,
-) -> Result<Output, ApiError> {
+) -> Result<VirtualMfaDevicesAnswer, ApiError> {
     let max = r.max_items;
     let marker = r.marker.as_deref();
     let domain = ctx.rampart.default_domain()?;
@@ -368,34 +548,28 @@ fn list_virtual_mfa_devices(
         .filter(|d| marker.is_none_or(|m| d.serial_number.as_str() > m))
         .collect();
     let truncated = all.len() > max;
-    let page: Vec<Value> = all
+    let page: Vec<ImsMfaDevice> = all
         .into_iter()
         .take(max)
-        .map(|d| {
-            let mut v = json!({ "SerialNumber": d.serial_number });
-            if let Some(a) = d.activate_date {
-                v["ActivateDate"] = Value::String(a);
-            }
-            if let Some(u) = d.user {
-                v["User"] = json!({
-                    "UserId": u.user_id,
-                    "UserPrincipalName": format!("{}@{domain}", u.user_name),
-                    "DisplayName": u.display_name,
-                });
-            }
-            v
+        .map(|d| ImsMfaDevice {
+            serial_number: d.serial_number,
+            activate_date: d.activate_date,
+            user: d.user.map(|u| ImsMfaUser {
+                user_id: u.user_id,
+                user_principal_name: format!("{}@{domain}", u.user_name),
+                display_name: u.display_name,
+            }),
         })
         .collect();
-    let mut m = Map::new();
-    m.insert("IsTruncated".into(), Value::Bool(truncated));
-    if truncated {
-        if let Some(last) = page.last().and_then(|v| v["SerialNumber"].as_str()) {
-            m.insert("Marker".into(), Value::String(last.to_string()));
-        }
-    }
-    m.insert(
-        "VirtualMFADevices".into(),
-        json!({ "VirtualMFADevice": page }),
-    );
-    Ok(m.into())
+    let marker = page
+        .last()
+        .filter(|_| truncated)
+        .map(|d| d.serial_number.clone());
+    Ok(VirtualMfaDevicesAnswer {
+        is_truncated: truncated,
+        marker,
+        virtual_mfa_devices: VirtualMfaDeviceList {
+            virtual_mfa_device: page,
+        },
+    })
 }
