@@ -573,3 +573,24 @@ fn list_virtual_mfa_devices(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_policy_keeps_imss_order() {
+        let p = PasswordPolicy {
+            hard_expiry: true,
+            max_login_attempts: 5,
+            ..PasswordPolicy::default()
+        };
+        let a = PasswordPolicyAnswer {
+            password_policy: (&p).into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"PasswordPolicy":{"MinimumPasswordLength":8,"RequireLowercaseCharacters":false,"RequireUppercaseCharacters":false,"RequireNumbers":false,"RequireSymbols":false,"MaxLoginAttemps":5,"MaxPasswordAge":0,"PasswordReusePrevention":0,"HardExpire":true}}"#
+        );
+    }
+}
