@@ -235,7 +235,7 @@ impl From<&PasswordPolicy> for ImsPasswordPolicyView {
     }
 }
 
-/// IMS's `SetPasswordPolicy`: the policy now in force, as IMS shows it.
+/// IMS's `Get`/`SetPasswordPolicy`: the policy, as IMS shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct PasswordPolicyAnswer {
@@ -243,6 +243,14 @@ pub(crate) struct PasswordPolicyAnswer {
 }
 
 answers!(PasswordPolicyAnswer);
+
+impl From<&PasswordPolicy> for PasswordPolicyAnswer {
+    fn from(p: &PasswordPolicy) -> Self {
+        Self {
+            password_policy: p.into(),
+        }
+    }
+}
 
 fn set_password_policy(
     ctx: &Ctx<'_>,
@@ -253,9 +261,7 @@ fn set_password_policy(
     }: ImsPasswordPolicy,
 ) -> Result<PasswordPolicyAnswer, ApiError> {
     let policy = ctx.rampart.set_password_policy(&update.0)?;
-    Ok(PasswordPolicyAnswer {
-        password_policy: (&policy).into(),
-    })
+    Ok((&policy).into())
 }
 
 /// IMS's `Get`/`SetSecurityPreference`: RAM's nested preferences without
@@ -585,9 +591,7 @@ mod tests {
             max_login_attempts: 5,
             ..PasswordPolicy::default()
         };
-        let a = PasswordPolicyAnswer {
-            password_policy: (&p).into(),
-        };
+        let a = PasswordPolicyAnswer::from(&p);
         assert_eq!(
             serde_json::to_string(&a).unwrap(),
             r#"{"PasswordPolicy":{"MinimumPasswordLength":8,"RequireLowercaseCharacters":false,"RequireUppercaseCharacters":false,"RequireNumbers":false,"RequireSymbols":false,"MaxLoginAttemps":5,"MaxPasswordAge":0,"PasswordReusePrevention":0,"HardExpire":true}}"#
