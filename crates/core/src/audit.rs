@@ -282,8 +282,8 @@ pub fn event_record(e: AuditEvent, account_id: &str, region: &str) -> EventRecor
             access_key_id: e.access_key_id,
             user_name: e.user_name,
         },
-        error_code: failed.then(|| e.error_code),
-        error_message: failed.then(|| e.error_message),
+        error_code: failed.then_some(e.error_code),
+        error_message: failed.then_some(e.error_message),
     }
 }
 

@@ -199,7 +199,12 @@ mod tests {
         let Value::Object(map) = out else {
             unreachable!()
         };
-        let r = success(Format::Xml, "ListUsers", "RID", map.into());
+        let r = success(
+            Format::Xml,
+            "ListUsers",
+            "RID",
+            Output::typed(&map).unwrap(),
+        );
         let s = String::from_utf8(r.body).unwrap();
         assert!(s.contains("<ListUsersResponse><RequestId>RID</RequestId><Users><User><UserName>a&lt;b</UserName></User><User><UserName>c</UserName></User></Users><IsTruncated>false</IsTruncated></ListUsersResponse>"), "{s}");
         assert_eq!(r.content_type, XML);
@@ -211,7 +216,12 @@ mod tests {
         let Value::Object(map) = out else {
             unreachable!()
         };
-        let r = success(Format::Xml, "GetSecretValue", "RID", map.into());
+        let r = success(
+            Format::Xml,
+            "GetSecretValue",
+            "RID",
+            Output::typed(&map).unwrap(),
+        );
         let s = String::from_utf8(r.body).unwrap();
         assert!(
             s.contains("<SecretData>a\u{fffd}b\u{fffd}c\u{fffd}d\te&amp;&lt;</SecretData>"),

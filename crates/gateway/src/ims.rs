@@ -6,7 +6,7 @@
 
 use rampart_core::ram::settings::SetSecurityPreference;
 use rampart_core::ApiError;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use crate::action::Typed;
 use crate::ims_federation as fed;
@@ -16,7 +16,8 @@ use crate::products::ActionSpec;
 use crate::ram;
 use crate::ram_account as acct;
 use crate::request;
-use crate::{Ctx, Output, Params};
+use crate::respond::answers;
+use crate::{Ctx, Params};
 
 /// The implemented IMS actions.
 pub static ACTIONS: &[ActionSpec] = &[
@@ -248,13 +249,23 @@ fn set_security_preference(
     acct::set_security_preference(ctx, on::RamAccount, update)
 }
 
-fn get_default_domain(ctx: &Ctx<'_>, _: on::RamAccount, (): ()) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    m.insert(
-        "DefaultDomainName".into(),
-        Value::String(ctx.rampart.default_domain()?),
-    );
-    Ok(m.into())
+/// `Get`/`SetDefaultDomain`: the account's default domain.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DefaultDomainAnswer {
+    default_domain_name: String,
+}
+
+answers!(DefaultDomainAnswer);
+
+fn get_default_domain(
+    ctx: &Ctx<'_>,
+    _: on::RamAccount,
+    (): (),
+) -> Result<DefaultDomainAnswer, ApiError> {
+    Ok(DefaultDomainAnswer {
+        default_domain_name: ctx.rampart.default_domain()?,
+    })
 }
 
 request! {
@@ -270,7 +281,7 @@ fn set_default_domain(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     r: DefaultDomain,
-) -> Result<Output, ApiError> {
+) -> Result<DefaultDomainAnswer, ApiError> {
     const SUFFIX: &str = ".onaliyun.com";
     let domain = r.default_domain_name.as_str();
     let prefix = domain
@@ -303,15 +314,39 @@ fn set_default_domain(
     get_default_domain(ctx, on::RamAccount, ())
 }
 
-fn get_user_mfa_info(ctx: &Ctx<'_>, on::Upn(user): on::Upn, (): ()) -> Result<Output, ApiError> {
+/// IMS's `GetUserMFAInfo`: MFA is on, with the user's virtual device.
+#[derive(Serialize)]
+pub(crate) struct UserMfaInfoAnswer {
+    #[serde(rename = "IsMFAEnable")]
+    is_mfa_enable: bool,
+    #[serde(rename = "MFADevice")]
+    mfa_device: UserMfaDevice,
+}
+
+answers!(UserMfaInfoAnswer);
+
+/// A user's MFA device: its serial number, and `VMFA` (virtual).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserMfaDevice {
+    serial_number: String,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+}
+
+fn get_user_mfa_info(
+    ctx: &Ctx<'_>,
+    on::Upn(user): on::Upn,
+    (): (),
+) -> Result<UserMfaInfoAnswer, ApiError> {
     let serial = ctx.rampart.user_mfa_info(&user)?;
-    let mut m = Map::new();
-    m.insert("IsMFAEnable".into(), Value::Bool(true));
-    m.insert(
-        "MFADevice".into(),
-        json!({ "SerialNumber": serial, "Type": "VMFA" }),
-    );
-    Ok(m.into())
+    Ok(UserMfaInfoAnswer {
+        is_mfa_enable: true,
+        mfa_device: UserMfaDevice {
+            serial_number: serial,
+            kind: "VMFA",
+        },
+    })
 }
 
 /// `MaxItems` of `ListVirtualMFADevices`: 1–100, 100 when absent.
@@ -334,13 +369,54 @@ request! {
     }
 }
 
+/// IMS's `ListVirtualMFADevices`: a page of devices, `Marker` when more
+/// follow.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct VirtualMfaDevicesAnswer {
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marker: Option<String>,
+    #[serde(rename = "VirtualMFADevices")]
+    virtual_mfa_devices: VirtualMfaDeviceList,
+}
+
+answers!(VirtualMfaDevicesAnswer);
+
+/// `{"VirtualMFADevice": [...]}`.
+#[derive(Serialize)]
+struct VirtualMfaDeviceList {
+    #[serde(rename = "VirtualMFADevice")]
+    virtual_mfa_device: Vec<ImsMfaDevice>,
+}
+
+/// A virtual MFA device as IMS lists it: its user by logon name.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImsMfaDevice {
+    serial_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activate_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<ImsMfaUser>,
+}
+
+/// The user a device is bound to.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImsMfaUser {
+    user_id: String,
+    user_principal_name: String,
+    display_name: String,
+}
+
 /// Paged by `Marker` (the last serial number of the previous page) and
 /// `MaxItems` (1–100, default 100); users by `UserPrincipalName`.
 fn list_virtual_mfa_devices(
     ctx: &Ctx<'_>,
     _: on::MfaDevices,
     r: MfaPaging,
-) -> Result<Output, ApiError> {
+) -> Result<VirtualMfaDevicesAnswer, ApiError> {
     let max = r.max_items;
     let marker = r.marker.as_deref();
     let domain = ctx.rampart.default_domain()?;
@@ -351,34 +427,28 @@ fn list_virtual_mfa_devices(
         .filter(|d| marker.is_none_or(|m| d.serial_number.as_str() > m))
         .collect();
     let truncated = all.len() > max;
-    let page: Vec<Value> = all
+    let page: Vec<ImsMfaDevice> = all
         .into_iter()
         .take(max)
-        .map(|d| {
-            let mut v = json!({ "SerialNumber": d.serial_number });
-            if let Some(a) = d.activate_date {
-                v["ActivateDate"] = Value::String(a);
-            }
-            if let Some(u) = d.user {
-                v["User"] = json!({
-                    "UserId": u.user_id,
-                    "UserPrincipalName": format!("{}@{domain}", u.user_name),
-                    "DisplayName": u.display_name,
-                });
-            }
-            v
+        .map(|d| ImsMfaDevice {
+            serial_number: d.serial_number,
+            activate_date: d.activate_date,
+            user: d.user.map(|u| ImsMfaUser {
+                user_id: u.user_id,
+                user_principal_name: format!("{}@{domain}", u.user_name),
+                display_name: u.display_name,
+            }),
         })
         .collect();
-    let mut m = Map::new();
-    m.insert("IsTruncated".into(), Value::Bool(truncated));
-    if truncated {
-        if let Some(last) = page.last().and_then(|v| v["SerialNumber"].as_str()) {
-            m.insert("Marker".into(), Value::String(last.to_string()));
-        }
-    }
-    m.insert(
-        "VirtualMFADevices".into(),
-        json!({ "VirtualMFADevice": page }),
-    );
-    Ok(m.into())
+    let marker = page
+        .last()
+        .filter(|_| truncated)
+        .map(|d| d.serial_number.clone());
+    Ok(VirtualMfaDevicesAnswer {
+        is_truncated: truncated,
+        marker,
+        virtual_mfa_devices: VirtualMfaDeviceList {
+            virtual_mfa_device: page,
+        },
+    })
 }

@@ -2,16 +2,25 @@
 //! (`*SAMLProvider*`), authorized as `ram:<Action>` on
 //! `acs:ram::<uid>:oidc-provider/<name>` or `…:saml-provider/<name>`.
 
-use rampart_core::federation::NewOidcProvider;
-use rampart_core::sso::SetUserSso;
+use rampart_core::federation::{NewOidcProvider, OidcProviderView, SamlProviderView};
+use rampart_core::sso::{SetUserSso, UserSsoSettings};
 use rampart_core::ApiError;
 
 use crate::action::FromParams;
 use crate::on;
 use crate::ram::Paging;
 use crate::request;
-use crate::respond::{field as one, page};
-use crate::{Ctx, Output, Params};
+use crate::respond::{key, Nothing, One, Paged};
+use crate::{Ctx, Params};
+
+/// `{"OIDCProvider": …}`.
+type OidcProviderAnswer = One<key::OIDCProvider, OidcProviderView>;
+
+/// `{"SAMLProvider": …}`.
+type SamlProviderAnswer = One<key::SAMLProvider, SamlProviderView>;
+
+/// `{"UserSsoSettings": …}`.
+type UserSsoSettingsAnswer = One<key::UserSsoSettings, UserSsoSettings>;
 
 request! {
     /// `CreateOIDCProvider`.
@@ -28,39 +37,36 @@ pub(crate) fn create_oidc(
     ctx: &Ctx<'_>,
     on::NewOidc(provider): on::NewOidc,
     r: OidcProviderNew,
-) -> Result<Output, ApiError> {
-    one(
-        "OIDCProvider",
-        ctx.rampart.create_oidc_provider(NewOidcProvider {
+) -> Result<OidcProviderAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.create_oidc_provider(
+        NewOidcProvider {
             name: provider,
             issuer_url: r.issuer_url,
             client_ids: r.client_ids,
             fingerprints: r.fingerprints,
             issuance_limit_time: r.issuance_limit_time,
             description: r.description,
-        })?,
-    )
+        },
+    )?))
 }
 
 pub(crate) fn get_oidc(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
     (): (),
-) -> Result<Output, ApiError> {
-    one("OIDCProvider", ctx.rampart.get_oidc_provider(&provider)?)
+) -> Result<OidcProviderAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.get_oidc_provider(&provider)?))
 }
 
 pub(crate) fn list_oidc(
     ctx: &Ctx<'_>,
     _: on::OidcProviders,
     r: Paging,
-) -> Result<Output, ApiError> {
-    page(
-        "OIDCProviders",
-        "OIDCProvider",
-        ctx.rampart
-            .list_oidc_providers(r.marker.as_deref(), r.max_items)?,
-    )
+) -> Result<Paged<key::OIDCProviders, key::OIDCProvider, OidcProviderView>, ApiError> {
+    Ok(ctx
+        .rampart
+        .list_oidc_providers(r.marker.as_deref(), r.max_items)?
+        .into())
 }
 
 request! {
@@ -76,25 +82,22 @@ pub(crate) fn update_oidc(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
     r: OidcProviderUpdate,
-) -> Result<Output, ApiError> {
-    one(
-        "OIDCProvider",
-        ctx.rampart.update_oidc_provider(
-            &provider,
-            r.client_ids.as_deref(),
-            r.issuance_limit_time.as_deref(),
-            r.new_description.as_deref(),
-        )?,
-    )
+) -> Result<OidcProviderAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.update_oidc_provider(
+        &provider,
+        r.client_ids.as_deref(),
+        r.issuance_limit_time.as_deref(),
+        r.new_description.as_deref(),
+    )?))
 }
 
 pub(crate) fn delete_oidc(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_oidc_provider(&provider)?;
-    Ok(serde_json::Map::new().into())
+    Ok(Nothing)
 }
 
 request! {
@@ -108,22 +111,20 @@ pub(crate) fn add_client_id(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
     r: OidcClientId,
-) -> Result<Output, ApiError> {
-    one(
-        "OIDCProvider",
+) -> Result<OidcProviderAnswer, ApiError> {
+    Ok(One::new(
         ctx.rampart.add_client_id(&provider, &r.client_id)?,
-    )
+    ))
 }
 
 pub(crate) fn remove_client_id(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
     r: OidcClientId,
-) -> Result<Output, ApiError> {
-    one(
-        "OIDCProvider",
+) -> Result<OidcProviderAnswer, ApiError> {
+    Ok(One::new(
         ctx.rampart.remove_client_id(&provider, &r.client_id)?,
-    )
+    ))
 }
 
 request! {
@@ -137,22 +138,20 @@ pub(crate) fn add_fingerprint(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
     r: OidcFingerprint,
-) -> Result<Output, ApiError> {
-    one(
-        "OIDCProvider",
+) -> Result<OidcProviderAnswer, ApiError> {
+    Ok(One::new(
         ctx.rampart.add_fingerprint(&provider, &r.fingerprint)?,
-    )
+    ))
 }
 
 pub(crate) fn remove_fingerprint(
     ctx: &Ctx<'_>,
     on::Oidc(provider): on::Oidc,
     r: OidcFingerprint,
-) -> Result<Output, ApiError> {
-    one(
-        "OIDCProvider",
+) -> Result<OidcProviderAnswer, ApiError> {
+    Ok(One::new(
         ctx.rampart.remove_fingerprint(&provider, &r.fingerprint)?,
-    )
+    ))
 }
 
 request! {
@@ -168,37 +167,32 @@ pub(crate) fn create_saml(
     ctx: &Ctx<'_>,
     on::NewSaml(provider): on::NewSaml,
     r: SamlProviderNew,
-) -> Result<Output, ApiError> {
-    one(
-        "SAMLProvider",
-        ctx.rampart.create_saml_provider(
-            &provider,
-            &r.encoded_saml_metadata_document,
-            r.description.as_deref(),
-            r.authn_sign_algo.as_deref(),
-        )?,
-    )
+) -> Result<SamlProviderAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.create_saml_provider(
+        &provider,
+        &r.encoded_saml_metadata_document,
+        r.description.as_deref(),
+        r.authn_sign_algo.as_deref(),
+    )?))
 }
 
 pub(crate) fn get_saml(
     ctx: &Ctx<'_>,
     on::Saml(provider): on::Saml,
     (): (),
-) -> Result<Output, ApiError> {
-    one("SAMLProvider", ctx.rampart.get_saml_provider(&provider)?)
+) -> Result<SamlProviderAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.get_saml_provider(&provider)?))
 }
 
 pub(crate) fn list_saml(
     ctx: &Ctx<'_>,
     _: on::SamlProviders,
     r: Paging,
-) -> Result<Output, ApiError> {
-    page(
-        "SAMLProviders",
-        "SAMLProvider",
-        ctx.rampart
-            .list_saml_providers(r.marker.as_deref(), r.max_items)?,
-    )
+) -> Result<Paged<key::SAMLProviders, key::SAMLProvider, SamlProviderView>, ApiError> {
+    Ok(ctx
+        .rampart
+        .list_saml_providers(r.marker.as_deref(), r.max_items)?
+        .into())
 }
 
 request! {
@@ -215,33 +209,30 @@ pub(crate) fn update_saml(
     ctx: &Ctx<'_>,
     on::Saml(provider): on::Saml,
     r: SamlProviderUpdate,
-) -> Result<Output, ApiError> {
-    one(
-        "SAMLProvider",
-        ctx.rampart.update_saml_provider(
-            &provider,
-            r.new_encoded_saml_metadata_document.as_deref(),
-            r.new_description.as_deref(),
-            r.authn_sign_algo.as_deref(),
-        )?,
-    )
+) -> Result<SamlProviderAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.update_saml_provider(
+        &provider,
+        r.new_encoded_saml_metadata_document.as_deref(),
+        r.new_description.as_deref(),
+        r.authn_sign_algo.as_deref(),
+    )?))
 }
 
 pub(crate) fn delete_saml(
     ctx: &Ctx<'_>,
     on::Saml(provider): on::Saml,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart.delete_saml_provider(&provider)?;
-    Ok(serde_json::Map::new().into())
+    Ok(Nothing)
 }
 
 pub(crate) fn get_user_sso_settings(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     (): (),
-) -> Result<Output, ApiError> {
-    one("UserSsoSettings", ctx.rampart.user_sso_settings()?)
+) -> Result<UserSsoSettingsAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.user_sso_settings()?))
 }
 
 /// `SetUserSsoSettings`.
@@ -261,6 +252,6 @@ pub(crate) fn set_user_sso_settings(
     ctx: &Ctx<'_>,
     _: on::RamAccount,
     r: SetUserSso,
-) -> Result<Output, ApiError> {
-    one("UserSsoSettings", ctx.rampart.set_user_sso_settings(r)?)
+) -> Result<UserSsoSettingsAnswer, ApiError> {
+    Ok(One::new(ctx.rampart.set_user_sso_settings(r)?))
 }

@@ -4,27 +4,37 @@
 
 use rampart_core::ram::{CreateGroup, GroupView, Page, UpdateGroup};
 use rampart_core::ApiError;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use crate::on;
 use crate::ram::Paging;
 use crate::request;
-use crate::{Ctx, Output};
+use crate::respond::{key, Listed, One, Paged};
+use crate::Ctx;
 
-/// A group as IMS shows it: RAM's fields and its display name.
-fn group_json(g: GroupView) -> Result<Value, ApiError> {
-    let display = g.display_name.clone();
-    let mut v = serde_json::to_value(&g).map_err(ApiError::internal)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("DisplayName".into(), Value::String(display));
-    }
-    Ok(v)
+/// A group as IMS shows it: RAM's fields, then its display name.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ImsGroupView {
+    #[serde(flatten)]
+    group: GroupView,
+    display_name: String,
 }
 
-fn one_group(g: GroupView) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    m.insert("Group".into(), group_json(g)?);
-    Ok(m.into())
+impl From<GroupView> for ImsGroupView {
+    fn from(g: GroupView) -> Self {
+        Self {
+            display_name: g.display_name.clone(),
+            group: g,
+        }
+    }
+}
+
+/// `{"Group": …}`.
+type GroupAnswer = One<key::Group, ImsGroupView>;
+
+fn one_group(g: GroupView) -> GroupAnswer {
+    One::new(g.into())
 }
 
 request! {
@@ -40,20 +50,20 @@ pub(crate) fn create_group(
     ctx: &Ctx<'_>,
     _: on::Groups,
     r: ImsNewGroup,
-) -> Result<Output, ApiError> {
-    one_group(ctx.rampart.create_group(CreateGroup {
+) -> Result<GroupAnswer, ApiError> {
+    Ok(one_group(ctx.rampart.create_group(CreateGroup {
         group_name: r.group_name,
         comments: r.comments,
         display_name: r.display_name,
-    })?)
+    })?))
 }
 
 pub(crate) fn get_group(
     ctx: &Ctx<'_>,
     on::Group(group): on::Group,
     (): (),
-) -> Result<Output, ApiError> {
-    one_group(ctx.rampart.get_group(&group)?)
+) -> Result<GroupAnswer, ApiError> {
+    Ok(one_group(ctx.rampart.get_group(&group)?))
 }
 
 request! {
@@ -69,65 +79,84 @@ pub(crate) fn update_group(
     ctx: &Ctx<'_>,
     (on::Group(group), _): (on::Group, on::NewGroupName),
     r: ImsGroupUpdate,
-) -> Result<Output, ApiError> {
-    one_group(ctx.rampart.update_group(UpdateGroup {
+) -> Result<GroupAnswer, ApiError> {
+    Ok(one_group(ctx.rampart.update_group(UpdateGroup {
         group_name: group,
         new_group_name: r.new_group_name,
         new_comments: r.new_comments,
         new_display_name: r.new_display_name,
-    })?)
+    })?))
 }
 
-pub(crate) fn list_groups(ctx: &Ctx<'_>, _: on::Groups, r: Paging) -> Result<Output, ApiError> {
+pub(crate) fn list_groups(
+    ctx: &Ctx<'_>,
+    _: on::Groups,
+    r: Paging,
+) -> Result<Paged<key::Groups, key::Group, ImsGroupView>, ApiError> {
     let Page { items, next_marker } = ctx.rampart.list_groups(r.marker.as_deref(), r.max_items)?;
-    let items = items
-        .into_iter()
-        .map(group_json)
-        .collect::<Result<Vec<_>, _>>()?;
-    crate::respond::page("Groups", "Group", Page { items, next_marker })
+    let items = items.into_iter().map(ImsGroupView::from).collect();
+    Ok(Page { items, next_marker }.into())
+}
+
+/// A group of a user, in `ListGroupsForUser`: RAM's fields and its
+/// display name, before the join date.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ImsUserGroup {
+    group_id: String,
+    group_name: String,
+    comments: String,
+    display_name: String,
+    join_date: String,
 }
 
 pub(crate) fn list_groups_for_user(
     ctx: &Ctx<'_>,
     on::NamedUpn(user): on::NamedUpn,
     (): (),
-) -> Result<Output, ApiError> {
-    let groups: Vec<Value> = ctx
+) -> Result<Listed<key::Groups, key::Group, ImsUserGroup>, ApiError> {
+    let groups = ctx
         .rampart
         .list_groups_for_user(&user)?
         .into_iter()
-        .map(|g| {
-            json!({
-                "GroupId": g.group_id,
-                "GroupName": g.group_name,
-                "Comments": g.comments,
-                "DisplayName": g.display_name,
-                "JoinDate": g.join_date,
-            })
+        .map(|g| ImsUserGroup {
+            group_id: g.group_id,
+            group_name: g.group_name,
+            comments: g.comments,
+            display_name: g.display_name,
+            join_date: g.join_date,
         })
         .collect();
-    crate::respond::list("Groups", "Group", groups)
+    Ok(Listed::new(groups))
+}
+
+/// A member of a group, in `ListUsersForGroup`: by logon name.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ImsGroupMember {
+    user_principal_name: String,
+    user_id: String,
+    display_name: String,
+    join_date: String,
 }
 
 pub(crate) fn list_users_for_group(
     ctx: &Ctx<'_>,
     on::Group(group): on::Group,
     r: Paging,
-) -> Result<Output, ApiError> {
+) -> Result<Paged<key::Users, key::User, ImsGroupMember>, ApiError> {
     let domain = ctx.rampart.default_domain()?;
     let Page { items, next_marker } =
         ctx.rampart
             .list_users_for_group(&group, r.marker.as_deref(), r.max_items)?;
     let items = items
         .into_iter()
-        .map(|u| {
-            json!({
-                "UserPrincipalName": format!("{}@{domain}", u.user_name),
-                "UserId": u.user_id,
-                "DisplayName": u.display_name,
-                "JoinDate": u.join_date,
-            })
+        .map(|u| ImsGroupMember {
+            user_principal_name: format!("{}@{domain}", u.user_name),
+            user_id: u.user_id,
+            display_name: u.display_name,
+            join_date: u.join_date,
         })
         .collect();
-    crate::respond::page("Users", "User", Page { items, next_marker })
+    Ok(Page { items, next_marker }.into())
 }

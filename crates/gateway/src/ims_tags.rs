@@ -4,12 +4,12 @@
 
 use rampart_core::ram::tags;
 use rampart_core::ApiError;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use crate::on;
 use crate::request;
-use crate::respond::empty;
-use crate::{Ctx, Output, Params};
+use crate::respond::{answers, key, Items, Nothing};
+use crate::{Ctx, Params};
 
 /// `Tag.N.Key` / `Tag.N.Value`, checked.
 pub(crate) fn flattened_tags(p: &Params) -> Result<Vec<(String, String)>, ApiError> {
@@ -36,10 +36,10 @@ pub(crate) fn tag_resources(
     ctx: &Ctx<'_>,
     on::ImsTagged(tagged): on::ImsTagged,
     r: ImsTags,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     ctx.rampart
         .tag_ram_resources(&crate::ram_tags::items(tagged), &r.tags)?;
-    empty()
+    Ok(Nothing)
 }
 
 /// `TagKey.N`: at most 20 keys of at most 128 characters, up to the first
@@ -73,7 +73,7 @@ pub(crate) fn untag_resources(
     ctx: &Ctx<'_>,
     on::ImsTagged(tagged): on::ImsTagged,
     r: ImsTagKeys,
-) -> Result<Output, ApiError> {
+) -> Result<Nothing, ApiError> {
     let ImsTagKeys { keys, all } = r;
     if keys.is_empty() && !all {
         return Err(ApiError::missing("TagKey.1"));
@@ -81,7 +81,7 @@ pub(crate) fn untag_resources(
     let keys = if keys.is_empty() { None } else { Some(keys) };
     ctx.rampart
         .untag_ram_resources(&crate::ram_tags::items(tagged), keys.as_deref())?;
-    empty()
+    Ok(Nothing)
 }
 
 request! {
@@ -93,14 +93,37 @@ request! {
     }
 }
 
+/// One tag of one user, in `ListTagResources`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserTagResource {
+    resource_id: String,
+    resource_type: &'static str,
+    tag_key: String,
+    tag_value: String,
+}
+
+/// `ListTagResources`: a page of the users' tags, `NextToken` when more
+/// follow.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TagResourcesAnswer {
+    is_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+    tag_resources: Items<key::TagResource, UserTagResource>,
+}
+
+answers!(TagResourcesAnswer);
+
 pub(crate) fn list_tag_resources(
     ctx: &Ctx<'_>,
     on::ImsTagged(tagged): on::ImsTagged,
     r: ImsTagListing,
-) -> Result<Output, ApiError> {
+) -> Result<TagResourcesAnswer, ApiError> {
     let ImsTagListing { filter, window } = r;
     let (start, page) = window;
-    let mut all: Vec<Value> = Vec::new();
+    let mut all = Vec::new();
     for (kind, id, _) in tagged {
         let tags = ctx.rampart.ram_tags(kind, &id)?;
         // A user matches when it has every tag of the filter.
@@ -108,20 +131,21 @@ pub(crate) fn list_tag_resources(
             continue;
         }
         for (k, v) in tags {
-            all.push(json!({
-                "ResourceId": id,
-                "ResourceType": "user",
-                "TagKey": k,
-                "TagValue": v,
-            }));
+            all.push(UserTagResource {
+                resource_id: id.clone(),
+                resource_type: "user",
+                tag_key: k,
+                tag_value: v,
+            });
         }
     }
-    let (items, next) = crate::ram_tags::page_of(all, start, page);
-    let mut m = Map::new();
-    m.insert("IsTruncated".into(), Value::Bool(next.is_some()));
-    if let Some(next) = next {
-        m.insert("NextToken".into(), Value::String(next));
-    }
-    m.insert("TagResources".into(), json!({ "TagResource": items }));
-    Ok(m.into())
+    // The page from `start`; its end is the next page's token.
+    let end = start.saturating_add(page).min(all.len());
+    let next_token = (end < all.len()).then(|| end.to_string());
+    let items = all.into_iter().skip(start).take(page).collect();
+    Ok(TagResourcesAnswer {
+        is_truncated: next_token.is_some(),
+        next_token,
+        tag_resources: Items::new(items),
+    })
 }

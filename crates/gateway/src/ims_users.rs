@@ -1,31 +1,64 @@
 //! IMS users and login profiles by `UserPrincipalName`, on the RAM domain
 //! code, in IMS's response shapes.
 
-use rampart_core::ram::{CreateUser, LoginProfileInput, Page, UpdateUser, UserName, UserView};
+use rampart_core::ram::{
+    CreateUser, LoginProfileInput, LoginProfileView, Page, UpdateUser, UserName, UserView,
+};
 use rampart_core::ApiError;
 use rampart_crypto::SecretString;
 use rampart_store::TagResource;
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::ims::unsupported;
 use crate::ims_tags::flattened_tags;
 use crate::on;
 use crate::request;
-use crate::respond::field as one;
-use crate::{Ctx, Output, Params};
+use crate::respond::{key, One, Paged};
+use crate::{Ctx, Params};
 
-/// A user as IMS shows it: RAM's fields, its logon name, how it was made.
-fn user_json(ctx: &Ctx<'_>, u: UserView) -> Result<Value, ApiError> {
+/// A user as IMS shows it: RAM's fields, its logon name, how it was made;
+/// then its status in listings, its tags in `GetUser`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ImsUserView {
+    #[serde(flatten)]
+    user: UserView,
+    user_principal_name: String,
+    provision_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<UserTags>,
+}
+
+/// A user's tags, `{"Tag": [...]}`.
+#[derive(Serialize)]
+struct UserTags {
+    #[serde(rename = "Tag")]
+    tag: Vec<UserTag>,
+}
+
+/// One tag of a user.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserTag {
+    tag_key: String,
+    tag_value: String,
+}
+
+/// `{"User": …}`.
+type UserAnswer = One<key::User, ImsUserView>;
+
+/// A user as IMS shows it, with neither status nor tags.
+fn user_view(ctx: &Ctx<'_>, u: UserView) -> Result<ImsUserView, ApiError> {
     let domain = ctx.rampart.default_domain()?;
-    let mut v = serde_json::to_value(&u).map_err(ApiError::internal)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert(
-            "UserPrincipalName".into(),
-            Value::String(format!("{}@{domain}", u.user_name)),
-        );
-        o.insert("ProvisionType".into(), Value::String("Manual".into()));
-    }
-    Ok(v)
+    Ok(ImsUserView {
+        user_principal_name: format!("{}@{domain}", u.user_name),
+        user: u,
+        provision_type: "Manual",
+        status: None,
+        tags: None,
+    })
 }
 
 /// The user name of a `UserPrincipalName` of this account (for a user not
@@ -59,7 +92,11 @@ request! {
     }
 }
 
-pub(crate) fn create_user(ctx: &Ctx<'_>, _: on::Users, r: ImsNewUser) -> Result<Output, ApiError> {
+pub(crate) fn create_user(
+    ctx: &Ctx<'_>,
+    _: on::Users,
+    r: ImsNewUser,
+) -> Result<UserAnswer, ApiError> {
     let user_name = new_user_name(ctx, &r.user_principal_name)?;
     let display_name = r
         .display_name
@@ -75,7 +112,7 @@ pub(crate) fn create_user(ctx: &Ctx<'_>, _: on::Users, r: ImsNewUser) -> Result<
         },
         &r.tags,
     )?;
-    one("User", user_json(ctx, u)?)
+    Ok(One::new(user_view(ctx, u)?))
 }
 
 /// The user, with its tags.
@@ -83,18 +120,18 @@ pub(crate) fn get_user(
     ctx: &Ctx<'_>,
     on::ImsUserOrKey(user): on::ImsUserOrKey,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<UserAnswer, ApiError> {
     let u = ctx.rampart.get_user(&user)?;
     let tags = ctx.rampart.ram_tags(TagResource::User, &u.user_id)?;
-    let mut v = user_json(ctx, u)?;
+    let mut v = user_view(ctx, u)?;
     if !tags.is_empty() {
-        let tags: Vec<Value> = tags
+        let tag = tags
             .into_iter()
-            .map(|(k, val)| serde_json::json!({ "TagKey": k, "TagValue": val }))
+            .map(|(tag_key, tag_value)| UserTag { tag_key, tag_value })
             .collect();
-        v["Tags"] = serde_json::json!({ "Tag": tags });
+        v.tags = Some(UserTags { tag });
     }
-    one("User", v)
+    Ok(One::new(v))
 }
 
 request! {
@@ -114,7 +151,7 @@ pub(crate) fn update_user(
     ctx: &Ctx<'_>,
     (on::ImsUser(user), _): (on::ImsUser, on::NewUserPrincipalName),
     r: ImsUserUpdate,
-) -> Result<Output, ApiError> {
+) -> Result<UserAnswer, ApiError> {
     let new_user_name = match r.new_user_principal_name {
         Some(upn) => Some(new_user_name(ctx, &upn)?),
         None => None,
@@ -127,7 +164,7 @@ pub(crate) fn update_user(
         new_email: r.new_email,
         new_comments: r.new_comments,
     })?;
-    one("User", user_json(ctx, u)?)
+    Ok(One::new(user_view(ctx, u)?))
 }
 
 /// The `Tag.N` filter of a user listing, not supported.
@@ -169,44 +206,52 @@ fn user_page(ctx: &Ctx<'_>, r: &UserPaging) -> Result<Page<UserView>, ApiError> 
     ctx.rampart.list_users(marker.as_deref(), *max_items)
 }
 
+/// A user in `ListUserBasicInfos`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UserBasicInfoView {
+    user_principal_name: String,
+    user_id: String,
+    display_name: String,
+    status: &'static str,
+}
+
 /// Each user's logon name, id, display name and status.
 pub(crate) fn list_user_basic_infos(
     ctx: &Ctx<'_>,
     _: on::Users,
     r: UserPaging,
-) -> Result<Output, ApiError> {
+) -> Result<Paged<key::UserBasicInfos, key::UserBasicInfo, UserBasicInfoView>, ApiError> {
     let page = user_page(ctx, &r)?;
     let domain = ctx.rampart.default_domain()?;
-    let items: Vec<Value> = page
+    let items = page
         .items
         .into_iter()
-        .map(|u| {
-            serde_json::json!({
-                "UserPrincipalName": format!("{}@{domain}", u.user_name),
-                "UserId": u.user_id,
-                "DisplayName": u.display_name,
-                "Status": "active",
-            })
+        .map(|u| UserBasicInfoView {
+            user_principal_name: format!("{}@{domain}", u.user_name),
+            user_id: u.user_id,
+            display_name: u.display_name,
+            status: "active",
         })
         .collect();
     let next_marker = page.next_marker;
-    crate::respond::page(
-        "UserBasicInfos",
-        "UserBasicInfo",
-        Page { items, next_marker },
-    )
+    Ok(Page { items, next_marker }.into())
 }
 
-pub(crate) fn list_users(ctx: &Ctx<'_>, _: on::Users, r: UserPaging) -> Result<Output, ApiError> {
+pub(crate) fn list_users(
+    ctx: &Ctx<'_>,
+    _: on::Users,
+    r: UserPaging,
+) -> Result<Paged<key::Users, key::User, ImsUserView>, ApiError> {
     let page = user_page(ctx, &r)?;
     let mut items = Vec::with_capacity(page.items.len());
     for u in page.items {
-        let mut v = user_json(ctx, u)?;
-        v["Status"] = Value::String("active".into());
+        let mut v = user_view(ctx, u)?;
+        v.status = Some("active");
         items.push(v);
     }
     let next_marker = page.next_marker;
-    crate::respond::page("Users", "User", Page { items, next_marker })
+    Ok(Page { items, next_marker }.into())
 }
 
 /// `Status`: console logon is `Active`; `Inactive` (kept but disabled) is
@@ -251,44 +296,65 @@ fn profile_input(user: UserName, r: ImsLoginProfile) -> LoginProfileInput {
     }
 }
 
-fn profile_json(ctx: &Ctx<'_>, v: impl serde::Serialize) -> Result<Output, ApiError> {
+/// A login profile as IMS shows it: by logon name, `Active` (the fields
+/// in the order IMS has always answered them: `UpdateDate` first).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ImsLoginProfileView {
+    update_date: String,
+    password_reset_required: bool,
+    #[serde(rename = "MFABindRequired")]
+    mfa_bind_required: bool,
+    create_date: String,
+    user_principal_name: String,
+    status: &'static str,
+}
+
+/// `{"LoginProfile": …}`.
+type LoginProfileAnswer = One<key::LoginProfile, ImsLoginProfileView>;
+
+fn profile_view(ctx: &Ctx<'_>, v: LoginProfileView) -> Result<LoginProfileAnswer, ApiError> {
     let domain = ctx.rampart.default_domain()?;
-    let mut v = serde_json::to_value(v).map_err(ApiError::internal)?;
-    if let Some(o) = v.as_object_mut() {
-        if let Some(Value::String(name)) = o.remove("UserName") {
-            o.insert(
-                "UserPrincipalName".into(),
-                Value::String(format!("{name}@{domain}")),
-            );
-        }
-        o.insert("Status".into(), Value::String("Active".into()));
-    }
-    one("LoginProfile", v)
+    let LoginProfileView {
+        user_name,
+        password_reset_required,
+        mfa_bind_required,
+        create_date,
+        update_date,
+    } = v;
+    Ok(One::new(ImsLoginProfileView {
+        update_date,
+        password_reset_required,
+        mfa_bind_required,
+        create_date,
+        user_principal_name: format!("{user_name}@{domain}"),
+        status: "Active",
+    }))
 }
 
 pub(crate) fn create_login_profile(
     ctx: &Ctx<'_>,
     on::NamedUpn(user): on::NamedUpn,
     r: ImsLoginProfile,
-) -> Result<Output, ApiError> {
+) -> Result<LoginProfileAnswer, ApiError> {
     let v = ctx.rampart.create_login_profile(profile_input(user, r))?;
-    profile_json(ctx, v)
+    profile_view(ctx, v)
 }
 
 pub(crate) fn get_login_profile(
     ctx: &Ctx<'_>,
     on::NamedUpn(user): on::NamedUpn,
     (): (),
-) -> Result<Output, ApiError> {
+) -> Result<LoginProfileAnswer, ApiError> {
     let v = ctx.rampart.get_login_profile(&user)?;
-    profile_json(ctx, v)
+    profile_view(ctx, v)
 }
 
 pub(crate) fn update_login_profile(
     ctx: &Ctx<'_>,
     on::NamedUpn(user): on::NamedUpn,
     r: ImsLoginProfile,
-) -> Result<Output, ApiError> {
+) -> Result<LoginProfileAnswer, ApiError> {
     let v = ctx.rampart.update_login_profile(profile_input(user, r))?;
-    profile_json(ctx, v)
+    profile_view(ctx, v)
 }

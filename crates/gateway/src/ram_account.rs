@@ -390,3 +390,27 @@ pub(crate) struct MfaDeviceAnswer<D> {
 }
 
 impl<D: Serialize> Answer for MfaDeviceAnswer<D> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imss_password_policy_keeps_its_order() {
+        let p = PasswordPolicy {
+            hard_expiry: true,
+            max_login_attempts: 5,
+            ..PasswordPolicy::default()
+        };
+        let a: PasswordPolicyAnswer = One::new(policy_view(Product::Ims, p.clone()));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"PasswordPolicy":{"MinimumPasswordLength":8,"RequireLowercaseCharacters":false,"RequireUppercaseCharacters":false,"RequireNumbers":false,"RequireSymbols":false,"MaxLoginAttemps":5,"MaxPasswordAge":0,"PasswordReusePrevention":0,"HardExpire":true}}"#
+        );
+        let a: PasswordPolicyAnswer = One::new(policy_view(Product::Ram, p));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"PasswordPolicy":{"MinimumPasswordLength":8,"RequireLowercaseCharacters":false,"RequireUppercaseCharacters":false,"RequireNumbers":false,"RequireSymbols":false,"HardExpiry":true,"MaxPasswordAge":0,"PasswordReusePrevention":0,"MaxLoginAttemps":5}}"#
+        );
+    }
+}

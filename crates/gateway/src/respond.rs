@@ -10,7 +10,7 @@ use rampart_core::ram::Page;
 use rampart_core::ApiError;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// A handler's answer: the response's fields besides `RequestId`, as a
 /// type that serializes as one object (a struct, or a shape of this
@@ -49,13 +49,12 @@ pub mod key {
     }
 
     keys!(
-        AccountAlias,
         AccessKey,
         AccessKeyLastUsed,
         AccessKeys,
+        AccountAlias,
         Alias,
         Aliases,
-        DefaultPolicyVersion,
         DeletionTaskId,
         Group,
         Groups,
@@ -76,21 +75,19 @@ pub mod key {
         Roles,
         SecurityPreference,
         TagResource,
-        TagResources,
         User,
         Users,
         VirtualMFADevice,
         VirtualMFADevices,
+        // IMS's own.
+        OIDCProvider,
+        OIDCProviders,
+        SAMLProvider,
+        SAMLProviders,
+        UserBasicInfo,
+        UserBasicInfos,
+        UserSsoSettings,
     );
-
-    // Fields that only RAM's answers name.
-    keys!();
-
-    // Fields that only IMS's answers name.
-    keys!();
-
-    // Fields that only KMS's answers name.
-    keys!();
 }
 
 /// No field but the `RequestId` every answer has.
@@ -226,68 +223,38 @@ impl<O: Key, I: Key, T: Serialize> Answer for Listed<O, I, T> {}
 impl<O: Key, I: Key, T: Serialize> Answer for Paged<O, I, T> {}
 impl<O: Key, I: Key, T: Serialize> Answer for Numbered<O, I, T> {}
 
-/// A handler's successful result: the response fields besides
-/// `RequestId`, either as fields to write or already written as one JSON
-/// object (a typed answer, serialized once: JSON answers copy its bytes,
-/// only XML ones read it back).
-#[derive(Debug, Clone)]
-pub struct Output(Fields);
-
+/// A handler's answer, serialized once as one JSON object (`{…}`): a JSON
+/// response copies its bytes after `RequestId`, only an XML one reads it
+/// back.
 #[derive(Clone)]
-enum Fields {
-    Map(Map<String, Value>),
-    /// A JSON object, `{…}`.
-    Json(Vec<u8>),
-}
+pub struct Output(Vec<u8>);
 
-impl std::fmt::Debug for Fields {
+impl std::fmt::Debug for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // An answer may carry a secret's value: its fields are not shown.
-        match self {
-            Fields::Map(m) => write!(f, "Map({} fields)", m.len()),
-            Fields::Json(b) => write!(f, "Json({} bytes)", b.len()),
-        }
-    }
-}
-
-impl From<Map<String, Value>> for Output {
-    fn from(m: Map<String, Value>) -> Self {
-        Self(Fields::Map(m))
+        write!(f, "Output({} bytes)", self.0.len())
     }
 }
 
 impl Output {
     /// The fields of `v`, which must serialize as an object, written once.
-    pub fn typed<T: Serialize>(v: &T) -> Result<Self, ApiError> {
+    pub fn typed<T: Serialize + ?Sized>(v: &T) -> Result<Self, ApiError> {
         let bytes = serde_json::to_vec(v).map_err(ApiError::internal)?;
         if bytes.first() != Some(&b'{') {
             return Err(ApiError::internal("handler result is not an object"));
         }
-        Ok(Self(Fields::Json(bytes)))
+        Ok(Self(bytes))
     }
 
-    /// The fields, as a map (read back if written already).
+    /// The fields, read back as a map.
     pub fn into_map(self) -> Result<Map<String, Value>, ApiError> {
-        match self.0 {
-            Fields::Map(m) => Ok(m),
-            Fields::Json(b) => serde_json::from_slice(&b).map_err(ApiError::internal),
-        }
+        serde_json::from_slice(&self.0).map_err(ApiError::internal)
     }
 
     /// The fields as JSON, after `RequestId`: `{"RequestId":"…",…}`.
     pub(crate) fn json_with_request_id(&self, request_id: &str) -> Result<Vec<u8>, ApiError> {
-        let b = match &self.0 {
-            Fields::Map(m) => {
-                return serde_json::to_vec(&WithRequestId {
-                    request_id,
-                    fields: m,
-                })
-                .map_err(ApiError::internal)
-            }
-            Fields::Json(b) => b,
-        };
-        let rest = b.get(1..).unwrap_or_default();
-        let mut out = Vec::with_capacity(b.len() + request_id.len() + 16);
+        let rest = self.0.get(1..).unwrap_or_default();
+        let mut out = Vec::with_capacity(self.0.len() + request_id.len() + 16);
         out.extend_from_slice(b"{\"RequestId\":");
         serde_json::to_writer(&mut out, request_id).map_err(ApiError::internal)?;
         if rest != b"}" {
@@ -298,109 +265,12 @@ impl Output {
     }
 }
 
-// TRANSITIONAL: until every handler answers its own type.
-impl Serialize for Output {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Fields::Map(m) => m.serialize(s),
-            Fields::Json(b) => serde_json::from_slice::<Value>(b)
-                .map_err(serde::ser::Error::custom)?
-                .serialize(s),
-        }
-    }
-}
-impl Answer for Output {}
-
-/// `RequestId` first, then a handler's fields, written as they are (not
-/// copied into another map first).
-struct WithRequestId<'a> {
-    request_id: &'a str,
-    fields: &'a Map<String, Value>,
-}
-
-impl Serialize for WithRequestId<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.fields.len() + 1))?;
-        m.serialize_entry("RequestId", self.request_id)?;
-        for (k, v) in self.fields {
-            if k != "RequestId" {
-                m.serialize_entry(k, v)?;
-            }
-        }
-        m.end()
-    }
-}
-
-/// The fields of `v`, which must serialize as an object.
-pub(crate) fn obj<T: Serialize>(v: T) -> Result<Output, ApiError> {
-    Output::typed(&v)
-}
-
-/// No field but the `RequestId` every answer has.
-pub(crate) fn empty() -> Result<Output, ApiError> {
-    Ok(Map::new().into())
-}
-
-/// `{name: v}`.
-pub(crate) fn field<T: Serialize>(name: &str, v: T) -> Result<Output, ApiError> {
-    fields(name, v).map(Output::from)
-}
-
-/// `{name: v}`, as a map to add more fields to.
-pub(crate) fn fields<T: Serialize>(name: &str, v: T) -> Result<Map<String, Value>, ApiError> {
-    let mut m = Map::new();
-    m.insert(
-        name.into(),
-        serde_json::to_value(v).map_err(ApiError::internal)?,
-    );
-    Ok(m)
-}
-
-/// `{Outer: {Inner: [...]}, IsTruncated, Marker?}`
-pub(crate) fn page<T: Serialize>(outer: &str, inner: &str, p: Page<T>) -> Result<Output, ApiError> {
-    let mut m = Map::new();
-    let items = serde_json::to_value(p.items).map_err(ApiError::internal)?;
-    m.insert(outer.into(), json!({ inner: items }));
-    m.insert("IsTruncated".into(), Value::Bool(p.next_marker.is_some()));
-    if let Some(marker) = p.next_marker {
-        m.insert("Marker".into(), Value::String(marker));
-    }
-    Ok(m.into())
-}
-
-/// `{Outer: {Inner: [...]}}`, unpaged.
-pub(crate) fn list<T: Serialize>(
-    outer: &str,
-    inner: &str,
-    items: Vec<T>,
-) -> Result<Output, ApiError> {
-    let items = serde_json::to_value(items).map_err(ApiError::internal)?;
-    let mut m = Map::new();
-    m.insert(outer.into(), json!({ inner: items }));
-    Ok(m.into())
-}
-
-/// `{Outer: {Inner: [...]}, TotalCount, PageNumber, PageSize}`: KMS's
-/// numbered pages.
-pub(crate) fn paged<T: Serialize>(
-    outer: &str,
-    inner: &str,
-    items: Vec<T>,
-    total: u64,
-    page: u64,
-    size: u32,
-) -> Result<Output, ApiError> {
-    obj(
-        json!({ outer: { inner: items }, "TotalCount": total, "PageNumber": page, "PageSize": size }),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::encode::success;
     use crate::Format;
+    use serde_json::json;
 
     #[derive(Serialize)]
     #[serde(rename_all = "PascalCase")]
@@ -410,6 +280,11 @@ mod tests {
         size: u64,
     }
 
+    fn json_of<A: super::Answer>(a: &A) -> String {
+        let body = success(Format::Json, "X", "RID", Output::typed(a).unwrap()).body;
+        String::from_utf8(body).unwrap()
+    }
+
     #[test]
     fn a_typed_answer_is_written_once_after_the_request_id() {
         let a = Answer {
@@ -417,20 +292,17 @@ mod tests {
             version_stages: vec!["ACSCurrent"],
             size: 3,
         };
-        let r = success(Format::Json, "GetSecretValue", "RID", obj(&a).unwrap());
+        let r = success(
+            Format::Json,
+            "GetSecretValue",
+            "RID",
+            Output::typed(&a).unwrap(),
+        );
         assert_eq!(
             String::from_utf8(r.body).unwrap(),
             r#"{"RequestId":"RID","SecretName":"db\"x","VersionStages":["ACSCurrent"],"Size":3}"#
         );
-        // The same fields through a map answer the same bytes.
-        let m = serde_json::to_value(&a).unwrap();
-        let Value::Object(m) = m else { unreachable!() };
-        let typed = success(Format::Json, "X", "RID", obj(&a).unwrap()).body;
-        assert_eq!(success(Format::Json, "X", "RID", m.into()).body, typed);
-        let r = success(Format::Json, "X", "RID", empty().unwrap());
-        assert_eq!(r.body, br#"{"RequestId":"RID"}"#);
-        let r = success(Format::Json, "X", "RID", obj(json!({})).unwrap());
-        assert_eq!(r.body, br#"{"RequestId":"RID"}"#);
+        assert_eq!(json_of(&Nothing), r#"{"RequestId":"RID"}"#);
     }
 
     #[test]
@@ -440,68 +312,48 @@ mod tests {
             version_stages: vec!["ACSCurrent", "ACSPrevious"],
             size: 3,
         };
-        let r = success(Format::Xml, "GetSecretValue", "RID", obj(&a).unwrap());
+        let r = success(
+            Format::Xml,
+            "GetSecretValue",
+            "RID",
+            Output::typed(&a).unwrap(),
+        );
         let s = String::from_utf8(r.body).unwrap();
         assert!(s.ends_with("<GetSecretValueResponse><RequestId>RID</RequestId><SecretName>a&lt;b</SecretName><VersionStages>ACSCurrent</VersionStages><VersionStages>ACSPrevious</VersionStages><Size>3</Size></GetSecretValueResponse>"), "{s}");
     }
 
     #[test]
-    fn the_shared_shapes_answer_what_the_maps_did() {
-        let bytes = |o: Output| success(Format::Json, "X", "RID", o).body;
-        let typed = |a: &dyn erased::Typed| bytes(a.output());
-        assert_eq!(typed(&Nothing), bytes(empty().unwrap()));
+    fn the_shared_shapes_answer_the_wire_shapes() {
         assert_eq!(
-            typed(&One::<key::User, _>::new(json!({"UserName": "a"}))),
-            bytes(field("User", json!({"UserName": "a"})).unwrap())
+            json_of(&One::<key::User, _>::new(json!({"UserName": "a"}))),
+            r#"{"RequestId":"RID","User":{"UserName":"a"}}"#
         );
-        for next_marker in [None, Some("m".to_string())] {
-            let p = || Page {
-                items: vec![1, 2],
-                next_marker: next_marker.clone(),
-            };
-            assert_eq!(
-                typed(&Paged::<key::Users, key::User, _>::from(p())),
-                bytes(page("Users", "User", p()).unwrap())
-            );
-        }
+        let page = |next_marker: Option<&str>| Page {
+            items: vec![1, 2],
+            next_marker: next_marker.map(str::to_string),
+        };
         assert_eq!(
-            typed(&Listed::<key::Groups, key::Group, _>::new(vec!["g"])),
-            bytes(list("Groups", "Group", vec!["g"]).unwrap())
+            json_of(&Paged::<key::Users, key::User, _>::from(page(None))),
+            r#"{"RequestId":"RID","Users":{"User":[1,2]},"IsTruncated":false}"#
         );
         assert_eq!(
-            typed(&Numbered::<key::Keys, key::Key, _>::new(vec![1], 9, 2, 5)),
-            bytes(paged("Keys", "Key", vec![1], 9, 2, 5).unwrap())
+            json_of(&Paged::<key::Users, key::User, _>::from(page(Some("m")))),
+            r#"{"RequestId":"RID","Users":{"User":[1,2]},"IsTruncated":true,"Marker":"m"}"#
         );
         assert_eq!(
-            String::from_utf8(typed(&Numbered::<key::Keys, key::Key, _>::new(
-                vec![1],
-                9,
-                2,
-                5
-            )))
-            .unwrap(),
+            json_of(&Listed::<key::Groups, key::Group, _>::new(vec!["g"])),
+            r#"{"RequestId":"RID","Groups":{"Group":["g"]}}"#
+        );
+        assert_eq!(
+            json_of(&Numbered::<key::Keys, key::Key, _>::new(vec![1], 9, 2, 5)),
             r#"{"RequestId":"RID","Keys":{"Key":[1]},"TotalCount":9,"PageNumber":2,"PageSize":5}"#
         );
     }
 
-    /// Answers of different types behind one reference, for the test.
-    mod erased {
-        use super::super::{Answer, Output};
-
-        pub trait Typed {
-            fn output(&self) -> Output;
-        }
-
-        impl<A: Answer> Typed for A {
-            fn output(&self) -> Output {
-                Output::typed(self).unwrap()
-            }
-        }
-    }
-
     #[test]
     fn only_objects_are_answers() {
-        assert!(obj(3).is_err());
-        assert!(obj(vec![1]).is_err());
+        assert!(Output::typed(&3).is_err());
+        assert!(Output::typed(&vec![1]).is_err());
+        assert!(Output::typed(&json!({})).is_ok());
     }
 }
