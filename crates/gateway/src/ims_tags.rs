@@ -139,10 +139,7 @@ pub(crate) fn list_tag_resources(
             });
         }
     }
-    // The page from `start`; its end is the next page's token.
-    let end = start.saturating_add(page).min(all.len());
-    let next_token = (end < all.len()).then(|| end.to_string());
-    let items = all.into_iter().skip(start).take(page).collect();
+    let (items, next_token) = crate::ram_tags::page_of(all, start, page);
     Ok(TagResourcesAnswer {
         is_truncated: next_token.is_some(),
         next_token,
