@@ -224,66 +224,90 @@ pub fn identity_of(arn: &str) -> (&'static str, String) {
 /// `LookupEvents`), in ActionTrail's field names.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EventRecord {
-    event_id: String,
+pub struct EventRecord<'a> {
+    event_id: &'a str,
     event_version: &'static str,
-    event_source: String,
-    event_name: String,
+    event_source: &'a str,
+    event_name: &'a str,
     event_time: String,
     event_type: &'static str,
     #[serde(rename = "eventRW")]
-    event_rw: String,
-    acs_region: String,
-    request_id: String,
-    source_ip_address: String,
-    user_agent: String,
-    service_name: String,
-    resource_name: String,
-    user_identity: Identity,
+    event_rw: &'a str,
+    acs_region: &'a str,
+    request_id: &'a str,
+    source_ip_address: &'a str,
+    user_agent: &'a str,
+    service_name: &'a str,
+    resource_name: &'a str,
+    user_identity: Identity<'a>,
     /// Only for a failed call, with its message.
     #[serde(skip_serializing_if = "Option::is_none")]
-    error_code: Option<String>,
+    error_code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error_message: Option<String>,
+    error_message: Option<&'a str>,
 }
 
 /// Who made the call, as ActionTrail's `userIdentity`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Identity {
-    r#type: String,
-    principal_id: String,
-    account_id: String,
-    access_key_id: String,
-    user_name: String,
+struct Identity<'a> {
+    r#type: &'a str,
+    principal_id: &'a str,
+    account_id: &'a str,
+    access_key_id: &'a str,
+    user_name: &'a str,
 }
 
 /// `e` as the audit trail writes it.
-pub fn event_record(e: AuditEvent, account_id: &str, region: &str) -> EventRecord {
+pub fn event_record<'a>(
+    e: &'a AuditEvent,
+    account_id: &'a str,
+    region: &'a str,
+) -> EventRecord<'a> {
     let failed = !e.error_code.is_empty();
     EventRecord {
-        event_id: e.event_id,
+        event_id: &e.event_id,
         event_version: "1",
-        event_source: e.event_source,
-        event_name: e.event_name,
+        event_source: &e.event_source,
+        event_name: &e.event_name,
         event_time: ts(e.event_time),
         event_type: "ApiCall",
-        event_rw: e.event_rw,
-        acs_region: region.to_string(),
-        request_id: e.request_id,
-        source_ip_address: e.source_ip,
-        user_agent: e.user_agent,
-        service_name: e.service_name,
-        resource_name: e.resource_name,
+        event_rw: &e.event_rw,
+        acs_region: region,
+        request_id: &e.request_id,
+        source_ip_address: &e.source_ip,
+        user_agent: &e.user_agent,
+        service_name: &e.service_name,
+        resource_name: &e.resource_name,
         user_identity: Identity {
-            r#type: e.identity_type,
-            principal_id: e.principal_arn,
-            account_id: account_id.to_string(),
-            access_key_id: e.access_key_id,
-            user_name: e.user_name,
+            r#type: &e.identity_type,
+            principal_id: &e.principal_arn,
+            account_id,
+            access_key_id: &e.access_key_id,
+            user_name: &e.user_name,
         },
-        error_code: failed.then_some(e.error_code),
-        error_message: failed.then_some(e.error_message),
+        error_code: failed.then_some(e.error_code.as_str()),
+        error_message: failed.then_some(e.error_message.as_str()),
+    }
+}
+
+/// Events of an account, serialized as a list of their [`EventRecord`]s.
+pub struct EventRecords {
+    /// The events, in the order listed.
+    pub events: Vec<AuditEvent>,
+    /// The account they belong to.
+    pub account_id: String,
+    /// The region they were recorded in.
+    pub region: String,
+}
+
+impl Serialize for EventRecords {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.events
+                .iter()
+                .map(|e| event_record(e, &self.account_id, &self.region)),
+        )
     }
 }
 
@@ -448,7 +472,7 @@ impl Rampart {
             .as_mut()
         {
             for e in &events {
-                let record = event_record(e.clone(), &self.account_id, &self.settings.region);
+                let record = event_record(e, &self.account_id, &self.settings.region);
                 if serde_json::to_writer(&mut *w, &record).is_err() || writeln!(w).is_err() {
                     tracing::warn!("could not write to the audit log");
                     break;

@@ -2,7 +2,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rampart_core::audit::{event_record, EventRecord};
+use rampart_core::audit::EventRecords;
 use rampart_core::ApiError;
 use rampart_store::AuditQuery;
 use serde::Serialize;
@@ -103,7 +103,7 @@ fn next_token(p: &Params) -> Result<Option<(i64, String)>, ApiError> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct LookupEventsAnswer {
-    events: Vec<EventRecord>,
+    events: EventRecords,
     next_token: String,
     start_time: String,
     end_time: String,
@@ -139,10 +139,11 @@ fn lookup_events(
     let next = resume.map(|(t, id)| URL_SAFE_NO_PAD.encode(format!("{t}:{id}")));
     let region = ctx.rampart.settings().region.clone();
     Ok(LookupEventsAnswer {
-        events: events
-            .into_iter()
-            .map(|e| event_record(e, ctx.rampart.account_id(), &region))
-            .collect(),
+        events: EventRecords {
+            events,
+            account_id: ctx.rampart.account_id().to_string(),
+            region,
+        },
         next_token: next.unwrap_or_default(),
         start_time: rampart_core::time::format(start),
         end_time: rampart_core::time::format(end),
